@@ -1,0 +1,66 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Shared
+
+/// Turns every error into RFC 9457 problem JSON with a stable `code` and the request id. Errors
+/// that are not problems are logged and answered as a bare 500: no stack trace, no detail.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return ProblemResponse.make(problem, requestID: context.requestID)
+        } catch let error as HTTPError {
+            return ProblemResponse.make(Self.problem(for: error, path: request.uri.path), requestID: context.requestID)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return ProblemResponse.make(.internalError(), requestID: context.requestID)
+        }
+    }
+
+    static func problem(for error: HTTPError, path: String) -> Problem {
+        switch error.status {
+        case .notFound:
+            return .notFound("No resource at \(path).")
+        case .methodNotAllowed:
+            return Problem(status: 405, code: "method_not_allowed", title: "Method not allowed", detail: error.body)
+        case .contentTooLarge:
+            return Problem(status: 413, code: "payload_too_large", title: "Request body too large", detail: error.body)
+        default:
+            return Problem(status: Int(error.status.code), code: error.status.code < 500 ? "invalid_request" : "internal_error",
+                           title: error.status.reasonPhrase, detail: error.body)
+        }
+    }
+}
+
+/// An `application/problem+json` response.
+enum ProblemResponse {
+    struct Body: Encodable {
+        let type: String
+        let title: String
+        let status: Int
+        let detail: String?
+        let code: String
+        let field: String?
+        let requestID: String
+
+        enum CodingKeys: String, CodingKey {
+            case type, title, status, detail, code, field
+            case requestID = "request_id"
+        }
+    }
+
+    static func make(_ problem: Problem, requestID: String) -> Response {
+        let body = Body(type: problem.type, title: problem.title, status: problem.status, detail: problem.detail,
+                        code: problem.code, field: problem.field, requestID: requestID)
+        let buffer = (try? JSON.encode(body)) ?? ByteBuffer(string: #"{"code":"internal_error"}"#)
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        headers[.requestID] = requestID
+        headers[.cacheControl] = "no-store"
+        return Response(status: .init(code: problem.status), headers: headers, body: .init(byteBuffer: buffer))
+    }
+}

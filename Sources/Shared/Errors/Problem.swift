@@ -1,0 +1,42 @@
+/// An RFC 9457 problem: what went wrong, for a person (`title`, `detail`) and for a program
+/// (`code`, stable across releases). Crosses RPC unchanged and becomes `application/problem+json`.
+public struct Problem: Error, Codable, Sendable, Equatable, CustomStringConvertible {
+    public var status: Int
+    public var code: String
+    public var title: String
+    public var detail: String?
+    /// Names the offending request field when input was rejected.
+    public var field: String?
+
+    public init(status: Int, code: String, title: String, detail: String? = nil, field: String? = nil) {
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.field = field
+    }
+
+    public var type: String { "urn:gatehouse:problem:\(code)" }
+
+    public var description: String { "\(status) \(code): \(detail ?? title)" }
+
+    public static func badRequest(_ detail: String, field: String? = nil, code: String = "invalid_request") -> Problem {
+        Problem(status: 400, code: code, title: "Invalid request", detail: detail, field: field)
+    }
+
+    public static func notFound(_ detail: String, code: String = "not_found") -> Problem {
+        Problem(status: 404, code: code, title: "Not found", detail: detail)
+    }
+
+    public static func internalError() -> Problem {
+        Problem(status: 500, code: "internal_error", title: "Internal error", detail: "The request could not be completed.")
+    }
+
+    public static func serviceUnavailable(_ detail: String) -> Problem {
+        Problem(status: 503, code: "service_unavailable", title: "Service unavailable", detail: detail)
+    }
+
+    public static func gatewayTimeout(_ detail: String) -> Problem {
+        Problem(status: 504, code: "upstream_timeout", title: "Upstream timeout", detail: detail)
+    }
+}

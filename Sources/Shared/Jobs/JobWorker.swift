@@ -1,0 +1,208 @@
+import Logging
+import Metrics
+import NIOCore
+import ServiceLifecycle
+
+/// Runs the jobs of one queue, at least once each.
+///
+/// Reads new entries with XREADGROUP, acks (and deletes) after the handler succeeds, schedules a
+/// failed job's next attempt in the delayed set, and after the last attempt moves it to the
+/// dead-letter stream. Entries that another consumer took and never acked (it died) are taken over
+/// with XAUTOCLAIM once idle for `claimIdle`. Handlers must therefore be idempotent.
+public final class JobWorker: Service {
+    public typealias Handler = @Sendable (Job) async throws -> Void
+
+    public struct Options: Sendable {
+        public var concurrency = 8
+        public var retry = RetryPolicy()
+        public var claimIdle: Duration = .seconds(30)
+        public var pollInterval: Duration = .milliseconds(250)
+        public var block: Duration = .seconds(1)
+        public init() {}
+    }
+
+    private let queue: JobQueue
+    private let redis: RedisClient
+    private let consumer: String
+    private let options: Options
+    private let handler: Handler
+    private let logger: Logger
+    private let permits: AsyncPermits
+
+    public init(queue: JobQueue, redis: RedisClient, consumer: String, options: Options = Options(), logger: Logger, handler: @escaping Handler) {
+        self.queue = queue
+        self.redis = redis
+        self.consumer = consumer
+        self.options = options
+        self.handler = handler
+        self.logger = logger
+        self.permits = AsyncPermits(options.concurrency)
+    }
+
+    private var running: Bool { !Task.isCancelled && !Task.isShuttingDownGracefully }
+
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.readLoop() }
+            group.addTask { await self.maintenanceLoop() }
+        }
+        logger.info("job worker stopped", metadata: ["queue": "\(queue.name)"])
+    }
+
+    private func ensureGroup() async throws {
+        do {
+            try await redis.send(RedisCommand("XGROUP", "CREATE", .string(queue.streamKey), .string(JobQueue.group), "0", "MKSTREAM"))
+        } catch RedisError.server(let message) where message.hasPrefix("BUSYGROUP") {
+            // Another worker created it first.
+        }
+    }
+
+    private func readLoop() async {
+        let connection = redis.connectionForBlocking()
+        defer { connection.close() }
+        var failures = 0
+        var groupReady = false
+        let blockMs = Int(options.block.milliseconds)
+        await withDiscardingTaskGroup { inFlight in
+            while running {
+                await permits.acquire()
+                let taken = 1 + permits.tryAcquire(upTo: options.concurrency - 1)
+                var entries: [StreamEntry] = []
+                do {
+                    if !groupReady {
+                        try await ensureGroup()
+                        groupReady = true
+                    }
+                    let reply = try await connection.send(RedisCommand(
+                        "XREADGROUP", "GROUP", .string(JobQueue.group), .string(consumer),
+                        "COUNT", .int(taken), "BLOCK", .int(blockMs), "STREAMS", .string(queue.streamKey), ">"),
+                        timeout: .milliseconds(Int64(blockMs) + 5000))
+                    entries = reply.array?.first?.array?.last?.array?.map(StreamEntry.parse) ?? []
+                    failures = 0
+                } catch {
+                    failures += 1
+                    if case RedisError.server(let message) = error, message.hasPrefix("NOGROUP") { groupReady = false }
+                    if failures == 1 { logger.warning("job read failed", metadata: ["queue": "\(queue.name)", "error": "\(error)"]) }
+                    try? await Task.sleep(for: RedisConnectionSlot.backoff(afterFailures: failures))
+                }
+                permits.release(taken - entries.count)
+                for entry in entries {
+                    inFlight.addTask {
+                        await self.process(entry)
+                        self.permits.release()
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves due retries into the stream and takes over entries abandoned by dead consumers.
+    private func maintenanceLoop() async {
+        var lastClaim = ContinuousClock.now
+        while running {
+            do {
+                _ = try await JobScripts.moveDue.run(
+                    on: redis, keys: [queue.delayedKey, queue.streamKey],
+                    arguments: [.int(100), .int(JobQueue.maxLength)])
+                if ContinuousClock.now - lastClaim >= options.claimIdle / 2 {
+                    lastClaim = .now
+                    try await claimAbandoned()
+                }
+            } catch {
+                logger.debug("job maintenance failed", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+            }
+            await pause(for: options.pollInterval)
+        }
+    }
+
+    private func claimAbandoned() async throws {
+        let idleMs = Int(options.claimIdle.milliseconds)
+        var cursor = "0-0"
+        repeat {
+            let reply = try await redis.send(RedisCommand(
+                "XAUTOCLAIM", .string(queue.streamKey), .string(JobQueue.group), .string(consumer),
+                .int(idleMs), .string(cursor), "COUNT", "16"))
+            guard let parts = reply.array, parts.count >= 2 else { return }
+            cursor = parts[0].string ?? "0-0"
+            let entries = parts[1].array?.map(StreamEntry.parse) ?? []
+            for entry in entries where entry.job != nil {
+                logger.info("took over an abandoned job", metadata: ["queue": "\(queue.name)", "job_id": "\(entry.job?.id ?? "")"])
+                await permits.acquire()
+                await process(entry)
+                permits.release()
+            }
+        } while cursor != "0-0" && running
+    }
+
+    private func process(_ entry: StreamEntry) async {
+        guard let job = entry.job else {
+            // Not a job we can read: dead-letter it rather than loop on it.
+            _ = try? await JobScripts.deadLetter.run(
+                on: redis, keys: [queue.streamKey, queue.deadKey],
+                arguments: [.string(JobQueue.group), .string(entry.id), .string("{}"), "unreadable entry", .int(JobQueue.maxLength)])
+            return
+        }
+        var logger = self.logger
+        logger[metadataKey: "job_id"] = "\(job.id)"
+        logger[metadataKey: "queue"] = "\(queue.name)"
+        let start = ContinuousClock.now
+        do {
+            try await handler(job)
+            try await redis.send(RedisCommand("XACK", .string(queue.streamKey), .string(JobQueue.group), .string(entry.id)))
+            try await redis.send(RedisCommand("XDEL", .string(queue.streamKey), .string(entry.id)))
+            count("done")
+        } catch {
+            await fail(job, entry: entry, error: error, logger: logger)
+        }
+        Timer(label: "gatehouse_job_duration_seconds", dimensions: [("queue", queue.name)]).record(duration: ContinuousClock.now - start)
+    }
+
+    private func fail(_ job: Job, entry: StreamEntry, error: any Error, logger: Logger) async {
+        do {
+            if job.attempt < options.retry.maxAttempts {
+                var next = job
+                next.attempt += 1
+                let delay = options.retry.delay(afterAttempt: job.attempt)
+                let delayMs = Int(delay.milliseconds)
+                _ = try await JobScripts.retryLater.run(
+                    on: redis, keys: [queue.streamKey, queue.delayedKey],
+                    arguments: [.string(JobQueue.group), .string(entry.id), .int(delayMs), .bytes(try JSON.encode(next))])
+                logger.warning("job failed; will retry", metadata: ["attempt": "\(job.attempt)", "retry_in_ms": "\(delayMs)", "error": "\(error)"])
+                count("retried")
+            } else {
+                _ = try await JobScripts.deadLetter.run(
+                    on: redis, keys: [queue.streamKey, queue.deadKey],
+                    arguments: [.string(JobQueue.group), .string(entry.id), .bytes(try JSON.encode(job)), .string("\(error)"), .int(JobQueue.maxLength)])
+                logger.error("job failed for the last time; dead-lettered", metadata: ["attempt": "\(job.attempt)", "error": "\(error)"])
+                count("dead")
+            }
+        } catch {
+            // Left unacked: XAUTOCLAIM hands it to a worker again after claimIdle.
+            logger.warning("could not record a job failure", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func count(_ outcome: String) {
+        Counter(label: "gatehouse_jobs_total", dimensions: [("queue", queue.name), ("outcome", outcome)]).increment()
+    }
+}
+
+/// One stream entry: its id and the job in its `job` field.
+struct StreamEntry: Sendable {
+    let id: String
+    let job: Job?
+
+    static func parse(_ value: RESPValue) -> StreamEntry {
+        guard let parts = value.array, let id = parts.first?.string else { return StreamEntry(id: "", job: nil) }
+        let fields = parts.count > 1 ? (parts[1].array ?? []) : []
+        var job: Job?
+        var index = 0
+        while index + 1 < fields.count {
+            if fields[index].string == "job", let buffer = fields[index + 1].buffer {
+                job = try? JSON.decode(Job.self, from: buffer)
+            }
+            index += 2
+        }
+        return StreamEntry(id: id, job: job)
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// What makes one backend executable (token-service, social-service, idp-service) itself: its
+/// name, its schema's migrations, its RPC methods and its job workers. Everything else about
+/// running it is the same for all three and lives here.
+public struct BackendDefinition: Sendable {
+    public let service: ServiceName
+    public let schema: String
+    public let migrationsDirectory: URL?
+    public let registerMethods: @Sendable (inout RPCRouter, BackendContext) -> Void
+    public let makeWorkers: @Sendable (BackendContext) throws -> [any Service]
+
+    public init(
+        service: ServiceName,
+        schema: String,
+        migrationsDirectory: URL?,
+        registerMethods: @escaping @Sendable (inout RPCRouter, BackendContext) -> Void = { _, _ in },
+        makeWorkers: @escaping @Sendable (BackendContext) throws -> [any Service] = { _ in [] }
+    ) {
+        self.service = service
+        self.schema = schema
+        self.migrationsDirectory = migrationsDirectory
+        self.registerMethods = registerMethods
+        self.makeWorkers = makeWorkers
+    }
+
+    /// Audit migrations first (every service writes audit rows), then the service's own schema.
+    func migrationTargets() throws -> [SchemaMigrations] {
+        var targets = [try SchemaMigrations.audit()]
+        if let migrationsDirectory {
+            targets.append(SchemaMigrations(schema: schema, migrations: try Migration.load(from: migrationsDirectory)))
+        }
+        return targets
+    }
+}
+
+/// What a backend's handlers and workers are given.
+public struct BackendContext: Sendable {
+    public let config: GatehouseConfig
+    public let postgres: PostgresClient
+    public let redis: RedisClient
+    public let rpc: RPCClient
+    public let events: EventBus
+    public let logger: Logger
+}
+
+/// Names the `BackendDefinition` of an executable for the shared commands.
+public protocol BackendDescriptor: Sendable {
+    static var definition: BackendDefinition { get }
+}
+
+/// `serve`: RPC consumers, job workers and the metrics listener, until SIGTERM or SIGINT.
+public struct ServeCommand<Backend: BackendDescriptor>: AsyncParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "serve", abstract: "Serve RPC requests and run job workers.")
+    }
+
+    @Flag(help: "Serve RPC requests only; run no job workers.")
+    var noWorkers = false
+
+    @Flag(help: "Run job workers only; serve no RPC requests.")
+    var workersOnly = false
+
+    @Option(help: "Port of the internal /metrics and /healthz listener (0: off). Overrides GATEHOUSE_METRICS_PORT.")
+    var metricsPort: Int?
+
+    public init() {}
+
+    public func validate() throws {
+        if noWorkers && workersOnly { throw ValidationError("--no-workers and --workers-only exclude each other") }
+    }
+
+    public func run() async throws {
+        let definition = Backend.definition
+        let config = try loadConfiguration(service: definition.service)
+        let logger = Logger(label: "gatehouse.\(definition.service)")
+        if config.autoMigrate {
+            try await runMigrations(definition, config: config, logger: logger)
+        }
+        let postgres = config.database.makeClient(logger: logger)
+        let redis = RedisClient(endpoint: config.redis, sharedConnections: config.redisConnections, logger: logger)
+        let rpc = RPCClient(redis: redis, instanceID: config.instanceID, defaultTimeout: config.rpcTimeout, logger: logger)
+        let context = BackendContext(config: config, postgres: postgres, redis: redis, rpc: rpc, events: EventBus(redis: redis, logger: logger), logger: logger)
+
+        var services: [any Service] = [redis, postgres]
+        let port = metricsPort ?? config.metricsPort
+        if port > 0 {
+            services.append(InternalHTTPListener.make(host: config.httpHost, port: port, logger: logger))
+        }
+        if !workersOnly {
+            var router = RPCRouter(service: definition.service)
+            router.register(.ping(definition.service)) { request, _ in
+                try await ping(request, service: definition.service, context: context)
+            }
+            definition.registerMethods(&router, context)
+            var options = RPCServer.Options()
+            options.concurrency = config.rpcConcurrency
+            services.append(RPCServer(router: router, redis: redis, instanceID: config.instanceID, options: options, logger: logger))
+        }
+        if !noWorkers {
+            services.append(contentsOf: try definition.makeWorkers(context))
+        }
+        await rpc.startOrRetryLater()
+        logger.info("serving", metadata: ["rpc": "\(!workersOnly)", "workers": "\(!noWorkers)", "metrics_port": "\(port)"])
+        try await runServiceGroup(services, config: config, logger: logger)
+    }
+}
+
+/// `migrate`: applies pending migrations as the owner role and exits.
+public struct MigrateCommand<Backend: BackendDescriptor>: AsyncParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "migrate", abstract: "Apply this service's database migrations and exit.")
+    }
+
+    public init() {}
+
+    public func run() async throws {
+        let definition = Backend.definition
+        let config = try loadConfiguration(service: definition.service)
+        try await runMigrations(definition, config: config, logger: Logger(label: "gatehouse.\(definition.service).migrate"))
+    }
+}
+
+func runMigrations(_ definition: BackendDefinition, config: GatehouseConfig, logger: Logger) async throws {
+    let owner = config.ownerDatabase.makeClient(logger: logger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await owner.run() }
+        defer { group.cancelAll() }
+        let runner = MigrationRunner(client: owner, appRole: config.database.username, logger: logger)
+        let applied = try await runner.migrate(try definition.migrationTargets())
+        logger.info("migrations up to date", metadata: ["applied": "\(applied)"])
+    }
+}
+
+func ping(_ request: PingRequest, service: ServiceName, context: BackendContext) async throws -> PingResponse {
+    if let delay = request.delayMs, context.config.environment != .production {
+        try await Task.sleep(for: .milliseconds(min(max(delay, 0), 30_000)))
+    }
+    if request.skipPostgres == true {
+        return PingResponse(service: service.rawValue, instance: context.config.instanceID, postgresMs: nil, postgresError: nil)
+    }
+    do {
+        let latency = try await context.postgres.ping(logger: context.logger)
+        return PingResponse(service: service.rawValue, instance: context.config.instanceID,
+                            postgresMs: latency.fractionalMilliseconds,
+                            postgresError: nil)
+    } catch {
+        return PingResponse(service: service.rawValue, instance: context.config.instanceID, postgresMs: nil,
+                            postgresError: "PostgreSQL is unreachable")
+    }
+}

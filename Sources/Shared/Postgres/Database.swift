@@ -1,0 +1,54 @@
+import Logging
+import PostgresNIO
+
+/// Where PostgreSQL is and which role to use. Services connect as the app role; `migrate` as the
+/// owner role (DESIGN.md section 2).
+public struct DatabaseEndpoint: Sendable {
+    public var host: String
+    public var port: Int
+    public var database: String
+    public var username: String
+    public var password: String?
+    public var poolSize: Int
+
+    public init(host: String, port: Int, database: String, username: String, password: String?, poolSize: Int = 10) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.username = username
+        self.password = password
+        self.poolSize = poolSize
+    }
+
+    public func makeClient(logger: Logger) -> PostgresClient {
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        configuration.options.maximumConnections = poolSize
+        configuration.options.minimumConnections = 0
+        configuration.options.connectionIdleTimeout = .seconds(60)
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+}
+
+extension PostgresClient {
+    /// Round-trip time of `SELECT 1`, for readiness.
+    public func ping(logger: Logger) async throws -> Duration {
+        let start = ContinuousClock.now
+        _ = try await query("SELECT 1", logger: logger).collect()
+        return ContinuousClock.now - start
+    }
+}
+
+/// A schema-qualified SQL identifier checked against a strict pattern, for the few places where
+/// a name (never a value) must be spliced into SQL text.
+public struct SQLIdentifier: Sendable, CustomStringConvertible {
+    public let description: String
+
+    public init(_ name: String) throws {
+        let part = #"[a-z_][a-z0-9_]{0,62}"#
+        guard name.wholeMatch(of: try Regex("\(part)(\\.\(part))?")) != nil else {
+            throw Problem.badRequest("'\(name)' is not a valid SQL identifier", code: "invalid_identifier")
+        }
+        self.description = name
+    }
+}

@@ -1,0 +1,52 @@
+import NIOCore
+
+/// What travels on `gh:rpc:<service>`: DESIGN.md section 3.
+struct RPCEnvelope<Body: Codable & Sendable>: Codable, Sendable {
+    var id: String
+    var method: String
+    var deadlineMs: Int64
+    var replyTo: String
+    var traceparent: String?
+    var requestID: String?
+    var principal: Principal?
+    var body: Body
+
+    enum CodingKeys: String, CodingKey {
+        case id, method, traceparent, principal, body
+        case deadlineMs = "deadline_ms"
+        case replyTo = "reply_to"
+        case requestID = "request_id"
+    }
+}
+
+/// The envelope without its body, decoded first to route and to drop expired requests cheaply.
+struct RPCEnvelopeHeader: Decodable, Sendable {
+    var id: String
+    var method: String
+    var deadlineMs: Int64
+    var replyTo: String
+    var traceparent: String?
+    var requestID: String?
+    var principal: Principal?
+
+    enum CodingKeys: String, CodingKey {
+        case id, method, traceparent, principal
+        case deadlineMs = "deadline_ms"
+        case replyTo = "reply_to"
+        case requestID = "request_id"
+    }
+}
+
+/// What is published to `reply_to`: `{"id", "ok", "body" | "problem"}`.
+struct RPCReply<Body: Codable & Sendable>: Codable, Sendable {
+    var id: String
+    var ok: Bool
+    var body: Body?
+    var problem: Problem?
+}
+
+struct RPCReplyHeader: Decodable, Sendable {
+    var id: String
+}
+
+struct NoBody: Codable, Sendable {}

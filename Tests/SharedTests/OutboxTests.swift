@@ -1,0 +1,69 @@
+import Foundation
+import PostgresNIO
+import Testing
+@testable import Shared
+
+@Suite struct OutboxTests {
+    /// The outbox table as the services' migrations create it, plus a table the job writes to.
+    static func schema(_ name: String) -> SchemaMigrations {
+        SchemaMigrations(schema: name, migrations: [Migration(version: 1, name: "outbox", sql: """
+            CREATE TABLE \(name).outbox (
+                id uuid PRIMARY KEY, queue text NOT NULL, payload jsonb NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(), next_attempt_at timestamptz NOT NULL,
+                dispatch_count integer NOT NULL DEFAULT 0, done_at timestamptz);
+            CREATE TABLE \(name).effects (job_id uuid NOT NULL, n int NOT NULL);
+            """)])
+    }
+
+    @Test func anOutboxJobLostByAFlushIsSweptAgainAndDoneExactlyOnce() async throws {
+        let server = try RedisServerProcess()
+        try await server.start()
+        defer { server.kill() }
+        let schemaName = TestEnvironment.uniqueName("outbox")
+        try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+            try await MigrationRunner(client: owner, appRole: TestEnvironment.appRole, logger: TestEnvironment.logger).migrate([Self.schema(schemaName)])
+        }
+        try await withPostgres(TestEnvironment.database()) { postgres in
+            try await withRedis(server.endpoint) { redis in
+                let outbox = try Outbox(table: "\(schemaName).outbox", lease: .milliseconds(500))
+                let queue = JobQueue(TestEnvironment.uniqueName("deliveries"))
+                let logger = TestEnvironment.logger
+
+                // The change and its outbox row commit together; then the hand-off to Redis.
+                let job = try await postgres.withTransaction(logger: logger) { connection in
+                    try await outbox.add(Work(n: 42), to: queue, on: connection, logger: logger)
+                }
+                await outbox.dispatch(job, redis: redis, logger: logger)
+                #expect(try await redis.send("XLEN", .string(queue.streamKey)).int == 1)
+                try await redis.send("FLUSHALL")   // Redis loses the job.
+
+                let sweeper = OutboxSweeper(outbox: outbox, client: postgres, redis: redis, interval: .milliseconds(100), logger: logger)
+                let sweeping = Task { try await sweeper.run() }
+                defer { sweeping.cancel() }
+                let effects = "\(schemaName).effects"
+                try await withWorker(queue, redis: redis, options: fastOptions(), handler: { job in
+                    try await outbox.complete(job, client: postgres, logger: logger) { connection in
+                        let work = try job.decode(Work.self)
+                        var binds = PostgresBindings()
+                        binds.append(UUID(uuidString: job.id)!)
+                        binds.append(work.n)
+                        _ = try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(effects) (job_id, n) VALUES ($1, $2)", binds: binds), logger: logger).collect()
+                    }
+                }) {
+                    let done = try await eventually {
+                        try await postgres.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(effects)"), logger: logger).collect().first?.decode(Int.self) == 1
+                    }
+                    #expect(done)
+                    // Duplicate deliveries (a sweep racing the worker) change nothing.
+                    try await queue.enqueue(job.asJob(), on: redis)
+                    try await queue.enqueue(job.asJob(), on: redis)
+                    try await Task.sleep(for: .milliseconds(1200))
+                    let rows = try await postgres.query(PostgresQuery(unsafeSQL: "SELECT n FROM \(effects)"), logger: logger).collect()
+                    #expect(try rows.map { try $0.decode(Int.self) } == [42])
+                    let undone = try await postgres.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(schemaName).outbox WHERE done_at IS NULL"), logger: logger).collect()
+                    #expect(try undone.first?.decode(Int.self) == 0)
+                }
+            }
+        }
+    }
+}

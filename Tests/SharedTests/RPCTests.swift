@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import Shared
+
+struct Echo: Codable, Sendable, Equatable {
+    var value: Int
+    var traceID: String?
+    var sleepMs: Int?
+}
+
+/// A service of a test's own, served in-process, on the shared test Redis.
+struct RPCFixture {
+    let service = ServiceName(TestEnvironment.uniqueName("svc"))
+    var echo: RPCMethod<Echo, Echo> { RPCMethod(service: service, name: "echo") }
+    var fail: RPCMethod<Echo, Echo> { RPCMethod(service: service, name: "fail") }
+    var unknown: RPCMethod<Echo, Echo> { RPCMethod(service: service, name: "nope") }
+
+    func router(executed: Counter) -> RPCRouter {
+        var router = RPCRouter(service: service)
+        router.register(echo) { request, context in
+            executed.add()
+            if let sleep = request.sleepMs { try await Task.sleep(for: .milliseconds(sleep)) }
+            return Echo(value: request.value, traceID: context.traceparent?.traceID)
+        }
+        router.register(fail) { _, _ in
+            throw Problem(status: 409, code: "already_processed", title: "Already processed")
+        }
+        return router
+    }
+
+    /// Runs a server (and a caller) until `body` returns.
+    func serve<T: Sendable>(
+        concurrency: Int = 64, executed: Counter = Counter(), instanceID: String = "instance",
+        _ body: (RPCClient) async throws -> T
+    ) async throws -> T {
+        try await withRedis { redis in
+            var options = RPCServer.Options()
+            options.concurrency = concurrency
+            let server = RPCServer(router: router(executed: executed), redis: redis, instanceID: instanceID, options: options, logger: TestEnvironment.logger)
+            let client = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
+            try await client.start()
+            let serving = Task { try await server.run() }
+            defer { serving.cancel() }
+            // Wait for the first heartbeat, so calls do not get 503.
+            _ = try await eventually { try await redis.send("ZCARD", .string(service.aliveKey)).int == 1 }
+            return try await body(client)
+        }
+    }
+}
+
+final class Counter: Sendable {
+    private let value = Atomic<Int>(0)
+    func add() { value.wrappingAdd(1, ordering: .relaxed) }
+    var count: Int { value.load(ordering: .relaxed) }
+}
+
+@Suite struct RPCTests {
+    @Test func thousandConcurrentCallsAreAllAnsweredCorrectly() async throws {
+        let fixture = RPCFixture()
+        let executed = Counter()
+        try await fixture.serve(executed: executed) { client in
+            let answers = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                for i in 0..<1000 {
+                    group.addTask { (i, try await client.call(fixture.echo, Echo(value: i)).value) }
+                }
+                var answers: [(Int, Int)] = []
+                for try await answer in group { answers.append(answer) }
+                return answers
+            }
+            #expect(answers.count == 1000)
+            #expect(answers.allSatisfy { $0.0 == $0.1 })
+            #expect(executed.count == 1000)
+        }
+    }
+
+    @Test func aServiceWithNoConsumerAnswers503WithinTheDeadline() async throws {
+        try await withRedis { redis in
+            let client = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
+            try await client.start()
+            let method = RPCMethod<Echo, Echo>(service: ServiceName(TestEnvironment.uniqueName("nobody")), name: "echo")
+            let started = ContinuousClock.now
+            await #expect(throws: Problem.serviceUnavailable("No instance of the \(method.service) service is running.")) {
+                try await client.call(method, Echo(value: 1), timeout: .seconds(2))
+            }
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    @Test func problemsCrossUnchangedAndUnknownMethodsAre501() async throws {
+        let fixture = RPCFixture()
+        try await fixture.serve { client in
+            await #expect(throws: Problem(status: 409, code: "already_processed", title: "Already processed")) {
+                try await client.call(fixture.fail, Echo(value: 1))
+            }
+            do {
+                _ = try await client.call(fixture.unknown, Echo(value: 1))
+                Issue.record("an unknown method answered")
+            } catch let problem as Problem {
+                #expect(problem.status == 501 && problem.code == "unknown_method")
+            }
+        }
+    }
+
+    @Test func traceparentIsCarriedToTheHandler() async throws {
+        let fixture = RPCFixture()
+        try await fixture.serve { client in
+            let trace = TraceParent.random()
+            let answer = try await client.call(fixture.echo, Echo(value: 7), context: RPCCallContext(traceparent: trace))
+            #expect(answer.traceID == trace.traceID)
+        }
+    }
+
+    @Test func requestsPastTheirDeadlineAreNeverExecuted() async throws {
+        let fixture = RPCFixture()
+        let executed = Counter()
+        try await fixture.serve(concurrency: 1, executed: executed) { client in
+            // One slow call holds the only permit; the ten behind it expire while they wait.
+            async let slow = client.call(fixture.echo, Echo(value: 0, sleepMs: 600), timeout: .seconds(5))
+            try await Task.sleep(for: .milliseconds(100))
+            let late = await withTaskGroup(of: Bool.self) { group in
+                for i in 1...10 {
+                    group.addTask {
+                        do {
+                            _ = try await client.call(fixture.echo, Echo(value: i), timeout: .milliseconds(200))
+                            return false
+                        } catch let problem as Problem {
+                            return problem.status == 504
+                        } catch { return false }
+                    }
+                }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(try await slow.value == 0)
+            #expect(late == 10)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(executed.count == 1)
+        }
+    }
+
+    @Test func inFlightRequestsAreBoundedPerInstance() async throws {
+        let fixture = RPCFixture()
+        let executed = Counter()
+        try await fixture.serve(concurrency: 4, executed: executed) { client in
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<12 {
+                    group.addTask { _ = try await client.call(fixture.echo, Echo(value: i, sleepMs: 200), timeout: .seconds(5)) }
+                }
+                try await group.waitForAll()
+            }
+            // 12 calls of 200 ms with 4 in flight take three rounds, not one.
+            #expect(ContinuousClock.now - started >= .milliseconds(590))
+            #expect(executed.count == 12)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Shared
+
+/// One of Gatehouse's real executables, started by a test with its own environment.
+final class ServiceProcess: @unchecked Sendable {
+    // @unchecked: owned by one test; `process` is set once in `start` before any other use.
+    let name: String
+    let arguments: [String]
+    let environment: [String: String]
+    let logFile: URL
+    private var process: Process?
+
+    init(_ name: String, arguments: [String] = ["serve"], environment: [String: String]) {
+        self.name = name
+        self.arguments = arguments
+        self.environment = environment
+        self.logFile = TestEnvironment.runDirectory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).log")
+    }
+
+    /// The environment a Gatehouse process needs to reach the test stores.
+    static func environment(redisPort: Int, database: String? = nil, extra: [String: String] = [:]) -> [String: String] {
+        let db = TestEnvironment.database()
+        var env: [String: String] = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "GATEHOUSE_ENV": "test",
+            "GATEHOUSE_PG_HOST": db.host,
+            "GATEHOUSE_PG_PORT": "\(db.port)",
+            "GATEHOUSE_PG_DATABASE": database ?? db.database,
+            "GATEHOUSE_PG_USER": db.username,
+            "GATEHOUSE_PG_OWNER_USER": TestEnvironment.database(owner: true).username,
+            "GATEHOUSE_REDIS_HOST": "127.0.0.1",
+            "GATEHOUSE_REDIS_PORT": "\(redisPort)",
+            "GATEHOUSE_AUTO_MIGRATE": "1",
+            "GATEHOUSE_LOG_LEVEL": "info",
+        ]
+        env.merge(extra) { _, new in new }
+        return env
+    }
+
+    @discardableResult
+    func start() throws -> Self {
+        let process = Process()
+        process.executableURL = TestEnvironment.binDirectory.appendingPathComponent(name)
+        process.arguments = arguments
+        process.environment = environment
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+        return self
+    }
+
+    var pid: Int32 { process?.processIdentifier ?? 0 }
+    var isRunning: Bool { process?.isRunning ?? false }
+
+    func signal(_ signal: Int32) {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to exit; returns its status, or nil if it is still running at `timeout`.
+    func waitForExit(timeout: Duration) async -> Int32? {
+        guard let process else { return nil }
+        let end = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < end {
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    func stop() async {
+        signal(SIGTERM)
+        if await waitForExit(timeout: .seconds(10)) == nil {
+            signal(SIGKILL)
+            _ = await waitForExit(timeout: .seconds(2))
+        }
+    }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}

@@ -108,8 +108,10 @@ public struct MigrationRunner: Sendable {
         return applied
     }
 
-    /// Runs SQL text that may hold several statements (the simple query protocol).
+    /// Runs SQL text that may hold several statements, one after the other.
     private func simple(_ sql: String, on connection: PostgresConnection) async throws {
-        _ = try await connection.simpleQuery(sql).get()
+        for statement in SQLScript.statements(sql) {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
+        }
     }
 }

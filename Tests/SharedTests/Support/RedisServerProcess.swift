@@ -21,6 +21,10 @@ final class RedisServerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
         process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path]
+        // Never the test runner's own stdout: a server left holding that pipe keeps the run open.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         self.process = process
         let ready = try await eventually(timeout: .seconds(10)) { FreePort.isListening(self.port) }

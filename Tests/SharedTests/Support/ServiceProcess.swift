@@ -47,6 +47,7 @@ final class ServiceProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: logFile)
         process.standardOutput = log
         process.standardError = log
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         self.process = process
         return self

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# `make bench`: release build, fresh stores under .bench-run/, the four
+# executables, then the benchmark steps; writes docs/benchmarks.md.
+# A benchmark, not a test: numbers depend on the machine.
+#
+#   scripts/bench.sh [STEP...]      default: every step in BENCH_STEPS
+#
+# Environment (defaults): GATEHOUSE_BENCH_PG_PORT (5435), GATEHOUSE_BENCH_REDIS_PORT
+# (6382), GATEHOUSE_BENCH_HTTP_PORT (8090), GATEHOUSE_BENCH_METRICS_BASE (9110:
+# service metrics on 9111-9113), GATEHOUSE_LOG_LEVEL (warning, to keep logging
+# out of the measurement).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$GATEHOUSE_ROOT/scripts/lib/stack.sh"
+cd "$GATEHOUSE_ROOT"
+
+BENCH_DIR="$(abs_path .bench-run)"
+PID_FILE=$BENCH_DIR/pids/bench.pid
+OUT=docs/benchmarks.md  # relative to the repository root, our cwd
+READY_TIMEOUT=60
+
+# ------------------------------------------------------------------- steps
+# To add a benchmark: write a function bench_step_NAME and add NAME here.
+# Each step runs with the stack up and GATEHOUSE_* pointing at it, plus
+# GATEHOUSE_BENCH_URL (the gateway) and GATEHOUSE_BIN_DIR (release binaries).
+BENCH_STEPS=(rpc)
+
+bench_step_rpc() {
+    # RPC round trip gateway -> service -> gateway; gatehouse-bench writes the markdown.
+    "$STACK_BIN/gatehouse-bench" rpc --out "$OUT"
+}
+
+# ---------------------------------------------------------------- plumbing
+
+cleanup() {
+    local status=$?
+    trap '' INT TERM HUP
+    stack_stop || true
+    bash "$GATEHOUSE_ROOT/scripts/stores.sh" stop "$BENCH_DIR" || true
+    rm -f "$PID_FILE"
+    exit "$status"
+}
+
+main() {
+    local pg_port=${GATEHOUSE_BENCH_PG_PORT:-5435}
+    local redis_port=${GATEHOUSE_BENCH_REDIS_PORT:-6382}
+    local steps=("$@") step pid
+    ((${#steps[@]})) || steps=("${BENCH_STEPS[@]}")
+    for step in "${steps[@]}"; do
+        declare -F "bench_step_$step" >/dev/null || die "unknown bench step '$step' (known: ${BENCH_STEPS[*]})"
+    done
+
+    STACK_DIR=$BENCH_DIR
+    STACK_HTTP_PORT=${GATEHOUSE_BENCH_HTTP_PORT:-8090}
+    STACK_HTTP_PORT_VAR=GATEHOUSE_BENCH_HTTP_PORT
+    STACK_METRICS_BASE=${GATEHOUSE_BENCH_METRICS_BASE:-9110}
+
+    if pid="$(live_pid_from_file "$PID_FILE" bench.sh)"; then
+        die "a benchmark is already running from this checkout (pid $pid); stop it with 'scripts/stop.sh .bench-run'"
+    fi
+    mkdir -p "$BENCH_DIR/pids"
+    echo $$ >"$PID_FILE"
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM HUP
+
+    stack_stop_leftovers "$BENCH_DIR"
+    bash scripts/install-deps.sh
+    say "swift build -c release"
+    swift build -c release
+    STACK_BIN="$(swift build -c release --show-bin-path)"
+    stack_check_binaries
+    [[ -x "$STACK_BIN/gatehouse-bench" ]] || die "$STACK_BIN/gatehouse-bench is missing"
+    stack_check_ports
+
+    # Fresh stores, so every run measures the same starting point.
+    bash scripts/stores.sh destroy "$BENCH_DIR"
+    BENCH_DIR="$(abs_path "$BENCH_DIR")"
+    mkdir -p "$BENCH_DIR/pids"
+    echo $$ >"$PID_FILE"
+    GATEHOUSE_STORES_PG_PORT_VAR=GATEHOUSE_BENCH_PG_PORT \
+    GATEHOUSE_STORES_REDIS_PORT_VAR=GATEHOUSE_BENCH_REDIS_PORT \
+        bash scripts/stores.sh start "$BENCH_DIR" "$pg_port" "$redis_port"
+
+    # local: the demo data gives the benchmarks a service and users to work with.
+    export GATEHOUSE_ENV=${GATEHOUSE_ENV:-local}
+    export GATEHOUSE_AUTO_MIGRATE=${GATEHOUSE_AUTO_MIGRATE:-1}
+    export_store_env "$pg_port" "$redis_port"
+    export GATEHOUSE_HTTP_PORT=$STACK_HTTP_PORT
+    export GATEHOUSE_LOG_LEVEL=${GATEHOUSE_LOG_LEVEL:-warning}
+    export GATEHOUSE_LOG_FORMAT=${GATEHOUSE_LOG_FORMAT:-json}
+    export GATEHOUSE_RUN_DIR=$BENCH_DIR
+    export GATEHOUSE_BIN_DIR=$STACK_BIN
+    export GATEHOUSE_BENCH_URL
+    GATEHOUSE_BENCH_URL="$(stack_url)"
+
+    stack_migrate
+    stack_start
+    stack_wait_ready "$READY_TIMEOUT"
+
+    mkdir -p "$(dirname "$OUT")"
+    for step in "${steps[@]}"; do
+        say "bench step: $step"
+        "bench_step_$step"
+    done
+    say "results in $OUT"
+}
+
+main "$@"

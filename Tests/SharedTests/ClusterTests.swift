@@ -75,123 +75,123 @@ func withCluster<T: Sendable>(database: String? = nil, startAll: Bool = true, _ 
 @Suite(.serialized) struct ClusterTests {
     @Test func gatewayServesHealthReadinessMetricsAndProblems() async throws {
         try await withCluster { cluster in
-        let ready = try await cluster.waitUntilReady()
-        #expect(ready, "not ready:\n\(cluster.logs)")
+            let ready = try await cluster.waitUntilReady()
+            #expect(ready, "not ready:\n\(cluster.logs)")
 
-        let health = try await cluster.get("/healthz")
-        #expect(health.status == 200)
-        #expect(health.headers["x-request-id"]?.isEmpty == false)
+            let health = try await cluster.get("/healthz")
+            #expect(health.status == 200)
+            #expect(health.headers["x-request-id"]?.isEmpty == false)
 
-        let readiness = try await cluster.get("/readyz")
-        let report = try JSONSerialization.jsonObject(with: Data(readiness.body.utf8)) as? [String: Any]
-        let checks = report?["checks"] as? [String: [String: Any]] ?? [:]
-        #expect(Set(checks.keys) == ["redis", "postgres", "token", "social", "idp"])
-        for (name, check) in checks {
-            let ok = check["ok"] as? Bool
-            #expect(ok == true, "\(name) not ok")
-            #expect(check["latency_ms"] is Double, "\(name) has no latency")
-        }
+            let readiness = try await cluster.get("/readyz")
+            let report = try JSONSerialization.jsonObject(with: Data(readiness.body.utf8)) as? [String: Any]
+            let checks = report?["checks"] as? [String: [String: Any]] ?? [:]
+            #expect(Set(checks.keys) == ["redis", "postgres", "token", "social", "idp"])
+            for (name, check) in checks {
+                let ok = check["ok"] as? Bool
+                #expect(ok == true, "\(name) not ok")
+                #expect(check["latency_ms"] is Double, "\(name) has no latency")
+            }
 
-        let trailing = try await cluster.get("/healthz/")
-        #expect(trailing.status == 200)
+            let trailing = try await cluster.get("/healthz/")
+            #expect(trailing.status == 200)
 
-        let missing = try await cluster.get("/no/such/path")
-        #expect(missing.status == 404)
-        #expect(missing.headers["content-type"] == "application/problem+json")
-        let problem = try JSONSerialization.jsonObject(with: Data(missing.body.utf8)) as? [String: Any]
-        #expect(problem?["code"] as? String == "not_found")
-        #expect(problem?["status"] as? Int == 404)
-        #expect(problem?["request_id"] as? String == missing.headers["x-request-id"])
+            let missing = try await cluster.get("/no/such/path")
+            #expect(missing.status == 404)
+            #expect(missing.headers["content-type"] == "application/problem+json")
+            let problem = try JSONSerialization.jsonObject(with: Data(missing.body.utf8)) as? [String: Any]
+            #expect(problem?["code"] as? String == "not_found")
+            #expect(problem?["status"] as? Int == 404)
+            #expect(problem?["request_id"] as? String == missing.headers["x-request-id"])
 
-        let metrics = try await cluster.get("/metrics")
-        #expect(metrics.status == 200)
-        #expect(metrics.body.contains("gatehouse_rpc_client_duration_seconds"))
+            let metrics = try await cluster.get("/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.body.contains("gatehouse_rpc_client_duration_seconds"))
         }
     }
 
     @Test func readinessFollowsRedisThroughARestart() async throws {
         try await withCluster { cluster in
-        let ready = try await cluster.waitUntilReady()
-        #expect(ready, "not ready:\n\(cluster.logs)")
-        cluster.redis.kill()
-        let down = try await eventually(timeout: .seconds(10)) { try await cluster.get("/readyz").status == 503 }
-        #expect(down)
-        try await cluster.redis.start()
-        let back = try await cluster.waitUntilReady(timeout: .seconds(30))
-        #expect(back, "did not recover:\n\(cluster.logs)")
-        let running = cluster.processes.map(\.isRunning)
-        #expect(running == [true, true, true, true])
+            let ready = try await cluster.waitUntilReady()
+            #expect(ready, "not ready:\n\(cluster.logs)")
+            cluster.redis.kill()
+            let down = try await eventually(timeout: .seconds(10)) { try await cluster.get("/readyz").status == 503 }
+            #expect(down)
+            try await cluster.redis.start()
+            let back = try await cluster.waitUntilReady(timeout: .seconds(30))
+            #expect(back, "did not recover:\n\(cluster.logs)")
+            let running = cluster.processes.map(\.isRunning)
+            #expect(running == [true, true, true, true])
         }
     }
 
     @Test func aConsumerKilledMidRequestGivesTheCaller504NotAHang() async throws {
         try await withCluster(startAll: false) { cluster in
-        let service = try cluster.start("token-service")
-        try await withRedis(cluster.redis.endpoint) { redis in
-            let rpc = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
-            try await rpc.start()
-            let up = try await eventually(timeout: .seconds(20)) { (try? await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(1))) != nil }
-            #expect(up, "token-service did not answer:\n\(service.log)")
-            let started = ContinuousClock.now
-            async let slow = rpc.call(.ping(.token), PingRequest(delayMs: 3000), timeout: .seconds(4))
-            try await Task.sleep(for: .milliseconds(500))
-            service.signal(SIGKILL)
-            do {
-                _ = try await slow
-                Issue.record("a killed consumer answered")
-            } catch let problem as Problem {
-                #expect(problem.status == 504)
+            let service = try cluster.start("token-service")
+            try await withRedis(cluster.redis.endpoint) { redis in
+                let rpc = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
+                try await rpc.start()
+                let up = try await eventually(timeout: .seconds(20)) { (try? await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(1))) != nil }
+                #expect(up, "token-service did not answer:\n\(service.log)")
+                let started = ContinuousClock.now
+                async let slow = rpc.call(.ping(.token), PingRequest(delayMs: 3000), timeout: .seconds(4))
+                try await Task.sleep(for: .milliseconds(500))
+                service.signal(SIGKILL)
+                do {
+                    _ = try await slow
+                    Issue.record("a killed consumer answered")
+                } catch let problem as Problem {
+                    #expect(problem.status == 504)
+                }
+                let waited = ContinuousClock.now - started
+                #expect(waited >= .seconds(3.9) && waited < .seconds(6))
             }
-            let waited = ContinuousClock.now - started
-            #expect(waited >= .seconds(3.9) && waited < .seconds(6))
-        }
         }
     }
 
     @Test func sigtermFinishesInFlightWorkAndExitsZero() async throws {
         try await withCluster(startAll: false) { cluster in
-        let service = try cluster.start("token-service")
-        try await withRedis(cluster.redis.endpoint) { redis in
-            let rpc = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
-            try await rpc.start()
-            let up = try await eventually(timeout: .seconds(20)) { (try? await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(1))) != nil }
-            #expect(up, "token-service did not answer:\n\(service.log)")
-            async let inFlight = rpc.call(.ping(.token), PingRequest(delayMs: 1500), timeout: .seconds(5))
-            try await Task.sleep(for: .milliseconds(300))
-            let signalled = ContinuousClock.now
-            service.signal(SIGTERM)
-            let answer = try await inFlight
-            #expect(answer.service == "token")
-            let status = await service.waitForExit(timeout: .seconds(10))
-            #expect(status == 0, "exit status \(String(describing: status)):\n\(service.log)")
-            #expect(ContinuousClock.now - signalled < .seconds(10))
-            // Gone from the alive set: the next call is refused at once, not left to time out.
-            await #expect(throws: Problem.serviceUnavailable("No instance of the token service is running.")) {
-                try await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(3))
+            let service = try cluster.start("token-service")
+            try await withRedis(cluster.redis.endpoint) { redis in
+                let rpc = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
+                try await rpc.start()
+                let up = try await eventually(timeout: .seconds(20)) { (try? await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(1))) != nil }
+                #expect(up, "token-service did not answer:\n\(service.log)")
+                async let inFlight = rpc.call(.ping(.token), PingRequest(delayMs: 1500), timeout: .seconds(5))
+                try await Task.sleep(for: .milliseconds(300))
+                let signalled = ContinuousClock.now
+                service.signal(SIGTERM)
+                let answer = try await inFlight
+                #expect(answer.service == "token")
+                let status = await service.waitForExit(timeout: .seconds(10))
+                #expect(status == 0, "exit status \(String(describing: status)):\n\(service.log)")
+                #expect(ContinuousClock.now - signalled < .seconds(10))
+                // Gone from the alive set: the next call is refused at once, not left to time out.
+                await #expect(throws: Problem.serviceUnavailable("No instance of the token service is running.")) {
+                    try await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(3))
+                }
             }
-        }
         }
     }
 
     @Test func twoInstancesStartedTogetherMigrateOnceAndBothServe() async throws {
         try await withFreshDatabase { database in
             try await withCluster(database: database, startAll: false) { cluster in
-            try cluster.start("token-service", extra: ["GATEHOUSE_INSTANCE_ID": "first"])
-            try cluster.start("token-service", extra: ["GATEHOUSE_INSTANCE_ID": "second"])
-            try await withRedis(cluster.redis.endpoint) { redis in
-                let rpc = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
-                try await rpc.start()
-                var answered = Set<String>()
-                let both = try await eventually(timeout: .seconds(30)) {
-                    let batch = try await withThrowingTaskGroup(of: String.self) { group in
-                        for _ in 0..<20 { group.addTask { try await rpc.call(.ping(.token), PingRequest(delayMs: 20), timeout: .seconds(2)).instance } }
-                        return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+                try cluster.start("token-service", extra: ["GATEHOUSE_INSTANCE_ID": "first"])
+                try cluster.start("token-service", extra: ["GATEHOUSE_INSTANCE_ID": "second"])
+                try await withRedis(cluster.redis.endpoint) { redis in
+                    let rpc = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
+                    try await rpc.start()
+                    var answered = Set<String>()
+                    let both = try await eventually(timeout: .seconds(30)) {
+                        let batch = try await withThrowingTaskGroup(of: String.self) { group in
+                            for _ in 0..<20 { group.addTask { try await rpc.call(.ping(.token), PingRequest(delayMs: 20), timeout: .seconds(2)).instance } }
+                            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+                        }
+                        answered.formUnion(batch)
+                        return answered == ["first", "second"]
                     }
-                    answered.formUnion(batch)
-                    return answered == ["first", "second"]
+                    #expect(both, "answered by \(answered):\n\(cluster.logs)")
                 }
-                #expect(both, "answered by \(answered):\n\(cluster.logs)")
-            }
             }
             try await withPostgres(TestEnvironment.database(owner: true, name: database)) { owner in
                 for schema in ["token", "audit"] {

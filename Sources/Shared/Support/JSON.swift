@@ -5,7 +5,9 @@ import NIOFoundationCompat
 /// The one JSON configuration for wire formats: field names are spelled out in CodingKeys.
 public enum JSON {
     public static func encode(_ value: some Encodable) throws -> ByteBuffer {
-        try JSONEncoder().encodeAsByteBuffer(value, allocator: ByteBufferAllocator())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return try encoder.encodeAsByteBuffer(value, allocator: ByteBufferAllocator())
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Logging
 import Synchronization
 import Testing
@@ -154,5 +155,19 @@ final class Counter: Sendable {
             #expect(ContinuousClock.now - started >= .milliseconds(590))
             #expect(executed.count == 12)
         }
+    }
+}
+
+@Suite struct RPCWireTests {
+    @Test func repliesAreEncodedIdFirstSoTheirIdIsReadFromThePrefix() throws {
+        let reply = try JSON.encode(RPCReply(id: "0f1e2d3c-aaaa-bbbb-cccc-000000000001", ok: true, body: Echo(value: 1), problem: nil))
+        #expect(String(buffer: reply).hasPrefix(#"{"id":"0f1e2d3c-aaaa-bbbb-cccc-000000000001""#))
+        #expect(RPCReplyHeader.id(of: reply) == "0f1e2d3c-aaaa-bbbb-cccc-000000000001")
+    }
+
+    @Test func aReplyInAnotherKeyOrderIsStillRouted() {
+        let reply = ByteBuffer(string: #"{"ok":true,"id":"abc","body":{}}"#)
+        #expect(RPCReplyHeader.id(of: reply) == "abc")
+        #expect(RPCReplyHeader.id(of: ByteBuffer(string: "not json")) == nil)
     }
 }

@@ -26,10 +26,11 @@ public final class RPCClient: Sendable {
 
     /// Subscribes the reply channel; call once before the first `call`.
     public func start() async throws {
+        waiters.startExpiring()
         let waiters = self.waiters
         try await redis.subscriber.subscribe(replyChannel) { reply in
-            guard let header = try? JSON.decode(RPCReplyHeader.self, from: reply) else { return }
-            waiters.complete(header.id, with: .success(reply))
+            guard let id = RPCReplyHeader.id(of: reply) else { return }
+            waiters.complete(id, with: .success(reply))
         }
     }
 
@@ -60,7 +61,7 @@ public final class RPCClient: Sendable {
         }
         do {
             let encoded = try JSON.encode(envelope)
-            let waiter = waiters.register(id, timeout: .nanoseconds(timeoutMs * 1_000_000), method: method.name)
+            let waiter = waiters.register(id, deadline: .now + timeout, method: method.name)
             do {
                 let pushed = try await RPCScripts.pushIfAlive.run(
                     on: redis,
@@ -89,52 +90,66 @@ public final class RPCClient: Sendable {
 }
 
 /// Calls in flight, by id. A reply, the deadline or cancellation completes each exactly once.
+/// Deadlines are enforced by one sweep every 10 ms rather than a timer per call: under load
+/// that saves an event-loop wake-up and a cancellation for every call.
 final class ReplyWaiters: Sendable {
-    private let byID = Mutex<[String: ReplyWaiter]>([:])
+    private struct Entry {
+        let waiter: ReplyWaiter
+        let deadline: ContinuousClock.Instant
+        let method: String
+    }
 
-    func register(_ id: String, timeout: TimeAmount, method: String) -> ReplyWaiter {
+    private let byID = Mutex<[String: Entry]>([:])
+    private let expiring = Atomic<Bool>(false)
+
+    func register(_ id: String, deadline: ContinuousClock.Instant, method: String) -> ReplyWaiter {
         let waiter = ReplyWaiter()
-        byID.withLock { $0[id] = waiter }
-        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: timeout) { [self] in
-            complete(id, with: .failure(Problem.gatewayTimeout("\(method) did not answer in time.")))
-        }
-        waiter.onFinish { timer.cancel() }
+        byID.withLock { $0[id] = Entry(waiter: waiter, deadline: deadline, method: method) }
         return waiter
     }
 
     func complete(_ id: String, with result: Result<ByteBuffer, any Error>) {
-        let waiter = byID.withLock { $0.removeValue(forKey: id) }
-        waiter?.finish(result)
+        let entry = byID.withLock { $0.removeValue(forKey: id) }
+        entry?.waiter.finish(result)
+    }
+
+    /// Starts the sweep (once); it ends when these waiters are no longer referenced.
+    func startExpiring() {
+        guard !expiring.exchange(true, ordering: .relaxed) else { return }
+        Task { [weak self] in
+            while let waiters = self {
+                waiters.expire(now: .now)
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+    }
+
+    private func expire(now: ContinuousClock.Instant) {
+        let expired: [Entry] = byID.withLock { entries in
+            let ids = entries.filter { $0.value.deadline <= now }.map(\.key)
+            return ids.compactMap { entries.removeValue(forKey: $0) }
+        }
+        for entry in expired {
+            entry.waiter.finish(.failure(Problem.gatewayTimeout("\(entry.method) did not answer in time.")))
+        }
     }
 }
 
 /// One call's pending reply; whichever of reply and waiting comes first, the other finds it.
 final class ReplyWaiter: Sendable {
     private enum State {
-        case pending(CheckedContinuation<ByteBuffer, any Error>?, cleanup: (@Sendable () -> Void)?)
+        case pending(CheckedContinuation<ByteBuffer, any Error>?)
         case done(Result<ByteBuffer, any Error>)
     }
 
-    private let state = Mutex<State>(.pending(nil, cleanup: nil))
-
-    func onFinish(_ cleanup: @escaping @Sendable () -> Void) {
-        let runNow = state.withLock { state -> Bool in
-            if case .pending(let continuation, _) = state {
-                state = .pending(continuation, cleanup: cleanup)
-                return false
-            }
-            return true
-        }
-        if runNow { cleanup() }
-    }
+    private let state = Mutex<State>(.pending(nil))
 
     func finish(_ result: Result<ByteBuffer, any Error>) {
-        let (continuation, cleanup): (CheckedContinuation<ByteBuffer, any Error>?, (@Sendable () -> Void)?) = state.withLock { state in
-            guard case .pending(let continuation, let cleanup) = state else { return (nil, nil) }
+        let continuation: CheckedContinuation<ByteBuffer, any Error>? = state.withLock { state in
+            guard case .pending(let continuation) = state else { return nil }
             state = .done(result)
-            return (continuation, cleanup)
+            return continuation
         }
-        cleanup?()
         continuation?.resume(with: result)
     }
 
@@ -144,8 +159,8 @@ final class ReplyWaiter: Sendable {
                 switch state {
                 case .done(let result):
                     return result
-                case .pending(_, let cleanup):
-                    state = .pending(continuation, cleanup: cleanup)
+                case .pending:
+                    state = .pending(continuation)
                     return nil
                 }
             }

@@ -47,6 +47,22 @@ struct RPCReply<Body: Codable & Sendable>: Codable, Sendable {
 
 struct RPCReplyHeader: Decodable, Sendable {
     var id: String
+
+    /// The reply's id. Replies from Gatehouse begin `{"id":"<uuid>"` (the encoder writes keys in
+    /// declaration order), so the id is read from the prefix without parsing the whole reply;
+    /// anything else is parsed in full.
+    static func id(of reply: ByteBuffer) -> String? {
+        let prefix: [UInt8] = Array(#"{"id":""#.utf8)
+        let view = reply.readableBytesView
+        if view.starts(with: prefix) {
+            let rest = view.dropFirst(prefix.count)
+            if let quote = rest.prefix(64).firstIndex(of: UInt8(ascii: "\"")) {
+                let id = rest[rest.startIndex..<quote]
+                if !id.contains(UInt8(ascii: "\\")) { return String(decoding: id, as: UTF8.self) }
+            }
+        }
+        return (try? JSON.decode(RPCReplyHeader.self, from: reply))?.id
+    }
 }
 
 struct NoBody: Codable, Sendable {}

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Where and how to reach Redis.
 public struct RedisEndpoint: Sendable {
@@ -19,6 +20,10 @@ public struct RedisEndpoint: Sendable {
 /// One TCP connection to Redis, driven by SwiftNIO; commands from any task are pipelined on it.
 public final class RedisConnection: Sendable {
     let channel: any Channel
+    /// Commands waiting to be written, and whether a write-out is already scheduled. Commands
+    /// from many tasks are written together and flushed once: one syscall and one event-loop
+    /// wake-up for a burst instead of one each.
+    private let queued = Mutex<(requests: [RedisRequest], scheduled: Bool)>(([], false))
 
     private init(channel: any Channel) {
         self.channel = channel
@@ -65,10 +70,34 @@ public final class RedisConnection: Sendable {
     @discardableResult
     public func send(_ command: RedisCommand, timeout: TimeAmount? = RedisConnection.defaultTimeout) async throws -> RESPValue {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        channel.writeAndFlush(RedisRequest(command: command, promise: promise, timeout: timeout)).cascadeFailure(to: promise)
+        let request = RedisRequest(command: command, promise: promise, timeout: timeout)
+        let schedule = queued.withLock { queued in
+            queued.requests.append(request)
+            defer { queued.scheduled = true }
+            return !queued.scheduled
+        }
+        if schedule {
+            channel.eventLoop.execute { self.writeQueued() }
+        }
         let reply = try await promise.futureResult.get()
         if case .error(let message) = reply { throw RedisError.server(message) }
         return reply
+    }
+
+    /// On the event loop: writes every queued command, then flushes once.
+    private func writeQueued() {
+        let requests = queued.withLock { queued in
+            defer { queued = ([], false) }
+            return queued.requests
+        }
+        guard channel.isActive else {
+            requests.forEach { $0.promise.fail(RedisError.connectionClosed) }
+            return
+        }
+        for request in requests {
+            channel.write(request, promise: nil)
+        }
+        channel.flush()
     }
 
     public func close() {

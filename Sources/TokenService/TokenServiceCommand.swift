@@ -5,19 +5,13 @@ import Foundation
 import Shared
 
 enum TokenBackend: BackendDescriptor {
-    static var definition: BackendDefinition {
-        BackendDefinition(
-            service: .token,
-            schema: "token",
-            migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil))
-    }
+    static let definition = BackendDefinition(
+        service: .token, schema: "token",
+        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil))
 }
 
 @main
 struct TokenServiceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "token-service",
-        abstract: "Gatehouse token service: accounts, sessions and tokens.",
-        subcommands: [ServeCommand<TokenBackend>.self, MigrateCommand<TokenBackend>.self],
-        defaultSubcommand: ServeCommand<TokenBackend>.self)
+    static let configuration = CommandConfiguration.backend(
+        TokenBackend.self, name: "token-service", abstract: "Gatehouse token service: accounts, sessions and tokens.")
 }

@@ -36,6 +36,17 @@ final class Cluster: @unchecked Sendable {
         for name in ["token-service", "social-service", "idp-service", "gateway"] { try start(name) }
     }
 
+    /// Runs `body` with an RPC client on this cluster's Redis, once `service` answers a ping.
+    func withCaller<T: Sendable>(waitingFor service: ServiceProcess, _ body: (RPCClient) async throws -> T) async throws -> T {
+        try await withRedis(redis.endpoint) { redis in
+            let rpc = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
+            try await rpc.start()
+            let up = try await eventually(timeout: .seconds(20)) { (try? await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(1))) != nil }
+            #expect(up, "\(service.name) did not answer:\n\(service.log)")
+            return try await body(rpc)
+        }
+    }
+
     func url(_ path: String) -> String { "http://127.0.0.1:\(httpPort)\(path)" }
 
     /// Status, headers (names lowercased) and body of a GET.
@@ -127,11 +138,7 @@ func withCluster<T: Sendable>(database: String? = nil, startAll: Bool = true, _ 
     @Test func aConsumerKilledMidRequestGivesTheCaller504NotAHang() async throws {
         try await withCluster(startAll: false) { cluster in
             let service = try cluster.start("token-service")
-            try await withRedis(cluster.redis.endpoint) { redis in
-                let rpc = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
-                try await rpc.start()
-                let up = try await eventually(timeout: .seconds(20)) { (try? await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(1))) != nil }
-                #expect(up, "token-service did not answer:\n\(service.log)")
+            try await cluster.withCaller(waitingFor: service) { rpc in
                 let started = ContinuousClock.now
                 async let slow = rpc.call(.ping(.token), PingRequest(delayMs: 3000), timeout: .seconds(4))
                 try await Task.sleep(for: .milliseconds(500))
@@ -151,11 +158,7 @@ func withCluster<T: Sendable>(database: String? = nil, startAll: Bool = true, _ 
     @Test func sigtermFinishesInFlightWorkAndExitsZero() async throws {
         try await withCluster(startAll: false) { cluster in
             let service = try cluster.start("token-service")
-            try await withRedis(cluster.redis.endpoint) { redis in
-                let rpc = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
-                try await rpc.start()
-                let up = try await eventually(timeout: .seconds(20)) { (try? await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(1))) != nil }
-                #expect(up, "token-service did not answer:\n\(service.log)")
+            try await cluster.withCaller(waitingFor: service) { rpc in
                 async let inFlight = rpc.call(.ping(.token), PingRequest(delayMs: 1500), timeout: .seconds(5))
                 try await Task.sleep(for: .milliseconds(300))
                 let signalled = ContinuousClock.now

@@ -4,15 +4,12 @@ import Testing
 @testable import Shared
 
 @Suite struct OutboxTests {
-    /// The outbox table as the services' migrations create it, plus a table the job writes to.
+    /// The outbox table as every service schema has it, plus a table the job writes to.
     static func schema(_ name: String) -> SchemaMigrations {
-        SchemaMigrations(schema: name, migrations: [Migration(version: 1, name: "outbox", sql: """
-            CREATE TABLE \(name).outbox (
-                id uuid PRIMARY KEY, queue text NOT NULL, payload jsonb NOT NULL,
-                created_at timestamptz NOT NULL DEFAULT now(), next_attempt_at timestamptz NOT NULL,
-                dispatch_count integer NOT NULL DEFAULT 0, done_at timestamptz);
-            CREATE TABLE \(name).effects (job_id uuid NOT NULL, n int NOT NULL);
-            """)])
+        SchemaMigrations(schema: name, migrations: [
+            Outbox.migration(schema: name),
+            Migration(version: 1, name: "effects", sql: "CREATE TABLE \(name).effects (job_id uuid NOT NULL, n int NOT NULL)"),
+        ])
     }
 
     @Test func anOutboxJobLostByAFlushIsSweptAgainAndDoneExactlyOnce() async throws {

@@ -160,9 +160,13 @@ final class Counter: Sendable {
 
 @Suite struct RPCWireTests {
     @Test func repliesAreEncodedIdFirstSoTheirIdIsReadFromThePrefix() throws {
-        let reply = try JSON.encode(RPCReply(id: "0f1e2d3c-aaaa-bbbb-cccc-000000000001", ok: true, body: Echo(value: 1), problem: nil))
-        #expect(String(buffer: reply).hasPrefix(#"{"id":"0f1e2d3c-aaaa-bbbb-cccc-000000000001""#))
+        let reply = try RPCReply<Echo>.encoded(id: "0f1e2d3c-aaaa-bbbb-cccc-000000000001", body: Echo(value: 1))
+        #expect(String(buffer: reply).hasPrefix(#"{"id":"0f1e2d3c-aaaa-bbbb-cccc-000000000001","ok":true,"body":{"#))
         #expect(RPCReplyHeader.id(of: reply) == "0f1e2d3c-aaaa-bbbb-cccc-000000000001")
+        let decoded = try JSON.decode(RPCReply<Echo>.self, from: reply)
+        #expect(decoded.ok && decoded.body == Echo(value: 1))
+        let failure = try JSON.decode(RPCReply<Echo>.self, from: RPCReply<Echo>.encoded(id: "x\"y", problem: .internalError()))
+        #expect(failure.id == "x\"y" && !failure.ok && failure.problem == .internalError())
     }
 
     @Test func aReplyInAnotherKeyOrderIsStillRouted() {

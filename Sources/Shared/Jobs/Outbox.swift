@@ -7,9 +7,24 @@ import PostgresNIO
 /// the change it follows from, then handed to Redis. If Redis loses it (a flush, a crash before
 /// the hand-off), the sweeper hands it over again; the worker completes each row exactly once.
 ///
-/// The table (created by each service's migrations):
-/// `outbox(id uuid pk, queue text, payload jsonb, created_at, next_attempt_at, dispatch_count, done_at)`.
+/// Each service schema gets the table as its migration 0 (`Outbox.migration(schema:)`).
 public struct Outbox: Sendable {
+    /// Creates `<schema>.outbox`; version 0 is reserved for it, so a service's own files start at 1.
+    public static func migration(schema: String) -> Migration {
+        Migration(version: 0, name: "outbox", sql: """
+            CREATE TABLE \(schema).outbox (
+                id              uuid        PRIMARY KEY,
+                queue           text        NOT NULL,
+                payload         jsonb       NOT NULL,
+                created_at      timestamptz NOT NULL DEFAULT now(),
+                next_attempt_at timestamptz NOT NULL,
+                dispatch_count  integer     NOT NULL DEFAULT 0,
+                done_at         timestamptz
+            );
+            CREATE INDEX outbox_due ON \(schema).outbox (next_attempt_at) WHERE done_at IS NULL;
+            """)
+    }
+
     public let table: SQLIdentifier
     /// How long a dispatched row may stay undone before the sweeper dispatches it again.
     public let lease: Duration

@@ -31,9 +31,8 @@ public struct BackendDefinition: Sendable {
     /// Audit migrations first (every service writes audit rows), then the service's own schema.
     func migrationTargets() throws -> [SchemaMigrations] {
         var targets = [try SchemaMigrations.audit()]
-        if let migrationsDirectory {
-            targets.append(SchemaMigrations(schema: schema, migrations: try Migration.load(from: migrationsDirectory)))
-        }
+        let own = try migrationsDirectory.map(Migration.load(from:)) ?? []
+        targets.append(SchemaMigrations(schema: schema, migrations: [Outbox.migration(schema: schema)] + own))
         return targets
     }
 }
@@ -51,6 +50,20 @@ public struct BackendContext: Sendable {
 /// Names the `BackendDefinition` of an executable for the shared commands.
 public protocol BackendDescriptor: Sendable {
     static var definition: BackendDefinition { get }
+}
+
+extension CommandConfiguration {
+    /// A backend executable's root command: `serve` (the default) and `migrate`, plus its own
+    /// admin commands.
+    public static func backend<Backend: BackendDescriptor>(
+        _ backend: Backend.Type, name: String, abstract: String, adminCommands: [any ParsableCommand.Type] = []
+    ) -> CommandConfiguration {
+        CommandConfiguration(
+            commandName: name,
+            abstract: abstract,
+            subcommands: [ServeCommand<Backend>.self, MigrateCommand<Backend>.self] + adminCommands,
+            defaultSubcommand: ServeCommand<Backend>.self)
+    }
 }
 
 /// `serve`: RPC consumers, job workers and the metrics listener, until SIGTERM or SIGINT.

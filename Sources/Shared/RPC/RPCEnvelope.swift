@@ -19,22 +19,13 @@ struct RPCEnvelope<Body: Codable & Sendable>: Codable, Sendable {
     }
 }
 
-/// The envelope without its body, decoded first to route and to drop expired requests cheaply.
-struct RPCEnvelopeHeader: Decodable, Sendable {
-    var id: String
-    var method: String
-    var deadlineMs: Int64
-    var replyTo: String
-    var traceparent: String?
-    var requestID: String?
-    var principal: Principal?
+/// The envelope with its body skipped, decoded first to route and to drop expired requests.
+typealias RPCEnvelopeHeader = RPCEnvelope<IgnoredBody>
 
-    enum CodingKeys: String, CodingKey {
-        case id, method, traceparent, principal
-        case deadlineMs = "deadline_ms"
-        case replyTo = "reply_to"
-        case requestID = "request_id"
-    }
+/// Decodes from any JSON value and keeps nothing.
+struct IgnoredBody: Codable, Sendable {
+    init(from decoder: any Decoder) throws {}
+    func encode(to encoder: any Encoder) throws {}
 }
 
 /// What is published to `reply_to`: `{"id", "ok", "body" | "problem"}`.
@@ -43,6 +34,27 @@ struct RPCReply<Body: Codable & Sendable>: Codable, Sendable {
     var ok: Bool
     var body: Body?
     var problem: Problem?
+
+    /// Written by hand so that `id` always comes first (JSONEncoder does not promise an order):
+    /// the caller then routes a reply by its prefix without parsing it.
+    static func encoded(id: String, body: Body) throws -> ByteBuffer {
+        try frame(id: id, ok: true, field: "body", value: JSON.encode(body))
+    }
+
+    static func encoded(id: String, problem: Problem) throws -> ByteBuffer {
+        try frame(id: id, ok: false, field: "problem", value: JSON.encode(problem))
+    }
+
+    private static func frame(id: String, ok: Bool, field: String, value: ByteBuffer) throws -> ByteBuffer {
+        var buffer = ByteBuffer(string: #"{"id":"#)
+        var quotedID = try JSON.encode(id)
+        buffer.writeBuffer(&quotedID)
+        buffer.writeString(#","ok":\#(ok),"\#(field)":"#)
+        var value = value
+        buffer.writeBuffer(&value)
+        buffer.writeString("}")
+        return buffer
+    }
 }
 
 struct RPCReplyHeader: Decodable, Sendable {

@@ -26,7 +26,7 @@ public struct RPCRouter: Sendable {
                 id = envelope.id
                 do {
                     let response = try await handler(envelope.body, context)
-                    return try JSON.encode(RPCReply(id: id, ok: true, body: response, problem: nil))
+                    return try RPCReply<Response>.encoded(id: id, body: response)
                 } catch let problem as Problem {
                     return Self.failure(id: id, problem)
                 } catch {
@@ -41,6 +41,6 @@ public struct RPCRouter: Sendable {
     }
 
     static func failure(id: String, _ problem: Problem) -> ByteBuffer {
-        (try? JSON.encode(RPCReply<NoBody>(id: id, ok: false, body: nil, problem: problem))) ?? ByteBuffer()
+        (try? RPCReply<NoBody>.encoded(id: id, problem: problem)) ?? ByteBuffer()
     }
 }

@@ -70,14 +70,27 @@ func withWorker<T: Sendable>(
         }
     }
 
-    @Test func aJobAbandonedByADeadConsumerIsReclaimedAndFinished() async throws {
+    @Test func aJobWhoseConsumerWasKilledIsReclaimedAndFinished() async throws {
         try await withRedis { redis in
             let queue = JobQueue(TestEnvironment.uniqueName("claim"))
             try await redis.send("XGROUP", "CREATE", .string(queue.streamKey), "workers", "0", "MKSTREAM")
             let job = try await queue.enqueue(Work(n: 5), on: redis)
-            // A consumer takes the job and dies before acking it: exactly what a SIGKILL leaves.
-            let taken = try await redis.send("XREADGROUP", "GROUP", "workers", "dead-consumer", "COUNT", "1", "STREAMS", .string(queue.streamKey), ">")
-            #expect(taken.array?.first?.array?.last?.array?.count == 1)
+            // A consumer process takes the job and is SIGKILLed before it acks.
+            let consumer = Process()
+            consumer.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
+            consumer.arguments = ["-p", "\(TestEnvironment.redis.port)"]
+            let input = Pipe()
+            consumer.standardInput = input
+            consumer.standardOutput = FileHandle.nullDevice
+            try consumer.run()
+            input.fileHandleForWriting.write(Data("XREADGROUP GROUP workers doomed COUNT 1 STREAMS \(queue.streamKey) >\n".utf8))
+            let taken = try await eventually {
+                try await redis.send("XPENDING", .string(queue.streamKey), "workers").array?.first?.int == 1
+            }
+            #expect(taken)
+            kill(consumer.processIdentifier, SIGKILL)
+            consumer.waitUntilExit()
+
             let finished = Mutex<[String]>([])
             try await withWorker(queue, redis: redis, options: fastOptions(claimIdle: .milliseconds(400)), consumer: "survivor", handler: { job in
                 finished.withLock { $0.append(job.id) }

@@ -174,4 +174,26 @@ final class Counter: Sendable {
         #expect(RPCReplyHeader.id(of: reply) == "abc")
         #expect(RPCReplyHeader.id(of: ByteBuffer(string: "not json")) == nil)
     }
+
+    @Test func envelopesAreWrittenIdAndMethodFirstAndReadBackWhole() throws {
+        let envelope = RPCEnvelope(
+            id: "id-1", method: "svc.echo", deadlineMs: 1_700_000_000_123, replyTo: "gh:reply:x",
+            traceparent: TraceParent.random().description, requestID: "req \"quoted\"\n",
+            principal: Principal(userID: "u1", roles: ["admin"]), body: Echo(value: 3))
+        let encoded = try envelope.encoded()
+        #expect(String(buffer: encoded).hasPrefix(#"{"id":"id-1","method":"svc.echo","deadline_ms":1700000000123"#))
+        #expect(RPCEnvelopeHeader.method(of: encoded) == "svc.echo")
+        let decoded = try JSON.decode(RPCEnvelope<Echo>.self, from: encoded)
+        #expect(decoded.requestID == "req \"quoted\"\n" && decoded.principal == envelope.principal && decoded.body == Echo(value: 3))
+        // An envelope written by someone else, in another key order, still finds its handler.
+        let foreign = ByteBuffer(string: #"{"method":"svc.echo","id":"2","deadline_ms":1,"reply_to":"r","body":{"value":1}}"#)
+        #expect(RPCEnvelopeHeader.method(of: foreign) == "svc.echo")
+    }
+
+    @Test func controlCharactersAreEscapedInHandWrittenJSON() throws {
+        let text = "a\u{01}b\t\\"
+        let quoted = JSONText.quoted(text)
+        #expect(quoted == #""a\u0001b\t\\""#)
+        #expect(try JSONDecoder().decode(String.self, from: Data(quoted.utf8)) == text)
+    }
 }

@@ -60,7 +60,7 @@ public final class RPCClient: Sendable {
                 .record(duration: ContinuousClock.now - start)
         }
         do {
-            let encoded = try JSON.encode(envelope)
+            let encoded = try envelope.encoded()
             let waiter = waiters.register(id, deadline: .now + timeout, method: method.name)
             do {
                 let pushed = try await RPCScripts.pushIfAlive.run(

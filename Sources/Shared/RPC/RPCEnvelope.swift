@@ -19,8 +19,53 @@ struct RPCEnvelope<Body: Codable & Sendable>: Codable, Sendable {
     }
 }
 
-/// The envelope with its body skipped, decoded first to route and to drop expired requests.
+extension RPCEnvelope {
+    /// Written by hand with `id` and `method` first (JSONEncoder does not promise an order), so a
+    /// consumer finds the handler from the prefix and parses the envelope only once, as the
+    /// handler's own type.
+    func encoded() throws -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(512)
+        buffer.writeString(#"{"id":"# + JSONText.quoted(id))
+        buffer.writeString(#","method":"# + JSONText.quoted(method))
+        buffer.writeString(#","deadline_ms":\#(deadlineMs),"reply_to":"# + JSONText.quoted(replyTo))
+        if let traceparent { buffer.writeString(#","traceparent":"# + JSONText.quoted(traceparent)) }
+        if let requestID { buffer.writeString(#","request_id":"# + JSONText.quoted(requestID)) }
+        if let principal {
+            buffer.writeString(#","principal":"#)
+            var encoded = try JSON.encode(principal)
+            buffer.writeBuffer(&encoded)
+        }
+        buffer.writeString(#","body":"#)
+        var body = try JSON.encode(body)
+        buffer.writeBuffer(&body)
+        buffer.writeString("}")
+        return buffer
+    }
+}
+
+/// The envelope with its body skipped: enough to answer a request that cannot be handled.
 typealias RPCEnvelopeHeader = RPCEnvelope<IgnoredBody>
+
+extension RPCEnvelopeHeader {
+    /// The method named in `{"id":"…","method":"…"`, as Gatehouse writes envelopes; anything else
+    /// is parsed in full.
+    static func method(of envelope: ByteBuffer) -> String? {
+        let view = envelope.readableBytesView
+        let idPrefix = Array(#"{"id":""#.utf8)
+        let methodPrefix = Array(#"","method":""#.utf8)
+        if view.starts(with: idPrefix),
+           let idEnd = view.dropFirst(idPrefix.count).prefix(128).firstIndex(of: UInt8(ascii: "\"")),
+           !view[view.startIndex..<idEnd].contains(UInt8(ascii: "\\")),
+           view[idEnd...].starts(with: methodPrefix) {
+            let rest = view[(idEnd + methodPrefix.count)...]
+            if let end = rest.prefix(128).firstIndex(of: UInt8(ascii: "\"")), !rest[..<end].contains(UInt8(ascii: "\\")) {
+                return String(decoding: rest[..<end], as: UTF8.self)
+            }
+        }
+        return (try? JSON.decode(RPCEnvelopeHeader.self, from: envelope))?.method
+    }
+}
 
 /// Decodes from any JSON value and keeps nothing.
 struct IgnoredBody: Codable, Sendable {
@@ -46,9 +91,7 @@ struct RPCReply<Body: Codable & Sendable>: Codable, Sendable {
     }
 
     private static func frame(id: String, ok: Bool, field: String, value: ByteBuffer) throws -> ByteBuffer {
-        var buffer = ByteBuffer(string: #"{"id":"#)
-        var quotedID = try JSON.encode(id)
-        buffer.writeBuffer(&quotedID)
+        var buffer = ByteBuffer(string: #"{"id":"# + JSONText.quoted(id))
         buffer.writeString(#","ok":\#(ok),"\#(field)":"#)
         var value = value
         buffer.writeBuffer(&value)

@@ -95,40 +95,31 @@ public final class RPCServer: Service {
 
     private func handle(_ raw: ByteBuffer) async {
         let start = ContinuousClock.now
-        guard let header = try? JSON.decode(RPCEnvelopeHeader.self, from: raw) else {
-            Counter(label: "gatehouse_rpc_server_requests_total", dimensions: [("method", "?"), ("outcome", "malformed")]).increment()
-            logger.warning("dropped a malformed rpc envelope")
-            return
-        }
-        guard header.deadlineMs > unixMilliseconds() else {
-            Counter(label: "gatehouse_rpc_server_requests_total", dimensions: [("method", header.method), ("outcome", "expired")]).increment()
-            logger.debug("dropped an expired rpc request", metadata: ["method": "\(header.method)", "rpc_id": "\(header.id)"])
-            return
-        }
-        var logger = self.logger
-        let traceparent = header.traceparent.flatMap(TraceParent.init)
-        logger[metadataKey: "trace_id"] = traceparent.map { "\($0.traceID)" }
-        logger[metadataKey: "request_id"] = header.requestID.map { "\($0)" }
-        let context = RPCRequestContext(
-            requestID: header.requestID, traceparent: traceparent, principal: header.principal,
-            deadlineMs: header.deadlineMs, logger: logger)
-        let reply: ByteBuffer
-        let outcome: String
-        if let handler = router.handlers[header.method] {
-            reply = await handler(raw, context)
-            outcome = "handled"
+        let outcome: RPCOutcome
+        if let method = RPCEnvelopeHeader.method(of: raw), let handler = router.handlers[method] {
+            outcome = await handler(raw, logger)
         } else {
-            reply = RPCRouter.failure(id: header.id, Problem(
-                status: 501, code: "unknown_method", title: "Unknown method",
-                detail: "\(router.service) does not serve \(header.method)."))
-            outcome = "unknown"
+            outcome = router.unknownMethod(raw)
         }
-        do {
-            try await redis.send(RedisCommand("PUBLISH", .string(header.replyTo), .bytes(reply)))
-        } catch {
-            logger.warning("rpc reply not published", metadata: ["method": "\(header.method)", "error": "\(error)"])
+        switch outcome {
+        case .reply(let replyTo, let reply, let method):
+            do {
+                try await redis.send(RedisCommand("PUBLISH", .string(replyTo), .bytes(reply)))
+            } catch {
+                logger.warning("rpc reply not published", metadata: ["method": "\(method)", "error": "\(error)"])
+            }
+            count(method, "answered")
+            Timer(label: "gatehouse_rpc_server_duration_seconds", dimensions: [("method", method)]).record(duration: ContinuousClock.now - start)
+        case .expired(let method):
+            count(method, "expired")
+            logger.debug("dropped an expired rpc request", metadata: ["method": "\(method)"])
+        case .malformed:
+            count("?", "malformed")
+            logger.warning("dropped a malformed rpc envelope")
         }
-        Counter(label: "gatehouse_rpc_server_requests_total", dimensions: [("method", header.method), ("outcome", outcome)]).increment()
-        Timer(label: "gatehouse_rpc_server_duration_seconds", dimensions: [("method", header.method)]).record(duration: ContinuousClock.now - start)
+    }
+
+    private func count(_ method: String, _ outcome: String) {
+        Counter(label: "gatehouse_rpc_server_requests_total", dimensions: [("method", method), ("outcome", outcome)]).increment()
     }
 }

@@ -15,6 +15,28 @@ public enum JSON {
     }
 }
 
+/// JSON string literals, for the few messages Gatehouse writes by hand.
+enum JSONText {
+    /// `value` as a JSON string literal, quotes included.
+    static func quoted(_ value: String) -> String {
+        var out = "\""
+        out.reserveCapacity(value.utf8.count + 2)
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
 /// Unix time in milliseconds.
 public func unixMilliseconds() -> Int64 {
     Int64((Date().timeIntervalSince1970 * 1000).rounded())

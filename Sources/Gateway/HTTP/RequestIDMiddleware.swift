@@ -21,7 +21,3 @@ struct RequestIDMiddleware: RouterMiddleware {
         return response
     }
 }
-
-extension HTTPField.Name {
-    static let requestID = Self("X-Request-Id")!
-}

@@ -13,9 +13,3 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         return response
     }
 }
-
-extension HTTPField.Name {
-    static let xContentTypeOptions = Self("X-Content-Type-Options")!
-    static let xFrameOptions = Self("X-Frame-Options")!
-    static let referrerPolicy = Self("Referrer-Policy")!
-}

@@ -42,7 +42,8 @@ public struct RedisCommand: Sendable {
         let lengths = arguments.map(\.count)
         var target: UnsafeMutablePointer<CChar>?
         let written: Int32 = blob.withUnsafeBufferPointer { base in
-            let start = UnsafeRawPointer(base.baseAddress!)
+            guard let address = base.baseAddress else { return -1 }
+            let start = UnsafeRawPointer(address)
             var argv: [UnsafePointer<CChar>?] = offsets.map {
                 (start + $0).assumingMemoryBound(to: CChar.self)
             }

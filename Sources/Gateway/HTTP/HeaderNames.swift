@@ -1,0 +1,15 @@
+import HTTPTypes
+
+/// Header names the gateway sets that HTTPTypes does not predefine.
+extension HTTPField.Name {
+    static let requestID = known("X-Request-Id")
+    static let xContentTypeOptions = known("X-Content-Type-Options")
+    static let xFrameOptions = known("X-Frame-Options")
+    static let referrerPolicy = known("Referrer-Policy")
+
+    /// A name written in this file: valid by construction, checked once at start-up.
+    private static func known(_ name: String) -> HTTPField.Name {
+        guard let field = HTTPField.Name(name) else { preconditionFailure("invalid header name \(name)") }
+        return field
+    }
+}

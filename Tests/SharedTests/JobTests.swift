@@ -104,4 +104,25 @@ func withWorker<T: Sendable>(
             }
         }
     }
+
+    @Test func aJobThatKeepsLosingItsConsumerIsDeadLetteredNotReclaimedForever() async throws {
+        try await withRedis { redis in
+            let queue = JobQueue(TestEnvironment.uniqueName("poison"))
+            try await redis.send("XGROUP", "CREATE", .string(queue.streamKey), "workers", "0", "MKSTREAM")
+            try await queue.enqueue(Work(n: 6), on: redis)
+            // Three consumers in turn take the job and vanish without acking it.
+            _ = try await redis.send("XREADGROUP", "GROUP", "workers", "gone-1", "COUNT", "1", "STREAMS", .string(queue.streamKey), ">")
+            for n in 2...3 {
+                try await Task.sleep(for: .milliseconds(20))
+                _ = try await redis.send("XAUTOCLAIM", .string(queue.streamKey), "workers", .string("gone-\(n)"), "10", "0-0")
+            }
+            let runs = Counter()
+            try await withWorker(queue, redis: redis, options: fastOptions(maxAttempts: 3, claimIdle: .milliseconds(300)), handler: { _ in runs.add() }) {
+                let dead = try await eventually { try await redis.send("XLEN", .string(queue.deadKey)).int == 1 }
+                #expect(dead)
+                #expect(runs.count == 0)
+                #expect(try await redis.send("XLEN", .string(queue.streamKey)).int == 0)
+            }
+        }
+    }
 }

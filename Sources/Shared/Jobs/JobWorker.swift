@@ -126,12 +126,34 @@ public final class JobWorker: Service {
             cursor = parts[0].string ?? "0-0"
             let entries = parts[1].array?.map(StreamEntry.parse) ?? []
             for entry in entries where entry.job != nil {
-                logger.info("took over an abandoned job", metadata: ["queue": "\(queue.name)", "job_id": "\(entry.job?.id ?? "")"])
+                // A job whose consumers keep dying while running it would be taken over forever:
+                // past the attempt limit in deliveries, it is dead-lettered instead.
+                let deliveries = try await deliveryCount(of: entry.id)
+                if deliveries > options.retry.maxAttempts, let job = entry.job {
+                    try await deadLetter(job, entryID: entry.id, reason: "abandoned by \(deliveries - 1) consumers")
+                    continue
+                }
+                logger.info("took over an abandoned job", metadata: ["queue": "\(queue.name)", "job_id": "\(entry.job?.id ?? "")", "deliveries": "\(deliveries)"])
                 await permits.acquire()
                 await process(entry)
                 permits.release()
             }
         } while cursor != "0-0" && running
+    }
+
+    /// How many times the stream delivered this entry (XPENDING's counter).
+    private func deliveryCount(of entryID: String) async throws -> Int {
+        let reply = try await redis.send(RedisCommand(
+            "XPENDING", .string(queue.streamKey), .string(JobQueue.group), .string(entryID), .string(entryID), "1"))
+        return reply.array?.first?.array?.last?.int ?? 1
+    }
+
+    private func deadLetter(_ job: Job, entryID: String, reason: String) async throws {
+        _ = try await JobScripts.deadLetter.run(
+            on: redis, keys: [queue.streamKey, queue.deadKey],
+            arguments: [.string(JobQueue.group), .string(entryID), .bytes(try JSON.encode(job)), .string(reason), .int(JobQueue.maxLength)])
+        logger.error("job dead-lettered", metadata: ["job_id": "\(job.id)", "queue": "\(queue.name)", "reason": "\(reason)"])
+        count("dead")
     }
 
     private func process(_ entry: StreamEntry) async {
@@ -170,11 +192,7 @@ public final class JobWorker: Service {
                 logger.warning("job failed; will retry", metadata: ["attempt": "\(job.attempt)", "retry_in_ms": "\(delayMs)", "error": "\(error)"])
                 count("retried")
             } else {
-                _ = try await JobScripts.deadLetter.run(
-                    on: redis, keys: [queue.streamKey, queue.deadKey],
-                    arguments: [.string(JobQueue.group), .string(entry.id), .bytes(try JSON.encode(job)), .string("\(error)"), .int(JobQueue.maxLength)])
-                logger.error("job failed for the last time; dead-lettered", metadata: ["attempt": "\(job.attempt)", "error": "\(error)"])
-                count("dead")
+                try await deadLetter(job, entryID: entry.id, reason: "\(error)")
             }
         } catch {
             // Left unacked: XAUTOCLAIM hands it to a worker again after claimIdle.

@@ -168,15 +168,24 @@ public final class JobWorker: Service {
         logger[metadataKey: "job_id"] = "\(job.id)"
         logger[metadataKey: "queue"] = "\(queue.name)"
         let start = ContinuousClock.now
+        defer {
+            Timer(label: "gatehouse_job_duration_seconds", dimensions: [("queue", queue.name)]).record(duration: ContinuousClock.now - start)
+        }
         do {
             try await handler(job)
-            try await redis.send(RedisCommand("XACK", .string(queue.streamKey), .string(JobQueue.group), .string(entry.id)))
-            try await redis.send(RedisCommand("XDEL", .string(queue.streamKey), .string(entry.id)))
-            count("done")
         } catch {
             await fail(job, entry: entry, error: error, logger: logger)
+            return
         }
-        Timer(label: "gatehouse_job_duration_seconds", dimensions: [("queue", queue.name)]).record(duration: ContinuousClock.now - start)
+        // The job is done whatever happens next: a lost ack only means it may run again after
+        // claimIdle (at least once), never that it counts as failed.
+        do {
+            try await redis.send(RedisCommand("XACK", .string(queue.streamKey), .string(JobQueue.group), .string(entry.id)))
+            _ = try? await redis.send(RedisCommand("XDEL", .string(queue.streamKey), .string(entry.id)))
+            count("done")
+        } catch {
+            logger.warning("job done but not acknowledged; it may run again", metadata: ["error": "\(error)"])
+        }
     }
 
     private func fail(_ job: Job, entry: StreamEntry, error: any Error, logger: Logger) async {

@@ -23,12 +23,16 @@ struct GatewayCommand: AsyncParsableCommand {
             let rpc = RPCClient(redis: redis, instanceID: config.instanceID, defaultTimeout: config.rpcTimeout, logger: logger)
             await rpc.startOrRetryLater()
             let readiness = ReadinessCheck(redis: redis, rpc: rpc, backends: ServiceName.backends)
-            let router = GatewayRouter.make(readiness: readiness)
+            let keys = JWKSCache(rpc: rpc)
+            let router = GatewayRouter.make(readiness: readiness, keys: keys, issuer: config.issuer)
             let app = Application(
                 router: router,
                 configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil),
                 logger: logger)
             logger.info("gateway listening", metadata: ["address": "\(config.httpHost):\(config.httpPort)"])
+            let rotations = await EventBus(redis: redis, logger: logger).subscribe(Topics.keys)
+            let following = Task { await keys.follow(rotations) }
+            defer { following.cancel() }
             try await runServiceGroup([redis, app], config: config, logger: logger)
         }
     }

@@ -7,11 +7,13 @@ import Shared
 enum TokenBackend: BackendDescriptor {
     static let definition = BackendDefinition(
         service: .token, schema: "token",
-        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil))
+        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
+        registerMethods: TokenMethodHandlers.register)
 }
 
 @main
 struct TokenServiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration.backend(
-        TokenBackend.self, name: "token-service", abstract: "Gatehouse token service: accounts, sessions and tokens.")
+        TokenBackend.self, name: "token-service", abstract: "Gatehouse token service: accounts, sessions and tokens.",
+        adminCommands: [KeysCommand.self])
 }

@@ -83,7 +83,7 @@ import Testing
         try await withRedis(server.endpoint) { redis in
             let events = EventBus(redis: redis, logger: TestEnvironment.logger)
             let topic = EventTopic<[String]>("gh:ev:test")
-            let stream = try await events.subscribe(topic)
+            let stream = await events.subscribe(topic)
             server.kill()
             try await server.start()
             // Publish until the subscriber is back (publishing before it resubscribed reaches nobody).

@@ -27,6 +27,8 @@ public struct GatehouseConfig: Sendable {
     /// The gateway's listener, and the address a backend's metrics listener binds.
     public var httpHost: String
     public var httpPort: Int
+    /// The `iss` of every token and the base of the discovery document's URLs.
+    public var issuer: String
 
     public init(settings: Settings) throws(ConfigurationError) {
         environment = try settings.choice("GATEHOUSE_ENV", default: .production)
@@ -63,6 +65,11 @@ public struct GatehouseConfig: Sendable {
         metricsPort = try settings.int("GATEHOUSE_METRICS_PORT", default: 0, range: 0...65535)
         httpHost = settings.string("GATEHOUSE_HTTP_HOST", default: "127.0.0.1")
         httpPort = try settings.int("GATEHOUSE_HTTP_PORT", default: 8080, range: 1...65535)
+        issuer = settings.string("GATEHOUSE_ISSUER", default: "http://\(httpHost):\(httpPort)")
+        guard let url = URL(string: issuer), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
+              url.query == nil, url.fragment == nil, !issuer.hasSuffix("/") else {
+            throw ConfigurationError(name: "GATEHOUSE_ISSUER", problem: "must be an http(s) URL without query, fragment or trailing slash")
+        }
     }
 
     /// The owner role's view of the same database, for migrations.

@@ -25,12 +25,13 @@ public struct EventBus: Sendable {
         return reply.int ?? 0
     }
 
-    /// Events on `topic` from now on. Undecodable payloads are logged and skipped. The stream
-    /// survives reconnects (messages published while disconnected are lost).
-    public func subscribe<Payload>(_ topic: EventTopic<Payload>) async throws -> AsyncStream<Payload> {
+    /// Events on `topic` from now on, starting even while Redis is down. Undecodable payloads are
+    /// logged and skipped. The stream survives reconnects (messages published while disconnected
+    /// are lost).
+    public func subscribe<Payload>(_ topic: EventTopic<Payload>) async -> AsyncStream<Payload> {
         let (stream, continuation) = AsyncStream.makeStream(of: Payload.self, bufferingPolicy: .bufferingNewest(1024))
         let logger = self.logger
-        let subscription = try await redis.subscriber.subscribe(topic.channel) { buffer in
+        let subscription = await redis.subscriber.subscribeEventually(topic.channel) { buffer in
             do {
                 continuation.yield(try JSON.decode(Payload.self, from: buffer))
             } catch {

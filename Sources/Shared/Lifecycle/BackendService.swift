@@ -40,11 +40,38 @@ public struct BackendDefinition: Sendable {
 /// What a backend's handlers and workers are given.
 public struct BackendContext: Sendable {
     public let config: GatehouseConfig
+    public let keyRing: MasterKeyRing
     public let postgres: PostgresClient
     public let redis: RedisClient
     public let rpc: RPCClient
     public let events: EventBus
     public let logger: Logger
+
+    /// Clients for this process's stores; they work once `postgres.run()` and `redis.run()` run.
+    init(service: ServiceName, config: GatehouseConfig, logger: Logger) throws {
+        self.config = config
+        self.keyRing = try readSetting(service: service) { () throws(ConfigurationError) in
+            try MasterKeyRing.load(.fromEnvironment(), environment: config.environment)
+        }
+        self.postgres = config.database.makeClient(logger: logger)
+        self.redis = RedisClient(endpoint: config.redis, sharedConnections: config.redisConnections, logger: logger)
+        self.rpc = RPCClient(redis: redis, instanceID: config.instanceID, defaultTimeout: config.rpcTimeout, logger: logger)
+        self.events = EventBus(redis: redis, logger: logger)
+        self.logger = logger
+    }
+}
+
+/// Runs one admin task (`token-service keys rotate`, say) with this backend's stores connected,
+/// then disconnects.
+public func withBackendContext<T: Sendable>(_ service: ServiceName, _ body: @Sendable (BackendContext) async throws -> T) async throws -> T {
+    let config = try loadConfiguration(service: service)
+    let context = try BackendContext(service: service, config: config, logger: Logger(label: "gatehouse.\(service).admin"))
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await context.postgres.run() }
+        group.addTask { try await context.redis.run() }
+        defer { group.cancelAll() }
+        return try await body(context)
+    }
 }
 
 /// Names the `BackendDefinition` of an executable for the shared commands.
@@ -94,12 +121,8 @@ public struct ServeCommand<Backend: BackendDescriptor>: AsyncParsableCommand {
         if config.autoMigrate {
             try await runMigrations(definition, config: config, logger: logger)
         }
-        let postgres = config.database.makeClient(logger: logger)
-        let redis = RedisClient(endpoint: config.redis, sharedConnections: config.redisConnections, logger: logger)
-        let rpc = RPCClient(redis: redis, instanceID: config.instanceID, defaultTimeout: config.rpcTimeout, logger: logger)
-        let context = BackendContext(config: config, postgres: postgres, redis: redis, rpc: rpc, events: EventBus(redis: redis, logger: logger), logger: logger)
-
-        var services: [any Service] = [redis, postgres]
+        let context = try BackendContext(service: definition.service, config: config, logger: logger)
+        var services: [any Service] = [context.redis, context.postgres]
         let port = metricsPort ?? config.metricsPort
         if port > 0 {
             services.append(InternalHTTPListener.make(host: config.httpHost, port: port, logger: logger))
@@ -112,12 +135,12 @@ public struct ServeCommand<Backend: BackendDescriptor>: AsyncParsableCommand {
             definition.registerMethods(&router, context)
             var options = RPCServer.Options()
             options.concurrency = config.rpcConcurrency
-            services.append(RPCServer(router: router, redis: redis, instanceID: config.instanceID, options: options, logger: logger))
+            services.append(RPCServer(router: router, redis: context.redis, instanceID: config.instanceID, options: options, logger: logger))
         }
         if !noWorkers {
             services.append(contentsOf: try definition.makeWorkers(context))
         }
-        await rpc.startOrRetryLater()
+        await context.rpc.startOrRetryLater()
         logger.info("serving", metadata: ["rpc": "\(!workersOnly)", "workers": "\(!noWorkers)", "metrics_port": "\(port)"])
         try await runServiceGroup(services, config: config, logger: logger)
     }

@@ -34,15 +34,28 @@ public final class RedisSubscriber: Sendable {
     /// Registers `handler` and returns once Redis confirmed the subscription.
     @discardableResult
     public func subscribe(_ channel: String, handler: @escaping Handler) async throws -> Subscription {
-        let id = UUID()
-        table.byChannel.withLock { $0[channel, default: [:]][id] = handler }
+        let subscription = register(channel, handler)
         do {
             try await slot.connection().send(RedisCommand("SUBSCRIBE", .string(channel)))
         } catch {
-            // run() subscribes it again once Redis is back; the handler stays registered.
+            // run() subscribes it once Redis is back; the handler stays registered.
             logger.warning("subscribe failed, will retry on reconnect", metadata: ["channel": "\(channel)", "error": "\(error)"])
             throw error
         }
+        return subscription
+    }
+
+    /// Registers `handler` and subscribes now if Redis is reachable; otherwise `run()` subscribes
+    /// it as soon as Redis is back. For listeners that must start even while Redis is down.
+    public func subscribeEventually(_ channel: String, handler: @escaping Handler) async -> Subscription {
+        let subscription = register(channel, handler)
+        _ = try? await slot.connection().send(RedisCommand("SUBSCRIBE", .string(channel)))
+        return subscription
+    }
+
+    private func register(_ channel: String, _ handler: @escaping Handler) -> Subscription {
+        let id = UUID()
+        table.byChannel.withLock { $0[channel, default: [:]][id] = handler }
         return Subscription(channel: channel, id: id)
     }
 

@@ -8,7 +8,11 @@ enum TokenBackend: BackendDescriptor {
     static let definition = BackendDefinition(
         service: .token, schema: "token",
         migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
-        registerMethods: TokenMethodHandlers.register)
+        registerMethods: TokenMethodHandlers.register,
+        onStart: { context in
+            // A new database gets its first keys here, so tokens can be signed from the start.
+            _ = try await SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger).initializeIfEmpty()
+        })
 }
 
 @main

@@ -197,6 +197,15 @@ func withCluster<T: Sendable>(database: String? = nil, startAll: Bool = true, _ 
                 }
             }
             try await withPostgres(TestEnvironment.database(owner: true, name: database)) { owner in
+                // Both started on an empty key table; one set of first keys exists.
+                func statuses() async throws -> [String] {
+                    try await owner.query("SELECT status FROM token.signing_keys ORDER BY status", logger: TestEnvironment.logger)
+                        .collect().map { try $0.decode(String.self) }
+                }
+                let initialized = try await eventually { try await statuses() == ["current", "next"] }
+                #expect(initialized)
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(try await statuses() == ["current", "next"])
                 for schema in ["token", "audit"] {
                     let rows = try await owner.query(PostgresQuery(unsafeSQL: "SELECT version, count(*)::int FROM \(schema).schema_migrations GROUP BY version"), logger: TestEnvironment.logger).collect()
                     #expect(!rows.isEmpty)

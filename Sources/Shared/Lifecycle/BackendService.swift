@@ -13,19 +13,24 @@ public struct BackendDefinition: Sendable {
     public let migrationsDirectory: URL?
     public let registerMethods: @Sendable (inout RPCRouter, BackendContext) -> Void
     public let makeWorkers: @Sendable (BackendContext) throws -> [any Service]
+    /// Work every instance does once its stores are up (creating the first signing keys, say).
+    /// Retried with back-off until it succeeds; it must be safe to run on many instances at once.
+    public let onStart: @Sendable (BackendContext) async throws -> Void
 
     public init(
         service: ServiceName,
         schema: String,
         migrationsDirectory: URL?,
         registerMethods: @escaping @Sendable (inout RPCRouter, BackendContext) -> Void = { _, _ in },
-        makeWorkers: @escaping @Sendable (BackendContext) throws -> [any Service] = { _ in [] }
+        makeWorkers: @escaping @Sendable (BackendContext) throws -> [any Service] = { _ in [] },
+        onStart: @escaping @Sendable (BackendContext) async throws -> Void = { _ in }
     ) {
         self.service = service
         self.schema = schema
         self.migrationsDirectory = migrationsDirectory
         self.registerMethods = registerMethods
         self.makeWorkers = makeWorkers
+        self.onStart = onStart
     }
 
     /// Audit migrations first (every service writes audit rows), then the service's own schema.
@@ -122,7 +127,7 @@ public struct ServeCommand<Backend: BackendDescriptor>: AsyncParsableCommand {
             try await runMigrations(definition, config: config, logger: logger)
         }
         let context = try BackendContext(service: definition.service, config: config, logger: logger)
-        var services: [any Service] = [context.redis, context.postgres]
+        var services: [any Service] = [context.redis, context.postgres, StartupWork(context: context, work: definition.onStart)]
         let port = metricsPort ?? config.metricsPort
         if port > 0 {
             services.append(InternalHTTPListener.make(host: config.httpHost, port: port, logger: logger))

@@ -35,10 +35,28 @@ struct SigningKeyStore: Sendable {
     /// table it creates both a current and a next key. Concurrent rotations are serialised by a
     /// table lock, so two never promote the same key.
     func rotate(requestID: String? = nil) async throws -> Rotation {
+        guard let rotation = try await rotate(requestID: requestID, onlyIfNoCurrentKey: false) else {
+            throw Problem.internalError()   // unreachable: an unconditional rotation always rotates
+        }
+        return rotation
+    }
+
+    /// The first rotation, when no key signs yet (a new database); several instances starting at
+    /// once create one set between them. Returns nil when keys already exist.
+    func initializeIfEmpty() async throws -> Rotation? {
+        try await rotate(requestID: nil, onlyIfNoCurrentKey: true)
+    }
+
+    private func rotate(requestID: String?, onlyIfNoCurrentKey: Bool) async throws -> Rotation? {
         let newNext = SigningKey.generate()
         let publishSeconds = Double(KeyPublication.retiredKeyLifetime.milliseconds) / 1000
         return try await postgres.withTransaction(logger: logger) { connection in
             _ = try await connection.query("LOCK TABLE token.signing_keys IN SHARE ROW EXCLUSIVE MODE", logger: logger).collect()
+            if onlyIfNoCurrentKey {
+                let existing = try await connection.query(
+                    "SELECT count(*)::int FROM token.signing_keys WHERE status = 'current'", logger: logger).collect()
+                if try existing.first?.decode(Int.self) ?? 0 > 0 { return nil }
+            }
             var retired: String?
             for try await kid in try await connection.query("""
                 UPDATE token.signing_keys
@@ -68,7 +86,7 @@ struct SigningKeyStore: Sendable {
                 action: "SIGNING_KEY_ROTATED", requestID: requestID,
                 details: ["retired": retired ?? "", "current": current, "next": newNext.kid]
             ).insert(on: connection, logger: logger)
-            return Rotation(retired: retired, current: current, next: newNext.kid)
+            return Rotation(retired: retired, current: current, next: newNext.kid) as Rotation?
         }
     }
 

@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
@@ -67,7 +68,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "TokenService",
-            dependencies: ["Shared"],
+            dependencies: [
+                "Shared",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
             resources: [.copy("Migrations")],
             swiftSettings: swiftSettings
         ),

@@ -24,7 +24,7 @@ struct GatewayCommand: AsyncParsableCommand {
             await rpc.startOrRetryLater()
             let readiness = ReadinessCheck(redis: redis, rpc: rpc, backends: ServiceName.backends)
             let keys = JWKSCache(rpc: rpc)
-            let router = GatewayRouter.make(readiness: readiness, keys: keys, issuer: config.issuer)
+            let router = GatewayRouter.make(readiness: readiness, keys: keys, rpc: rpc, issuer: config.issuer)
             let app = Application(
                 router: router,
                 configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil),

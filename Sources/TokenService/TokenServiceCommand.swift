@@ -12,6 +12,7 @@ enum TokenBackend: BackendDescriptor {
         onStart: { context in
             // A new database gets its first keys here, so tokens can be signed from the start.
             _ = try await SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger).initializeIfEmpty()
+            try await LocalDemo.seed(context)
         })
 }
 
@@ -19,5 +20,5 @@ enum TokenBackend: BackendDescriptor {
 struct TokenServiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration.backend(
         TokenBackend.self, name: "token-service", abstract: "Gatehouse token service: accounts, sessions and tokens.",
-        adminCommands: [KeysCommand.self])
+        adminCommands: [KeysCommand.self, AdminCommand.self])
 }

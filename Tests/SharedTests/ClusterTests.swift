@@ -57,6 +57,26 @@ final class Cluster: @unchecked Sendable {
         return (Int(response.status.code), headers, String(buffer: body))
     }
 
+    /// Status, headers and body of a POST with a JSON (or any) body.
+    func post(_ path: String, body: String, contentType: String = "application/json") async throws -> (status: Int, headers: [String: String], body: String) {
+        var request = HTTPClientRequest(url: url(path))
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let collected = try await response.body.collect(upTo: 1 << 20)
+        let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        return (Int(response.status.code), headers, String(buffer: collected))
+    }
+
+    /// Runs a token-service admin command to completion and returns what it printed.
+    func tokenAdmin(_ arguments: [String]) async throws -> String {
+        let process = try start("token-service", arguments: arguments)
+        let status = await process.waitForExit(timeout: .seconds(20))
+        #expect(status == 0, "token-service \(arguments.joined(separator: " ")) failed:\n\(process.log)")
+        return process.log
+    }
+
     func waitUntilReady(timeout: Duration = .seconds(30)) async throws -> Bool {
         try await eventually(timeout: timeout) { try await self.get("/readyz").status == 200 }
     }

@@ -11,7 +11,7 @@ public struct BackendDefinition: Sendable {
     public let service: ServiceName
     public let schema: String
     public let migrationsDirectory: URL?
-    public let registerMethods: @Sendable (inout RPCRouter, BackendContext) -> Void
+    public let registerMethods: @Sendable (inout RPCRouter, BackendContext) throws -> Void
     public let makeWorkers: @Sendable (BackendContext) throws -> [any Service]
     /// Work every instance does once its stores are up (creating the first signing keys, say).
     /// Retried with back-off until it succeeds; it must be safe to run on many instances at once.
@@ -21,7 +21,7 @@ public struct BackendDefinition: Sendable {
         service: ServiceName,
         schema: String,
         migrationsDirectory: URL?,
-        registerMethods: @escaping @Sendable (inout RPCRouter, BackendContext) -> Void = { _, _ in },
+        registerMethods: @escaping @Sendable (inout RPCRouter, BackendContext) throws -> Void = { _, _ in },
         makeWorkers: @escaping @Sendable (BackendContext) throws -> [any Service] = { _ in [] },
         onStart: @escaping @Sendable (BackendContext) async throws -> Void = { _ in }
     ) {
@@ -137,7 +137,7 @@ public struct ServeCommand<Backend: BackendDescriptor>: AsyncParsableCommand {
             router.register(.ping(definition.service)) { request, _ in
                 try await ping(request, service: definition.service, context: context)
             }
-            definition.registerMethods(&router, context)
+            try definition.registerMethods(&router, context)
             var options = RPCServer.Options()
             options.concurrency = config.rpcConcurrency
             services.append(RPCServer(router: router, redis: context.redis, instanceID: config.instanceID, options: options, logger: logger))

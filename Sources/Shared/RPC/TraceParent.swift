@@ -34,21 +34,5 @@ public struct TraceParent: Sendable, CustomStringConvertible {
 
     public var description: String { "00-\(traceID)-\(parentID)-\(flags)" }
 
-    static func randomHex(bytes: Int) -> String {
-        // One random word per eight bytes: one getrandom call each, not one per byte.
-        var digits: [UInt8] = []
-        digits.reserveCapacity(bytes * 2)
-        let hex = Array("0123456789abcdef".utf8)
-        var remaining = bytes
-        while remaining > 0 {
-            var word = UInt64.random(in: .min ... .max)
-            for _ in 0..<min(8, remaining) {
-                digits.append(hex[Int(word >> 4 & 0xF)])
-                digits.append(hex[Int(word & 0xF)])
-                word >>= 8
-            }
-            remaining -= 8
-        }
-        return String(decoding: digits, as: UTF8.self)
-    }
+    static func randomHex(bytes: Int) -> String { SecureRandom.hex(bytes: bytes) }
 }

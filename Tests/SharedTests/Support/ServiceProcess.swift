@@ -32,6 +32,8 @@ final class ServiceProcess: @unchecked Sendable {
             "GATEHOUSE_REDIS_PORT": "\(redisPort)",
             "GATEHOUSE_AUTO_MIGRATE": "1",
             "GATEHOUSE_LOG_LEVEL": "info",
+            // The lowest bcrypt cost: tests check behaviour, not hashing strength.
+            "GATEHOUSE_BCRYPT_COST": "4",
         ]
         env.merge(extra) { _, new in new }
         return env

@@ -1,0 +1,72 @@
+// Accounts/: users, their passwords and the rules for creating them.
+import Foundation
+import Shared
+
+/// A registration that passed every rule, ready to store.
+struct NewAccount: Sendable {
+    let username: String
+    let email: String
+    let password: String
+    let firstName: String
+    let lastName: String
+    let preferredLanguage: String
+    let marketingConsent: Bool
+
+    /// Checks the registration rules and names the first field that breaks one.
+    init(_ body: RegisterBody) throws(Problem) {
+        let username = body.username.trimmingCharacters(in: .whitespaces)
+        guard (3...150).contains(username.count) else {
+            throw .unprocessable("A username has 3 to 150 characters.", field: "username")
+        }
+        guard username.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
+            throw .unprocessable("A username may hold letters, digits, '.', '_' and '-' only.", field: "username")
+        }
+        let email = body.email.trimmingCharacters(in: .whitespaces)
+        guard email.count <= 254, email.wholeMatch(of: /[^@\s]+@[^@\s.]+(\.[^@\s.]+)+/) != nil else {
+            throw .unprocessable("This is not an e-mail address.", field: "email")
+        }
+        try PasswordRules.check(body.password, field: "password")
+        guard (body.firstName ?? "").count <= 150, (body.lastName ?? "").count <= 150 else {
+            throw .unprocessable("A name has at most 150 characters.", field: (body.firstName ?? "").count > 150 ? "first_name" : "last_name")
+        }
+        let language = body.preferredLanguage ?? "ko"
+        guard language.wholeMatch(of: /[a-z]{2,3}(-[A-Za-z0-9]{2,8})*/) != nil else {
+            throw .unprocessable("A language is a BCP 47 tag such as 'ko' or 'en-US'.", field: "preferred_language")
+        }
+        self.username = username
+        self.email = email
+        self.password = body.password
+        self.firstName = body.firstName ?? ""
+        self.lastName = body.lastName ?? ""
+        self.preferredLanguage = language
+        self.marketingConsent = body.marketingConsent ?? false
+    }
+}
+
+/// What a password must be.
+enum PasswordRules {
+    /// At least 8 characters, at most 72 bytes (bcrypt ignores the rest, so longer would be a lie),
+    /// and not all of one kind (lowercase, uppercase, digits, others).
+    static func check(_ password: String, field: String) throws(Problem) {
+        guard password.count >= 8 else {
+            throw .unprocessable("A password has at least 8 characters.", field: field)
+        }
+        guard password.utf8.count <= 72 else {
+            throw .unprocessable("A password has at most 72 bytes.", field: field)
+        }
+        let kinds = [
+            password.contains(where: \.isLowercase), password.contains(where: \.isUppercase),
+            password.contains(where: \.isNumber),
+            password.contains(where: { !$0.isLetter && !$0.isNumber }),
+        ].filter { $0 }.count
+        guard kinds >= 2 else {
+            throw .unprocessable("A password mixes at least two of: lowercase, uppercase, digits, other characters.", field: field)
+        }
+    }
+}
+
+extension Problem {
+    static func unprocessable(_ detail: String, field: String) -> Problem {
+        Problem(status: 422, code: "invalid_field", title: "Invalid field", detail: detail, field: field)
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Shared
+
+/// `token.register`: a new account in one service.
+struct Registration: Sendable {
+    let services: ServiceStore
+    let accounts: AccountStore
+    let hasher: PasswordHasher
+
+    func register(_ request: RegisterRequest, requestID: String?) async throws -> RegisterResponse {
+        let account = try NewAccount(request.body)
+        guard let service = try await services.find(slug: request.body.service) else {
+            throw Problem.notFound("No service named \(request.body.service).", code: "service_not_found")
+        }
+        try service.requireOpen()
+        guard service.autoCreateUser else {
+            throw Problem(status: 403, code: "registration_closed", title: "Registration closed",
+                          detail: "The service \(service.slug) does not accept new accounts.")
+        }
+        let hash = try await hasher.hash(account.password)
+        let user = try await accounts.register(account, passwordHash: hash, service: service, client: request.client, requestID: requestID)
+        var summary = service.summary
+        summary.role = "user"
+        return RegisterResponse(user: user, service: summary)
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+import Shared
+
+/// The demo service `make run` offers (GATEHOUSE_ENV=local only). Its client secret is written to
+/// `$GATEHOUSE_RUN_DIR/demo-credentials.txt`, which `make run` prints. Demo data, never real.
+enum LocalDemo {
+    static let service = NewService(
+        slug: "demo", name: "Gatehouse demo", type: "web",
+        allowedOrigins: ["http://localhost:3000"], redirectURIs: ["http://localhost:3000/auth/callback"],
+        socialProviders: ["google", "kakao", "naver", "github", "facebook", "apple", "discord"])
+
+    static func seed(_ context: BackendContext) async throws {
+        guard context.config.environment == .local else { return }
+        let store = ServiceStore(postgres: context.postgres, logger: context.logger)
+        guard let created = try await store.create(service) else { return }   // seeded before
+        let text = """
+            demo service (local demo data only)
+              slug          demo
+              client_id     \(created.clientID)
+              client_secret \(created.clientSecret)
+
+            """
+        if let runDirectory = ProcessInfo.processInfo.environment["GATEHOUSE_RUN_DIR"] {
+            let file = URL(fileURLWithPath: runDirectory).appendingPathComponent("demo-credentials.txt")
+            if let handle = try? FileHandle(forWritingTo: file) {
+                handle.seekToEndOfFile()
+                handle.write(Data(text.utf8))
+                try? handle.close()
+            } else {
+                try Data(text.utf8).write(to: file)
+            }
+        }
+        context.logger.info("seeded the local demo service", metadata: ["slug": "demo", "client_id": "\(created.clientID)"])
+    }
+}

@@ -1,0 +1,57 @@
+// Services/: the applications (tenants) Gatehouse signs users in to.
+import Foundation
+import Shared
+
+/// A service as token-service's rules need it.
+struct ServiceRecord: Sendable {
+    let id: UUID
+    let slug: String
+    let name: String
+    let status: String
+    let autoCreateUser: Bool
+    let deleted: Bool
+
+    var summary: ServiceSummary { ServiceSummary(id: id, slug: slug, name: name, role: nil) }
+
+    /// A service users may sign up to and sign in to now.
+    func requireOpen() throws(Problem) {
+        guard !deleted else { throw Problem.notFound("No service named \(slug).", code: "service_not_found") }
+        guard status == "active" else {
+            throw Problem(status: 403, code: "service_unavailable", title: "Service unavailable",
+                          detail: "The service \(slug) is \(status).")
+        }
+    }
+}
+
+/// What `admin create-service` (and the local demo) creates.
+struct NewService: Sendable {
+    var slug: String
+    var name: String
+    var type: String
+    var allowedOrigins: [String]
+    var redirectURIs: [String]
+    var socialProviders: [String]
+
+    static let types: Set<String> = ["web", "mobile", "desktop", "api", "admin"]
+
+    func validate() throws(Problem) {
+        guard slug.wholeMatch(of: /[a-z0-9][a-z0-9-]{1,62}/) != nil else {
+            throw .unprocessable("A slug is 2 to 63 lowercase letters, digits and '-', not starting with '-'.", field: "slug")
+        }
+        guard (1...200).contains(name.count) else { throw .unprocessable("A name has 1 to 200 characters.", field: "name") }
+        guard Self.types.contains(type) else {
+            throw .unprocessable("type is one of \(Self.types.sorted().joined(separator: ", ")).", field: "type")
+        }
+        for origin in allowedOrigins {
+            guard let url = URL(string: origin), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
+                  url.path.isEmpty, url.query == nil else {
+                throw .unprocessable("\(origin) is not an origin (scheme://host[:port]).", field: "allowed_origins")
+            }
+        }
+        for uri in redirectURIs {
+            guard let url = URL(string: uri), url.scheme != nil, url.fragment == nil else {
+                throw .unprocessable("\(uri) is not an absolute URI without a fragment.", field: "redirect_uris")
+            }
+        }
+    }
+}

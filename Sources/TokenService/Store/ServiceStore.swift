@@ -1,0 +1,52 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import Shared
+
+/// `token.services`.
+struct ServiceStore: Sendable {
+    let postgres: PostgresClient
+    let logger: Logger
+
+    func find(slug: String) async throws -> ServiceRecord? {
+        let rows = try await postgres.query("""
+            SELECT id, slug, name, status, auto_create_user, deleted_at IS NOT NULL
+            FROM token.services WHERE slug = \(slug)
+            """, logger: logger)
+        for try await (id, slug, name, status, autoCreate, deleted) in rows.decode((UUID, String, String, String, Bool, Bool).self) {
+            return ServiceRecord(id: id, slug: slug, name: name, status: status, autoCreateUser: autoCreate, deleted: deleted)
+        }
+        return nil
+    }
+
+    struct Created: Sendable {
+        let id: UUID
+        let clientID: String
+        /// Shown once; only its SHA-256 is stored.
+        let clientSecret: String
+    }
+
+    /// Creates a service with new client credentials, with its audit row. Returns nil when the
+    /// slug is taken.
+    func create(_ service: NewService, requestID: String? = nil) async throws -> Created? {
+        try service.validate()
+        let clientID = "gh_" + SecureRandom.hex(bytes: 12)
+        let secret = Base64URL.encode(SecureRandom.bytes(32))
+        let secretHash = ByteBuffer(bytes: SHA256.hash(data: Array(secret.utf8)))
+        return try await postgres.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query("""
+                INSERT INTO token.services (slug, name, type, allowed_origins, redirect_uris, social_providers, client_id, client_secret_hash)
+                VALUES (\(service.slug), \(service.name), \(service.type), \(service.allowedOrigins), \(service.redirectURIs),
+                        \(service.socialProviders), \(clientID), \(secretHash))
+                ON CONFLICT (slug) DO NOTHING RETURNING id
+                """, logger: logger)
+            var created: UUID?
+            for try await id in rows.decode(UUID.self) { created = id }
+            guard let id = created else { return nil }
+            try await AuditEvent(action: "SERVICE_CREATED", serviceID: id, requestID: requestID,
+                                 details: ["slug": service.slug, "client_id": clientID]).insert(on: connection, logger: logger)
+            return Created(id: id, clientID: clientID, clientSecret: secret)
+        }
+    }
+}

@@ -55,6 +55,8 @@ main() {
     trap 'exit 143' TERM HUP
 
     bash scripts/install-deps.sh
+    # Standard JOSE libraries the tests verify Gatehouse's tokens with (PyPI).
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r Tests/python/requirements.txt
 
     say "swift build -c $config --build-tests"
     swift build -c "$config" --build-tests

@@ -50,8 +50,10 @@ final class Cluster: @unchecked Sendable {
     func url(_ path: String) -> String { "http://127.0.0.1:\(httpPort)\(path)" }
 
     /// Status, headers (names lowercased) and body of a GET.
-    func get(_ path: String) async throws -> (status: Int, headers: [String: String], body: String) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url(path)), timeout: .seconds(5))
+    func get(_ path: String, headers extra: [String: String] = [:]) async throws -> (status: Int, headers: [String: String], body: String) {
+        var request = HTTPClientRequest(url: url(path))
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 1 << 20)
         let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         return (Int(response.status.code), headers, String(buffer: body))

@@ -3,7 +3,7 @@ import Shared
 
 /// `/api/v1/auth/*`: the routes apps call to create accounts and sign users in.
 enum AuthRoutes {
-    static func add(to router: Router<GatewayRequestContext>, rpc: RPCClient) {
+    static func add(to router: Router<GatewayRequestContext>, rpc: RPCClient, verifier: AccessTokenVerifier) {
         let auth = router.group("api/v1/auth")
         auth.post("register") { request, context in
             let body = try await JSONBody.decode(RegisterBody.self, from: request)
@@ -11,5 +11,74 @@ enum AuthRoutes {
                 TokenRPC.register, RegisterRequest(body: body, client: context.client(request)), context: context.rpcContext)
             return try JSONResponse.make(response, status: .created)
         }
+        auth.post("login") { request, context in
+            let body = try await JSONBody.decode(LoginBody.self, from: request)
+            let grant = try await rpc.call(
+                TokenRPC.login, LoginRequest(body: body, client: context.client(request)), context: context.rpcContext)
+            var response = try JSONResponse.make(TokenResponseBody(grant))
+            if grant.clientType == .web {
+                response.headers[.setCookie] = RefreshCookie.header(grant)
+            }
+            return response
+        }
+        auth.get("verify") { request, context in
+            guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") else {
+                throw BearerChallenge(AccessTokenVerifier.invalid("Send the access token as 'Authorization: Bearer <token>'."))
+            }
+            let claims: AccessTokenClaims
+            do {
+                claims = try await verifier.verify(String(authorization.dropFirst(7)), context: context.rpcContext)
+            } catch let problem as Problem {
+                throw BearerChallenge(problem)
+            }
+            return try JSONResponse.make(VerifiedToken(valid: true, claims: claims))
+        }
+    }
+}
+
+struct VerifiedToken: Encodable {
+    let valid: Bool
+    let claims: AccessTokenClaims
+}
+
+/// A 401 for a bearer token, answered with `WWW-Authenticate: Bearer error="invalid_token"`.
+struct BearerChallenge: Error {
+    let problem: Problem
+    init(_ problem: Problem) { self.problem = problem }
+}
+
+/// The body of a token response (`/api/v1/auth/login`, later `/refresh` and `/oauth/token`).
+struct TokenResponseBody: Encodable {
+    let accessToken: String
+    let tokenType = "Bearer"
+    let expiresIn: Int
+    /// Absent for web clients: theirs travels only in the `__Host-gh_refresh` cookie.
+    let refreshToken: String?
+    let user: UserSummary
+    let service: ServiceSummary
+
+    init(_ grant: TokenGrant) {
+        accessToken = grant.accessToken
+        expiresIn = grant.expiresIn
+        refreshToken = grant.clientType == .web ? nil : grant.refreshToken
+        user = grant.user
+        service = grant.service
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token"
+        case tokenType = "token_type"
+        case expiresIn = "expires_in"
+        case refreshToken = "refresh_token"
+        case user, service
+    }
+}
+
+enum RefreshCookie {
+    static let name = "__Host-gh_refresh"
+
+    /// `__Host-` binds it to this host, `/` and Secure; HttpOnly keeps scripts away from it.
+    static func header(_ grant: TokenGrant) -> String {
+        "\(name)=\(grant.refreshToken); Max-Age=\(grant.refreshExpiresIn); Path=/; Secure; HttpOnly; SameSite=Lax"
     }
 }

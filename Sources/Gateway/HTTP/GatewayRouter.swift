@@ -12,7 +12,7 @@ enum GatewayRouter {
         router.add(middleware: ProblemMiddleware())
         MetaRoutes.add(to: router, readiness: readiness)
         WellKnownRoutes.add(to: router, keys: keys, issuer: issuer)
-        AuthRoutes.add(to: router, rpc: rpc)
+        AuthRoutes.add(to: router, rpc: rpc, verifier: AccessTokenVerifier(jwks: keys, issuer: issuer))
         return router
     }
 }

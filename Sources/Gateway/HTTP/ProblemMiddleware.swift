@@ -14,6 +14,10 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return ProblemResponse.make(problem, requestID: context.requestID)
+        } catch let challenge as BearerChallenge {
+            var response = ProblemResponse.make(challenge.problem, requestID: context.requestID)
+            response.headers[.wwwAuthenticate] = #"Bearer error="invalid_token", error_description="\#(challenge.problem.detail ?? "")""#
+            return response
         } catch let error as HTTPError {
             return ProblemResponse.make(Self.problem(for: error, path: request.uri.path), requestID: context.requestID)
         } catch {

@@ -71,7 +71,7 @@ public struct Outbox: Sendable {
         effect: (PostgresConnection) async throws -> Void
     ) async throws -> Bool {
         guard let id = UUID(uuidString: job.id) else { return false }
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await client.transaction(logger: logger) { connection in
             var binds = PostgresBindings()
             binds.append(id)
             let rows = try await connection.query(

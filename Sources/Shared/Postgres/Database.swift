@@ -52,3 +52,22 @@ public struct SQLIdentifier: Sendable, CustomStringConvertible {
         self.description = name
     }
 }
+
+extension PostgresClient {
+    /// `withTransaction`, but an error thrown by `body` (a `Problem`, a constraint violation)
+    /// comes out as itself once the transaction has rolled back, so callers can match on it.
+    public func transaction<Result>(
+        logger: Logger,
+        file: String = #file,
+        line: Int = #line,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        do {
+            return try await withTransaction(logger: logger, file: file, line: line, isolation: isolation, body)
+        } catch let error as PostgresTransactionError {
+            if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
+            throw error
+        }
+    }
+}

@@ -38,6 +38,14 @@ struct SigningKey: Sendable {
         try keyRing.seal(privateKey, purpose: Self.purpose, context: kid)
     }
 
+    static func opened(kid: String, sealed: EncryptedValue, with keyRing: MasterKeyRing) throws -> SigningKey {
+        SigningKey(kid: kid, privateKey: try keyRing.open(sealed, purpose: purpose, context: kid))
+    }
+
+    var p256: P256.Signing.PrivateKey {
+        get throws { try P256.Signing.PrivateKey(rawRepresentation: privateKey) }
+    }
+
     static let purpose = "token.signing_key"
 }
 

@@ -1,5 +1,6 @@
 // RPC/: token-service's edge. Handlers are thin: decode, call the domain or store, answer.
 import Foundation
+import HummingbirdBcrypt
 import Shared
 
 enum TokenMethodHandlers {
@@ -8,12 +9,19 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.jwks) { _, _ in
             try await keys.published()
         }
+        let services = ServiceStore(postgres: context.postgres, logger: context.logger)
+        let hasher = try readSetting(service: .token) { () throws(ConfigurationError) in try PasswordHasher.fromSettings(.fromEnvironment()) }
         let registration = Registration(
-            services: ServiceStore(postgres: context.postgres, logger: context.logger),
-            accounts: AccountStore(postgres: context.postgres, logger: context.logger),
-            hasher: try readSetting(service: .token) { () throws(ConfigurationError) in try PasswordHasher.fromSettings(.fromEnvironment()) })
+            services: services, accounts: AccountStore(postgres: context.postgres, logger: context.logger), hasher: hasher)
         router.register(TokenRPC.register) { request, call in
             try await registration.register(request, requestID: call.requestID)
+        }
+        let login = Login(
+            services: services, store: LoginStore(postgres: context.postgres, logger: context.logger), hasher: hasher,
+            signer: AccessTokenSigner(store: keys), issuer: context.config.issuer,
+            decoyHash: Bcrypt.hash(SecureRandom.hex(bytes: 16), cost: hasher.cost))
+        router.register(TokenRPC.login) { request, call in
+            try await login.login(request, requestID: call.requestID)
         }
     }
 }

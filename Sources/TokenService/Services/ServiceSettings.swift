@@ -10,6 +10,12 @@ struct ServiceRecord: Sendable {
     let status: String
     let autoCreateUser: Bool
     let deleted: Bool
+    let clientID: String
+    let accessTokenTTL: Int
+    let refreshTokenTTL: Int
+    let rememberMeTTL: Int
+    let sessionLifetime: Int
+    let allowedClientTypes: [String]
 
     var summary: ServiceSummary { ServiceSummary(id: id, slug: slug, name: name, role: nil) }
 

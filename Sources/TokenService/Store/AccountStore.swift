@@ -14,7 +14,7 @@ struct AccountStore: Sendable {
     func register(_ account: NewAccount, passwordHash: String, service: ServiceRecord, client: ClientInfo,
                   requestID: String?) async throws -> UserSummary {
         do {
-            return try await postgres.withTransaction(logger: logger) { connection in
+            return try await postgres.transaction(logger: logger) { connection in
                 let rows = try await connection.query("""
                     INSERT INTO token.users (username, email, password_hash, first_name, last_name, preferred_language, marketing_consent)
                     VALUES (\(account.username), \(account.email), \(passwordHash), \(account.firstName), \(account.lastName),
@@ -33,13 +33,13 @@ struct AccountStore: Sendable {
                 let fullName = [account.firstName, account.lastName].filter { !$0.isEmpty }.joined(separator: " ")
                 return UserSummary(id: id, username: account.username, email: account.email, fullName: fullName)
             }
-        } catch let error as PostgresTransactionError {
-            throw Self.conflict(from: error.closureError) ?? error
+        } catch let error as PSQLError {
+            throw Self.conflict(from: error) ?? error
         }
     }
 
-    private static func conflict(from error: (any Error)?) -> Problem? {
-        guard let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" else { return nil }
+    private static func conflict(from error: PSQLError) -> Problem? {
+        guard error.serverInfo?[.sqlState] == "23505" else { return nil }
         switch error.serverInfo?[.constraintName] {
         case "users_username_unique":
             return Problem(status: 409, code: "username_taken", title: "Username taken", detail: "That username is in use.", field: "username")

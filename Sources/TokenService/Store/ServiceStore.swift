@@ -11,11 +11,20 @@ struct ServiceStore: Sendable {
 
     func find(slug: String) async throws -> ServiceRecord? {
         let rows = try await postgres.query("""
-            SELECT id, slug, name, status, auto_create_user, deleted_at IS NOT NULL
+            SELECT id, slug, name, status, auto_create_user, deleted_at IS NOT NULL, client_id,
+                   access_token_ttl_seconds, refresh_token_ttl_seconds, remember_me_ttl_seconds,
+                   session_absolute_lifetime_seconds, allowed_client_types
             FROM token.services WHERE slug = \(slug)
             """, logger: logger)
-        for try await (id, slug, name, status, autoCreate, deleted) in rows.decode((UUID, String, String, String, Bool, Bool).self) {
-            return ServiceRecord(id: id, slug: slug, name: name, status: status, autoCreateUser: autoCreate, deleted: deleted)
+        for try await row in rows {
+            let columns = row.makeRandomAccess()
+            return ServiceRecord(
+                id: try columns[0].decode(UUID.self), slug: try columns[1].decode(String.self), name: try columns[2].decode(String.self),
+                status: try columns[3].decode(String.self), autoCreateUser: try columns[4].decode(Bool.self),
+                deleted: try columns[5].decode(Bool.self), clientID: try columns[6].decode(String.self),
+                accessTokenTTL: try columns[7].decode(Int.self), refreshTokenTTL: try columns[8].decode(Int.self),
+                rememberMeTTL: try columns[9].decode(Int.self), sessionLifetime: try columns[10].decode(Int.self),
+                allowedClientTypes: try columns[11].decode([String].self))
         }
         return nil
     }
@@ -34,7 +43,7 @@ struct ServiceStore: Sendable {
         let clientID = "gh_" + SecureRandom.hex(bytes: 12)
         let secret = Base64URL.encode(SecureRandom.bytes(32))
         let secretHash = ByteBuffer(bytes: SHA256.hash(data: Array(secret.utf8)))
-        return try await postgres.withTransaction(logger: logger) { connection in
+        return try await postgres.transaction(logger: logger) { connection in
             let rows = try await connection.query("""
                 INSERT INTO token.services (slug, name, type, allowed_origins, redirect_uris, social_providers, client_id, client_secret_hash)
                 VALUES (\(service.slug), \(service.name), \(service.type), \(service.allowedOrigins), \(service.redirectURIs),

@@ -24,6 +24,16 @@ struct SigningKeyStore: Sendable {
         return JWKSet(keys: keys)
     }
 
+    /// The key that signs now, unsealed.
+    func current() async throws -> SigningKey? {
+        let rows = try await postgres.query(
+            "SELECT kid, private_key, master_key_version FROM token.signing_keys WHERE status = 'current'", logger: logger)
+        for try await (kid, sealed, version) in rows.decode((String, ByteBuffer, Int).self) {
+            return try SigningKey.opened(kid: kid, sealed: EncryptedValue(keyVersion: version, sealed: Array(sealed.readableBytesView)), with: keyRing)
+        }
+        return nil
+    }
+
     struct Rotation: Sendable {
         let retired: String?
         let current: String
@@ -50,7 +60,7 @@ struct SigningKeyStore: Sendable {
     private func rotate(requestID: String?, onlyIfNoCurrentKey: Bool) async throws -> Rotation? {
         let newNext = SigningKey.generate()
         let publishSeconds = Double(KeyPublication.retiredKeyLifetime.milliseconds) / 1000
-        return try await postgres.withTransaction(logger: logger) { connection in
+        return try await postgres.transaction(logger: logger) { connection in
             _ = try await connection.query("LOCK TABLE token.signing_keys IN SHARE ROW EXCLUSIVE MODE", logger: logger).collect()
             if onlyIfNoCurrentKey {
                 let existing = try await connection.query(

@@ -1,0 +1,72 @@
+import Foundation
+import JWTKit
+import Shared
+
+/// Verifies access tokens at the gateway, locally: no RPC on this path once the JWK Set is
+/// cached. Checks the signature against the published ES256 keys only (so `alg: none` and an
+/// HS256 token "signed" with a public key fail), `exp`/`nbf` with 30 s leeway, and `iss`.
+actor AccessTokenVerifier {
+    private let jwks: JWKSCache
+    private let issuer: String
+    private let leeway: Int = 30
+    private var keys: (set: JWKSet, collection: JWTKeyCollection)?
+    private var lastForcedReload: ContinuousClock.Instant?
+
+    init(jwks: JWKSCache, issuer: String) {
+        self.jwks = jwks
+        self.issuer = issuer
+    }
+
+    func verify(_ token: String, context: RPCCallContext) async throws(Problem) -> AccessTokenClaims {
+        let claims: AccessTokenClaims
+        do {
+            claims = try await collection(context: context).verify(token, as: AccessTokenPayload.self).claims
+        } catch let error as JWTError where error.errorType == .unknownKID {
+            // A kid we do not know yet: a rotation we have not heard of. Reload once (at most every
+            // 10 s, so forged kids cannot make us hammer token-service) and try again.
+            guard await reloadIfAllowed(context: context),
+                  let retried = try? await collection(context: context).verify(token, as: AccessTokenPayload.self) else {
+                throw Self.invalid("The token is not signed by a Gatehouse key.")
+            }
+            claims = retried.claims
+        } catch {
+            throw Self.invalid("The token is malformed or its signature does not verify.")
+        }
+        let now = Int(Date().timeIntervalSince1970)
+        guard claims.exp + leeway > now else { throw Self.invalid("The token has expired.") }
+        guard claims.nbf - leeway <= now else { throw Self.invalid("The token is not valid yet.") }
+        guard claims.iss == issuer else { throw Self.invalid("The token was issued by someone else.") }
+        return claims
+    }
+
+    private func collection(context: RPCCallContext) async throws -> JWTKeyCollection {
+        let set = try await jwks.keys(context: context)
+        if let keys, keys.set == set { return keys.collection }
+        let collection = JWTKeyCollection()
+        for key in set.keys where key.alg == "ES256" {
+            await collection.add(ecdsa: try ES256PublicKey(parameters: (x: key.x, y: key.y)), kid: JWKIdentifier(string: key.kid))
+        }
+        keys = (set, collection)
+        return collection
+    }
+
+    private func reloadIfAllowed(context: RPCCallContext) async -> Bool {
+        if let last = lastForcedReload, ContinuousClock.now - last < .seconds(10) { return false }
+        lastForcedReload = .now
+        await jwks.invalidate()
+        return true
+    }
+
+    static func invalid(_ detail: String) -> Problem {
+        Problem(status: 401, code: "invalid_token", title: "Invalid token", detail: detail)
+    }
+}
+
+/// The claims as jwt-kit's payload; the verifier checks the times itself, with its leeway.
+struct AccessTokenPayload: JWTPayload {
+    var claims: AccessTokenClaims
+
+    init(from decoder: any Decoder) throws { claims = try AccessTokenClaims(from: decoder) }
+    func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}

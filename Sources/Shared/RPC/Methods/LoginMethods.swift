@@ -1,0 +1,104 @@
+import Foundation
+
+extension TokenRPC {
+    public static let login = RPCMethod<LoginRequest, TokenGrant>(service: .token, name: "login")
+}
+
+public enum ClientType: String, Codable, Sendable, CaseIterable {
+    case web, mobile, native
+}
+
+/// `POST /api/v1/auth/login`'s body: `username` or `email`, not both.
+public struct LoginBody: Codable, Sendable {
+    public var service: String
+    public var username: String?
+    public var email: String?
+    public var password: String
+    public var rememberMe: Bool?
+    public var clientType: ClientType
+
+    enum CodingKeys: String, CodingKey {
+        case service, username, email, password
+        case rememberMe = "remember_me"
+        case clientType = "client_type"
+    }
+}
+
+public struct LoginRequest: Codable, Sendable {
+    public var body: LoginBody
+    public var client: ClientInfo
+
+    public init(body: LoginBody, client: ClientInfo) {
+        self.body = body
+        self.client = client
+    }
+}
+
+/// What a sign-in yields. The gateway shapes it per client type: a web client gets the refresh
+/// token as a cookie only, the others in the body.
+public struct TokenGrant: Codable, Sendable {
+    public var accessToken: String
+    public var expiresIn: Int
+    public var refreshToken: String
+    public var refreshExpiresIn: Int
+    public var clientType: ClientType
+    public var user: UserSummary
+    public var service: ServiceSummary
+
+    public init(accessToken: String, expiresIn: Int, refreshToken: String, refreshExpiresIn: Int,
+                clientType: ClientType, user: UserSummary, service: ServiceSummary) {
+        self.accessToken = accessToken
+        self.expiresIn = expiresIn
+        self.refreshToken = refreshToken
+        self.refreshExpiresIn = refreshExpiresIn
+        self.clientType = clientType
+        self.user = user
+        self.service = service
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token"
+        case expiresIn = "expires_in"
+        case refreshToken = "refresh_token"
+        case refreshExpiresIn = "refresh_expires_in"
+        case clientType = "client_type"
+        case user, service
+    }
+}
+
+/// The claims of a Gatehouse access token (RFC 9068), shared by the signer and the verifiers.
+public struct AccessTokenClaims: Codable, Sendable, Equatable {
+    public var iss: String
+    public var sub: String
+    public var aud: String
+    public var exp: Int
+    public var iat: Int
+    public var nbf: Int
+    public var jti: String
+    public var sid: String
+    public var clientID: String
+    public var scope: String
+    public var roles: [String]
+    public var tv: Int
+
+    public init(iss: String, sub: String, aud: String, exp: Int, iat: Int, nbf: Int, jti: String, sid: String,
+                clientID: String, scope: String, roles: [String], tv: Int) {
+        self.iss = iss
+        self.sub = sub
+        self.aud = aud
+        self.exp = exp
+        self.iat = iat
+        self.nbf = nbf
+        self.jti = jti
+        self.sid = sid
+        self.clientID = clientID
+        self.scope = scope
+        self.roles = roles
+        self.tv = tv
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case iss, sub, aud, exp, iat, nbf, jti, sid, scope, roles, tv
+        case clientID = "client_id"
+    }
+}

@@ -1,0 +1,145 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import Shared
+
+/// The SQL of signing in: finding the account, counting failures, opening a session.
+struct LoginStore: Sendable {
+    let postgres: PostgresClient
+    let logger: Logger
+
+    struct Account: Sendable {
+        let id: UUID
+        let username: String
+        let email: String
+        let fullName: String
+        let passwordHash: String?
+        let isActive: Bool
+        let tokenVersion: Int
+        let lockedUntil: Date?
+
+        var summary: UserSummary { UserSummary(id: id, username: username, email: email, fullName: fullName) }
+    }
+
+    /// By username or e-mail, in any case.
+    func account(username: String?, email: String?) async throws -> Account? {
+        let rows: PostgresRowSequence
+        let columns = "id, username, email, first_name, last_name, password_hash, is_active, token_version, locked_until"
+        if let username {
+            rows = try await postgres.query(PostgresQuery(unsafeSQL: "SELECT \(columns) FROM token.users WHERE lower(username) = lower($1)", binds: Self.binds(username)), logger: logger)
+        } else {
+            rows = try await postgres.query(PostgresQuery(unsafeSQL: "SELECT \(columns) FROM token.users WHERE lower(email) = lower($1)", binds: Self.binds(email ?? "")), logger: logger)
+        }
+        for try await row in rows {
+            let c = row.makeRandomAccess()
+            let first = try c[3].decode(String.self), last = try c[4].decode(String.self)
+            return Account(
+                id: try c[0].decode(UUID.self), username: try c[1].decode(String.self), email: try c[2].decode(String.self),
+                fullName: [first, last].filter { !$0.isEmpty }.joined(separator: " "),
+                passwordHash: try c[5].decode(String?.self), isActive: try c[6].decode(Bool.self),
+                tokenVersion: try c[7].decode(Int.self), lockedUntil: try c[8].decode(Date?.self))
+        }
+        return nil
+    }
+
+    private static func binds(_ value: String) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(value)
+        return binds
+    }
+
+    /// Counts a wrong password, in one statement so concurrent failures all count: the fifth
+    /// within 30 minutes locks the account for 30 minutes. Returns the lock's end, if locked.
+    func recordFailure(userID: UUID, service: ServiceRecord, client: ClientInfo, requestID: String?) async throws -> Date? {
+        try await postgres.transaction(logger: logger) { connection in
+            let rows = try await connection.query("""
+                UPDATE token.users SET
+                    failed_logins = CASE WHEN first_failed_at IS NULL OR first_failed_at < now() - interval '30 minutes'
+                                         THEN 1 ELSE failed_logins + 1 END,
+                    first_failed_at = CASE WHEN first_failed_at IS NULL OR first_failed_at < now() - interval '30 minutes'
+                                           THEN now() ELSE first_failed_at END,
+                    locked_until = CASE WHEN first_failed_at >= now() - interval '30 minutes' AND failed_logins + 1 >= 5
+                                        THEN now() + interval '30 minutes' ELSE locked_until END
+                WHERE id = \(userID)
+                RETURNING failed_logins, CASE WHEN locked_until > now() THEN locked_until END
+                """, logger: logger)
+            var lockedUntil: Date?
+            var failures = 0
+            for try await (count, until) in rows.decode((Int, Date?).self) {
+                failures = count
+                lockedUntil = until
+            }
+            try await AuditEvent(
+                action: "USER_LOGIN_FAILED", actorUserID: userID, serviceID: service.id, requestID: requestID,
+                details: ["ip": client.ip ?? "", "failures": String(failures), "locked": lockedUntil == nil ? "no" : "yes"]
+            ).insert(on: connection, logger: logger)
+            return lockedUntil
+        }
+    }
+
+    struct Opened: Sendable {
+        let sessionID: UUID
+        let role: String
+        let refreshToken: String
+        let refreshTTL: Int
+    }
+
+    /// After the password matched: the membership (created on first sign-in when the service
+    /// allows it), a session and its first refresh token, failures reset, the audit row — one
+    /// transaction.
+    func open(account: Account, service: ServiceRecord, clientType: ClientType, rememberMe: Bool,
+              client: ClientInfo, requestID: String?) async throws -> Opened {
+        let refreshToken = Base64URL.encode(SecureRandom.bytes(32))
+        let refreshHash = ByteBuffer(bytes: SHA256.hash(data: Array(refreshToken.utf8)))
+        let refreshTTL = min(rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
+        return try await postgres.transaction(logger: logger) { connection in
+            var membership: (role: String, status: String)?
+            for try await (role, status) in try await connection.query(
+                "SELECT role, status FROM token.memberships WHERE service_id = \(service.id) AND user_id = \(account.id) FOR UPDATE",
+                logger: logger
+            ).decode((String, String).self) {
+                membership = (role, status)
+            }
+            if membership == nil {
+                guard service.autoCreateUser else {
+                    throw Problem(status: 403, code: "access_denied", title: "Access denied",
+                                  detail: "This account is not a member of \(service.slug).")
+                }
+                _ = try await connection.query(
+                    "INSERT INTO token.memberships (service_id, user_id) VALUES (\(service.id), \(account.id))", logger: logger).collect()
+                membership = ("user", "active")
+            }
+            guard let membership, membership.status == "active" else {
+                throw Problem(status: 403, code: "access_denied", title: "Access denied",
+                              detail: "This account's membership of \(service.slug) is not active.")
+            }
+            _ = try await connection.query("""
+                UPDATE token.users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL WHERE id = \(account.id)
+                """, logger: logger).collect()
+            _ = try await connection.query(
+                "UPDATE token.memberships SET last_login_at = now() WHERE service_id = \(service.id) AND user_id = \(account.id)",
+                logger: logger).collect()
+            let ip = client.ip
+            var sessionID: UUID?
+            for try await id in try await connection.query("""
+                INSERT INTO token.sessions (user_id, service_id, client_type, remember_me, ip, user_agent, expires_at)
+                VALUES (\(account.id), \(service.id), \(clientType.rawValue), \(rememberMe), \(ip)::inet, \(client.userAgent),
+                        now() + make_interval(secs => \(Double(service.sessionLifetime))))
+                RETURNING id
+                """, logger: logger).decode(UUID.self) {
+                sessionID = id
+            }
+            guard let sessionID else { throw Problem.internalError() }
+            _ = try await connection.query("""
+                INSERT INTO token.refresh_tokens (session_id, token_hash, expires_at)
+                VALUES (\(sessionID), \(refreshHash), now() + make_interval(secs => \(Double(refreshTTL))))
+                """, logger: logger).collect()
+            try await AuditEvent(
+                action: "USER_LOGIN", actorUserID: account.id, serviceID: service.id, requestID: requestID,
+                details: ["session_id": sessionID.uuidString.lowercased(), "client_type": clientType.rawValue, "ip": client.ip ?? ""]
+            ).insert(on: connection, logger: logger)
+            return Opened(sessionID: sessionID, role: membership.role, refreshToken: refreshToken, refreshTTL: refreshTTL)
+        }
+    }
+}

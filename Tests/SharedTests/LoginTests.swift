@@ -1,0 +1,138 @@
+import Crypto
+import Foundation
+import Testing
+@testable import Shared
+
+/// Sign-in and local token verification through the real gateway and token-service.
+@Suite(.serialized) struct LoginTests {
+    struct Account {
+        let slug: String
+        let username: String
+        let password = "correct horse 1"
+    }
+
+    func makeAccount(_ cluster: Cluster) async throws -> Account {
+        let slug = TestEnvironment.uniqueName("svc").replacingOccurrences(of: "_", with: "-")
+        _ = try await cluster.tokenAdmin(["admin", "create-service", "--slug", slug, "--name", "Test"])
+        let account = Account(slug: slug, username: TestEnvironment.uniqueName("ada"))
+        let registered = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(account.username)","email":"\#(account.username)@example.com","password":"\#(account.password)"}"#)
+        #expect(registered.status == 201, "\(registered.body)")
+        return account
+    }
+
+    func login(_ cluster: Cluster, _ account: Account, password: String? = nil, clientType: String = "mobile") async throws -> (status: Int, headers: [String: String], body: String) {
+        try await cluster.post("/api/v1/auth/login", body: #"{"service":"\#(account.slug)","username":"\#(account.username)","password":"\#(password ?? account.password)","client_type":"\#(clientType)"}"#)
+    }
+
+    func verify(_ cluster: Cluster, _ token: String) async throws -> (status: Int, headers: [String: String], body: String) {
+        try await cluster.get("/api/v1/auth/verify", headers: ["Authorization": "Bearer \(token)"])
+    }
+
+    @Test func mobileAndWebClientsGetTheirTokensWhereTheyBelong() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let account = try await makeAccount(cluster)
+
+            let mobile = try await login(cluster, account)
+            #expect(mobile.status == 200, "\(mobile.body)")
+            let grant = json(mobile.body)
+            #expect(grant["token_type"] as? String == "Bearer")
+            #expect(grant["expires_in"] as? Int == 900)
+            #expect((grant["refresh_token"] as? String)?.count == 43)   // 256 bits, base64url
+            #expect((grant["service"] as? [String: Any])?["role"] as? String == "user")
+            #expect(mobile.headers["cache-control"] == "no-store")
+            #expect(mobile.headers["set-cookie"] == nil)
+
+            let web = try await login(cluster, account, clientType: "web")
+            #expect(web.status == 200)
+            #expect(json(web.body)["refresh_token"] == nil)
+            let cookie = try #require(web.headers["set-cookie"])
+            #expect(cookie.hasPrefix("__Host-gh_refresh="))
+            for attribute in ["Max-Age=604800", "Path=/", "Secure", "HttpOnly", "SameSite=Lax"] {
+                #expect(cookie.contains(attribute), "\(cookie) lacks \(attribute)")
+            }
+
+            // The access token verifies at the gateway, with the claims of RFC 9068.
+            let token = try #require(grant["access_token"] as? String)
+            let verified = try await verify(cluster, token)
+            #expect(verified.status == 200, "\(verified.body)")
+            let claims = json(verified.body)["claims"] as? [String: Any]
+            #expect(claims?["aud"] as? String == account.slug)
+            #expect(claims?["sub"] as? String == ((grant["user"] as? [String: Any])?["id"] as? String)?.lowercased())
+            #expect(claims?["tv"] as? Int == 0)
+            #expect(claims?["roles"] as? [String] == ["user"])
+            let header = json(String(decoding: Base64URL.decode(String(token.split(separator: ".")[0])) ?? [], as: UTF8.self))
+            #expect(header["typ"] as? String == "at+jwt" && header["alg"] as? String == "ES256")
+            let published = json(try await cluster.get("/.well-known/jwks.json").body)["keys"] as? [[String: Any]]
+            #expect(published?.first?["kid"] as? String == header["kid"] as? String)
+
+            // A standard JOSE library (PyJWT) verifies it against the published JWKS.
+            let checked = try PythonCheck.run("verify_token.py", [
+                cluster.url("/.well-known/jwks.json"), "http://127.0.0.1:\(cluster.httpPort)", account.slug, token])
+            #expect(checked.status == 0, "PyJWT refused the token: \(checked.output)")
+            #expect(json(checked.output)["header"].flatMap { $0 as? [String: Any] }?["typ"] as? String == "at+jwt")
+            let otherAudience = try PythonCheck.run("verify_token.py", [
+                cluster.url("/.well-known/jwks.json"), "http://127.0.0.1:\(cluster.httpPort)", "another-service", token])
+            #expect(otherAudience.status == 1 && otherAudience.output.contains("InvalidAudience"))
+        }
+    }
+
+    @Test func forgedTamperedAndUnsignedTokensAreRefused() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let account = try await makeAccount(cluster)
+            let token = try #require(json(try await login(cluster, account).body)["access_token"] as? String)
+            let parts = token.split(separator: ".").map(String.init)
+            var payload = json(String(decoding: Base64URL.decode(parts[1]) ?? [], as: UTF8.self))
+            payload["roles"] = ["owner"]
+            let changed = Base64URL.encode(try JSONSerialization.data(withJSONObject: payload))
+            let header = json(String(decoding: Base64URL.decode(parts[0]) ?? [], as: UTF8.self))
+            let noneHeader = Base64URL.encode(Array(#"{"alg":"none","typ":"at+jwt","kid":"\#(header["kid"] as? String ?? "")"}"#.utf8))
+            let foreignKey = P256.Signing.PrivateKey()
+            let signingInput = parts[0] + "." + parts[1]
+            let foreignSignature = Base64URL.encode(try foreignKey.signature(for: Array(signingInput.utf8)).rawRepresentation)
+            let hsHeader = Base64URL.encode(Array(#"{"alg":"HS256","typ":"at+jwt","kid":"\#(header["kid"] as? String ?? "")"}"#.utf8))
+            let hsSignature = Base64URL.encode(HMAC<SHA256>.authenticationCode(
+                for: Array((hsHeader + "." + parts[1]).utf8),
+                using: SymmetricKey(data: Array(try await cluster.get("/.well-known/jwks.json").body.utf8))))
+
+            for (name, forged) in [
+                ("changed payload", parts[0] + "." + changed + "." + parts[2]),
+                ("alg none", noneHeader + "." + parts[1] + "."),
+                ("another key", signingInput + "." + foreignSignature),
+                ("HS256 with the public keys", hsHeader + "." + parts[1] + "." + hsSignature),
+                ("garbage", "not.a.token"),
+            ] {
+                let response = try await verify(cluster, forged)
+                #expect(response.status == 401, "\(name) was accepted: \(response.body)")
+                #expect(response.headers["www-authenticate"]?.hasPrefix(#"Bearer error="invalid_token""#) == true, "\(name)")
+                #expect(json(response.body)["code"] as? String == "invalid_token")
+            }
+            let missing = try await cluster.get("/api/v1/auth/verify")
+            #expect(missing.status == 401)
+        }
+    }
+
+    @Test func wrongPasswordsLookAlikeAndTheFifthLocksTheAccount() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let account = try await makeAccount(cluster)
+            let nobody = Account(slug: account.slug, username: "nobody-\(account.username)")
+            let unknown = try await login(cluster, nobody)
+            #expect(unknown.status == 401 && json(unknown.body)["code"] as? String == "invalid_credentials")
+            var statuses: [Int] = []
+            for _ in 0..<5 { statuses.append(try await login(cluster, account, password: "wrong horse 1").status) }
+            #expect(statuses == [401, 401, 401, 401, 423])
+            let locked = try await login(cluster, account)
+            #expect(locked.status == 423)
+            #expect(json(locked.body)["code"] as? String == "account_locked")
+            try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                let rows = try await owner.query("""
+                    SELECT count(*)::int FROM audit.events e JOIN token.users u ON u.id = e.actor_user_id
+                    WHERE u.username = \(account.username) AND e.action = 'USER_LOGIN_FAILED'
+                    """, logger: TestEnvironment.logger).collect()
+                #expect(try rows.first?.decode(Int.self) == 5)
+            }
+        }
+    }
+}

@@ -58,7 +58,7 @@ import Testing
             #expect(verified.status == 200, "\(verified.body)")
             let claims = json(verified.body)["claims"] as? [String: Any]
             #expect(claims?["aud"] as? String == account.slug)
-            #expect(claims?["sub"] as? String == ((grant["user"] as? [String: Any])?["id"] as? String)?.lowercased())
+            #expect(claims?["sub"] as? String == (grant["user"] as? [String: Any])?["id"] as? String)
             #expect(claims?["tv"] as? Int == 0)
             #expect(claims?["roles"] as? [String] == ["user"])
             let header = json(String(decoding: Base64URL.decode(String(token.split(separator: ".")[0])) ?? [], as: UTF8.self))

@@ -27,6 +27,8 @@ func json(_ text: String) -> [String: Any] {
             let user = answer["user"] as? [String: Any]
             #expect(user?["username"] as? String == username)
             #expect(user?["full_name"] as? String == "Ada Lovelace")
+            let id = try #require(user?["id"] as? String)
+            #expect(UUID(uuidString: id) != nil && id == id.lowercased())
             #expect((answer["service"] as? [String: Any])?["role"] as? String == "user")
             #expect(!response.body.contains("password"))
 

@@ -63,14 +63,15 @@ public struct RegisterRequest: Codable, Sendable {
     }
 }
 
+/// Ids travel as lowercase UUID strings (RFC 9562's canonical form), as in token claims.
 public struct UserSummary: Codable, Sendable, Equatable {
-    public var id: UUID
+    public var id: String
     public var username: String
     public var email: String
     public var fullName: String
 
     public init(id: UUID, username: String, email: String, fullName: String) {
-        self.id = id
+        self.id = id.uuidString.lowercased()
         self.username = username
         self.email = email
         self.fullName = fullName
@@ -83,13 +84,13 @@ public struct UserSummary: Codable, Sendable, Equatable {
 }
 
 public struct ServiceSummary: Codable, Sendable, Equatable {
-    public var id: UUID
+    public var id: String
     public var slug: String
     public var name: String
     public var role: String?
 
     public init(id: UUID, slug: String, name: String, role: String?) {
-        self.id = id
+        self.id = id.uuidString.lowercased()
         self.slug = slug
         self.name = name
         self.role = role

@@ -60,10 +60,11 @@ final class Cluster: @unchecked Sendable {
     }
 
     /// Status, headers and body of a POST with a JSON (or any) body.
-    func post(_ path: String, body: String, contentType: String = "application/json") async throws -> (status: Int, headers: [String: String], body: String) {
+    func post(_ path: String, body: String, contentType: String? = "application/json", headers extra: [String: String] = [:]) async throws -> (status: Int, headers: [String: String], body: String) {
         var request = HTTPClientRequest(url: url(path))
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: contentType)
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let collected = try await response.body.collect(upTo: 1 << 20)

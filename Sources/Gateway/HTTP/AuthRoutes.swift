@@ -21,6 +21,23 @@ enum AuthRoutes {
             }
             return response
         }
+        auth.post("refresh") { request, context in
+            // Mobile and native clients send the token in the body; web clients hold it in the cookie.
+            let body = request.headers[.contentType] == nil ? RefreshBody() : try await JSONBody.decode(RefreshBody.self, from: request)
+            let cookie = request.cookies[RefreshCookie.name]?.value
+            guard let token = body.refreshToken ?? cookie else {
+                throw Problem(status: 400, code: "missing_refresh_token", title: "Missing refresh token",
+                              detail: "Send refresh_token in the body, or the \(RefreshCookie.name) cookie.", field: "refresh_token")
+            }
+            let grant = try await rpc.call(TokenRPC.refresh, RefreshRequest(
+                refreshToken: token, client: context.client(request),
+                cookieOrigin: body.refreshToken == nil ? (request.headers[.origin] ?? "") : nil), context: context.rpcContext)
+            var response = try JSONResponse.make(TokenResponseBody(grant))
+            if grant.clientType == .web {
+                response.headers[.setCookie] = RefreshCookie.header(grant)
+            }
+            return response
+        }
         auth.get("verify") { request, context in
             guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") else {
                 throw BearerChallenge(AccessTokenVerifier.invalid("Send the access token as 'Authorization: Bearer <token>'."))

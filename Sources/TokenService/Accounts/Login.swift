@@ -9,8 +9,7 @@ struct Login: Sendable {
     let services: ServiceStore
     let store: LoginStore
     let hasher: PasswordHasher
-    let signer: AccessTokenSigner
-    let issuer: String
+    let tokens: TokenIssuer
     /// A bcrypt hash of nothing anyone knows, at the configured cost, to compare against when
     /// there is no account.
     let decoyHash: String
@@ -48,18 +47,9 @@ struct Login: Sendable {
         let opened = try await store.open(
             account: account, service: service, clientType: body.clientType, rememberMe: body.rememberMe ?? false,
             client: request.client, requestID: requestID)
-        let now = Int(Date().timeIntervalSince1970)
-        let claims = AccessTokenClaims(
-            iss: issuer, sub: account.id.uuidString.lowercased(), aud: service.slug,
-            exp: now + service.accessTokenTTL, iat: now, nbf: now, jti: UUID().uuidString.lowercased(),
-            sid: opened.sessionID.uuidString.lowercased(), clientID: service.clientID, scope: "openid profile email",
-            roles: [opened.role], tv: account.tokenVersion)
-        var serviceSummary = service.summary
-        serviceSummary.role = opened.role
-        return TokenGrant(
-            accessToken: try await signer.sign(claims), expiresIn: service.accessTokenTTL,
-            refreshToken: opened.refreshToken, refreshExpiresIn: opened.refreshTTL, clientType: body.clientType,
-            user: account.summary, service: serviceSummary)
+        return try await tokens.grant(
+            user: account.summary, tokenVersion: account.tokenVersion, service: service, role: opened.role,
+            sessionID: opened.sessionID, refreshToken: opened.refreshToken, refreshTTL: opened.refreshTTL, clientType: body.clientType)
     }
 
     static func locked(until: Date) -> Problem {

@@ -16,12 +16,19 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.register) { request, call in
             try await registration.register(request, requestID: call.requestID)
         }
+        let tokens = TokenIssuer(signer: AccessTokenSigner(store: keys), issuer: context.config.issuer)
         let login = Login(
             services: services, store: LoginStore(postgres: context.postgres, logger: context.logger), hasher: hasher,
-            signer: AccessTokenSigner(store: keys), issuer: context.config.issuer,
+            tokens: tokens,
             decoyHash: Bcrypt.hash(SecureRandom.hex(bytes: 16), cost: hasher.cost))
         router.register(TokenRPC.login) { request, call in
             try await login.login(request, requestID: call.requestID)
+        }
+        let refresh = Refresh(
+            store: RefreshStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger),
+            services: services, tokens: tokens)
+        router.register(TokenRPC.refresh) { request, call in
+            try await refresh.refresh(request, requestID: call.requestID)
         }
     }
 }

@@ -16,6 +16,7 @@ struct ServiceRecord: Sendable {
     let rememberMeTTL: Int
     let sessionLifetime: Int
     let allowedClientTypes: [String]
+    let allowedOrigins: [String]
 
     var summary: ServiceSummary { ServiceSummary(id: id, slug: slug, name: name, role: nil) }
 

@@ -13,7 +13,7 @@ struct ServiceStore: Sendable {
         let rows = try await postgres.query("""
             SELECT id, slug, name, status, auto_create_user, deleted_at IS NOT NULL, client_id,
                    access_token_ttl_seconds, refresh_token_ttl_seconds, remember_me_ttl_seconds,
-                   session_absolute_lifetime_seconds, allowed_client_types
+                   session_absolute_lifetime_seconds, allowed_client_types, allowed_origins
             FROM token.services WHERE slug = \(slug)
             """, logger: logger)
         for try await row in rows {
@@ -24,9 +24,15 @@ struct ServiceStore: Sendable {
                 deleted: try columns[5].decode(Bool.self), clientID: try columns[6].decode(String.self),
                 accessTokenTTL: try columns[7].decode(Int.self), refreshTokenTTL: try columns[8].decode(Int.self),
                 rememberMeTTL: try columns[9].decode(Int.self), sessionLifetime: try columns[10].decode(Int.self),
-                allowedClientTypes: try columns[11].decode([String].self))
+                allowedClientTypes: try columns[11].decode([String].self), allowedOrigins: try columns[12].decode([String].self))
         }
         return nil
+    }
+
+    func graceSeconds(slug: String) async throws -> Int {
+        let rows = try await postgres.query("SELECT refresh_grace_seconds FROM token.services WHERE slug = \(slug)", logger: logger)
+        for try await seconds in rows.decode(Int.self) { return seconds }
+        return 0
     }
 
     struct Created: Sendable {

@@ -15,11 +15,7 @@ enum AuthRoutes {
             let body = try await JSONBody.decode(LoginBody.self, from: request)
             let grant = try await rpc.call(
                 TokenRPC.login, LoginRequest(body: body, client: context.client(request)), context: context.rpcContext)
-            var response = try JSONResponse.make(TokenResponseBody(grant))
-            if grant.clientType == .web {
-                response.headers[.setCookie] = RefreshCookie.header(grant)
-            }
-            return response
+            return try TokenResponseBody.response(for: grant)
         }
         auth.post("refresh") { request, context in
             // Mobile and native clients send the token in the body; web clients hold it in the cookie.
@@ -32,11 +28,7 @@ enum AuthRoutes {
             let grant = try await rpc.call(TokenRPC.refresh, RefreshRequest(
                 refreshToken: token, client: context.client(request),
                 cookieOrigin: body.refreshToken == nil ? (request.headers[.origin] ?? "") : nil), context: context.rpcContext)
-            var response = try JSONResponse.make(TokenResponseBody(grant))
-            if grant.clientType == .web {
-                response.headers[.setCookie] = RefreshCookie.header(grant)
-            }
-            return response
+            return try TokenResponseBody.response(for: grant)
         }
         auth.get("verify") { request, context in
             guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") else {
@@ -73,6 +65,15 @@ struct TokenResponseBody: Encodable {
     let refreshToken: String?
     let user: UserSummary
     let service: ServiceSummary
+
+    /// The token response, with the refresh token moved into the cookie for web clients.
+    static func response(for grant: TokenGrant) throws -> Response {
+        var response = try JSONResponse.make(TokenResponseBody(grant))
+        if grant.clientType == .web {
+            response.headers[.setCookie] = RefreshCookie.header(grant)
+        }
+        return response
+    }
 
     init(_ grant: TokenGrant) {
         accessToken = grant.accessToken

@@ -30,7 +30,7 @@ struct AccountStore: Sendable {
                     action: "USER_REGISTERED", actorUserID: id, serviceID: service.id, requestID: requestID,
                     details: ["username": account.username, "ip": client.ip ?? ""]
                 ).insert(on: connection, logger: logger)
-                let fullName = [account.firstName, account.lastName].filter { !$0.isEmpty }.joined(separator: " ")
+                let fullName = UserSummary.fullName(first: account.firstName, last: account.lastName)
                 return UserSummary(id: id, username: account.username, email: account.email, fullName: fullName)
             }
         } catch let error as PSQLError {

@@ -36,7 +36,7 @@ struct LoginStore: Sendable {
             let first = try c[3].decode(String.self), last = try c[4].decode(String.self)
             return Account(
                 id: try c[0].decode(UUID.self), username: try c[1].decode(String.self), email: try c[2].decode(String.self),
-                fullName: [first, last].filter { !$0.isEmpty }.joined(separator: " "),
+                fullName: UserSummary.fullName(first: first, last: last),
                 passwordHash: try c[5].decode(String?.self), isActive: try c[6].decode(Bool.self),
                 tokenVersion: try c[7].decode(Int.self), lockedUntil: try c[8].decode(Date?.self))
         }

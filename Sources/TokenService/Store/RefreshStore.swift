@@ -71,7 +71,7 @@ struct RefreshStore: Sendable {
                     rememberMe: try c[10].decode(Bool.self),
                     user: UserSummary(id: try c[11].decode(UUID.self), username: try c[12].decode(String.self),
                                       email: try c[13].decode(String.self),
-                                      fullName: [first, last].filter { !$0.isEmpty }.joined(separator: " ")),
+                                      fullName: UserSummary.fullName(first: first, last: last)),
                     userActive: try c[16].decode(Bool.self), tokenVersion: try c[17].decode(Int.self),
                     role: try c[18].decode(String?.self), membershipStatus: try c[19].decode(String?.self))
                 found = (family, try c[2].decode(Bool.self), try c[3].decode(Bool.self), try c[4].decode(Double?.self),

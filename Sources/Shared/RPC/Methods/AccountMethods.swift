@@ -77,6 +77,11 @@ public struct UserSummary: Codable, Sendable, Equatable {
         self.fullName = fullName
     }
 
+    /// "First Last", or whichever of them exists.
+    public static func fullName(first: String, last: String) -> String {
+        [first, last].filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, username, email
         case fullName = "full_name"

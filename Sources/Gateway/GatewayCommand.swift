@@ -24,14 +24,23 @@ struct GatewayCommand: AsyncParsableCommand {
             await rpc.startOrRetryLater()
             let readiness = ReadinessCheck(redis: redis, rpc: rpc, backends: ServiceName.backends)
             let keys = JWKSCache(rpc: rpc)
-            let router = GatewayRouter.make(readiness: readiness, keys: keys, rpc: rpc, issuer: config.issuer)
+            let revocations = RevocationList()
+            let router = GatewayRouter.make(readiness: readiness, keys: keys, revocations: revocations, rpc: rpc, issuer: config.issuer)
             let app = Application(
                 router: router,
                 configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil),
                 logger: logger)
             logger.info("gateway listening", metadata: ["address": "\(config.httpHost):\(config.httpPort)"])
-            let rotations = await EventBus(redis: redis, logger: logger).subscribe(Topics.keys)
-            let following = Task { await keys.follow(rotations) }
+            // Revocations made while this gateway was down are refused from its first request on.
+            try? await revocations.reload(from: redis)
+            let events = EventBus(redis: redis, logger: logger)
+            let rotations = await events.subscribe(Topics.keys)
+            let revoked = await events.subscribe(Topics.revoked)
+            let following = Task {
+                async let keysFollowed: Void = keys.follow(rotations)
+                async let revocationsFollowed: Void = revocations.follow(revoked, redis: redis, logger: logger)
+                _ = await (keysFollowed, revocationsFollowed)
+            }
             defer { following.cancel() }
             try await runServiceGroup([redis, app], config: config, logger: logger)
         }

@@ -11,7 +11,9 @@ enum TokenBackend: BackendDescriptor {
         registerMethods: TokenMethodHandlers.register,
         onStart: { context in
             // A new database gets its first keys here, so tokens can be signed from the start.
-            _ = try await SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger).initializeIfEmpty()
+            if let first = try await SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger).initializeIfEmpty() {
+                _ = try? await context.events.publish(Topics.keys, KeysChanged(currentKid: first.current))
+            }
             try await LocalDemo.seed(context)
         })
 }

@@ -31,16 +31,32 @@ enum AuthRoutes {
             return try TokenResponseBody.response(for: grant)
         }
         auth.get("verify") { request, context in
-            guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") else {
-                throw BearerChallenge(AccessTokenVerifier.invalid("Send the access token as 'Authorization: Bearer <token>'."))
-            }
-            let claims: AccessTokenClaims
-            do {
-                claims = try await verifier.verify(String(authorization.dropFirst(7)), context: context.rpcContext)
-            } catch let problem as Problem {
-                throw BearerChallenge(problem)
-            }
+            let claims = try await verifier.bearer(request, context: context)
             return try JSONResponse.make(VerifiedToken(valid: true, claims: claims))
+        }
+        for (path, method) in [("logout", TokenRPC.logout), ("logout-all", TokenRPC.logoutAll)] {
+            auth.post(RouterPath(stringLiteral: path)) { request, context in
+                let claims = try await verifier.bearer(request, context: context)
+                let ended = try await rpc.call(method, LogoutRequest(claims: claims, client: context.client(request)), context: context.rpcContext)
+                var response = try JSONResponse.make(ended)
+                // A web client's refresh cookie goes too.
+                response.headers[.setCookie] = "\(RefreshCookie.name)=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax"
+                return response
+            }
+        }
+    }
+}
+
+extension AccessTokenVerifier {
+    /// The verified claims of the request's `Authorization: Bearer` token, or a 401 challenge.
+    nonisolated func bearer(_ request: Request, context: GatewayRequestContext) async throws -> AccessTokenClaims {
+        guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") else {
+            throw BearerChallenge(AccessTokenVerifier.invalid("Send the access token as 'Authorization: Bearer <token>'."))
+        }
+        do {
+            return try await verify(String(authorization.dropFirst(7)), context: context.rpcContext)
+        } catch let problem as Problem {
+            throw BearerChallenge(problem)
         }
     }
 }

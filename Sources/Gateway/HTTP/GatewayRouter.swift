@@ -4,7 +4,7 @@ import Shared
 /// The gateway's routes. Middleware order: request id first (so every later step and every
 /// error carries it), then security headers, then problem conversion around the handlers.
 enum GatewayRouter {
-    static func make(readiness: ReadinessCheck, keys: JWKSCache, rpc: RPCClient, issuer: String) -> Router<GatewayRequestContext> {
+    static func make(readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, rpc: RPCClient, issuer: String) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
@@ -12,7 +12,7 @@ enum GatewayRouter {
         router.add(middleware: ProblemMiddleware())
         MetaRoutes.add(to: router, readiness: readiness)
         WellKnownRoutes.add(to: router, keys: keys, issuer: issuer)
-        AuthRoutes.add(to: router, rpc: rpc, verifier: AccessTokenVerifier(jwks: keys, issuer: issuer))
+        AuthRoutes.add(to: router, rpc: rpc, verifier: AccessTokenVerifier(jwks: keys, revocations: revocations, issuer: issuer))
         return router
     }
 }

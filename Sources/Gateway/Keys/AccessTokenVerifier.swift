@@ -4,16 +4,19 @@ import Shared
 
 /// Verifies access tokens at the gateway, locally: no RPC on this path once the JWK Set is
 /// cached. Checks the signature against the published ES256 keys only (so `alg: none` and an
-/// HS256 token "signed" with a public key fail), `exp`/`nbf` with 30 s leeway, and `iss`.
+/// HS256 token "signed" with a public key fail), `exp`/`nbf` with 30 s leeway, `iss`, and the
+/// revocation list (revoked jti, token version).
 actor AccessTokenVerifier {
     private let jwks: JWKSCache
+    private let revocations: RevocationList
     private let issuer: String
     private let leeway: Int = 30
     private var keys: (set: JWKSet, collection: JWTKeyCollection)?
     private var lastForcedReload: ContinuousClock.Instant?
 
-    init(jwks: JWKSCache, issuer: String) {
+    init(jwks: JWKSCache, revocations: RevocationList, issuer: String) {
         self.jwks = jwks
+        self.revocations = revocations
         self.issuer = issuer
     }
 
@@ -36,6 +39,7 @@ actor AccessTokenVerifier {
         guard claims.exp + leeway > now else { throw Self.invalid("The token has expired.") }
         guard claims.nbf - leeway <= now else { throw Self.invalid("The token is not valid yet.") }
         guard claims.iss == issuer else { throw Self.invalid("The token was issued by someone else.") }
+        guard await !revocations.isRevoked(claims) else { throw Self.invalid("The token has been revoked.") }
         return claims
     }
 

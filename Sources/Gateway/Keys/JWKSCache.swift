@@ -18,7 +18,8 @@ actor JWKSCache {
         if let cached, ContinuousClock.now - cached.fetched < lifetime { return cached.set }
         do {
             let set = try await rpc.call(TokenRPC.jwks, NoRequest(), context: context, timeout: .seconds(2))
-            cached = (set, .now)
+            // An empty set means keys are being created right now (a new database): ask again next time.
+            cached = set.keys.isEmpty ? nil : (set, .now)
             return set
         } catch {
             if let stale = cached?.set { return stale }

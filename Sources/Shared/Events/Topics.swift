@@ -2,6 +2,8 @@
 public enum Topics {
     /// The signing keys changed (rotation): gateways reload the JWKS.
     public static let keys = EventTopic<KeysChanged>("gh:ev:keys")
+    /// A token or a user's tokens were revoked: gateways refuse them from now on.
+    public static let revoked = EventTopic<Revocation>("gh:ev:revoked")
 }
 
 public struct KeysChanged: Codable, Sendable, Equatable {

@@ -30,5 +30,13 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.refresh) { request, call in
             try await refresh.refresh(request, requestID: call.requestID)
         }
+        let logout = Logout(sessions: SessionStore(postgres: context.postgres, logger: context.logger),
+                            redis: context.redis, events: context.events)
+        router.register(TokenRPC.logout) { request, call in
+            try await logout.logout(request, requestID: call.requestID)
+        }
+        router.register(TokenRPC.logoutAll) { request, call in
+            try await logout.logoutAll(request, requestID: call.requestID)
+        }
     }
 }

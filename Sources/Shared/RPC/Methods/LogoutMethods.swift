@@ -1,0 +1,68 @@
+extension TokenRPC {
+    /// Ends the caller's session and revokes the access token they presented.
+    public static let logout = RPCMethod<LogoutRequest, LogoutResponse>(service: .token, name: "logout")
+    /// Ends every session of the caller and invalidates every access token issued to them so far.
+    public static let logoutAll = RPCMethod<LogoutRequest, LogoutResponse>(service: .token, name: "logout_all")
+}
+
+/// Who is logging out, from the access token the gateway verified.
+public struct LogoutRequest: Codable, Sendable {
+    public var userID: String
+    public var sessionID: String
+    public var jti: String
+    public var expiresAt: Int
+    public var client: ClientInfo
+
+    public init(claims: AccessTokenClaims, client: ClientInfo) {
+        userID = claims.sub
+        sessionID = claims.sid
+        jti = claims.jti
+        expiresAt = claims.exp
+        self.client = client
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id"
+        case sessionID = "session_id"
+        case jti
+        case expiresAt = "expires_at"
+        case client
+    }
+}
+
+public struct LogoutResponse: Codable, Sendable {
+    public var sessionsEnded: Int
+    public init(sessionsEnded: Int) { self.sessionsEnded = sessionsEnded }
+    enum CodingKeys: String, CodingKey { case sessionsEnded = "sessions_ended" }
+}
+
+/// `gh:ev:revoked`: an access token (by jti) or all of a user's tokens below a version stop
+/// verifying. Redis keeps the same facts (`gh:revoked:jti`, `gh:revoked:tv`) for gateways that
+/// start later or missed the event.
+public struct Revocation: Codable, Sendable, Equatable {
+    public var jti: String?
+    public var expiresAt: Int?
+    public var userID: String?
+    public var tokenVersion: Int?
+
+    public init(jti: String? = nil, expiresAt: Int? = nil, userID: String? = nil, tokenVersion: Int? = nil) {
+        self.jti = jti
+        self.expiresAt = expiresAt
+        self.userID = userID
+        self.tokenVersion = tokenVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jti
+        case expiresAt = "expires_at"
+        case userID = "user_id"
+        case tokenVersion = "token_version"
+    }
+}
+
+public enum RevocationKeys {
+    /// ZSET of revoked jtis scored by their expiry (unix seconds).
+    public static let jtis = "gh:revoked:jti"
+    /// HASH user id → lowest token version still valid.
+    public static let tokenVersions = "gh:revoked:tv"
+}

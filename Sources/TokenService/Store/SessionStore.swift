@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Shared
+
+/// Ending sessions: one (logout) or all of a user's (logout-all, password change).
+struct SessionStore: Sendable {
+    let postgres: PostgresClient
+    let logger: Logger
+
+    /// Revokes the session, with its audit row. Returns how many sessions ended (0 or 1).
+    func end(sessionID: UUID, userID: UUID, requestID: String?) async throws -> Int {
+        try await postgres.transaction(logger: logger) { connection in
+            let ended = try await connection.query("""
+                UPDATE token.sessions SET revoked_at = now(), revoked_reason = 'logout'
+                WHERE id = \(sessionID) AND user_id = \(userID) AND revoked_at IS NULL RETURNING id
+                """, logger: logger).collect().count
+            try await AuditEvent(action: "USER_LOGOUT", actorUserID: userID, requestID: requestID,
+                                 details: ["session_id": sessionID.uuidString.lowercased()]).insert(on: connection, logger: logger)
+            return ended
+        }
+    }
+
+    /// Revokes every session of the user and raises their token version, so every access token
+    /// issued before now stops verifying. Returns (sessions ended, the new token version).
+    func endAll(userID: UUID, reason: String, requestID: String?) async throws -> (Int, Int) {
+        try await postgres.transaction(logger: logger) { connection in
+            let ended = try await connection.query("""
+                UPDATE token.sessions SET revoked_at = now(), revoked_reason = \(reason)
+                WHERE user_id = \(userID) AND revoked_at IS NULL RETURNING id
+                """, logger: logger).collect().count
+            var version = 0
+            for try await v in try await connection.query(
+                "UPDATE token.users SET token_version = token_version + 1 WHERE id = \(userID) RETURNING token_version", logger: logger
+            ).decode(Int.self) {
+                version = v
+            }
+            try await AuditEvent(action: "USER_LOGOUT", actorUserID: userID, requestID: requestID,
+                                 details: ["scope": "all", "sessions": String(ended), "reason": reason]).insert(on: connection, logger: logger)
+            return (ended, version)
+        }
+    }
+}

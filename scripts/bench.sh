@@ -23,11 +23,23 @@ READY_TIMEOUT=60
 # To add a benchmark: write a function bench_step_NAME and add NAME here.
 # Each step runs with the stack up and GATEHOUSE_* pointing at it, plus
 # GATEHOUSE_BENCH_URL (the gateway) and GATEHOUSE_BIN_DIR (release binaries).
-BENCH_STEPS=(rpc)
+BENCH_STEPS=(rpc verify)
 
 bench_step_rpc() {
     # RPC round trip gateway -> service -> gateway; gatehouse-bench writes the markdown.
     "$STACK_BIN/gatehouse-bench" rpc --out "$OUT"
+}
+
+bench_step_verify() {
+    # Local access-token verification at the gateway: wrk, 64 connections, 2 threads, 15 s.
+    local user="bench$(date +%s)" token
+    curl -fsS -o /dev/null -X POST "$GATEHOUSE_BENCH_URL/api/v1/auth/register" -H 'Content-Type: application/json' \
+        -d "{\"service\":\"demo\",\"username\":\"$user\",\"email\":\"$user@example.com\",\"password\":\"Bench-password-1\"}"
+    token=$(curl -fsS -X POST "$GATEHOUSE_BENCH_URL/api/v1/auth/login" -H 'Content-Type: application/json' \
+        -d "{\"service\":\"demo\",\"username\":\"$user\",\"password\":\"Bench-password-1\",\"client_type\":\"mobile\"}" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+    wrk -t2 -c64 -d15s --latency -H "Authorization: Bearer $token" "$GATEHOUSE_BENCH_URL/api/v1/auth/verify" >"$BENCH_DIR/wrk-verify.txt"
+    python3 scripts/bench_section.py "$OUT" verify "$BENCH_DIR/wrk-verify.txt"
 }
 
 # ---------------------------------------------------------------- plumbing

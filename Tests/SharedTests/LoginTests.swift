@@ -135,4 +135,21 @@ import Testing
             }
         }
     }
+
+    @Test func theSignedInUserReadsTheirOwnAccount() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let account = try await makeAccount(cluster)
+            let token = try #require(json(try await login(cluster, account).body)["access_token"] as? String)
+            let me = try await cluster.get("/api/v1/users/me", headers: ["Authorization": "Bearer \(token)"])
+            #expect(me.status == 200, "\(me.body)")
+            let profile = json(me.body)
+            #expect(profile["username"] as? String == account.username)
+            #expect(profile["email_verified"] as? Bool == false)
+            #expect((profile["created_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) } != nil)
+            #expect((profile["service"] as? [String: Any])?["slug"] as? String == account.slug)
+            #expect(profile["password_hash"] == nil && !me.body.contains("$2"))
+            #expect(try await cluster.get("/api/v1/users/me").status == 401)
+        }
+    }
 }

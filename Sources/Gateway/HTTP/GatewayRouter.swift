@@ -12,7 +12,9 @@ enum GatewayRouter {
         router.add(middleware: ProblemMiddleware())
         MetaRoutes.add(to: router, readiness: readiness)
         WellKnownRoutes.add(to: router, keys: keys, issuer: issuer)
-        AuthRoutes.add(to: router, rpc: rpc, verifier: AccessTokenVerifier(jwks: keys, revocations: revocations, issuer: issuer))
+        let verifier = AccessTokenVerifier(jwks: keys, revocations: revocations, issuer: issuer)
+        AuthRoutes.add(to: router, rpc: rpc, verifier: verifier)
+        AccountRoutes.add(to: router, rpc: rpc, verifier: verifier)
         return router
     }
 }

@@ -2,16 +2,20 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 
-/// The one JSON configuration for wire formats: field names are spelled out in CodingKeys.
+/// The one JSON configuration for wire formats: field names are spelled out in CodingKeys,
+/// dates are ISO 8601.
 public enum JSON {
     public static func encode(_ value: some Encodable) throws -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes
+        encoder.dateEncodingStrategy = .iso8601
         return try encoder.encodeAsByteBuffer(value, allocator: ByteBufferAllocator())
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
-        try JSONDecoder().decode(type, from: buffer)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(type, from: buffer)
     }
 }
 

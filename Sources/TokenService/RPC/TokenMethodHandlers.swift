@@ -38,5 +38,12 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.logoutAll) { request, call in
             try await logout.logoutAll(request, requestID: call.requestID)
         }
+        let profiles = ProfileStore(postgres: context.postgres, logger: context.logger)
+        router.register(TokenRPC.me) { request, _ in
+            guard let id = UUID(uuidString: request.userID), let profile = try await profiles.profile(userID: id, serviceSlug: request.service) else {
+                throw Problem.notFound("No such account.", code: "account_not_found")
+            }
+            return profile
+        }
     }
 }

@@ -49,7 +49,7 @@ enum AuthRoutes {
 
 extension AccessTokenVerifier {
     /// The verified claims of the request's `Authorization: Bearer` token, or a 401 challenge.
-    nonisolated func bearer(_ request: Request, context: GatewayRequestContext) async throws -> AccessTokenClaims {
+    func bearer(_ request: Request, context: GatewayRequestContext) async throws -> AccessTokenClaims {
         guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") else {
             throw BearerChallenge(AccessTokenVerifier.invalid("Send the access token as 'Authorization: Bearer <token>'."))
         }

@@ -1,18 +1,26 @@
 import Foundation
 import JWTKit
+import NIOCore
 import Shared
+import Synchronization
 
 /// Verifies access tokens at the gateway, locally: no RPC on this path once the JWK Set is
 /// cached. Checks the signature against the published ES256 keys only (so `alg: none` and an
 /// HS256 token "signed" with a public key fail), `exp`/`nbf` with 30 s leeway, `iss`, and the
 /// revocation list (revoked jti, token version).
-actor AccessTokenVerifier {
+///
+/// Not an actor: jwt-kit's key collection is one, so a single collection would check every
+/// signature on one thread. The verifier keeps one collection per core and spreads tokens over
+/// them, which lets signature checks run in parallel.
+final class AccessTokenVerifier: Sendable {
     private let jwks: JWKSCache
     private let revocations: RevocationList
     private let issuer: String
     private let leeway: Int = 30
-    private var keys: (set: JWKSet, collection: JWTKeyCollection)?
-    private var lastForcedReload: ContinuousClock.Instant?
+    private let keys = Mutex<(set: JWKSet, collections: [JWTKeyCollection])?>(nil)
+    private let lastForcedReload = Mutex<ContinuousClock.Instant?>(nil)
+    private let next = Atomic<Int>(0)
+    private let lanes = max(2, System.coreCount)
 
     init(jwks: JWKSCache, revocations: RevocationList, issuer: String) {
         self.jwks = jwks
@@ -45,20 +53,28 @@ actor AccessTokenVerifier {
 
     private func collection(context: RPCCallContext) async throws -> JWTKeyCollection {
         let set = try await jwks.keys(context: context)
-        if let keys, keys.set == set { return keys.collection }
-        let collection = JWTKeyCollection()
-        for key in set.keys where key.alg == "ES256" {
-            await collection.add(ecdsa: try ES256PublicKey(parameters: (x: key.x, y: key.y)), kid: JWKIdentifier(string: key.kid))
+        let lane = next.wrappingAdd(1, ordering: .relaxed).oldValue % lanes
+        if let current = keys.withLock({ $0 }), current.set == set { return current.collections[lane] }
+        var collections: [JWTKeyCollection] = []
+        for _ in 0..<lanes {
+            let collection = JWTKeyCollection()
+            for key in set.keys where key.alg == "ES256" {
+                await collection.add(ecdsa: try ES256PublicKey(parameters: (x: key.x, y: key.y)), kid: JWKIdentifier(string: key.kid))
+            }
+            collections.append(collection)
         }
-        keys = (set, collection)
-        return collection
+        keys.withLock { $0 = (set, collections) }
+        return collections[lane]
     }
 
     private func reloadIfAllowed(context: RPCCallContext) async -> Bool {
-        if let last = lastForcedReload, ContinuousClock.now - last < .seconds(10) { return false }
-        lastForcedReload = .now
-        await jwks.invalidate()
-        return true
+        let allowed = lastForcedReload.withLock { last -> Bool in
+            if let previous = last, ContinuousClock.now - previous < .seconds(10) { return false }
+            last = .now
+            return true
+        }
+        if allowed { await jwks.invalidate() }
+        return allowed
     }
 
     static func invalid(_ detail: String) -> Problem {

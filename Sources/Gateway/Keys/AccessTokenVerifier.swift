@@ -21,6 +21,7 @@ final class AccessTokenVerifier: Sendable {
     private let lastForcedReload = Mutex<ContinuousClock.Instant?>(nil)
     private let next = Atomic<Int>(0)
     private let lanes = max(2, System.coreCount)
+    private let verified = VerifiedTokenCache()
 
     init(jwks: JWKSCache, revocations: RevocationList, issuer: String) {
         self.jwks = jwks
@@ -30,18 +31,11 @@ final class AccessTokenVerifier: Sendable {
 
     func verify(_ token: String, context: RPCCallContext) async throws(Problem) -> AccessTokenClaims {
         let claims: AccessTokenClaims
-        do {
-            claims = try await collection(context: context).verify(token, as: AccessTokenPayload.self).claims
-        } catch let error as JWTError where error.errorType == .unknownKID {
-            // A kid we do not know yet: a rotation we have not heard of. Reload once (at most every
-            // 10 s, so forged kids cannot make us hammer token-service) and try again.
-            guard await reloadIfAllowed(context: context),
-                  let retried = try? await collection(context: context).verify(token, as: AccessTokenPayload.self) else {
-                throw Self.invalid("The token is not signed by a Gatehouse key.")
-            }
-            claims = retried.claims
-        } catch {
-            throw Self.invalid("The token is malformed or its signature does not verify.")
+        if let known = verified.claims(for: token) {
+            claims = known
+        } else {
+            claims = try await checkSignature(token, context: context)
+            verified.remember(token, claims)
         }
         let now = Int(Date().timeIntervalSince1970)
         guard claims.exp + leeway > now else { throw Self.invalid("The token has expired.") }
@@ -51,10 +45,27 @@ final class AccessTokenVerifier: Sendable {
         return claims
     }
 
+    private func checkSignature(_ token: String, context: RPCCallContext) async throws(Problem) -> AccessTokenClaims {
+        do {
+            return try await collection(context: context).verify(token, as: AccessTokenPayload.self).claims
+        } catch let error as JWTError where error.errorType == .unknownKID {
+            // A kid we do not know yet: a rotation we have not heard of. Reload once (at most every
+            // 10 s, so forged kids cannot make us hammer token-service) and try again.
+            guard await reloadIfAllowed(context: context),
+                  let retried = try? await collection(context: context).verify(token, as: AccessTokenPayload.self) else {
+                throw Self.invalid("The token is not signed by a Gatehouse key.")
+            }
+            return retried.claims
+        } catch {
+            throw Self.invalid("The token is malformed or its signature does not verify.")
+        }
+    }
+
     private func collection(context: RPCCallContext) async throws -> JWTKeyCollection {
         let set = try await jwks.keys(context: context)
         let lane = next.wrappingAdd(1, ordering: .relaxed).oldValue % lanes
         if let current = keys.withLock({ $0 }), current.set == set { return current.collections[lane] }
+        verified.removeAll()
         var collections: [JWTKeyCollection] = []
         for _ in 0..<lanes {
             let collection = JWTKeyCollection()

@@ -25,7 +25,9 @@ struct GatewayCommand: AsyncParsableCommand {
             let readiness = ReadinessCheck(redis: redis, rpc: rpc, backends: ServiceName.backends)
             let keys = JWKSCache(rpc: rpc)
             let revocations = RevocationList()
-            let router = GatewayRouter.make(readiness: readiness, keys: keys, revocations: revocations, rpc: rpc, issuer: config.issuer)
+            let limits = try readSetting(service: ServiceName("gateway")) { () throws(ConfigurationError) in try RateLimits(redis: redis) }
+            let router = GatewayRouter.make(
+                readiness: readiness, keys: keys, revocations: revocations, rpc: rpc, limits: limits, issuer: config.issuer)
             let app = Application(
                 router: router,
                 configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil),

@@ -11,16 +11,19 @@ final class Cluster: @unchecked Sendable {
     let redis: RedisServerProcess
     let httpPort: Int
     let database: String?
+    let extraEnvironment: [String: String]
     var processes: [ServiceProcess] = []
 
-    init(database: String? = nil) throws {
+    init(database: String? = nil, environment: [String: String] = [:]) throws {
         self.redis = try RedisServerProcess()
         self.httpPort = try FreePort.find()
         self.database = database
+        self.extraEnvironment = environment
     }
 
     var environment: [String: String] {
-        ServiceProcess.environment(redisPort: redis.port, database: database, extra: ["GATEHOUSE_HTTP_PORT": "\(httpPort)"])
+        ServiceProcess.environment(redisPort: redis.port, database: database,
+                                   extra: extraEnvironment.merging(["GATEHOUSE_HTTP_PORT": "\(httpPort)"]) { _, new in new })
     }
 
     @discardableResult
@@ -93,8 +96,10 @@ final class Cluster: @unchecked Sendable {
 }
 
 /// Runs `body` with a cluster and stops every process it started, whatever `body` did.
-func withCluster<T: Sendable>(database: String? = nil, startAll: Bool = true, _ body: (Cluster) async throws -> T) async throws -> T {
-    let cluster = try Cluster(database: database)
+func withCluster<T: Sendable>(
+    database: String? = nil, environment: [String: String] = [:], startAll: Bool = true, _ body: (Cluster) async throws -> T
+) async throws -> T {
+    let cluster = try Cluster(database: database, environment: environment)
     do {
         if startAll { try await cluster.startAll() } else { try await cluster.redis.start() }
         let result = try await body(cluster)

@@ -152,4 +152,45 @@ import Testing
             #expect(try await cluster.get("/api/v1/users/me").status == 401)
         }
     }
+
+    @Test func keysRotatedWhileClientsHoldTokensFailNoRequest() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let account = try await makeAccount(cluster)
+            let before = try #require(json(try await login(cluster, account).body)["access_token"] as? String)
+            let kidBefore = json(String(decoding: Base64URL.decode(String(before.split(separator: ".")[0])) ?? [], as: UTF8.self))["kid"] as? String
+
+            // Clients keep verifying old and new tokens, and signing in, while keys rotate twice.
+            let failures = Counter()
+            let stop = ContinuousClock.now + .seconds(4)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        while ContinuousClock.now < stop {
+                            let fresh = json(try await login(cluster, account).body)["access_token"] as? String
+                            for token in [before, fresh ?? ""] where try await verify(cluster, token).status != 200 {
+                                failures.add()
+                            }
+                        }
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(500))
+                    _ = try await cluster.tokenAdmin(["keys", "rotate"])
+                    try await Task.sleep(for: .milliseconds(1000))
+                    _ = try await cluster.tokenAdmin(["keys", "rotate"])
+                }
+                try await group.waitForAll()
+            }
+            #expect(failures.count == 0)
+            // token-service signs with a new key within its 5 s key cache.
+            let newKid = try await eventually(timeout: .seconds(10)) {
+                let after = json(try await login(cluster, account).body)["access_token"] as? String ?? ""
+                let header = json(String(decoding: Base64URL.decode(String(after.split(separator: ".")[0])) ?? [], as: UTF8.self))
+                return header["kid"] as? String != kidBefore
+            }
+            #expect(newKid)
+            #expect(try await verify(cluster, before).status == 200)   // the retired key is still published
+        }
+    }
 }

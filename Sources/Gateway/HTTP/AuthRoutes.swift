@@ -3,16 +3,20 @@ import Shared
 
 /// `/api/v1/auth/*`: the routes apps call to create accounts and sign users in.
 enum AuthRoutes {
-    static func add(to router: Router<GatewayRequestContext>, rpc: RPCClient, verifier: AccessTokenVerifier) {
+    static func add(to router: Router<GatewayRequestContext>, rpc: RPCClient, verifier: AccessTokenVerifier, limits: RateLimits) {
         let auth = router.group("api/v1/auth")
         auth.post("register") { request, context in
             let body = try await JSONBody.decode(RegisterBody.self, from: request)
+            _ = try await limits.enforce([(limits.register, context.client(request).ip ?? "unknown")])
             let response = try await rpc.call(
                 TokenRPC.register, RegisterRequest(body: body, client: context.client(request)), context: context.rpcContext)
             return try JSONResponse.make(response, status: .created)
         }
         auth.post("login") { request, context in
             let body = try await JSONBody.decode(LoginBody.self, from: request)
+            let ip = context.client(request).ip ?? "unknown"
+            let who = (body.username ?? body.email ?? "").lowercased()
+            _ = try await limits.enforce([(limits.login, "ip:\(ip)"), (limits.login, "user:\(ip):\(who)")])
             let grant = try await rpc.call(
                 TokenRPC.login, LoginRequest(body: body, client: context.client(request)), context: context.rpcContext)
             return try TokenResponseBody.response(for: grant)

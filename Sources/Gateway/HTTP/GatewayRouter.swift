@@ -4,16 +4,17 @@ import Shared
 /// The gateway's routes. Middleware order: request id first (so every later step and every
 /// error carries it), then security headers, then problem conversion around the handlers.
 enum GatewayRouter {
-    static func make(readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, rpc: RPCClient, issuer: String) -> Router<GatewayRequestContext> {
+    static func make(readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, rpc: RPCClient, limits: RateLimits, issuer: String) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: APIRateLimitMiddleware(limits: limits))
         MetaRoutes.add(to: router, readiness: readiness)
         WellKnownRoutes.add(to: router, keys: keys, issuer: issuer)
         let verifier = AccessTokenVerifier(jwks: keys, revocations: revocations, issuer: issuer)
-        AuthRoutes.add(to: router, rpc: rpc, verifier: verifier)
+        AuthRoutes.add(to: router, rpc: rpc, verifier: verifier, limits: limits)
         AccountRoutes.add(to: router, rpc: rpc, verifier: verifier)
         return router
     }

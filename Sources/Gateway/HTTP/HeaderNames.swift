@@ -6,6 +6,9 @@ extension HTTPField.Name {
     static let xContentTypeOptions = known("X-Content-Type-Options")
     static let xFrameOptions = known("X-Frame-Options")
     static let referrerPolicy = known("Referrer-Policy")
+    static let rateLimitLimit = known("RateLimit-Limit")
+    static let rateLimitRemaining = known("RateLimit-Remaining")
+    static let rateLimitReset = known("RateLimit-Reset")
 
     /// A name written in this file: valid by construction, checked once at start-up.
     private static func known(_ name: String) -> HTTPField.Name {

@@ -12,15 +12,27 @@ struct ProblemMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let problem as Problem {
+        } catch {
+            return Self.response(for: error, request: request, context: context)
+        }
+    }
+
+    static func response(for error: any Error, request: Request, context: Context) -> Response {
+        switch error {
+        case let problem as Problem:
             return ProblemResponse.make(problem, requestID: context.requestID)
-        } catch let challenge as BearerChallenge {
+        case let limited as RateLimited:
+            var response = ProblemResponse.make(limited.problem, requestID: context.requestID)
+            response.headers[.retryAfter] = "\(max(1, limited.decision.retryAfterSeconds))"
+            for field in RateLimits.headers(limited.decision) { response.headers.append(field) }
+            return response
+        case let challenge as BearerChallenge:
             var response = ProblemResponse.make(challenge.problem, requestID: context.requestID)
             response.headers[.wwwAuthenticate] = #"Bearer error="invalid_token", error_description="\#(challenge.problem.detail ?? "")""#
             return response
-        } catch let error as HTTPError {
-            return ProblemResponse.make(Self.problem(for: error, path: request.uri.path), requestID: context.requestID)
-        } catch {
+        case let error as HTTPError:
+            return ProblemResponse.make(problem(for: error, path: request.uri.path), requestID: context.requestID)
+        default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return ProblemResponse.make(.internalError(), requestID: context.requestID)
         }

@@ -72,5 +72,10 @@ public struct Settings: Sendable {
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public let name: String
     public let problem: String
+
+    public init(name: String, problem: String) {
+        self.name = name
+        self.problem = problem
+    }
     public var description: String { "configuration error: \(name): \(problem)" }
 }

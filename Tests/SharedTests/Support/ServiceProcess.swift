@@ -34,6 +34,10 @@ final class ServiceProcess: @unchecked Sendable {
             "GATEHOUSE_LOG_LEVEL": "info",
             // The lowest bcrypt cost: tests check behaviour, not hashing strength.
             "GATEHOUSE_BCRYPT_COST": "4",
+            // Tests sign in many times from one address; RateLimitTests turns the limits on.
+            "GATEHOUSE_RATE_LIMIT_LOGIN": "off",
+            "GATEHOUSE_RATE_LIMIT_REGISTER": "off",
+            "GATEHOUSE_RATE_LIMIT_API": "off",
         ]
         env.merge(extra) { _, new in new }
         return env

@@ -125,6 +125,11 @@ kill_procs_under() {
             marked[$pid]=1
             continue
         fi
+        # Gatehouse processes a test started carry the run folder in their environment.
+        if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "GATEHOUSE_TEST_RUN_DIR=$dir"; then
+            marked[$pid]=1
+            continue
+        fi
         case "$(cat "$p/comm" 2>/dev/null)" in
             redis-server|redis-sentinel|postgres)
                 cwd="$(readlink "$p/cwd" 2>/dev/null || true)"

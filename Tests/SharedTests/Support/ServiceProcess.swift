@@ -31,6 +31,8 @@ final class ServiceProcess: @unchecked Sendable {
             "GATEHOUSE_REDIS_HOST": "127.0.0.1",
             "GATEHOUSE_REDIS_PORT": "\(redisPort)",
             "GATEHOUSE_AUTO_MIGRATE": "1",
+            // Lets scripts/test.sh find and stop this process if the test run is killed.
+            "GATEHOUSE_TEST_RUN_DIR": TestEnvironment.runDirectory.path,
             "GATEHOUSE_LOG_LEVEL": "info",
             // The lowest bcrypt cost: tests check behaviour, not hashing strength.
             "GATEHOUSE_BCRYPT_COST": "4",

@@ -52,14 +52,19 @@ final class Cluster: @unchecked Sendable {
 
     func url(_ path: String) -> String { "http://127.0.0.1:\(httpPort)\(path)" }
 
+    /// Status, headers (names lowercased) and body of a response.
+    func send(_ request: HTTPClientRequest) async throws -> (status: Int, headers: [String: String], body: String) {
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        return (Int(response.status.code), headers, String(buffer: body))
+    }
+
     /// Status, headers (names lowercased) and body of a GET.
     func get(_ path: String, headers extra: [String: String] = [:]) async throws -> (status: Int, headers: [String: String], body: String) {
         var request = HTTPClientRequest(url: url(path))
         for (name, value) in extra { request.headers.add(name: name, value: value) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
-        return (Int(response.status.code), headers, String(buffer: body))
+        return try await send(request)
     }
 
     /// Status, headers and body of a POST with a JSON (or any) body.
@@ -69,10 +74,14 @@ final class Cluster: @unchecked Sendable {
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let collected = try await response.body.collect(upTo: 1 << 20)
-        let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
-        return (Int(response.status.code), headers, String(buffer: collected))
+        return try await send(request)
+    }
+
+    func delete(_ path: String, headers extra: [String: String] = [:]) async throws -> (status: Int, headers: [String: String], body: String) {
+        var request = HTTPClientRequest(url: url(path))
+        request.method = .DELETE
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
+        return try await send(request)
     }
 
     /// Runs a token-service admin command to completion and returns what it printed.

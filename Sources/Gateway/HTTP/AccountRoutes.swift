@@ -9,5 +9,16 @@ enum AccountRoutes {
             let profile = try await rpc.call(TokenRPC.me, MeRequest(userID: claims.sub, service: claims.aud), context: context.rpcContext)
             return try JSONResponse.make(profile)
         }
+        router.get("api/v1/users/me/sessions") { request, context in
+            let claims = try await verifier.bearer(request, context: context)
+            let list = try await rpc.call(TokenRPC.sessions, SessionsRequest(userID: claims.sub, currentSessionID: claims.sid), context: context.rpcContext)
+            return try JSONResponse.make(list)
+        }
+        router.delete("api/v1/users/me/sessions/:id") { request, context in
+            let claims = try await verifier.bearer(request, context: context)
+            let id = try context.parameters.require("id")
+            _ = try await rpc.call(TokenRPC.endSession, EndSessionRequest(userID: claims.sub, sessionID: id), context: context.rpcContext)
+            return Response(status: .noContent)
+        }
     }
 }

@@ -38,6 +38,19 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.logoutAll) { request, call in
             try await logout.logoutAll(request, requestID: call.requestID)
         }
+        let sessionStore = SessionStore(postgres: context.postgres, logger: context.logger)
+        router.register(TokenRPC.sessions) { request, _ in
+            guard let user = UUID(uuidString: request.userID) else { throw Problem.notFound("No such account.", code: "account_not_found") }
+            return SessionList(sessions: try await sessionStore.open(userID: user, current: UUID(uuidString: request.currentSessionID)))
+        }
+        router.register(TokenRPC.endSession) { request, call in
+            guard let user = UUID(uuidString: request.userID), let session = UUID(uuidString: request.sessionID) else {
+                throw Problem.notFound("No such session.", code: "session_not_found")
+            }
+            let ended = try await sessionStore.end(sessionID: session, userID: user, requestID: call.requestID)
+            guard ended == 1 else { throw Problem.notFound("No open session \(request.sessionID) of yours.", code: "session_not_found") }
+            return LogoutResponse(sessionsEnded: 1)
+        }
         let profiles = ProfileStore(postgres: context.postgres, logger: context.logger)
         router.register(TokenRPC.me) { request, _ in
             guard let id = UUID(uuidString: request.userID), let profile = try await profiles.profile(userID: id, serviceSlug: request.service) else {

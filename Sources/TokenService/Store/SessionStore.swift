@@ -15,8 +15,10 @@ struct SessionStore: Sendable {
                 UPDATE token.sessions SET revoked_at = now(), revoked_reason = 'logout'
                 WHERE id = \(sessionID) AND user_id = \(userID) AND revoked_at IS NULL RETURNING id
                 """, logger: logger).collect().count
-            try await AuditEvent(action: "USER_LOGOUT", actorUserID: userID, requestID: requestID,
-                                 details: ["session_id": sessionID.uuidString.lowercased()]).insert(on: connection, logger: logger)
+            if ended > 0 {
+                try await AuditEvent(action: "USER_LOGOUT", actorUserID: userID, requestID: requestID,
+                                     details: ["session_id": sessionID.uuidString.lowercased()]).insert(on: connection, logger: logger)
+            }
             return ended
         }
     }
@@ -39,5 +41,21 @@ struct SessionStore: Sendable {
                                  details: ["scope": "all", "sessions": String(ended), "reason": reason]).insert(on: connection, logger: logger)
             return (ended, version)
         }
+    }
+
+    /// The user's open sessions, newest first.
+    func open(userID: UUID, current: UUID?) async throws -> [SessionView] {
+        let rows = try await postgres.query("""
+            SELECT s.id, sv.slug, s.client_type, host(s.ip), s.user_agent, s.created_at, s.last_used_at
+            FROM token.sessions s JOIN token.services sv ON sv.id = s.service_id
+            WHERE s.user_id = \(userID) AND s.revoked_at IS NULL AND s.expires_at > now()
+            ORDER BY s.created_at DESC LIMIT 200
+            """, logger: logger)
+        var sessions: [SessionView] = []
+        for try await (id, service, clientType, ip, agent, created, used) in rows.decode((UUID, String, String, String?, String?, Date, Date).self) {
+            sessions.append(SessionView(id: id.uuidString.lowercased(), service: service, clientType: clientType, ip: ip,
+                                        userAgent: agent, createdAt: created, lastUsedAt: used, current: id == current))
+        }
+        return sessions
     }
 }

@@ -60,3 +60,75 @@ public struct Profile: Codable, Sendable {
         case createdAt = "created_at"
     }
 }
+
+extension TokenRPC {
+    /// The user's sessions that are still open, newest first.
+    public static let sessions = RPCMethod<SessionsRequest, SessionList>(service: .token, name: "sessions")
+    /// Ends one of the user's own sessions.
+    public static let endSession = RPCMethod<EndSessionRequest, LogoutResponse>(service: .token, name: "end_session")
+}
+
+public struct SessionsRequest: Codable, Sendable {
+    public var userID: String
+    public var currentSessionID: String
+
+    public init(userID: String, currentSessionID: String) {
+        self.userID = userID
+        self.currentSessionID = currentSessionID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id"
+        case currentSessionID = "current_session_id"
+    }
+}
+
+public struct SessionView: Codable, Sendable, Equatable {
+    public var id: String
+    public var service: String
+    public var clientType: String
+    public var ip: String?
+    public var userAgent: String?
+    public var createdAt: Date
+    public var lastUsedAt: Date
+    public var current: Bool
+
+    public init(id: String, service: String, clientType: String, ip: String?, userAgent: String?, createdAt: Date, lastUsedAt: Date, current: Bool) {
+        self.id = id
+        self.service = service
+        self.clientType = clientType
+        self.ip = ip
+        self.userAgent = userAgent
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.current = current
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, service, ip, current
+        case clientType = "client_type"
+        case userAgent = "user_agent"
+        case createdAt = "created_at"
+        case lastUsedAt = "last_used_at"
+    }
+}
+
+public struct SessionList: Codable, Sendable {
+    public var sessions: [SessionView]
+    public init(sessions: [SessionView]) { self.sessions = sessions }
+}
+
+public struct EndSessionRequest: Codable, Sendable {
+    public var userID: String
+    public var sessionID: String
+
+    public init(userID: String, sessionID: String) {
+        self.userID = userID
+        self.sessionID = sessionID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id"
+        case sessionID = "session_id"
+    }
+}

@@ -126,7 +126,7 @@ kill_procs_under() {
             continue
         fi
         # Gatehouse processes a test started carry the run folder in their environment.
-        if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "GATEHOUSE_TEST_RUN_DIR=$dir"; then
+        if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qxF "GATEHOUSE_TEST_RUN_DIR=$dir"; then
             marked[$pid]=1
             continue
         fi

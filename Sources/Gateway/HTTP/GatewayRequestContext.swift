@@ -7,6 +7,8 @@ import Shared
 struct GatewayRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var requestID = ""
+    /// The caller's W3C trace context, when it sent a valid one; RPCs continue that trace.
+    var traceparent: TraceParent?
     /// The TCP peer. (Trusting X-Forwarded-For from configured proxies comes with rate limits.)
     let peerAddress: SocketAddress?
 
@@ -20,5 +22,5 @@ struct GatewayRequestContext: RequestContext {
         ClientInfo(ip: peerAddress?.ipAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(512)) })
     }
 
-    var rpcContext: RPCCallContext { RPCCallContext(requestID: requestID) }
+    var rpcContext: RPCCallContext { RPCCallContext(requestID: requestID, traceparent: traceparent) }
 }

@@ -3,6 +3,7 @@ import HTTPTypes
 /// Header names the gateway sets that HTTPTypes does not predefine.
 extension HTTPField.Name {
     static let requestID = known("X-Request-Id")
+    static let traceparent = known("traceparent")
     static let xContentTypeOptions = known("X-Content-Type-Options")
     static let xFrameOptions = known("X-Frame-Options")
     static let referrerPolicy = known("Referrer-Policy")

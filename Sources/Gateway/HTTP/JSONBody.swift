@@ -22,7 +22,7 @@ enum JSONBody {
                           detail: "A request body has at most \(limit / 1024) KiB.")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: buffer)
+            return try JSON.decode(T.self, from: buffer)
         } catch let error as DecodingError {
             throw problem(for: error)
         } catch {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Shared
 
 /// Gives every request an id (the caller's `X-Request-Id` when it is sane, else a new one),
 /// puts it on the logger and on the response.
@@ -15,6 +16,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         }
         let id = incoming ?? UUID().uuidString.lowercased()
         context.requestID = id
+        context.traceparent = request.headers[.traceparent].flatMap(TraceParent.init)
         context.logger[metadataKey: "request_id"] = .string(id)
         var response = try await next(request, context)
         response.headers[.requestID] = id

@@ -19,10 +19,7 @@ struct Login: Sendable {
         guard (body.username == nil) != (body.email == nil) else {
             throw Problem.unprocessable("Give either username or email.", field: body.username == nil ? "username" : "email")
         }
-        guard let service = try await services.find(slug: body.service) else {
-            throw Problem.notFound("No service named \(body.service).", code: "service_not_found")
-        }
-        try service.requireOpen()
+        let service = try await services.open(slug: body.service)
         guard service.allowedClientTypes.contains(body.clientType.rawValue) else {
             throw Problem(status: 400, code: "client_type_not_allowed", title: "Client type not allowed",
                           detail: "\(service.slug) does not accept \(body.clientType.rawValue) clients.", field: "client_type")

@@ -11,10 +11,7 @@ struct Registration: Sendable {
 
     func register(_ request: RegisterRequest, requestID: String?) async throws -> RegisterResponse {
         let account = try NewAccount(request.body)
-        guard let service = try await services.find(slug: request.body.service) else {
-            throw Problem.notFound("No service named \(request.body.service).", code: "service_not_found")
-        }
-        try service.requireOpen()
+        let service = try await services.open(slug: request.body.service)
         guard service.autoCreateUser else {
             throw Problem(status: 403, code: "registration_closed", title: "Registration closed",
                           detail: "The service \(service.slug) does not accept new accounts.")

@@ -29,6 +29,15 @@ struct ServiceStore: Sendable {
         return nil
     }
 
+    /// The service users may sign up or sign in to now, or the problem that says why not.
+    func open(slug: String) async throws -> ServiceRecord {
+        guard let service = try await find(slug: slug) else {
+            throw Problem.notFound("No service named \(slug).", code: "service_not_found")
+        }
+        try service.requireOpen()
+        return service
+    }
+
     func graceSeconds(slug: String) async throws -> Int {
         let rows = try await postgres.query("SELECT refresh_grace_seconds FROM token.services WHERE slug = \(slug)", logger: logger)
         for try await seconds in rows.decode(Int.self) { return seconds }

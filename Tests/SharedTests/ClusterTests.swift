@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import PostgresNIO
 import Testing
 @testable import Shared
@@ -67,10 +68,10 @@ final class Cluster: @unchecked Sendable {
         return try await send(request)
     }
 
-    /// Status, headers and body of a POST with a JSON (or any) body.
-    func post(_ path: String, body: String, contentType: String? = "application/json", headers extra: [String: String] = [:]) async throws -> (status: Int, headers: [String: String], body: String) {
+    /// Status, headers and body of a POST (or PATCH, PUT) with a JSON (or any) body.
+    func post(_ path: String, body: String, method: NIOHTTP1.HTTPMethod = .POST, contentType: String? = "application/json", headers extra: [String: String] = [:]) async throws -> (status: Int, headers: [String: String], body: String) {
         var request = HTTPClientRequest(url: url(path))
-        request.method = .POST
+        request.method = method
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: body))

@@ -36,11 +36,15 @@ enum AuthRoutes {
         }
         auth.get("verify") { request, context in
             let claims = try await verifier.bearer(request, context: context)
+            // A resource server names itself, and a token for another service is refused.
+            if let audience = request.uri.queryParameters["audience"].map(String.init), claims.aud != audience {
+                throw BearerChallenge(AccessTokenVerifier.invalid("The token is for another service."))
+            }
             return try JSONResponse.make(VerifiedToken(valid: true, claims: claims))
         }
         for (path, method) in [("logout", TokenRPC.logout), ("logout-all", TokenRPC.logoutAll)] {
             auth.post(RouterPath(stringLiteral: path)) { request, context in
-                let claims = try await verifier.bearer(request, context: context)
+                let claims = try await verifier.signedInUser(request, context: context)
                 let ended = try await rpc.call(method, LogoutRequest(claims: claims, client: context.client(request)), context: context.rpcContext)
                 var response = try JSONResponse.make(ended)
                 // A web client's refresh cookie goes too.
@@ -59,9 +63,22 @@ extension AccessTokenVerifier {
         }
         do {
             return try await verify(String(authorization.dropFirst(7)), context: context.rpcContext)
-        } catch let problem as Problem {
-            throw BearerChallenge(problem)
+        } catch {
+            throw BearerChallenge(error)
         }
+    }
+}
+
+extension AccessTokenVerifier {
+    /// The claims of a user's token: a service's own token (`client_credentials`) has no user
+    /// or session, so the account routes refuse it.
+    func signedInUser(_ request: Request, context: GatewayRequestContext) async throws -> AccessTokenClaims {
+        let claims = try await bearer(request, context: context)
+        guard claims.sid != nil else {
+            throw Problem(status: 403, code: "user_token_required", title: "User token required",
+                          detail: "This route acts for a signed-in user; a client's own token has none.")
+        }
+        return claims
     }
 }
 

@@ -16,6 +16,7 @@ enum GatewayRouter {
         let verifier = AccessTokenVerifier(jwks: keys, revocations: revocations, issuer: issuer)
         AuthRoutes.add(to: router, rpc: rpc, verifier: verifier, limits: limits)
         AccountRoutes.add(to: router, rpc: rpc, verifier: verifier)
+        OAuthRoutes.add(to: router, rpc: rpc, limits: limits)
         return router
     }
 }

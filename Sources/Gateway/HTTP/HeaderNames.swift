@@ -10,6 +10,8 @@ extension HTTPField.Name {
     static let rateLimitLimit = known("RateLimit-Limit")
     static let rateLimitRemaining = known("RateLimit-Remaining")
     static let rateLimitReset = known("RateLimit-Reset")
+    static let pragma = known("Pragma")
+    static let xForwardedFor = known("X-Forwarded-For")
 
     /// A name written in this file: valid by construction, checked once at start-up.
     private static func known(_ name: String) -> HTTPField.Name {

@@ -19,22 +19,42 @@ enum WellKnownRoutes {
     }
 }
 
-/// What the issuer offers so far; each endpoint joins the document with the issue that builds it.
+/// The issuer's metadata (OpenID Connect Discovery 1.0, RFC 8414): what it offers so far; each
+/// endpoint joins the document with the issue that builds it.
 struct DiscoveryDocument: Encodable {
     let issuer: String
-    var jwksURI: String { issuer + "/.well-known/jwks.json" }
-    let tokenSigningAlgorithms = ["ES256"]
+    let jwksURI: String
+    let tokenEndpoint: String
+    let revocationEndpoint: String
+    let introspectionEndpoint: String
+    let grantTypesSupported = ["password", "refresh_token", "client_credentials"]
+    let tokenEndpointAuthMethodsSupported = ["client_secret_basic", "client_secret_post", "none"]
+    let revocationEndpointAuthMethodsSupported = ["client_secret_basic", "client_secret_post", "none"]
+    let introspectionEndpointAuthMethodsSupported = ["client_secret_basic", "client_secret_post"]
+    let scopesSupported = ["openid", "profile", "email", "service"]
+    let subjectTypesSupported = ["public"]
+    let idTokenSigningAlgValuesSupported = ["ES256"]
+
+    init(issuer: String) {
+        self.issuer = issuer
+        jwksURI = issuer + "/.well-known/jwks.json"
+        tokenEndpoint = issuer + "/oauth/token"
+        revocationEndpoint = issuer + "/oauth/revoke"
+        introspectionEndpoint = issuer + "/oauth/introspect"
+    }
 
     enum CodingKeys: String, CodingKey {
         case issuer
         case jwksURI = "jwks_uri"
-        case tokenSigningAlgorithms = "id_token_signing_alg_values_supported"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(issuer, forKey: .issuer)
-        try container.encode(jwksURI, forKey: .jwksURI)
-        try container.encode(tokenSigningAlgorithms, forKey: .tokenSigningAlgorithms)
+        case tokenEndpoint = "token_endpoint"
+        case revocationEndpoint = "revocation_endpoint"
+        case introspectionEndpoint = "introspection_endpoint"
+        case grantTypesSupported = "grant_types_supported"
+        case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
+        case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
+        case introspectionEndpointAuthMethodsSupported = "introspection_endpoint_auth_methods_supported"
+        case scopesSupported = "scopes_supported"
+        case subjectTypesSupported = "subject_types_supported"
+        case idTokenSigningAlgValuesSupported = "id_token_signing_alg_values_supported"
     }
 }

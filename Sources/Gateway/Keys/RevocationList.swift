@@ -7,45 +7,51 @@ import Shared
 /// Redis at start and every 30 s so that a gateway that missed events (it was starting, Redis
 /// restarted) catches up.
 actor RevocationList {
-    private var jtis: [String: Int] = [:]          // jti → exp (unix seconds)
-    private var versions: [String: Int] = [:]      // user id → lowest valid token version
+    private var jtis: [String: Int] = [:]                            // jti → exp (unix seconds)
+    private var versions: [String: (version: Int, until: Int)] = [:] // user id → lowest valid token version
 
     func isRevoked(_ claims: AccessTokenClaims) -> Bool {
         if jtis[claims.jti] != nil { return true }
-        if let minimum = versions[claims.sub], claims.tv < minimum { return true }
+        if let minimum = versions[claims.sub], claims.tv < minimum.version { return true }
         return false
     }
 
     func apply(_ revocation: Revocation) {
-        if let jti = revocation.jti { jtis[jti] = revocation.expiresAt ?? Int(Date().timeIntervalSince1970) + 86_400 }
+        let now = Int(Date().timeIntervalSince1970)
+        if let jti = revocation.jti { jtis[jti] = revocation.expiresAt ?? now + RevocationKeys.longestTokenLife }
         if let user = revocation.userID, let version = revocation.tokenVersion {
-            versions[user] = max(versions[user] ?? 0, version)
+            raise(user, to: version, until: now + RevocationKeys.longestTokenLife)
         }
     }
 
-    /// Replaces the state with Redis' copy (which holds everything still relevant).
+    private func raise(_ user: String, to version: Int, until: Int) {
+        if let known = versions[user], known.version >= version { return }
+        versions[user] = (version, until)
+    }
+
+    /// Merges in Redis' copy (which holds everything still relevant) and forgets what no longer
+    /// matters: revoked tokens that have expired, versions older than the longest token life.
     func reload(from redis: RedisClient) async throws {
         let now = Int(Date().timeIntervalSince1970)
         let revoked = try await redis.send("ZRANGEBYSCORE", .string(RevocationKeys.jtis), .int(now - 60), "+inf", "WITHSCORES")
-        var fresh: [String: Int] = [:]
-        let items = revoked.array ?? []
-        var index = 0
-        while index + 1 < items.count {
-            if let jti = items[index].string, let exp = items[index + 1].int ?? items[index + 1].string.flatMap({ Int(Double($0) ?? 0) }) {
-                fresh[jti] = exp
-            }
-            index += 2
+        let raised = try await redis.send("ZRANGEBYSCORE", .string(RevocationKeys.tokenVersions), .int(now), "+inf", "WITHSCORES")
+        jtis = jtis.filter { $0.value >= now - 60 }
+        versions = versions.filter { $0.value.until >= now }
+        for (jti, exp) in Self.pairs(revoked) { jtis[jti] = exp }
+        for (member, until) in Self.pairs(raised) {
+            guard let colon = member.lastIndex(of: ":"), let version = Int(member[member.index(after: colon)...]) else { continue }
+            raise(String(member[..<colon]), to: version, until: until)
         }
-        let hash = try await redis.send("HGETALL", .string(RevocationKeys.tokenVersions)).array ?? []
-        var freshVersions: [String: Int] = [:]
-        index = 0
-        while index + 1 < hash.count {
-            if let user = hash[index].string, let version = hash[index + 1].int { freshVersions[user] = version }
-            index += 2
+    }
+
+    /// A `WITHSCORES` reply as (member, integer score) pairs.
+    private static func pairs(_ reply: RESPValue) -> [(String, Int)] {
+        let items = reply.array ?? []
+        return stride(from: 0, to: items.count - 1, by: 2).compactMap { index in
+            guard let member = items[index].string,
+                  let score = items[index + 1].int ?? items[index + 1].string.flatMap({ Double($0) }).map({ Int($0) }) else { return nil }
+            return (member, score)
         }
-        // Keep what events brought in meanwhile; drop what has expired.
-        jtis = fresh.merging(jtis.filter { $0.value >= now - 60 }) { a, _ in a }
-        versions = freshVersions.merging(versions) { max($0, $1) }
     }
 
     /// Applies events as they come, and reloads periodically, until cancelled.

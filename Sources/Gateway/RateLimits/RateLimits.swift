@@ -48,20 +48,24 @@ struct RateLimited: Error {
     }
 }
 
-/// 100 requests a minute per client IP on every /api route.
+/// 100 requests a minute per client IP on every /api and /oauth route.
 struct APIRateLimitMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let limits: RateLimits
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
-        let headers = try await limits.enforce([(limits.api, context.client(request).ip ?? "unknown")])
+        let path = request.uri.path
+        let oauth = path.hasPrefix("/oauth/")
+        guard oauth || path.hasPrefix("/api/") else { return try await next(request, context) }
+        var headers: HTTPFields = [:]
         var response: Response
         do {
+            headers = try await limits.enforce([(limits.api, context.client(request).ip ?? "unknown")])
             response = try await next(request, context)
         } catch {
-            // Refusals count too, and say so.
-            response = ProblemMiddleware.response(for: error, request: request, context: context)
+            // Refusals count too, and say so, each in its route's error format.
+            response = oauth ? OAuthErrorResponse.make(for: error, context: context)
+                             : ProblemMiddleware.response(for: error, request: request, context: context)
         }
         for field in headers where response.headers[field.name] == nil { response.headers.append(field) }
         return response

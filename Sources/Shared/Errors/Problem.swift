@@ -28,6 +28,12 @@ public struct Problem: Error, Codable, Sendable, Equatable, CustomStringConverti
         Problem(status: 404, code: code, title: "Not found", detail: detail)
     }
 
+    /// An OAuth error: `code` is the RFC 6749 error name; the gateway answers it on `/oauth`
+    /// routes as `{"error", "error_description"}`.
+    public static func oauth(_ error: String, _ description: String, status: Int = 400) -> Problem {
+        Problem(status: status, code: error, title: error, detail: description)
+    }
+
     public static func internalError() -> Problem {
         Problem(status: 500, code: "internal_error", title: "Internal error", detail: "The request could not be completed.")
     }

@@ -31,7 +31,7 @@ struct Login: Sendable {
         let matches = try await hasher.verify(body.password, against: account?.passwordHash ?? decoyHash)
         guard let account, account.passwordHash != nil, matches else {
             if let account {
-                if let lockedUntil = try await store.recordFailure(userID: account.id, service: service, client: request.client, requestID: requestID) {
+                if let lockedUntil = try await store.recordFailure(userID: account.id, serviceID: service.id, client: request.client, requestID: requestID) {
                     throw Self.locked(until: lockedUntil)
                 }
             }

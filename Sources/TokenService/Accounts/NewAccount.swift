@@ -26,13 +26,10 @@ struct NewAccount: Sendable {
             throw .unprocessable("This is not an e-mail address.", field: "email")
         }
         try PasswordRules.check(body.password, field: "password")
-        guard (body.firstName ?? "").count <= 150, (body.lastName ?? "").count <= 150 else {
-            throw .unprocessable("A name has at most 150 characters.", field: (body.firstName ?? "").count > 150 ? "first_name" : "last_name")
-        }
+        try ProfileRules.name(body.firstName, field: "first_name")
+        try ProfileRules.name(body.lastName, field: "last_name")
         let language = body.preferredLanguage ?? "ko"
-        guard language.wholeMatch(of: /[a-z]{2,3}(-[A-Za-z0-9]{2,8})*/) != nil else {
-            throw .unprocessable("A language is a BCP 47 tag such as 'ko' or 'en-US'.", field: "preferred_language")
-        }
+        try ProfileRules.language(language)
         self.username = username
         self.email = email
         self.password = body.password
@@ -40,6 +37,19 @@ struct NewAccount: Sendable {
         self.lastName = body.lastName ?? ""
         self.preferredLanguage = language
         self.marketingConsent = body.marketingConsent ?? false
+    }
+}
+
+/// What the profile fields must be, at registration and on change.
+enum ProfileRules {
+    static func name(_ value: String?, field: String) throws(Problem) {
+        guard (value ?? "").count <= 150 else { throw .unprocessable("A name has at most 150 characters.", field: field) }
+    }
+
+    static func language(_ value: String) throws(Problem) {
+        guard value.wholeMatch(of: /[a-z]{2,3}(-[A-Za-z0-9]{2,8})*/) != nil else {
+            throw .unprocessable("A language is a BCP 47 tag such as 'ko' or 'en-US'.", field: "preferred_language")
+        }
     }
 }
 

@@ -10,7 +10,9 @@ struct Refresh: Sendable {
     let tokens: TokenIssuer
     let inFlight = RefreshesInFlight()
 
-    func refresh(_ request: RefreshRequest, requestID: String?) async throws -> TokenGrant {
+    /// `service`, when given, is the only service whose tokens may be refreshed here (an OAuth
+    /// client refreshes only its own).
+    func refresh(_ request: RefreshRequest, service expected: String? = nil, requestID: String?) async throws -> TokenGrant {
         let services = self.services, tokens = self.tokens
         // Refreshes of one token queue here on this instance; the row lock orders them across instances.
         let outcome = try await inFlight.serialize(request.refreshToken) {
@@ -19,6 +21,7 @@ struct Refresh: Sendable {
                 graceSeconds: { slug in try await services.graceSeconds(slug: slug) },
                 requestID: requestID
             ) { family, next in
+                if let expected, family.serviceSlug != expected { throw Self.invalid("The refresh token was issued to another client.") }
                 guard let service = try await services.find(slug: family.serviceSlug), let role = family.role else {
                     throw Self.invalid("The service no longer exists.")
                 }
@@ -35,6 +38,7 @@ struct Refresh: Sendable {
         }
         switch outcome {
         case .rotated(let grant), .replayed(let grant):
+            if let expected, grant.service.slug != expected { throw Self.invalid("The refresh token was issued to another client.") }
             return grant
         case .reused:
             throw Problem(status: 401, code: "refresh_token_reused", title: "Refresh token reused",

@@ -1,23 +1,41 @@
 import Foundation
 import Shared
 
-/// Builds the token response of a sign-in or a refresh: claims per RFC 9068, signed.
+/// Builds access tokens (claims per RFC 9068, signed) and the token responses around them.
 struct TokenIssuer: Sendable {
     let signer: AccessTokenSigner
     let issuer: String
 
+    static let userScope = "openid profile email"
+    /// A service's own token (`client_credentials`) acts for the service, not for a user.
+    static let clientScope = "service"
+
+    /// The response to a sign-in or a refresh.
     func grant(user: UserSummary, tokenVersion: Int, service: ServiceRecord, role: String, sessionID: UUID,
                refreshToken: String, refreshTTL: Int, clientType: ClientType) async throws -> TokenGrant {
-        let now = Int(Date().timeIntervalSince1970)
-        let claims = AccessTokenClaims(
-            iss: issuer, sub: user.id, aud: service.slug,
-            exp: now + service.accessTokenTTL, iat: now, nbf: now, jti: UUID().uuidString.lowercased(),
-            sid: sessionID.uuidString.lowercased(), clientID: service.clientID, scope: "openid profile email",
-            roles: [role], tv: tokenVersion)
+        let token = try await accessToken(user: user, tokenVersion: tokenVersion, service: service, role: role, sessionID: sessionID)
         var summary = service.summary
         summary.role = role
         return TokenGrant(
-            accessToken: try await signer.sign(claims), expiresIn: service.accessTokenTTL,
+            accessToken: token, expiresIn: service.accessTokenTTL,
             refreshToken: refreshToken, refreshExpiresIn: refreshTTL, clientType: clientType, user: user, service: summary)
+    }
+
+    /// A user's access token for one session.
+    func accessToken(user: UserSummary, tokenVersion: Int, service: ServiceRecord, role: String, sessionID: UUID) async throws -> String {
+        try await signer.sign(claims(
+            sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: Self.userScope, roles: [role], tv: tokenVersion))
+    }
+
+    /// The service's own access token: `sub` is its client id, and there is no session or user.
+    func clientToken(service: ServiceRecord) async throws -> String {
+        try await signer.sign(claims(sub: service.clientID, service: service, sid: nil, scope: Self.clientScope, roles: [], tv: 0))
+    }
+
+    private func claims(sub: String, service: ServiceRecord, sid: String?, scope: String, roles: [String], tv: Int) -> AccessTokenClaims {
+        let now = Int(Date().timeIntervalSince1970)
+        return AccessTokenClaims(
+            iss: issuer, sub: sub, aud: service.slug, exp: now + service.accessTokenTTL, iat: now, nbf: now,
+            jti: UUID().uuidString.lowercased(), sid: sid, clientID: service.clientID, scope: scope, roles: roles, tv: tv)
     }
 }

@@ -11,34 +11,34 @@ enum TokenMethodHandlers {
         }
         let services = ServiceStore(postgres: context.postgres, logger: context.logger)
         let hasher = try readSetting(service: .token) { () throws(ConfigurationError) in try PasswordHasher.fromSettings(.fromEnvironment()) }
-        let registration = Registration(
-            services: services, accounts: AccountStore(postgres: context.postgres, logger: context.logger), hasher: hasher)
+        let accounts = AccountStore(postgres: context.postgres, logger: context.logger)
+        let registration = Registration(services: services, accounts: accounts, hasher: hasher)
         router.register(TokenRPC.register) { request, call in
             try await registration.register(request, requestID: call.requestID)
         }
         let tokens = TokenIssuer(signer: AccessTokenSigner(store: keys), issuer: context.config.issuer)
+        let logins = LoginStore(postgres: context.postgres, logger: context.logger)
         let login = Login(
-            services: services, store: LoginStore(postgres: context.postgres, logger: context.logger), hasher: hasher,
+            services: services, store: logins, hasher: hasher,
             tokens: tokens,
             decoyHash: Bcrypt.hash(SecureRandom.hex(bytes: 16), cost: hasher.cost))
         router.register(TokenRPC.login) { request, call in
             try await login.login(request, requestID: call.requestID)
         }
-        let refresh = Refresh(
-            store: RefreshStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger),
-            services: services, tokens: tokens)
+        let refreshTokens = RefreshStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
+        let refresh = Refresh(store: refreshTokens, services: services, tokens: tokens)
         router.register(TokenRPC.refresh) { request, call in
             try await refresh.refresh(request, requestID: call.requestID)
         }
-        let logout = Logout(sessions: SessionStore(postgres: context.postgres, logger: context.logger),
-                            redis: context.redis, events: context.events)
+        let revocations = RevocationPublisher(redis: context.redis, events: context.events)
+        let sessionStore = SessionStore(postgres: context.postgres, logger: context.logger)
+        let logout = Logout(sessions: sessionStore, revocations: revocations)
         router.register(TokenRPC.logout) { request, call in
             try await logout.logout(request, requestID: call.requestID)
         }
         router.register(TokenRPC.logoutAll) { request, call in
             try await logout.logoutAll(request, requestID: call.requestID)
         }
-        let sessionStore = SessionStore(postgres: context.postgres, logger: context.logger)
         router.register(TokenRPC.sessions) { request, _ in
             guard let user = UUID(uuidString: request.userID) else { throw Problem.notFound("No such account.", code: "account_not_found") }
             return SessionList(sessions: try await sessionStore.open(userID: user, current: UUID(uuidString: request.currentSessionID)))
@@ -57,6 +57,34 @@ enum TokenMethodHandlers {
                 throw Problem.notFound("No such account.", code: "account_not_found")
             }
             return profile
+        }
+        router.register(TokenRPC.updateProfile) { request, call in
+            let update = try ProfileUpdate(request.changes)
+            guard let id = UUID(uuidString: request.userID), try await profiles.update(userID: id, update, requestID: call.requestID),
+                  let profile = try await profiles.profile(userID: id, serviceSlug: request.service) else {
+                throw Problem.notFound("No such account.", code: "account_not_found")
+            }
+            return profile
+        }
+        let passwordChange = PasswordChange(
+            services: services, logins: logins, accounts: accounts, hasher: hasher, tokens: tokens, revocations: revocations)
+        router.register(TokenRPC.changePassword) { request, call in
+            try await passwordChange.change(request, requestID: call.requestID)
+        }
+        let clients = ClientAuthenticator(services: services)
+        let oauth = OAuthTokenEndpoint(clients: clients, login: login, refresh: refresh, tokens: tokens)
+        router.register(TokenRPC.oauthToken) { request, call in
+            try await oauth.token(request, requestID: call.requestID)
+        }
+        let inspector = TokenInspector(
+            clients: clients, reader: AccessTokenReader(store: keys, issuer: context.config.issuer), refreshTokens: refreshTokens,
+            sessions: sessionStore, logins: logins, revocations: revocations, redis: context.redis)
+        router.register(TokenRPC.oauthIntrospect) { request, _ in
+            try await inspector.introspect(request)
+        }
+        router.register(TokenRPC.oauthRevoke) { request, call in
+            try await inspector.revoke(request, requestID: call.requestID)
+            return NoRequest()
         }
     }
 }

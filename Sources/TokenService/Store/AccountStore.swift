@@ -50,3 +50,49 @@ struct AccountStore: Sendable {
         }
     }
 }
+
+extension AccountStore {
+    /// What a password change left: how many other sessions ended, the user's new token version,
+    /// and the current session's service and role (to sign its new access token).
+    struct PasswordChangeOutcome: Sendable {
+        let sessionsEnded: Int
+        let tokenVersion: Int
+        let serviceSlug: String
+        let role: String
+    }
+
+    /// Sets the new hash, raises the token version (every access token issued so far stops
+    /// verifying), ends every session but the current one and writes the audit row, in one
+    /// transaction. Returns nil when the current session is no longer open.
+    func changePassword(userID: UUID, keeping sessionID: UUID, newHash: String, client: ClientInfo,
+                        requestID: String?) async throws -> PasswordChangeOutcome? {
+        try await postgres.transaction(logger: logger) { connection in
+            var current: (String, String)?
+            for try await row in try await connection.query("""
+                SELECT sv.slug, m.role FROM token.sessions s
+                JOIN token.services sv ON sv.id = s.service_id
+                JOIN token.memberships m ON m.service_id = s.service_id AND m.user_id = s.user_id
+                WHERE s.id = \(sessionID) AND s.user_id = \(userID) AND s.revoked_at IS NULL AND s.expires_at > now()
+                FOR UPDATE OF s
+                """, logger: logger).decode((String, String).self) {
+                current = row
+            }
+            guard let (slug, role) = current else { return nil }
+            var version = 0
+            for try await v in try await connection.query("""
+                UPDATE token.users SET password_hash = \(newHash), token_version = token_version + 1,
+                       failed_logins = 0, first_failed_at = NULL, locked_until = NULL, updated_at = now()
+                WHERE id = \(userID) RETURNING token_version
+                """, logger: logger).decode(Int.self) {
+                version = v
+            }
+            let ended = try await connection.query("""
+                UPDATE token.sessions SET revoked_at = now(), revoked_reason = 'password_changed'
+                WHERE user_id = \(userID) AND id <> \(sessionID) AND revoked_at IS NULL RETURNING id
+                """, logger: logger).collect().count
+            try await AuditEvent(action: "PASSWORD_CHANGED", actorUserID: userID, requestID: requestID,
+                                 details: ["sessions_ended": String(ended), "ip": client.ip ?? ""]).insert(on: connection, logger: logger)
+            return PasswordChangeOutcome(sessionsEnded: ended, tokenVersion: version, serviceSlug: slug, role: role)
+        }
+    }
+}

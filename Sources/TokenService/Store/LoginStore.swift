@@ -24,13 +24,21 @@ struct LoginStore: Sendable {
 
     /// By username or e-mail, in any case.
     func account(username: String?, email: String?) async throws -> Account? {
-        let rows: PostgresRowSequence
-        let columns = "id, username, email, first_name, last_name, password_hash, is_active, token_version, locked_until"
-        if let username {
-            rows = try await postgres.query(PostgresQuery(unsafeSQL: "SELECT \(columns) FROM token.users WHERE lower(username) = lower($1)", binds: Self.binds(username)), logger: logger)
-        } else {
-            rows = try await postgres.query(PostgresQuery(unsafeSQL: "SELECT \(columns) FROM token.users WHERE lower(email) = lower($1)", binds: Self.binds(email ?? "")), logger: logger)
-        }
+        if let username { return try await account(where: "lower(username) = lower($1)", username) }
+        return try await account(where: "lower(email) = lower($1)", email ?? "")
+    }
+
+    func account(id: UUID) async throws -> Account? {
+        try await account(where: "id = $1::uuid", id.uuidString)
+    }
+
+    private func account(where condition: String, _ value: String) async throws -> Account? {
+        var binds = PostgresBindings()
+        binds.append(value)
+        let rows = try await postgres.query(PostgresQuery(unsafeSQL: """
+            SELECT id, username, email, first_name, last_name, password_hash, is_active, token_version, locked_until
+            FROM token.users WHERE \(condition)
+            """, binds: binds), logger: logger)
         for try await row in rows {
             let c = row.makeRandomAccess()
             let first = try c[3].decode(String.self), last = try c[4].decode(String.self)
@@ -43,15 +51,9 @@ struct LoginStore: Sendable {
         return nil
     }
 
-    private static func binds(_ value: String) -> PostgresBindings {
-        var binds = PostgresBindings()
-        binds.append(value)
-        return binds
-    }
-
     /// Counts a wrong password, in one statement so concurrent failures all count: the fifth
     /// within 30 minutes locks the account for 30 minutes. Returns the lock's end, if locked.
-    func recordFailure(userID: UUID, service: ServiceRecord, client: ClientInfo, requestID: String?) async throws -> Date? {
+    func recordFailure(userID: UUID, serviceID: UUID?, client: ClientInfo, requestID: String?) async throws -> Date? {
         try await postgres.transaction(logger: logger) { connection in
             let rows = try await connection.query("""
                 UPDATE token.users SET
@@ -71,7 +73,7 @@ struct LoginStore: Sendable {
                 lockedUntil = until
             }
             try await AuditEvent(
-                action: "USER_LOGIN_FAILED", actorUserID: userID, serviceID: service.id, requestID: requestID,
+                action: "USER_LOGIN_FAILED", actorUserID: userID, serviceID: serviceID, requestID: requestID,
                 details: ["ip": client.ip ?? "", "failures": String(failures), "locked": lockedUntil == nil ? "no" : "yes"]
             ).insert(on: connection, logger: logger)
             return lockedUntil

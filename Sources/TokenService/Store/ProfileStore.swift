@@ -30,3 +30,26 @@ struct ProfileStore: Sendable {
         return nil
     }
 }
+
+extension ProfileStore {
+    /// Changes the fields present, with the audit row, in one transaction. Returns false when
+    /// there is no such active user.
+    func update(userID: UUID, _ update: ProfileUpdate, requestID: String?) async throws -> Bool {
+        guard !update.fields.isEmpty else { return true }
+        return try await postgres.transaction(logger: logger) { connection in
+            let changed = try await connection.query("""
+                UPDATE token.users SET
+                    first_name = COALESCE(\(update.firstName), first_name),
+                    last_name = COALESCE(\(update.lastName), last_name),
+                    preferred_language = COALESCE(\(update.preferredLanguage), preferred_language),
+                    marketing_consent = COALESCE(\(update.marketingConsent), marketing_consent),
+                    updated_at = now()
+                WHERE id = \(userID) AND is_active RETURNING id
+                """, logger: logger).collect().count
+            guard changed == 1 else { return false }
+            try await AuditEvent(action: "PROFILE_UPDATED", actorUserID: userID, requestID: requestID,
+                                 details: ["fields": update.fields.joined(separator: ",")]).insert(on: connection, logger: logger)
+            return true
+        }
+    }
+}

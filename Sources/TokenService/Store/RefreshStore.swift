@@ -123,3 +123,39 @@ struct RefreshStore: Sendable {
         }
     }
 }
+
+extension RefreshStore {
+    /// A refresh token as introspection and revocation see it.
+    struct Held: Sendable {
+        let sessionID: UUID
+        let serviceID: UUID
+        let serviceSlug: String
+        let clientID: String
+        let userID: UUID
+        let username: String
+        let issuedAt: Date
+        let expiresAt: Date
+        /// Not spent, not expired, its session open.
+        let usable: Bool
+    }
+
+    func held(token: String) async throws -> Held? {
+        let hash = ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8)))
+        let rows = try await postgres.query("""
+            SELECT s.id, sv.id, sv.slug, sv.client_id, u.id, u.username, rt.created_at, rt.expires_at,
+                   rt.used_at IS NULL AND rt.expires_at > now() AND s.revoked_at IS NULL AND s.expires_at > now()
+                       AND s.last_used_at >= now() - make_interval(secs => sv.session_idle_timeout_seconds) AND u.is_active
+            FROM token.refresh_tokens rt
+            JOIN token.sessions s ON s.id = rt.session_id
+            JOIN token.services sv ON sv.id = s.service_id
+            JOIN token.users u ON u.id = s.user_id
+            WHERE rt.token_hash = \(hash)
+            """, logger: logger)
+        for try await (session, serviceID, slug, clientID, user, username, issued, expires, usable)
+            in rows.decode((UUID, UUID, String, String, UUID, String, Date, Date, Bool).self) {
+            return Held(sessionID: session, serviceID: serviceID, serviceSlug: slug, clientID: clientID, userID: user,
+                        username: username, issuedAt: issued, expiresAt: expires, usable: usable)
+        }
+        return nil
+    }
+}

@@ -17,6 +17,15 @@ public struct LoginBody: Codable, Sendable {
     public var rememberMe: Bool?
     public var clientType: ClientType
 
+    public init(service: String, username: String?, email: String?, password: String, rememberMe: Bool?, clientType: ClientType) {
+        self.service = service
+        self.username = username
+        self.email = email
+        self.password = password
+        self.rememberMe = rememberMe
+        self.clientType = clientType
+    }
+
     enum CodingKeys: String, CodingKey {
         case service, username, email, password
         case rememberMe = "remember_me"
@@ -75,13 +84,14 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     public var iat: Int
     public var nbf: Int
     public var jti: String
-    public var sid: String
+    /// The session; absent on a client's own token (`client_credentials`), which has no user.
+    public var sid: String?
     public var clientID: String
     public var scope: String
     public var roles: [String]
     public var tv: Int
 
-    public init(iss: String, sub: String, aud: String, exp: Int, iat: Int, nbf: Int, jti: String, sid: String,
+    public init(iss: String, sub: String, aud: String, exp: Int, iat: Int, nbf: Int, jti: String, sid: String?,
                 clientID: String, scope: String, roles: [String], tv: Int) {
         self.iss = iss
         self.sub = sub

@@ -15,7 +15,7 @@ public struct LogoutRequest: Codable, Sendable {
 
     public init(claims: AccessTokenClaims, client: ClientInfo) {
         userID = claims.sub
-        sessionID = claims.sid
+        sessionID = claims.sid ?? ""
         jti = claims.jti
         expiresAt = claims.exp
         self.client = client
@@ -63,6 +63,9 @@ public struct Revocation: Codable, Sendable, Equatable {
 public enum RevocationKeys {
     /// ZSET of revoked jtis scored by their expiry (unix seconds).
     public static let jtis = "gh:revoked:jti"
-    /// HASH user id → lowest token version still valid.
-    public static let tokenVersions = "gh:revoked:tv"
+    /// ZSET of "user id:lowest valid token version", scored by when the entry stops mattering
+    /// (every access token issued before it has expired by then), so it can be trimmed.
+    public static let tokenVersions = "gh:revoked:tokenver"
+    /// No access token lives longer than this (services' lifetimes are capped at a day), plus leeway.
+    public static let longestTokenLife = 86_400 + 60
 }

@@ -132,3 +132,114 @@ public struct EndSessionRequest: Codable, Sendable {
         case sessionID = "session_id"
     }
 }
+
+extension TokenRPC {
+    /// Changes the signed-in user's own profile fields.
+    public static let updateProfile = RPCMethod<UpdateProfileRequest, Profile>(service: .token, name: "update_profile")
+    /// Changes the signed-in user's password, ends their other sessions and re-issues this one's access token.
+    public static let changePassword = RPCMethod<ChangePasswordRequest, PasswordChanged>(service: .token, name: "change_password")
+}
+
+/// `PATCH /api/v1/users/me`'s body: only the fields present change. `username` and `email` are
+/// read so that a client trying to change them is told it cannot, instead of silently ignored.
+public struct ProfileChanges: Codable, Sendable {
+    public var firstName: String?
+    public var lastName: String?
+    public var preferredLanguage: String?
+    public var marketingConsent: Bool?
+    public var username: String?
+    public var email: String?
+
+    public init(firstName: String? = nil, lastName: String? = nil, preferredLanguage: String? = nil, marketingConsent: Bool? = nil) {
+        self.firstName = firstName
+        self.lastName = lastName
+        self.preferredLanguage = preferredLanguage
+        self.marketingConsent = marketingConsent
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case username, email
+        case firstName = "first_name"
+        case lastName = "last_name"
+        case preferredLanguage = "preferred_language"
+        case marketingConsent = "marketing_consent"
+    }
+}
+
+public struct UpdateProfileRequest: Codable, Sendable {
+    public var userID: String
+    public var service: String
+    public var changes: ProfileChanges
+
+    public init(userID: String, service: String, changes: ProfileChanges) {
+        self.userID = userID
+        self.service = service
+        self.changes = changes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id"
+        case service, changes
+    }
+}
+
+/// `POST /api/v1/users/me/password`'s body.
+public struct PasswordChangeBody: Codable, Sendable {
+    public var currentPassword: String
+    public var newPassword: String
+
+    public init(currentPassword: String, newPassword: String) {
+        self.currentPassword = currentPassword
+        self.newPassword = newPassword
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case currentPassword = "current_password"
+        case newPassword = "new_password"
+    }
+}
+
+public struct ChangePasswordRequest: Codable, Sendable {
+    public var userID: String
+    public var sessionID: String
+    public var service: String
+    public var body: PasswordChangeBody
+    public var client: ClientInfo
+
+    public init(userID: String, sessionID: String, service: String, body: PasswordChangeBody, client: ClientInfo) {
+        self.userID = userID
+        self.sessionID = sessionID
+        self.service = service
+        self.body = body
+        self.client = client
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id"
+        case sessionID = "session_id"
+        case service, body, client
+    }
+}
+
+/// The answer to a password change: every other session has ended and every access token issued
+/// before stops verifying, this one's included, so a fresh access token for the current session
+/// comes back. The current session's refresh token keeps working.
+public struct PasswordChanged: Codable, Sendable {
+    public var sessionsEnded: Int
+    public var accessToken: String
+    public var tokenType = "Bearer"
+    public var expiresIn: Int
+
+    public init(sessionsEnded: Int, accessToken: String, expiresIn: Int) {
+        self.sessionsEnded = sessionsEnded
+        self.accessToken = accessToken
+        self.expiresIn = expiresIn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sessionsEnded = "sessions_ended"
+        case accessToken = "access_token"
+        case tokenType = "token_type"
+        case expiresIn = "expires_in"
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Shared
+
+/// `token.change_password`: the signed-in user proves the current password and sets a new one.
+/// Every other session ends and every access token issued before stops verifying; the current
+/// session continues with a fresh access token. Wrong current passwords count towards the same
+/// lock-out as sign-ins, so a stolen access token cannot be used to guess the password.
+struct PasswordChange: Sendable {
+    let services: ServiceStore
+    let logins: LoginStore
+    let accounts: AccountStore
+    let hasher: PasswordHasher
+    let tokens: TokenIssuer
+    let revocations: RevocationPublisher
+
+    func change(_ request: ChangePasswordRequest, requestID: String?) async throws -> PasswordChanged {
+        guard let userID = UUID(uuidString: request.userID), let sessionID = UUID(uuidString: request.sessionID),
+              let account = try await logins.account(id: userID), account.isActive else {
+            throw Problem.notFound("No such account.", code: "account_not_found")
+        }
+        if let lockedUntil = account.lockedUntil, lockedUntil > Date() { throw Login.locked(until: lockedUntil) }
+        guard let currentHash = account.passwordHash else {
+            throw Problem(status: 409, code: "no_password", title: "No password set",
+                          detail: "This account signs in without a password, so there is none to change.")
+        }
+        guard try await hasher.verify(request.body.currentPassword, against: currentHash) else {
+            let service = try await services.find(slug: request.service)
+            if let lockedUntil = try await logins.recordFailure(
+                userID: userID, serviceID: service?.id, client: request.client, requestID: requestID) {
+                throw Login.locked(until: lockedUntil)
+            }
+            throw Problem(status: 403, code: "invalid_current_password", title: "Wrong password",
+                          detail: "current_password is not this account's password.", field: "current_password")
+        }
+        try PasswordRules.check(request.body.newPassword, field: "new_password")
+        guard request.body.newPassword != request.body.currentPassword else {
+            throw Problem.unprocessable("The new password is the current one.", field: "new_password")
+        }
+        let newHash = try await hasher.hash(request.body.newPassword)
+        guard let outcome = try await accounts.changePassword(
+            userID: userID, keeping: sessionID, newHash: newHash, client: request.client, requestID: requestID),
+              let service = try await services.find(slug: outcome.serviceSlug) else {
+            throw Problem(status: 401, code: "invalid_token", title: "Invalid token", detail: "This session has ended.")
+        }
+        try await revocations.raise(userID: request.userID, to: outcome.tokenVersion)
+        let token = try await tokens.accessToken(
+            user: account.summary, tokenVersion: outcome.tokenVersion, service: service, role: outcome.role, sessionID: sessionID)
+        return PasswordChanged(sessionsEnded: outcome.sessionsEnded, accessToken: token, expiresIn: service.accessTokenTTL)
+    }
+}

@@ -26,8 +26,11 @@ struct GatewayCommand: AsyncParsableCommand {
             let keys = JWKSCache(rpc: rpc)
             let revocations = RevocationList()
             let limits = try readSetting(service: ServiceName("gateway")) { () throws(ConfigurationError) in try RateLimits(redis: redis) }
+            let proxies = try readSetting(service: ServiceName("gateway")) { () throws(ConfigurationError) in try TrustedProxies() }
+            let origins = AllowedOrigins(rpc: rpc)
             let router = GatewayRouter.make(
-                readiness: readiness, keys: keys, revocations: revocations, rpc: rpc, limits: limits, issuer: config.issuer)
+                readiness: readiness, keys: keys, revocations: revocations, rpc: rpc, limits: limits,
+                proxies: proxies, origins: origins, issuer: config.issuer)
             let app = Application(
                 router: router,
                 configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil),
@@ -38,10 +41,12 @@ struct GatewayCommand: AsyncParsableCommand {
             let events = EventBus(redis: redis, logger: logger)
             let rotations = await events.subscribe(Topics.keys)
             let revoked = await events.subscribe(Topics.revoked)
+            let configChanges = await events.subscribe(Topics.config)
             let following = Task {
                 async let keysFollowed: Void = keys.follow(rotations)
                 async let revocationsFollowed: Void = revocations.follow(revoked, redis: redis, logger: logger)
-                _ = await (keysFollowed, revocationsFollowed)
+                async let originsFollowed: Void = origins.follow(configChanges)
+                _ = await (keysFollowed, revocationsFollowed, originsFollowed)
             }
             defer { following.cancel() }
             try await runServiceGroup([redis, app], config: config, logger: logger)

@@ -2,12 +2,17 @@ import Hummingbird
 import Shared
 
 /// The gateway's routes. Middleware order: request id first (so every later step and every
-/// error carries it), then security headers, then problem conversion around the handlers.
+/// error carries it), then security headers, the client's address (before anything counts
+/// requests per client), CORS (outside problem conversion, so errors carry CORS headers too),
+/// then problem conversion around the rate limits and the handlers.
 enum GatewayRouter {
-    static func make(readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, rpc: RPCClient, limits: RateLimits, issuer: String) -> Router<GatewayRequestContext> {
+    static func make(readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, rpc: RPCClient, limits: RateLimits,
+                     proxies: TrustedProxies, origins: AllowedOrigins, issuer: String) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: ClientAddressMiddleware(proxies: proxies))
+        router.add(middleware: CORSMiddleware(origins: origins))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: APIRateLimitMiddleware(limits: limits))

@@ -13,3 +13,14 @@ public struct KeysChanged: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey { case currentKid = "current_kid" }
 }
+
+extension Topics {
+    /// A service's settings changed (created, origins, lifetimes, status): gateways reload what they cache of them.
+    public static let config = EventTopic<ConfigChanged>("gh:ev:config")
+}
+
+public struct ConfigChanged: Codable, Sendable, Equatable {
+    public var service: String
+
+    public init(service: String) { self.service = service }
+}

@@ -28,7 +28,9 @@ struct AdminCommand: AsyncParsableCommand {
                 throw ValidationError("\(error.field ?? "input"): \(error.detail ?? error.title)")
             }
             let created = try await withBackendContext(.token) { context in
-                try await ServiceStore(postgres: context.postgres, logger: context.logger).create(service)
+                let created = try await ServiceStore(postgres: context.postgres, logger: context.logger).create(service)
+                if created != nil { try? await context.events.publish(Topics.config, ConfigChanged(service: service.slug)) }
+                return created
             }
             guard let created else { throw ValidationError("a service with slug \(slug) exists already") }
             Output.line("service_id    \(created.id.uuidString.lowercased())\nclient_id     \(created.clientID)\nclient_secret \(created.clientSecret)")

@@ -10,6 +10,9 @@ enum TokenMethodHandlers {
             try await keys.published()
         }
         let services = ServiceStore(postgres: context.postgres, logger: context.logger)
+        router.register(TokenRPC.allowedOrigins) { _, _ in
+            OriginList(origins: try await services.allowedOrigins())
+        }
         let hasher = try readSetting(service: .token) { () throws(ConfigurationError) in try PasswordHasher.fromSettings(.fromEnvironment()) }
         let accounts = AccountStore(postgres: context.postgres, logger: context.logger)
         let registration = Registration(services: services, accounts: accounts, hasher: hasher)

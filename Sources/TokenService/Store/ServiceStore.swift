@@ -86,3 +86,16 @@ struct ServiceStore: Sendable {
         }
     }
 }
+
+extension ServiceStore {
+    /// The origins of every open service, lowercased.
+    func allowedOrigins() async throws -> [String] {
+        let rows = try await postgres.query("""
+            SELECT DISTINCT lower(origin) FROM token.services, unnest(allowed_origins) AS origin
+            WHERE status = 'active' AND deleted_at IS NULL ORDER BY 1
+            """, logger: logger)
+        var origins: [String] = []
+        for try await origin in rows.decode(String.self) { origins.append(origin) }
+        return origins
+    }
+}

@@ -35,3 +35,13 @@ public struct PublicJWK: Codable, Sendable, Equatable {
         self.use = use
     }
 }
+
+extension TokenRPC {
+    /// Every origin some open service allows, for the gateway's CORS answers.
+    public static let allowedOrigins = RPCMethod<NoRequest, OriginList>(service: .token, name: "allowed_origins")
+}
+
+public struct OriginList: Codable, Sendable, Equatable {
+    public var origins: [String]
+    public init(origins: [String]) { self.origins = origins }
+}

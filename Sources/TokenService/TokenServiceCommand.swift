@@ -9,6 +9,11 @@ enum TokenBackend: BackendDescriptor {
         service: .token, schema: "token",
         migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
         registerMethods: TokenMethodHandlers.register,
+        makeWorkers: { context in
+            guard let interval = try readSetting(service: .token, { () throws(ConfigurationError) in try KeyRotationSchedule.interval() }) else { return [] }
+            let store = SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
+            return [KeyRotationSchedule(store: store, events: context.events, interval: interval, logger: context.logger)]
+        },
         onStart: { context in
             // A new database gets its first keys here, so tokens can be signed from the start.
             if let first = try await SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger).initializeIfEmpty() {

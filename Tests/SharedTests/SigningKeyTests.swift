@@ -102,4 +102,37 @@ import Testing
             #expect(document?["jwks_uri"] as? String == issuer + "/.well-known/jwks.json")
         }
     }
+
+    @Test func keysRotateOnScheduleOncePerPeriodHoweverManyInstancesRun() async throws {
+        try await withFreshDatabase { database in
+            try await withCluster(database: database, environment: ["GATEHOUSE_KEY_ROTATION_SECONDS": "2"]) { cluster in
+                #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+                _ = try cluster.start("token-service")   // a second instance, checking the schedule too
+                let login = LoginTests()
+                let account = try await login.makeAccount(cluster)
+                let before = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
+                func kid(_ token: String) -> String? {
+                    json(String(decoding: Base64URL.decode(String(token.split(separator: ".")[0])) ?? [], as: UTF8.self))["kid"] as? String
+                }
+                // New tokens come signed by a newer key without anyone running a command...
+                #expect(try await eventually(timeout: .seconds(12)) {
+                    kid(json(try await login.login(cluster, account).body)["access_token"] as? String ?? "") != kid(before)
+                })
+                // ...and the tokens signed before keep verifying.
+                #expect(try await login.verify(cluster, before).status == 200)
+                try await Task.sleep(for: .seconds(3))
+                try await withPostgres(TestEnvironment.database(owner: true, name: database)) { owner in
+                    let rows = try await owner.query("""
+                        SELECT count(*)::int, COALESCE(min(gap), 999)::float8 FROM (
+                            SELECT EXTRACT(EPOCH FROM activated_at - lag(activated_at) OVER (ORDER BY activated_at)) AS gap
+                            FROM token.signing_keys WHERE activated_at IS NOT NULL) g
+                        """, logger: TestEnvironment.logger).collect()
+                    let (keys, shortestGap) = try #require(rows.first).decode((Int, Double).self)
+                    // Two instances checking every 1 s: still one rotation per 2 s period, never two at once.
+                    #expect(keys >= 3)
+                    #expect(shortestGap >= 1.9, "rotations \(shortestGap) s apart")
+                }
+            }
+        }
+    }
 }

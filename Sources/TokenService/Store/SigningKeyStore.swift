@@ -45,7 +45,7 @@ struct SigningKeyStore: Sendable {
     /// table it creates both a current and a next key. Concurrent rotations are serialised by a
     /// table lock, so two never promote the same key.
     func rotate(requestID: String? = nil) async throws -> Rotation {
-        guard let rotation = try await rotate(requestID: requestID, onlyIfNoCurrentKey: false) else {
+        guard let rotation = try await rotate(requestID: requestID, when: .always) else {
             throw Problem.internalError()   // unreachable: an unconditional rotation always rotates
         }
         return rotation
@@ -54,19 +54,41 @@ struct SigningKeyStore: Sendable {
     /// The first rotation, when no key signs yet (a new database); several instances starting at
     /// once create one set between them. Returns nil when keys already exist.
     func initializeIfEmpty() async throws -> Rotation? {
-        try await rotate(requestID: nil, onlyIfNoCurrentKey: true)
+        try await rotate(requestID: nil, when: .noCurrentKey)
     }
 
-    private func rotate(requestID: String?, onlyIfNoCurrentKey: Bool) async throws -> Rotation? {
+    /// The scheduled rotation: rotates when the current key has signed for `age` or longer.
+    /// Decided under the table lock, so instances checking at once rotate once between them.
+    func rotateIfCurrent(olderThan age: Duration) async throws -> Rotation? {
+        try await rotate(requestID: nil, when: .currentOlderThan(seconds: Double(age.components.seconds)))
+    }
+
+    private enum Condition {
+        case always, noCurrentKey, currentOlderThan(seconds: Double)
+    }
+
+    private func rotate(requestID: String?, when condition: Condition) async throws -> Rotation? {
         let newNext = SigningKey.generate()
         let publishSeconds = Double(KeyPublication.retiredKeyLifetime.milliseconds) / 1000
         return try await postgres.transaction(logger: logger) { connection in
             _ = try await connection.query("LOCK TABLE token.signing_keys IN SHARE ROW EXCLUSIVE MODE", logger: logger).collect()
-            if onlyIfNoCurrentKey {
+            switch condition {
+            case .always:
+                break
+            case .noCurrentKey:
                 let existing = try await connection.query(
                     "SELECT count(*)::int FROM token.signing_keys WHERE status = 'current'", logger: logger).collect()
                 if try existing.first?.decode(Int.self) ?? 0 > 0 { return nil }
+            case .currentOlderThan(let seconds):
+                let due = try await connection.query("""
+                    SELECT count(*)::int FROM token.signing_keys
+                    WHERE status = 'current' AND activated_at > now() - make_interval(secs => \(seconds))
+                    """, logger: logger).collect()
+                if try due.first?.decode(Int.self) ?? 0 > 0 { return nil }
             }
+            // Keys no longer published have no use left; their private halves go.
+            _ = try await connection.query(
+                "DELETE FROM token.signing_keys WHERE status = 'retired' AND publish_until < now()", logger: logger).collect()
             var retired: String?
             for try await kid in try await connection.query("""
                 UPDATE token.signing_keys

@@ -93,7 +93,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "GatehouseBench",
-            dependencies: ["Shared"],
+            dependencies: [
+                "Shared",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -23,7 +23,7 @@ READY_TIMEOUT=60
 # To add a benchmark: write a function bench_step_NAME and add NAME here.
 # Each step runs with the stack up and GATEHOUSE_* pointing at it, plus
 # GATEHOUSE_BENCH_URL (the gateway) and GATEHOUSE_BIN_DIR (release binaries).
-BENCH_STEPS=(rpc verify)
+BENCH_STEPS=(rpc verify refresh login)
 
 bench_step_rpc() {
     # RPC round trip gateway -> service -> gateway; gatehouse-bench writes the markdown.
@@ -40,6 +40,16 @@ bench_step_verify() {
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
     wrk -t2 -c64 -d15s --latency -H "Authorization: Bearer $token" "$GATEHOUSE_BENCH_URL/api/v1/auth/verify" >"$BENCH_DIR/wrk-verify.txt"
     python3 scripts/bench_section.py "$OUT" verify "$BENCH_DIR/wrk-verify.txt"
+}
+
+bench_step_refresh() {
+    # Refresh-token rotation through the gateway: 64 sessions, 15 s; gatehouse-bench writes the markdown.
+    "$STACK_BIN/gatehouse-bench" refresh --url "$GATEHOUSE_BENCH_URL" --out "$OUT"
+}
+
+bench_step_login() {
+    # Password sign-in at the services' bcrypt cost (GATEHOUSE_BCRYPT_COST, default 12), against cores / one hash's time.
+    "$STACK_BIN/gatehouse-bench" login --url "$GATEHOUSE_BENCH_URL" --out "$OUT"
 }
 
 # ---------------------------------------------------------------- plumbing

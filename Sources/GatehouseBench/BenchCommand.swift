@@ -1,0 +1,15 @@
+// gatehouse-bench: load generator for `make bench`. It drives the running services (over RPC
+// with the gateway's own client, or over HTTP through the gateway) and writes what it measured
+// into docs/benchmarks.md.
+import ArgumentParser
+import Foundation
+import Logging
+import Shared
+
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatehouse-bench",
+        abstract: "Measure Gatehouse against the budgets of DESIGN.md section 11.",
+        subcommands: [RPCBench.self, RefreshBench.self, LoginBench.self])
+}

@@ -1,0 +1,94 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// The gateway over HTTP, for the benchmarks that measure whole requests.
+struct GatewayClient: Sendable {
+    let baseURL: String
+    let http: HTTPClient
+
+    init(baseURL: String) {
+        self.baseURL = baseURL
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// POSTs a JSON body; returns the status and the decoded JSON object (empty when it is not one).
+    func post(_ path: String, _ body: [String: Any]) async throws -> (status: Int, json: [String: Any]) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        let object = (try? JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any] ?? [:]
+        return (Int(response.status.code), object)
+    }
+
+    /// A fresh user of the demo service, for one benchmark run.
+    func registerUser(password: String) async throws -> String {
+        let username = "bench\(UInt32.random(in: 0...UInt32.max))"
+        let registered = try await post("/api/v1/auth/register", [
+            "service": "demo", "username": username, "email": "\(username)@example.com", "password": password,
+        ])
+        guard registered.status == 201 else { throw BenchError("registration answered \(registered.status): \(registered.json)") }
+        return username
+    }
+
+    func login(_ username: String, password: String) async throws -> (status: Int, json: [String: Any]) {
+        try await post("/api/v1/auth/login", ["service": "demo", "username": username, "password": password, "client_type": "mobile"])
+    }
+
+    func shutdown() async {
+        try? await http.shutdown()
+    }
+}
+
+/// Runs `body` with a client of the gateway at `url`, shut down afterwards whatever happened.
+func withGateway<T>(_ url: String, _ body: (GatewayClient) async throws -> T) async throws -> T {
+    let gateway = GatewayClient(baseURL: url)
+    do {
+        let result = try await body(gateway)
+        await gateway.shutdown()
+        return result
+    } catch {
+        await gateway.shutdown()
+        throw error
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `workers` loops until `duration` has passed; each loop iteration is timed and counted
+/// as a success or an error by `step`.
+func runLoad<State: Sendable>(
+    workers: [State], for duration: Duration, _ step: @escaping @Sendable (inout State) async -> Bool
+) async -> (samples: [Duration], errors: Int, elapsed: Duration) {
+    let started = ContinuousClock.now
+    let end = started + duration
+    let results = await withTaskGroup(of: ([Duration], Int).self) { group in
+        for state in workers {
+            group.addTask {
+                var state = state
+                var samples: [Duration] = []
+                var errors = 0
+                while ContinuousClock.now < end {
+                    let start = ContinuousClock.now
+                    if await step(&state) { samples.append(ContinuousClock.now - start) } else { errors += 1 }
+                }
+                return (samples, errors)
+            }
+        }
+        var all: ([Duration], Int) = ([], 0)
+        for await (samples, errors) in group {
+            all.0 += samples
+            all.1 += errors
+        }
+        return all
+    }
+    return (results.0, results.1, ContinuousClock.now - started)
+}

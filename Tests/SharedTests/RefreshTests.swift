@@ -114,4 +114,22 @@ import Testing
             #expect(allowed.headers["set-cookie"]?.hasPrefix("__Host-gh_refresh=") == true)
         }
     }
+
+    @Test func manySessionsRefreshingAtOnceNeverExhaustTheConnectionPool() async throws {
+        // Three connections, twenty rotations at once: a rotation that needed a second connection
+        // while holding its first would deadlock here (it did, under make bench).
+        try await withCluster(environment: ["GATEHOUSE_PG_POOL_SIZE": "3"]) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let account = try await makeAccount(cluster)
+            var tokens: [String] = []
+            for _ in 0..<20 {
+                tokens.append(try #require(json(try await login.login(cluster, account).body)["refresh_token"] as? String))
+            }
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for token in tokens { group.addTask { try await refresh(cluster, token).status } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+        }
+    }
 }

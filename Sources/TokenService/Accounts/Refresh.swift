@@ -6,25 +6,21 @@ import Shared
 /// means it was stolen or copied, so its whole session is revoked.
 struct Refresh: Sendable {
     let store: RefreshStore
-    let services: ServiceStore
     let tokens: TokenIssuer
     let inFlight = RefreshesInFlight()
 
     /// `service`, when given, is the only service whose tokens may be refreshed here (an OAuth
     /// client refreshes only its own).
     func refresh(_ request: RefreshRequest, service expected: String? = nil, requestID: String?) async throws -> TokenGrant {
-        let services = self.services, tokens = self.tokens
+        let tokens = self.tokens
         // Refreshes of one token queue here on this instance; the row lock orders them across instances.
         let outcome = try await inFlight.serialize(request.refreshToken) {
-            try await store.rotate(
-                token: request.refreshToken,
-                graceSeconds: { slug in try await services.graceSeconds(slug: slug) },
-                requestID: requestID
-            ) { family, next in
-                if let expected, family.serviceSlug != expected { throw Self.invalid("The refresh token was issued to another client.") }
-                guard let service = try await services.find(slug: family.serviceSlug), let role = family.role else {
-                    throw Self.invalid("The service no longer exists.")
-                }
+            // Loaded before the transaction: inside it, nothing may wait for a second connection.
+            let key = try await tokens.signer.currentKey()
+            return try await store.rotate(token: request.refreshToken, requestID: requestID) { family, next in
+                let service = family.service
+                if let expected, service.slug != expected { throw Self.invalid("The refresh token was issued to another client.") }
+                guard let role = family.role else { throw Self.invalid("The account is no longer a member of the service.") }
                 try service.requireOpen()
                 if let origin = request.cookieOrigin, !service.allowedOrigins.contains(origin) {
                     throw Problem(status: 403, code: "origin_not_allowed", title: "Origin not allowed",
@@ -33,7 +29,7 @@ struct Refresh: Sendable {
                 let ttl = min(family.rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
                 return try await tokens.grant(
                     user: family.user, tokenVersion: family.tokenVersion, service: service, role: role,
-                    sessionID: family.sessionID, refreshToken: next, refreshTTL: ttl, clientType: family.clientType)
+                    sessionID: family.sessionID, refreshToken: next, refreshTTL: ttl, clientType: family.clientType, key: key)
             }
         }
         switch outcome {

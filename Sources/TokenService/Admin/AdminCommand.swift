@@ -29,7 +29,7 @@ struct AdminCommand: AsyncParsableCommand {
             }
             let created = try await withBackendContext(.token) { context in
                 let created = try await ServiceStore(postgres: context.postgres, logger: context.logger).create(service)
-                if created != nil { try? await context.events.publish(Topics.config, ConfigChanged(service: service.slug)) }
+                if created != nil { _ = try? await context.events.publish(Topics.config, ConfigChanged(service: service.slug)) }
                 return created
             }
             guard let created else { throw ValidationError("a service with slug \(slug) exists already") }

@@ -29,7 +29,7 @@ enum TokenMethodHandlers {
             try await login.login(request, requestID: call.requestID)
         }
         let refreshTokens = RefreshStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
-        let refresh = Refresh(store: refreshTokens, services: services, tokens: tokens)
+        let refresh = Refresh(store: refreshTokens, tokens: tokens)
         router.register(TokenRPC.refresh) { request, call in
             try await refresh.refresh(request, requestID: call.requestID)
         }

@@ -1,5 +1,6 @@
 // Services/: the applications (tenants) Gatehouse signs users in to.
 import Foundation
+import PostgresNIO
 import Shared
 
 /// A service as token-service's rules need it.
@@ -18,7 +19,36 @@ struct ServiceRecord: Sendable {
     let allowedClientTypes: [String]
     let allowedOrigins: [String]
 
+    let refreshGraceSeconds: Int
+
     var summary: ServiceSummary { ServiceSummary(id: id, slug: slug, name: name, role: nil) }
+
+    /// The SELECT list a record is read from, for a query that names `token.services` `alias`.
+    static func columns(of alias: String) -> String {
+        ["id", "slug", "name", "status", "auto_create_user", "deleted_at IS NOT NULL", "client_id", "access_token_ttl_seconds",
+         "refresh_token_ttl_seconds", "remember_me_ttl_seconds", "session_absolute_lifetime_seconds", "allowed_client_types",
+         "allowed_origins", "refresh_grace_seconds"].map { "\(alias).\($0)" }.joined(separator: ", ")
+    }
+
+    static let columnCount = 14
+
+    /// Reads the `columns(of:)` list starting at column `first` of a row.
+    init(_ c: PostgresRandomAccessRow, from first: Int) throws {
+        id = try c[first].decode(UUID.self)
+        slug = try c[first + 1].decode(String.self)
+        name = try c[first + 2].decode(String.self)
+        status = try c[first + 3].decode(String.self)
+        autoCreateUser = try c[first + 4].decode(Bool.self)
+        deleted = try c[first + 5].decode(Bool.self)
+        clientID = try c[first + 6].decode(String.self)
+        accessTokenTTL = try c[first + 7].decode(Int.self)
+        refreshTokenTTL = try c[first + 8].decode(Int.self)
+        rememberMeTTL = try c[first + 9].decode(Int.self)
+        sessionLifetime = try c[first + 10].decode(Int.self)
+        allowedClientTypes = try c[first + 11].decode([String].self)
+        allowedOrigins = try c[first + 12].decode([String].self)
+        refreshGraceSeconds = try c[first + 13].decode(Int.self)
+    }
 
     /// A service users may sign up to and sign in to now.
     func requireOpen() throws(Problem) {

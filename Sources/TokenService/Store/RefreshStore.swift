@@ -15,7 +15,7 @@ struct RefreshStore: Sendable {
     struct Family: Sendable {
         let tokenID: UUID
         let sessionID: UUID
-        let serviceSlug: String
+        let service: ServiceRecord
         let clientType: ClientType
         let rememberMe: Bool
         let user: UserSummary
@@ -36,9 +36,11 @@ struct RefreshStore: Sendable {
 
     /// One rotation. `issue` is called, inside the transaction, with the family and the new
     /// refresh token, and returns the grant to hand out; that grant is kept sealed on the spent
-    /// token for the grace window.
+    /// token for the grace window. `issue` must not take another pooled connection: under load
+    /// every connection could be held by a rotation waiting for one (everything it needs is read
+    /// here, with the token).
     func rotate(
-        token: String, graceSeconds: @escaping @Sendable (String) async throws -> Int, requestID: String?,
+        token: String, requestID: String?,
         issue: @escaping @Sendable (Family, String) async throws -> TokenGrant
     ) async throws -> Outcome {
         let hash = ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8)))
@@ -48,9 +50,9 @@ struct RefreshStore: Sendable {
                        EXTRACT(EPOCH FROM now() - rt.used_at)::float8, rt.grace_result, rt.grace_key_version,
                        s.revoked_at IS NOT NULL OR s.expires_at < now()
                            OR s.last_used_at < now() - make_interval(secs => sv.session_idle_timeout_seconds),
-                       sv.slug, s.client_type, s.remember_me,
+                       s.client_type, s.remember_me,
                        u.id, u.username, u.email, u.first_name, u.last_name, u.is_active, u.token_version,
-                       m.role, m.status
+                       m.role, m.status, \(unescaped: ServiceRecord.columns(of: "sv"))
                 FROM token.refresh_tokens rt
                 JOIN token.sessions s ON s.id = rt.session_id
                 JOIN token.services sv ON sv.id = s.service_id
@@ -62,18 +64,18 @@ struct RefreshStore: Sendable {
             var found: (Family, expired: Bool, used: Bool, usedSecondsAgo: Double?, grace: EncryptedValue?, sessionOver: Bool)?
             for try await row in rows {
                 let c = row.makeRandomAccess()
-                let first = try c[14].decode(String.self), last = try c[15].decode(String.self)
+                let first = try c[13].decode(String.self), last = try c[14].decode(String.self)
                 let graceBytes = try c[5].decode(ByteBuffer?.self), graceVersion = try c[6].decode(Int?.self)
                 let family = Family(
                     tokenID: try c[0].decode(UUID.self), sessionID: try c[1].decode(UUID.self),
-                    serviceSlug: try c[8].decode(String.self),
-                    clientType: ClientType(rawValue: try c[9].decode(String.self)) ?? .mobile,
-                    rememberMe: try c[10].decode(Bool.self),
-                    user: UserSummary(id: try c[11].decode(UUID.self), username: try c[12].decode(String.self),
-                                      email: try c[13].decode(String.self),
+                    service: try ServiceRecord(c, from: 19),
+                    clientType: ClientType(rawValue: try c[8].decode(String.self)) ?? .mobile,
+                    rememberMe: try c[9].decode(Bool.self),
+                    user: UserSummary(id: try c[10].decode(UUID.self), username: try c[11].decode(String.self),
+                                      email: try c[12].decode(String.self),
                                       fullName: UserSummary.fullName(first: first, last: last)),
-                    userActive: try c[16].decode(Bool.self), tokenVersion: try c[17].decode(Int.self),
-                    role: try c[18].decode(String?.self), membershipStatus: try c[19].decode(String?.self))
+                    userActive: try c[15].decode(Bool.self), tokenVersion: try c[16].decode(Int.self),
+                    role: try c[17].decode(String?.self), membershipStatus: try c[18].decode(String?.self))
                 found = (family, try c[2].decode(Bool.self), try c[3].decode(Bool.self), try c[4].decode(Double?.self),
                          graceBytes.flatMap { bytes in graceVersion.map { EncryptedValue(keyVersion: $0, sealed: Array(bytes.readableBytesView)) } },
                          try c[7].decode(Bool.self))
@@ -82,8 +84,7 @@ struct RefreshStore: Sendable {
             let family = found.0
             guard !found.sessionOver else { return .refused("The session has ended.") }
             if found.used {
-                let grace = try await graceSeconds(family.serviceSlug)
-                if let sealed = found.grace, let ago = found.usedSecondsAgo, ago < Double(grace) {
+                if let sealed = found.grace, let ago = found.usedSecondsAgo, ago < Double(family.service.refreshGraceSeconds) {
                     let plain = try keyRing.open(sealed, purpose: "token.refresh_grace", context: family.tokenID.uuidString)
                     return .replayed(try JSONDecoder().decode(TokenGrant.self, from: Data(plain)))
                 }

@@ -22,21 +22,12 @@ struct ServiceStore: Sendable {
         var binds = PostgresBindings()
         binds.append(value)
         let rows = try await postgres.query(PostgresQuery(unsafeSQL: """
-            SELECT id, slug, name, status, auto_create_user, deleted_at IS NOT NULL, client_id,
-                   access_token_ttl_seconds, refresh_token_ttl_seconds, remember_me_ttl_seconds,
-                   session_absolute_lifetime_seconds, allowed_client_types, allowed_origins, client_secret_hash
-            FROM token.services WHERE \(condition)
+            SELECT \(ServiceRecord.columns(of: "s")), s.client_secret_hash FROM token.services s WHERE s.\(condition)
             """, binds: binds), logger: logger)
         for try await row in rows {
             let columns = row.makeRandomAccess()
-            let service = ServiceRecord(
-                id: try columns[0].decode(UUID.self), slug: try columns[1].decode(String.self), name: try columns[2].decode(String.self),
-                status: try columns[3].decode(String.self), autoCreateUser: try columns[4].decode(Bool.self),
-                deleted: try columns[5].decode(Bool.self), clientID: try columns[6].decode(String.self),
-                accessTokenTTL: try columns[7].decode(Int.self), refreshTokenTTL: try columns[8].decode(Int.self),
-                rememberMeTTL: try columns[9].decode(Int.self), sessionLifetime: try columns[10].decode(Int.self),
-                allowedClientTypes: try columns[11].decode([String].self), allowedOrigins: try columns[12].decode([String].self))
-            return (service, Array(try columns[13].decode(ByteBuffer.self).readableBytesView))
+            let service = try ServiceRecord(columns, from: 0)
+            return (service, Array(try columns[ServiceRecord.columnCount].decode(ByteBuffer.self).readableBytesView))
         }
         return nil
     }
@@ -48,12 +39,6 @@ struct ServiceStore: Sendable {
         }
         try service.requireOpen()
         return service
-    }
-
-    func graceSeconds(slug: String) async throws -> Int {
-        let rows = try await postgres.query("SELECT refresh_grace_seconds FROM token.services WHERE slug = \(slug)", logger: logger)
-        for try await seconds in rows.decode(Int.self) { return seconds }
-        return 0
     }
 
     struct Created: Sendable {

@@ -13,11 +13,9 @@ struct Refresh: Sendable {
     /// client refreshes only its own).
     func refresh(_ request: RefreshRequest, service expected: String? = nil, requestID: String?) async throws -> TokenGrant {
         let tokens = self.tokens
-        // Refreshes of one token queue here on this instance; the row lock orders them across instances.
+        // Refreshes of one token queue here on this instance; the conditional spend orders them across instances.
         let outcome = try await inFlight.serialize(request.refreshToken) {
-            // Loaded before the transaction: inside it, nothing may wait for a second connection.
-            let key = try await tokens.signer.currentKey()
-            return try await store.rotate(token: request.refreshToken, requestID: requestID) { family, next in
+            try await store.rotate(token: request.refreshToken, requestID: requestID) { family, next in
                 let service = family.service
                 if let expected, service.slug != expected { throw Self.invalid("The refresh token was issued to another client.") }
                 guard let role = family.role else { throw Self.invalid("The account is no longer a member of the service.") }
@@ -29,7 +27,7 @@ struct Refresh: Sendable {
                 let ttl = min(family.rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
                 return try await tokens.grant(
                     user: family.user, tokenVersion: family.tokenVersion, service: service, role: role,
-                    sessionID: family.sessionID, refreshToken: next, refreshTTL: ttl, clientType: family.clientType, key: key)
+                    sessionID: family.sessionID, refreshToken: next, refreshTTL: ttl, clientType: family.clientType)
             }
         }
         switch outcome {

@@ -17,21 +17,10 @@ actor AccessTokenSigner {
     }
 
     func sign(_ claims: AccessTokenClaims) async throws -> String {
-        try await Self.sign(claims, with: try await currentKey())
-    }
-
-    /// Signs with a key loaded beforehand: for code that holds a database connection and must
-    /// not wait for another one to load the key.
-    static func sign(_ claims: AccessTokenClaims, with key: LoadedSigningKey) async throws -> String {
+        let (kid, keys) = try await current()
         var header = JWTHeader()
         header.typ = "at+jwt"
-        return try await key.keys.sign(AccessTokenPayload(claims: claims), kid: JWKIdentifier(string: key.kid), header: header)
-    }
-
-    /// The key that signs now, loaded (from the cache, or the database).
-    func currentKey() async throws -> LoadedSigningKey {
-        let (kid, keys) = try await current()
-        return LoadedSigningKey(kid: kid, keys: keys)
+        return try await keys.sign(AccessTokenPayload(claims: claims), kid: JWKIdentifier(string: kid), header: header)
     }
 
     private func current() async throws -> (String, JWTKeyCollection) {
@@ -44,12 +33,6 @@ actor AccessTokenSigner {
         loaded = (key.kid, keys, .now)
         return (key.kid, keys)
     }
-}
-
-/// A signing key ready to use, with no database access left to do.
-struct LoadedSigningKey: Sendable {
-    let kid: String
-    let keys: JWTKeyCollection
 }
 
 /// The claims as jwt-kit's payload. Time checks are the verifier's (with its leeway), so this

@@ -10,12 +10,10 @@ struct TokenIssuer: Sendable {
     /// A service's own token (`client_credentials`) acts for the service, not for a user.
     static let clientScope = "service"
 
-    /// The response to a sign-in or a refresh. `key`, when given, signs without loading anything.
+    /// The response to a sign-in or a refresh.
     func grant(user: UserSummary, tokenVersion: Int, service: ServiceRecord, role: String, sessionID: UUID,
-               refreshToken: String, refreshTTL: Int, clientType: ClientType, key: LoadedSigningKey? = nil) async throws -> TokenGrant {
-        let claims = claims(sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: Self.userScope,
-                            roles: [role], tv: tokenVersion)
-        let token = if let key { try await AccessTokenSigner.sign(claims, with: key) } else { try await signer.sign(claims) }
+               refreshToken: String, refreshTTL: Int, clientType: ClientType) async throws -> TokenGrant {
+        let token = try await accessToken(user: user, tokenVersion: tokenVersion, service: service, role: role, sessionID: sessionID)
         var summary = service.summary
         summary.role = role
         return TokenGrant(

@@ -4,8 +4,8 @@ import Logging
 import PostgresNIO
 import Shared
 
-/// The SQL of refresh-token rotation. The presented token's row (and its session's) is locked for
-/// the whole rotation, so across every instance one refresh of a token runs at a time.
+/// The SQL of refresh-token rotation: two statements per rotation and no transaction held
+/// while the new pair is signed (see `rotate`).
 struct RefreshStore: Sendable {
     let postgres: PostgresClient
     let keyRing: MasterKeyRing
@@ -34,94 +34,168 @@ struct RefreshStore: Sendable {
         case refused(String)
     }
 
-    /// One rotation. `issue` is called, inside the transaction, with the family and the new
-    /// refresh token, and returns the grant to hand out; that grant is kept sealed on the spent
-    /// token for the grace window. `issue` must not take another pooled connection: under load
-    /// every connection could be held by a rotation waiting for one (everything it needs is read
-    /// here, with the token).
+    /// One rotation, in two statements and no held transaction: read the token with everything
+    /// the decision needs, sign the new pair (`issue`), then spend the token with one conditional
+    /// statement that also inserts its successor, touches the session and writes the audit row.
+    /// Only one spend of a token can succeed (`used_at IS NULL` under the row lock); a request
+    /// that loses the race reads the token again and is answered from the grace copy. The pair
+    /// `issue` returns is kept sealed on the spent token for the grace window.
     func rotate(
         token: String, requestID: String?,
         issue: @escaping @Sendable (Family, String) async throws -> TokenGrant
     ) async throws -> Outcome {
         let hash = ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8)))
-        return try await postgres.transaction(logger: logger) { connection in
-            let rows = try await connection.query("""
-                SELECT rt.id, rt.session_id, rt.expires_at < now(), rt.used_at IS NOT NULL,
-                       EXTRACT(EPOCH FROM now() - rt.used_at)::float8, rt.grace_result, rt.grace_key_version,
-                       s.revoked_at IS NOT NULL OR s.expires_at < now()
-                           OR s.last_used_at < now() - make_interval(secs => sv.session_idle_timeout_seconds),
-                       s.client_type, s.remember_me,
-                       u.id, u.username, u.email, u.first_name, u.last_name, u.is_active, u.token_version,
-                       m.role, m.status, \(unescaped: ServiceRecord.columns(of: "sv"))
-                FROM token.refresh_tokens rt
-                JOIN token.sessions s ON s.id = rt.session_id
-                JOIN token.services sv ON sv.id = s.service_id
-                JOIN token.users u ON u.id = s.user_id
-                LEFT JOIN token.memberships m ON m.service_id = s.service_id AND m.user_id = s.user_id
-                WHERE rt.token_hash = \(hash)
-                FOR UPDATE OF rt, s
-                """, logger: logger)
-            var found: (Family, expired: Bool, used: Bool, usedSecondsAgo: Double?, grace: EncryptedValue?, sessionOver: Bool)?
-            for try await row in rows {
-                let c = row.makeRandomAccess()
-                let first = try c[13].decode(String.self), last = try c[14].decode(String.self)
-                let graceBytes = try c[5].decode(ByteBuffer?.self), graceVersion = try c[6].decode(Int?.self)
-                let family = Family(
-                    tokenID: try c[0].decode(UUID.self), sessionID: try c[1].decode(UUID.self),
-                    service: try ServiceRecord(c, from: 19),
-                    clientType: ClientType(rawValue: try c[8].decode(String.self)) ?? .mobile,
-                    rememberMe: try c[9].decode(Bool.self),
-                    user: UserSummary(id: try c[10].decode(UUID.self), username: try c[11].decode(String.self),
-                                      email: try c[12].decode(String.self),
-                                      fullName: UserSummary.fullName(first: first, last: last)),
-                    userActive: try c[15].decode(Bool.self), tokenVersion: try c[16].decode(Int.self),
-                    role: try c[17].decode(String?.self), membershipStatus: try c[18].decode(String?.self))
-                found = (family, try c[2].decode(Bool.self), try c[3].decode(Bool.self), try c[4].decode(Double?.self),
-                         graceBytes.flatMap { bytes in graceVersion.map { EncryptedValue(keyVersion: $0, sealed: Array(bytes.readableBytesView)) } },
-                         try c[7].decode(Bool.self))
-            }
-            guard let found else { return .refused("The refresh token is not known.") }
-            let family = found.0
-            guard !found.sessionOver else { return .refused("The session has ended.") }
-            if found.used {
-                if let sealed = found.grace, let ago = found.usedSecondsAgo, ago < Double(family.service.refreshGraceSeconds) {
-                    let plain = try keyRing.open(sealed, purpose: "token.refresh_grace", context: family.tokenID.uuidString)
-                    return .replayed(try JSONDecoder().decode(TokenGrant.self, from: Data(plain)))
-                }
-                _ = try await connection.query("""
-                    UPDATE token.sessions SET revoked_at = now(), revoked_reason = 'refresh_token_reuse' WHERE id = \(family.sessionID)
-                    """, logger: logger).collect()
-                try await AuditEvent(
-                    action: "TOKEN_REUSE_DETECTED", actorUserID: UUID(uuidString: family.user.id), requestID: requestID,
-                    details: ["session_id": family.sessionID.uuidString.lowercased()]
-                ).insert(on: connection, logger: logger)
-                return .reused
-            }
-            guard !found.expired else { return .refused("The refresh token has expired.") }
-            guard family.userActive, family.membershipStatus == "active" else {
-                return .refused("The account may no longer sign in to this service.")
-            }
-            let next = Base64URL.encode(SecureRandom.bytes(32))
-            let grant = try await issue(family, next)
-            let nextHash = ByteBuffer(bytes: SHA256.hash(data: Array(next.utf8)))
-            let sealed = try keyRing.seal(try JSONEncoder().encode(grant), purpose: "token.refresh_grace", context: family.tokenID.uuidString)
-            let sealedBytes = ByteBuffer(bytes: sealed.sealed)
-            _ = try await connection.query("""
-                INSERT INTO token.refresh_tokens (session_id, token_hash, parent_id, expires_at)
-                VALUES (\(family.sessionID), \(nextHash), \(family.tokenID), now() + make_interval(secs => \(Double(grant.refreshExpiresIn))))
-                """, logger: logger).collect()
-            _ = try await connection.query("""
-                UPDATE token.refresh_tokens SET used_at = now(), grace_result = \(sealedBytes), grace_key_version = \(sealed.keyVersion)
-                WHERE id = \(family.tokenID)
-                """, logger: logger).collect()
-            _ = try await connection.query(
-                "UPDATE token.sessions SET last_used_at = now() WHERE id = \(family.sessionID)", logger: logger).collect()
-            try await AuditEvent(
-                action: "TOKEN_REFRESHED", actorUserID: UUID(uuidString: family.user.id), requestID: requestID,
-                details: ["session_id": family.sessionID.uuidString.lowercased()]
-            ).insert(on: connection, logger: logger)
-            return .rotated(grant)
+        guard let found = try await read(hash) else { return .refused("The refresh token is not known.") }
+        let family = found.family
+        guard !found.sessionOver else { return .refused("The session has ended.") }
+        if found.used { return try await spent(found, requestID: requestID) }
+        guard !found.expired else { return .refused("The refresh token has expired.") }
+        guard family.userActive, family.membershipStatus == "active" else {
+            return .refused("The account may no longer sign in to this service.")
         }
+        let next = Base64URL.encode(SecureRandom.bytes(32))
+        let grant = try await issue(family, next)
+        let nextHash = ByteBuffer(bytes: SHA256.hash(data: Array(next.utf8)))
+        let sealed = try keyRing.seal(try JSONEncoder().encode(grant), purpose: "token.refresh_grace", context: family.tokenID.uuidString)
+        let sealedBytes = ByteBuffer(bytes: sealed.sealed)
+        let audit = try AuditEvent(action: "TOKEN_REFRESHED", actorUserID: UUID(uuidString: family.user.id), requestID: requestID,
+                                   details: ["session_id": family.sessionID.uuidString.lowercased()])
+        var spentNow = 0
+        for try await count in try await postgres.execute(Spend(
+            tokenID: family.tokenID, graceResult: sealedBytes, graceKeyVersion: sealed.keyVersion, nextHash: nextHash,
+            nextLifetime: Double(grant.refreshExpiresIn), audit: audit), logger: logger) {
+            spentNow = count
+        }
+        if spentNow == 1 { return .rotated(grant) }
+        // Another request spent it between our read and our write: answer as a retry.
+        guard let again = try await read(hash), again.used else { return .refused("The refresh token is not known.") }
+        return try await spent(again, requestID: requestID)
+    }
+
+    /// Spends the token if nobody has, with its successor, the session's last use and the audit row.
+    struct Spend: PostgresPreparedStatement {
+        static let sql = """
+            WITH spent AS (
+                UPDATE token.refresh_tokens SET used_at = now(), grace_result = $2, grace_key_version = $3
+                WHERE id = $1 AND used_at IS NULL RETURNING session_id
+            ), successor AS (
+                INSERT INTO token.refresh_tokens (session_id, token_hash, parent_id, expires_at)
+                SELECT session_id, $4, $1, now() + make_interval(secs => $5) FROM spent
+            ), touched AS (
+                UPDATE token.sessions SET last_used_at = now() WHERE id IN (SELECT session_id FROM spent)
+            ), audited AS (
+                INSERT INTO audit.events (action, actor_user_id, request_id, details)
+                SELECT $6, $7, $8, $9::jsonb FROM spent
+            )
+            SELECT count(*)::int FROM spent
+            """
+
+        let tokenID: UUID
+        let graceResult: ByteBuffer
+        let graceKeyVersion: Int
+        let nextHash: ByteBuffer
+        let nextLifetime: Double
+        let audit: AuditEvent
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(tokenID)
+            bindings.append(graceResult)
+            bindings.append(graceKeyVersion)
+            bindings.append(nextHash)
+            bindings.append(nextLifetime)
+            bindings.append(audit.action)
+            bindings.append(audit.actorUserID)
+            bindings.append(audit.requestID)
+            bindings.append(audit.details)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Int { try row.decode(Int.self) }
+    }
+
+    struct Found: Sendable {
+        let family: Family
+        let expired: Bool
+        let used: Bool
+        let usedSecondsAgo: Double?
+        let grace: EncryptedValue?
+        let sessionOver: Bool
+    }
+
+    private func read(_ hash: ByteBuffer) async throws -> Found? {
+        for try await found in try await postgres.execute(ReadToken(hash: hash), logger: logger) { return found }
+        return nil
+    }
+
+    /// Prepared once per connection: planning this five-table join on every rotation cost
+    /// PostgreSQL more than running it (perf under `make bench`).
+    struct ReadToken: PostgresPreparedStatement {
+        static let sql = """
+            SELECT rt.id, rt.session_id, rt.expires_at < now(), rt.used_at IS NOT NULL,
+                   EXTRACT(EPOCH FROM now() - rt.used_at)::float8, rt.grace_result, rt.grace_key_version,
+                   s.revoked_at IS NOT NULL OR s.expires_at < now()
+                       OR s.last_used_at < now() - make_interval(secs => sv.session_idle_timeout_seconds),
+                   s.client_type, s.remember_me,
+                   u.id, u.username, u.email, u.first_name, u.last_name, u.is_active, u.token_version,
+                   m.role, m.status, \(ServiceRecord.columns(of: "sv"))
+            FROM token.refresh_tokens rt
+            JOIN token.sessions s ON s.id = rt.session_id
+            JOIN token.services sv ON sv.id = s.service_id
+            JOIN token.users u ON u.id = s.user_id
+            LEFT JOIN token.memberships m ON m.service_id = s.service_id AND m.user_id = s.user_id
+            WHERE rt.token_hash = $1
+            """
+
+        let hash: ByteBuffer
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(hash)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Found {
+            let c = row.makeRandomAccess()
+            let first = try c[13].decode(String.self), last = try c[14].decode(String.self)
+            let graceBytes = try c[5].decode(ByteBuffer?.self), graceVersion = try c[6].decode(Int?.self)
+            let family = Family(
+                tokenID: try c[0].decode(UUID.self), sessionID: try c[1].decode(UUID.self),
+                service: try ServiceRecord(c, from: 19),
+                clientType: ClientType(rawValue: try c[8].decode(String.self)) ?? .mobile,
+                rememberMe: try c[9].decode(Bool.self),
+                user: UserSummary(id: try c[10].decode(UUID.self), username: try c[11].decode(String.self),
+                                  email: try c[12].decode(String.self),
+                                  fullName: UserSummary.fullName(first: first, last: last)),
+                userActive: try c[15].decode(Bool.self), tokenVersion: try c[16].decode(Int.self),
+                role: try c[17].decode(String?.self), membershipStatus: try c[18].decode(String?.self))
+            return Found(
+                family: family, expired: try c[2].decode(Bool.self), used: try c[3].decode(Bool.self),
+                usedSecondsAgo: try c[4].decode(Double?.self),
+                grace: graceBytes.flatMap { bytes in graceVersion.map { EncryptedValue(keyVersion: $0, sealed: Array(bytes.readableBytesView)) } },
+                sessionOver: try c[7].decode(Bool.self))
+        }
+    }
+
+    /// A spent token presented again: inside the grace window the pair its rotation produced;
+    /// after it, a sign of theft, so the whole session is revoked (with its audit row, in one statement).
+    private func spent(_ found: Found, requestID: String?) async throws -> Outcome {
+        let family = found.family
+        if let sealed = found.grace, let ago = found.usedSecondsAgo, ago < Double(family.service.refreshGraceSeconds) {
+            let plain = try keyRing.open(sealed, purpose: "token.refresh_grace", context: family.tokenID.uuidString)
+            return .replayed(try JSONDecoder().decode(TokenGrant.self, from: Data(plain)))
+        }
+        let audit = try AuditEvent(action: "TOKEN_REUSE_DETECTED", actorUserID: UUID(uuidString: family.user.id), requestID: requestID,
+                                   details: ["session_id": family.sessionID.uuidString.lowercased()])
+        _ = try await postgres.query("""
+            WITH revoked AS (
+                UPDATE token.sessions SET revoked_at = now(), revoked_reason = 'refresh_token_reuse'
+                WHERE id = \(family.sessionID) AND revoked_at IS NULL RETURNING id
+            )
+            INSERT INTO audit.events (action, actor_user_id, request_id, details)
+            SELECT \(audit.action), \(audit.actorUserID), \(audit.requestID), \(audit.details)::jsonb FROM revoked
+            """, logger: logger).collect()
+        return .reused
     }
 }
 

@@ -28,9 +28,11 @@ struct GatewayCommand: AsyncParsableCommand {
             let limits = try readSetting(service: ServiceName("gateway")) { () throws(ConfigurationError) in try RateLimits(redis: redis) }
             let proxies = try readSetting(service: ServiceName("gateway")) { () throws(ConfigurationError) in try TrustedProxies() }
             let origins = AllowedOrigins(rpc: rpc)
+            let waiters = TransactionWaiters()
+            let events = EventBus(redis: redis, logger: logger)
             let router = GatewayRouter.make(
                 readiness: readiness, keys: keys, revocations: revocations, rpc: rpc, limits: limits,
-                proxies: proxies, origins: origins, issuer: config.issuer)
+                proxies: proxies, origins: origins, waiters: waiters, events: events, issuer: config.issuer)
             let app = Application(
                 router: router,
                 configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil),
@@ -38,15 +40,16 @@ struct GatewayCommand: AsyncParsableCommand {
             logger.info("gateway listening", metadata: ["address": "\(config.httpHost):\(config.httpPort)"])
             // Revocations made while this gateway was down are refused from its first request on.
             try? await revocations.reload(from: redis)
-            let events = EventBus(redis: redis, logger: logger)
             let rotations = await events.subscribe(Topics.keys)
             let revoked = await events.subscribe(Topics.revoked)
             let configChanges = await events.subscribe(Topics.config)
+            let transactionChanges = await events.subscribe(Topics.idp)
             let following = Task {
                 async let keysFollowed: Void = keys.follow(rotations)
                 async let revocationsFollowed: Void = revocations.follow(revoked, redis: redis, logger: logger)
                 async let originsFollowed: Void = origins.follow(configChanges)
-                _ = await (keysFollowed, revocationsFollowed, originsFollowed)
+                async let waitersFollowed: Void = waiters.follow(transactionChanges)
+                _ = await (keysFollowed, revocationsFollowed, originsFollowed, waitersFollowed)
             }
             defer { following.cancel() }
             try await runServiceGroup([redis, app], config: config, logger: logger)

@@ -1,17 +1,60 @@
 // idp-service: service providers, identity profiles, verification transactions and callbacks.
-// Its edge is RPC (RPC/), its rules the domain types and actors, its SQL in Store/, its workers in Jobs/.
+// Its edge is RPC (RPC/), its rules the domain types and actors (Verification/, Crypto/,
+// Providers/), its SQL in Store/, its workers in Jobs/.
 import ArgumentParser
 import Foundation
+import ServiceLifecycle
 import Shared
 
 enum IdPBackend: BackendDescriptor {
     static let definition = BackendDefinition(
         service: .idp, schema: "idp",
-        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil))
+        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
+        registerMethods: { router, context in IdPMethodHandlers.register(&router, try IdPParts(context).verification) },
+        makeWorkers: { context in try IdPParts(context).workers(context) })
+}
+
+/// The pieces of idp-service, wired once per process part (RPC or workers).
+struct IdPParts {
+    let settings: CallbackSettings
+    let providers: ServiceProviderStore
+    let transactions: TransactionStore
+    let deliveries: DeliveryStore
+    let announcer: DecisionAnnouncer
+    let verification: Verification
+
+    init(_ context: BackendContext) throws {
+        settings = try readSetting(service: .idp) { () throws(ConfigurationError) in try CallbackSettings.load() }
+        let rules = try readSetting(service: .idp) { () throws(ConfigurationError) in try Verification.Rules.load() }
+        providers = ServiceProviderStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
+        let profiles = IdentityProfileStore(postgres: context.postgres, logger: context.logger)
+        let vault = IdentityVault(keyRing: context.keyRing)
+        let pins = PinVerifier(keyRing: context.keyRing)
+        transactions = TransactionStore(postgres: context.postgres, providers: providers, profiles: profiles, vault: vault, pins: pins,
+                                        deliveryLease: settings.lease, logger: context.logger)
+        deliveries = DeliveryStore(postgres: context.postgres, logger: context.logger)
+        announcer = DecisionAnnouncer(redis: context.redis, events: context.events, logger: context.logger)
+        verification = Verification(providers: providers, profiles: profiles, transactions: transactions, actors: TransactionActors(),
+                                    announcer: announcer, vault: vault, pins: pins, redis: context.redis, events: context.events, rules: rules)
+    }
+
+    func workers(_ context: BackendContext) -> [any Service] {
+        let delivery = CallbackDelivery(deliveries: deliveries, providers: providers, http: CallbackDelivery.makeHTTPClient(),
+                                        settings: settings, logger: context.logger)
+        var options = JobWorker.Options()
+        options.concurrency = context.config.jobConcurrency
+        options.claimIdle = context.config.jobClaimIdle
+        let worker = JobWorker(queue: CallbackDelivery.queue, redis: context.redis, consumer: context.config.instanceID,
+                               options: options, logger: context.logger) { job in try await delivery.handle(job) }
+        let sweeper = IdPSweeper(transactions: transactions, deliveries: deliveries, announcer: announcer, settings: settings,
+                                 redis: context.redis, logger: context.logger)
+        return [worker, sweeper]
+    }
 }
 
 @main
 struct IdPServiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration.backend(
-        IdPBackend.self, name: "idp-service", abstract: "Gatehouse identity verification service.")
+        IdPBackend.self, name: "idp-service", abstract: "Gatehouse identity verification service.",
+        adminCommands: [IdPAdminCommand.self])
 }

@@ -7,7 +7,8 @@ import Shared
 /// then problem conversion around the rate limits and the handlers.
 enum GatewayRouter {
     static func make(readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, rpc: RPCClient, limits: RateLimits,
-                     proxies: TrustedProxies, origins: AllowedOrigins, issuer: String) -> Router<GatewayRequestContext> {
+                     proxies: TrustedProxies, origins: AllowedOrigins, waiters: TransactionWaiters, events: EventBus,
+                     issuer: String) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
@@ -22,6 +23,7 @@ enum GatewayRouter {
         AuthRoutes.add(to: router, rpc: rpc, verifier: verifier, limits: limits)
         AccountRoutes.add(to: router, rpc: rpc, verifier: verifier)
         OAuthRoutes.add(to: router, rpc: rpc, limits: limits)
+        IdPRoutes.add(to: router, rpc: rpc, verifier: verifier, waiters: waiters, events: events)
         return router
     }
 }

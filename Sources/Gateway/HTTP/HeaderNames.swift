@@ -12,6 +12,8 @@ extension HTTPField.Name {
     static let rateLimitReset = known("RateLimit-Reset")
     static let pragma = known("Pragma")
     static let xForwardedFor = known("X-Forwarded-For")
+    static let xClientID = known("X-Client-ID")
+    static let xClientSecret = known("X-Client-Secret")
 
     /// A name written in this file: valid by construction, checked once at start-up.
     private static func known(_ name: String) -> HTTPField.Name {

@@ -34,6 +34,11 @@ public struct Problem: Error, Codable, Sendable, Equatable, CustomStringConverti
         Problem(status: status, code: error, title: error, detail: description)
     }
 
+    /// 422: a field of the input breaks a rule; `field` names it.
+    public static func unprocessable(_ detail: String, field: String) -> Problem {
+        Problem(status: 422, code: "invalid_field", title: "Invalid field", detail: detail, field: field)
+    }
+
     public static func internalError() -> Problem {
         Problem(status: 500, code: "internal_error", title: "Internal error", detail: "The request could not be completed.")
     }

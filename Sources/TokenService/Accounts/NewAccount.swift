@@ -74,9 +74,3 @@ enum PasswordRules {
         }
     }
 }
-
-extension Problem {
-    static func unprocessable(_ detail: String, field: String) -> Problem {
-        Problem(status: 422, code: "invalid_field", title: "Invalid field", detail: detail, field: field)
-    }
-}

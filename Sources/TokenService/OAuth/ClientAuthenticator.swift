@@ -24,8 +24,7 @@ struct ClientAuthenticator: Sendable {
             return Client(service: service, confidential: false)
         }
         let presented = Array(SHA256.hash(data: Array(secret.utf8)))
-        // Both are 32-byte digests; compare every byte whatever the first difference.
-        guard presented.count == secretHash.count, zip(presented, secretHash).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
+        guard ConstantTime.equal(presented, secretHash) else {
             throw Problem.oauth("invalid_client", "The client secret is wrong.", status: 401)
         }
         return Client(service: service, confidential: true)

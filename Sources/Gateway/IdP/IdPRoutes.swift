@@ -1,0 +1,131 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Shared
+
+/// `/api/v1/idp/*`: service providers ask (client credentials), people decide (their access token).
+enum IdPRoutes {
+    static func add(to router: Router<GatewayRequestContext>, rpc: RPCClient, verifier: AccessTokenVerifier,
+                    waiters: TransactionWaiters, events: EventBus) {
+        let idp = router.group("api/v1/idp")
+        // The SP's side.
+        idp.post("requests") { request, context in
+            let body = try await JSONBody.decode(VerificationRequestBody.self, from: request)
+            let created = try await rpc.call(IdPRPC.createRequest, VerificationRequest(credentials: try spCredentials(request), body: body),
+                                             context: context.rpcContext)
+            return try JSONResponse.make(created, status: .created)
+        }
+        idp.get("requests/:id") { request, context in
+            let id = try context.parameters.require("id")
+            let call = SPTransactionRequest(credentials: try spCredentials(request), transactionID: id)
+            let wait = min(30, max(0, request.uri.queryParameters["wait"].flatMap { Int(String($0)) } ?? 0))
+            guard wait > 0 else { return try JSONResponse.make(try await rpc.call(IdPRPC.requestStatus, call, context: context.rpcContext)) }
+            // Long poll: answer as soon as the status leaves PENDING, or after `wait` seconds.
+            let ticket = await waiters.register(id.lowercased())
+            let first = try await rpc.call(IdPRPC.requestStatus, call, context: context.rpcContext)
+            guard first.status == .pending else {
+                await waiters.cancel(ticket)
+                return try JSONResponse.make(first)
+            }
+            // No longer than the request can stay pending (plus a second for its expiry to land).
+            let untilExpiry = Duration.milliseconds(Int64(max(0, first.expiresAt.timeIntervalSinceNow) * 1000) + 1000)
+            _ = await waiters.wait(ticket, timeout: min(.seconds(wait), untilExpiry))
+            return try JSONResponse.make(try await rpc.call(IdPRPC.requestStatus, call, context: context.rpcContext))
+        }
+        idp.post("requests/:id/result") { request, context in
+            let body = try await JSONBody.decode(AuthCodeBody.self, from: request)
+            let result = try await rpc.call(IdPRPC.result, SPResultRequest(
+                credentials: try spCredentials(request), transactionID: try context.parameters.require("id"), authCode: body.authCode),
+                context: context.rpcContext)
+            return try JSONResponse.make(result)
+        }
+        // The person's side.
+        for (path, confirm) in [("requests/:id/confirm", true), ("requests/:id/reject", false)] {
+            idp.post(RouterPath(stringLiteral: path)) { request, context in
+                let user = try await verifier.signedInUser(request, context: context)
+                let pin = confirm ? try await JSONBody.decode(PinBody.self, from: request).pinCode : nil
+                let decision = UserDecision(userID: user.sub, transactionID: try context.parameters.require("id"), pinCode: pin,
+                                            client: context.client(request))
+                return try JSONResponse.make(try await rpc.call(confirm ? IdPRPC.confirm : IdPRPC.reject, decision, context: context.rpcContext))
+            }
+        }
+        idp.put("profile") { request, context in
+            let user = try await verifier.signedInUser(request, context: context)
+            let body = try await JSONBody.decode(IdentityProfileBody.self, from: request)
+            return try JSONResponse.make(try await rpc.call(
+                IdPRPC.putProfile, PutIdentityProfile(userID: user.sub, body: body, client: context.client(request)), context: context.rpcContext))
+        }
+        idp.put("profile/pin") { request, context in
+            let user = try await verifier.signedInUser(request, context: context)
+            let body = try await JSONBody.decode(PinChangeBody.self, from: request)
+            return try JSONResponse.make(try await rpc.call(
+                IdPRPC.changePin, ChangePin(userID: user.sub, body: body, client: context.client(request)), context: context.rpcContext))
+        }
+        idp.get("inbox") { request, context in
+            let user = try await verifier.signedInUser(request, context: context)
+            return try JSONResponse.make(try await rpc.call(IdPRPC.inbox, UserRequest(userID: user.sub), context: context.rpcContext))
+        }
+        idp.get("inbox/stream") { request, context in
+            let user = try await verifier.signedInUser(request, context: context)
+            return try await InboxStream.response(user: user.sub, rpc: rpc, events: events, context: context)
+        }
+    }
+
+    /// An SP's client credentials: HTTP Basic, or `X-Client-ID` / `X-Client-Secret`.
+    static func spCredentials(_ request: Request) throws -> ClientCredentials {
+        if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("basic ") {
+            guard let data = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+                  let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else {
+                throw Problem(status: 401, code: "invalid_client", title: "Invalid client", detail: "The Basic credentials are malformed.")
+            }
+            return ClientCredentials(clientID: String(text[..<colon]), clientSecret: String(text[text.index(after: colon)...]))
+        }
+        guard let id = request.headers[.xClientID], let secret = request.headers[.xClientSecret] else {
+            throw Problem(status: 401, code: "invalid_client", title: "Invalid client",
+                          detail: "Authenticate with HTTP Basic (client_id:client_secret) or X-Client-ID and X-Client-Secret.")
+        }
+        return ClientCredentials(clientID: id, clientSecret: secret)
+    }
+}
+
+/// `GET /api/v1/idp/inbox/stream`: Server-Sent Events. Subscribes to the person's channel first,
+/// then sends what is already pending, then every new request as it comes (each event's `id` is
+/// the transaction id, so a client can drop a duplicate), with a comment every 15 s to keep
+/// proxies from closing it.
+enum InboxStream {
+    static func response(user: String, rpc: RPCClient, events: EventBus, context: GatewayRequestContext) async throws -> Response {
+        let live = await events.subscribe(Topics.notify(user: user))
+        let pending = try await rpc.call(IdPRPC.inbox, UserRequest(userID: user), context: context.rpcContext)
+        let body = ResponseBody { writer in
+            for item in pending.requests.reversed() { try await writer.write(event(item)) }
+            let (chunks, chunk) = AsyncStream.makeStream(of: ByteBuffer.self)
+            // Events and keep-alives feed one queue until the client leaves or the gateway shuts down.
+            let feeding = Task {
+                try? await untilGracefulShutdown {
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask { for await item in live { chunk.yield(event(item)) } }
+                        group.addTask {
+                            while (try? await Task.sleep(for: .seconds(15))) != nil { chunk.yield(ByteBuffer(string: ": keep-alive\n\n")) }
+                        }
+                        await group.next()
+                        group.cancelAll()
+                    }
+                }
+                chunk.finish()
+            }
+            defer { feeding.cancel() }
+            for await buffer in chunks { try await writer.write(buffer) }
+            try await writer.finish(nil)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-store"
+        headers[.requestID] = context.requestID
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    static func event(_ item: InboxItem) -> ByteBuffer {
+        let json = (try? JSON.encode(item)).map { String(buffer: $0) } ?? "{}"
+        return ByteBuffer(string: "id: \(item.transactionID)\nevent: request\ndata: \(json)\n\n")
+    }
+}

@@ -1,0 +1,24 @@
+import Crypto
+import Foundation
+import Shared
+
+/// A compact JWE (RFC 7516) with `alg: dir` and `enc: A256GCM` under an SP's 256-bit result key,
+/// so any JOSE library opens it. No library in our dependency set writes JWE; the format is
+/// five base64url parts: protected header, (empty) encrypted key, IV, ciphertext, tag, with the
+/// protected header's encoding as the additional authenticated data.
+enum ResultJWE {
+    static func seal(_ plaintext: some DataProtocol, key: [UInt8], kid: String) throws -> String {
+        let header = Base64URL.encode(Array(#"{"alg":"dir","enc":"A256GCM","kid":"\#(kid)"}"#.utf8))
+        let nonce = try AES.GCM.Nonce(data: SecureRandom.bytes(12))
+        let box = try AES.GCM.seal(plaintext, using: SymmetricKey(data: key), nonce: nonce, authenticating: Array(header.utf8))
+        return [header, "", Base64URL.encode(Array(nonce)), Base64URL.encode(box.ciphertext), Base64URL.encode(box.tag)].joined(separator: ".")
+    }
+}
+
+/// `X-Gatehouse-Signature: v1=<hex HMAC-SHA256 over "timestamp.body">` (DESIGN.md section 6).
+enum WebhookSignature {
+    static func sign(body: String, timestamp: Int, secret: [UInt8]) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(timestamp).\(body)".utf8), using: SymmetricKey(data: secret))
+        return "v1=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+}

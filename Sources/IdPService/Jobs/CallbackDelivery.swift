@@ -1,0 +1,77 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import Shared
+
+/// Delivers SP callbacks (DESIGN.md section 6): POST to the SP's callback_url with
+/// `X-Gatehouse-Delivery` (the same on every attempt), `X-Gatehouse-Timestamp` and
+/// `X-Gatehouse-Signature`. A 2xx is delivered; anything else, or no answer within the time
+/// limit, is retried with back-off until the attempts or the 24 h run out, then dead.
+struct CallbackDelivery: Sendable {
+    static let queue = JobQueue("idp.callbacks")
+
+    let deliveries: DeliveryStore
+    let providers: ServiceProviderStore
+    let http: HTTPClient
+    let settings: CallbackSettings
+    let logger: Logger
+
+    struct Payload: Codable, Sendable {
+        let deliveryID: UUID
+        let attempts: Int
+
+        enum CodingKeys: String, CodingKey {
+            case deliveryID = "delivery_id"
+            case attempts
+        }
+    }
+
+    static func enqueue(_ delivery: UUID, attempts: Int, redis: RedisClient) async throws {
+        _ = try await queue.enqueue(Payload(deliveryID: delivery, attempts: attempts), on: redis)
+    }
+
+    func handle(_ job: Job) async throws {
+        let payload = try job.decode(Payload.self)
+        guard let claimed = try await deliveries.claim(payload.deliveryID, attempts: payload.attempts, lease: settings.lease) else { return }
+        guard let target = try await providers.callbackTarget(spID: claimed.spID) else {
+            try await deliveries.failed(claimed, statusCode: nil, error: "the service provider no longer exists", retryIn: .zero, dead: true)
+            return
+        }
+        let timestamp = Int(Date().timeIntervalSince1970)
+        var request = HTTPClientRequest(url: target.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Gatehouse-Callback/1")
+        request.headers.add(name: "X-Gatehouse-Delivery", value: claimed.id.uuidString.lowercased())
+        request.headers.add(name: "X-Gatehouse-Timestamp", value: String(timestamp))
+        request.headers.add(name: "X-Gatehouse-Signature", value: WebhookSignature.sign(body: claimed.body, timestamp: timestamp, secret: target.secret))
+        request.body = .bytes(ByteBuffer(string: claimed.body))
+        var statusCode: Int?
+        var failure: String
+        do {
+            let response = try await http.execute(request, timeout: .milliseconds(Int64(settings.timeout.seconds * 1000)))
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            statusCode = Int(response.status.code)
+            if (200..<300).contains(response.status.code) {
+                try await deliveries.delivered(claimed, statusCode: Int(response.status.code))
+                logger.info("callback delivered", metadata: ["delivery_id": "\(claimed.id)", "attempt": "\(claimed.attempt)"])
+                return
+            }
+            failure = "answered \(response.status.code)"
+        } catch {
+            failure = String(describing: error).prefix(200).description
+        }
+        let dead = claimed.attempt >= settings.maxAttempts || Date().timeIntervalSince(claimed.createdAt) >= settings.maxAge.seconds
+        try await deliveries.failed(claimed, statusCode: statusCode, error: failure, retryIn: settings.retryDelay(after: claimed.attempt), dead: dead)
+        logger.warning(dead ? "callback dead-lettered" : "callback failed; will retry",
+                       metadata: ["delivery_id": "\(claimed.id)", "attempt": "\(claimed.attempt)", "error": "\(failure)"])
+    }
+
+    /// Callbacks go to the address registered, never where a redirect points.
+    static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+}

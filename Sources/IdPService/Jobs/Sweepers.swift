@@ -1,0 +1,47 @@
+import Logging
+import ServiceLifecycle
+import Shared
+
+/// Tells the world a decision was made, after it committed: the SP's callback job (the fast
+/// path; the delivery sweeper covers a lost one) and `gh:ev:idp` for long-polling SPs.
+struct DecisionAnnouncer: Sendable {
+    let redis: RedisClient
+    let events: EventBus
+    let logger: Logger
+
+    func announce(_ delivery: TransactionStore.Delivery) async {
+        do {
+            try await CallbackDelivery.enqueue(delivery.id, attempts: 0, redis: redis)
+        } catch {
+            logger.warning("callback left to the sweeper", metadata: ["delivery_id": "\(delivery.id)", "error": "\(error)"])
+        }
+        _ = try? await events.publish(Topics.idp, TransactionChanged(transactionID: delivery.transactionID.uuidString.lowercased(),
+                                                                     status: delivery.status))
+    }
+}
+
+/// Every instance, every `sweepEvery`: expires what is past its time (within a sweep of
+/// `expires_at`), and hands out deliveries that are due: retries whose time has come, and any
+/// whose job Redis lost or whose worker died.
+struct IdPSweeper: Service {
+    let transactions: TransactionStore
+    let deliveries: DeliveryStore
+    let announcer: DecisionAnnouncer
+    let settings: CallbackSettings
+    let redis: RedisClient
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                for delivery in try await transactions.expireDue() { await announcer.announce(delivery) }
+                for due in try await deliveries.due(lease: settings.lease) {
+                    try await CallbackDelivery.enqueue(due.id, attempts: due.attempts, redis: redis)
+                }
+            } catch {
+                logger.warning("idp sweep failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            await pause(for: settings.sweepEvery)
+        }
+    }
+}

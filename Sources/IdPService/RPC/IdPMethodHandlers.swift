@@ -1,0 +1,16 @@
+// RPC/: idp-service's edge. Handlers are thin: decode, call the domain, answer.
+import Foundation
+import Shared
+
+enum IdPMethodHandlers {
+    static func register(_ router: inout RPCRouter, _ verification: Verification) {
+        router.register(IdPRPC.createRequest) { request, call in try await verification.request(request, requestID: call.requestID) }
+        router.register(IdPRPC.requestStatus) { request, _ in try await verification.status(request) }
+        router.register(IdPRPC.result) { request, call in try await verification.result(request, requestID: call.requestID) }
+        router.register(IdPRPC.putProfile) { request, call in try await verification.putProfile(request, requestID: call.requestID) }
+        router.register(IdPRPC.changePin) { request, call in try await verification.changePin(request, requestID: call.requestID) }
+        router.register(IdPRPC.inbox) { request, _ in try await verification.inbox(request) }
+        router.register(IdPRPC.confirm) { request, call in try await verification.decide(request, confirm: true, requestID: call.requestID) }
+        router.register(IdPRPC.reject) { request, call in try await verification.decide(request, confirm: false, requestID: call.requestID) }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Shared
+
+/// `idp.identity_profiles`: phone number, PIN verifier and lock-out, sealed CI.
+struct IdentityProfileStore: Sendable {
+    let postgres: PostgresClient
+    let logger: Logger
+
+    struct Row: Sendable {
+        let userID: UUID
+        let phoneNumber: String
+        let pinVerifier: [UInt8]
+        let pinLockedUntil: Date?
+        let createdAt: Date
+        let updatedAt: Date
+
+        var view: IdentityProfileView { IdentityProfileView(userPhoneNumber: phoneNumber, createdAt: createdAt, updatedAt: updatedAt) }
+    }
+
+    func profile(userID: UUID) async throws -> Row? {
+        let rows = try await postgres.query("""
+            SELECT user_id, phone_number, pin_verifier, CASE WHEN pin_locked_until > now() THEN pin_locked_until END, created_at, updated_at
+            FROM idp.identity_profiles WHERE user_id = \(userID)
+            """, logger: logger)
+        for try await (id, phone, verifier, locked, created, updated) in rows.decode((UUID, String, ByteBuffer, Date?, Date, Date).self) {
+            return Row(userID: id, phoneNumber: phone, pinVerifier: Array(verifier.readableBytesView), pinLockedUntil: locked,
+                       createdAt: created, updatedAt: updated)
+        }
+        return nil
+    }
+
+    func userID(phoneNumber: String) async throws -> UUID? {
+        let rows = try await postgres.query("SELECT user_id FROM idp.identity_profiles WHERE phone_number = \(phoneNumber)", logger: logger)
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
+    }
+
+    /// A new profile with its sealed CI, or a new phone number for an existing one; with the audit row.
+    func put(userID: UUID, phoneNumber: String, pinVerifier: [UInt8]?, ci: IdentityVault.SealedCI?, requestID: String?) async throws -> Row {
+        do {
+            try await postgres.transaction(logger: logger) { connection in
+                if let pinVerifier, let ci {
+                    _ = try await connection.query("""
+                        INSERT INTO idp.identity_profiles (user_id, phone_number, pin_verifier, ci_sealed, ci_key_version, ci_blind_index)
+                        VALUES (\(userID), \(phoneNumber), \(ByteBuffer(bytes: pinVerifier)), \(ByteBuffer(bytes: ci.value.sealed)),
+                                \(ci.value.keyVersion), \(ByteBuffer(bytes: ci.blindIndex)))
+                        """, logger: logger).collect()
+                } else {
+                    _ = try await connection.query("""
+                        UPDATE idp.identity_profiles SET phone_number = \(phoneNumber), updated_at = now() WHERE user_id = \(userID)
+                        """, logger: logger).collect()
+                }
+                try await AuditEvent(action: ci == nil ? "IDP_PROFILE_UPDATED" : "IDP_PROFILE_CREATED", actorUserID: userID, requestID: requestID,
+                                     details: ["user_phone_number": PhoneNumber.masked(phoneNumber)]).insert(on: connection, logger: logger)
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw Problem(status: 409, code: "phone_number_taken", title: "Phone number taken",
+                          detail: "Another profile has this phone number.", field: "user_phone_number")
+        }
+        guard let row = try await profile(userID: userID) else { throw Problem.internalError() }
+        return row
+    }
+
+    func setPin(userID: UUID, verifier: [UInt8], requestID: String?) async throws {
+        try await postgres.transaction(logger: logger) { connection in
+            _ = try await connection.query("""
+                UPDATE idp.identity_profiles SET pin_verifier = \(ByteBuffer(bytes: verifier)), pin_failures = 0, pin_first_failed_at = NULL,
+                       pin_locked_until = NULL, updated_at = now()
+                WHERE user_id = \(userID)
+                """, logger: logger).collect()
+            try await AuditEvent(action: "IDP_PIN_CHANGED", actorUserID: userID, requestID: requestID).insert(on: connection, logger: logger)
+        }
+    }
+
+    /// Counts a wrong PIN on the caller's connection (so it commits with whatever else the
+    /// refusal changes): the fifth within 10 minutes locks PIN approval for 30 minutes. Returns
+    /// the lock's end, if locked.
+    func recordWrongPin(userID: UUID, on connection: PostgresConnection) async throws -> Date? {
+        let rows = try await connection.query("""
+            UPDATE idp.identity_profiles SET
+                pin_failures = CASE WHEN pin_first_failed_at IS NULL OR pin_first_failed_at < now() - interval '10 minutes'
+                                    THEN 1 ELSE pin_failures + 1 END,
+                pin_first_failed_at = CASE WHEN pin_first_failed_at IS NULL OR pin_first_failed_at < now() - interval '10 minutes'
+                                           THEN now() ELSE pin_first_failed_at END,
+                pin_locked_until = CASE WHEN pin_first_failed_at >= now() - interval '10 minutes' AND pin_failures + 1 >= 5
+                                        THEN now() + interval '30 minutes' ELSE pin_locked_until END
+            WHERE user_id = \(userID)
+            RETURNING CASE WHEN pin_locked_until > now() THEN pin_locked_until END
+            """, logger: logger)
+        var locked: Date?
+        for try await until in rows.decode(Date?.self) { locked = until }
+        return locked
+    }
+}
+
+enum PhoneNumber {
+    /// `010-1234-5678` style: the form seed 002 uses and the column's CHECK enforces.
+    static func check(_ number: String) throws(Problem) {
+        guard number.wholeMatch(of: /01[016789]-[0-9]{3,4}-[0-9]{4}/) != nil else {
+            throw .unprocessable("A phone number is written like 010-1234-5678.", field: "user_phone_number")
+        }
+    }
+
+    /// `010-****-5678`: how a number appears to anyone but its owner.
+    static func masked(_ number: String) -> String {
+        let parts = number.split(separator: "-")
+        guard parts.count == 3 else { return "***" }
+        return "\(parts[0])-\(String(repeating: "*", count: parts[1].count))-\(parts[2])"
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Shared
+
+/// The verification flow of seed 002, with DESIGN.md's corrections: an SP asks, the person's
+/// app is told, the person approves with their PIN (or declines), and the SP hears the outcome.
+struct Verification: Sendable {
+    let providers: ServiceProviderStore
+    let profiles: IdentityProfileStore
+    let transactions: TransactionStore
+    let actors: TransactionActors
+    let announcer: DecisionAnnouncer
+    let vault: IdentityVault
+    let pins: PinVerifier
+    let redis: RedisClient
+    let events: EventBus
+    let rules: Rules
+
+    struct Rules: Sendable {
+        /// How long a request waits for the person (seed 002: 3 minutes).
+        var lifetime: Duration = .seconds(180)
+        /// Undecided requests one person may have at once.
+        var maxPending = 3
+        /// Unknown phone numbers one SP may ask about per 10 minutes, so numbers cannot be
+        /// enumerated cheaply.
+        var unknownNumbersPer10Minutes = 20
+
+        static func load(_ settings: Settings = .fromEnvironment()) throws(ConfigurationError) -> Rules {
+            Rules(lifetime: .seconds(try settings.int("GATEHOUSE_IDP_REQUEST_TTL_SECONDS", default: 180, range: 1...3_600)),
+                  maxPending: try settings.int("GATEHOUSE_IDP_MAX_PENDING", default: 3, range: 1...100),
+                  unknownNumbersPer10Minutes: try settings.int("GATEHOUSE_IDP_UNKNOWN_NUMBER_LIMIT", default: 20, range: 1...100_000))
+        }
+    }
+
+    // MARK: the SP's side
+
+    func request(_ request: VerificationRequest, requestID: String?) async throws -> VerificationStatus {
+        let sp = try await providers.authenticate(request.credentials)
+        let phone = request.body.userPhoneNumber.trimmingCharacters(in: .whitespaces)
+        try PhoneNumber.check(phone)
+        let purpose = request.body.purpose ?? ""
+        guard purpose.count <= 200 else { throw Problem.unprocessable("A purpose has at most 200 characters.", field: "purpose") }
+        let misses = "gh:idp:misses:{\(sp.id.uuidString.lowercased())}"
+        if let count = try await redis.send("GET", .string(misses)).string.flatMap(Int.init), count >= rules.unknownNumbersPer10Minutes {
+            throw Problem(status: 429, code: "too_many_unknown_numbers", title: "Too many unknown numbers",
+                          detail: "Too many requests for numbers without a profile; try again later.")
+        }
+        guard let userID = try await profiles.userID(phoneNumber: phone) else {
+            _ = try? await redis.send("INCR", .string(misses))
+            _ = try? await redis.send("EXPIRE", .string(misses), .int(600), "NX")
+            throw Problem.notFound("No one with this phone number uses Gatehouse verification.", code: "user_not_found")
+        }
+        let (status, item) = try await transactions.create(
+            sp: sp, userID: userID, purpose: purpose, lifetime: rules.lifetime, maxPending: rules.maxPending, requestID: requestID)
+        _ = try? await events.publish(Topics.notify(user: userID.uuidString.lowercased()), item)
+        return status
+    }
+
+    func status(_ request: SPTransactionRequest) async throws -> VerificationStatus {
+        let sp = try await providers.authenticate(request.credentials)
+        guard let id = UUID(uuidString: request.transactionID), let status = try await transactions.status(id: id, spID: sp.id) else {
+            throw TransactionStore.notFound
+        }
+        return status
+    }
+
+    func result(_ request: SPResultRequest, requestID: String?) async throws -> VerificationResult {
+        let sp = try await providers.authenticate(request.credentials)
+        guard let id = UUID(uuidString: request.transactionID) else { throw TransactionStore.notFound }
+        return try await transactions.result(id: id, sp: sp, authCode: request.authCode, requestID: requestID)
+    }
+
+    // MARK: the person's side
+
+    func putProfile(_ request: PutIdentityProfile, requestID: String?) async throws -> IdentityProfileView {
+        let userID = try Self.user(request.userID)
+        let phone = request.body.userPhoneNumber.trimmingCharacters(in: .whitespaces)
+        try PhoneNumber.check(phone)
+        if try await profiles.profile(userID: userID) != nil {
+            guard request.body.pinCode == nil else {
+                throw Problem.unprocessable("Change the PIN with PUT /api/v1/idp/profile/pin, which asks for the current one.", field: "pin_code")
+            }
+            return try await profiles.put(userID: userID, phoneNumber: phone, pinVerifier: nil, ci: nil, requestID: requestID).view
+        }
+        guard let pin = request.body.pinCode else {
+            throw Problem(status: 422, code: "missing_field", title: "Missing field", detail: "A new profile needs pin_code.", field: "pin_code")
+        }
+        try PinVerifier.check(pin, field: "pin_code")
+        return try await profiles.put(userID: userID, phoneNumber: phone, pinVerifier: pins.verifier(userID: userID, pin: pin),
+                                      ci: try vault.newCI(userID: userID), requestID: requestID).view
+    }
+
+    func changePin(_ request: ChangePin, requestID: String?) async throws -> IdentityProfileView {
+        let userID = try Self.user(request.userID)
+        guard let profile = try await profiles.profile(userID: userID) else { throw Self.noProfile }
+        if let until = profile.pinLockedUntil { throw Self.pinLocked(until) }
+        guard pins.matches(request.body.currentPinCode, userID: userID, verifier: profile.pinVerifier) else {
+            let locked = try await transactions.postgres.withConnection { try await profiles.recordWrongPin(userID: userID, on: $0) }
+            if let locked { throw Self.pinLocked(locked) }
+            throw Problem(status: 403, code: "invalid_pin", title: "Wrong PIN", detail: "current_pin_code is not your PIN.", field: "current_pin_code")
+        }
+        try PinVerifier.check(request.body.pinCode, field: "pin_code")
+        try await profiles.setPin(userID: userID, verifier: pins.verifier(userID: userID, pin: request.body.pinCode), requestID: requestID)
+        guard let updated = try await profiles.profile(userID: userID) else { throw Self.noProfile }
+        return updated.view
+    }
+
+    func inbox(_ request: UserRequest) async throws -> Inbox {
+        Inbox(requests: try await transactions.inbox(userID: try Self.user(request.userID)))
+    }
+
+    /// Confirm (with the PIN) or reject: serialised per transaction on this instance, decided by
+    /// the locked row across instances.
+    func decide(_ request: UserDecision, confirm: Bool, requestID: String?) async throws -> DecisionResult {
+        let userID = try Self.user(request.userID)
+        guard let id = UUID(uuidString: request.transactionID) else { throw TransactionStore.notFound }
+        if confirm {
+            guard let pin = request.pinCode else {
+                throw Problem(status: 422, code: "missing_field", title: "Missing field", detail: "pin_code is required.", field: "pin_code")
+            }
+            guard pin.count == 6, pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw Problem.unprocessable("A PIN is six digits.", field: "pin_code")
+            }
+        }
+        let transactions = self.transactions
+        let pin = confirm ? request.pinCode : nil
+        let outcome = try await actors.actor(for: id).decide {
+            try await transactions.decide(id: id, userID: userID, pin: pin, requestID: requestID)
+        }
+        let idText = id.uuidString.lowercased()
+        switch outcome {
+        case .completed(let delivery):
+            await announcer.announce(delivery)
+            return DecisionResult(transactionID: idText, status: .completed)
+        case .rejected(let delivery):
+            await announcer.announce(delivery)
+            return DecisionResult(transactionID: idText, status: .failed)
+        case .wrongPin(let delivery, let lockedUntil):
+            await announcer.announce(delivery)
+            throw Problem(status: 401, code: "invalid_pin", title: "Wrong PIN",
+                          detail: "The PIN is wrong; the request has failed." + (lockedUntil.map { " PIN approval is locked until \($0.formatted(.iso8601))." } ?? ""),
+                          field: "pin_code")
+        case .expired(let delivery):
+            await announcer.announce(delivery)
+            throw Self.expired
+        case .alreadyDecided(.expired):
+            throw Self.expired
+        case .alreadyDecided(let status):
+            throw Problem(status: 409, code: "already_processed", title: "Already processed", detail: "The request is \(status.rawValue) already.")
+        case .pinLocked(let until):
+            throw Self.pinLocked(until)
+        }
+    }
+
+    static func user(_ id: String) throws(Problem) -> UUID {
+        guard let user = UUID(uuidString: id) else { throw Problem.notFound("No such account.", code: "account_not_found") }
+        return user
+    }
+
+    static let expired = Problem(status: 410, code: "expired", title: "Expired", detail: "The request expired before it was decided.")
+
+    static let noProfile = Problem.notFound("Set up your verification profile first (PUT /api/v1/idp/profile).", code: "profile_not_found")
+
+    static func pinLocked(_ until: Date) -> Problem {
+        Problem(status: 423, code: "pin_locked", title: "PIN approval locked",
+                detail: "Too many wrong PINs. Try again after \(until.formatted(.iso8601)).")
+    }
+}

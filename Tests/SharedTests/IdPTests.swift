@@ -1,0 +1,308 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import PostgresNIO
+import Testing
+@testable import Shared
+
+/// Identity verification end to end: a real SP callback server, the real gateway, idp-service
+/// and token-service, PostgreSQL and Redis.
+@Suite(.serialized) struct IdPTests {
+    /// Fast retries and leases, so the delivery rules play out in seconds.
+    static let environment = [
+        "GATEHOUSE_CALLBACK_RETRY_BASE_MS": "100", "GATEHOUSE_CALLBACK_LEASE_MS": "2000", "GATEHOUSE_CALLBACK_TIMEOUT_MS": "1000",
+        "GATEHOUSE_IDP_SWEEP_MS": "100", "GATEHOUSE_CALLBACK_MAX_ATTEMPTS": "3",
+    ]
+
+    struct SP {
+        let clientID: String
+        let clientSecret: String
+        let webhookSecret: [UInt8]
+        let resultKey: String
+        let kid: String
+
+        var auth: [String: String] { ["Authorization": "Basic " + Data("\(clientID):\(clientSecret)".utf8).base64EncodedString()] }
+    }
+
+    struct Person {
+        let account: LoginTests.Account
+        let token: String
+        let phone: String
+        let pin = "284615"
+
+        var auth: [String: String] { ["Authorization": "Bearer \(token)"] }
+    }
+
+    func makeSP(_ cluster: Cluster, callback: String) async throws -> SP {
+        let process = try cluster.start("idp-service", arguments: ["admin", "create-sp", "--name", "Shop \(Int.random(in: 1...999))", "--callback-url", callback])
+        #expect(await process.waitForExit(timeout: .seconds(20)) == 0, "\(process.log)")
+        let printed = process.log
+        func value(_ name: String) -> String {
+            printed.split(separator: "\n").first { $0.hasPrefix(name + " ") }.map { String($0.dropFirst(name.count)).trimmingCharacters(in: .whitespaces) } ?? ""
+        }
+        return SP(clientID: value("client_id"), clientSecret: value("client_secret"), webhookSecret: Base64URL.decode(value("webhook_secret")) ?? [],
+                  resultKey: value("result_key"), kid: value("result_kid"))
+    }
+
+    func makePerson(_ cluster: Cluster) async throws -> Person {
+        let login = LoginTests()
+        let account = try await login.makeAccount(cluster)
+        let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
+        let person = Person(account: account, token: token, phone: "010-\(Int.random(in: 1000...9999))-\(Int.random(in: 1000...9999))")
+        let profile = try await cluster.post("/api/v1/idp/profile", body: #"{"user_phone_number":"\#(person.phone)","pin_code":"\#(person.pin)"}"#,
+                                             method: .PUT, headers: person.auth)
+        #expect(profile.status == 200, "\(profile.body)")
+        return person
+    }
+
+    func request(_ cluster: Cluster, _ sp: SP, _ person: Person) async throws -> String {
+        let created = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(person.phone)","purpose":"Age check"}"#, headers: sp.auth)
+        #expect(created.status == 201, "\(created.body)")
+        #expect(json(created.body)["status"] as? String == "PENDING")
+        return try #require(json(created.body)["transaction_id"] as? String)
+    }
+
+    func confirm(_ cluster: Cluster, _ person: Person, _ id: String, pin: String? = nil) async throws -> (status: Int, headers: [String: String], body: String) {
+        try await cluster.post("/api/v1/idp/requests/\(id)/confirm", body: #"{"pin_code":"\#(pin ?? person.pin)"}"#, headers: person.auth)
+    }
+
+    func decrypt(_ sp: SP, _ jwe: String) throws -> [String: Any] {
+        let opened = try PythonCheck.run("decrypt_result.py", [sp.resultKey, sp.kid, jwe])
+        #expect(opened.status == 0, "\(opened.output)")
+        return json(opened.output)
+    }
+
+    @Test func theSeedScenarioEndsInASignedEncryptedCallback() async throws {
+        let receiver = try await CallbackReceiver()
+        defer { receiver.stop() }
+        try await withCluster(environment: Self.environment) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let sp = try await makeSP(cluster, callback: receiver.url)
+            let person = try await makePerson(cluster)
+
+            // The person's app listens; the SP asks; the request arrives on the stream.
+            var streamRequest = HTTPClientRequest(url: cluster.url("/api/v1/idp/inbox/stream"))
+            streamRequest.headers.add(name: "Authorization", value: "Bearer \(person.token)")
+            let stream = try await HTTPClient.shared.execute(streamRequest, timeout: .seconds(30))
+            #expect(stream.headers.first(name: "Content-Type") == "text/event-stream")
+            let id = try await request(cluster, sp, person)
+            var seen = ""
+            for try await chunk in stream.body {
+                seen += String(buffer: chunk)
+                if seen.contains("id: \(id)") { break }
+            }
+            #expect(seen.contains("event: request") && seen.contains("\"service_provider\""))
+            let inbox = json(try await cluster.get("/api/v1/idp/inbox", headers: person.auth).body)["requests"] as? [[String: Any]] ?? []
+            #expect(inbox.map { $0["transaction_id"] as? String } == [id])
+
+            let confirmed = try await confirm(cluster, person, id)
+            #expect(confirmed.status == 200 && json(confirmed.body)["status"] as? String == "COMPLETED", "\(confirmed.body)")
+
+            // The callback: signed, and its result opens with a standard JOSE library to the right values.
+            #expect(try await eventually { await receiver.deliveries().count == 1 }, "\(cluster.logs)")
+            let delivery = try #require(await receiver.deliveries().first)
+            #expect(delivery.signatureIsValid(secret: sp.webhookSecret))
+            #expect(delivery.json["transaction_id"] as? String == id && delivery.json["status"] as? String == "COMPLETED")
+            let jwe = try #require(delivery.json["result"] as? String)
+            let payload = try decrypt(sp, jwe)
+            #expect(payload["transaction_id"] as? String == id)
+            let authCode = try #require(payload["auth_code"] as? String)
+            let ci = try #require(payload["ci"] as? String)
+            #expect(Data(base64Encoded: ci)?.count == 64 && (payload["di"] as? String)?.isEmpty == false && payload["completed_at"] != nil)
+
+            // Pulling gives the same result, only with the auth_code, only to this SP.
+            let pulled = try await cluster.post("/api/v1/idp/requests/\(id)/result", body: #"{"auth_code":"\#(authCode)"}"#, headers: sp.auth)
+            #expect(pulled.status == 200 && json(pulled.body)["result"] as? String == jwe, "\(pulled.body)")
+            let wrongCode = try await cluster.post("/api/v1/idp/requests/\(id)/result", body: #"{"auth_code":"guess"}"#, headers: sp.auth)
+            #expect(wrongCode.status == 403)
+            let status = json(try await cluster.get("/api/v1/idp/requests/\(id)", headers: sp.auth).body)
+            #expect(status["status"] as? String == "COMPLETED")
+
+            // Another SP verifying the same person sees the same CI and its own DI.
+            let other = try await makeSP(cluster, callback: receiver.url)
+            let second = try await request(cluster, other, person)
+            #expect(try await confirm(cluster, person, second).status == 200)
+            #expect(try await eventually { await receiver.deliveries().count == 2 })
+            let otherPayload = try decrypt(other, try #require(await receiver.deliveries().last?.json["result"] as? String))
+            #expect(otherPayload["ci"] as? String == ci && otherPayload["di"] as? String != payload["di"] as? String)
+
+            try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                let rows = try await owner.query("""
+                    SELECT (SELECT count(*)::int FROM audit.events WHERE action = 'CI_DI_ACCESS' AND details->>'transaction_id' = \(id)),
+                           (SELECT count(*)::int FROM idp.callback_deliveries WHERE transaction_id = \(UUID(uuidString: id)!) AND status = 'delivered')
+                    """, logger: TestEnvironment.logger).collect()
+                let (accesses, delivered) = try #require(rows.first).decode((Int, Int).self)
+                #expect(accesses == 2 && delivered == 1)   // at completion, and the pull
+            }
+        }
+    }
+
+    @Test func aHundredConcurrentConfirmsOnTwoInstancesHaveExactlyOneWinner() async throws {
+        let receiver = try await CallbackReceiver()
+        defer { receiver.stop() }
+        try await withCluster(environment: Self.environment) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let second = try cluster.start("idp-service")
+            #expect(try await eventually { second.log.contains("serving") })
+            let sp = try await makeSP(cluster, callback: receiver.url)
+            let person = try await makePerson(cluster)
+            let id = try await request(cluster, sp, person)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<100 { group.addTask { try await confirm(cluster, person, id).status } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 200 }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == 409 }.count == 99, "\(statuses)")
+            try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                let rows = try await owner.query("""
+                    SELECT (SELECT count(*)::int FROM idp.transactions WHERE id = \(UUID(uuidString: id)!) AND auth_code_hash IS NOT NULL),
+                           (SELECT count(*)::int FROM idp.callback_deliveries WHERE transaction_id = \(UUID(uuidString: id)!)),
+                           (SELECT count(*)::int FROM audit.events WHERE action = 'AUTH_COMPLETED' AND details->>'transaction_id' = \(id))
+                    """, logger: TestEnvironment.logger).collect()
+                let (codes, deliveries, audits) = try #require(rows.first).decode((Int, Int, Int).self)
+                #expect(codes == 1 && deliveries == 1 && audits == 1)
+            }
+            #expect(try await eventually { await receiver.deliveries().count == 1 })
+        }
+    }
+
+    @Test func callbacksAreRetriedUnderOneDeliveryIDAndDeadLetteredAtTheEnd() async throws {
+        let flaky = try await CallbackReceiver(statuses: [500, 500])
+        let broken = try await CallbackReceiver(statuses: Array(repeating: 503, count: 10))
+        defer { flaky.stop(); broken.stop() }
+        try await withCluster(environment: Self.environment) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let person = try await makePerson(cluster)
+            let flakySP = try await makeSP(cluster, callback: flaky.url)
+            let brokenSP = try await makeSP(cluster, callback: broken.url)
+            #expect(try await confirm(cluster, person, try await request(cluster, flakySP, person)).status == 200)
+            let doomed = try await request(cluster, brokenSP, person)
+            #expect(try await confirm(cluster, person, doomed).status == 200)
+
+            #expect(try await eventually { await flaky.deliveries().count == 3 })
+            #expect(Set(await flaky.deliveries().map(\.deliveryID)).count == 1)
+            // Three attempts (GATEHOUSE_CALLBACK_MAX_ATTEMPTS), then dead, visible to admins and audited.
+            #expect(try await eventually {
+                try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                    let rows = try await owner.query("""
+                        SELECT status, attempts FROM idp.callback_deliveries WHERE transaction_id = \(UUID(uuidString: doomed)!)
+                        """, logger: TestEnvironment.logger).collect()
+                    guard let (status, attempts) = try rows.first?.decode((String, Int).self) else { return false }
+                    return status == "dead" && attempts == 3
+                }
+            })
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(await broken.deliveries().count == 3)
+            try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                let rows = try await owner.query(
+                    "SELECT count(*)::int FROM audit.events WHERE action = 'CALLBACK_DEAD_LETTERED' AND details->>'transaction_id' = \(doomed)",
+                    logger: TestEnvironment.logger).collect()
+                #expect(try rows.first?.decode(Int.self) == 1)
+            }
+        }
+    }
+
+    @Test func aKilledWorkerAndAFlushedRedisLoseNoCallback() async throws {
+        let slow = try await CallbackReceiver(statuses: [200], delay: .milliseconds(1500))
+        defer { slow.stop() }
+        try await withCluster(environment: Self.environment) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let sp = try await makeSP(cluster, callback: slow.url)
+            let person = try await makePerson(cluster)
+            let first = try await request(cluster, sp, person)
+            #expect(try await confirm(cluster, person, first).status == 200)
+            // The worker is mid-delivery (the SP is slow to answer) when it is killed.
+            #expect(try await eventually { await slow.deliveries().count == 1 })
+            let original = try #require(cluster.processes.first { $0.name == "idp-service" && $0.isRunning })
+            original.signal(SIGKILL)
+            _ = await original.waitForExit(timeout: .seconds(5))
+            _ = try cluster.start("idp-service")
+            // Decisions whose jobs Redis then loses.
+            let more = [try await request(cluster, sp, person), try await request(cluster, sp, person)]
+            for id in more { #expect(try await confirm(cluster, person, id).status == 200) }
+            try await withRedis(cluster.redis.endpoint) { redis in _ = try await redis.send("FLUSHALL") }
+            // Every completed transaction's callback arrives; the interrupted one again, under its id.
+            let arrived = try await eventually(timeout: .seconds(20)) {
+                let ids = await slow.deliveries().compactMap { $0.json["transaction_id"] as? String }
+                return Set(ids) == Set([first] + more) && ids.filter { $0 == first }.count >= 2
+            }
+            let bodies = await slow.deliveries().map(\.body)
+            #expect(arrived, "\(bodies)")
+            let firstIDs = await slow.deliveries().filter { $0.json["transaction_id"] as? String == first }.map(\.deliveryID)
+            #expect(firstIDs.count >= 2 && Set(firstIDs).count == 1)
+        }
+    }
+
+    @Test func aRequestLeftAloneExpiresWithinASecondAndItsSPIsTold() async throws {
+        let receiver = try await CallbackReceiver()
+        defer { receiver.stop() }
+        var environment = Self.environment
+        environment["GATEHOUSE_IDP_REQUEST_TTL_SECONDS"] = "2"
+        try await withCluster(environment: environment) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let sp = try await makeSP(cluster, callback: receiver.url)
+            let person = try await makePerson(cluster)
+            let id = try await request(cluster, sp, person)
+            // A long poll returns as soon as the status changes.
+            let started = ContinuousClock.now
+            let polled = json(try await cluster.get("/api/v1/idp/requests/\(id)?wait=25", headers: sp.auth).body)
+            #expect(polled["status"] as? String == "EXPIRED")
+            #expect(ContinuousClock.now - started < .seconds(4))
+            let expiresAt = try #require((polled["expires_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+            let completedAt = try #require((polled["completed_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+            #expect(completedAt.timeIntervalSince(expiresAt) < 1)
+            #expect(try await eventually { await receiver.deliveries().first?.json["status"] as? String == "EXPIRED" })
+            #expect(await receiver.deliveries().first?.json["result"] == nil)
+            let late = try await confirm(cluster, person, id)
+            #expect(late.status == 410 && json(late.body)["code"] as? String == "expired", "\(late.body)")
+        }
+        // With no sweeper running, a confirm past expires_at is still refused, and expires the request.
+        environment["GATEHOUSE_IDP_SWEEP_MS"] = "60000"
+        try await withCluster(environment: environment) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let sp = try await makeSP(cluster, callback: receiver.url)
+            let person = try await makePerson(cluster)
+            let id = try await request(cluster, sp, person)
+            try await Task.sleep(for: .milliseconds(2300))
+            let late = try await confirm(cluster, person, id)
+            #expect(late.status == 410, "\(late.body)")
+            #expect(json(try await cluster.get("/api/v1/idp/requests/\(id)", headers: sp.auth).body)["status"] as? String == "EXPIRED")
+        }
+    }
+
+    @Test func wrongPinsOtherPeopleAndOtherSPsAreRefused() async throws {
+        let receiver = try await CallbackReceiver()
+        defer { receiver.stop() }
+        try await withCluster(environment: Self.environment) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let sp = try await makeSP(cluster, callback: receiver.url)
+            let otherSP = try await makeSP(cluster, callback: receiver.url)
+            let person = try await makePerson(cluster)
+            let stranger = try await makePerson(cluster)
+
+            let id = try await request(cluster, sp, person)
+            // Someone else's token cannot decide it; another SP cannot see it.
+            #expect(try await confirm(cluster, stranger, id, pin: stranger.pin).status == 404)
+            #expect(try await cluster.get("/api/v1/idp/requests/\(id)", headers: otherSP.auth).status == 404)
+            #expect(try await cluster.get("/api/v1/idp/requests/\(id)", headers: ["X-Client-ID": sp.clientID, "X-Client-Secret": "wrong"]).status == 401)
+            let unknown = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"010-0000-0001"}"#, headers: sp.auth)
+            #expect(unknown.status == 404 && json(unknown.body)["code"] as? String == "user_not_found")
+            let malformed = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"12345"}"#, headers: sp.auth)
+            #expect(malformed.status == 422 && json(malformed.body)["field"] as? String == "user_phone_number")
+
+            // A wrong PIN fails the request; the fifth within 10 minutes locks PIN approval.
+            let wrong = try await confirm(cluster, person, id, pin: "000001")
+            #expect(wrong.status == 401 && json(wrong.body)["code"] as? String == "invalid_pin")
+            #expect(json(try await cluster.get("/api/v1/idp/requests/\(id)", headers: sp.auth).body)["status"] as? String == "FAILED")
+            #expect(try await confirm(cluster, person, id).status == 409)
+            for _ in 0..<4 {
+                #expect(try await confirm(cluster, person, try await request(cluster, sp, person), pin: "000001").status == 401)
+            }
+            let locked = try await confirm(cluster, person, try await request(cluster, sp, person))
+            #expect(locked.status == 423 && json(locked.body)["code"] as? String == "pin_locked", "\(locked.body)")
+            // Declining is always possible.
+            let declined = try await cluster.post("/api/v1/idp/requests/\(try await request(cluster, sp, person))/reject", body: "", contentType: nil, headers: person.auth)
+            #expect(declined.status == 200 && json(declined.body)["status"] as? String == "FAILED", "\(declined.body)")
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// A real HTTP server standing in for a service provider's callback endpoint: it records every
+/// delivery and answers with the statuses it was given, in order (then 200), optionally slowly.
+final class CallbackReceiver: Sendable {
+    struct Delivery: Sendable {
+        let deliveryID: String
+        let timestamp: String
+        let signature: String
+        let body: String
+
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
+
+        /// Checks `X-Gatehouse-Signature` as an SP would: HMAC-SHA256 over "timestamp.body".
+        func signatureIsValid(secret: [UInt8]) -> Bool {
+            let mac = HMAC<SHA256>.authenticationCode(for: Array("\(timestamp).\(body)".utf8), using: SymmetricKey(data: secret))
+            return signature == "v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
+    actor Log {
+        var deliveries: [Delivery] = []
+        var statuses: [Int]
+        let delay: Duration
+
+        init(statuses: [Int], delay: Duration) {
+            self.statuses = statuses
+            self.delay = delay
+        }
+
+        func record(_ delivery: Delivery) -> Int {
+            deliveries.append(delivery)
+            return statuses.isEmpty ? 200 : statuses.removeFirst()
+        }
+    }
+
+    let log: Log
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    /// Starts on a free loopback port; `statuses` are the answers to the first deliveries.
+    init(statuses: [Int] = [], delay: Duration = .zero) async throws {
+        let log = Log(statuses: statuses, delay: delay)
+        let router = Router()
+        router.post("callback") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let status = await log.record(Delivery(
+                deliveryID: request.headers[HTTPField.Name("X-Gatehouse-Delivery")!] ?? "",
+                timestamp: request.headers[HTTPField.Name("X-Gatehouse-Timestamp")!] ?? "",
+                signature: request.headers[HTTPField.Name("X-Gatehouse-Signature")!] ?? "",
+                body: String(buffer: body)))
+            if log.delay > .zero { try await Task.sleep(for: log.delay) }
+            return Response(status: .init(code: status))
+        }
+        let (ports, portReady) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "sp-callback-receiver")
+        logger.logLevel = .warning
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { channel in portReady.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var bound = 0
+        for await port in ports { bound = port; break }
+        self.log = log
+        self.port = bound
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/callback" }
+
+    func deliveries() async -> [Delivery] { await log.deliveries }
+
+    func stop() { task.cancel() }
+}

@@ -305,4 +305,39 @@ import Testing
             #expect(declined.status == 200 && json(declined.body)["status"] as? String == "FAILED", "\(declined.body)")
         }
     }
+
+    @Test func historyPagesAndStatisticsCountWhatHappened() async throws {
+        let receiver = try await CallbackReceiver()
+        defer { receiver.stop() }
+        try await withCluster(environment: Self.environment) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let sp = try await makeSP(cluster, callback: receiver.url)
+            let otherSP = try await makeSP(cluster, callback: receiver.url)
+            let person = try await makePerson(cluster)
+            let confirmed = try await request(cluster, sp, person)
+            #expect(try await confirm(cluster, person, confirmed).status == 200)
+            let rejected = try await request(cluster, sp, person)
+            #expect(try await cluster.post("/api/v1/idp/requests/\(rejected)/reject", body: "", contentType: nil, headers: person.auth).status == 200)
+            let pending = try await request(cluster, sp, person)
+
+            let first = json(try await cluster.get("/api/v1/idp/history?limit=2", headers: person.auth).body)
+            let firstPage = (first["requests"] as? [[String: Any]] ?? []).compactMap { $0["transaction_id"] as? String }
+            let cursor = try #require(first["next_cursor"] as? String)
+            let second = json(try await cluster.get("/api/v1/idp/history?limit=2&cursor=\(cursor)", headers: person.auth).body)
+            let secondPage = (second["requests"] as? [[String: Any]] ?? []).compactMap { $0["transaction_id"] as? String }
+            #expect(firstPage + secondPage == [pending, rejected, confirmed])
+            #expect(second["next_cursor"] == nil)
+            let badCursor = try await cluster.get("/api/v1/idp/history?cursor=nonsense", headers: person.auth)
+            #expect(badCursor.status == 422 && json(badCursor.body)["field"] as? String == "cursor")
+
+            let statsAnswer = try await cluster.get("/api/v1/idp/stats?days=7", headers: sp.auth)
+            let stats = json(statsAnswer.body)
+            #expect(statsAnswer.status == 200, "\(statsAnswer.body)")
+            let today = try #require((stats["days"] as? [[String: Any]])?.first)
+            #expect(today["total"] as? Int == 3 && today["completed"] as? Int == 1 && today["failed"] as? Int == 1 && today["pending"] as? Int == 1)
+            #expect(today["success_rate"] as? Double == 0.5)
+            #expect((json(try await cluster.get("/api/v1/idp/stats", headers: otherSP.auth).body)["days"] as? [Any])?.isEmpty == true)
+            #expect(try await cluster.get("/api/v1/idp/stats").status == 401)
+        }
+    }
 }

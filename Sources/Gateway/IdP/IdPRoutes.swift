@@ -65,6 +65,22 @@ enum IdPRoutes {
             let user = try await verifier.signedInUser(request, context: context)
             return try JSONResponse.make(try await rpc.call(IdPRPC.inbox, UserRequest(userID: user.sub), context: context.rpcContext))
         }
+        idp.get("history") { request, context in
+            let user = try await verifier.signedInUser(request, context: context)
+            let query = request.uri.queryParameters
+            let limit = try query["limit"].map { text throws(Problem) -> Int in
+                guard let value = Int(String(text)) else { throw Problem.unprocessable("limit is a number.", field: "limit") }
+                return value
+            } ?? 20
+            let cursor = query["cursor"].map(String.init)
+            return try JSONResponse.make(try await rpc.call(IdPRPC.history, HistoryRequest(userID: user.sub, limit: limit, cursor: cursor),
+                                                            context: context.rpcContext))
+        }
+        idp.get("stats") { request, context in
+            let days = request.uri.queryParameters["days"].flatMap { Int(String($0)) } ?? 30
+            return try JSONResponse.make(try await rpc.call(IdPRPC.stats, StatsRequest(credentials: try spCredentials(request), days: days),
+                                                            context: context.rpcContext))
+        }
         idp.get("inbox/stream") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
             return try await InboxStream.response(user: user.sub, rpc: rpc, events: events, context: context)

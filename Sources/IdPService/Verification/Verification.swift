@@ -69,7 +69,18 @@ struct Verification: Sendable {
         return try await transactions.result(id: id, sp: sp, authCode: request.authCode, requestID: requestID)
     }
 
+    func statistics(_ request: StatsRequest) async throws -> Statistics {
+        let sp = try await providers.authenticate(request.credentials)
+        guard (1...366).contains(request.days) else { throw Problem.unprocessable("days is 1 to 366.", field: "days") }
+        return Statistics(serviceProvider: sp.name, days: try await transactions.statistics(spID: sp.id, days: request.days))
+    }
+
     // MARK: the person's side
+
+    func history(_ request: HistoryRequest) async throws -> History {
+        guard (1...100).contains(request.limit) else { throw Problem.unprocessable("limit is 1 to 100.", field: "limit") }
+        return try await transactions.history(userID: try Self.user(request.userID), limit: request.limit, cursor: request.cursor)
+    }
 
     func putProfile(_ request: PutIdentityProfile, requestID: String?) async throws -> IdentityProfileView {
         let userID = try Self.user(request.userID)

@@ -314,3 +314,125 @@ public struct TransactionChanged: Codable, Sendable, Equatable {
         case status
     }
 }
+
+extension IdPRPC {
+    public static let history = RPCMethod<HistoryRequest, History>(service: .idp, name: "history")
+    public static let stats = RPCMethod<StatsRequest, Statistics>(service: .idp, name: "stats")
+}
+
+/// `GET /api/v1/idp/history?limit=&cursor=`: the person's own requests, newest first.
+public struct HistoryRequest: Codable, Sendable {
+    public var userID: String
+    public var limit: Int
+    /// A page's `next_cursor`, opaque to clients.
+    public var cursor: String?
+
+    public init(userID: String, limit: Int, cursor: String?) {
+        self.userID = userID
+        self.limit = limit
+        self.cursor = cursor
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id"
+        case limit, cursor
+    }
+}
+
+public struct HistoryItem: Codable, Sendable {
+    public var transactionID: String
+    public var serviceProvider: String
+    public var purpose: String
+    public var status: VerificationStatusName
+    public var createdAt: Date
+    public var completedAt: Date?
+
+    public init(transactionID: String, serviceProvider: String, purpose: String, status: VerificationStatusName, createdAt: Date, completedAt: Date?) {
+        self.transactionID = transactionID
+        self.serviceProvider = serviceProvider
+        self.purpose = purpose
+        self.status = status
+        self.createdAt = createdAt
+        self.completedAt = completedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case transactionID = "transaction_id"
+        case serviceProvider = "service_provider"
+        case purpose, status
+        case createdAt = "created_at"
+        case completedAt = "completed_at"
+    }
+}
+
+/// A page of history; `next_cursor` continues it (absent on the last page).
+public struct History: Codable, Sendable {
+    public var requests: [HistoryItem]
+    public var nextCursor: String?
+
+    public init(requests: [HistoryItem], nextCursor: String?) {
+        self.requests = requests
+        self.nextCursor = nextCursor
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case requests
+        case nextCursor = "next_cursor"
+    }
+}
+
+/// `GET /api/v1/idp/stats?days=`: an SP's own numbers per day (seed 002's v_auth_statistics).
+public struct StatsRequest: Codable, Sendable {
+    public var credentials: ClientCredentials
+    public var days: Int
+
+    public init(credentials: ClientCredentials, days: Int) {
+        self.credentials = credentials
+        self.days = days
+    }
+}
+
+public struct DailyStatistics: Codable, Sendable {
+    public var date: String
+    public var total: Int
+    public var completed: Int
+    public var failed: Int
+    public var expired: Int
+    public var pending: Int
+    /// Completed of decided, 0…1; nil when nothing was decided.
+    public var successRate: Double?
+    public var averageSecondsToDecision: Double?
+
+    public init(date: String, total: Int, completed: Int, failed: Int, expired: Int, pending: Int,
+                successRate: Double?, averageSecondsToDecision: Double?) {
+        self.date = date
+        self.total = total
+        self.completed = completed
+        self.failed = failed
+        self.expired = expired
+        self.pending = pending
+        self.successRate = successRate
+        self.averageSecondsToDecision = averageSecondsToDecision
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case date, total, completed, failed, expired, pending
+        case successRate = "success_rate"
+        case averageSecondsToDecision = "average_seconds_to_decision"
+    }
+}
+
+public struct Statistics: Codable, Sendable {
+    public var serviceProvider: String
+    public var days: [DailyStatistics]
+
+    public init(serviceProvider: String, days: [DailyStatistics]) {
+        self.serviceProvider = serviceProvider
+        self.days = days
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case serviceProvider = "service_provider"
+        case days
+    }
+}

@@ -23,7 +23,7 @@ READY_TIMEOUT=60
 # To add a benchmark: write a function bench_step_NAME and add NAME here.
 # Each step runs with the stack up and GATEHOUSE_* pointing at it, plus
 # GATEHOUSE_BENCH_URL (the gateway) and GATEHOUSE_BIN_DIR (release binaries).
-BENCH_STEPS=(rpc verify refresh login)
+BENCH_STEPS=(rpc verify refresh login idp)
 
 bench_step_rpc() {
     # RPC round trip gateway -> service -> gateway; gatehouse-bench writes the markdown.
@@ -50,6 +50,15 @@ bench_step_refresh() {
 bench_step_login() {
     # Password sign-in at the services' bcrypt cost (GATEHOUSE_BCRYPT_COST, default 12), against cores / one hash's time.
     "$STACK_BIN/gatehouse-bench" login --url "$GATEHOUSE_BENCH_URL" --out "$OUT"
+}
+
+bench_step_idp() {
+    # Verification request + confirm + callback: an SP whose callback URL is gatehouse-bench's own server.
+    local port=${GATEHOUSE_BENCH_CALLBACK_PORT:-8095} created
+    created=$("$STACK_BIN/idp-service" admin create-sp --name "Bench SP" --callback-url "http://127.0.0.1:$port/callback")
+    GATEHOUSE_BENCH_SP_SECRET="$(awk '$1 == "client_secret" {print $2}' <<<"$created")" \
+        "$STACK_BIN/gatehouse-bench" idp --url "$GATEHOUSE_BENCH_URL" --out "$OUT" --callback-port "$port" \
+        --client-id "$(awk '$1 == "client_id" {print $2}' <<<"$created")"
 }
 
 # ---------------------------------------------------------------- plumbing

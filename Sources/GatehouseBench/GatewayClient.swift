@@ -16,9 +16,15 @@ struct GatewayClient: Sendable {
 
     /// POSTs a JSON body; returns the status and the decoded JSON object (empty when it is not one).
     func post(_ path: String, _ body: [String: Any]) async throws -> (status: Int, json: [String: Any]) {
+        try await send("POST", path, body)
+    }
+
+    /// Sends a JSON body with `method` and `headers`.
+    func send(_ method: String, _ path: String, _ body: [String: Any], headers: [String: String] = [:]) async throws -> (status: Int, json: [String: Any]) {
         var request = HTTPClientRequest(url: baseURL + path)
-        request.method = .POST
+        request.method = .RAW(value: method)
         request.headers.add(name: "Content-Type", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
         let response = try await http.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 20)

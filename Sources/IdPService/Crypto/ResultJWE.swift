@@ -19,6 +19,6 @@ enum ResultJWE {
 enum WebhookSignature {
     static func sign(body: String, timestamp: Int, secret: [UInt8]) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("\(timestamp).\(body)".utf8), using: SymmetricKey(data: secret))
-        return "v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "v1=" + Hex.encode(mac)
     }
 }

@@ -25,13 +25,14 @@ struct GatewayCommand: AsyncParsableCommand {
             let readiness = ReadinessCheck(redis: redis, rpc: rpc, backends: ServiceName.backends)
             let keys = JWKSCache(rpc: rpc)
             let revocations = RevocationList()
+            let closedServices = ClosedServices(rpc: rpc)
             let limits = try readSetting(service: ServiceName("gateway")) { () throws(ConfigurationError) in try RateLimits(redis: redis) }
             let proxies = try readSetting(service: ServiceName("gateway")) { () throws(ConfigurationError) in try TrustedProxies() }
             let origins = AllowedOrigins(rpc: rpc)
             let waiters = TransactionWaiters()
             let events = EventBus(redis: redis, logger: logger)
             let router = GatewayRouter.make(
-                readiness: readiness, keys: keys, revocations: revocations, rpc: rpc, limits: limits,
+                readiness: readiness, keys: keys, revocations: revocations, closedServices: closedServices, rpc: rpc, limits: limits,
                 proxies: proxies, origins: origins, waiters: waiters, events: events, issuer: config.issuer)
             let app = Application(
                 router: router,
@@ -43,13 +44,15 @@ struct GatewayCommand: AsyncParsableCommand {
             let rotations = await events.subscribe(Topics.keys)
             let revoked = await events.subscribe(Topics.revoked)
             let configChanges = await events.subscribe(Topics.config)
+            let serviceChanges = await events.subscribe(Topics.config)
             let transactionChanges = await events.subscribe(Topics.idp)
             let following = Task {
                 async let keysFollowed: Void = keys.follow(rotations)
                 async let revocationsFollowed: Void = revocations.follow(revoked, redis: redis, logger: logger)
                 async let originsFollowed: Void = origins.follow(configChanges)
                 async let waitersFollowed: Void = waiters.follow(transactionChanges)
-                _ = await (keysFollowed, revocationsFollowed, originsFollowed, waitersFollowed)
+                async let closedFollowed: Void = closedServices.follow(serviceChanges)
+                _ = await (keysFollowed, revocationsFollowed, originsFollowed, waitersFollowed, closedFollowed)
             }
             defer { following.cancel() }
             try await runServiceGroup([redis, app], config: config, logger: logger)

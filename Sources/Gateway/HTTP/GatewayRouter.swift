@@ -6,7 +6,8 @@ import Shared
 /// requests per client), CORS (outside problem conversion, so errors carry CORS headers too),
 /// then problem conversion around the rate limits and the handlers.
 enum GatewayRouter {
-    static func make(readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, rpc: RPCClient, limits: RateLimits,
+    static func make(readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, closedServices: ClosedServices,
+                     rpc: RPCClient, limits: RateLimits,
                      proxies: TrustedProxies, origins: AllowedOrigins, waiters: TransactionWaiters, events: EventBus,
                      issuer: String) -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
@@ -19,11 +20,12 @@ enum GatewayRouter {
         router.add(middleware: APIRateLimitMiddleware(limits: limits))
         MetaRoutes.add(to: router, readiness: readiness)
         WellKnownRoutes.add(to: router, keys: keys, issuer: issuer)
-        let verifier = AccessTokenVerifier(jwks: keys, revocations: revocations, issuer: issuer)
+        let verifier = AccessTokenVerifier(jwks: keys, revocations: revocations, closedServices: closedServices, issuer: issuer)
         AuthRoutes.add(to: router, rpc: rpc, verifier: verifier, limits: limits)
         AccountRoutes.add(to: router, rpc: rpc, verifier: verifier)
         OAuthRoutes.add(to: router, rpc: rpc, limits: limits)
         IdPRoutes.add(to: router, rpc: rpc, verifier: verifier, waiters: waiters, events: events)
+        ServiceAdminRoutes.add(to: router, rpc: rpc, verifier: verifier)
         return router
     }
 }

@@ -15,6 +15,7 @@ import Synchronization
 final class AccessTokenVerifier: Sendable {
     private let jwks: JWKSCache
     private let revocations: RevocationList
+    private let closedServices: ClosedServices
     private let issuer: String
     private let leeway: Int = 30
     private let keys = Mutex<(set: JWKSet, collections: [JWTKeyCollection])?>(nil)
@@ -23,9 +24,10 @@ final class AccessTokenVerifier: Sendable {
     private let lanes = max(2, System.coreCount)
     private let verified = VerifiedTokenCache()
 
-    init(jwks: JWKSCache, revocations: RevocationList, issuer: String) {
+    init(jwks: JWKSCache, revocations: RevocationList, closedServices: ClosedServices, issuer: String) {
         self.jwks = jwks
         self.revocations = revocations
+        self.closedServices = closedServices
         self.issuer = issuer
     }
 
@@ -42,6 +44,7 @@ final class AccessTokenVerifier: Sendable {
         guard claims.nbf - leeway <= now else { throw Self.invalid("The token is not valid yet.") }
         guard claims.iss == issuer else { throw Self.invalid("The token was issued by someone else.") }
         guard await !revocations.isRevoked(claims) else { throw Self.invalid("The token has been revoked.") }
+        guard await !closedServices.isClosed(claims.aud) else { throw Self.invalid("The token's service is closed.") }
         return claims
     }
 

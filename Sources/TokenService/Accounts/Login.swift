@@ -45,7 +45,7 @@ struct Login: Sendable {
             account: account, service: service, clientType: body.clientType, rememberMe: body.rememberMe ?? false,
             client: request.client, requestID: requestID)
         return try await tokens.grant(
-            user: account.summary, tokenVersion: account.tokenVersion, service: service, role: opened.role,
+            user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service, role: opened.role,
             sessionID: opened.sessionID, refreshToken: opened.refreshToken, refreshTTL: opened.refreshTTL, clientType: body.clientType)
     }
 

@@ -26,7 +26,7 @@ struct Refresh: Sendable {
                 }
                 let ttl = min(family.rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
                 return try await tokens.grant(
-                    user: family.user, tokenVersion: family.tokenVersion, service: service, role: role,
+                    user: family.user, tokenVersion: family.tokenVersion, platformRole: family.platformRole, service: service, role: role,
                     sessionID: family.sessionID, refreshToken: next, refreshTTL: ttl, clientType: family.clientType)
             }
         }

@@ -11,9 +11,10 @@ struct TokenIssuer: Sendable {
     static let clientScope = "service"
 
     /// The response to a sign-in or a refresh.
-    func grant(user: UserSummary, tokenVersion: Int, service: ServiceRecord, role: String, sessionID: UUID,
+    func grant(user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String, sessionID: UUID,
                refreshToken: String, refreshTTL: Int, clientType: ClientType) async throws -> TokenGrant {
-        let token = try await accessToken(user: user, tokenVersion: tokenVersion, service: service, role: role, sessionID: sessionID)
+        let token = try await accessToken(user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, role: role,
+                                          sessionID: sessionID)
         var summary = service.summary
         summary.role = role
         return TokenGrant(
@@ -21,10 +22,15 @@ struct TokenIssuer: Sendable {
             refreshToken: refreshToken, refreshExpiresIn: refreshTTL, clientType: clientType, user: user, service: summary)
     }
 
-    /// A user's access token for one session.
-    func accessToken(user: UserSummary, tokenVersion: Int, service: ServiceRecord, role: String, sessionID: UUID) async throws -> String {
-        try await signer.sign(claims(
-            sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: Self.userScope, roles: [role], tv: tokenVersion))
+    /// A user's access token for one session: the membership's role and its permissions, and
+    /// the platform role when it is more than USER.
+    func accessToken(user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String,
+                     sessionID: UUID) async throws -> String {
+        var claims = claims(sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: Self.userScope, roles: [role],
+                            tv: tokenVersion)
+        claims.permissions = ServiceRole(rawValue: role)?.permissions.map(\.rawValue) ?? []
+        claims.platformRole = platformRole == PlatformRole.user.rawValue ? nil : platformRole
+        return try await signer.sign(claims)
     }
 
     /// The service's own access token: `sub` is its client id, and there is no session or user.

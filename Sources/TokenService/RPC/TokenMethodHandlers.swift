@@ -89,5 +89,18 @@ enum TokenMethodHandlers {
             try await inspector.revoke(request, requestID: call.requestID)
             return NoRequest()
         }
+        let administration = ServiceAdministration(
+            store: ServiceAdminStore(postgres: context.postgres, logger: context.logger), events: context.events, revocations: revocations)
+        router.register(TokenRPC.createService) { request, call in try await administration.create(request, requestID: call.requestID) }
+        router.register(TokenRPC.listServices) { request, _ in try await administration.list(request) }
+        router.register(TokenRPC.getService) { request, _ in try await administration.get(request) }
+        router.register(TokenRPC.updateService) { request, call in try await administration.update(request, requestID: call.requestID) }
+        router.register(TokenRPC.deleteService) { request, call in try await administration.delete(request, requestID: call.requestID) }
+        router.register(TokenRPC.rotateServiceSecret) { request, call in try await administration.rotateSecret(request, requestID: call.requestID) }
+        router.register(TokenRPC.serviceMembers) { request, _ in try await administration.members(request) }
+        router.register(TokenRPC.updateServiceMember) { request, call in try await administration.updateMember(request, requestID: call.requestID) }
+        router.register(TokenRPC.closedServices) { _, _ in
+            ClosedServices(slugs: try await ServiceAdminStore(postgres: context.postgres, logger: context.logger).closedSlugs())
+        }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Shared
 
-/// The demo service `make run` offers (GATEHOUSE_ENV=local only). Its client secret is written to
+/// The demo service and super admin `make run` offers (GATEHOUSE_ENV=local only). Their secrets are written to
 /// `$GATEHOUSE_RUN_DIR/demo-credentials.txt`, which `make run` prints. Demo data, never real.
 enum LocalDemo {
     static let service = NewService(
@@ -14,11 +14,15 @@ enum LocalDemo {
         guard context.config.environment == .local else { return }
         let store = ServiceStore(postgres: context.postgres, logger: context.logger)
         guard let created = try await store.create(service) else { return }   // seeded before
+        let adminPassword = try await AdminCommand.CreateSuperuser.create(username: "admin", email: "admin@demo.localhost", context: context)
         let text = """
             demo service (local demo data only)
               slug          demo
               client_id     \(created.clientID)
               client_secret \(created.clientSecret)
+            demo super admin (SUPER_ADMIN; sign in to the demo service)
+              username      admin
+              password      \(adminPassword)
 
             """
         if let runDirectory = ProcessInfo.processInfo.environment["GATEHOUSE_RUN_DIR"] {

@@ -79,13 +79,21 @@ struct NewService: Sendable {
         guard Self.types.contains(type) else {
             throw .unprocessable("type is one of \(Self.types.sorted().joined(separator: ", ")).", field: "type")
         }
-        for origin in allowedOrigins {
+        try Self.checkOrigins(allowedOrigins)
+        try Self.checkRedirectURIs(redirectURIs)
+    }
+
+    static func checkOrigins(_ origins: [String]) throws(Problem) {
+        for origin in origins {
             guard let url = URL(string: origin), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
                   url.path.isEmpty, url.query == nil else {
                 throw .unprocessable("\(origin) is not an origin (scheme://host[:port]).", field: "allowed_origins")
             }
         }
-        for uri in redirectURIs {
+    }
+
+    static func checkRedirectURIs(_ uris: [String]) throws(Problem) {
+        for uri in uris {
             guard let url = URL(string: uri), url.scheme != nil, url.fragment == nil else {
                 throw .unprocessable("\(uri) is not an absolute URI without a fragment.", field: "redirect_uris")
             }

@@ -38,7 +38,7 @@ struct AccountStore: Sendable {
         }
     }
 
-    private static func conflict(from error: PSQLError) -> Problem? {
+    static func conflict(from error: PSQLError) -> Problem? {
         guard error.serverInfo?[.sqlState] == "23505" else { return nil }
         switch error.serverInfo?[.constraintName] {
         case "users_username_unique":
@@ -93,6 +93,48 @@ extension AccountStore {
             try await AuditEvent(action: "PASSWORD_CHANGED", actorUserID: userID, requestID: requestID,
                                  details: ["sessions_ended": String(ended), "ip": client.ip ?? ""]).insert(on: connection, logger: logger)
             return PasswordChangeOutcome(sessionsEnded: ended, tokenVersion: version, serviceSlug: slug, role: role)
+        }
+    }
+}
+
+extension AccountStore {
+    /// A user with a platform role and no membership yet (`admin create-superuser`), with the audit row.
+    func createPlatformUser(username: String, email: String, passwordHash: String, role: PlatformRole, requestID: String? = nil) async throws -> UUID {
+        do {
+            return try await postgres.transaction(logger: logger) { connection in
+                var created: UUID?
+                for try await id in try await connection.query("""
+                    INSERT INTO token.users (username, email, password_hash, platform_role, email_verified)
+                    VALUES (\(username), \(email), \(passwordHash), \(role.rawValue), true) RETURNING id
+                    """, logger: logger).decode(UUID.self) {
+                    created = id
+                }
+                guard let id = created else { throw Problem.internalError() }
+                try await AuditEvent(action: "PLATFORM_USER_CREATED", actorUserID: id, requestID: requestID,
+                                     details: ["username": username, "platform_role": role.rawValue]).insert(on: connection, logger: logger)
+                return id
+            }
+        } catch let error as PSQLError {
+            throw Self.conflict(from: error) ?? error
+        }
+    }
+
+    /// Changes a user's platform role and raises their token version (their tokens carry the
+    /// old role until they refresh), with the audit row. Returns the new token version, or nil
+    /// when there is no such user.
+    func setPlatformRole(username: String, role: PlatformRole, requestID: String? = nil) async throws -> (UUID, Int)? {
+        try await postgres.transaction(logger: logger) { connection in
+            var changed: (UUID, Int)?
+            for try await row in try await connection.query("""
+                UPDATE token.users SET platform_role = \(role.rawValue), token_version = token_version + 1, updated_at = now()
+                WHERE lower(username) = lower(\(username)) RETURNING id, token_version
+                """, logger: logger).decode((UUID, Int).self) {
+                changed = row
+            }
+            guard let (id, version) = changed else { return nil }
+            try await AuditEvent(action: "ROLE_CHANGED", actorUserID: id, requestID: requestID,
+                                 details: ["platform_role": role.rawValue]).insert(on: connection, logger: logger)
+            return (id, version)
         }
     }
 }

@@ -18,6 +18,7 @@ struct LoginStore: Sendable {
         let isActive: Bool
         let tokenVersion: Int
         let lockedUntil: Date?
+        let platformRole: String
 
         var summary: UserSummary { UserSummary(id: id, username: username, email: email, fullName: fullName) }
     }
@@ -36,7 +37,7 @@ struct LoginStore: Sendable {
         var binds = PostgresBindings()
         binds.append(value)
         let rows = try await postgres.query(PostgresQuery(unsafeSQL: """
-            SELECT id, username, email, first_name, last_name, password_hash, is_active, token_version, locked_until
+            SELECT id, username, email, first_name, last_name, password_hash, is_active, token_version, locked_until, platform_role
             FROM token.users WHERE \(condition)
             """, binds: binds), logger: logger)
         for try await row in rows {
@@ -46,7 +47,7 @@ struct LoginStore: Sendable {
                 id: try c[0].decode(UUID.self), username: try c[1].decode(String.self), email: try c[2].decode(String.self),
                 fullName: UserSummary.fullName(first: first, last: last),
                 passwordHash: try c[5].decode(String?.self), isActive: try c[6].decode(Bool.self),
-                tokenVersion: try c[7].decode(Int.self), lockedUntil: try c[8].decode(Date?.self))
+                tokenVersion: try c[7].decode(Int.self), lockedUntil: try c[8].decode(Date?.self), platformRole: try c[9].decode(String.self))
         }
         return nil
     }

@@ -89,10 +89,14 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     public var clientID: String
     public var scope: String
     public var roles: [String]
+    /// What `roles` allow in the service of `aud` (seed 000's table).
+    public var permissions: [String]
+    /// The user's platform role when it is more than USER (admin routes read it).
+    public var platformRole: String?
     public var tv: Int
 
     public init(iss: String, sub: String, aud: String, exp: Int, iat: Int, nbf: Int, jti: String, sid: String?,
-                clientID: String, scope: String, roles: [String], tv: Int) {
+                clientID: String, scope: String, roles: [String], permissions: [String] = [], platformRole: String? = nil, tv: Int) {
         self.iss = iss
         self.sub = sub
         self.aud = aud
@@ -104,11 +108,32 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
         self.clientID = clientID
         self.scope = scope
         self.roles = roles
+        self.permissions = permissions
+        self.platformRole = platformRole
         self.tv = tv
     }
 
     enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, iat, nbf, jti, sid, scope, roles, tv
+        case iss, sub, aud, exp, iat, nbf, jti, sid, scope, roles, permissions, tv
         case clientID = "client_id"
+        case platformRole = "platform_role"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        iss = try c.decode(String.self, forKey: .iss)
+        sub = try c.decode(String.self, forKey: .sub)
+        aud = try c.decode(String.self, forKey: .aud)
+        exp = try c.decode(Int.self, forKey: .exp)
+        iat = try c.decode(Int.self, forKey: .iat)
+        nbf = try c.decode(Int.self, forKey: .nbf)
+        jti = try c.decode(String.self, forKey: .jti)
+        sid = try c.decodeIfPresent(String.self, forKey: .sid)
+        clientID = try c.decode(String.self, forKey: .clientID)
+        scope = try c.decode(String.self, forKey: .scope)
+        roles = try c.decode([String].self, forKey: .roles)
+        permissions = try c.decodeIfPresent([String].self, forKey: .permissions) ?? []
+        platformRole = try c.decodeIfPresent(String.self, forKey: .platformRole)
+        tv = try c.decode(Int.self, forKey: .tv)
     }
 }

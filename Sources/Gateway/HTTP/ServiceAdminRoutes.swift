@@ -1,0 +1,67 @@
+import Hummingbird
+import Shared
+
+/// `/api/v1/services*`: the services admin API (DESIGN.md section 6). The gateway checks the
+/// token and passes the caller's platform role; token-service decides what it may do.
+enum ServiceAdminRoutes {
+    static func add(to router: Router<GatewayRequestContext>, rpc: RPCClient, verifier: AccessTokenVerifier) {
+        let services = router.group("api/v1/services")
+        @Sendable func call<Response: Codable & Sendable>(
+            _ method: RPCMethod<ServiceAdminRequest, Response>, _ request: Request, _ context: GatewayRequestContext,
+            status: HTTPResponse.Status = .ok, _ build: (AdminActor) async throws -> ServiceAdminRequest
+        ) async throws -> Hummingbird.Response {
+            let claims = try await verifier.signedInUser(request, context: context)
+            let actor = AdminActor(userID: claims.sub, platformRole: claims.platformRole ?? PlatformRole.user.rawValue)
+            guard actor.platformRole == PlatformRole.superAdmin.rawValue || actor.platformRole == PlatformRole.serviceAdmin.rawValue else {
+                throw Problem(status: 403, code: "forbidden", title: "Forbidden", detail: "This needs a SUPER_ADMIN or SERVICE_ADMIN.")
+            }
+            return try JSONResponse.make(try await rpc.call(method, try await build(actor), context: context.rpcContext), status: status)
+        }
+        services.post { request, context in
+            try await call(TokenRPC.createService, request, context, status: .created) { actor in
+                ServiceAdminRequest(actor: actor, settings: try await JSONBody.decode(ServiceSettingsBody.self, from: request), client: context.client(request))
+            }
+        }
+        services.get { request, context in
+            try await call(TokenRPC.listServices, request, context) { ServiceAdminRequest(actor: $0, client: context.client(request)) }
+        }
+        services.get(":slug") { request, context in
+            try await call(TokenRPC.getService, request, context) {
+                ServiceAdminRequest(actor: $0, slug: try context.parameters.require("slug"), client: context.client(request))
+            }
+        }
+        services.patch(":slug") { request, context in
+            try await call(TokenRPC.updateService, request, context) { actor in
+                ServiceAdminRequest(actor: actor, slug: try context.parameters.require("slug"),
+                                    settings: try await JSONBody.decode(ServiceSettingsBody.self, from: request), client: context.client(request))
+            }
+        }
+        services.delete(":slug") { request, context in
+            try await call(TokenRPC.deleteService, request, context) {
+                ServiceAdminRequest(actor: $0, slug: try context.parameters.require("slug"), client: context.client(request))
+            }
+        }
+        services.post(":slug/credentials") { request, context in
+            try await call(TokenRPC.rotateServiceSecret, request, context) {
+                ServiceAdminRequest(actor: $0, slug: try context.parameters.require("slug"), client: context.client(request))
+            }
+        }
+        services.get(":slug/users") { request, context in
+            try await call(TokenRPC.serviceMembers, request, context) { actor in
+                let query = request.uri.queryParameters
+                guard let limit = Int(String(query["limit"] ?? "50")) else { throw Problem.unprocessable("limit is a number.", field: "limit") }
+                return ServiceAdminRequest(
+                    actor: actor, slug: try context.parameters.require("slug"),
+                    query: MemberQuery(role: query["role"].map(String.init), status: query["status"].map(String.init), limit: limit,
+                                       cursor: query["cursor"].map(String.init)),
+                    client: context.client(request))
+            }
+        }
+        services.patch(":slug/users/:user_id") { request, context in
+            try await call(TokenRPC.updateServiceMember, request, context) { actor in
+                ServiceAdminRequest(actor: actor, slug: try context.parameters.require("slug"), memberID: try context.parameters.require("user_id"),
+                                    member: try await JSONBody.decode(MemberChanges.self, from: request), client: context.client(request))
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+// Auth/: the roles and permissions every service reads the same way (seed 000, section 5).
+
+/// A permission inside one service (seed 000's 22).
+public enum Permission: String, CaseIterable, Codable, Sendable {
+    case userCreate = "user.create", userRead = "user.read", userUpdate = "user.update", userDelete = "user.delete", userList = "user.list"
+    case serviceCreate = "service.create", serviceRead = "service.read", serviceUpdate = "service.update"
+    case serviceDelete = "service.delete", serviceManage = "service.manage"
+    case contentCreate = "content.create", contentRead = "content.read", contentUpdate = "content.update"
+    case contentDelete = "content.delete", contentPublish = "content.publish"
+    case adminPanel = "admin.panel", adminAnalytics = "admin.analytics", adminLogs = "admin.logs", adminSettings = "admin.settings"
+    case apiRead = "api.read", apiWrite = "api.write", apiAdmin = "api.admin"
+}
+
+/// A member's role in one service. `owner` has every permission; `admin` has seed 000's
+/// `service_admin` set; the others are seed 000's rows of the same name.
+public enum ServiceRole: String, CaseIterable, Codable, Sendable {
+    case owner, admin, contentManager = "content_manager", moderator, user, guest
+
+    public var permissions: [Permission] {
+        switch self {
+        case .owner:
+            return Permission.allCases
+        case .admin:
+            return [.userRead, .userList, .serviceRead, .serviceUpdate, .serviceManage, .contentCreate, .contentRead, .contentUpdate,
+                    .contentDelete, .contentPublish, .adminPanel, .adminAnalytics, .apiRead, .apiWrite]
+        case .contentManager:
+            return [.userRead, .serviceRead, .contentCreate, .contentRead, .contentUpdate, .contentDelete, .contentPublish, .apiRead, .apiWrite]
+        case .moderator:
+            return [.userRead, .serviceRead, .contentRead, .contentUpdate, .apiRead]
+        case .user:
+            return [.contentRead, .apiRead]
+        case .guest:
+            return [.contentRead]
+        }
+    }
+}
+
+/// A user's role across the whole deployment (seed 002, section 7).
+public enum PlatformRole: String, CaseIterable, Codable, Sendable {
+    /// Everything.
+    case superAdmin = "SUPER_ADMIN"
+    /// The services (and IdP service providers) it owns.
+    case serviceAdmin = "SERVICE_ADMIN"
+    /// Reads the audit log.
+    case auditor = "AUDITOR"
+    case user = "USER"
+}

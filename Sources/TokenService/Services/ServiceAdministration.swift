@@ -1,0 +1,113 @@
+import Foundation
+import Shared
+
+/// The services admin API's rules (issue 6): SUPER_ADMIN manages every service; SERVICE_ADMIN
+/// creates services (it owns them) and manages only those it owns (others read as 404); anyone
+/// else gets 403. Every change is audited and announced on `gh:ev:config`, so gateways apply new
+/// origins and statuses at once.
+struct ServiceAdministration: Sendable {
+    let store: ServiceAdminStore
+    let events: EventBus
+    let revocations: RevocationPublisher
+
+    static let memberStatuses: Set<String> = ["active", "inactive", "suspended", "banned"]
+
+    func create(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceCreated {
+        let (actor, role) = try Self.admin(request.actor)
+        var settings = request.settings ?? ServiceSettingsBody()
+        try ServiceSettingsRules.check(settings, creating: true)
+        if role == .serviceAdmin {
+            guard settings.ownerUserID == nil || settings.ownerUserID == actor.uuidString.lowercased() else { throw Self.forbidden }
+            settings.ownerUserID = actor.uuidString.lowercased()
+        }
+        guard let created = try await store.create(settings, actor: actor, requestID: requestID) else {
+            throw Problem(status: 409, code: "slug_taken", title: "Slug taken", detail: "A service named \(settings.slug ?? "") exists.", field: "slug")
+        }
+        await announce(created.service.slug)
+        return created
+    }
+
+    func list(_ request: ServiceAdminRequest) async throws -> ServiceList {
+        let (actor, role) = try Self.admin(request.actor)
+        return ServiceList(services: try await store.list(owner: role == .superAdmin ? nil : actor))
+    }
+
+    func get(_ request: ServiceAdminRequest) async throws -> ServiceView {
+        try await service(request).1
+    }
+
+    func update(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceView {
+        let ((actor, role), service) = try await service(request)
+        let settings = request.settings ?? ServiceSettingsBody()
+        try ServiceSettingsRules.check(settings, creating: false)
+        if settings.ownerUserID != nil, role != .superAdmin { throw Self.forbidden }
+        guard let id = UUID(uuidString: service.id),
+              let updated = try await store.update(id: id, settings, actor: actor, requestID: requestID) else { throw Self.notFound }
+        await announce(updated.slug)
+        return updated
+    }
+
+    func delete(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceView {
+        let ((actor, _), service) = try await service(request)
+        guard let id = UUID(uuidString: service.id), let deleted = try await store.delete(id: id, actor: actor, requestID: requestID) else {
+            throw Self.notFound
+        }
+        await announce(deleted.slug)
+        return deleted
+    }
+
+    func rotateSecret(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceCredentials {
+        let ((actor, _), service) = try await service(request)
+        guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
+        return try await store.rotateSecret(id: id, clientID: service.clientID, actor: actor, requestID: requestID)
+    }
+
+    func members(_ request: ServiceAdminRequest) async throws -> MemberList {
+        let (_, service) = try await service(request)
+        let query = request.query ?? MemberQuery(role: nil, status: nil, limit: 50, cursor: nil)
+        if let role = query.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
+        if let status = query.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
+        guard (1...100).contains(query.limit) else { throw Problem.unprocessable("limit is 1 to 100.", field: "limit") }
+        guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
+        return try await store.members(serviceID: id, query: query)
+    }
+
+    func updateMember(_ request: ServiceAdminRequest, requestID: String?) async throws -> MemberView {
+        let ((actor, _), service) = try await service(request)
+        let changes = request.member ?? MemberChanges(role: nil, status: nil)
+        if let role = changes.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
+        if let status = changes.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
+        guard let serviceID = UUID(uuidString: service.id), let userID = request.memberID.flatMap(UUID.init(uuidString:)),
+              let (member, version) = try await store.updateMember(serviceID: serviceID, userID: userID, changes, actor: actor, requestID: requestID)
+        else {
+            throw Problem.notFound("No such member of \(service.slug).", code: "member_not_found")
+        }
+        // The tokens they hold carry the old role: they stop verifying; the next refresh carries the new one.
+        try await revocations.raise(userID: member.userID, to: version)
+        return member
+    }
+
+    /// The actor, if an admin at all, and the service they may manage.
+    private func service(_ request: ServiceAdminRequest) async throws -> ((UUID, PlatformRole), ServiceView) {
+        let (actor, role) = try Self.admin(request.actor)
+        guard let slug = request.slug, let service = try await store.find(slug: slug) else { throw Self.notFound }
+        guard role == .superAdmin || service.ownerUserID == actor.uuidString.lowercased() else { throw Self.notFound }
+        return ((actor, role), service)
+    }
+
+    private func announce(_ slug: String) async {
+        _ = try? await events.publish(Topics.config, ConfigChanged(service: slug))
+    }
+
+    static func admin(_ actor: AdminActor) throws(Problem) -> (UUID, PlatformRole) {
+        guard let id = UUID(uuidString: actor.userID), let role = PlatformRole(rawValue: actor.platformRole),
+              role == .superAdmin || role == .serviceAdmin else { throw forbidden }
+        return (id, role)
+    }
+
+    static let forbidden = Problem(status: 403, code: "forbidden", title: "Forbidden",
+                                   detail: "This needs a SUPER_ADMIN, or the SERVICE_ADMIN who owns the service.")
+    static let notFound = Problem.notFound("No such service.", code: "service_not_found")
+    static let unknownRole = Problem.unprocessable("role is one of \(ServiceRole.allCases.map(\.rawValue).joined(separator: ", ")).", field: "role")
+    static let unknownStatus = Problem.unprocessable("status is one of active, inactive, suspended, banned.", field: "status")
+}

@@ -10,7 +10,11 @@ enum IdPBackend: BackendDescriptor {
     static let definition = BackendDefinition(
         service: .idp, schema: "idp",
         migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
-        registerMethods: { router, context in IdPMethodHandlers.register(&router, try IdPParts(context).verification) },
+        registerMethods: { router, context in
+            let parts = try IdPParts(context)
+            IdPMethodHandlers.register(&router, parts.verification,
+                                       ServiceProviderAdministration(store: parts.providers, environment: context.config.environment))
+        },
         makeWorkers: { context in try IdPParts(context).workers(context) })
 }
 

@@ -340,4 +340,55 @@ import Testing
             #expect(try await cluster.get("/api/v1/idp/stats").status == 401)
         }
     }
+
+    @Test func adminsManageTheirServiceProvidersAndRotateTheirKeys() async throws {
+        let receiver = try await CallbackReceiver()
+        defer { receiver.stop() }
+        try await withCluster(environment: Self.environment) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let admins = ServiceAdminTests()
+            let (_, mine) = try await admins.admin(cluster, role: "SERVICE_ADMIN")
+            let (_, theirs) = try await admins.admin(cluster, role: "SERVICE_ADMIN")
+            let (_, plain) = try await admins.admin(cluster, role: "USER")
+            let auth = ["Authorization": "Bearer \(mine)"]
+            let created = try await cluster.post("/api/v1/idp/service-providers", body: #"{"name":"Bank","callback_url":"\#(receiver.url)"}"#, headers: auth)
+            #expect(created.status == 201, "\(created.body)")
+            let body = json(created.body)
+            let view = try #require(body["service_provider"] as? [String: Any])
+            let clientID = try #require(view["client_id"] as? String)
+            let firstKey = try #require(body["result_key"] as? [String: Any])
+            var sp = SP(clientID: clientID, clientSecret: try #require(body["client_secret"] as? String),
+                        webhookSecret: Base64URL.decode(try #require(body["webhook_secret"] as? String)) ?? [],
+                        resultKey: try #require(firstKey["k"] as? String), kid: try #require(firstKey["kid"] as? String))
+            #expect(try await cluster.post("/api/v1/idp/service-providers", body: #"{"name":"Bad","callback_url":"ftp://x"}"#, headers: auth).status == 422)
+
+            // Only its owner (or a SUPER_ADMIN) sees and changes it; plain users get nothing.
+            #expect((json(try await cluster.get("/api/v1/idp/service-providers", headers: ["Authorization": "Bearer \(theirs)"]).body)["service_providers"] as? [Any])?.isEmpty == true)
+            #expect(try await cluster.post("/api/v1/idp/service-providers/\(clientID)/secret", body: "", contentType: nil,
+                                           headers: ["Authorization": "Bearer \(theirs)"]).status == 404)
+            #expect(try await cluster.get("/api/v1/idp/service-providers", headers: ["Authorization": "Bearer \(plain)"]).status == 403)
+
+            // A rotated result key is the one the next result is sealed for.
+            let person = try await makePerson(cluster)
+            let rotatedKey = json(try await cluster.post("/api/v1/idp/service-providers/\(clientID)/result-key", body: "", contentType: nil, headers: auth).body)
+            sp = SP(clientID: sp.clientID, clientSecret: sp.clientSecret, webhookSecret: sp.webhookSecret,
+                    resultKey: try #require(rotatedKey["k"] as? String), kid: try #require(rotatedKey["kid"] as? String))
+            #expect(sp.kid == "\(clientID).v2")
+            #expect(try await confirm(cluster, person, try await request(cluster, sp, person)).status == 200)
+            #expect(try await eventually { await receiver.deliveries().count == 1 })
+            #expect(try decrypt(sp, try #require(await receiver.deliveries().first?.json["result"] as? String))["ci"] != nil)
+            let delivered = json(try await cluster.get("/api/v1/idp/service-providers/\(clientID)/deliveries?status=delivered", headers: auth).body)
+            #expect((delivered["deliveries"] as? [[String: Any]])?.count == 1)
+
+            // A rotated secret replaces the old at once; a deactivated SP cannot ask.
+            let rotated = json(try await cluster.post("/api/v1/idp/service-providers/\(clientID)/secret", body: "", contentType: nil, headers: auth).body)
+            #expect(try await cluster.get("/api/v1/idp/stats", headers: sp.auth).status == 401)
+            sp = SP(clientID: sp.clientID, clientSecret: try #require(rotated["client_secret"] as? String), webhookSecret: sp.webhookSecret,
+                    resultKey: sp.resultKey, kid: sp.kid)
+            #expect(try await cluster.get("/api/v1/idp/stats", headers: sp.auth).status == 200)
+            let paused = try await cluster.post("/api/v1/idp/service-providers/\(clientID)", body: #"{"is_active":false}"#, method: .PATCH, headers: auth)
+            #expect(paused.status == 200 && json(paused.body)["is_active"] as? Bool == false, "\(paused.body)")
+            #expect(try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(person.phone)"}"#, headers: sp.auth).status == 401)
+        }
+    }
 }

@@ -26,6 +26,7 @@ enum GatewayRouter {
         OAuthRoutes.add(to: router, rpc: rpc, limits: limits)
         IdPRoutes.add(to: router, rpc: rpc, verifier: verifier, waiters: waiters, events: events)
         ServiceAdminRoutes.add(to: router, rpc: rpc, verifier: verifier)
+        IdPAdminRoutes.add(to: router, rpc: rpc, verifier: verifier)
         return router
     }
 }

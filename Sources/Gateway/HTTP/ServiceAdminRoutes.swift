@@ -10,11 +10,7 @@ enum ServiceAdminRoutes {
             _ method: RPCMethod<ServiceAdminRequest, Response>, _ request: Request, _ context: GatewayRequestContext,
             status: HTTPResponse.Status = .ok, _ build: (AdminActor) async throws -> ServiceAdminRequest
         ) async throws -> Hummingbird.Response {
-            let claims = try await verifier.signedInUser(request, context: context)
-            let actor = AdminActor(userID: claims.sub, platformRole: claims.platformRole ?? PlatformRole.user.rawValue)
-            guard actor.platformRole == PlatformRole.superAdmin.rawValue || actor.platformRole == PlatformRole.serviceAdmin.rawValue else {
-                throw Problem(status: 403, code: "forbidden", title: "Forbidden", detail: "This needs a SUPER_ADMIN or SERVICE_ADMIN.")
-            }
+            let actor = try await verifier.platformAdmin(request, context: context)
             return try JSONResponse.make(try await rpc.call(method, try await build(actor), context: context.rpcContext), status: status)
         }
         services.post { request, context in
@@ -63,5 +59,18 @@ enum ServiceAdminRoutes {
                                     member: try await JSONBody.decode(MemberChanges.self, from: request), client: context.client(request))
             }
         }
+    }
+}
+
+extension AccessTokenVerifier {
+    /// The caller of an admin route: a signed-in SUPER_ADMIN or SERVICE_ADMIN (403 for anyone
+    /// else). The owning service decides what a SERVICE_ADMIN may touch.
+    func platformAdmin(_ request: Request, context: GatewayRequestContext) async throws -> AdminActor {
+        let claims = try await signedInUser(request, context: context)
+        let actor = AdminActor(userID: claims.sub, platformRole: claims.platformRole ?? PlatformRole.user.rawValue)
+        guard actor.platformRole == PlatformRole.superAdmin.rawValue || actor.platformRole == PlatformRole.serviceAdmin.rawValue else {
+            throw Problem(status: 403, code: "forbidden", title: "Forbidden", detail: "This needs a SUPER_ADMIN or SERVICE_ADMIN.")
+        }
+        return actor
     }
 }

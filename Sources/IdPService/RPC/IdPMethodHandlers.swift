@@ -3,7 +3,15 @@ import Foundation
 import Shared
 
 enum IdPMethodHandlers {
-    static func register(_ router: inout RPCRouter, _ verification: Verification) {
+    static func register(_ router: inout RPCRouter, _ verification: Verification, _ administration: ServiceProviderAdministration) {
+        router.register(IdPRPC.createServiceProvider) { request, call in try await administration.create(request, requestID: call.requestID) }
+        router.register(IdPRPC.listServiceProviders) { request, _ in try await administration.list(request) }
+        router.register(IdPRPC.updateServiceProvider) { request, call in try await administration.update(request, requestID: call.requestID) }
+        router.register(IdPRPC.rotateServiceProviderSecret) { request, call in
+            try await administration.rotateSecret(request, requestID: call.requestID)
+        }
+        router.register(IdPRPC.rotateResultKey) { request, call in try await administration.rotateResultKey(request, requestID: call.requestID) }
+        router.register(IdPRPC.deliveries) { request, _ in try await administration.deliveries(request) }
         router.register(IdPRPC.createRequest) { request, call in try await verification.request(request, requestID: call.requestID) }
         router.register(IdPRPC.requestStatus) { request, _ in try await verification.status(request) }
         router.register(IdPRPC.result) { request, call in try await verification.result(request, requestID: call.requestID) }

@@ -77,3 +77,95 @@ struct ServiceProviderStore: Sendable {
         return nil
     }
 }
+
+extension ServiceProviderStore {
+    static let viewSQL = """
+        SELECT sp.id, sp.client_id, sp.name, sp.callback_url, sp.is_active, sp.owner_user_id, k.kid, sp.created_at, sp.updated_at
+        FROM idp.service_providers sp JOIN idp.result_keys k ON k.sp_id = sp.id AND k.retired_at IS NULL
+        """
+
+    private func views(_ rows: PostgresRowSequence) async throws -> [ServiceProviderView] {
+        var views: [ServiceProviderView] = []
+        for try await (id, clientID, name, url, active, owner, kid, created, updated)
+            in rows.decode((UUID, String, String, String, Bool, UUID?, String, Date, Date).self) {
+            views.append(ServiceProviderView(id: id.uuidString.lowercased(), clientID: clientID, name: name, callbackURL: url, isActive: active,
+                                             ownerUserID: owner?.uuidString.lowercased(), resultKeyID: kid, createdAt: created, updatedAt: updated))
+        }
+        return views
+    }
+
+    func view(clientID: String) async throws -> ServiceProviderView? {
+        try await views(try await postgres.query("\(unescaped: Self.viewSQL) WHERE sp.client_id = \(clientID)", logger: logger)).first
+    }
+
+    func list(owner: UUID?) async throws -> [ServiceProviderView] {
+        try await views(try await postgres.query(
+            "\(unescaped: Self.viewSQL) WHERE \(owner)::uuid IS NULL OR sp.owner_user_id = \(owner) ORDER BY sp.name", logger: logger))
+    }
+
+    /// Changes the fields given, with the audit row.
+    func update(id: UUID, name: String?, callbackURL: String?, isActive: Bool?, actor: UUID, requestID: String?) async throws {
+        try await postgres.transaction(logger: logger) { connection in
+            _ = try await connection.query("""
+                UPDATE idp.service_providers SET name = COALESCE(\(name), name), callback_url = COALESCE(\(callbackURL), callback_url),
+                       is_active = COALESCE(\(isActive), is_active), updated_at = now()
+                WHERE id = \(id)
+                """, logger: logger).collect()
+            try await AuditEvent(action: "SERVICE_PROVIDER_UPDATED", actorUserID: actor, requestID: requestID, details: [
+                "sp_id": id.uuidString.lowercased(),
+                "fields": [name == nil ? nil : "name", callbackURL == nil ? nil : "callback_url", isActive == nil ? nil : "is_active"]
+                    .compactMap { $0 }.joined(separator: ","),
+            ]).insert(on: connection, logger: logger)
+        }
+    }
+
+    func rotateSecret(id: UUID, clientID: String, actor: UUID, requestID: String?) async throws -> ServiceProviderSecret {
+        let secret = Base64URL.encode(SecureRandom.bytes(32))
+        try await postgres.transaction(logger: logger) { connection in
+            _ = try await connection.query("""
+                UPDATE idp.service_providers SET client_secret_hash = \(ByteBuffer(bytes: ClientSecret.hash(secret))), updated_at = now()
+                WHERE id = \(id)
+                """, logger: logger).collect()
+            try await AuditEvent(action: "SERVICE_PROVIDER_SECRET_ROTATED", actorUserID: actor, clientID: clientID, requestID: requestID)
+                .insert(on: connection, logger: logger)
+        }
+        return ServiceProviderSecret(clientID: clientID, clientSecret: secret)
+    }
+
+    /// A new result key (the next version) for results from now on; the old one is retired.
+    func rotateResultKey(id: UUID, clientID: String, actor: UUID, requestID: String?) async throws -> ResultKey {
+        let key = SecureRandom.bytes(32)
+        return try await postgres.transaction(logger: logger) { connection in
+            var version = 1
+            for try await current in try await connection.query("""
+                UPDATE idp.result_keys SET retired_at = now() WHERE sp_id = \(id) AND retired_at IS NULL RETURNING version
+                """, logger: logger).decode(Int.self) {
+                version = current + 1
+            }
+            let kid = "\(clientID).v\(version)"
+            let sealed = try keyRing.seal(key, purpose: "idp.result_key", context: kid)
+            _ = try await connection.query("""
+                INSERT INTO idp.result_keys (sp_id, version, kid, key_sealed, master_key_version)
+                VALUES (\(id), \(version), \(kid), \(ByteBuffer(bytes: sealed.sealed)), \(sealed.keyVersion))
+                """, logger: logger).collect()
+            try await AuditEvent(action: "SERVICE_PROVIDER_RESULT_KEY_ROTATED", actorUserID: actor, clientID: clientID, requestID: requestID,
+                                 details: ["kid": kid]).insert(on: connection, logger: logger)
+            return ResultKey(kid: kid, k: Base64URL.encode(key))
+        }
+    }
+
+    func deliveries(spID: UUID, status: String?) async throws -> [DeliveryView] {
+        let rows = try await postgres.query("""
+            SELECT id, transaction_id, status, attempts, last_status_code, last_error, created_at, delivered_at
+            FROM idp.callback_deliveries WHERE sp_id = \(spID) AND (\(status)::text IS NULL OR status = \(status))
+            ORDER BY created_at DESC LIMIT 100
+            """, logger: logger)
+        var list: [DeliveryView] = []
+        for try await (id, transaction, status, attempts, code, error, created, delivered)
+            in rows.decode((UUID, UUID, String, Int, Int?, String?, Date, Date?).self) {
+            list.append(DeliveryView(deliveryID: id.uuidString.lowercased(), transactionID: transaction.uuidString.lowercased(), status: status,
+                                     attempts: attempts, lastStatusCode: code, lastError: error, createdAt: created, deliveredAt: delivered))
+        }
+        return list
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Shared
+
+/// The SP admin API's rules: SUPER_ADMIN manages every SP; a SERVICE_ADMIN creates SPs (it owns
+/// them) and manages only those (others read as 404); anyone else is refused by the gateway.
+struct ServiceProviderAdministration: Sendable {
+    let store: ServiceProviderStore
+    let environment: DeploymentEnvironment
+
+    func create(_ request: SPAdminRequest, requestID: String?) async throws -> ServiceProviderCreated {
+        let (actor, role) = try Self.admin(request.actor)
+        let body = request.body ?? ServiceProviderBody()
+        var owner = body.ownerUserID.flatMap(UUID.init(uuidString:))
+        if role == .serviceAdmin {
+            guard owner == nil || owner == actor else { throw Self.forbidden }
+            owner = actor
+        }
+        guard let name = body.name else { throw Self.missing("name") }
+        guard let callbackURL = body.callbackURL else { throw Self.missing("callback_url") }
+        let provider = try NewServiceProvider(name: name, callbackURL: callbackURL, ownerUserID: owner, environment: environment)
+        let secrets = try await store.create(provider, requestID: requestID)
+        guard let view = try await store.view(clientID: secrets.clientID) else { throw Problem.internalError() }
+        return ServiceProviderCreated(serviceProvider: view, clientSecret: secrets.clientSecret, webhookSecret: secrets.webhookSecret,
+                                      resultKey: ResultKey(kid: secrets.resultKeyID, k: secrets.resultKey))
+    }
+
+    func list(_ request: SPAdminRequest) async throws -> ServiceProviderList {
+        let (actor, role) = try Self.admin(request.actor)
+        return ServiceProviderList(serviceProviders: try await store.list(owner: role == .superAdmin ? nil : actor))
+    }
+
+    func update(_ request: SPAdminRequest, requestID: String?) async throws -> ServiceProviderView {
+        let (actor, provider) = try await provider(request)
+        let body = request.body ?? ServiceProviderBody()
+        guard body.ownerUserID == nil else { throw Problem.unprocessable("owner_user_id does not change here.", field: "owner_user_id") }
+        if body.name != nil || body.callbackURL != nil {   // the rules of creation, for what is given
+            _ = try NewServiceProvider(name: body.name ?? provider.name, callbackURL: body.callbackURL ?? provider.callbackURL,
+                                       ownerUserID: nil, environment: environment)
+        }
+        guard let id = UUID(uuidString: provider.id) else { throw Self.notFound }
+        try await store.update(id: id, name: body.name, callbackURL: body.callbackURL, isActive: body.isActive, actor: actor, requestID: requestID)
+        guard let updated = try await store.view(clientID: provider.clientID) else { throw Self.notFound }
+        return updated
+    }
+
+    func rotateSecret(_ request: SPAdminRequest, requestID: String?) async throws -> ServiceProviderSecret {
+        let (actor, provider) = try await provider(request)
+        guard let id = UUID(uuidString: provider.id) else { throw Self.notFound }
+        return try await store.rotateSecret(id: id, clientID: provider.clientID, actor: actor, requestID: requestID)
+    }
+
+    func rotateResultKey(_ request: SPAdminRequest, requestID: String?) async throws -> ResultKey {
+        let (actor, provider) = try await provider(request)
+        guard let id = UUID(uuidString: provider.id) else { throw Self.notFound }
+        return try await store.rotateResultKey(id: id, clientID: provider.clientID, actor: actor, requestID: requestID)
+    }
+
+    func deliveries(_ request: SPAdminRequest) async throws -> DeliveryList {
+        let (_, provider) = try await provider(request)
+        if let status = request.status, !["pending", "delivered", "dead"].contains(status) {
+            throw Problem.unprocessable("status is pending, delivered or dead.", field: "status")
+        }
+        guard let id = UUID(uuidString: provider.id) else { throw Self.notFound }
+        return DeliveryList(deliveries: try await store.deliveries(spID: id, status: request.status))
+    }
+
+    private func provider(_ request: SPAdminRequest) async throws -> (UUID, ServiceProviderView) {
+        let (actor, role) = try Self.admin(request.actor)
+        guard let clientID = request.clientID, let provider = try await store.view(clientID: clientID),
+              role == .superAdmin || provider.ownerUserID == actor.uuidString.lowercased() else { throw Self.notFound }
+        return (actor, provider)
+    }
+
+    static func admin(_ actor: AdminActor) throws(Problem) -> (UUID, PlatformRole) {
+        guard let id = UUID(uuidString: actor.userID), let role = PlatformRole(rawValue: actor.platformRole),
+              role == .superAdmin || role == .serviceAdmin else { throw forbidden }
+        return (id, role)
+    }
+
+    static func missing(_ field: String) -> Problem {
+        Problem(status: 422, code: "missing_field", title: "Missing field", detail: "\(field) is required.", field: field)
+    }
+
+    static let forbidden = Problem(status: 403, code: "forbidden", title: "Forbidden",
+                                   detail: "This needs a SUPER_ADMIN, or the SERVICE_ADMIN who owns the service provider.")
+    static let notFound = Problem.notFound("No such service provider.", code: "service_provider_not_found")
+}

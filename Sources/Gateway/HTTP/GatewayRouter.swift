@@ -27,6 +27,7 @@ enum GatewayRouter {
         IdPRoutes.add(to: router, rpc: rpc, verifier: verifier, waiters: waiters, events: events)
         ServiceAdminRoutes.add(to: router, rpc: rpc, verifier: verifier)
         IdPAdminRoutes.add(to: router, rpc: rpc, verifier: verifier)
+        AuditRoutes.add(to: router, rpc: rpc, verifier: verifier)
         return router
     }
 }

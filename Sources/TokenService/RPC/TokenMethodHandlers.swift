@@ -102,5 +102,21 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.closedServices) { _, _ in
             ClosedServices(slugs: try await ServiceAdminStore(postgres: context.postgres, logger: context.logger).closedSlugs())
         }
+        let auditLog = AuditLogStore(postgres: context.postgres, logger: context.logger)
+        router.register(TokenRPC.auditEvents) { query, _ in
+            guard let actor = UUID(uuidString: query.actor.userID), let role = PlatformRole(rawValue: query.actor.platformRole),
+                  role != .user else { throw ServiceAdministration.forbidden }
+            guard (1...200).contains(query.limit) else { throw Problem.unprocessable("limit is 1 to 200.", field: "limit") }
+            let before = try query.cursor.map { cursor throws(Problem) -> Int64 in
+                guard let id = Int64(cursor) else { throw Problem.unprocessable("cursor is not one this API gave out.", field: "cursor") }
+                return id
+            }
+            guard query.userID == nil || UUID(uuidString: query.userID ?? "") != nil else {
+                throw Problem.unprocessable("user_id is a user id.", field: "user_id")
+            }
+            return try await auditLog.page(
+                userID: query.userID.flatMap(UUID.init(uuidString:)), action: query.action, serviceSlug: query.service,
+                from: query.from, to: query.to, ownedBy: role == .serviceAdmin ? actor : nil, before: before, limit: query.limit)
+        }
     }
 }

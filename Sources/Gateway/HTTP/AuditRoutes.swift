@@ -1,0 +1,32 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// `GET /api/v1/audit-events?user_id=&action=&service=&from=&to=&limit=&cursor=` for AUDITORs and
+/// platform admins (a SERVICE_ADMIN sees the events of services it owns).
+enum AuditRoutes {
+    static func add(to router: Router<GatewayRequestContext>, rpc: RPCClient, verifier: AccessTokenVerifier) {
+        router.get("api/v1/audit-events") { request, context in
+            let claims = try await verifier.signedInUser(request, context: context)
+            let role = claims.platformRole ?? PlatformRole.user.rawValue
+            guard role != PlatformRole.user.rawValue else {
+                throw Problem(status: 403, code: "forbidden", title: "Forbidden", detail: "The audit log is for auditors and admins.")
+            }
+            let query = request.uri.queryParameters
+            func time(_ name: String) throws -> Date? {
+                try query[Substring(name)].map { text in
+                    guard let date = try? Date(String(text), strategy: .iso8601) else {
+                        throw Problem.unprocessable("\(name) is an ISO 8601 time.", field: name)
+                    }
+                    return date
+                }
+            }
+            guard let limit = Int(String(query["limit"] ?? "50")) else { throw Problem.unprocessable("limit is a number.", field: "limit") }
+            let page = try await rpc.call(TokenRPC.auditEvents, AuditQuery(
+                actor: AdminActor(userID: claims.sub, platformRole: role), userID: query["user_id"].map(String.init),
+                action: query["action"].map(String.init), service: query["service"].map(String.init), from: try time("from"), to: try time("to"),
+                limit: limit, cursor: query["cursor"].map(String.init)), context: context.rpcContext)
+            return try JSONResponse.make(page)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import PostgresNIO
+import Testing
+@testable import Shared
+
+/// The audit log's hash chains, checked by `token-service admin verify-audit`.
+@Suite(.serialized) struct AuditTests {
+    func verify(_ cluster: Cluster) async throws -> (status: Int32?, output: String) {
+        let process = try cluster.start("token-service", arguments: ["admin", "verify-audit"])
+        let status = await process.waitForExit(timeout: .seconds(30))
+        return (status, process.log)
+    }
+
+    @Test func concurrentWritersKeepIntactChainsAndAnEditedRowIsReported() async throws {
+        try await withFreshDatabase { database in
+            try await withCluster(database: database) { cluster in
+                #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+                let login = LoginTests()
+                let account = try await login.makeAccount(cluster)
+                // Many transactions at once, each writing audit rows.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<30 { group.addTask { _ = try await login.login(cluster, account) } }
+                    try await group.waitForAll()
+                }
+                let intact = try await verify(cluster)
+                #expect(intact.status == 0 && intact.output.contains("audit log intact"), "\(intact.output)")
+
+                // Someone with the owner's rights edits a row: the check names it.
+                let edited = try await withPostgres(TestEnvironment.database(owner: true, name: database)) { owner in
+                    let rows = try await owner.query("""
+                        UPDATE audit.events SET details = '{"session_id":"forged"}'::jsonb
+                        WHERE id = (SELECT max(id) FROM audit.events WHERE action = 'USER_LOGIN') RETURNING id
+                        """, logger: TestEnvironment.logger).collect()
+                    return try rows.first?.decode(Int64.self) ?? 0
+                }
+                let tampered = try await verify(cluster)
+                #expect(tampered.status == 1, "\(tampered.output)")
+                #expect(tampered.output.contains("row \(edited) ") && tampered.output.contains("does not match its hash"), "\(tampered.output)")
+
+                // A deleted row breaks the link of the row after it.
+                try await withPostgres(TestEnvironment.database(owner: true, name: database)) { owner in
+                    _ = try await owner.query("""
+                        DELETE FROM audit.events WHERE id = (SELECT e.id FROM audit.events e JOIN audit.events n
+                            ON n.chain = e.chain AND n.chain_seq = e.chain_seq + 1 ORDER BY e.id LIMIT 1)
+                        """, logger: TestEnvironment.logger).collect()
+                }
+                let deleted = try await verify(cluster)
+                #expect(deleted.status == 1 && deleted.output.contains("the row before it is missing"), "\(deleted.output)")
+            }
+        }
+    }
+
+    @Test func auditorsReadTheLogAndServiceAdminsOnlyTheirServices() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let admins = ServiceAdminTests()
+            let (_, plain) = try await admins.admin(cluster, role: "USER")
+            let auditorAccount = try await LoginTests().makeAccount(cluster)
+            _ = try await cluster.tokenAdmin(["admin", "set-platform-role", "--username", auditorAccount.username, "--role", "AUDITOR"])
+            let auditorToken = try #require(json(try await LoginTests().login(cluster, auditorAccount).body)["access_token"] as? String)
+            let (_, owner) = try await admins.admin(cluster, role: "SERVICE_ADMIN")
+            let slug = TestEnvironment.uniqueName("audited").replacingOccurrences(of: "_", with: "-")
+            #expect(try await cluster.post("/api/v1/services", body: #"{"slug":"\#(slug)","name":"Audited","type":"web"}"#,
+                                           headers: ["Authorization": "Bearer \(owner)"]).status == 201)
+            // Someone signs in to it three times.
+            let member = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName("ada"))
+            _ = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(member.username)","email":"\#(member.username)@example.com","password":"\#(member.password)"}"#)
+            var userID = ""
+            for _ in 0..<3 {
+                let token = try #require(json(try await LoginTests().login(cluster, member).body)["access_token"] as? String)
+                userID = ServiceAdminTests().claims(token)["sub"] as? String ?? ""
+            }
+
+            // The auditor pages through that user's sign-ins, two at a time.
+            let auth = ["Authorization": "Bearer \(auditorToken)"]
+            let first = json(try await cluster.get("/api/v1/audit-events?user_id=\(userID)&action=USER_LOGIN&limit=2", headers: auth).body)
+            let firstEvents = first["events"] as? [[String: Any]] ?? []
+            let cursor = try #require(first["next_cursor"] as? String)
+            let second = json(try await cluster.get("/api/v1/audit-events?user_id=\(userID)&action=USER_LOGIN&limit=2&cursor=\(cursor)", headers: auth).body)
+            let all = firstEvents + (second["events"] as? [[String: Any]] ?? [])
+            #expect(all.count == 3 && all.allSatisfy { $0["action"] as? String == "USER_LOGIN" && $0["user_id"] as? String == userID })
+            #expect(second["next_cursor"] == nil)
+
+            // The owner sees its service's events; another SERVICE_ADMIN none; a plain user is refused.
+            let ownerView = json(try await cluster.get("/api/v1/audit-events?service=\(slug)", headers: ["Authorization": "Bearer \(owner)"]).body)
+            #expect((ownerView["events"] as? [[String: Any]])?.contains { $0["action"] as? String == "SERVICE_CREATED" } == true)
+            let (_, stranger) = try await admins.admin(cluster, role: "SERVICE_ADMIN")
+            let strangerView = json(try await cluster.get("/api/v1/audit-events?service=\(slug)", headers: ["Authorization": "Bearer \(stranger)"]).body)
+            #expect((strangerView["events"] as? [Any])?.isEmpty == true)
+            #expect(try await cluster.get("/api/v1/audit-events", headers: ["Authorization": "Bearer \(plain)"]).status == 403)
+            let badTime = try await cluster.get("/api/v1/audit-events?from=yesterday", headers: auth)
+            #expect(badTime.status == 422 && json(badTime.body)["field"] as? String == "from")
+        }
+    }
+}

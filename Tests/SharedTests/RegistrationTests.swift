@@ -35,7 +35,8 @@ func json(_ text: String) -> [String: Any] {
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 let rows = try await owner.query("""
                     SELECT u.password_hash, m.role, (SELECT count(*)::int FROM audit.events e WHERE e.actor_user_id = u.id AND e.action = 'USER_REGISTERED')
-                    FROM token.users u JOIN token.memberships m ON m.user_id = u.id WHERE u.username = \(username)
+                    FROM token.users u JOIN token.services s ON s.slug = \(slug) JOIN LATERAL token.membership(s.id, u.id) m ON true
+                    WHERE u.username = \(username)
                     """, logger: TestEnvironment.logger).collect()
                 let (hash, role, audits) = try #require(rows.first).decode((String, String, Int).self)
                 #expect(hash.hasPrefix("$2"))          // bcrypt, never the password

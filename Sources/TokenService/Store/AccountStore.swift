@@ -24,6 +24,7 @@ struct AccountStore: Sendable {
                 var created: UUID?
                 for try await id in rows.decode(UUID.self) { created = id }
                 guard let id = created else { throw Problem.internalError() }
+                try await connection.scope(toService: service.id, logger: logger)
                 _ = try await connection.query(
                     "INSERT INTO token.memberships (service_id, user_id) VALUES (\(service.id), \(id))", logger: logger).collect()
                 try await AuditEvent(
@@ -71,7 +72,7 @@ extension AccountStore {
             for try await row in try await connection.query("""
                 SELECT sv.slug, m.role FROM token.sessions s
                 JOIN token.services sv ON sv.id = s.service_id
-                JOIN token.memberships m ON m.service_id = s.service_id AND m.user_id = s.user_id
+                JOIN LATERAL token.membership(s.service_id, s.user_id) m ON true
                 WHERE s.id = \(sessionID) AND s.user_id = \(userID) AND s.revoked_at IS NULL AND s.expires_at > now()
                 FOR UPDATE OF s
                 """, logger: logger).decode((String, String).self) {

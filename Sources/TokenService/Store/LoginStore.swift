@@ -97,6 +97,7 @@ struct LoginStore: Sendable {
         let refreshHash = ByteBuffer(bytes: SHA256.hash(data: Array(refreshToken.utf8)))
         let refreshTTL = min(rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
         return try await postgres.transaction(logger: logger) { connection in
+            try await connection.scope(toService: service.id, logger: logger)
             var membership: (role: String, status: String)?
             for try await (role, status) in try await connection.query(
                 "SELECT role, status FROM token.memberships WHERE service_id = \(service.id) AND user_id = \(account.id) FOR UPDATE",

@@ -14,7 +14,7 @@ struct ProfileStore: Sendable {
                    u.email_verified, u.created_at, s.id, s.slug, s.name, m.role
             FROM token.users u
             JOIN token.services s ON s.slug = \(serviceSlug)
-            LEFT JOIN token.memberships m ON m.user_id = u.id AND m.service_id = s.id
+            LEFT JOIN LATERAL token.membership(s.id, u.id) m ON true
             WHERE u.id = \(userID) AND u.is_active
             """, logger: logger)
         for try await row in rows {

@@ -144,7 +144,7 @@ struct RefreshStore: Sendable {
             JOIN token.sessions s ON s.id = rt.session_id
             JOIN token.services sv ON sv.id = s.service_id
             JOIN token.users u ON u.id = s.user_id
-            LEFT JOIN token.memberships m ON m.service_id = s.service_id AND m.user_id = s.user_id
+            LEFT JOIN LATERAL token.membership(s.service_id, s.user_id) m ON true
             WHERE rt.token_hash = $1
             """
 

@@ -134,23 +134,26 @@ struct ServiceAdminStore: Sendable {
             }
             after = (micros, id)
         }
-        let rows = try await postgres.query("""
-            SELECT u.id, u.username, u.email, m.role, m.status, m.created_at, m.last_login_at,
-                   (EXTRACT(EPOCH FROM m.created_at) * 1000000)::int8
-            FROM token.memberships m JOIN token.users u ON u.id = m.user_id
-            WHERE m.service_id = \(serviceID)
-              AND (\(query.role)::text IS NULL OR m.role = \(query.role))
-              AND (\(query.status)::text IS NULL OR m.status = \(query.status))
-              AND (\(after == nil) OR ((EXTRACT(EPOCH FROM m.created_at) * 1000000)::int8, u.id) < (\(after?.0 ?? 0), \(after?.1 ?? UUID())))
-            ORDER BY m.created_at DESC, u.id DESC LIMIT \(query.limit + 1)
-            """, logger: logger)
-        var members: [(MemberView, String)] = []
-        for try await (id, username, email, role, status, joined, last, micros) in rows.decode((UUID, String, String, String, String, Date, Date?, Int64).self) {
-            members.append((MemberView(userID: id.uuidString.lowercased(), username: username, email: email, role: role, status: status,
-                                       joinedAt: joined, lastLoginAt: last), "\(micros)_\(id.uuidString.lowercased())"))
+        return try await postgres.transaction(logger: logger) { connection in
+            try await connection.scope(toService: serviceID, logger: logger)
+            let rows = try await connection.query("""
+                SELECT u.id, u.username, u.email, m.role, m.status, m.created_at, m.last_login_at,
+                       (EXTRACT(EPOCH FROM m.created_at) * 1000000)::int8
+                FROM token.memberships m JOIN token.users u ON u.id = m.user_id
+                WHERE m.service_id = \(serviceID)
+                  AND (\(query.role)::text IS NULL OR m.role = \(query.role))
+                  AND (\(query.status)::text IS NULL OR m.status = \(query.status))
+                  AND (\(after == nil) OR ((EXTRACT(EPOCH FROM m.created_at) * 1000000)::int8, u.id) < (\(after?.0 ?? 0), \(after?.1 ?? UUID())))
+                ORDER BY m.created_at DESC, u.id DESC LIMIT \(query.limit + 1)
+                """, logger: logger)
+            var members: [(MemberView, String)] = []
+            for try await (id, username, email, role, status, joined, last, micros) in rows.decode((UUID, String, String, String, String, Date, Date?, Int64).self) {
+                members.append((MemberView(userID: id.uuidString.lowercased(), username: username, email: email, role: role, status: status,
+                                           joinedAt: joined, lastLoginAt: last), "\(micros)_\(id.uuidString.lowercased())"))
+            }
+            let page = Array(members.prefix(query.limit))
+            return MemberList(users: page.map(\.0), nextCursor: members.count > query.limit ? page.last?.1 : nil)
         }
-        let page = Array(members.prefix(query.limit))
-        return MemberList(users: page.map(\.0), nextCursor: members.count > query.limit ? page.last?.1 : nil)
     }
 
     /// Changes a member's role or status and raises the user's token version, so the access
@@ -158,6 +161,7 @@ struct ServiceAdminStore: Sendable {
     /// member and the new version, or nil when they are not a member.
     func updateMember(serviceID: UUID, userID: UUID, _ changes: MemberChanges, actor: UUID, requestID: String?) async throws -> (MemberView, Int)? {
         try await postgres.transaction(logger: logger) { connection in
+            try await connection.scope(toService: serviceID, logger: logger)
             var before: (String, String)?
             for try await row in try await connection.query("""
                 SELECT role, status FROM token.memberships WHERE service_id = \(serviceID) AND user_id = \(userID) FOR UPDATE

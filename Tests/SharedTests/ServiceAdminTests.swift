@@ -132,6 +132,10 @@ import Testing
             #expect(claims(next)["roles"] as? [String] == ["moderator"])
             #expect((claims(next)["permissions"] as? [String])?.contains("content.update") == true)
 
+            let stats = json(try await cluster.get("/api/v1/services/\(member.slug)/stats", headers: auth).body)
+            #expect(stats["total_users"] as? Int == 1 && stats["active_users"] as? Int == 1 && stats["new_users_today"] as? Int == 1)
+            #expect(stats["login_count_today"] as? Int == 1 && (stats["popular_providers"] as? [[String: Any]])?.first?["logins"] as? Int == 1)
+
             let bad = try await cluster.post("/api/v1/services/\(member.slug)/users/\(userID)", body: #"{"role":"king"}"#, method: .PATCH, headers: auth)
             #expect(bad.status == 422 && json(bad.body)["field"] as? String == "role")
             // Suspended: the next refresh and sign-in are refused.

@@ -42,6 +42,11 @@ enum ServiceAdminRoutes {
                 ServiceAdminRequest(actor: $0, slug: try context.parameters.require("slug"), client: context.client(request))
             }
         }
+        services.get(":slug/stats") { request, context in
+            try await call(TokenRPC.serviceStats, request, context) {
+                ServiceAdminRequest(actor: $0, slug: try context.parameters.require("slug"), client: context.client(request))
+            }
+        }
         services.get(":slug/users") { request, context in
             try await call(TokenRPC.serviceMembers, request, context) { actor in
                 let query = request.uri.queryParameters

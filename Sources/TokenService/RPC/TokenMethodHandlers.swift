@@ -98,6 +98,7 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.deleteService) { request, call in try await administration.delete(request, requestID: call.requestID) }
         router.register(TokenRPC.rotateServiceSecret) { request, call in try await administration.rotateSecret(request, requestID: call.requestID) }
         router.register(TokenRPC.serviceMembers) { request, _ in try await administration.members(request) }
+        router.register(TokenRPC.serviceStats) { request, _ in try await administration.stats(request) }
         router.register(TokenRPC.updateServiceMember) { request, call in try await administration.updateMember(request, requestID: call.requestID) }
         router.register(TokenRPC.closedServices) { _, _ in
             ClosedServices(slugs: try await ServiceAdminStore(postgres: context.postgres, logger: context.logger).closedSlugs())

@@ -56,6 +56,12 @@ struct ServiceAdministration: Sendable {
         return deleted
     }
 
+    func stats(_ request: ServiceAdminRequest) async throws -> ServiceStats {
+        let (_, service) = try await service(request)
+        guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
+        return try await store.stats(serviceID: id)
+    }
+
     func rotateSecret(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceCredentials {
         let ((actor, _), service) = try await service(request)
         guard let id = UUID(uuidString: service.id) else { throw Self.notFound }

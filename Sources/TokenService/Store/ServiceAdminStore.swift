@@ -211,3 +211,35 @@ struct ServiceAdminStore: Sendable {
         return binds
     }
 }
+
+extension ServiceAdminStore {
+    /// Members and sign-ins (sessions opened) of one service, in one transaction scoped to it.
+    func stats(serviceID: UUID) async throws -> ServiceStats {
+        try await postgres.transaction(logger: logger) { connection in
+            try await connection.scope(toService: serviceID, logger: logger)
+            let rows = try await connection.query("""
+                WITH periods AS (
+                    SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS today,
+                           date_trunc('week', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS week,
+                           date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS month
+                )
+                SELECT (SELECT count(*)::int FROM token.memberships),
+                       (SELECT count(*)::int FROM token.memberships WHERE status = 'active'),
+                       (SELECT count(*)::int FROM token.memberships, periods WHERE created_at >= today),
+                       (SELECT count(*)::int FROM token.memberships, periods WHERE created_at >= week),
+                       (SELECT count(*)::int FROM token.memberships, periods WHERE created_at >= month),
+                       (SELECT count(*)::int FROM token.sessions, periods WHERE service_id = \(serviceID) AND created_at >= today),
+                       (SELECT count(*)::int FROM token.sessions, periods WHERE service_id = \(serviceID) AND created_at >= week),
+                       (SELECT count(*)::int FROM token.sessions, periods WHERE service_id = \(serviceID) AND created_at >= month)
+                """, logger: logger)
+            for try await (total, active, newToday, newWeek, newMonth, loginsToday, loginsWeek, loginsMonth)
+                in rows.decode((Int, Int, Int, Int, Int, Int, Int, Int).self) {
+                return ServiceStats(totalUsers: total, activeUsers: active, newUsersToday: newToday, newUsersThisWeek: newWeek,
+                                    newUsersThisMonth: newMonth, loginCountToday: loginsToday, loginCountThisWeek: loginsWeek,
+                                    loginCountThisMonth: loginsMonth,
+                                    popularProviders: loginsMonth == 0 ? [] : [ProviderCount(provider: "password", logins: loginsMonth)])
+            }
+            throw Problem.internalError()
+        }
+    }
+}

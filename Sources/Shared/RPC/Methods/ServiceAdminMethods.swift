@@ -271,3 +271,56 @@ public struct ClosedServices: Codable, Sendable {
     public var slugs: [String]
     public init(slugs: [String]) { self.slugs = slugs }
 }
+
+extension TokenRPC {
+    public static let serviceStats = RPCMethod<ServiceAdminRequest, ServiceStats>(service: .token, name: "service_stats")
+}
+
+/// `GET /api/v1/services/{slug}/stats`: seed 000's ServiceStats. Periods are calendar periods in
+/// UTC (today, this ISO week, this month).
+public struct ServiceStats: Codable, Sendable {
+    public var totalUsers: Int
+    public var activeUsers: Int
+    public var newUsersToday: Int
+    public var newUsersThisWeek: Int
+    public var newUsersThisMonth: Int
+    public var loginCountToday: Int
+    public var loginCountThisWeek: Int
+    public var loginCountThisMonth: Int
+    public var popularProviders: [ProviderCount]
+
+    public init(totalUsers: Int, activeUsers: Int, newUsersToday: Int, newUsersThisWeek: Int, newUsersThisMonth: Int,
+                loginCountToday: Int, loginCountThisWeek: Int, loginCountThisMonth: Int, popularProviders: [ProviderCount]) {
+        self.totalUsers = totalUsers
+        self.activeUsers = activeUsers
+        self.newUsersToday = newUsersToday
+        self.newUsersThisWeek = newUsersThisWeek
+        self.newUsersThisMonth = newUsersThisMonth
+        self.loginCountToday = loginCountToday
+        self.loginCountThisWeek = loginCountThisWeek
+        self.loginCountThisMonth = loginCountThisMonth
+        self.popularProviders = popularProviders
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case totalUsers = "total_users"
+        case activeUsers = "active_users"
+        case newUsersToday = "new_users_today"
+        case newUsersThisWeek = "new_users_this_week"
+        case newUsersThisMonth = "new_users_this_month"
+        case loginCountToday = "login_count_today"
+        case loginCountThisWeek = "login_count_this_week"
+        case loginCountThisMonth = "login_count_this_month"
+        case popularProviders = "popular_providers"
+    }
+}
+
+/// Sign-ins this month by how they were made (`password` until social sign-in lands).
+public struct ProviderCount: Codable, Sendable {
+    public var provider: String
+    public var logins: Int
+    public init(provider: String, logins: Int) {
+        self.provider = provider
+        self.logins = logins
+    }
+}

@@ -13,18 +13,29 @@ enum LocalDemo {
     static func seed(_ context: BackendContext) async throws {
         guard context.config.environment == .local else { return }
         let store = ServiceStore(postgres: context.postgres, logger: context.logger)
-        guard let created = try await store.create(service) else { return }   // seeded before
-        let adminPassword = try await AdminCommand.CreateSuperuser.create(username: "admin", email: "admin@demo.localhost", context: context)
-        let text = """
-            demo service (local demo data only)
-              slug          demo
-              client_id     \(created.clientID)
-              client_secret \(created.clientSecret)
-            demo super admin (SUPER_ADMIN; sign in to the demo service)
-              username      admin
-              password      \(adminPassword)
+        var text = ""
+        if let created = try await store.create(service) {
+            text += """
+                demo service (local demo data only)
+                  slug          demo
+                  client_id     \(created.clientID)
+                  client_secret \(created.clientSecret)
 
-            """
+                """
+            context.logger.info("seeded the local demo service", metadata: ["slug": "demo", "client_id": "\(created.clientID)"])
+        }
+        // Seeded on its own, so stores made before the demo had an admin get one too.
+        if try await LoginStore(postgres: context.postgres, logger: context.logger).account(username: "admin", email: nil) == nil {
+            let password = try await AdminCommand.CreateSuperuser.create(username: "admin", email: "admin@demo.localhost", context: context)
+            text += """
+                demo super admin (SUPER_ADMIN; sign in to the demo service)
+                  username      admin
+                  password      \(password)
+
+                """
+            context.logger.info("seeded the local demo super admin", metadata: ["username": "admin"])
+        }
+        guard !text.isEmpty else { return }
         if let runDirectory = ProcessInfo.processInfo.environment["GATEHOUSE_RUN_DIR"] {
             let file = URL(fileURLWithPath: runDirectory).appendingPathComponent("demo-credentials.txt")
             if let handle = try? FileHandle(forWritingTo: file) {
@@ -35,6 +46,5 @@ enum LocalDemo {
                 try Data(text.utf8).write(to: file)
             }
         }
-        context.logger.info("seeded the local demo service", metadata: ["slug": "demo", "client_id": "\(created.clientID)"])
     }
 }

@@ -43,8 +43,8 @@ struct IdPParts {
     }
 
     func workers(_ context: BackendContext) -> [any Service] {
-        let delivery = CallbackDelivery(deliveries: deliveries, providers: providers, http: CallbackDelivery.makeHTTPClient(),
-                                        settings: settings, logger: context.logger)
+        let http = CallbackDelivery.makeHTTPClient()
+        let delivery = CallbackDelivery(deliveries: deliveries, providers: providers, http: http, settings: settings, logger: context.logger)
         var options = JobWorker.Options()
         options.concurrency = context.config.jobConcurrency
         options.claimIdle = context.config.jobClaimIdle
@@ -52,7 +52,8 @@ struct IdPParts {
                                options: options, logger: context.logger) { job in try await delivery.handle(job) }
         let sweeper = IdPSweeper(transactions: transactions, deliveries: deliveries, announcer: announcer, settings: settings,
                                  redis: context.redis, logger: context.logger)
-        return [worker, sweeper]
+        // The client is listed first, so it is shut down after the worker that uses it.
+        return [HTTPClientLifetime(http), worker, sweeper]
     }
 }
 

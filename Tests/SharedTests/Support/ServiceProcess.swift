@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import Testing
 
 /// One of Gatehouse's real executables, started by a test with its own environment.
 final class ServiceProcess: @unchecked Sendable {
@@ -81,12 +82,17 @@ final class ServiceProcess: @unchecked Sendable {
 
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
+    /// SIGTERM, and the expectation every Gatehouse process meets: it finishes what it holds and
+    /// exits 0 (a crash on the way out, such as a client never shut down, fails the test).
     func stop() async {
+        guard let process, process.isRunning else { return }
         signal(SIGTERM)
-        if await waitForExit(timeout: .seconds(10)) == nil {
+        let status = await waitForExit(timeout: .seconds(10))
+        if status == nil {
             signal(SIGKILL)
             _ = await waitForExit(timeout: .seconds(2))
         }
+        #expect(status == 0, "\(name) did not exit cleanly on SIGTERM (status \(status.map(String.init) ?? "none")):\n\(log.suffix(2000))")
     }
 
     deinit {

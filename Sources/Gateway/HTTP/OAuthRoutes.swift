@@ -76,13 +76,20 @@ struct OAuthForm {
 
     /// The client, from HTTP Basic (RFC 6749 section 2.3.1) or the form, never both.
     func clientCredentials(_ request: Request) throws(Problem) -> ClientCredentials {
-        if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("basic ") {
+        switch BasicCredentials.parse(request) {
+        case .absent:
+            break
+        case .malformed:
             guard values["client_secret"] == nil else {
                 throw .oauth("invalid_request", "Authenticate the client one way: HTTP Basic or the form, not both.")
             }
-            guard let data = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-                  let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":"),
-                  let id = Self.decode(text[..<colon]), let secret = Self.decode(text[text.index(after: colon)...]), !id.isEmpty else {
+            throw .oauth("invalid_client", "The Basic credentials are malformed.", status: 401)
+        case .present(let rawID, let rawSecret):
+            guard values["client_secret"] == nil else {
+                throw .oauth("invalid_request", "Authenticate the client one way: HTTP Basic or the form, not both.")
+            }
+            // RFC 6749 section 2.3.1: both halves are form-urlencoded before they are joined.
+            guard let id = Self.decode(Substring(rawID)), let secret = Self.decode(Substring(rawSecret)), !id.isEmpty else {
                 throw .oauth("invalid_client", "The Basic credentials are malformed.", status: 401)
             }
             return ClientCredentials(clientID: id, clientSecret: secret)

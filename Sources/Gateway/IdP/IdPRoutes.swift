@@ -89,12 +89,13 @@ enum IdPRoutes {
 
     /// An SP's client credentials: HTTP Basic, or `X-Client-ID` / `X-Client-Secret`.
     static func spCredentials(_ request: Request) throws -> ClientCredentials {
-        if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("basic ") {
-            guard let data = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-                  let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else {
-                throw Problem(status: 401, code: "invalid_client", title: "Invalid client", detail: "The Basic credentials are malformed.")
-            }
-            return ClientCredentials(clientID: String(text[..<colon]), clientSecret: String(text[text.index(after: colon)...]))
+        switch BasicCredentials.parse(request) {
+        case .absent:
+            break
+        case .malformed:
+            throw Problem(status: 401, code: "invalid_client", title: "Invalid client", detail: "The Basic credentials are malformed.")
+        case .present(let id, let secret):
+            return ClientCredentials(clientID: id, clientSecret: secret)
         }
         guard let id = request.headers[.xClientID], let secret = request.headers[.xClientSecret] else {
             throw Problem(status: 401, code: "invalid_client", title: "Invalid client",

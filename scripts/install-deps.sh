@@ -4,6 +4,8 @@
 #   postgresql       local PostgreSQL (scripts/stores.sh runs its own cluster)
 #   redis-server     local Redis (likewise; the system instance is not used)
 #   libhiredis-dev   the CHiredis system-library target links against it
+#   libqrencode-dev  CQREncode: QR codes for TOTP enrolment
+#   libpng-dev       CPNG: writes those QR codes as PNG
 #   pkg-config       SwiftPM finds hiredis through pkg-config
 #   wrk              HTTP load generator for `make bench`
 #   curl             readiness checks in scripts/run.sh and scripts/bench.sh
@@ -15,7 +17,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-PACKAGES=(postgresql redis-server libhiredis-dev pkg-config wrk curl)
+PACKAGES=(postgresql redis-server libhiredis-dev libqrencode-dev libpng-dev pkg-config wrk curl)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

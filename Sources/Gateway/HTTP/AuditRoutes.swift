@@ -7,9 +7,8 @@ import Shared
 enum AuditRoutes {
     static func add(to router: Router<GatewayRequestContext>, rpc: RPCClient, verifier: AccessTokenVerifier) {
         router.get("api/v1/audit-events") { request, context in
-            let claims = try await verifier.signedInUser(request, context: context)
-            let role = claims.platformRole ?? PlatformRole.user.rawValue
-            guard role != PlatformRole.user.rawValue else {
+            let actor = try await verifier.adminSession(request, context: context)
+            guard actor.platformRole != PlatformRole.user.rawValue else {
                 throw Problem(status: 403, code: "forbidden", title: "Forbidden", detail: "The audit log is for auditors and admins.")
             }
             let query = request.uri.queryParameters
@@ -23,7 +22,7 @@ enum AuditRoutes {
             }
             guard let limit = Int(String(query["limit"] ?? "50")) else { throw Problem.unprocessable("limit is a number.", field: "limit") }
             let page = try await rpc.call(TokenRPC.auditEvents, AuditQuery(
-                actor: AdminActor(userID: claims.sub, platformRole: role), userID: query["user_id"].map(String.init),
+                actor: actor, userID: query["user_id"].map(String.init),
                 action: query["action"].map(String.init), service: query["service"].map(String.init), from: try time("from"), to: try time("to"),
                 limit: limit, cursor: query["cursor"].map(String.init)), context: context.rpcContext)
             return try JSONResponse.make(page)

@@ -23,6 +23,7 @@ enum GatewayRouter {
         let verifier = AccessTokenVerifier(jwks: keys, revocations: revocations, closedServices: closedServices, issuer: issuer)
         AuthRoutes.add(to: router, rpc: rpc, verifier: verifier, limits: limits)
         AccountRoutes.add(to: router, rpc: rpc, verifier: verifier)
+        MFARoutes.add(to: router, rpc: rpc, verifier: verifier, limits: limits)
         OAuthRoutes.add(to: router, rpc: rpc, limits: limits)
         IdPRoutes.add(to: router, rpc: rpc, verifier: verifier, waiters: waiters, events: events)
         ServiceAdminRoutes.add(to: router, rpc: rpc, verifier: verifier)

@@ -141,14 +141,17 @@ enum OAuthErrorResponse {
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
         headers[.requestID] = context.requestID
-        let body = ["error": name, "error_description": problem.detail ?? problem.title]
+        var body = problem.extensions ?? [:]
+        body["error"] = name
+        body["error_description"] = problem.detail ?? problem.title
         let buffer = (try? JSON.encode(body)) ?? ByteBuffer(string: #"{"error":"server_error"}"#)
         return Response(status: .init(code: problem.status), headers: headers, body: .init(byteBuffer: buffer))
     }
 
-    /// The error names OAuth clients know (RFC 6749 section 5.2, RFC 8628's slow_down).
+    /// The error names OAuth clients know (RFC 6749 section 5.2, RFC 8628's slow_down), and
+    /// `mfa_required` (with its `mfa_token`) for a password grant that needs a second factor.
     static let names: Set<String> = [
         "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
-        "invalid_scope", "unsupported_token_type", "slow_down",
+        "invalid_scope", "unsupported_token_type", "slow_down", "mfa_required",
     ]
 }

@@ -63,16 +63,33 @@ enum ProblemResponse {
         let code: String
         let field: String?
         let requestID: String
+        let extensions: [String: String]?
 
-        enum CodingKeys: String, CodingKey {
-            case type, title, status, detail, code, field
-            case requestID = "request_id"
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        /// The standard members, then any extension members at the same level (RFC 9457 section 3.2).
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(type, forKey: Key(stringValue: "type"))
+            try c.encode(title, forKey: Key(stringValue: "title"))
+            try c.encode(status, forKey: Key(stringValue: "status"))
+            try c.encodeIfPresent(detail, forKey: Key(stringValue: "detail"))
+            try c.encode(code, forKey: Key(stringValue: "code"))
+            try c.encodeIfPresent(field, forKey: Key(stringValue: "field"))
+            try c.encode(requestID, forKey: Key(stringValue: "request_id"))
+            for (name, value) in extensions ?? [:] { try c.encode(value, forKey: Key(stringValue: name)) }
         }
     }
 
     static func make(_ problem: Problem, requestID: String) -> Response {
         let body = Body(type: problem.type, title: problem.title, status: problem.status, detail: problem.detail,
-                        code: problem.code, field: problem.field, requestID: requestID)
+                        code: problem.code, field: problem.field, requestID: requestID,
+                        extensions: problem.extensions)
         let buffer = (try? JSON.encode(body)) ?? ByteBuffer(string: #"{"code":"internal_error"}"#)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         headers[.requestID] = requestID

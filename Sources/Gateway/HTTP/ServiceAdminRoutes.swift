@@ -71,11 +71,26 @@ extension AccessTokenVerifier {
     /// The caller of an admin route: a signed-in SUPER_ADMIN or SERVICE_ADMIN (403 for anyone
     /// else). The owning service decides what a SERVICE_ADMIN may touch.
     func platformAdmin(_ request: Request, context: GatewayRequestContext) async throws -> AdminActor {
-        let claims = try await signedInUser(request, context: context)
-        let actor = AdminActor(userID: claims.sub, platformRole: claims.platformRole ?? PlatformRole.user.rawValue)
+        let actor = try await adminSession(request, context: context)
         guard actor.platformRole == PlatformRole.superAdmin.rawValue || actor.platformRole == PlatformRole.serviceAdmin.rawValue else {
             throw Problem(status: 403, code: "forbidden", title: "Forbidden", detail: "This needs a SUPER_ADMIN or SERVICE_ADMIN.")
         }
         return actor
     }
+
+    /// A signed-in user acting with a platform role. An admin who has MFA on must have passed it
+    /// within the last 30 minutes in this session (403 `mfa_step_up_required` otherwise; the
+    /// step-up is `POST /api/v1/auth/mfa/verify` with the access token and a code).
+    func adminSession(_ request: Request, context: GatewayRequestContext) async throws -> AdminActor {
+        let claims = try await signedInUser(request, context: context)
+        let actor = AdminActor(claims: claims)
+        if claims.mfaEnabled == true, actor.platformRole != PlatformRole.user.rawValue, !actor.passedMFARecently() {
+            throw Self.stepUpRequired
+        }
+        return actor
+    }
+
+    static let stepUpRequired = Problem(
+        status: 403, code: "mfa_step_up_required", title: "Recent second factor required",
+        detail: "Admin routes need a session that passed MFA in the last 30 minutes: POST /api/v1/auth/mfa/verify with a code.")
 }

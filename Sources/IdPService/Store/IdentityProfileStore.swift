@@ -74,20 +74,17 @@ struct IdentityProfileStore: Sendable {
         }
     }
 
-    /// Counts a wrong PIN on the caller's connection (so it commits with whatever else the
-    /// refusal changes): the fifth within 10 minutes locks PIN approval for 30 minutes. Returns
-    /// the lock's end, if locked.
+    /// The fifth wrong PIN within 10 minutes locks PIN approval for 30 minutes.
+    static let pinLockOut = FailureLockOut(limit: 5, windowMinutes: 10, lockMinutes: 30,
+                                           failures: "pin_failures", firstFailedAt: "pin_first_failed_at", lockedUntil: "pin_locked_until")
+
+    /// Counts a wrong PIN (`pinLockOut`) on the caller's connection, so it commits with whatever
+    /// else the refusal changes. Returns the lock's end, if locked.
     func recordWrongPin(userID: UUID, on connection: PostgresConnection) async throws -> Date? {
         let rows = try await connection.query("""
-            UPDATE idp.identity_profiles SET
-                pin_failures = CASE WHEN pin_first_failed_at IS NULL OR pin_first_failed_at < now() - interval '10 minutes'
-                                    THEN 1 ELSE pin_failures + 1 END,
-                pin_first_failed_at = CASE WHEN pin_first_failed_at IS NULL OR pin_first_failed_at < now() - interval '10 minutes'
-                                           THEN now() ELSE pin_first_failed_at END,
-                pin_locked_until = CASE WHEN pin_first_failed_at >= now() - interval '10 minutes' AND pin_failures + 1 >= 5
-                                        THEN now() + interval '30 minutes' ELSE pin_locked_until END
+            UPDATE idp.identity_profiles SET \(unescaped: Self.pinLockOut.countFailure)
             WHERE user_id = \(userID)
-            RETURNING CASE WHEN pin_locked_until > now() THEN pin_locked_until END
+            RETURNING \(unescaped: Self.pinLockOut.activeLock)
             """, logger: logger)
         var locked: Date?
         for try await until in rows.decode(Date?.self) { locked = until }

@@ -7,6 +7,8 @@ public struct Problem: Error, Codable, Sendable, Equatable, CustomStringConverti
     public var detail: String?
     /// Names the offending request field when input was rejected.
     public var field: String?
+    /// RFC 9457 extension members the answer carries at its top level (e.g. `mfa_token`).
+    public var extensions: [String: String]?
 
     public init(status: Int, code: String, title: String, detail: String? = nil, field: String? = nil) {
         self.status = status

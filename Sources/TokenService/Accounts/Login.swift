@@ -10,6 +10,7 @@ struct Login: Sendable {
     let store: LoginStore
     let hasher: PasswordHasher
     let tokens: TokenIssuer
+    let multiFactor: MultiFactor
     /// A bcrypt hash of nothing anyone knows, at the configured cost, to compare against when
     /// there is no account.
     let decoyHash: String
@@ -41,12 +42,16 @@ struct Login: Sendable {
         guard account.isActive else {
             throw Problem(status: 403, code: "account_disabled", title: "Account disabled", detail: "This account is disabled.")
         }
+        if account.mfaEnabled {
+            try await multiFactor.requireSecondFactor(account: account, service: service, clientType: body.clientType,
+                                                      rememberMe: body.rememberMe ?? false, client: request.client, requestID: requestID)
+        }
         let opened = try await store.open(
             account: account, service: service, clientType: body.clientType, rememberMe: body.rememberMe ?? false,
             client: request.client, requestID: requestID)
         return try await tokens.grant(
             user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service, role: opened.role,
-            sessionID: opened.sessionID, refreshToken: opened.refreshToken, refreshTTL: opened.refreshTTL, clientType: body.clientType)
+            sessionID: opened.sessionID, mfa: opened.mfa, refreshToken: opened.refreshToken, refreshTTL: opened.refreshTTL, clientType: body.clientType)
     }
 
     static func locked(until: Date) -> Problem {

@@ -45,7 +45,7 @@ struct PasswordChange: Sendable {
         try await revocations.raise(userID: request.userID, to: outcome.tokenVersion)
         let token = try await tokens.accessToken(
             user: account.summary, tokenVersion: outcome.tokenVersion, platformRole: account.platformRole, service: service, role: outcome.role,
-            sessionID: sessionID)
+            sessionID: sessionID, mfa: outcome.mfa)
         return PasswordChanged(sessionsEnded: outcome.sessionsEnded, accessToken: token, expiresIn: service.accessTokenTTL)
     }
 }

@@ -27,7 +27,7 @@ struct Refresh: Sendable {
                 let ttl = min(family.rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
                 return try await tokens.grant(
                     user: family.user, tokenVersion: family.tokenVersion, platformRole: family.platformRole, service: service, role: role,
-                    sessionID: family.sessionID, refreshToken: next, refreshTTL: ttl, clientType: family.clientType)
+                    sessionID: family.sessionID, mfa: family.mfa, refreshToken: next, refreshTTL: ttl, clientType: family.clientType)
             }
         }
         switch outcome {

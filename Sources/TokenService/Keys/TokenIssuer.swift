@@ -12,9 +12,9 @@ struct TokenIssuer: Sendable {
 
     /// The response to a sign-in or a refresh.
     func grant(user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String, sessionID: UUID,
-               refreshToken: String, refreshTTL: Int, clientType: ClientType) async throws -> TokenGrant {
+               mfa: SessionMFA, refreshToken: String, refreshTTL: Int, clientType: ClientType) async throws -> TokenGrant {
         let token = try await accessToken(user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, role: role,
-                                          sessionID: sessionID)
+                                          sessionID: sessionID, mfa: mfa)
         var summary = service.summary
         summary.role = role
         return TokenGrant(
@@ -23,13 +23,16 @@ struct TokenIssuer: Sendable {
     }
 
     /// A user's access token for one session: the membership's role and its permissions, and
-    /// the platform role when it is more than USER.
+    /// the platform role when it is more than USER, and what the session proved (`amr`, `mfa_at`).
     func accessToken(user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String,
-                     sessionID: UUID) async throws -> String {
+                     sessionID: UUID, mfa: SessionMFA) async throws -> String {
         var claims = claims(sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: Self.userScope, roles: [role],
                             tv: tokenVersion)
         claims.permissions = ServiceRole(rawValue: role)?.permissions.map(\.rawValue) ?? []
         claims.platformRole = platformRole == PlatformRole.user.rawValue ? nil : platformRole
+        claims.amr = mfa.verifiedAt == nil ? ["pwd"] : ["pwd", "otp", "mfa"]
+        claims.mfaAt = mfa.verifiedAt.map { Int($0.timeIntervalSince1970) }
+        claims.mfaEnabled = mfa.enabled ? true : nil
         return try await signer.sign(claims)
     }
 
@@ -44,4 +47,11 @@ struct TokenIssuer: Sendable {
             iss: issuer, sub: sub, aud: service.slug, exp: now + service.accessTokenTTL, iat: now, nbf: now,
             jti: UUID().uuidString.lowercased(), sid: sid, clientID: service.clientID, scope: scope, roles: roles, tv: tv)
     }
+}
+
+/// What an access token says about the second factor: whether the user has MFA on, and when
+/// the session last passed it.
+struct SessionMFA: Sendable {
+    var enabled: Bool
+    var verifiedAt: Date?
 }

@@ -21,9 +21,17 @@ enum TokenMethodHandlers {
         }
         let tokens = TokenIssuer(signer: AccessTokenSigner(store: keys), issuer: context.config.issuer)
         let logins = LoginStore(postgres: context.postgres, logger: context.logger)
+        let multiFactor = MultiFactor(
+            store: MFAStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger), logins: logins,
+            services: services, tokens: tokens, backupCodes: BackupCodes(keyRing: context.keyRing), issuerName: "Gatehouse")
+        router.register(TokenRPC.startTOTP) { request, call in try await multiFactor.start(request, requestID: call.requestID) }
+        router.register(TokenRPC.enableTOTP) { request, call in try await multiFactor.enable(request, requestID: call.requestID) }
+        router.register(TokenRPC.disableTOTP) { request, call in try await multiFactor.disable(request, requestID: call.requestID) }
+        router.register(TokenRPC.verifyMFA) { request, call in try await multiFactor.verify(request, requestID: call.requestID) }
+        router.register(TokenRPC.stepUpMFA) { request, call in try await multiFactor.stepUp(request, requestID: call.requestID) }
         let login = Login(
             services: services, store: logins, hasher: hasher,
-            tokens: tokens,
+            tokens: tokens, multiFactor: multiFactor,
             decoyHash: Bcrypt.hash(SecureRandom.hex(bytes: 16), cost: hasher.cost))
         router.register(TokenRPC.login) { request, call in
             try await login.login(request, requestID: call.requestID)

@@ -98,6 +98,10 @@ struct ServiceAdministration: Sendable {
         let (actor, role) = try Self.admin(request.actor)
         guard let slug = request.slug, let service = try await store.find(slug: slug) else { throw Self.notFound }
         guard role == .superAdmin || service.ownerUserID == actor.uuidString.lowercased() else { throw Self.notFound }
+        if service.requireAdminMFA, !request.actor.passedMFARecently() {
+            throw Problem(status: 403, code: "mfa_required_by_service", title: "Second factor required",
+                          detail: "\(service.slug) requires its admins to have passed MFA in the last 30 minutes; enrol TOTP and step up.")
+        }
         return ((actor, role), service)
     }
 

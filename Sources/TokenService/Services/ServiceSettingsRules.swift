@@ -77,6 +77,7 @@ enum ServiceSettingsRules {
         try add("session_absolute_lifetime_seconds", body.sessionAbsoluteLifetimeSeconds)
         try add("auto_create_user", body.autoCreateUser)
         try add("require_email_verification", body.requireEmailVerification)
+        try add("require_admin_mfa", body.requireAdminMFA)
         try add("owner_user_id", body.ownerUserID.flatMap(UUID.init(uuidString:)))
         return (names, binds)
     }

@@ -12,7 +12,8 @@ struct ServiceAdminStore: Sendable {
     static let viewColumns = """
         id, slug, name, type, status, allowed_origins, redirect_uris, social_providers, allowed_client_types,
         access_token_ttl_seconds, refresh_token_ttl_seconds, session_idle_timeout_seconds, session_absolute_lifetime_seconds,
-        auto_create_user, require_email_verification, client_id, owner_user_id, created_at, updated_at, deleted_at
+        auto_create_user, require_email_verification, client_id, owner_user_id, created_at, updated_at, deleted_at,
+        require_admin_mfa
         """
 
     static func view(_ row: PostgresRow) throws -> ServiceView {
@@ -24,7 +25,7 @@ struct ServiceAdminStore: Sendable {
             allowedClientTypes: try c[8].decode([String].self), accessTokenTTLSeconds: try c[9].decode(Int.self),
             refreshTokenTTLSeconds: try c[10].decode(Int.self), sessionIdleTimeoutSeconds: try c[11].decode(Int.self),
             sessionAbsoluteLifetimeSeconds: try c[12].decode(Int.self), autoCreateUser: try c[13].decode(Bool.self),
-            requireEmailVerification: try c[14].decode(Bool.self), clientID: try c[15].decode(String.self),
+            requireEmailVerification: try c[14].decode(Bool.self), requireAdminMFA: try c[20].decode(Bool.self), clientID: try c[15].decode(String.self),
             ownerUserID: try c[16].decode(UUID?.self)?.uuidString.lowercased(), createdAt: try c[17].decode(Date.self),
             updatedAt: try c[18].decode(Date.self), deletedAt: try c[19].decode(Date?.self))
     }

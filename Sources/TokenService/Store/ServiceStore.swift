@@ -13,6 +13,10 @@ struct ServiceStore: Sendable {
         try await find(where: "slug = $1", slug)?.0
     }
 
+    func find(id: UUID) async throws -> ServiceRecord? {
+        try await find(where: "id = $1::uuid", id.uuidString)?.0
+    }
+
     /// The service whose OAuth client this is, with the SHA-256 of its client secret.
     func find(clientID: String) async throws -> (ServiceRecord, secretHash: [UInt8])? {
         try await find(where: "client_id = $1", clientID)

@@ -94,6 +94,12 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     /// The user's platform role when it is more than USER (admin routes read it).
     public var platformRole: String?
     public var tv: Int
+    /// RFC 8176 methods the session's sign-in used: `pwd`, plus `otp` and `mfa` once it passed TOTP.
+    public var amr: [String]?
+    /// When the session last passed the second factor (seconds since 1970).
+    public var mfaAt: Int?
+    /// Present (true) when the user has MFA on: admin routes then ask for a recent `mfa_at`.
+    public var mfaEnabled: Bool?
 
     public init(iss: String, sub: String, aud: String, exp: Int, iat: Int, nbf: Int, jti: String, sid: String?,
                 clientID: String, scope: String, roles: [String], permissions: [String] = [], platformRole: String? = nil, tv: Int) {
@@ -114,9 +120,11 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, iat, nbf, jti, sid, scope, roles, permissions, tv
+        case iss, sub, aud, exp, iat, nbf, jti, sid, scope, roles, permissions, tv, amr
         case clientID = "client_id"
         case platformRole = "platform_role"
+        case mfaAt = "mfa_at"
+        case mfaEnabled = "mfa_enabled"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -135,5 +143,8 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
         permissions = try c.decodeIfPresent([String].self, forKey: .permissions) ?? []
         platformRole = try c.decodeIfPresent(String.self, forKey: .platformRole)
         tv = try c.decode(Int.self, forKey: .tv)
+        amr = try c.decodeIfPresent([String].self, forKey: .amr)
+        mfaAt = try c.decodeIfPresent(Int.self, forKey: .mfaAt)
+        mfaEnabled = try c.decodeIfPresent(Bool.self, forKey: .mfaEnabled)
     }
 }

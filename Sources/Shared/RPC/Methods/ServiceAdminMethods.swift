@@ -19,15 +19,33 @@ extension TokenRPC {
 public struct AdminActor: Codable, Sendable {
     public var userID: String
     public var platformRole: String
+    /// When the actor's session last passed MFA (seconds since 1970): a service that requires
+    /// MFA of its admins asks for one within `AdminActor.mfaFreshness`.
+    public var mfaAt: Int?
 
-    public init(userID: String, platformRole: String) {
+    /// How recent an admin's second factor must be.
+    public static let mfaFreshness = 30 * 60
+
+    public init(userID: String, platformRole: String, mfaAt: Int? = nil) {
         self.userID = userID
         self.platformRole = platformRole
+        self.mfaAt = mfaAt
+    }
+
+    public init(claims: AccessTokenClaims) {
+        self.init(userID: claims.sub, platformRole: claims.platformRole ?? PlatformRole.user.rawValue, mfaAt: claims.mfaAt)
+    }
+
+    /// The session passed MFA within the last 30 minutes.
+    public func passedMFARecently(now: Date = Date()) -> Bool {
+        guard let mfaAt else { return false }
+        return Int(now.timeIntervalSince1970) - mfaAt <= Self.mfaFreshness
     }
 
     enum CodingKeys: String, CodingKey {
         case userID = "user_id"
         case platformRole = "platform_role"
+        case mfaAt = "mfa_at"
     }
 }
 
@@ -75,6 +93,8 @@ public struct ServiceSettingsBody: Codable, Sendable {
     public var sessionAbsoluteLifetimeSeconds: Int?
     public var autoCreateUser: Bool?
     public var requireEmailVerification: Bool?
+    /// The service's admins must have passed MFA within 30 minutes to manage it.
+    public var requireAdminMFA: Bool?
     public var ownerUserID: String?
 
     public init() {}
@@ -91,6 +111,7 @@ public struct ServiceSettingsBody: Codable, Sendable {
         case sessionAbsoluteLifetimeSeconds = "session_absolute_lifetime_seconds"
         case autoCreateUser = "auto_create_user"
         case requireEmailVerification = "require_email_verification"
+        case requireAdminMFA = "require_admin_mfa"
         case ownerUserID = "owner_user_id"
     }
 }
@@ -111,6 +132,7 @@ public struct ServiceView: Codable, Sendable {
     public var sessionAbsoluteLifetimeSeconds: Int
     public var autoCreateUser: Bool
     public var requireEmailVerification: Bool
+    public var requireAdminMFA: Bool
     public var clientID: String
     public var ownerUserID: String?
     public var createdAt: Date
@@ -120,7 +142,7 @@ public struct ServiceView: Codable, Sendable {
     public init(id: String, slug: String, name: String, type: String, status: String, allowedOrigins: [String], redirectURIs: [String],
                 socialProviders: [String], allowedClientTypes: [String], accessTokenTTLSeconds: Int, refreshTokenTTLSeconds: Int,
                 sessionIdleTimeoutSeconds: Int, sessionAbsoluteLifetimeSeconds: Int, autoCreateUser: Bool, requireEmailVerification: Bool,
-                clientID: String, ownerUserID: String?, createdAt: Date, updatedAt: Date, deletedAt: Date?) {
+                requireAdminMFA: Bool, clientID: String, ownerUserID: String?, createdAt: Date, updatedAt: Date, deletedAt: Date?) {
         self.id = id
         self.slug = slug
         self.name = name
@@ -136,6 +158,7 @@ public struct ServiceView: Codable, Sendable {
         self.sessionAbsoluteLifetimeSeconds = sessionAbsoluteLifetimeSeconds
         self.autoCreateUser = autoCreateUser
         self.requireEmailVerification = requireEmailVerification
+        self.requireAdminMFA = requireAdminMFA
         self.clientID = clientID
         self.ownerUserID = ownerUserID
         self.createdAt = createdAt
@@ -155,6 +178,7 @@ public struct ServiceView: Codable, Sendable {
         case sessionAbsoluteLifetimeSeconds = "session_absolute_lifetime_seconds"
         case autoCreateUser = "auto_create_user"
         case requireEmailVerification = "require_email_verification"
+        case requireAdminMFA = "require_admin_mfa"
         case clientID = "client_id"
         case ownerUserID = "owner_user_id"
         case createdAt = "created_at"

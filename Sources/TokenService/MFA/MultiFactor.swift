@@ -1,0 +1,167 @@
+import Foundation
+import Shared
+
+/// TOTP as a second factor (issue 6): enrolment, the second step of a password sign-in, step-up
+/// for a session that needs a recent proof, and removal. Codes are six digits, 30 s, one step
+/// either side, each accepted once; backup codes are single use; five wrong codes within 15
+/// minutes lock the second factor for 15 minutes.
+struct MultiFactor: Sendable {
+    let store: MFAStore
+    let logins: LoginStore
+    let services: ServiceStore
+    let tokens: TokenIssuer
+    let backupCodes: BackupCodes
+    /// Shown by the authenticator app next to the account.
+    let issuerName: String
+
+    // MARK: enrolment
+
+    func start(_ request: MFARequest, requestID: String?) async throws -> TOTPEnrolment {
+        let account = try await account(request.userID)
+        let factor = TOTPFactor(secret: TOTPFactor.newSecret())
+        guard try await store.startEnrolment(userID: account.id, factor: factor, requestID: requestID) else { throw Self.alreadyEnabled }
+        return factor.enrolment(account: account.email, issuer: issuerName)
+    }
+
+    func enable(_ request: MFARequest, requestID: String?) async throws -> BackupCodeList {
+        let account = try await account(request.userID)
+        guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionEnded }
+        guard let code = request.body.code else { throw Problem.unprocessable("Send the code the authenticator app shows.", field: "code") }
+        guard let credential = try await store.credential(userID: account.id) else {
+            throw Problem(status: 409, code: "mfa_not_enrolling", title: "No enrolment",
+                          detail: "Start with POST /api/v1/users/me/mfa/totp.")
+        }
+        guard !credential.enabled else { throw Self.alreadyEnabled }
+        guard let step = credential.factor.step(of: code) else {
+            throw Problem(status: 422, code: "invalid_mfa_code", title: "Wrong code",
+                          detail: "The code does not match; check the device's clock and try the current code.", field: "code")
+        }
+        let codes = BackupCodes.generate()
+        guard try await store.enable(userID: account.id, sessionID: sessionID, step: step,
+                                     backupHashes: codes.map { backupCodes.hash($0, userID: account.id) }, requestID: requestID) else {
+            throw Self.alreadyEnabled
+        }
+        return BackupCodeList(backupCodes: codes)
+    }
+
+    func disable(_ request: MFARequest, requestID: String?) async throws -> MFADisabled {
+        let account = try await account(request.userID)
+        let credential = try await enabledCredential(account.id)
+        let proof = try await proof(request.body, userID: account.id, credential: credential, requestID: requestID)
+        guard try await store.disable(userID: account.id, proof: proof, requestID: requestID) else {
+            throw try await failure(account.id, reason: "replayed", requestID: requestID)
+        }
+        return MFADisabled()
+    }
+
+    // MARK: sign-in
+
+    /// Called by `Login` once the password matched for an account with MFA on: the sign-in
+    /// waits, and the answer is a 401 `mfa_required` carrying the `mfa_token` that completes it.
+    func requireSecondFactor(account: LoginStore.Account, service: ServiceRecord, clientType: ClientType, rememberMe: Bool,
+                             client: ClientInfo, requestID: String?) async throws -> Never {
+        let token = try await store.challenge(userID: account.id, serviceID: service.id, clientType: clientType, rememberMe: rememberMe,
+                                              client: client, requestID: requestID)
+        var problem = Problem(status: 401, code: "mfa_required", title: "Second factor required",
+                              detail: "Send a code from the authenticator app, or a backup code, with this mfa_token to /api/v1/auth/mfa/verify.")
+        problem.extensions = ["mfa_token": token, "mfa_expires_in": String(MFAStore.challengeSeconds)]
+        throw problem
+    }
+
+    /// `POST /api/v1/auth/mfa/verify` with an `mfa_token`: the sign-in completes with the same
+    /// token response a password sign-in gives.
+    func verify(_ request: MFAVerifyRequest, requestID: String?) async throws -> TokenGrant {
+        guard let challenge = try await store.openChallenge(token: request.mfaToken),
+              let account = try await logins.account(id: challenge.userID), account.isActive,
+              let service = try await services.find(id: challenge.serviceID) else { throw Self.invalidToken }
+        try service.requireOpen()
+        let credential = try await enabledCredential(account.id)
+        let proof = try await proof(request.proof, userID: account.id, credential: credential, requestID: requestID)
+        let opened: LoginStore.Opened
+        do {
+            opened = try await logins.postgres.transaction(logger: logins.logger) { connection in
+                guard try await store.complete(token: request.mfaToken, on: connection) else { throw Self.invalidToken }
+                guard try await store.spend(proof, userID: account.id, on: connection) else { throw Replayed() }
+                return try await logins.open(account: account, service: service, clientType: challenge.clientType,
+                                             rememberMe: challenge.rememberMe, secondFactor: proof.method, client: request.client,
+                                             requestID: requestID, on: connection)
+            }
+        } catch is Replayed {
+            throw try await failure(account.id, reason: "replayed", requestID: requestID)
+        }
+        return try await tokens.grant(
+            user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service, role: opened.role,
+            sessionID: opened.sessionID, mfa: opened.mfa, refreshToken: opened.refreshToken, refreshTTL: opened.refreshTTL,
+            clientType: challenge.clientType)
+    }
+
+    /// `POST /api/v1/auth/mfa/verify` with the user's access token instead: the session passes
+    /// MFA now (admin routes ask for one within 30 minutes), and a fresh access token says so.
+    func stepUp(_ request: MFARequest, requestID: String?) async throws -> MFAStepUp {
+        let account = try await account(request.userID)
+        guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionEnded }
+        let credential = try await enabledCredential(account.id)
+        let proof = try await proof(request.body, userID: account.id, credential: credential, requestID: requestID)
+        guard let (slug, role) = try await store.stepUp(userID: account.id, sessionID: sessionID, proof: proof, requestID: requestID) else {
+            throw try await failure(account.id, reason: "replayed", requestID: requestID)
+        }
+        guard let service = try await services.find(slug: slug) else { throw Self.sessionEnded }
+        let token = try await tokens.accessToken(
+            user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service, role: role,
+            sessionID: sessionID, mfa: SessionMFA(enabled: true, verifiedAt: Date()))
+        return MFAStepUp(accessToken: token, expiresIn: service.accessTokenTTL)
+    }
+
+    // MARK: proofs
+
+    /// The code or backup code checked against the secret, not yet spent; a wrong TOTP code
+    /// counts as a failure here.
+    private func proof(_ body: MFACodeBody, userID: UUID, credential: MFAStore.Credential, requestID: String?) async throws -> MFAStore.Proof {
+        if let lockedUntil = credential.lockedUntil { throw Self.locked(until: lockedUntil) }
+        switch (body.code, body.backupCode) {
+        case (let code?, nil):
+            guard let step = credential.factor.step(of: code) else { throw try await failure(userID, reason: "wrong_code", requestID: requestID) }
+            return .totp(step: step)
+        case (nil, let backup?):
+            return .backupCode(hash: backupCodes.hash(backup, userID: userID))
+        default:
+            throw Problem.unprocessable("Send either code or backup_code.", field: "code")
+        }
+    }
+
+    /// Records a failed proof and answers the problem to throw: 423 once locked, else 401.
+    private func failure(_ userID: UUID, reason: String, requestID: String?) async throws -> Problem {
+        if let lockedUntil = try await store.recordFailure(userID: userID, reason: reason, requestID: requestID) {
+            return Self.locked(until: lockedUntil)
+        }
+        return Problem(status: 401, code: "invalid_mfa_code", title: "Wrong code",
+                       detail: "The code is wrong or was already used.")
+    }
+
+    private struct Replayed: Error {}
+
+    private func account(_ userID: String) async throws -> LoginStore.Account {
+        guard let id = UUID(uuidString: userID), let account = try await logins.account(id: id), account.isActive else {
+            throw Problem.notFound("No such account.", code: "account_not_found")
+        }
+        return account
+    }
+
+    private func enabledCredential(_ userID: UUID) async throws -> MFAStore.Credential {
+        guard let credential = try await store.credential(userID: userID), credential.enabled else {
+            throw Problem(status: 409, code: "mfa_not_enabled", title: "MFA not enabled", detail: "This account has no second factor.")
+        }
+        return credential
+    }
+
+    static func locked(until: Date) -> Problem {
+        Problem(status: 423, code: "mfa_locked", title: "Second factor locked",
+                detail: "Too many wrong codes. Try again after \(until.formatted(.iso8601)).")
+    }
+
+    static let alreadyEnabled = Problem(status: 409, code: "mfa_already_enabled", title: "MFA already enabled",
+                                        detail: "Turn it off first (DELETE /api/v1/users/me/mfa/totp) to enrol a new device.")
+    static let invalidToken = Problem(status: 401, code: "invalid_mfa_token", title: "Invalid MFA token",
+                                      detail: "The mfa_token is unknown, used or expired; sign in again.")
+    static let sessionEnded = Problem(status: 401, code: "invalid_token", title: "Invalid token", detail: "This session has ended.")
+}

@@ -75,7 +75,7 @@ import Testing
     @Test func theSeedScenarioEndsInASignedEncryptedCallback() async throws {
         let receiver = try await CallbackReceiver()
         defer { receiver.stop() }
-        try await withCluster(environment: Self.environment) { cluster in
+        try await withIdPCluster(environment: Self.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let sp = try await makeSP(cluster, callback: receiver.url)
             let person = try await makePerson(cluster)
@@ -126,7 +126,7 @@ import Testing
             let otherPayload = try decrypt(other, try #require(await receiver.deliveries().last?.json["result"] as? String))
             #expect(otherPayload["ci"] as? String == ci && otherPayload["di"] as? String != payload["di"] as? String)
 
-            try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+            try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
                 let rows = try await owner.query("""
                     SELECT (SELECT count(*)::int FROM audit.events WHERE action = 'CI_DI_ACCESS' AND details->>'transaction_id' = \(id)),
                            (SELECT count(*)::int FROM idp.callback_deliveries WHERE transaction_id = \(UUID(uuidString: id)!) AND status = 'delivered')
@@ -140,7 +140,7 @@ import Testing
     @Test func aHundredConcurrentConfirmsOnTwoInstancesHaveExactlyOneWinner() async throws {
         let receiver = try await CallbackReceiver()
         defer { receiver.stop() }
-        try await withCluster(environment: Self.environment) { cluster in
+        try await withIdPCluster(environment: Self.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let second = try cluster.start("idp-service")
             #expect(try await eventually { second.log.contains("serving") })
@@ -153,7 +153,7 @@ import Testing
             }
             #expect(statuses.filter { $0 == 200 }.count == 1, "\(statuses)")
             #expect(statuses.filter { $0 == 409 }.count == 99, "\(statuses)")
-            try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+            try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
                 let rows = try await owner.query("""
                     SELECT (SELECT count(*)::int FROM idp.transactions WHERE id = \(UUID(uuidString: id)!) AND auth_code_hash IS NOT NULL),
                            (SELECT count(*)::int FROM idp.callback_deliveries WHERE transaction_id = \(UUID(uuidString: id)!)),
@@ -170,7 +170,7 @@ import Testing
         let flaky = try await CallbackReceiver(statuses: [500, 500])
         let broken = try await CallbackReceiver(statuses: Array(repeating: 503, count: 10))
         defer { flaky.stop(); broken.stop() }
-        try await withCluster(environment: Self.environment) { cluster in
+        try await withIdPCluster(environment: Self.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let person = try await makePerson(cluster)
             let flakySP = try await makeSP(cluster, callback: flaky.url)
@@ -183,7 +183,7 @@ import Testing
             #expect(Set(await flaky.deliveries().map(\.deliveryID)).count == 1)
             // Three attempts (GATEHOUSE_CALLBACK_MAX_ATTEMPTS), then dead, visible to admins and audited.
             #expect(try await eventually {
-                try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
                     let rows = try await owner.query("""
                         SELECT status, attempts FROM idp.callback_deliveries WHERE transaction_id = \(UUID(uuidString: doomed)!)
                         """, logger: TestEnvironment.logger).collect()
@@ -193,7 +193,7 @@ import Testing
             })
             try await Task.sleep(for: .milliseconds(500))
             #expect(await broken.deliveries().count == 3)
-            try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+            try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
                 let rows = try await owner.query(
                     "SELECT count(*)::int FROM audit.events WHERE action = 'CALLBACK_DEAD_LETTERED' AND details->>'transaction_id' = \(doomed)",
                     logger: TestEnvironment.logger).collect()
@@ -205,7 +205,7 @@ import Testing
     @Test func aKilledWorkerAndAFlushedRedisLoseNoCallback() async throws {
         let slow = try await CallbackReceiver(statuses: [200], delay: .milliseconds(1500))
         defer { slow.stop() }
-        try await withCluster(environment: Self.environment) { cluster in
+        try await withIdPCluster(environment: Self.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let sp = try await makeSP(cluster, callback: slow.url)
             let person = try await makePerson(cluster)
@@ -238,7 +238,7 @@ import Testing
         defer { receiver.stop() }
         var environment = Self.environment
         environment["GATEHOUSE_IDP_REQUEST_TTL_SECONDS"] = "2"
-        try await withCluster(environment: environment) { cluster in
+        try await withIdPCluster(environment: environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let sp = try await makeSP(cluster, callback: receiver.url)
             let person = try await makePerson(cluster)
@@ -258,7 +258,7 @@ import Testing
         }
         // With no sweeper running, a confirm past expires_at is still refused, and expires the request.
         environment["GATEHOUSE_IDP_SWEEP_MS"] = "60000"
-        try await withCluster(environment: environment) { cluster in
+        try await withIdPCluster(environment: environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let sp = try await makeSP(cluster, callback: receiver.url)
             let person = try await makePerson(cluster)
@@ -273,7 +273,7 @@ import Testing
     @Test func wrongPinsOtherPeopleAndOtherSPsAreRefused() async throws {
         let receiver = try await CallbackReceiver()
         defer { receiver.stop() }
-        try await withCluster(environment: Self.environment) { cluster in
+        try await withIdPCluster(environment: Self.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let sp = try await makeSP(cluster, callback: receiver.url)
             let otherSP = try await makeSP(cluster, callback: receiver.url)
@@ -309,7 +309,7 @@ import Testing
     @Test func historyPagesAndStatisticsCountWhatHappened() async throws {
         let receiver = try await CallbackReceiver()
         defer { receiver.stop() }
-        try await withCluster(environment: Self.environment) { cluster in
+        try await withIdPCluster(environment: Self.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let sp = try await makeSP(cluster, callback: receiver.url)
             let otherSP = try await makeSP(cluster, callback: receiver.url)
@@ -344,7 +344,7 @@ import Testing
     @Test func adminsManageTheirServiceProvidersAndRotateTheirKeys() async throws {
         let receiver = try await CallbackReceiver()
         defer { receiver.stop() }
-        try await withCluster(environment: Self.environment) { cluster in
+        try await withIdPCluster(environment: Self.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let admins = ServiceAdminTests()
             let (_, mine) = try await admins.admin(cluster, role: "SERVICE_ADMIN")
@@ -390,5 +390,14 @@ import Testing
             #expect(paused.status == 200 && json(paused.body)["is_active"] as? Bool == false, "\(paused.body)")
             #expect(try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(person.phone)"}"#, headers: sp.auth).status == 401)
         }
+    }
+}
+
+/// A cluster on a database of its own: idp-service sweepers expire and deliver for every row of
+/// their database, so clusters of other suites sharing one would act on this test's
+/// transactions with their own settings (and announce on their own Redis).
+func withIdPCluster<T: Sendable>(environment: [String: String], _ body: (Cluster) async throws -> T) async throws -> T {
+    try await withFreshDatabase { database in
+        try await withCluster(database: database, environment: environment, body)
     }
 }

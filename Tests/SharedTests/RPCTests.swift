@@ -118,8 +118,9 @@ final class Counter: Sendable {
         let executed = Counter()
         try await fixture.serve(concurrency: 1, executed: executed) { client in
             // One slow call holds the only permit; the ten behind it expire while they wait.
-            async let slow = client.call(fixture.echo, Echo(value: 0, sleepMs: 600), timeout: .seconds(5))
-            try await Task.sleep(for: .milliseconds(100))
+            async let slow = client.call(fixture.echo, Echo(value: 0, sleepMs: 1000), timeout: .seconds(5))
+            // The ten start once the slow one runs (a fixed pause lost this race under load).
+            #expect(try await eventually(timeout: .seconds(3)) { executed.count == 1 })
             let late = await withTaskGroup(of: Bool.self) { group in
                 for i in 1...10 {
                     group.addTask {

@@ -145,4 +145,99 @@ import Testing
             #expect(signIn.status == 403 && json(signIn.body)["code"] as? String == "access_denied")
         }
     }
+
+    /// Seed 000's role table, row by row, through real tokens of each role against the admin
+    /// routes of their own service. Written out here rather than read from `ServiceRole`, so a
+    /// wrong mapping in the code fails the test.
+    @Test func eachServiceRoleMayDoWhatSeed000sTableSaysOnItsOwnService() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let (_, root) = try await admin(cluster, role: "SUPER_ADMIN")
+            let rootAuth = ["Authorization": "Bearer \(root)"]
+            let target = try await login.makeAccount(cluster)
+            let slug = target.slug
+            let targetID = try await userIDIn(cluster, target, rootAuth)
+            // One member per role, each signed in after the role was given.
+            var tokens: [String: String] = [:]
+            for role in ["owner", "admin", "content_manager", "moderator", "user", "guest"] {
+                let member = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName(role.replacingOccurrences(of: "_", with: "")))
+                _ = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(member.username)","email":"\#(member.username)@example.com","password":"\#(member.password)"}"#)
+                let given = try await cluster.post("/api/v1/services/\(slug)/users/\(try await userIDIn(cluster, member, rootAuth))",
+                                                   body: #"{"role":"\#(role)"}"#, method: .PATCH, headers: rootAuth)
+                #expect(given.status == 200, "\(given.body)")
+                tokens[role] = try #require(json(try await login.login(cluster, member).body)["access_token"] as? String)
+            }
+            typealias Route = (name: String, call: (String) async throws -> Int)
+            let routes: [Route] = [
+                ("service.read", { try await cluster.get("/api/v1/services/\(slug)", headers: ["Authorization": "Bearer \($0)"]).status }),
+                ("user.list", { try await cluster.get("/api/v1/services/\(slug)/users", headers: ["Authorization": "Bearer \($0)"]).status }),
+                ("admin.analytics", { try await cluster.get("/api/v1/services/\(slug)/stats", headers: ["Authorization": "Bearer \($0)"]).status }),
+                ("service.update", { try await cluster.post("/api/v1/services/\(slug)", body: #"{"name":"Test"}"#, method: .PATCH,
+                                                            headers: ["Authorization": "Bearer \($0)"]).status }),
+                ("user.update", { try await cluster.post("/api/v1/services/\(slug)/users/\(targetID)", body: #"{"role":"user"}"#, method: .PATCH,
+                                                         headers: ["Authorization": "Bearer \($0)"]).status }),
+                ("service.manage", { try await cluster.post("/api/v1/services/\(slug)/credentials", body: "", contentType: nil,
+                                                            headers: ["Authorization": "Bearer \($0)"]).status }),
+            ]
+            let allowed: [String: Set<String>] = [
+                "owner": ["service.read", "user.list", "admin.analytics", "service.update", "user.update", "service.manage"],
+                "admin": ["service.read", "user.list", "admin.analytics", "service.update", "service.manage"],
+                "content_manager": ["service.read"],
+                "moderator": ["service.read"],
+                "user": [],
+                "guest": [],
+            ]
+            for (role, permitted) in allowed {
+                let token = try #require(tokens[role])
+                for route in routes {
+                    let status = try await route.call(token)
+                    #expect(status == (permitted.contains(route.name) ? 200 : 403), "\(role) on \(route.name): \(status)")
+                }
+                // Listing and creating services stay with platform admins.
+                #expect(try await cluster.get("/api/v1/services", headers: ["Authorization": "Bearer \(token)"]).status == 403)
+            }
+            // Another service's owner learns nothing of this one.
+            let stranger = try await login.makeAccount(cluster)
+            let strangerToken = try #require(json(try await login.login(cluster, stranger).body)["access_token"] as? String)
+            _ = try await cluster.post("/api/v1/services/\(stranger.slug)/users/\(try await userIDIn(cluster, stranger, rootAuth))",
+                                       body: #"{"role":"owner"}"#, method: .PATCH, headers: rootAuth)
+            let ownerElsewhere = try #require(json(try await login.login(cluster, stranger).body)["access_token"] as? String)
+            #expect(try await cluster.get("/api/v1/services/\(slug)", headers: ["Authorization": "Bearer \(ownerElsewhere)"]).status == 404)
+            #expect(try await cluster.get("/api/v1/services/\(stranger.slug)", headers: ["Authorization": "Bearer \(strangerToken)"]).status != 200)
+            // service.delete: only the owner, and last, since it ends the service.
+            for role in ["admin", "content_manager", "moderator", "user", "guest"] {
+                #expect(try await cluster.delete("/api/v1/services/\(slug)", headers: ["Authorization": "Bearer \(try #require(tokens[role]))"]).status == 403)
+            }
+            #expect(try await cluster.delete("/api/v1/services/\(slug)", headers: ["Authorization": "Bearer \(try #require(tokens["owner"]))"]).status == 200)
+        }
+    }
+
+    func userIDIn(_ cluster: Cluster, _ account: LoginTests.Account, _ auth: [String: String]) async throws -> String {
+        let page = json(try await cluster.get("/api/v1/services/\(account.slug)/users?limit=100", headers: auth).body)
+        return try #require((page["users"] as? [[String: Any]])?.first { $0["username"] as? String == account.username }?["user_id"] as? String)
+    }
+
+    @Test func aSuspendedServiceRefusesItsTokensWithinASecondAndItsRefreshes() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let (_, root) = try await admin(cluster, role: "SUPER_ADMIN")
+            let member = try await login.makeAccount(cluster)
+            let grant = json(try await login.login(cluster, member).body)
+            let access = try #require(grant["access_token"] as? String)
+            #expect(try await login.verify(cluster, access).status == 200)
+            let suspended = try await cluster.post("/api/v1/services/\(member.slug)", body: #"{"status":"suspended"}"#, method: .PATCH,
+                                                   headers: ["Authorization": "Bearer \(root)"])
+            #expect(suspended.status == 200 && json(suspended.body)["status"] as? String == "suspended", "\(suspended.body)")
+            #expect(try await eventually(timeout: .seconds(1)) { try await login.verify(cluster, access).status == 401 })
+            let refreshed = try await RefreshTests().refresh(cluster, try #require(grant["refresh_token"] as? String))
+            #expect(refreshed.status == 403 && json(refreshed.body)["code"] as? String == "service_unavailable", "\(refreshed.body)")
+            #expect(json(try await login.login(cluster, member).body)["code"] as? String == "service_unavailable")
+            // Active again: the same refresh token works (it was refused, not spent).
+            #expect(try await cluster.post("/api/v1/services/\(member.slug)", body: #"{"status":"active"}"#, method: .PATCH,
+                                           headers: ["Authorization": "Bearer \(root)"]).status == 200)
+            #expect(try await eventually(timeout: .seconds(1)) {
+                try await RefreshTests().refresh(cluster, try #require(grant["refresh_token"] as? String)).status == 200
+            })
+        }
+    }
 }

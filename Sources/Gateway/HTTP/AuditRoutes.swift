@@ -7,10 +7,7 @@ import Shared
 enum AuditRoutes {
     static func add(to router: Router<GatewayRequestContext>, rpc: RPCClient, verifier: AccessTokenVerifier) {
         router.get("api/v1/audit-events") { request, context in
-            let actor = try await verifier.adminSession(request, context: context)
-            guard actor.platformRole != PlatformRole.user.rawValue else {
-                throw Problem(status: 403, code: "forbidden", title: "Forbidden", detail: "The audit log is for auditors and admins.")
-            }
+            let actor = try await verifier.platformAdmin(request, context: context, also: [.auditor])
             let query = request.uri.queryParameters
             func time(_ name: String) throws -> Date? {
                 try query[Substring(name)].map { text in

@@ -2,24 +2,27 @@ import Hummingbird
 import Shared
 
 /// `/api/v1/services*`: the services admin API (DESIGN.md section 6). The gateway checks the
-/// token and passes the caller's platform role; token-service decides what it may do.
+/// token (and a recent second factor when the caller has MFA on) and passes the caller's
+/// platform role, service and permissions; token-service decides what it may do. Creating and
+/// listing services is for platform admins only.
 enum ServiceAdminRoutes {
     static func add(to router: Router<GatewayRequestContext>, rpc: RPCClient, verifier: AccessTokenVerifier) {
         let services = router.group("api/v1/services")
         @Sendable func call<Response: Codable & Sendable>(
             _ method: RPCMethod<ServiceAdminRequest, Response>, _ request: Request, _ context: GatewayRequestContext,
-            status: HTTPResponse.Status = .ok, _ build: (AdminActor) async throws -> ServiceAdminRequest
+            status: HTTPResponse.Status = .ok, platformOnly: Bool = false, _ build: (AdminActor) async throws -> ServiceAdminRequest
         ) async throws -> Hummingbird.Response {
-            let actor = try await verifier.platformAdmin(request, context: context)
+            let actor = platformOnly ? try await verifier.platformAdmin(request, context: context)
+                                     : try await verifier.adminSession(request, context: context)
             return try JSONResponse.make(try await rpc.call(method, try await build(actor), context: context.rpcContext), status: status)
         }
         services.post { request, context in
-            try await call(TokenRPC.createService, request, context, status: .created) { actor in
+            try await call(TokenRPC.createService, request, context, status: .created, platformOnly: true) { actor in
                 ServiceAdminRequest(actor: actor, settings: try await JSONBody.decode(ServiceSettingsBody.self, from: request), client: context.client(request))
             }
         }
         services.get { request, context in
-            try await call(TokenRPC.listServices, request, context) { ServiceAdminRequest(actor: $0, client: context.client(request)) }
+            try await call(TokenRPC.listServices, request, context, platformOnly: true) { ServiceAdminRequest(actor: $0, client: context.client(request)) }
         }
         services.get(":slug") { request, context in
             try await call(TokenRPC.getService, request, context) {
@@ -68,25 +71,30 @@ enum ServiceAdminRoutes {
 }
 
 extension AccessTokenVerifier {
-    /// The caller of an admin route: a signed-in SUPER_ADMIN or SERVICE_ADMIN (403 for anyone
-    /// else). The owning service decides what a SERVICE_ADMIN may touch.
-    func platformAdmin(_ request: Request, context: GatewayRequestContext) async throws -> AdminActor {
-        let actor = try await adminSession(request, context: context)
-        guard actor.platformRole == PlatformRole.superAdmin.rawValue || actor.platformRole == PlatformRole.serviceAdmin.rawValue else {
-            throw Problem(status: 403, code: "forbidden", title: "Forbidden", detail: "This needs a SUPER_ADMIN or SERVICE_ADMIN.")
+    /// The caller of an admin route that needs a platform role: a signed-in SUPER_ADMIN or
+    /// SERVICE_ADMIN (403 for anyone else). The owning service decides what a SERVICE_ADMIN may touch.
+    func platformAdmin(_ request: Request, context: GatewayRequestContext, also: Set<PlatformRole> = []) async throws -> AdminActor {
+        let claims = try await signedInUser(request, context: context)
+        let allowed = Set<PlatformRole>([.superAdmin, .serviceAdmin]).union(also)
+        guard let role = PlatformRole(rawValue: claims.platformRole ?? ""), allowed.contains(role) else {
+            throw Problem(status: 403, code: "forbidden", title: "Forbidden",
+                          detail: "This needs one of \(allowed.map(\.rawValue).sorted().joined(separator: ", ")).")
         }
-        return actor
+        return try Self.recentMFA(claims)
     }
 
-    /// A signed-in user acting with a platform role. An admin who has MFA on must have passed it
-    /// within the last 30 minutes in this session (403 `mfa_step_up_required` otherwise; the
-    /// step-up is `POST /api/v1/auth/mfa/verify` with the access token and a code).
+    /// The caller of an admin route of one service: any signed-in user (the service decides by
+    /// platform role, ownership or the permissions of the token for it).
     func adminSession(_ request: Request, context: GatewayRequestContext) async throws -> AdminActor {
-        let claims = try await signedInUser(request, context: context)
+        try Self.recentMFA(try await signedInUser(request, context: context))
+    }
+
+    /// Someone who has MFA on must have passed it within the last 30 minutes in this session to
+    /// use admin routes (403 `mfa_step_up_required` otherwise; the step-up is
+    /// `POST /api/v1/auth/mfa/verify` with the access token and a code).
+    static func recentMFA(_ claims: AccessTokenClaims) throws -> AdminActor {
         let actor = AdminActor(claims: claims)
-        if claims.mfaEnabled == true, actor.platformRole != PlatformRole.user.rawValue, !actor.passedMFARecently() {
-            throw Self.stepUpRequired
-        }
+        if claims.mfaEnabled == true, !actor.passedMFARecently() { throw stepUpRequired }
         return actor
     }
 

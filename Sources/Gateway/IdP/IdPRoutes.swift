@@ -21,16 +21,25 @@ enum IdPRoutes {
             let wait = min(30, max(0, request.uri.queryParameters["wait"].flatMap { Int(String($0)) } ?? 0))
             guard wait > 0 else { return try JSONResponse.make(try await rpc.call(IdPRPC.requestStatus, call, context: context.rpcContext)) }
             // Long poll: answer as soon as the status leaves PENDING, or after `wait` seconds.
-            let ticket = await waiters.register(id.lowercased())
-            let first = try await rpc.call(IdPRPC.requestStatus, call, context: context.rpcContext)
-            guard first.status == .pending else {
-                await waiters.cancel(ticket)
-                return try JSONResponse.make(first)
+            // Events are at most once, so every wake-up re-reads; once past expires_at, the
+            // status is re-read every 250 ms until the expiry (by any instance's sweeper) lands.
+            let deadline = ContinuousClock.now + .seconds(wait)
+            while true {
+                let ticket = await waiters.register(id.lowercased())   // before the read, so no change is missed
+                let current: VerificationStatus
+                do { current = try await rpc.call(IdPRPC.requestStatus, call, context: context.rpcContext) } catch {
+                    await waiters.cancel(ticket)
+                    throw error
+                }
+                let left = deadline - ContinuousClock.now
+                guard current.status == .pending, left > .zero, !Task.isCancelled else {
+                    await waiters.cancel(ticket)
+                    return try JSONResponse.make(current)
+                }
+                let untilExpiry = Duration.milliseconds(Int64(max(0, current.expiresAt.timeIntervalSinceNow) * 1000))
+                let nap = untilExpiry > .zero ? untilExpiry + .milliseconds(100) : .milliseconds(250)
+                _ = await waiters.wait(ticket, timeout: min(left, nap))
             }
-            // No longer than the request can stay pending (plus a second for its expiry to land).
-            let untilExpiry = Duration.milliseconds(Int64(max(0, first.expiresAt.timeIntervalSinceNow) * 1000) + 1000)
-            _ = await waiters.wait(ticket, timeout: min(.seconds(wait), untilExpiry))
-            return try JSONResponse.make(try await rpc.call(IdPRPC.requestStatus, call, context: context.rpcContext))
         }
         idp.post("requests/:id/result") { request, context in
             let body = try await JSONBody.decode(AuthCodeBody.self, from: request)

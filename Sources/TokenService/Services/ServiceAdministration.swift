@@ -2,8 +2,10 @@ import Foundation
 import Shared
 
 /// The services admin API's rules (issue 6): SUPER_ADMIN manages every service; SERVICE_ADMIN
-/// creates services (it owns them) and manages only those it owns (others read as 404); anyone
-/// else gets 403. Every change is audited and announced on `gh:ev:config`, so gateways apply new
+/// creates services (it owns them) and manages only those it owns (others read as 404). A
+/// member of a service, with a token for it, may do what its role's permissions allow there
+/// (seed 000's table: `service.read` to read it, `user.list` for its members, ...); 403 for the
+/// rest. Anyone else gets 403 on the list and 404 on a service. Every change is audited and announced on `gh:ev:config`, so gateways apply new
 /// origins and statuses at once.
 struct ServiceAdministration: Sendable {
     let store: ServiceAdminStore
@@ -33,11 +35,11 @@ struct ServiceAdministration: Sendable {
     }
 
     func get(_ request: ServiceAdminRequest) async throws -> ServiceView {
-        try await service(request).1
+        try await service(request, needs: .serviceRead).1
     }
 
     func update(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceView {
-        let ((actor, role), service) = try await service(request)
+        let ((actor, role), service) = try await service(request, needs: .serviceUpdate)
         let settings = request.settings ?? ServiceSettingsBody()
         try ServiceSettingsRules.check(settings, creating: false)
         if settings.ownerUserID != nil, role != .superAdmin { throw Self.forbidden }
@@ -48,7 +50,7 @@ struct ServiceAdministration: Sendable {
     }
 
     func delete(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceView {
-        let ((actor, _), service) = try await service(request)
+        let ((actor, _), service) = try await service(request, needs: .serviceDelete)
         guard let id = UUID(uuidString: service.id), let deleted = try await store.delete(id: id, actor: actor, requestID: requestID) else {
             throw Self.notFound
         }
@@ -57,19 +59,19 @@ struct ServiceAdministration: Sendable {
     }
 
     func stats(_ request: ServiceAdminRequest) async throws -> ServiceStats {
-        let (_, service) = try await service(request)
+        let (_, service) = try await service(request, needs: .adminAnalytics)
         guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
         return try await store.stats(serviceID: id)
     }
 
     func rotateSecret(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceCredentials {
-        let ((actor, _), service) = try await service(request)
+        let ((actor, _), service) = try await service(request, needs: .serviceManage)
         guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
         return try await store.rotateSecret(id: id, clientID: service.clientID, actor: actor, requestID: requestID)
     }
 
     func members(_ request: ServiceAdminRequest) async throws -> MemberList {
-        let (_, service) = try await service(request)
+        let (_, service) = try await service(request, needs: .userList)
         let query = request.query ?? MemberQuery(role: nil, status: nil, limit: 50, cursor: nil)
         if let role = query.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
         if let status = query.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
@@ -79,7 +81,7 @@ struct ServiceAdministration: Sendable {
     }
 
     func updateMember(_ request: ServiceAdminRequest, requestID: String?) async throws -> MemberView {
-        let ((actor, _), service) = try await service(request)
+        let ((actor, _), service) = try await service(request, needs: .userUpdate)
         let changes = request.member ?? MemberChanges(role: nil, status: nil)
         if let role = changes.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
         if let status = changes.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
@@ -93,11 +95,21 @@ struct ServiceAdministration: Sendable {
         return member
     }
 
-    /// The actor, if an admin at all, and the service they may manage.
-    private func service(_ request: ServiceAdminRequest) async throws -> ((UUID, PlatformRole), ServiceView) {
-        let (actor, role) = try Self.admin(request.actor)
+    /// The actor and the service, when the actor may do what needs `permission` there: a
+    /// SUPER_ADMIN, the SERVICE_ADMIN who owns it, or a member whose token for it carries the
+    /// permission. Others learn nothing of the service (404), except its members (403).
+    private func service(_ request: ServiceAdminRequest, needs permission: Permission) async throws -> ((UUID, PlatformRole), ServiceView) {
+        guard let actor = UUID(uuidString: request.actor.userID) else { throw Self.forbidden }
+        let role = PlatformRole(rawValue: request.actor.platformRole) ?? .user
         guard let slug = request.slug, let service = try await store.find(slug: slug) else { throw Self.notFound }
-        guard role == .superAdmin || service.ownerUserID == actor.uuidString.lowercased() else { throw Self.notFound }
+        let isPlatformAdmin = role == .superAdmin || (role == .serviceAdmin && service.ownerUserID == actor.uuidString.lowercased())
+        if !isPlatformAdmin {
+            guard request.actor.service == slug else { throw Self.notFound }
+            guard request.actor.permissions.contains(permission.rawValue) else {
+                throw Problem(status: 403, code: "forbidden", title: "Forbidden",
+                              detail: "Your role in \(slug) does not have \(permission.rawValue).")
+            }
+        }
         if service.requireAdminMFA, !request.actor.passedMFARecently() {
             throw Problem(status: 403, code: "mfa_required_by_service", title: "Second factor required",
                           detail: "\(service.slug) requires its admins to have passed MFA in the last 30 minutes; enrol TOTP and step up.")

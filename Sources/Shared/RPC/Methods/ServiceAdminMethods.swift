@@ -22,18 +22,25 @@ public struct AdminActor: Codable, Sendable {
     /// When the actor's session last passed MFA (seconds since 1970): a service that requires
     /// MFA of its admins asks for one within `AdminActor.mfaFreshness`.
     public var mfaAt: Int?
+    /// The service the actor's token is for, and the permissions its role there gives: a
+    /// member acts on that service's admin routes with them.
+    public var service: String?
+    public var permissions: [String]
 
     /// How recent an admin's second factor must be.
     public static let mfaFreshness = 30 * 60
 
-    public init(userID: String, platformRole: String, mfaAt: Int? = nil) {
+    public init(userID: String, platformRole: String, mfaAt: Int? = nil, service: String? = nil, permissions: [String] = []) {
         self.userID = userID
         self.platformRole = platformRole
         self.mfaAt = mfaAt
+        self.service = service
+        self.permissions = permissions
     }
 
     public init(claims: AccessTokenClaims) {
-        self.init(userID: claims.sub, platformRole: claims.platformRole ?? PlatformRole.user.rawValue, mfaAt: claims.mfaAt)
+        self.init(userID: claims.sub, platformRole: claims.platformRole ?? PlatformRole.user.rawValue, mfaAt: claims.mfaAt,
+                  service: claims.aud, permissions: claims.permissions)
     }
 
     /// The session passed MFA within the last 30 minutes.
@@ -46,6 +53,7 @@ public struct AdminActor: Codable, Sendable {
         case userID = "user_id"
         case platformRole = "platform_role"
         case mfaAt = "mfa_at"
+        case service, permissions
     }
 }
 

@@ -96,7 +96,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "SocialService",
-            dependencies: ["Shared"],
+            dependencies: [
+                "Shared",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             resources: [.copy("Migrations")],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 // social-service: social login flows, the provider catalog and linked social accounts.
-// Its edge is RPC (RPC/), its rules the domain types, its SQL in Store/, its outbound HTTP in Providers/.
+// Its edge is RPC (RPC/), its rules the flow (Flow/), its SQL in Store/, the provider catalog and
+// everything said to providers in Providers/.
 import ArgumentParser
 import Foundation
 import Shared
@@ -7,7 +8,8 @@ import Shared
 enum SocialBackend: BackendDescriptor {
     static let definition = BackendDefinition(
         service: .social, schema: "social",
-        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil))
+        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
+        registerMethods: { router, context in try SocialMethodHandlers.register(&router, context) })
 }
 
 @main

@@ -24,6 +24,7 @@ enum GatewayRouter {
         AuthRoutes.add(to: router, rpc: rpc, verifier: verifier, limits: limits)
         AccountRoutes.add(to: router, rpc: rpc, verifier: verifier)
         MFARoutes.add(to: router, rpc: rpc, verifier: verifier, limits: limits)
+        SocialRoutes.add(to: router, rpc: rpc, verifier: verifier, limits: limits)
         OAuthRoutes.add(to: router, rpc: rpc, limits: limits)
         IdPRoutes.add(to: router, rpc: rpc, verifier: verifier, waiters: waiters, events: events)
         ServiceAdminRoutes.add(to: router, rpc: rpc, verifier: verifier)

@@ -19,6 +19,7 @@ enum OAuthRoutes {
                 let answer = try await rpc.call(TokenRPC.oauthToken, OAuthTokenRequest(
                     grantType: grantType, credentials: try form.clientCredentials(request), username: username,
                     password: form["password"], refreshToken: form["refresh_token"], scope: form["scope"],
+                    code: form["code"], redirectURI: form["redirect_uri"], codeVerifier: form["code_verifier"],
                     client: context.client(request)), context: context.rpcContext)
                 var response = try JSONResponse.make(answer)
                 response.headers[.pragma] = "no-cache"
@@ -57,11 +58,8 @@ struct OAuthForm {
         } catch {
             throw Problem.oauth("invalid_request", "A request body has at most \(JSONBody.limit / 1024) KiB.", status: 413)
         }
-        for pair in String(buffer: buffer).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = Self.decode(parts[0]), let value = Self.decode(parts.count > 1 ? parts[1] : "") else {
-                throw Problem.oauth("invalid_request", "The form is not valid URL encoding.")
-            }
+        guard let pairs = FormBody.pairs(buffer) else { throw Problem.oauth("invalid_request", "The form is not valid URL encoding.") }
+        for (name, value) in pairs {
             guard values[name] == nil else { throw Problem.oauth("invalid_request", "\(name) is given more than once.") }
             if !value.isEmpty { values[name] = value }
         }
@@ -89,7 +87,7 @@ struct OAuthForm {
                 throw .oauth("invalid_request", "Authenticate the client one way: HTTP Basic or the form, not both.")
             }
             // RFC 6749 section 2.3.1: both halves are form-urlencoded before they are joined.
-            guard let id = Self.decode(Substring(rawID)), let secret = Self.decode(Substring(rawSecret)), !id.isEmpty else {
+            guard let id = FormBody.decode(Substring(rawID)), let secret = FormBody.decode(Substring(rawSecret)), !id.isEmpty else {
                 throw .oauth("invalid_client", "The Basic credentials are malformed.", status: 401)
             }
             return ClientCredentials(clientID: id, clientSecret: secret)
@@ -101,10 +99,6 @@ struct OAuthForm {
     func inspection(_ request: Request, context: GatewayRequestContext) throws(Problem) -> OAuthTokenInspection {
         OAuthTokenInspection(credentials: try clientCredentials(request), token: try required("token"),
                              tokenTypeHint: values["token_type_hint"], client: context.client(request))
-    }
-
-    private static func decode(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }
 

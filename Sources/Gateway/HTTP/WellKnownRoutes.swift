@@ -27,7 +27,7 @@ struct DiscoveryDocument: Encodable {
     let tokenEndpoint: String
     let revocationEndpoint: String
     let introspectionEndpoint: String
-    let grantTypesSupported = ["password", "refresh_token", "client_credentials"]
+    let grantTypesSupported = ["password", "refresh_token", "client_credentials", "authorization_code"]
     let tokenEndpointAuthMethodsSupported = ["client_secret_basic", "client_secret_post", "none"]
     let revocationEndpointAuthMethodsSupported = ["client_secret_basic", "client_secret_post", "none"]
     let introspectionEndpointAuthMethodsSupported = ["client_secret_basic", "client_secret_post"]

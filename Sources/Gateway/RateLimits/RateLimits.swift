@@ -7,12 +7,14 @@ struct RateLimits: Sendable {
     let limiter: RateLimiter
     let login: RateLimit?
     let register: RateLimit?
+    let social: RateLimit?
     let api: RateLimit?
 
     init(redis: RedisClient, settings: Settings = .fromEnvironment()) throws(ConfigurationError) {
         limiter = RateLimiter(redis: redis)
         login = try RateLimit.load("login", default: (5, 300), settings: settings)
         register = try RateLimit.load("register", default: (3, 3600), settings: settings)
+        social = try RateLimit.load("social", default: (10, 300), settings: settings)
         api = try RateLimit.load("api", default: (100, 60), settings: settings)
     }
 

@@ -30,7 +30,8 @@ struct TokenIssuer: Sendable {
                             tv: tokenVersion)
         claims.permissions = ServiceRole(rawValue: role)?.permissions.map(\.rawValue) ?? []
         claims.platformRole = platformRole == PlatformRole.user.rawValue ? nil : platformRole
-        claims.amr = mfa.verifiedAt == nil ? ["pwd"] : ["pwd", "otp", "mfa"]
+        let first = mfa.method == "password" ? "pwd" : "fed"
+        claims.amr = mfa.verifiedAt == nil ? [first] : [first, "otp", "mfa"]
         claims.mfaAt = mfa.verifiedAt.map { Int($0.timeIntervalSince1970) }
         claims.mfaEnabled = mfa.enabled ? true : nil
         return try await signer.sign(claims)
@@ -49,9 +50,10 @@ struct TokenIssuer: Sendable {
     }
 }
 
-/// What an access token says about the second factor: whether the user has MFA on, and when
-/// the session last passed it.
+/// What an access token says about how the session signed in: with a password or a social
+/// provider (`method`), whether the user has MFA on, and when the session last passed it.
 struct SessionMFA: Sendable {
     var enabled: Bool
     var verifiedAt: Date?
+    var method = "password"
 }

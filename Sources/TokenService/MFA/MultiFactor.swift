@@ -59,9 +59,9 @@ struct MultiFactor: Sendable {
     /// Called by `Login` once the password matched for an account with MFA on: the sign-in
     /// waits, and the answer is a 401 `mfa_required` carrying the `mfa_token` that completes it.
     func requireSecondFactor(account: LoginStore.Account, service: ServiceRecord, clientType: ClientType, rememberMe: Bool,
-                             client: ClientInfo, requestID: String?) async throws -> Never {
+                             method: String = "password", client: ClientInfo, requestID: String?) async throws -> Never {
         let token = try await store.challenge(userID: account.id, serviceID: service.id, clientType: clientType, rememberMe: rememberMe,
-                                              client: client, requestID: requestID)
+                                              method: method, client: client, requestID: requestID)
         var problem = Problem(status: 401, code: "mfa_required", title: "Second factor required",
                               detail: "Send a code from the authenticator app, or a backup code, with this mfa_token to /api/v1/auth/mfa/verify.")
         problem.extensions = ["mfa_token": token, "mfa_expires_in": String(MFAStore.challengeSeconds)]
@@ -83,7 +83,8 @@ struct MultiFactor: Sendable {
                 guard try await store.complete(token: request.mfaToken, on: connection) else { throw Self.invalidToken }
                 guard try await store.spend(proof, userID: account.id, on: connection) else { throw Replayed() }
                 return try await logins.open(account: account, service: service, clientType: challenge.clientType,
-                                             rememberMe: challenge.rememberMe, secondFactor: proof.method, client: request.client,
+                                             rememberMe: challenge.rememberMe, secondFactor: proof.method, method: challenge.method,
+                                             client: request.client,
                                              requestID: requestID, on: connection)
             }
         } catch is Replayed {
@@ -102,13 +103,13 @@ struct MultiFactor: Sendable {
         guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionEnded }
         let credential = try await enabledCredential(account.id)
         let proof = try await proof(request.body, userID: account.id, credential: credential, requestID: requestID)
-        guard let (slug, role) = try await store.stepUp(userID: account.id, sessionID: sessionID, proof: proof, requestID: requestID) else {
+        guard let (slug, role, method) = try await store.stepUp(userID: account.id, sessionID: sessionID, proof: proof, requestID: requestID) else {
             throw try await failure(account.id, reason: "replayed", requestID: requestID)
         }
         guard let service = try await services.find(slug: slug) else { throw Self.sessionEnded }
         let token = try await tokens.accessToken(
             user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service, role: role,
-            sessionID: sessionID, mfa: SessionMFA(enabled: true, verifiedAt: Date()))
+            sessionID: sessionID, mfa: SessionMFA(enabled: true, verifiedAt: Date(), method: method))
         return MFAStepUp(accessToken: token, expiresIn: service.accessTokenTTL)
     }
 

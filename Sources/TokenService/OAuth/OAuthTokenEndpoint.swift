@@ -1,14 +1,16 @@
 import Foundation
 import Shared
 
-/// `POST /oauth/token`: the password, refresh_token and client_credentials grants, each on top
-/// of the same rules as the JSON API (lock-out, rotation with reuse detection, membership). OAuth
-/// clients get the refresh token in the body: they are apps, not browsers.
+/// `POST /oauth/token`: the password, refresh_token, client_credentials and authorization_code
+/// grants, each on top of the same rules as the JSON API (lock-out, rotation with reuse
+/// detection, membership; a social sign-in's login code with PKCE). OAuth clients get the
+/// refresh token in the body: they are apps, not browsers.
 struct OAuthTokenEndpoint: Sendable {
     let clients: ClientAuthenticator
     let login: Login
     let refresh: Refresh
     let tokens: TokenIssuer
+    let rpc: RPCClient
 
     func token(_ request: OAuthTokenRequest, requestID: String?) async throws -> OAuthTokenResponse {
         switch request.grantType {
@@ -40,8 +42,22 @@ struct OAuthTokenEndpoint: Sendable {
             try await Self.inOAuthTerms { try client.service.requireOpen() }
             let token = try await tokens.clientToken(service: client.service)
             return OAuthTokenResponse(accessToken: token, expiresIn: client.service.accessTokenTTL, refreshToken: nil, scope: scope)
+        case "authorization_code":
+            // The code of a social sign-in (social-service keeps it); a confidential client also proves its secret.
+            let client = try await clients.authenticate(request.credentials, requireSecret: false)
+            guard let code = request.code, let redirectURI = request.redirectURI, let verifier = request.codeVerifier else {
+                throw Problem.oauth("invalid_request", "The authorization_code grant needs code, redirect_uri and code_verifier.")
+            }
+            let grant = try await Self.inOAuthTerms {
+                try await rpc.call(SocialRPC.exchange, SocialExchangeRequest(
+                    body: SocialExchangeBody(code: code, redirectURI: redirectURI, codeVerifier: verifier, clientType: .native),
+                    clientID: client.service.clientID, client: request.client), context: RPCCallContext(requestID: requestID))
+            }
+            return OAuthTokenResponse(accessToken: grant.accessToken, expiresIn: grant.expiresIn, refreshToken: grant.refreshToken,
+                                      scope: TokenIssuer.userScope)
         default:
-            throw Problem.oauth("unsupported_grant_type", "grant_type is one of password, refresh_token, client_credentials.")
+            throw Problem.oauth("unsupported_grant_type",
+                                "grant_type is one of password, refresh_token, client_credentials, authorization_code.")
         }
     }
 

@@ -29,6 +29,13 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.disableTOTP) { request, call in try await multiFactor.disable(request, requestID: call.requestID) }
         router.register(TokenRPC.verifyMFA) { request, call in try await multiFactor.verify(request, requestID: call.requestID) }
         router.register(TokenRPC.stepUpMFA) { request, call in try await multiFactor.stepUp(request, requestID: call.requestID) }
+        let social = SocialAccounts(
+            store: SocialAccountStore(postgres: context.postgres, logger: context.logger), services: services, logins: logins,
+            tokens: tokens, multiFactor: multiFactor)
+        router.register(TokenRPC.socialServiceSettings) { query, _ in try await social.settings(query) }
+        router.register(TokenRPC.socialUser) { query, call in try await social.user(query, requestID: call.requestID) }
+        router.register(TokenRPC.socialSession) { request, call in try await social.session(request, requestID: call.requestID) }
+        router.register(TokenRPC.loginMethods) { request, _ in try await social.loginMethods(request) }
         let login = Login(
             services: services, store: logins, hasher: hasher,
             tokens: tokens, multiFactor: multiFactor,
@@ -83,7 +90,7 @@ enum TokenMethodHandlers {
             try await passwordChange.change(request, requestID: call.requestID)
         }
         let clients = ClientAuthenticator(services: services)
-        let oauth = OAuthTokenEndpoint(clients: clients, login: login, refresh: refresh, tokens: tokens)
+        let oauth = OAuthTokenEndpoint(clients: clients, login: login, refresh: refresh, tokens: tokens, rpc: context.rpc)
         router.register(TokenRPC.oauthToken) { request, call in
             try await oauth.token(request, requestID: call.requestID)
         }

@@ -69,18 +69,18 @@ extension AccountStore {
     func changePassword(userID: UUID, keeping sessionID: UUID, newHash: String, client: ClientInfo,
                         requestID: String?) async throws -> PasswordChangeOutcome? {
         try await postgres.transaction(logger: logger) { connection in
-            var current: (String, String, Bool, Date?)?
+            var current: (String, String, Bool, Date?, String)?
             for try await row in try await connection.query("""
-                SELECT sv.slug, m.role, u.mfa_enabled, s.mfa_at FROM token.sessions s
+                SELECT sv.slug, m.role, u.mfa_enabled, s.mfa_at, s.auth_method FROM token.sessions s
                 JOIN token.services sv ON sv.id = s.service_id
                 JOIN token.users u ON u.id = s.user_id
                 JOIN LATERAL token.membership(s.service_id, s.user_id) m ON true
                 WHERE s.id = \(sessionID) AND s.user_id = \(userID) AND s.revoked_at IS NULL AND s.expires_at > now()
                 FOR UPDATE OF s
-                """, logger: logger).decode((String, String, Bool, Date?).self) {
+                """, logger: logger).decode((String, String, Bool, Date?, String).self) {
                 current = row
             }
-            guard let (slug, role, mfaEnabled, mfaAt) = current else { return nil }
+            guard let (slug, role, mfaEnabled, mfaAt, method) = current else { return nil }
             var version = 0
             for try await v in try await connection.query("""
                 UPDATE token.users SET password_hash = \(newHash), token_version = token_version + 1,
@@ -96,7 +96,7 @@ extension AccountStore {
             try await AuditEvent(action: "PASSWORD_CHANGED", actorUserID: userID, requestID: requestID,
                                  details: ["sessions_ended": String(ended), "ip": client.ip ?? ""]).insert(on: connection, logger: logger)
             return PasswordChangeOutcome(sessionsEnded: ended, tokenVersion: version, serviceSlug: slug, role: role,
-                                         mfa: SessionMFA(enabled: mfaEnabled, verifiedAt: mfaAt))
+                                         mfa: SessionMFA(enabled: mfaEnabled, verifiedAt: mfaAt, method: method))
         }
     }
 }

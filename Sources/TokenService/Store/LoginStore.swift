@@ -96,14 +96,15 @@ struct LoginStore: Sendable {
               client: ClientInfo, requestID: String?) async throws -> Opened {
         try await postgres.transaction(logger: logger) { connection in
             try await open(account: account, service: service, clientType: clientType, rememberMe: rememberMe, secondFactor: nil,
-                           client: client, requestID: requestID, on: connection)
+                           method: "password", client: client, requestID: requestID, on: connection)
         }
     }
 
     /// The same, inside a transaction the caller holds (the MFA step spends its code in it too).
-    /// `secondFactor` (`totp` or `backup_code`) marks the session as having passed MFA now.
+    /// `secondFactor` (`totp` or `backup_code`) marks the session as having passed MFA now;
+    /// `method` is `password` or the social provider that vouched for the user.
     func open(account: Account, service: ServiceRecord, clientType: ClientType, rememberMe: Bool, secondFactor: String?,
-              client: ClientInfo, requestID: String?, on connection: PostgresConnection) async throws -> Opened {
+              method: String, client: ClientInfo, requestID: String?, on connection: PostgresConnection) async throws -> Opened {
         let refreshToken = Base64URL.encode(SecureRandom.bytes(32))
         let refreshHash = ByteBuffer(bytes: SHA256.hash(data: Array(refreshToken.utf8)))
         let refreshTTL = min(rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
@@ -138,9 +139,9 @@ struct LoginStore: Sendable {
         var sessionID: UUID?
         var mfaAt: Date?
         for try await (id, passedAt) in try await connection.query("""
-            INSERT INTO token.sessions (user_id, service_id, client_type, remember_me, ip, user_agent, expires_at, mfa_at)
+            INSERT INTO token.sessions (user_id, service_id, client_type, remember_me, ip, user_agent, expires_at, mfa_at, auth_method)
             VALUES (\(account.id), \(service.id), \(clientType.rawValue), \(rememberMe), \(ip)::inet, \(client.userAgent),
-                    now() + make_interval(secs => \(Double(service.sessionLifetime))), CASE WHEN \(secondFactor != nil) THEN now() END)
+                    now() + make_interval(secs => \(Double(service.sessionLifetime))), CASE WHEN \(secondFactor != nil) THEN now() END, \(method))
             RETURNING id, mfa_at
             """, logger: logger).decode((UUID, Date?).self) {
             sessionID = id
@@ -154,9 +155,9 @@ struct LoginStore: Sendable {
         try await AuditEvent(
             action: "USER_LOGIN", actorUserID: account.id, serviceID: service.id, requestID: requestID,
             details: ["session_id": sessionID.uuidString.lowercased(), "client_type": clientType.rawValue, "ip": client.ip ?? "",
-                      "mfa": secondFactor ?? "none"]
+                      "mfa": secondFactor ?? "none", "method": method]
         ).insert(on: connection, logger: logger)
         return Opened(sessionID: sessionID, role: membership.role, refreshToken: refreshToken, refreshTTL: refreshTTL,
-                      mfa: SessionMFA(enabled: account.mfaEnabled, verifiedAt: mfaAt))
+                      mfa: SessionMFA(enabled: account.mfaEnabled, verifiedAt: mfaAt, method: method))
     }
 }

@@ -162,18 +162,19 @@ extension MFAStore {
         let serviceID: UUID
         let clientType: ClientType
         let rememberMe: Bool
+        let method: String
     }
 
     /// Records the sign-in that passed its password and answers the `mfa_token` that completes it.
-    func challenge(userID: UUID, serviceID: UUID, clientType: ClientType, rememberMe: Bool, client: ClientInfo,
+    func challenge(userID: UUID, serviceID: UUID, clientType: ClientType, rememberMe: Bool, method: String, client: ClientInfo,
                    requestID: String?) async throws -> String {
         let token = Base64URL.encode(SecureRandom.bytes(32))
         let hash = ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8)))
         try await postgres.transaction(logger: logger) { connection in
             _ = try await connection.query("""
-                INSERT INTO token.mfa_challenges (token_hash, user_id, service_id, client_type, remember_me, expires_at)
+                INSERT INTO token.mfa_challenges (token_hash, user_id, service_id, client_type, remember_me, expires_at, auth_method)
                 VALUES (\(hash), \(userID), \(serviceID), \(clientType.rawValue), \(rememberMe),
-                        now() + make_interval(secs => \(Double(Self.challengeSeconds))))
+                        now() + make_interval(secs => \(Double(Self.challengeSeconds))), \(method))
                 """, logger: logger).collect()
             try await AuditEvent(action: "MFA_CHALLENGED", actorUserID: userID, serviceID: serviceID, requestID: requestID,
                                  details: ["ip": client.ip ?? ""]).insert(on: connection, logger: logger)
@@ -185,11 +186,12 @@ extension MFAStore {
     func openChallenge(token: String) async throws -> Challenge? {
         let hash = ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8)))
         let rows = try await postgres.query("""
-            SELECT user_id, service_id, client_type, remember_me FROM token.mfa_challenges
+            SELECT user_id, service_id, client_type, remember_me, auth_method FROM token.mfa_challenges
             WHERE token_hash = \(hash) AND completed_at IS NULL AND expires_at > now()
             """, logger: logger)
-        for try await (user, service, clientType, rememberMe) in rows.decode((UUID, UUID, String, Bool).self) {
-            return Challenge(userID: user, serviceID: service, clientType: ClientType(rawValue: clientType) ?? .mobile, rememberMe: rememberMe)
+        for try await (user, service, clientType, rememberMe, method) in rows.decode((UUID, UUID, String, Bool, String).self) {
+            return Challenge(userID: user, serviceID: service, clientType: ClientType(rawValue: clientType) ?? .mobile, rememberMe: rememberMe,
+                             method: method)
         }
         return nil
     }
@@ -205,19 +207,19 @@ extension MFAStore {
 
     /// Step-up: the proof is spent and the session marked as having passed MFA now. Returns
     /// the session's service slug and membership role, or nil when the proof was already spent.
-    func stepUp(userID: UUID, sessionID: UUID, proof: Proof, requestID: String?) async throws -> (slug: String, role: String)? {
+    func stepUp(userID: UUID, sessionID: UUID, proof: Proof, requestID: String?) async throws -> (slug: String, role: String, method: String)? {
         try await postgres.transaction(logger: logger) { connection in
-            var found: (String, String)?
+            var found: (String, String, String)?
             for try await row in try await connection.query("""
-                SELECT sv.slug, m.role FROM token.sessions s
+                SELECT sv.slug, m.role, s.auth_method FROM token.sessions s
                 JOIN token.services sv ON sv.id = s.service_id
                 JOIN LATERAL token.membership(s.service_id, s.user_id) m ON true
                 WHERE s.id = \(sessionID) AND s.user_id = \(userID) AND s.revoked_at IS NULL AND s.expires_at > now()
                 FOR UPDATE OF s
-                """, logger: logger).decode((String, String).self) {
+                """, logger: logger).decode((String, String, String).self) {
                 found = row
             }
-            guard let (slug, role) = found else {
+            guard let (slug, role, method) = found else {
                 throw Problem(status: 401, code: "invalid_token", title: "Invalid token", detail: "This session has ended.")
             }
             guard try await spend(proof, userID: userID, on: connection) else { return nil }
@@ -225,7 +227,7 @@ extension MFAStore {
             try await AuditEvent(action: "MFA_VERIFIED", actorUserID: userID, requestID: requestID,
                                  details: ["session_id": sessionID.uuidString.lowercased(), "method": proof.method, "step_up": "yes"])
                 .insert(on: connection, logger: logger)
-            return (slug, role)
+            return (slug, role, method)
         }
     }
 }

@@ -140,7 +140,7 @@ struct RefreshStore: Sendable {
                        OR s.last_used_at < now() - make_interval(secs => sv.session_idle_timeout_seconds),
                    s.client_type, s.remember_me,
                    u.id, u.username, u.email, u.first_name, u.last_name, u.is_active, u.token_version,
-                   m.role, m.status, \(ServiceRecord.columns(of: "sv")), u.platform_role, u.mfa_enabled, s.mfa_at
+                   m.role, m.status, \(ServiceRecord.columns(of: "sv")), u.platform_role, u.mfa_enabled, s.mfa_at, s.auth_method
             FROM token.refresh_tokens rt
             JOIN token.sessions s ON s.id = rt.session_id
             JOIN token.services sv ON sv.id = s.service_id
@@ -173,7 +173,8 @@ struct RefreshStore: Sendable {
                 role: try c[17].decode(String?.self), membershipStatus: try c[18].decode(String?.self),
                 platformRole: try c[19 + ServiceRecord.columnCount].decode(String.self),
                 mfa: SessionMFA(enabled: try c[20 + ServiceRecord.columnCount].decode(Bool.self),
-                                verifiedAt: try c[21 + ServiceRecord.columnCount].decode(Date?.self)))
+                                verifiedAt: try c[21 + ServiceRecord.columnCount].decode(Date?.self),
+                                method: try c[22 + ServiceRecord.columnCount].decode(String.self)))
             return Found(
                 family: family, expired: try c[2].decode(Bool.self), used: try c[3].decode(Bool.self),
                 usedSecondsAgo: try c[4].decode(Double?.self),

@@ -40,6 +40,7 @@ final class ServiceProcess: @unchecked Sendable {
             // Tests sign in many times from one address; RateLimitTests turns the limits on.
             "GATEHOUSE_RATE_LIMIT_LOGIN": "off",
             "GATEHOUSE_RATE_LIMIT_REGISTER": "off",
+            "GATEHOUSE_RATE_LIMIT_SOCIAL": "off",
             "GATEHOUSE_RATE_LIMIT_API": "off",
         ]
         env.merge(extra) { _, new in new }

@@ -32,10 +32,18 @@ public struct OAuthTokenRequest: Codable, Sendable {
     public var password: String?
     public var refreshToken: String?
     public var scope: String?
+    /// The authorization_code grant: a social sign-in's login code, with its redirect URI and PKCE verifier.
+    public var code: String?
+    public var redirectURI: String?
+    public var codeVerifier: String?
     public var client: ClientInfo
 
     public init(grantType: String, credentials: ClientCredentials, username: String?, password: String?,
-                refreshToken: String?, scope: String?, client: ClientInfo) {
+                refreshToken: String?, scope: String?, code: String? = nil, redirectURI: String? = nil, codeVerifier: String? = nil,
+                client: ClientInfo) {
+        self.code = code
+        self.redirectURI = redirectURI
+        self.codeVerifier = codeVerifier
         self.grantType = grantType
         self.credentials = credentials
         self.username = username
@@ -49,7 +57,9 @@ public struct OAuthTokenRequest: Codable, Sendable {
         case grantType = "grant_type"
         case credentials, username, password
         case refreshToken = "refresh_token"
-        case scope, client
+        case scope, client, code
+        case redirectURI = "redirect_uri"
+        case codeVerifier = "code_verifier"
     }
 }
 

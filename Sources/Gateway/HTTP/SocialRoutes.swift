@@ -1,0 +1,128 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// Social sign-in (issue 4): `/api/v1/social/*` for apps and browsers, and the signed-in user's
+/// linked accounts under `/api/v1/users/me/social-accounts`. social-service decides; the
+/// gateway turns its answers into redirects and token responses.
+enum SocialRoutes {
+    static func add(to router: Router<GatewayRequestContext>, rpc: RPCClient, verifier: AccessTokenVerifier, limits: RateLimits) {
+        let social = router.group("api/v1/social")
+        social.get("providers") { request, context in
+            let service = try required(request, "service")
+            return try JSONResponse.make(try await rpc.call(SocialRPC.providers, SocialProvidersRequest(service: service), context: context.rpcContext))
+        }
+        social.get(":provider/authorize") { request, context in
+            _ = try await limits.enforce([(limits.social, "ip:\(context.client(request).ip ?? "unknown")")])
+            let query = request.uri.queryParameters
+            let redirect = try await rpc.call(SocialRPC.authorize, SocialAuthorizeRequest(
+                provider: try context.parameters.require("provider"), service: try required(request, "service"),
+                redirectURI: try required(request, "redirect_uri"), state: query["state"].map(String.init),
+                codeChallenge: query["code_challenge"].map(String.init), codeChallengeMethod: query["code_challenge_method"].map(String.init)),
+                context: context.rpcContext)
+            return found(redirect.location)
+        }
+        @Sendable func callback(_ request: Request, _ context: GatewayRequestContext, form: [String: String]) async throws -> Response {
+            var parameters = form
+            for (name, value) in request.uri.queryParameters where parameters[String(name)] == nil {
+                parameters[String(name)] = String(value)
+            }
+            let redirect = try await rpc.call(SocialRPC.callback, SocialCallbackRequest(
+                provider: try context.parameters.require("provider"), parameters: parameters, client: context.client(request)),
+                context: context.rpcContext)
+            return found(redirect.location)
+        }
+        social.get(":provider/callback") { request, context in try await callback(request, context, form: [:]) }
+        // Apple's response_mode=form_post.
+        social.post(":provider/callback") { request, context in
+            try await callback(request, context, form: try await FormBody.decode(request))
+        }
+        social.post("token") { request, context in
+            let body = try await JSONBody.decode(SocialExchangeBody.self, from: request)
+            let grant = try await rpc.call(SocialRPC.exchange, SocialExchangeRequest(body: body, client: context.client(request)),
+                                           context: context.rpcContext)
+            return try TokenResponseBody.response(for: grant)
+        }
+
+        let mine = router.group("api/v1/users/me/social-accounts")
+        mine.get { request, context in
+            let user = try await verifier.signedInUser(request, context: context)
+            return try JSONResponse.make(try await rpc.call(SocialRPC.linkedAccounts, SocialUserRequest(userID: user.sub), context: context.rpcContext))
+        }
+        mine.post(":provider") { request, context in
+            let user = try await verifier.signedInUser(request, context: context)
+            let body = try await JSONBody.decode(LinkStart.self, from: request)
+            let redirect = try await rpc.call(SocialRPC.authorize, SocialAuthorizeRequest(
+                provider: try context.parameters.require("provider"), service: user.aud, redirectURI: body.redirectURI, state: body.state,
+                codeChallenge: nil, codeChallengeMethod: nil, linkUserID: user.sub), context: context.rpcContext)
+            return try JSONResponse.make(LinkStarted(authorizeURL: redirect.location))
+        }
+        mine.delete(":provider") { request, context in
+            let user = try await verifier.signedInUser(request, context: context)
+            return try JSONResponse.make(try await rpc.call(
+                SocialRPC.unlink, SocialUserRequest(userID: user.sub, provider: try context.parameters.require("provider")),
+                context: context.rpcContext))
+        }
+    }
+
+    static func required(_ request: Request, _ name: String) throws -> String {
+        guard let value = request.uri.queryParameters[Substring(name)], !value.isEmpty else {
+            throw Problem.badRequest("\(name) is required.", field: name)
+        }
+        return String(value)
+    }
+
+    /// 302 to `location`, never cached.
+    static func found(_ location: String) -> Response {
+        Response(status: .found, headers: [.location: location, .cacheControl: "no-store"])
+    }
+
+    struct LinkStart: Decodable {
+        let redirectURI: String
+        let state: String?
+
+        enum CodingKeys: String, CodingKey {
+            case redirectURI = "redirect_uri"
+            case state
+        }
+    }
+
+    struct LinkStarted: Encodable {
+        let authorizeURL: String
+
+        enum CodingKeys: String, CodingKey {
+            case authorizeURL = "authorize_url"
+        }
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body as plain name/value pairs (the first of repeats).
+enum FormBody {
+    static func decode(_ request: Request) async throws -> [String: String] {
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
+            throw Problem(status: 415, code: "unsupported_media_type", title: "Unsupported media type",
+                          detail: "Send the form as application/x-www-form-urlencoded.")
+        }
+        guard let pairs = pairs(try await request.body.collect(upTo: JSONBody.limit)) else {
+            throw Problem.badRequest("The form is not valid URL encoding.")
+        }
+        var values: [String: String] = [:]
+        for (name, value) in pairs where values[name] == nil { values[name] = value }
+        return values
+    }
+
+    /// The decoded pairs in order, or nil when the encoding is broken.
+    static func pairs(_ buffer: ByteBuffer) -> [(String, String)]? {
+        var pairs: [(String, String)] = []
+        for pair in String(buffer: buffer).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else { return nil }
+            pairs.append((name, value))
+        }
+        return pairs
+    }
+
+    static func decode(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+}

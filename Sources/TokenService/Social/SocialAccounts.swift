@@ -1,0 +1,100 @@
+// Social/: token-service's side of social sign-in (issue 4). social-service runs the flows and
+// owns the links; token-service owns users, memberships and sessions, so it answers these.
+import Foundation
+import Shared
+
+struct SocialAccounts: Sendable {
+    let store: SocialAccountStore
+    let services: ServiceStore
+    let logins: LoginStore
+    let tokens: TokenIssuer
+    let multiFactor: MultiFactor
+
+    func settings(_ query: SocialServiceQuery) async throws -> SocialServiceSettings {
+        guard let settings = try await store.settings(slug: query.service) else {
+            throw Problem.notFound("No service named \(query.service).", code: "service_not_found")
+        }
+        return settings
+    }
+
+    /// The user a provider's profile belongs to when no link exists yet: the account with that
+    /// e-mail when the provider says it is verified, else a new account without a password
+    /// (when the service lets sign-in create accounts). An unverified e-mail that is already an
+    /// account's is a 409: linking on it would hand that account to whoever controls the
+    /// provider account.
+    func user(_ query: SocialUserQuery, requestID: String?) async throws -> SocialUserAnswer {
+        if query.emailVerified, let email = query.email, let id = try await store.user(email: email) {
+            return SocialUserAnswer(userID: id.uuidString.lowercased(), created: false)
+        }
+        guard let service = try await services.find(slug: query.service) else {
+            throw Problem.notFound("No service named \(query.service).", code: "service_not_found")
+        }
+        guard service.autoCreateUser else {
+            throw Problem(status: 403, code: "registration_closed", title: "Registration closed",
+                          detail: "\(service.slug) does not create accounts at sign-in.")
+        }
+        let email = query.email ?? "\(query.provider)-\(SecureRandom.hex(bytes: 8))@users.invalid"
+        if try await store.user(email: email) != nil {
+            throw Problem(status: 409, code: "email_taken", title: "E-mail in use",
+                          detail: "An account with this e-mail exists. Sign in to it and link \(query.provider) from the account settings.")
+        }
+        let base = Self.usernameBase(query)
+        for _ in 0..<5 {
+            let username = "\(base)_\(SecureRandom.hex(bytes: 3))"
+            if let id = try await store.create(
+                username: username, email: email, emailVerified: query.emailVerified && query.email != nil,
+                firstName: String((query.firstName ?? "").prefix(150)), lastName: String((query.lastName ?? "").prefix(150)),
+                serviceID: service.id, provider: query.provider, requestID: requestID) {
+                return SocialUserAnswer(userID: id.uuidString.lowercased(), created: true)
+            }
+        }
+        throw Problem.internalError()
+    }
+
+    /// A readable start for the new account's username: the provider's username, else the
+    /// e-mail's local part, else the provider's name (lowercase letters, digits, `.`, `-`, `_`).
+    static func usernameBase(_ query: SocialUserQuery) -> String {
+        let candidates = [query.username, query.email?.split(separator: "@").first.map(String.init), query.provider]
+        for candidate in candidates.compactMap({ $0 }) {
+            let cleaned = String(candidate.lowercased().filter { ($0.isASCII && ($0.isLetter || $0.isNumber)) || "._-".contains($0) }.prefix(40))
+            if cleaned.count >= 2 { return cleaned }
+        }
+        return query.provider
+    }
+
+    /// Opens the session of a social sign-in: the same rules as a password sign-in after the
+    /// password (membership created when the service allows it, statuses enforced, MFA asked for
+    /// when the user has it on).
+    func session(_ request: SocialSessionRequest, requestID: String?) async throws -> TokenGrant {
+        guard let id = UUID(uuidString: request.userID), let account = try await logins.account(id: id) else {
+            throw Problem.notFound("No such account.", code: "account_not_found")
+        }
+        guard account.isActive else {
+            throw Problem(status: 403, code: "account_disabled", title: "Account disabled", detail: "This account is disabled.")
+        }
+        let service = try await services.open(slug: request.service)
+        guard service.allowedClientTypes.contains(request.clientType.rawValue) else {
+            throw Problem(status: 400, code: "client_type_not_allowed", title: "Client type not allowed",
+                          detail: "\(service.slug) does not accept \(request.clientType.rawValue) clients.", field: "client_type")
+        }
+        if account.mfaEnabled {
+            try await multiFactor.requireSecondFactor(account: account, service: service, clientType: request.clientType, rememberMe: false,
+                                                      method: request.provider, client: request.client, requestID: requestID)
+        }
+        let opened = try await logins.postgres.transaction(logger: logins.logger) { connection in
+            try await logins.open(account: account, service: service, clientType: request.clientType, rememberMe: false, secondFactor: nil,
+                                  method: request.provider, client: request.client, requestID: requestID, on: connection)
+        }
+        return try await tokens.grant(
+            user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service, role: opened.role,
+            sessionID: opened.sessionID, mfa: opened.mfa, refreshToken: opened.refreshToken, refreshTTL: opened.refreshTTL,
+            clientType: request.clientType)
+    }
+
+    func loginMethods(_ request: SocialUserRequest) async throws -> LoginMethods {
+        guard let id = UUID(uuidString: request.userID), let has = try await store.hasPassword(userID: id) else {
+            throw Problem.notFound("No such account.", code: "account_not_found")
+        }
+        return LoginMethods(hasPassword: has)
+    }
+}

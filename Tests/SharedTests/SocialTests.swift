@@ -321,6 +321,15 @@ import Testing
             #expect(try await callback(hop).status == 400)
             #expect(try await traces(email: "kx-\(tag)@kakao.example", provider: "kakao", providerUserID: "77\(tag.filter(\.isNumber).prefix(6))") == (0, 0))
 
+            // Gatehouse's PKCE towards the provider: a challenge changed on the way fails the code exchange.
+            try await setPersona(fakes, "kakao", #"{"id": 78\#(tag.filter(\.isNumber).prefix(6)), "email": "kp-\#(tag)@kakao.example", "email_verified": true}"#)
+            let honest = try #require(try await authorize(cluster, "kakao", service: slug, pkce: pkce).headers["location"])
+            let forged = honest.replacingOccurrences(of: "code_challenge=\(Browser.query(honest)["code_challenge"] ?? "")",
+                                                     with: "code_challenge=\(PKCE().challenge)")
+            let pkceAnswer = Browser.query(try #require(try await callback(try await approve(forged, provider: "kakao")).headers["location"]))
+            #expect(pkceAnswer["error"] == "access_denied" && pkceAnswer["code"] == nil, "\(pkceAnswer)")
+            #expect(try await traces(email: "kp-\(tag)@kakao.example", provider: "kakao", providerUserID: "78\(tag.filter(\.isNumber).prefix(6))") == (0, 0))
+
             // The provider says no; the token endpoint refuses; the provider does not answer in time.
             for (mode, error) in [("deny", "access_denied"), ("token_error", "access_denied"), ("slow", "temporarily_unavailable")] {
                 try await setPersona(fakes, "discord", #"{"id": "9\#(mode.count)\#(tag.filter(\.isNumber).prefix(8))", "email": "\#(mode)-\#(tag)@discord.example", "email_verified": true}"#)

@@ -57,7 +57,7 @@ export_env() {
     export_store_env "$PG_PORT" "$REDIS_PORT"
     export GATEHOUSE_HTTP_PORT=$STACK_HTTP_PORT
     export GATEHOUSE_LOG_FORMAT=${GATEHOUSE_LOG_FORMAT:-json}
-    # Where a service may leave files for this script (demo-credentials.txt).
+    # Where a service may leave files for this script (demo-credentials-*.txt).
     export GATEHOUSE_RUN_DIR=$RUN_DIR
 }
 
@@ -83,9 +83,9 @@ EOF
 EOF
     # Demo data (GATEHOUSE_ENV=local) is seeded by the services, which may
     # write what the user needs to try it out here. Demo-only values.
-    if [[ -s "$RUN_DIR/demo-credentials.txt" ]]; then
+    if compgen -G "$RUN_DIR/demo-credentials-*.txt" >/dev/null; then
         printf '\n  Demo data (local only, never use these elsewhere):\n'
-        sed 's/^/    /' "$RUN_DIR/demo-credentials.txt"
+        cat "$RUN_DIR"/demo-credentials-*.txt | sed 's/^/    /'
     fi
     printf '\n  Ctrl-C or "make stop" stops everything.\n\n'
 }
@@ -130,7 +130,7 @@ main() {
     bash scripts/stores.sh start "$RUN_DIR" "$PG_PORT" "$REDIS_PORT"
     export_env
 
-    rm -f "$RUN_DIR/demo-credentials.txt"
+    rm -f "$RUN_DIR"/demo-credentials*.txt
     stack_migrate
     stack_start
     stack_wait_ready "$READY_TIMEOUT"

@@ -15,7 +15,8 @@ enum IdPBackend: BackendDescriptor {
             IdPMethodHandlers.register(&router, parts.verification,
                                        ServiceProviderAdministration(store: parts.providers, environment: context.config.environment))
         },
-        makeWorkers: { context in try IdPParts(context).workers(context) })
+        makeWorkers: { context in try IdPParts(context).workers(context) },
+        onStart: { context in try await LocalDemo.seed(context) })
 }
 
 /// The pieces of idp-service, wired once per process part (RPC or workers).

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import Shared
 
-/// The demo service and super admin `make run` offers (GATEHOUSE_ENV=local only). Their secrets are written to
-/// `$GATEHOUSE_RUN_DIR/demo-credentials.txt`, which `make run` prints. Demo data, never real.
+/// The demo service and super admin `make run` offers (GATEHOUSE_ENV=local only). Their secrets go to
+/// `DemoCredentials`, which `make run` prints. Demo data, never real.
 enum LocalDemo {
     static let service = NewService(
         slug: "demo", name: "Gatehouse demo", type: "web",
@@ -35,16 +35,6 @@ enum LocalDemo {
                 """
             context.logger.info("seeded the local demo super admin", metadata: ["username": "admin"])
         }
-        guard !text.isEmpty else { return }
-        if let runDirectory = ProcessInfo.processInfo.environment["GATEHOUSE_RUN_DIR"] {
-            let file = URL(fileURLWithPath: runDirectory).appendingPathComponent("demo-credentials.txt")
-            if let handle = try? FileHandle(forWritingTo: file) {
-                handle.seekToEndOfFile()
-                handle.write(Data(text.utf8))
-                try? handle.close()
-            } else {
-                try Data(text.utf8).write(to: file)
-            }
-        }
+        try DemoCredentials.append(text, service: .token)
     }
 }

@@ -129,10 +129,14 @@ import Testing
             try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
                 let rows = try await owner.query("""
                     SELECT (SELECT count(*)::int FROM audit.events WHERE action = 'CI_DI_ACCESS' AND details->>'transaction_id' = \(id)),
-                           (SELECT count(*)::int FROM idp.callback_deliveries WHERE transaction_id = \(UUID(uuidString: id)!) AND status = 'delivered')
+                           (SELECT count(*)::int FROM idp.callback_deliveries WHERE transaction_id = \(UUID(uuidString: id)!) AND status = 'delivered'),
+                           (SELECT count(*)::int FROM audit.events WHERE action = 'AUTH_REQUEST' AND details->>'transaction_id' = \(id)
+                                                                    AND details->>'sp' IS NOT NULL AND client_id IS NOT NULL),
+                           (SELECT count(*)::int FROM idp.notifications WHERE transaction_id = \(UUID(uuidString: id)!))
                     """, logger: TestEnvironment.logger).collect()
-                let (accesses, delivered) = try #require(rows.first).decode((Int, Int).self)
+                let (accesses, delivered, requested, notified) = try #require(rows.first).decode((Int, Int, Int, Int).self)
                 #expect(accesses == 2 && delivered == 1)   // at completion, and the pull
+                #expect(requested == 1 && notified == 1)
             }
         }
     }

@@ -53,16 +53,9 @@ struct ServiceProviderStore: Sendable {
         throw Problem.invalidClient
     }
 
-    /// The SP's current result key (for the JWE), on the caller's connection.
-    func resultKey(spID: UUID, on connection: PostgresConnection) async throws -> (kid: String, key: [UInt8]) {
-        let rows = try await connection.query("""
-            SELECT kid, key_sealed, master_key_version FROM idp.result_keys WHERE sp_id = \(spID) AND retired_at IS NULL
-            """, logger: logger)
-        for try await (kid, sealed, version) in rows.decode((String, ByteBuffer, Int).self) {
-            return (kid, try keyRing.open(EncryptedValue(keyVersion: version, sealed: Array(sealed.readableBytesView)),
-                                          purpose: "idp.result_key", context: kid))
-        }
-        throw Problem.internalError()
+    /// A result key as stored (sealed under the master key ring), opened.
+    func openResultKey(_ sealed: [UInt8], version: Int, kid: String) throws -> [UInt8] {
+        try keyRing.open(EncryptedValue(keyVersion: version, sealed: sealed), purpose: "idp.result_key", context: kid)
     }
 
     /// Where and how to deliver an SP's callbacks.

@@ -16,36 +16,70 @@ struct TransactionStore: Sendable {
     let logger: Logger
 
     /// A new PENDING transaction, its notification and audit row, in one transaction; refused
-    /// when the person already has `maxPending` undecided requests (checked under a per-person
+    /// when the person already has `maxPending` undecided requests (counted under a per-person
     /// advisory lock, so concurrent requests cannot all slip under the limit).
     func create(sp: ServiceProvider, userID: UUID, purpose: String, lifetime: Duration, maxPending: Int,
                 requestID: String?) async throws -> (VerificationStatus, InboxItem) {
         try await postgres.transaction(logger: logger) { connection in
             _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(userID.uuidString)))", logger: logger).collect()
-            let pending = try await connection.query("""
-                SELECT count(*)::int FROM idp.transactions WHERE user_id = \(userID) AND status = 'PENDING' AND expires_at > now()
-                """, logger: logger).collect()
-            guard try pending.first?.decode(Int.self) ?? 0 < maxPending else {
+            var created: (UUID, Date, Date)?
+            for try await row in try await connection.execute(Create(
+                spID: sp.id, userID: userID, purpose: purpose, lifetime: Double(lifetime.components.seconds), maxPending: maxPending,
+                clientID: sp.clientID, requestID: requestID, spName: sp.name), logger: logger) {
+                created = row
+            }
+            guard let (id, createdAt, expiresAt) = created else {
                 throw Problem(status: 429, code: "too_many_pending", title: "Too many pending requests",
                               detail: "This person already has \(maxPending) requests waiting for a decision.")
             }
-            var created: (UUID, Date, Date)?
-            for try await row in try await connection.query("""
-                INSERT INTO idp.transactions (sp_id, user_id, purpose, expires_at)
-                VALUES (\(sp.id), \(userID), \(purpose), now() + make_interval(secs => \(Double(lifetime.components.seconds))))
-                RETURNING id, created_at, expires_at
-                """, logger: logger).decode((UUID, Date, Date).self) {
-                created = row
-            }
-            guard let (id, createdAt, expiresAt) = created else { throw Problem.internalError() }
-            _ = try await connection.query(
-                "INSERT INTO idp.notifications (transaction_id, user_id) VALUES (\(id), \(userID))", logger: logger).collect()
-            try await AuditEvent(action: "AUTH_REQUEST", actorUserID: userID, clientID: sp.clientID, requestID: requestID,
-                                 details: ["transaction_id": id.uuidString.lowercased(), "sp": sp.name]).insert(on: connection, logger: logger)
             let idText = id.uuidString.lowercased()
             return (VerificationStatus(transactionID: idText, status: .pending, createdAt: createdAt, expiresAt: expiresAt, completedAt: nil),
                     InboxItem(transactionID: idText, serviceProvider: sp.name, purpose: purpose, createdAt: createdAt, expiresAt: expiresAt))
         }
+    }
+
+    /// The request's writes as one prepared statement, after the lock: the transaction (only
+    /// while the person has fewer than `maxPending` undecided ones), its notification and audit row.
+    struct Create: PostgresPreparedStatement {
+        static let sql = """
+            WITH pending AS (
+                SELECT count(*) AS n FROM idp.transactions WHERE user_id = $2 AND status = 'PENDING' AND expires_at > now()
+            ), created AS (
+                INSERT INTO idp.transactions (sp_id, user_id, purpose, expires_at)
+                SELECT $1, $2, $3, now() + make_interval(secs => $4) FROM pending WHERE pending.n < $5
+                RETURNING id, created_at, expires_at
+            ), notified AS (
+                INSERT INTO idp.notifications (transaction_id, user_id) SELECT id, $2 FROM created
+            ), audited AS (
+                INSERT INTO audit.events (action, actor_user_id, client_id, request_id, details)
+                SELECT 'AUTH_REQUEST', $2, $6, $7, jsonb_build_object('transaction_id', id::text, 'sp', $8::text) FROM created
+            )
+            SELECT id, created_at, expires_at FROM created
+            """
+
+        let spID: UUID
+        let userID: UUID
+        let purpose: String
+        let lifetime: Double
+        let maxPending: Int
+        let clientID: String
+        let requestID: String?
+        let spName: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings()
+            b.append(spID)
+            b.append(userID)
+            b.append(purpose)
+            b.append(lifetime)
+            b.append(maxPending)
+            b.append(clientID)
+            b.append(requestID)
+            b.append(spName)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> (UUID, Date, Date) { try row.decode((UUID, Date, Date).self) }
     }
 
     /// A transaction as the SP that asked for it sees it; nil for any other SP.
@@ -121,56 +155,94 @@ struct TransactionStore: Sendable {
     /// Confirms (with `pin`) or rejects (`pin` nil) the person's own PENDING transaction, in one
     /// SQL transaction with the row locked: the status, the auth_code, the audit rows and the
     /// callback delivery commit together, and of any number of concurrent decisions on any
-    /// number of instances exactly one finds the row PENDING.
+    /// number of instances exactly one finds the row PENDING. Two prepared statements: the
+    /// locked read (with the profile, the SP and its current result key) and `Finish`.
     func decide(id: UUID, userID: UUID, pin: String?, requestID: String?) async throws -> Decision {
         try await postgres.transaction(logger: logger) { connection in
-            let rows = try await connection.query("""
-                SELECT t.sp_id, t.status, t.expires_at <= now(), p.pin_verifier,
-                       CASE WHEN p.pin_locked_until > now() THEN p.pin_locked_until END, p.ci_sealed, p.ci_key_version, sp.client_id
-                FROM idp.transactions t
-                JOIN idp.identity_profiles p ON p.user_id = t.user_id
-                JOIN idp.service_providers sp ON sp.id = t.sp_id
-                WHERE t.id = \(id) AND t.user_id = \(userID)
-                FOR UPDATE OF t
-                """, logger: logger)
-            var found: (UUID, String, Bool, ByteBuffer, Date?, ByteBuffer, Int, String)?
-            for try await row in rows.decode((UUID, String, Bool, ByteBuffer, Date?, ByteBuffer, Int, String).self) { found = row }
-            guard let (spID, status, expired, verifier, lockedUntil, ciSealed, ciVersion, clientID) = found else { throw Self.notFound }
-            guard status == "PENDING" else { return .alreadyDecided(VerificationStatusName(rawValue: status) ?? .failed) }
-            func audit(_ action: String, _ details: [String: String] = [:]) async throws {
-                try await AuditEvent(action: action, actorUserID: userID, clientID: clientID, requestID: requestID,
-                                     details: details.merging(["transaction_id": id.uuidString.lowercased()]) { a, _ in a })
-                    .insert(on: connection, logger: logger)
+            var found: Locked.Row?
+            for try await row in try await connection.execute(Locked(id: id, userID: userID), logger: logger) { found = row }
+            guard let found else { throw Self.notFound }
+            guard found.status == "PENDING" else { return .alreadyDecided(VerificationStatusName(rawValue: found.status) ?? .failed) }
+            func finish(_ status: VerificationStatusName, reason: String?, audits: [(String, [String: String])], resetPin: Bool = false,
+                        completedAt: Date = Date(), authCodeHash: [UInt8]? = nil, jwe: String? = nil) async throws -> Delivery {
+                try await self.finish(id, spID: found.spID, status: status, reason: reason, completedAt: completedAt, authCodeHash: authCodeHash,
+                                      jwe: jwe, audits: audits.map { ($0.0, $0.1) }, actor: userID, clientID: found.clientID, requestID: requestID,
+                                      resetPin: resetPin, on: connection)
             }
-            if expired {
-                try await audit("AUTH_EXPIRED")
-                return .expired(try await finish(id, spID: spID, status: .expired, reason: "expired", on: connection))
+            if found.expired {
+                return .expired(try await finish(.expired, reason: "expired", audits: [("AUTH_EXPIRED", [:])]))
             }
             guard let pin else {
-                try await audit("AUTH_FAILED", ["reason": "rejected"])
-                return .rejected(try await finish(id, spID: spID, status: .failed, reason: "rejected", on: connection))
+                return .rejected(try await finish(.failed, reason: "rejected", audits: [("AUTH_FAILED", ["reason": "rejected"])]))
             }
-            if let lockedUntil { return .pinLocked(until: lockedUntil) }
-            guard pins.matches(pin, userID: userID, verifier: Array(verifier.readableBytesView)) else {
+            if let lockedUntil = found.lockedUntil { return .pinLocked(until: lockedUntil) }
+            guard pins.matches(pin, userID: userID, verifier: found.pinVerifier) else {
                 let locked = try await profiles.recordWrongPin(userID: userID, on: connection)
-                try await audit("AUTH_FAILED", ["reason": "invalid_pin"])
-                return .wrongPin(try await finish(id, spID: spID, status: .failed, reason: "invalid_pin", on: connection), lockedUntil: locked)
+                return .wrongPin(try await finish(.failed, reason: "invalid_pin", audits: [("AUTH_FAILED", ["reason": "invalid_pin"])]),
+                                 lockedUntil: locked)
             }
             // The person approved: the SP's result, sealed for it alone.
-            let ci = try vault.openCI(EncryptedValue(keyVersion: ciVersion, sealed: Array(ciSealed.readableBytesView)), userID: userID)
+            guard let resultKey = found.resultKey else { throw Problem.internalError() }
+            let key = try providers.openResultKey(resultKey.sealed, version: resultKey.version, kid: resultKey.kid)
+            let ci = try vault.openCI(found.ci, userID: userID)
             let authCode = Base64URL.encode(SecureRandom.bytes(32))
             let completedAt = Date()
             let payload = ResultPayload(transactionID: id.uuidString.lowercased(), authCode: authCode, ci: ci,
-                                        di: IdentityVault.di(ci: ci, spID: spID), completedAt: completedAt)
-            let (kid, key) = try await providers.resultKey(spID: spID, on: connection)
-            let jwe = try ResultJWE.seal(Array(try JSON.encode(payload).readableBytesView), key: key, kid: kid)
-            _ = try await connection.query("""
-                UPDATE idp.identity_profiles SET pin_failures = 0, pin_first_failed_at = NULL WHERE user_id = \(userID)
-                """, logger: logger).collect()
-            try await audit("AUTH_COMPLETED")
-            try await audit("CI_DI_ACCESS", ["via": "completion"])
-            return .completed(try await finish(id, spID: spID, status: .completed, reason: nil, completedAt: completedAt,
-                                               authCodeHash: ClientSecret.hash(authCode), jwe: jwe, on: connection))
+                                        di: IdentityVault.di(ci: ci, spID: found.spID), completedAt: completedAt)
+            let jwe = try ResultJWE.seal(Array(try JSON.encode(payload).readableBytesView), key: key, kid: resultKey.kid)
+            return .completed(try await finish(.completed, reason: nil, audits: [("AUTH_COMPLETED", [:]), ("CI_DI_ACCESS", ["via": "completion"])],
+                                               resetPin: found.hadFailures, completedAt: completedAt, authCodeHash: ClientSecret.hash(authCode),
+                                               jwe: jwe))
+        }
+    }
+
+    /// The transaction locked for a decision, with what the decision needs: the person's PIN
+    /// verifier, lock and sealed CI, the SP's client id and its current result key. Prepared:
+    /// planning this four-table join cost more than running it.
+    struct Locked: PostgresPreparedStatement {
+        static let sql = """
+            SELECT t.sp_id, t.status, t.expires_at <= now(), p.pin_verifier,
+                   CASE WHEN p.pin_locked_until > now() THEN p.pin_locked_until END, p.ci_sealed, p.ci_key_version, sp.client_id,
+                   p.pin_failures > 0, k.kid, k.key_sealed, k.master_key_version
+            FROM idp.transactions t
+            JOIN idp.identity_profiles p ON p.user_id = t.user_id
+            JOIN idp.service_providers sp ON sp.id = t.sp_id
+            LEFT JOIN idp.result_keys k ON k.sp_id = t.sp_id AND k.retired_at IS NULL
+            WHERE t.id = $1 AND t.user_id = $2
+            FOR UPDATE OF t
+            """
+
+        struct Row: Sendable {
+            let spID: UUID
+            let status: String
+            let expired: Bool
+            let pinVerifier: [UInt8]
+            let lockedUntil: Date?
+            let ci: EncryptedValue
+            let clientID: String
+            let hadFailures: Bool
+            let resultKey: (kid: String, sealed: [UInt8], version: Int)?
+        }
+
+        let id: UUID
+        let userID: UUID
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(id)
+            bindings.append(userID)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let c = row.makeRandomAccess()
+            let kid = try c[9].decode(String?.self), keySealed = try c[10].decode(ByteBuffer?.self), keyVersion = try c[11].decode(Int?.self)
+            return Row(
+                spID: try c[0].decode(UUID.self), status: try c[1].decode(String.self), expired: try c[2].decode(Bool.self),
+                pinVerifier: Array(try c[3].decode(ByteBuffer.self).readableBytesView), lockedUntil: try c[4].decode(Date?.self),
+                ci: EncryptedValue(keyVersion: try c[6].decode(Int.self), sealed: Array(try c[5].decode(ByteBuffer.self).readableBytesView)),
+                clientID: try c[7].decode(String.self), hadFailures: try c[8].decode(Bool.self),
+                resultKey: kid.flatMap { kid in keySealed.flatMap { sealed in keyVersion.map { (kid, Array(sealed.readableBytesView), $0) } } })
         }
     }
 
@@ -186,35 +258,90 @@ struct TransactionStore: Sendable {
             for try await row in rows.decode((UUID, UUID, UUID).self) { due.append(row) }
             var deliveries: [Delivery] = []
             for (id, spID, userID) in due {
-                try await AuditEvent(action: "AUTH_EXPIRED", actorUserID: userID, details: ["transaction_id": id.uuidString.lowercased()])
-                    .insert(on: connection, logger: logger)
-                deliveries.append(try await finish(id, spID: spID, status: .expired, reason: "expired", on: connection))
+                deliveries.append(try await finish(id, spID: spID, status: .expired, reason: "expired", audits: [("AUTH_EXPIRED", [:])],
+                                                   actor: userID, clientID: nil, requestID: nil, on: connection))
             }
             return deliveries
         }
     }
 
-    /// Sets the final status and writes the callback for the SP: `{transaction_id, status,
-    /// result}` when completed (the JWE), `{transaction_id, status, failure_reason}` otherwise.
+    /// Sets the final status, writes the callback for the SP (`{transaction_id, status, result}`
+    /// when completed, the JWE; `{transaction_id, status, failure_reason}` otherwise) and the
+    /// audit rows, in one statement.
     private func finish(_ id: UUID, spID: UUID, status: VerificationStatusName, reason: String?, completedAt: Date = Date(),
-                        authCodeHash: [UInt8]? = nil, jwe: String? = nil, on connection: PostgresConnection) async throws -> Delivery {
-        _ = try await connection.query("""
-            UPDATE idp.transactions SET status = \(status.rawValue), completed_at = \(completedAt), failure_reason = \(reason),
-                   auth_code_hash = \(authCodeHash.map { ByteBuffer(bytes: $0) }), result_jwe = \(jwe)
-            WHERE id = \(id)
-            """, logger: logger).collect()
+                        authCodeHash: [UInt8]? = nil, jwe: String? = nil, audits: [(String, [String: String])], actor: UUID,
+                        clientID: String?, requestID: String?, resetPin: Bool = false, on connection: PostgresConnection) async throws -> Delivery {
         let body = String(buffer: try JSON.encode(CallbackBody(
             transactionID: id.uuidString.lowercased(), status: status, result: jwe, failureReason: reason)))
+        let details = try audits.map { String(buffer: try JSON.encode($0.1.merging(["transaction_id": id.uuidString.lowercased()]) { a, _ in a })) }
         var deliveryID: UUID?
-        for try await delivery in try await connection.query("""
-            INSERT INTO idp.callback_deliveries (transaction_id, sp_id, body, next_attempt_at)
-            VALUES (\(id), \(spID), \(body), now() + make_interval(secs => \(deliveryLease.seconds)))
-            RETURNING id
-            """, logger: logger).decode(UUID.self) {
+        for try await delivery in try await connection.execute(Finish(
+            id: id, status: status.rawValue, completedAt: completedAt, reason: reason, authCodeHash: authCodeHash.map { ByteBuffer(bytes: $0) },
+            jwe: jwe, spID: spID, body: body, lease: deliveryLease.seconds, actor: actor, clientID: clientID, requestID: requestID,
+            actions: audits.map(\.0), details: details, resetPin: resetPin), logger: logger) {
             deliveryID = delivery
         }
         guard let deliveryID else { throw Problem.internalError() }
         return Delivery(id: deliveryID, transactionID: id, status: status)
+    }
+
+    /// The decision's writes as one prepared statement: the transaction's final state, its
+    /// callback delivery, its audit rows and (after a right PIN) the person's failure count reset.
+    struct Finish: PostgresPreparedStatement {
+        static let sql = """
+            WITH finished AS (
+                UPDATE idp.transactions SET status = $2, completed_at = $3, failure_reason = $4, auth_code_hash = $5, result_jwe = $6
+                WHERE id = $1 RETURNING id
+            ), delivery AS (
+                INSERT INTO idp.callback_deliveries (transaction_id, sp_id, body, next_attempt_at)
+                SELECT id, $7, $8, now() + make_interval(secs => $9) FROM finished RETURNING id
+            ), audited AS (
+                INSERT INTO audit.events (action, actor_user_id, client_id, request_id, details)
+                SELECT a.action, $10, $11, $12, a.details::jsonb FROM finished, unnest($13::text[], $14::text[]) WITH ORDINALITY AS a(action, details, n)
+                ORDER BY a.n
+            ), reset AS (
+                UPDATE idp.identity_profiles SET pin_failures = 0, pin_first_failed_at = NULL WHERE $15 AND user_id = $10
+            )
+            SELECT id FROM delivery
+            """
+
+        let id: UUID
+        let status: String
+        let completedAt: Date
+        let reason: String?
+        let authCodeHash: ByteBuffer?
+        let jwe: String?
+        let spID: UUID
+        let body: String
+        let lease: Double
+        let actor: UUID
+        let clientID: String?
+        let requestID: String?
+        let actions: [String]
+        let details: [String]
+        let resetPin: Bool
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings()
+            b.append(id)
+            b.append(status)
+            b.append(completedAt)
+            b.append(reason)
+            b.append(authCodeHash)
+            b.append(jwe)
+            b.append(spID)
+            b.append(body)
+            b.append(lease)
+            b.append(actor)
+            b.append(clientID)
+            b.append(requestID)
+            b.append(actions)
+            b.append(details)
+            b.append(resetPin)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> UUID { try row.decode(UUID.self) }
     }
 }
 

@@ -48,6 +48,7 @@ import Testing
             let account = try await login.makeAccount(cluster)
             let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
             let auth = ["Authorization": "Bearer \(token)"]
+            let elsewhere = try #require(json(try await login.login(cluster, account).body)["refresh_token"] as? String)
 
             // Enrolment answers the secret three ways: base32, otpauth:// URI and a QR code PNG.
             let started = json(try await cluster.post("/api/v1/users/me/mfa/totp", body: "", contentType: nil, headers: auth).body)
@@ -70,6 +71,8 @@ import Testing
             #expect(enabled.status == 200, "\(enabled.body)")
             let backupCodes = try #require(json(enabled.body)["backup_codes"] as? [String])
             #expect(backupCodes.count == 10 && Set(backupCodes).count == 10)
+            // Sessions that never passed the new factor end with it.
+            #expect(try await RefreshTests().refresh(cluster, elsewhere).status == 401)
             let again = try await cluster.post("/api/v1/users/me/mfa/totp", body: "", contentType: nil, headers: auth)
             #expect(again.status == 409 && json(again.body)["code"] as? String == "mfa_already_enabled")
 

@@ -196,6 +196,10 @@ import Testing
                 // Listing and creating services stay with platform admins.
                 #expect(try await cluster.get("/api/v1/services", headers: ["Authorization": "Bearer \(token)"]).status == 403)
             }
+            // Whether the service is open is a SUPER_ADMIN's call, even for its owner.
+            let suspend = try await cluster.post("/api/v1/services/\(slug)", body: #"{"status":"suspended"}"#, method: .PATCH,
+                                                 headers: ["Authorization": "Bearer \(try #require(tokens["owner"]))"])
+            #expect(suspend.status == 403, "\(suspend.body)")
             // Another service's owner learns nothing of this one.
             let stranger = try await login.makeAccount(cluster)
             let strangerToken = try #require(json(try await login.login(cluster, stranger).body)["access_token"] as? String)

@@ -276,7 +276,9 @@ import Testing
                 let tokens = try await exchange(cluster, code: try #require(answer["code"], "\(item.provider): \(answer)"), pkce: pkce)
                 #expect(tokens.status == 200, "\(item.provider): \(tokens.body)")
                 let user = json(tokens.body)["user"] as? [String: Any]
-                #expect(user?["email"] as? String == item.email, "\(item.provider): \(tokens.body)")
+                // The account takes the provider's address only when the provider verified it.
+                let accountEmail = user?["email"] as? String ?? ""
+                #expect(item.verified ? accountEmail == item.email : accountEmail.hasSuffix("@users.invalid"), "\(item.provider): \(tokens.body)")
                 try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                     let rows = try await owner.query("""
                         SELECT email, email_verified, display_name, avatar_url FROM social.linked_accounts
@@ -349,16 +351,16 @@ import Testing
             let slug = try await makeService(cluster)
             let tag = TestEnvironment.uniqueName("r")
             let id = "race-\(tag)"
-            try await setPersona(fakes, "naver", #"{"id": "\#(id)", "email": "race-\#(tag)@naver.example", "name": "Racer"}"#)
-            let started = try await authorize(cluster, "naver", service: slug, pkce: PKCE())
-            let hop = try await approve(try #require(started.headers["location"]), provider: "naver")
+            try await setPersona(fakes, "discord", #"{"id": "\#(id)", "email": "race-\#(tag)@discord.example", "email_verified": true}"#)
+            let started = try await authorize(cluster, "discord", service: slug, pkce: PKCE())
+            let hop = try await approve(try #require(started.headers["location"]), provider: "discord")
             let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for _ in 0..<8 { group.addTask { let answer = try await callback(hop); return (answer.status, answer.headers["location"]) } }
                 return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
             }
             let signedIn = statuses.filter { $0.0 == 302 && Browser.query($0.1 ?? "")["code"] != nil }
             #expect(signedIn.count == 1 && statuses.filter { $0.0 == 400 }.count == 7, "\(statuses)")
-            #expect(try await traces(email: "race-\(tag)@naver.example", provider: "naver", providerUserID: id) == (1, 1))
+            #expect(try await traces(email: "race-\(tag)@discord.example", provider: "discord", providerUserID: id) == (1, 1))
         }
     }
 
@@ -368,60 +370,82 @@ import Testing
         try await withProviders { cluster, fakes, _ in
             let slug = try await makeService(cluster)
             let tag = TestEnvironment.uniqueName("l")
-            // A password account whose e-mail a provider account also claims.
+            let digits = String(tag.filter(\.isNumber).prefix(8))
+            func signedInUser(_ provider: String) async throws -> [String: Any] {
+                let pkce = PKCE()
+                let answer = try await signIn(cluster, provider, service: slug, pkce: pkce)
+                let tokens = try await exchange(cluster, code: try #require(answer["code"], "\(provider): \(answer)"), pkce: pkce)
+                return json(tokens.body)
+            }
+            // A password account whose (unverified) address provider accounts also claim.
             let account = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName("bob"))
             let email = "\(account.username)@example.com"
             #expect(try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(account.username)","email":"\#(email)","password":"\#(account.password)"}"#).status == 201)
 
-            // Unverified at the provider: no link, no second account.
-            try await setPersona(fakes, "discord", #"{"id": "111\#(tag.filter(\.isNumber).prefix(8))", "email": "\#(email)", "email_verified": false}"#)
-            let unverified = try await signIn(cluster, "discord", service: slug, pkce: PKCE())
-            #expect(unverified["error"] == "access_denied" && unverified["code"] == nil, "\(unverified)")
-            #expect(try await traces(email: email, provider: "discord", providerUserID: "111\(tag.filter(\.isNumber).prefix(8))") == (1, 0))
+            // Unverified at the provider: a separate new account, which does not take the address.
+            try await setPersona(fakes, "discord", #"{"id": "111\#(digits)", "email": "\#(email)", "email_verified": false}"#)
+            let separate = (try await signedInUser("discord"))["user"] as? [String: Any]
+            #expect(separate?["username"] as? String != account.username && (separate?["email"] as? String)?.hasSuffix("@users.invalid") == true)
+            // Verified at the provider, but the account never verified its address: no takeover.
+            try await setPersona(fakes, "discord", #"{"id": "222\#(digits)", "email": "\#(email)", "email_verified": true}"#)
+            let refused = try await signIn(cluster, "discord", service: slug, pkce: PKCE())
+            #expect(refused["error"] == "access_denied" && refused["code"] == nil, "\(refused)")
+            #expect(try await traces(email: email, provider: "discord", providerUserID: "222\(digits)") == (1, 0))
 
-            // Verified: the provider account joins the existing user.
-            try await setPersona(fakes, "discord", #"{"id": "222\#(tag.filter(\.isNumber).prefix(8))", "email": "\#(email)", "email_verified": true}"#)
-            let pkce = PKCE()
-            let verified = try await signIn(cluster, "discord", service: slug, pkce: pkce)
-            let grant = json(try await exchange(cluster, code: try #require(verified["code"], "\(verified)"), pkce: pkce).body)
-            #expect((grant["user"] as? [String: Any])?["username"] as? String == account.username)
+            // Verified on both sides: an account made by a verified Kakao sign-in is joined by Discord with that address.
+            let shared = "shared-\(tag)@example.com"
+            try await setPersona(fakes, "kakao", #"{"id": 333\#(digits.prefix(6)), "email": "\#(shared)", "email_verified": true}"#)
+            let first = (try await signedInUser("kakao"))["user"] as? [String: Any]
+            try await setPersona(fakes, "discord", #"{"id": "444\#(digits)", "email": "\#(shared)", "email_verified": true}"#)
+            let joined = (try await signedInUser("discord"))["user"] as? [String: Any]
+            #expect(first?["id"] as? String != nil && joined?["id"] as? String == first?["id"] as? String)
 
-            // The password user links GitHub from their account, and sees both links.
+            // Bob links GitHub from his account: the callback gives the client a link code, which
+            // only Bob's own token completes.
             let token = try #require(json(try await LoginTests().login(cluster, account).body)["access_token"] as? String)
             let auth = ["Authorization": "Bearer \(token)"]
-            try await setPersona(fakes, "github", #"{"id": 333\#(tag.filter(\.isNumber).prefix(6)), "login": "bob\#(tag.filter(\.isNumber).prefix(4))", "email": "other-\#(tag)@example.com"}"#)
-            let linkStart = try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github"), method: .POST,
-                                                   json: #"{"redirect_uri":"\#(Self.redirectURI)","state":"link-1"}"#, headers: auth)
-            let authorizeURL = try #require(json(linkStart.body)["authorize_url"] as? String, "\(linkStart.body)")
-            let linked = try await callback(try await approve(authorizeURL, provider: "github"))
-            let linkedAnswer = Browser.query(try #require(linked.headers["location"], "\(linked.body)"))
-            #expect(linkedAnswer["linked"] == "github" && linkedAnswer["state"] == "link-1" && linkedAnswer["code"] == nil, "\(linkedAnswer)")
+            try await setPersona(fakes, "github", #"{"id": 555\#(digits.prefix(6)), "login": "bob\#(digits.prefix(4))", "email": "other-\#(tag)@example.com"}"#)
+            func linkCode(_ bearer: String) async throws -> String {
+                let started = try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github"), method: .POST,
+                                                     json: #"{"redirect_uri":"\#(Self.redirectURI)","state":"link-1"}"#,
+                                                     headers: ["Authorization": "Bearer \(bearer)"])
+                let authorizeURL = try #require(json(started.body)["authorize_url"] as? String, "\(started.body)")
+                let back = try await callback(try await approve(authorizeURL, provider: "github"))
+                let answer = Browser.query(try #require(back.headers["location"], "\(back.body)"))
+                #expect(answer["state"] == "link-1" && answer["code"] == nil, "\(answer)")
+                return try #require(answer["link_code"], "\(answer)")
+            }
+            func complete(_ code: String, _ bearer: String) async throws -> (status: Int, headers: [String: String], body: String) {
+                try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github/complete"), method: .POST,
+                                       json: #"{"link_code":"\#(code)"}"#, headers: ["Authorization": "Bearer \(bearer)"])
+            }
+            // Someone else completing Bob's link flow (link CSRF) links nothing, and spends the code.
+            let eve = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName("eve"))
+            _ = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(eve.username)","email":"\#(eve.username)@example.com","password":"\#(eve.password)"}"#)
+            let eveToken = try #require(json(try await LoginTests().login(cluster, eve).body)["access_token"] as? String)
+            let stolen = try await linkCode(token)
+            let hijack = try await complete(stolen, eveToken)
+            #expect(hijack.status == 400 && json(hijack.body)["code"] as? String == "invalid_link_code", "\(hijack.body)")
+            #expect(try await complete(stolen, token).status == 400)
+            // Bob's own completion links it.
+            let linked = try await complete(try await linkCode(token), token)
+            #expect(linked.status == 200, "\(linked.body)")
             let links = json(try await cluster.get("/api/v1/users/me/social-accounts", headers: auth).body)["accounts"] as? [[String: Any]]
-            #expect(Set(links?.compactMap { $0["provider"] as? String } ?? []) == ["discord", "github"])
-
+            #expect(Set(links?.compactMap { $0["provider"] as? String } ?? []) == ["github"])
             // That GitHub account cannot be linked to anyone else.
-            let otherAccount = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName("eve"))
-            _ = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(otherAccount.username)","email":"\#(otherAccount.username)@example.com","password":"\#(otherAccount.password)"}"#)
-            let eveToken = try #require(json(try await LoginTests().login(cluster, otherAccount).body)["access_token"] as? String)
-            let eveStart = json(try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github"), method: .POST,
-                                                       json: #"{"redirect_uri":"\#(Self.redirectURI)"}"#, headers: ["Authorization": "Bearer \(eveToken)"]).body)
-            let taken = try await callback(try await approve(try #require(eveStart["authorize_url"] as? String), provider: "github"))
-            let takenAnswer = Browser.query(try #require(taken.headers["location"]))
-            #expect(takenAnswer["error"] == "access_denied" && takenAnswer["linked"] == nil, "\(takenAnswer)")
+            let taken = try await complete(try await linkCode(eveToken), eveToken)
+            #expect(taken.status == 409 && json(taken.body)["code"] as? String == "already_linked", "\(taken.body)")
 
             // Unlinking: fine while a password remains.
             let unlinked = try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github"), method: .DELETE, headers: auth)
             #expect(unlinked.status == 200, "\(unlinked.body)")
 
             // A user who only ever signed in with Kakao cannot unlink it.
-            try await setPersona(fakes, "kakao", #"{"id": 444\#(tag.filter(\.isNumber).prefix(6)), "email": "only-\#(tag)@kakao.example", "email_verified": true}"#)
-            let onlyPKCE = PKCE()
-            let only = try await signIn(cluster, "kakao", service: slug, pkce: onlyPKCE)
-            let onlyCode = try #require(only["code"], "\(only)")
-            let onlyToken = try #require(json(try await exchange(cluster, code: onlyCode, pkce: onlyPKCE).body)["access_token"] as? String)
-            let refused = try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/kakao"), method: .DELETE,
-                                                 headers: ["Authorization": "Bearer \(onlyToken)"])
-            #expect(refused.status == 409 && json(refused.body)["code"] as? String == "last_login_method", "\(refused.body)")
+            try await setPersona(fakes, "kakao", #"{"id": 666\#(digits.prefix(6)), "email": "only-\#(tag)@kakao.example", "email_verified": true}"#)
+            let onlyToken = try #require((try await signedInUser("kakao"))["access_token"] as? String)
+            let last = try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/kakao"), method: .DELETE,
+                                              headers: ["Authorization": "Bearer \(onlyToken)"])
+            #expect(last.status == 409 && json(last.body)["code"] as? String == "last_login_method", "\(last.body)")
             let stillThere = json(try await cluster.get("/api/v1/users/me/social-accounts", headers: ["Authorization": "Bearer \(onlyToken)"]).body)
             #expect((stillThere["accounts"] as? [[String: Any]])?.count == 1)
         }

@@ -57,6 +57,12 @@ enum SocialRoutes {
                 codeChallenge: nil, codeChallengeMethod: nil, linkUserID: user.sub), context: context.rpcContext)
             return try JSONResponse.make(LinkStarted(authorizeURL: redirect.location))
         }
+        mine.post(":provider/complete") { request, context in
+            let user = try await verifier.signedInUser(request, context: context)
+            let body = try await JSONBody.decode(LinkCode.self, from: request)
+            return try JSONResponse.make(try await rpc.call(SocialRPC.completeLink, SocialLinkCompletion(
+                userID: user.sub, provider: try context.parameters.require("provider"), code: body.linkCode), context: context.rpcContext))
+        }
         mine.delete(":provider") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
             return try JSONResponse.make(try await rpc.call(
@@ -84,6 +90,14 @@ enum SocialRoutes {
         enum CodingKeys: String, CodingKey {
             case redirectURI = "redirect_uri"
             case state
+        }
+    }
+
+    struct LinkCode: Decodable {
+        let linkCode: String
+
+        enum CodingKeys: String, CodingKey {
+            case linkCode = "link_code"
         }
     }
 

@@ -28,7 +28,7 @@ struct AccountLinker: Sendable {
     }
 
     /// A signed-in user links a provider account (never one already linked to someone else).
-    func link(userID: UUID, provider: String, profile: NormalisedProfile, tokens: ProviderClient.Tokens, requestID: String?) async throws {
+    func link(userID: UUID, provider: String, profile: NormalisedProfile, tokens: ProviderClient.Tokens?, requestID: String?) async throws {
         try await links.withIdentityLock(provider: provider, providerUserID: profile.providerID) { connection in
             if let owner = try await links.user(provider: provider, providerUserID: profile.providerID, on: connection) {
                 guard owner == userID else {

@@ -37,6 +37,24 @@ struct FlowStore: Sendable {
         var clientChallenge: String
     }
 
+    /// A link flow's provider account, waiting for the user who started it to confirm it with
+    /// their own access token (so a link flow completed in someone else's browser links nothing).
+    struct PendingLink: Codable, Sendable {
+        var userID: String
+        var provider: String
+        var profile: NormalisedProfile
+    }
+
+    func save(_ link: PendingLink) async throws -> String {
+        let value = Base64URL.encode(SecureRandom.bytes(32))
+        try await put("gh:social:link:", value, link, seconds: Self.codeSeconds)
+        return value
+    }
+
+    func takeLink(_ code: String) async throws -> PendingLink? {
+        try await take("gh:social:link:", code)
+    }
+
     func save(_ pending: PendingAuthorization) async throws -> String {
         let state = Base64URL.encode(SecureRandom.bytes(32))
         try await put("gh:social:state:", state, pending, seconds: Self.stateSeconds)

@@ -91,9 +91,10 @@ struct SocialSignIn: Sendable {
                                                    verifier: pending.verifier)
             let profile = try await profiles.read(entry, endpoints: endpoints, tokens: tokens, nonce: pending.nonce,
                                                   formUser: parameters["user"])
-            if let linkUser = pending.linkUserID.flatMap(UUID.init(uuidString:)) {
-                try await accounts.link(userID: linkUser, provider: entry.name, profile: profile, tokens: tokens, requestID: requestID)
-                return back([("linked", entry.name)])
+            if let linkUser = pending.linkUserID {
+                // Linked only when the user who started it confirms with their own token (`completeLink`).
+                let linkCode = try await flows.save(FlowStore.PendingLink(userID: linkUser, provider: entry.name, profile: profile))
+                return back([("link_code", linkCode)])
             }
             let userID = try await accounts.signIn(service: pending.service, provider: entry.name, profile: profile, tokens: tokens,
                                                    requestID: requestID)
@@ -105,6 +106,9 @@ struct SocialSignIn: Sendable {
             return back([("error", failure.error), ("error_description", failure.description)])
         } catch let problem as Problem where problem.status < 500 {
             return back([("error", "access_denied"), ("error_description", problem.detail ?? problem.title)])
+        } catch {
+            // The state is spent: whatever failed, the browser goes back to the client, not to a bare 500.
+            return back([("error", "server_error"), ("error_description", "The sign-in could not be completed; try again.")])
         }
     }
 
@@ -124,6 +128,17 @@ struct SocialSignIn: Sendable {
         }
         return try await rpc.call(TokenRPC.socialSession, SocialSessionRequest(
             userID: code.userID, service: code.service, provider: code.provider, clientType: body.clientType ?? .mobile, client: request.client))
+    }
+
+    /// The end of a link flow: the provider account joins the signed-in user who started it,
+    /// once (the code is single use and expires in 60 s). Provider tokens are not kept for links.
+    func completeLink(_ request: SocialLinkCompletion, requestID: String?) async throws -> LinkedAccountList {
+        guard let link = try await flows.takeLink(request.code), link.userID == request.userID, link.provider == request.provider,
+              let user = UUID(uuidString: request.userID) else {
+            throw Problem.badRequest("The link code is unknown, used, expired or not yours.", field: "link_code", code: "invalid_link_code")
+        }
+        try await accounts.link(userID: user, provider: link.provider, profile: link.profile, tokens: nil, requestID: requestID)
+        return LinkedAccountList(accounts: try await accounts.links.accounts(userID: user))
     }
 
     private func configured(_ name: String) throws -> ProviderEntry {

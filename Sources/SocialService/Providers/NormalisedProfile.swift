@@ -17,9 +17,11 @@ struct NormalisedProfile: Sendable, Codable, Equatable {
     /// Reads the mapping's paths out of the provider's JSON object. Ids may be numbers (Kakao,
     /// GitHub) or strings; "verified" flags may be booleans or the strings "true"/"false" (Apple).
     init?(_ json: JSONValue, mapping: ProfileMapping) {
-        guard let id = json[mapping.id]?.text, !id.isEmpty else { return nil }
+        // What the tables hold: an id of at most 255 characters; an address longer than any valid
+        // one counts as none. Checked before any account is made from it.
+        guard let id = json[mapping.id]?.text, (1...255).contains(id.count) else { return nil }
         providerID = id
-        email = mapping.email.flatMap { json[$0]?.text }.flatMap { $0.isEmpty ? nil : $0 }
+        email = mapping.email.flatMap { json[$0]?.text }.flatMap { (3...254).contains($0.count) && $0.contains("@") ? $0 : nil }
         emailVerified = email != nil && (mapping.emailVerified.flatMap { json[$0]?.flag } ?? false)
         firstName = mapping.firstName.flatMap { json[$0]?.text }
         lastName = mapping.lastName.flatMap { json[$0]?.text }
@@ -34,7 +36,8 @@ struct NormalisedProfile: Sendable, Codable, Equatable {
         if fullName == nil, firstName != nil || lastName != nil {
             fullName = [firstName, lastName].compactMap { $0 }.joined(separator: " ")
         }
-        raw = json.encoded
+        // PostgreSQL's jsonb refuses the NUL character.
+        raw = json.encoded.replacingOccurrences(of: "\\u0000", with: "")
     }
 }
 

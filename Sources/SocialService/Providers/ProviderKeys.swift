@@ -32,6 +32,7 @@ struct IDTokenClaims: JWTPayload {
     let aud: AudienceClaim
     let exp: ExpirationClaim
     let nonce: String?
+    let azp: String?
 
     func verify(using algorithm: some JWTAlgorithm) throws {
         try exp.verifyNotExpired()
@@ -58,6 +59,8 @@ extension ProviderClient {
         guard let claims else { throw denied("has a bad signature or has expired") }
         guard claims.iss.value == (endpoints.issuer ?? entry.issuer) else { throw denied("is from another issuer") }
         guard let clientID = entry.clientID, claims.aud.value.contains(clientID) else { throw denied("is for another client") }
+        // OIDC Core 3.1.3.7: with other audiences too, the authorized party must be us.
+        guard claims.aud.value.count == 1 || claims.azp == clientID else { throw denied("names other audiences without us as its azp") }
         guard claims.nonce == nonce else { throw denied("does not carry this sign-in's nonce") }
         let parts = idToken.split(separator: ".")
         guard parts.count == 3, let payload = Base64URL.decode(String(parts[1])), let json = JSONValue.parse(payload) else {

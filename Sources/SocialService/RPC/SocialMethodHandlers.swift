@@ -18,6 +18,7 @@ enum SocialMethodHandlers {
         router.register(SocialRPC.authorize) { request, _ in try await signIn.authorize(request) }
         router.register(SocialRPC.callback) { request, call in try await signIn.callback(request, requestID: call.requestID) }
         router.register(SocialRPC.exchange) { request, call in try await signIn.exchange(request, requestID: call.requestID) }
+        router.register(SocialRPC.completeLink) { request, call in try await signIn.completeLink(request, requestID: call.requestID) }
         router.register(SocialRPC.linkedAccounts) { request, _ in
             LinkedAccountList(accounts: try await links.accounts(userID: try Self.user(request)))
         }

@@ -42,7 +42,11 @@ struct ServiceAdministration: Sendable {
         let ((actor, role), service) = try await service(request, needs: .serviceUpdate)
         let settings = request.settings ?? ServiceSettingsBody()
         try ServiceSettingsRules.check(settings, creating: false)
-        if settings.ownerUserID != nil, role != .superAdmin { throw Self.forbidden }
+        // Who owns a service, and whether it is open, only a SUPER_ADMIN decides: an owner could
+        // otherwise undo a suspension, and an admin member lock every other member out.
+        if settings.ownerUserID != nil || settings.status != nil, role != .superAdmin {
+            throw Problem(status: 403, code: "forbidden", title: "Forbidden", detail: "Only a SUPER_ADMIN changes a service's owner or status.")
+        }
         guard let id = UUID(uuidString: service.id),
               let updated = try await store.update(id: id, settings, actor: actor, requestID: requestID) else { throw Self.notFound }
         await announce(updated.slug)

@@ -17,14 +17,21 @@ struct SocialAccounts: Sendable {
         return settings
     }
 
-    /// The user a provider's profile belongs to when no link exists yet: the account with that
-    /// e-mail when the provider says it is verified, else a new account without a password
-    /// (when the service lets sign-in create accounts). An unverified e-mail that is already an
-    /// account's is a 409: linking on it would hand that account to whoever controls the
-    /// provider account.
+    /// The user a provider's profile belongs to when no link exists yet. Joining an existing
+    /// account by e-mail needs both sides verified: the provider's claim, and the account's own
+    /// address (else whoever registered someone else's address first would receive their
+    /// provider sign-ins). Otherwise a new account without a password is made (when the service
+    /// lets sign-in create accounts); it takes the provider's address only when the provider
+    /// verified it, so an unverified claim never occupies an address. A verified address held by
+    /// an unverified account is a 409.
     func user(_ query: SocialUserQuery, requestID: String?) async throws -> SocialUserAnswer {
-        if query.emailVerified, let email = query.email, let id = try await store.user(email: email) {
-            return SocialUserAnswer(userID: id.uuidString.lowercased(), created: false)
+        let verifiedEmail = query.emailVerified ? query.email : nil
+        if let email = verifiedEmail, let existing = try await store.user(email: email) {
+            guard existing.verified else {
+                throw Problem(status: 409, code: "email_taken", title: "E-mail in use",
+                              detail: "An account with this e-mail exists. Sign in to it and link \(query.provider) from the account settings.")
+            }
+            return SocialUserAnswer(userID: existing.id.uuidString.lowercased(), created: false)
         }
         guard let service = try await services.find(slug: query.service) else {
             throw Problem.notFound("No service named \(query.service).", code: "service_not_found")
@@ -33,16 +40,12 @@ struct SocialAccounts: Sendable {
             throw Problem(status: 403, code: "registration_closed", title: "Registration closed",
                           detail: "\(service.slug) does not create accounts at sign-in.")
         }
-        let email = query.email ?? "\(query.provider)-\(SecureRandom.hex(bytes: 8))@users.invalid"
-        if try await store.user(email: email) != nil {
-            throw Problem(status: 409, code: "email_taken", title: "E-mail in use",
-                          detail: "An account with this e-mail exists. Sign in to it and link \(query.provider) from the account settings.")
-        }
+        let email = verifiedEmail ?? "\(query.provider)-\(SecureRandom.hex(bytes: 8))@users.invalid"
         let base = Self.usernameBase(query)
         for _ in 0..<5 {
             let username = "\(base)_\(SecureRandom.hex(bytes: 3))"
             if let id = try await store.create(
-                username: username, email: email, emailVerified: query.emailVerified && query.email != nil,
+                username: username, email: email, emailVerified: verifiedEmail != nil,
                 firstName: String((query.firstName ?? "").prefix(150)), lastName: String((query.lastName ?? "").prefix(150)),
                 serviceID: service.id, provider: query.provider, requestID: requestID) {
                 return SocialUserAnswer(userID: id.uuidString.lowercased(), created: true)

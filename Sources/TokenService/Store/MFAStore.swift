@@ -76,7 +76,13 @@ struct MFAStore: Sendable {
                 """, logger: logger).collect()
             _ = try await connection.query("UPDATE token.sessions SET mfa_at = now() WHERE id = \(sessionID) AND user_id = \(userID)",
                                            logger: logger).collect()
-            try await AuditEvent(action: "MFA_ENABLED", actorUserID: userID, requestID: requestID, details: ["method": "totp"])
+            // Sessions that never passed the new factor end: one opened with a stolen password stops here.
+            let ended = try await connection.query("""
+                UPDATE token.sessions SET revoked_at = now(), revoked_reason = 'mfa_enabled'
+                WHERE user_id = \(userID) AND id <> \(sessionID) AND revoked_at IS NULL RETURNING id
+                """, logger: logger).collect().count
+            try await AuditEvent(action: "MFA_ENABLED", actorUserID: userID, requestID: requestID,
+                                 details: ["method": "totp", "sessions_ended": String(ended)])
                 .insert(on: connection, logger: logger)
             return true
         }

@@ -21,10 +21,10 @@ struct SocialAccountStore: Sendable {
         return nil
     }
 
-    /// The user whose e-mail this is, in any case.
-    func user(email: String) async throws -> UUID? {
-        for try await id in try await postgres.query("SELECT id FROM token.users WHERE lower(email) = lower(\(email))", logger: logger)
-            .decode(UUID.self) { return id }
+    /// The user whose e-mail this is, in any case, and whether that account's own address is verified.
+    func user(email: String) async throws -> (id: UUID, verified: Bool)? {
+        for try await row in try await postgres.query("SELECT id, email_verified FROM token.users WHERE lower(email) = lower(\(email))",
+                                                      logger: logger).decode((UUID, Bool).self) { return row }
         return nil
     }
 

@@ -9,6 +9,26 @@ public enum SocialRPC {
     public static let exchange = RPCMethod<SocialExchangeRequest, TokenGrant>(service: .social, name: "exchange")
     public static let linkedAccounts = RPCMethod<SocialUserRequest, LinkedAccountList>(service: .social, name: "linked_accounts")
     public static let unlink = RPCMethod<SocialUserRequest, LinkedAccountList>(service: .social, name: "unlink")
+    public static let completeLink = RPCMethod<SocialLinkCompletion, LinkedAccountList>(service: .social, name: "complete_link")
+}
+
+/// `POST /api/v1/users/me/social-accounts/{provider}/complete {link_code}`: the signed-in user
+/// who started a link flow finishes it with the code its callback gave the client.
+public struct SocialLinkCompletion: Codable, Sendable {
+    public var userID: String
+    public var provider: String
+    public var code: String
+
+    public init(userID: String, provider: String, code: String) {
+        self.userID = userID
+        self.provider = provider
+        self.code = code
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id"
+        case provider, code
+    }
 }
 
 /// token-service's side of social sign-in: what social-service asks of it.

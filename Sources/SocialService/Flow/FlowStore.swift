@@ -46,9 +46,7 @@ struct FlowStore: Sendable {
     }
 
     func save(_ link: PendingLink) async throws -> String {
-        let value = Base64URL.encode(SecureRandom.bytes(32))
-        try await put("gh:social:link:", value, link, seconds: Self.codeSeconds)
-        return value
+        try await issue("gh:social:link:", link, seconds: Self.codeSeconds)
     }
 
     func takeLink(_ code: String) async throws -> PendingLink? {
@@ -56,9 +54,7 @@ struct FlowStore: Sendable {
     }
 
     func save(_ pending: PendingAuthorization) async throws -> String {
-        let state = Base64URL.encode(SecureRandom.bytes(32))
-        try await put("gh:social:state:", state, pending, seconds: Self.stateSeconds)
-        return state
+        try await issue("gh:social:state:", pending, seconds: Self.stateSeconds)
     }
 
     func takeState(_ state: String) async throws -> PendingAuthorization? {
@@ -66,9 +62,7 @@ struct FlowStore: Sendable {
     }
 
     func save(_ code: LoginCode) async throws -> String {
-        let value = Base64URL.encode(SecureRandom.bytes(32))
-        try await put("gh:social:code:", value, code, seconds: Self.codeSeconds)
-        return value
+        try await issue("gh:social:code:", code, seconds: Self.codeSeconds)
     }
 
     func takeCode(_ code: String) async throws -> LoginCode? {
@@ -79,9 +73,12 @@ struct FlowStore: Sendable {
         prefix + Base64URL.encode(SHA256.hash(data: Array(secret.utf8)))
     }
 
-    private func put(_ prefix: String, _ secret: String, _ value: some Encodable, seconds: Int) async throws {
+    /// Keeps `value` under a new random secret (32 bytes) for `seconds`, and answers the secret.
+    private func issue(_ prefix: String, _ value: some Encodable, seconds: Int) async throws -> String {
+        let secret = Base64URL.encode(SecureRandom.bytes(32))
         let json = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
         _ = try await redis.send("SET", .string(key(prefix, secret)), .string(json), "EX", .int(seconds))
+        return secret
     }
 
     private func take<T: Decodable>(_ prefix: String, _ secret: String) async throws -> T? {

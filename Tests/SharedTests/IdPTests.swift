@@ -172,7 +172,8 @@ import Testing
 
     @Test func callbacksAreRetriedUnderOneDeliveryIDAndDeadLetteredAtTheEnd() async throws {
         let flaky = try await CallbackReceiver(statuses: [500, 500])
-        let broken = try await CallbackReceiver(statuses: Array(repeating: 503, count: 10))
+        // 503 for the three attempts, then fixed: only an admin's resend reaches the fixed SP.
+        let broken = try await CallbackReceiver(statuses: Array(repeating: 503, count: 3))
         defer { flaky.stop(); broken.stop() }
         try await withIdPCluster(environment: Self.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
@@ -203,6 +204,26 @@ import Testing
                     logger: TestEnvironment.logger).collect()
                 #expect(try rows.first?.decode(Int.self) == 1)
             }
+            // The SP is fixed; an admin resends the dead delivery, under the same delivery id.
+            let (_, root) = try await ServiceAdminTests().admin(cluster, role: "SUPER_ADMIN")
+            let auth = ["Authorization": "Bearer \(root)"]
+            let dead = json(try await cluster.get("/api/v1/idp/service-providers/\(brokenSP.clientID)/deliveries?status=dead", headers: auth).body)
+            let deadID = try #require((dead["deliveries"] as? [[String: Any]])?.first?["delivery_id"] as? String, "\(dead)")
+            let resent = try await cluster.post("/api/v1/idp/service-providers/\(brokenSP.clientID)/deliveries/\(deadID)/resend",
+                                                body: "", contentType: nil, headers: auth)
+            #expect(resent.status == 200, "\(resent.body)")
+            #expect(try await eventually { await broken.deliveries().count == 4 })
+            #expect(Set(await broken.deliveries().map(\.deliveryID)).count == 1)
+            #expect(try await eventually {
+                let list = json(try await cluster.get("/api/v1/idp/service-providers/\(brokenSP.clientID)/deliveries", headers: auth).body)
+                return (list["deliveries"] as? [[String: Any]])?.first?["status"] as? String == "delivered"
+            })
+            // Only a dead delivery is resent; another SP's admin route does not know it.
+            let again = try await cluster.post("/api/v1/idp/service-providers/\(brokenSP.clientID)/deliveries/\(deadID)/resend",
+                                               body: "", contentType: nil, headers: auth)
+            #expect(again.status == 409 && json(again.body)["code"] as? String == "not_dead", "\(again.body)")
+            #expect(try await cluster.post("/api/v1/idp/service-providers/\(flakySP.clientID)/deliveries/\(deadID)/resend",
+                                           body: "", contentType: nil, headers: auth).status == 404)
         }
     }
 

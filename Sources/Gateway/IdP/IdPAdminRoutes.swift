@@ -36,6 +36,12 @@ enum IdPAdminRoutes {
                 SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id"))
             }
         }
+        providers.post(":client_id/deliveries/:delivery_id/resend") { request, context in
+            try await call(IdPRPC.resendDelivery, request, context) {
+                SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id"),
+                               deliveryID: try context.parameters.require("delivery_id"))
+            }
+        }
         providers.get(":client_id/deliveries") { request, context in
             try await call(IdPRPC.deliveries, request, context) {
                 SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id"),

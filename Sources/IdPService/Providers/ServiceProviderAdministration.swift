@@ -64,6 +64,23 @@ struct ServiceProviderAdministration: Sendable {
         return DeliveryList(deliveries: try await store.deliveries(spID: id, status: request.status))
     }
 
+    /// A dead delivery goes back to pending for a new series of attempts under the same delivery
+    /// id (the sweeper hands it to a worker within its period). Only dead ones: 409 otherwise.
+    func resend(_ request: SPAdminRequest, requestID: String?) async throws -> DeliveryList {
+        let (actor, provider) = try await provider(request)
+        guard let id = UUID(uuidString: provider.id), let deliveryID = request.deliveryID.flatMap(UUID.init(uuidString:)) else {
+            throw Problem.notFound("No such delivery.", code: "delivery_not_found")
+        }
+        guard let previous = try await store.resend(deliveryID: deliveryID, spID: id, actor: actor, requestID: requestID) else {
+            throw Problem.notFound("No such delivery.", code: "delivery_not_found")
+        }
+        guard previous == "dead" else {
+            throw Problem(status: 409, code: "not_dead", title: "Not dead-lettered",
+                          detail: "Only a dead-lettered delivery is resent; this one is \(previous).")
+        }
+        return DeliveryList(deliveries: try await store.deliveries(spID: id, status: nil).filter { $0.deliveryID == deliveryID.uuidString.lowercased() })
+    }
+
     private func provider(_ request: SPAdminRequest) async throws -> (UUID, ServiceProviderView) {
         let (actor, role) = try Self.admin(request.actor)
         guard let clientID = request.clientID, let provider = try await store.view(clientID: clientID),

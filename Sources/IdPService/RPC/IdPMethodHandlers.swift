@@ -12,6 +12,7 @@ enum IdPMethodHandlers {
         }
         router.register(IdPRPC.rotateResultKey) { request, call in try await administration.rotateResultKey(request, requestID: call.requestID) }
         router.register(IdPRPC.deliveries) { request, _ in try await administration.deliveries(request) }
+        router.register(IdPRPC.resendDelivery) { request, call in try await administration.resend(request, requestID: call.requestID) }
         router.register(IdPRPC.createRequest) { request, call in try await verification.request(request, requestID: call.requestID) }
         router.register(IdPRPC.requestStatus) { request, _ in try await verification.status(request) }
         router.register(IdPRPC.result) { request, call in try await verification.result(request, requestID: call.requestID) }

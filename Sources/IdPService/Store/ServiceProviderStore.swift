@@ -147,6 +147,25 @@ extension ServiceProviderStore {
         }
     }
 
+    /// Sets a dead delivery of this SP pending again, due now, attempts counted afresh, with the
+    /// audit row. Answers the status it had (nil: no such delivery); changes only a dead one.
+    func resend(deliveryID: UUID, spID: UUID, actor: UUID, requestID: String?) async throws -> String? {
+        try await postgres.transaction(logger: logger) { connection in
+            var previous: String?
+            for try await status in try await connection.query("""
+                SELECT status FROM idp.callback_deliveries WHERE id = \(deliveryID) AND sp_id = \(spID) FOR UPDATE
+                """, logger: logger).decode(String.self) { previous = status }
+            guard previous == "dead" else { return previous }
+            _ = try await connection.query("""
+                UPDATE idp.callback_deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
+                WHERE id = \(deliveryID)
+                """, logger: logger).collect()
+            try await AuditEvent(action: "CALLBACK_RESENT", actorUserID: actor, requestID: requestID,
+                                 details: ["delivery_id": deliveryID.uuidString.lowercased()]).insert(on: connection, logger: logger)
+            return previous
+        }
+    }
+
     func deliveries(spID: UUID, status: String?) async throws -> [DeliveryView] {
         let rows = try await postgres.query("""
             SELECT id, transaction_id, status, attempts, last_status_code, last_error, created_at, delivered_at

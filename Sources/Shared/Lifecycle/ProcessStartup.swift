@@ -6,6 +6,7 @@ import ServiceLifecycle
 /// Reads the configuration and installs logging and metrics. A bad setting ends the process with
 /// exit status 78 (EX_CONFIG) and one line on standard error that names it.
 public func loadConfiguration(service: ServiceName) throws -> GatehouseConfig {
+    StartupSignals.install()
     let config = try readSetting(service: service) { () throws(ConfigurationError) in try GatehouseConfig(settings: .fromEnvironment()) }
     Telemetry.bootstrap(service: service.rawValue, config: config)
     return config
@@ -25,7 +26,7 @@ public func readSetting<T>(service: ServiceName, _ read: () throws(Configuration
 /// `shutdownGrace` to finish in-flight work before cancelling them.
 public func runServiceGroup(_ services: [any Service], config: GatehouseConfig, logger: Logger) async throws {
     var configuration = ServiceGroupConfiguration(
-        services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+        services: ([StartupSignals.SignalsTaken()] + services).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger)
     configuration.maximumGracefulShutdownDuration = config.shutdownGrace

@@ -445,6 +445,8 @@ extension IdPRPC {
     public static let rotateServiceProviderSecret = RPCMethod<SPAdminRequest, ServiceProviderSecret>(service: .idp, name: "rotate_sp_secret")
     public static let rotateResultKey = RPCMethod<SPAdminRequest, ResultKey>(service: .idp, name: "rotate_result_key")
     public static let deliveries = RPCMethod<SPAdminRequest, DeliveryList>(service: .idp, name: "deliveries")
+    /// A dead-lettered callback delivered again (same delivery id), once the SP is fixed.
+    public static let resendDelivery = RPCMethod<SPAdminRequest, DeliveryList>(service: .idp, name: "resend_delivery")
 }
 
 public struct SPAdminRequest: Codable, Sendable {
@@ -452,17 +454,21 @@ public struct SPAdminRequest: Codable, Sendable {
     public var clientID: String?
     public var body: ServiceProviderBody?
     public var status: String?
+    public var deliveryID: String?
 
-    public init(actor: AdminActor, clientID: String? = nil, body: ServiceProviderBody? = nil, status: String? = nil) {
+    public init(actor: AdminActor, clientID: String? = nil, body: ServiceProviderBody? = nil, status: String? = nil,
+                deliveryID: String? = nil) {
         self.actor = actor
         self.clientID = clientID
         self.body = body
         self.status = status
+        self.deliveryID = deliveryID
     }
 
     enum CodingKeys: String, CodingKey {
         case actor, body, status
         case clientID = "client_id"
+        case deliveryID = "delivery_id"
     }
 }
 

@@ -17,9 +17,9 @@ import Testing
     }
 
     /// Enrols and enables TOTP for a signed-in user: the enrolment's URI and the backup codes.
-    func enable(_ cluster: Cluster, token: String) async throws -> (uri: String, backupCodes: [String]) {
+    func enable(_ cluster: Cluster, token: String, password: String) async throws -> (uri: String, backupCodes: [String]) {
         let auth = ["Authorization": "Bearer \(token)"]
-        let started = try await cluster.post("/api/v1/users/me/mfa/totp", body: "", contentType: nil, headers: auth)
+        let started = try await cluster.post("/api/v1/users/me/mfa/totp", body: #"{"current_password":"\#(password)"}"#, headers: auth)
         #expect(started.status == 200, "\(started.body)")
         let uri = try #require(json(started.body)["otpauth_uri"] as? String)
         let enabled = try await cluster.post("/api/v1/users/me/mfa/totp/enable", body: #"{"code":"\#(try code(uri))"}"#, headers: auth)
@@ -51,7 +51,13 @@ import Testing
             let elsewhere = try #require(json(try await login.login(cluster, account).body)["refresh_token"] as? String)
 
             // Enrolment answers the secret three ways: base32, otpauth:// URI and a QR code PNG.
-            let started = json(try await cluster.post("/api/v1/users/me/mfa/totp", body: "", contentType: nil, headers: auth).body)
+            // Enrolment asks for the password again: a stolen access token alone cannot add a device.
+            let bare = try await cluster.post("/api/v1/users/me/mfa/totp", body: "", contentType: nil, headers: auth)
+            #expect(bare.status == 422 && json(bare.body)["field"] as? String == "current_password", "\(bare.body)")
+            let guessed = try await cluster.post("/api/v1/users/me/mfa/totp", body: #"{"current_password":"not it at all"}"#, headers: auth)
+            #expect(guessed.status == 403 && json(guessed.body)["code"] as? String == "invalid_current_password", "\(guessed.body)")
+            let withPassword = #"{"current_password":"\#(account.password)"}"#
+            let started = json(try await cluster.post("/api/v1/users/me/mfa/totp", body: withPassword, headers: auth).body)
             let uri = try #require(started["otpauth_uri"] as? String)
             let secret = try #require(started["secret"] as? String)
             #expect(uri.hasPrefix("otpauth://totp/Gatehouse:") && uri.contains("secret=\(secret)") && uri.contains("issuer=Gatehouse"))
@@ -73,7 +79,7 @@ import Testing
             #expect(backupCodes.count == 10 && Set(backupCodes).count == 10)
             // Sessions that never passed the new factor end with it.
             #expect(try await RefreshTests().refresh(cluster, elsewhere).status == 401)
-            let again = try await cluster.post("/api/v1/users/me/mfa/totp", body: "", contentType: nil, headers: auth)
+            let again = try await cluster.post("/api/v1/users/me/mfa/totp", body: withPassword, headers: auth)
             #expect(again.status == 409 && json(again.body)["code"] as? String == "mfa_already_enabled")
 
             // Sign-in now stops at the second factor. The code spent on enrolment is refused (replay);
@@ -132,7 +138,7 @@ import Testing
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let account = try await login.makeAccount(cluster)
             let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
-            let (uri, _) = try await enable(cluster, token: token)
+            let (uri, _) = try await enable(cluster, token: token, password: account.password)
             let pending = try await mfaToken(cluster, account)
             let wrong = try code(uri, steps: 20)
             for attempt in 1...4 {
@@ -160,7 +166,7 @@ import Testing
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let account = try await login.makeAccount(cluster)
             let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
-            let (uri, _) = try await enable(cluster, token: token)
+            let (uri, _) = try await enable(cluster, token: token, password: account.password)
             var pending: [String] = []
             for _ in 0..<8 { pending.append(try await mfaToken(cluster, account)) }
             let shared = try code(uri, steps: 1)
@@ -185,7 +191,7 @@ import Testing
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let (account, token) = try await admin.admin(cluster, role: "SUPER_ADMIN")
-            let (uri, backupCodes) = try await enable(cluster, token: token)
+            let (uri, backupCodes) = try await enable(cluster, token: token, password: account.password)
             // Signing in with a backup code leaves the next TOTP step for the step-up below (each step is accepted once).
             let signedIn = json(try await verify(cluster, try await mfaToken(cluster, account), backupCode: backupCodes[0]).body)
             let fresh = try #require(signedIn["access_token"] as? String)

@@ -11,7 +11,9 @@ enum MFARoutes {
             return MFARequest(userID: user.sub, sessionID: user.sid ?? "", service: user.aud, body: body, client: context.client(request))
         }
         router.post("api/v1/users/me/mfa/totp") { request, context in
-            try JSONResponse.make(try await rpc.call(TokenRPC.startTOTP, try await signedIn(request, context), context: context.rpcContext))
+            let body = request.headers[.contentType] == nil ? MFACodeBody() : try await JSONBody.decode(MFACodeBody.self, from: request)
+            return try JSONResponse.make(try await rpc.call(
+                TokenRPC.startTOTP, try await signedIn(request, context, body: body), context: context.rpcContext))
         }
         router.post("api/v1/users/me/mfa/totp/enable") { request, context in
             let body = try await JSONBody.decode(MFACodeBody.self, from: request)

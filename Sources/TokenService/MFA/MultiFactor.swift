@@ -11,13 +11,36 @@ struct MultiFactor: Sendable {
     let services: ServiceStore
     let tokens: TokenIssuer
     let backupCodes: BackupCodes
+    let hasher: PasswordHasher
     /// Shown by the authenticator app next to the account.
     let issuerName: String
 
     // MARK: enrolment
 
+    /// Enrolment starts only after the person proves it is them again, so a stolen access token
+    /// cannot put its own device on the account: the current password (wrong ones count towards
+    /// the sign-in lock-out), or for an account without one a session opened in the last 10 minutes.
     func start(_ request: MFARequest, requestID: String?) async throws -> TOTPEnrolment {
         let account = try await account(request.userID)
+        if let lockedUntil = account.lockedUntil, lockedUntil > Date() { throw Login.locked(until: lockedUntil) }
+        if let hash = account.passwordHash {
+            guard let password = request.body.currentPassword else {
+                throw Problem.unprocessable("Send current_password to start enrolment.", field: "current_password")
+            }
+            guard try await hasher.verify(password, against: hash) else {
+                if let lockedUntil = try await logins.recordFailure(userID: account.id, serviceID: nil, client: request.client,
+                                                                    requestID: requestID) {
+                    throw Login.locked(until: lockedUntil)
+                }
+                throw Problem(status: 403, code: "invalid_current_password", title: "Wrong password",
+                              detail: "current_password is not this account's password.", field: "current_password")
+            }
+        } else {
+            guard let sessionID = UUID(uuidString: request.sessionID), try await store.sessionIsFresh(sessionID, userID: account.id) else {
+                throw Problem(status: 403, code: "reauthentication_required", title: "Sign in again",
+                              detail: "Sign in again (within the last 10 minutes) to start enrolment.")
+            }
+        }
         let factor = TOTPFactor(secret: TOTPFactor.newSecret())
         guard try await store.startEnrolment(userID: account.id, factor: factor, requestID: requestID) else { throw Self.alreadyEnabled }
         return factor.enrolment(account: account.email, issuer: issuerName)

@@ -23,7 +23,8 @@ enum TokenMethodHandlers {
         let logins = LoginStore(postgres: context.postgres, logger: context.logger)
         let multiFactor = MultiFactor(
             store: MFAStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger), logins: logins,
-            services: services, tokens: tokens, backupCodes: BackupCodes(keyRing: context.keyRing), issuerName: "Gatehouse")
+            services: services, tokens: tokens, backupCodes: BackupCodes(keyRing: context.keyRing), hasher: hasher,
+            issuerName: "Gatehouse")
         router.register(TokenRPC.startTOTP) { request, call in try await multiFactor.start(request, requestID: call.requestID) }
         router.register(TokenRPC.enableTOTP) { request, call in try await multiFactor.enable(request, requestID: call.requestID) }
         router.register(TokenRPC.disableTOTP) { request, call in try await multiFactor.disable(request, requestID: call.requestID) }

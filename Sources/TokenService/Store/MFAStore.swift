@@ -37,6 +37,14 @@ struct MFAStore: Sendable {
         return nil
     }
 
+    /// The session was opened in the last 10 minutes (and is open).
+    func sessionIsFresh(_ sessionID: UUID, userID: UUID) async throws -> Bool {
+        try await postgres.query("""
+            SELECT 1 FROM token.sessions WHERE id = \(sessionID) AND user_id = \(userID) AND revoked_at IS NULL
+              AND created_at > now() - interval '10 minutes'
+            """, logger: logger).collect().count == 1
+    }
+
     /// Keeps a new secret waiting for its first code, replacing an earlier unfinished one.
     /// False when MFA is already on.
     func startEnrolment(userID: UUID, factor: TOTPFactor, requestID: String?) async throws -> Bool {

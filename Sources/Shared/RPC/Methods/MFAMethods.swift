@@ -10,19 +10,23 @@ extension TokenRPC {
     public static let stepUpMFA = RPCMethod<MFARequest, MFAStepUp>(service: .token, name: "mfa_step_up")
 }
 
-/// A code from the authenticator app, or one of the backup codes (exactly one of them).
+/// A code from the authenticator app, or one of the backup codes (exactly one of them); to
+/// start enrolment, the account's current password instead.
 public struct MFACodeBody: Codable, Sendable {
     public var code: String?
     public var backupCode: String?
+    public var currentPassword: String?
 
-    public init(code: String? = nil, backupCode: String? = nil) {
+    public init(code: String? = nil, backupCode: String? = nil, currentPassword: String? = nil) {
         self.code = code
         self.backupCode = backupCode
+        self.currentPassword = currentPassword
     }
 
     enum CodingKeys: String, CodingKey {
         case code
         case backupCode = "backup_code"
+        case currentPassword = "current_password"
     }
 }
 

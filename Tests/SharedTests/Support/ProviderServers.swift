@@ -12,33 +12,45 @@ final class ProviderServer: @unchecked Sendable {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
-    private init(arguments: [String], port: Int) async throws {
-        self.port = port
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        guard try await eventually(timeout: .seconds(20), { FreePort.isListening(port) }) else {
-            throw TestFailure("\(arguments.joined(separator: " ")) did not start")
+    /// Starts `arguments(port)` on a port chosen free, and waits until `probe` (an HTTP path only
+    /// this server answers with 200) shows it is ours. Another process may take the port before
+    /// Python binds it; the server then exits, and it is started again on another port.
+    private init(arguments: (Int) -> [String], probe: String) async throws {
+        for _ in 0..<5 {
+            let port = try FreePort.find()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3"] + arguments(port)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let ready = try await eventually(timeout: .seconds(20)) {
+                guard process.isRunning else { return true }
+                return (try? await Browser.send("http://127.0.0.1:\(port)\(probe)").status) == 200
+            }
+            if ready, process.isRunning {
+                self.port = port
+                self.process = process
+                return
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
         }
+        throw TestFailure("\(arguments(0).joined(separator: " ")) did not start")
     }
 
     /// The six OAuth2 fakes on one port (`/kakao`, `/naver`, `/github`, `/facebook`, `/discord`, `/apple`).
     static func socialFakes() async throws -> ProviderServer {
-        let port = try FreePort.find()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("python/social_fakes.py").path
-        return try await ProviderServer(arguments: [script, "--port", String(port)], port: port)
+        return try await ProviderServer(arguments: { [script, "--port", String($0)] }, probe: "/_control/kakao/client")
     }
 
     /// oidc-provider-mock, requiring a nonce (`-n`). Its issuer is this URL.
     static func oidcMock() async throws -> ProviderServer {
-        let port = try FreePort.find()
-        return try await ProviderServer(arguments: ["-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", String(port), "-n"], port: port)
+        try await ProviderServer(arguments: { ["-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", String($0), "-n"] },
+                                 probe: "/jwks")
     }
 
     /// SIGKILL: a test process may start children with SIGTERM blocked, which Python then never sees.

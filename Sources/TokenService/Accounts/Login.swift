@@ -49,9 +49,7 @@ struct Login: Sendable {
         let opened = try await store.open(
             account: account, service: service, clientType: body.clientType, rememberMe: body.rememberMe ?? false,
             client: request.client, requestID: requestID)
-        return try await tokens.grant(
-            user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service, role: opened.role,
-            sessionID: opened.sessionID, mfa: opened.mfa, refreshToken: opened.refreshToken, refreshTTL: opened.refreshTTL, clientType: body.clientType)
+        return try await tokens.grant(account: account, service: service, opened: opened, clientType: body.clientType)
     }
 
     static func locked(until: Date) -> Problem {

@@ -23,15 +23,9 @@ struct PasswordChange: Sendable {
             throw Problem(status: 409, code: "no_password", title: "No password set",
                           detail: "This account signs in without a password, so there is none to change.")
         }
-        guard try await hasher.verify(request.body.currentPassword, against: currentHash) else {
-            let service = try await services.find(slug: request.service)
-            if let lockedUntil = try await logins.recordFailure(
-                userID: userID, serviceID: service?.id, client: request.client, requestID: requestID) {
-                throw Login.locked(until: lockedUntil)
-            }
-            throw Problem(status: 403, code: "invalid_current_password", title: "Wrong password",
-                          detail: "current_password is not this account's password.", field: "current_password")
-        }
+        try await logins.checkCurrentPassword(request.body.currentPassword, against: currentHash, hasher: hasher, userID: userID,
+                                              serviceID: { try await services.find(slug: request.service)?.id }, client: request.client,
+                                              requestID: requestID)
         try PasswordRules.check(request.body.newPassword, field: "new_password")
         guard request.body.newPassword != request.body.currentPassword else {
             throw Problem.unprocessable("The new password is the current one.", field: "new_password")

@@ -22,6 +22,13 @@ struct TokenIssuer: Sendable {
             refreshToken: refreshToken, refreshExpiresIn: refreshTTL, clientType: clientType, user: user, service: summary)
     }
 
+    /// The response to a sign-in that just opened its session (password, MFA or social).
+    func grant(account: LoginStore.Account, service: ServiceRecord, opened: LoginStore.Opened, clientType: ClientType) async throws -> TokenGrant {
+        try await grant(user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service,
+                        role: opened.role, sessionID: opened.sessionID, mfa: opened.mfa, refreshToken: opened.refreshToken,
+                        refreshTTL: opened.refreshTTL, clientType: clientType)
+    }
+
     /// A user's access token for one session: the membership's role and its permissions, and
     /// the platform role when it is more than USER, and what the session proved (`amr`, `mfa_at`).
     func accessToken(user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String,

@@ -27,14 +27,8 @@ struct MultiFactor: Sendable {
             guard let password = request.body.currentPassword else {
                 throw Problem.unprocessable("Send current_password to start enrolment.", field: "current_password")
             }
-            guard try await hasher.verify(password, against: hash) else {
-                if let lockedUntil = try await logins.recordFailure(userID: account.id, serviceID: nil, client: request.client,
-                                                                    requestID: requestID) {
-                    throw Login.locked(until: lockedUntil)
-                }
-                throw Problem(status: 403, code: "invalid_current_password", title: "Wrong password",
-                              detail: "current_password is not this account's password.", field: "current_password")
-            }
+            try await logins.checkCurrentPassword(password, against: hash, hasher: hasher, userID: account.id, serviceID: { nil },
+                                                  client: request.client, requestID: requestID)
         } else {
             guard let sessionID = UUID(uuidString: request.sessionID), try await store.sessionIsFresh(sessionID, userID: account.id) else {
                 throw Problem(status: 403, code: "reauthentication_required", title: "Sign in again",
@@ -113,10 +107,7 @@ struct MultiFactor: Sendable {
         } catch is Replayed {
             throw try await failure(account.id, reason: "replayed", requestID: requestID)
         }
-        return try await tokens.grant(
-            user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service, role: opened.role,
-            sessionID: opened.sessionID, mfa: opened.mfa, refreshToken: opened.refreshToken, refreshTTL: opened.refreshTTL,
-            clientType: challenge.clientType)
+        return try await tokens.grant(account: account, service: service, opened: opened, clientType: challenge.clientType)
     }
 
     /// `POST /api/v1/auth/mfa/verify` with the user's access token instead: the session passes

@@ -88,10 +88,7 @@ struct SocialAccounts: Sendable {
             try await logins.open(account: account, service: service, clientType: request.clientType, rememberMe: false, secondFactor: nil,
                                   method: request.provider, client: request.client, requestID: requestID, on: connection)
         }
-        return try await tokens.grant(
-            user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service, role: opened.role,
-            sessionID: opened.sessionID, mfa: opened.mfa, refreshToken: opened.refreshToken, refreshTTL: opened.refreshTTL,
-            clientType: request.clientType)
+        return try await tokens.grant(account: account, service: service, opened: opened, clientType: request.clientType)
     }
 
     func loginMethods(_ request: SocialUserRequest) async throws -> LoginMethods {

@@ -55,6 +55,21 @@ struct LoginStore: Sendable {
         return nil
     }
 
+    /// A signed-in user proving it is them again (changing the password, starting MFA
+    /// enrolment): a wrong password counts towards the same lock-out as sign-ins, so a stolen
+    /// access token cannot be used to guess it.
+    /// `serviceID` (for the audit row) is looked up only when the password is wrong.
+    func checkCurrentPassword(_ password: String, against hash: String, hasher: PasswordHasher, userID: UUID,
+                              serviceID: () async throws -> UUID?, client: ClientInfo, requestID: String?) async throws {
+        guard try await hasher.verify(password, against: hash) else {
+            if let lockedUntil = try await recordFailure(userID: userID, serviceID: try await serviceID(), client: client, requestID: requestID) {
+                throw Login.locked(until: lockedUntil)
+            }
+            throw Problem(status: 403, code: "invalid_current_password", title: "Wrong password",
+                          detail: "current_password is not this account's password.", field: "current_password")
+        }
+    }
+
     /// The fifth wrong password within 30 minutes locks the account for 30 minutes.
     static let lockOut = FailureLockOut(limit: 5, windowMinutes: 30, lockMinutes: 30,
                                         failures: "failed_logins", firstFailedAt: "first_failed_at", lockedUntil: "locked_until")

@@ -81,11 +81,13 @@ final class Counter: Sendable {
             let client = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
             try await client.start()
             let method = RPCMethod<Echo, Echo>(service: ServiceName(TestEnvironment.uniqueName("nobody")), name: "echo")
+            // The deadline is generous so a loaded machine cannot turn the 503 into a 504: what
+            // matters is that the answer comes from the liveness check, not from waiting it out.
             let started = ContinuousClock.now
             await #expect(throws: Problem.serviceUnavailable("No instance of the \(method.service) service is running.")) {
-                try await client.call(method, Echo(value: 1), timeout: .seconds(2))
+                try await client.call(method, Echo(value: 1), timeout: .seconds(10))
             }
-            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 

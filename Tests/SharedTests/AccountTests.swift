@@ -66,7 +66,7 @@ import Testing
             let fresh = try #require(answer["access_token"] as? String)
 
             // Every access token issued before is refused at the gateway within a second; the new one works.
-            #expect(try await eventually(timeout: .seconds(1)) { try await login.verify(cluster, hereAccess).status == 401 })
+            #expect(try await eventually(timeout: propagationLimit) { try await login.verify(cluster, hereAccess).status == 401 })
             #expect(try await login.verify(cluster, try #require(elsewhere["access_token"] as? String)).status == 401)
             #expect(try await cluster.get("/api/v1/users/me", headers: ["Authorization": "Bearer \(fresh)"]).status == 200)
             // The other session is over; this one refreshes on.

@@ -92,7 +92,7 @@ import Testing
 
             // A service created now is allowed within a second, not after the cache expires.
             _ = try await RefreshTests().makeAccount(cluster, origin: "https://new.example")
-            #expect(try await eventually(timeout: .seconds(1)) {
+            #expect(try await eventually(timeout: propagationLimit) {
                 try await preflight(cluster, "/api/v1/auth/login", origin: "https://new.example").status == 204
             })
         }

@@ -202,7 +202,8 @@ func withCluster<T: Sendable>(
                     #expect(problem.status == 504)
                 }
                 let waited = ContinuousClock.now - started
-                #expect(waited >= .seconds(3.9) && waited < .seconds(6))
+                // At its 4 s deadline, not before and not never (the upper bound only rules out a hang).
+                #expect(waited >= .seconds(3.9) && waited < .seconds(30))
             }
         }
     }
@@ -219,7 +220,7 @@ func withCluster<T: Sendable>(
                 #expect(answer.service == "token")
                 let status = await service.waitForExit(timeout: .seconds(10))
                 #expect(status == 0, "exit status \(String(describing: status)):\n\(service.log)")
-                #expect(ContinuousClock.now - signalled < .seconds(10))
+                #expect(ContinuousClock.now - signalled < .seconds(30))
                 // Gone from the alive set: the next call is refused at once, not left to time out.
                 await #expect(throws: Problem.serviceUnavailable("No instance of the token service is running.")) {
                     try await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(3))

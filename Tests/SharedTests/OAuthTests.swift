@@ -149,7 +149,7 @@ import Testing
             let revokedAccess = try await form(cluster, "/oauth/revoke", [("token", access), ("client_id", client.clientID)])
             #expect(revokedAccess.status == 200 && revokedAccess.headers["cache-control"] == "no-store")
             #expect(try await introspect(access, as: client)["active"] as? Bool == false)
-            #expect(try await eventually(timeout: .seconds(1)) { try await LoginTests().verify(cluster, access).status == 401 })
+            #expect(try await eventually(timeout: propagationLimit) { try await LoginTests().verify(cluster, access).status == 401 })
 
             #expect(try await form(cluster, "/oauth/revoke", [("token", refresh), ("token_type_hint", "refresh_token")], headers: client.basic).status == 200)
             #expect(try await introspect(refresh, as: client)["active"] as? Bool == false)

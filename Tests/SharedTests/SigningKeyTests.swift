@@ -34,7 +34,7 @@ import Testing
 
                 _ = try await rotate(cluster)
                 // The rotation event reaches the gateway: no waiting for its cache to expire.
-                let second = try await eventually(timeout: .seconds(1)) { try await jwks(cluster).keys.count == 3 }
+                let second = try await eventually(timeout: propagationLimit) { try await jwks(cluster).keys.count == 3 }
                 #expect(second)
                 let after = try await jwks(cluster)
                 try #require(after.keys.count == 3)

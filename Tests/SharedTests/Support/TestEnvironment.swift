@@ -67,6 +67,12 @@ func withPostgres<T: Sendable>(_ endpoint: DatabaseEndpoint, _ body: (PostgresCl
     }
 }
 
+/// How long a test waits for a change to reach every gateway over pub/sub. The promise is 1 s
+/// (it takes milliseconds on an idle machine); tests allow 5 s so that the whole suite running
+/// in parallel on two cores cannot fail them, which still rules out the 30 s periodic reloads
+/// that would otherwise hide a lost event.
+let propagationLimit: Duration = .seconds(5)
+
 /// Polls `condition` every 50 ms until it holds or `timeout` passes.
 func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
     let end = ContinuousClock.now + timeout

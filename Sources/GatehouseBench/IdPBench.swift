@@ -60,34 +60,37 @@ struct IdPBench: AsyncParsableCommand {
                     for try await person in group { tokens.append(person) }
                 }
             }
-            let confirmed = Mutex<[String]>([])
+            let confirmed = Mutex<[(id: String, took: Duration)]>([])
             let load = await runLoad(workers: tokens, for: .seconds(seconds)) { person in
                 guard let created = try? await gateway.send("POST", "/api/v1/idp/requests", ["user_phone_number": person.phone],
                                                             headers: ["Authorization": spAuth]),
                       created.status == 201, let id = created.json["transaction_id"] as? String else { return false }
+                let confirmStart = ContinuousClock.now
                 guard let answer = try? await gateway.send("POST", "/api/v1/idp/requests/\(id)/confirm", ["pin_code": "284615"],
                                                            headers: ["Authorization": "Bearer \(person.token)"]),
                       answer.status == 200 else { return false }
-                confirmed.withLock { $0.append(id) }
+                let took = ContinuousClock.now - confirmStart
+                confirmed.withLock { $0.append((id, took)) }
                 return true
             }
             // Wait for the callbacks still on their way.
-            let expected = Set(confirmed.withLock { $0 })
+            let expected = Set(confirmed.withLock { $0.map(\.id) })
             let drainStart = ContinuousClock.now
             while ContinuousClock.now - drainStart < .seconds(30), !expected.isSubset(of: received.withLock { $0 }) {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            return (load, expected, ContinuousClock.now - drainStart)
+            return (load, expected, ContinuousClock.now - drainStart, confirmed.withLock { $0.map(\.took) })
         }
-        let (load, expected, drain) = result
+        let (load, expected, drain, confirms) = result
         let lost = expected.subtracting(received.withLock { $0 }).count
         let rate = Double(expected.count - lost) / ((load.elapsed + drain).fractionalMilliseconds / 1000)
-        // The timed step is request + confirm; confirm alone is most of it.
+        // The budget's latency is the person's: confirm alone. Request + confirm is shown beside it.
         let rows = [BenchRow(
             path: "SP request + confirm + callback received, \(people) people for \(seconds) s",
-            result: "\(Int(rate)) transactions/s (callbacks included), request+confirm p50 \(ms(percentile(load.samples, 0.50))) ms, "
-                + "p99 \(ms(percentile(load.samples, 0.99))) ms, \(load.errors) errors, \(lost) callbacks lost",
-            budget: "≥ 500/s, p99 confirm < 50 ms, none lost", met: rate >= 500 && percentile(load.samples, 0.99) < .milliseconds(50) && lost == 0)]
+            result: "\(Int(rate)) transactions/s (callbacks included), confirm p50 \(ms(percentile(confirms, 0.50))) ms, "
+                + "p99 \(ms(percentile(confirms, 0.99))) ms; request+confirm p50 \(ms(percentile(load.samples, 0.50))) ms, "
+                + "p99 \(ms(percentile(load.samples, 0.99))) ms; \(load.errors) errors, \(lost) callbacks lost",
+            budget: "≥ 500/s, p99 confirm < 50 ms, none lost", met: rate >= 500 && percentile(confirms, 0.99) < .milliseconds(50) && lost == 0)]
         try BenchReport(file: out).replaceSection("idp", title: "Identity verification (durable: every decision and callback in PostgreSQL)",
                                                   rows: rows, command: "make bench")
         for row in rows { logger.info("\(row.path): \(row.result) (budget \(row.budget))") }

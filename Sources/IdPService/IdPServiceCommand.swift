@@ -25,6 +25,7 @@ struct IdPParts {
     let providers: ServiceProviderStore
     let transactions: TransactionStore
     let deliveries: DeliveryStore
+    let callbacks: CallbackDelivery
     let announcer: DecisionAnnouncer
     let verification: Verification
 
@@ -38,23 +39,22 @@ struct IdPParts {
         transactions = TransactionStore(postgres: context.postgres, providers: providers, profiles: profiles, vault: vault, pins: pins,
                                         deliveryLease: settings.lease, logger: context.logger)
         deliveries = DeliveryStore(postgres: context.postgres, logger: context.logger)
-        announcer = DecisionAnnouncer(redis: context.redis, events: context.events, logger: context.logger)
+        callbacks = CallbackDelivery(deliveries: deliveries, providers: providers, settings: settings, logger: context.logger)
+        announcer = DecisionAnnouncer(redis: context.redis, events: context.events, callbacks: callbacks,
+                                      direct: DirectCallbacks(capacity: settings.directAttempts), logger: context.logger)
         verification = Verification(providers: providers, profiles: profiles, transactions: transactions, actors: TransactionActors(),
                                     announcer: announcer, vault: vault, pins: pins, redis: context.redis, events: context.events, rules: rules)
     }
 
     func workers(_ context: BackendContext) -> [any Service] {
-        let http = CallbackDelivery.makeHTTPClient()
-        let delivery = CallbackDelivery(deliveries: deliveries, providers: providers, http: http, settings: settings, logger: context.logger)
         var options = JobWorker.Options()
         options.concurrency = context.config.jobConcurrency
         options.claimIdle = context.config.jobClaimIdle
         let worker = JobWorker(queue: CallbackDelivery.queue, redis: context.redis, consumer: context.config.instanceID,
-                               options: options, logger: context.logger) { job in try await delivery.handle(job) }
+                               options: options, logger: context.logger) { job in try await callbacks.handle(job) }
         let sweeper = IdPSweeper(transactions: transactions, deliveries: deliveries, announcer: announcer, settings: settings,
                                  redis: context.redis, logger: context.logger)
-        // The client is listed first, so it is shut down after the worker that uses it.
-        return [HTTPClientLifetime(http), worker, sweeper]
+        return [worker, sweeper]
     }
 }
 

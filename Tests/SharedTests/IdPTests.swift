@@ -137,6 +137,13 @@ import Testing
                 let (accesses, delivered, requested, notified) = try #require(rows.first).decode((Int, Int, Int, Int).self)
                 #expect(accesses == 2 && delivered == 1)   // at completion, and the pull
                 #expect(requested == 1 && notified == 1)
+                // An SP is never deleted, even by the owner role: its transactions refer to it.
+                await #expect(throws: PSQLError.self) {
+                    try await owner.query("DELETE FROM idp.service_providers WHERE client_id = \(sp.clientID)", logger: TestEnvironment.logger).collect()
+                }
+                let kept = try await owner.query("SELECT count(*)::int FROM idp.service_providers WHERE client_id = \(sp.clientID)",
+                                                 logger: TestEnvironment.logger).collect()
+                #expect(try kept.first?.decode(Int.self) == 1)
             }
         }
     }
@@ -314,8 +321,15 @@ import Testing
             #expect(try await cluster.get("/api/v1/idp/requests/\(id)", headers: ["X-Client-ID": sp.clientID, "X-Client-Secret": "wrong"]).status == 401)
             let unknown = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"010-0000-0001"}"#, headers: sp.auth)
             #expect(unknown.status == 404 && json(unknown.body)["code"] as? String == "user_not_found")
-            let malformed = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"12345"}"#, headers: sp.auth)
-            #expect(malformed.status == 422 && json(malformed.body)["field"] as? String == "user_phone_number")
+            for number in ["12345", "01012345678", "010-123-45678", "012-1234-5678", "010-12a4-5678", "010--5678", "010-1234-5678-", "",
+                           "010-12345-678", "٠١٠-١٢٣٤-٥٦٧٨"] {
+                let malformed = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(number)"}"#, headers: sp.auth)
+                #expect(malformed.status == 422 && json(malformed.body)["field"] as? String == "user_phone_number", "\(number): \(malformed.body)")
+            }
+            for number in ["011-123-4567", "019-9999-0000"] {
+                let wellFormed = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(number)"}"#, headers: sp.auth)
+                #expect(wellFormed.status == 404, "\(number): \(wellFormed.body)")
+            }
 
             // A wrong PIN fails the request; the fifth within 10 minutes locks PIN approval.
             let wrong = try await confirm(cluster, person, id, pin: "000001")

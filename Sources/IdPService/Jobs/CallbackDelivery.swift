@@ -8,12 +8,22 @@ import Shared
 /// `X-Gatehouse-Delivery` (the same on every attempt), `X-Gatehouse-Timestamp` and
 /// `X-Gatehouse-Signature`. A 2xx is delivered; anything else, or no answer within the time
 /// limit, is retried with back-off until the attempts or the 24 h run out, then dead.
+/// The first attempt is usually made by the instance that decided (`DirectCallbacks`); job
+/// workers make the rest, and any the decider could not take.
 struct CallbackDelivery: Sendable {
     static let queue = JobQueue("idp.callbacks")
 
+    /// One client for the process, never shut down: callbacks still in flight when it exits
+    /// are left to the lease and the sweeper. Callbacks go to the address registered, never
+    /// where a redirect points.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     let deliveries: DeliveryStore
     let providers: ServiceProviderStore
-    let http: HTTPClient
     let settings: CallbackSettings
     let logger: Logger
 
@@ -34,6 +44,11 @@ struct CallbackDelivery: Sendable {
     func handle(_ job: Job) async throws {
         let payload = try job.decode(Payload.self)
         guard let claimed = try await deliveries.claim(payload.deliveryID, attempts: payload.attempts, lease: settings.lease) else { return }
+        try await attempt(claimed)
+    }
+
+    /// One attempt at a claimed delivery, and its outcome recorded.
+    func attempt(_ claimed: DeliveryStore.Claimed) async throws {
         guard let target = try await providers.callbackTarget(spID: claimed.spID) else {
             try await deliveries.failed(claimed, statusCode: nil, error: "the service provider no longer exists", retryIn: .zero, dead: true)
             return
@@ -50,7 +65,7 @@ struct CallbackDelivery: Sendable {
         var statusCode: Int?
         var failure: String
         do {
-            let response = try await http.execute(request, timeout: .milliseconds(Int64(settings.timeout.seconds * 1000)))
+            let response = try await Self.http.execute(request, timeout: .milliseconds(Int64(settings.timeout.seconds * 1000)))
             _ = try? await response.body.collect(upTo: 64 * 1024)
             statusCode = Int(response.status.code)
             if (200..<300).contains(response.status.code) {
@@ -66,12 +81,5 @@ struct CallbackDelivery: Sendable {
         try await deliveries.failed(claimed, statusCode: statusCode, error: failure, retryIn: settings.retryDelay(after: claimed.attempt), dead: dead)
         logger.warning(dead ? "callback dead-lettered" : "callback failed; will retry",
                        metadata: ["delivery_id": "\(claimed.id)", "attempt": "\(claimed.attempt)", "error": "\(failure)"])
-    }
-
-    /// Callbacks go to the address registered, never where a redirect points.
-    static func makeHTTPClient() -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 }

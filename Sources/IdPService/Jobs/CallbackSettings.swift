@@ -15,6 +15,8 @@ struct CallbackSettings: Sendable {
     let maxAge: Duration
     /// How often each instance looks for due deliveries and expired transactions.
     let sweepEvery: Duration
+    /// First attempts the deciding instance makes itself at once (0: all go through jobs).
+    let directAttempts: Int
 
     static func load(_ settings: Settings = .fromEnvironment()) throws(ConfigurationError) -> CallbackSettings {
         let timeout = try settings.int("GATEHOUSE_CALLBACK_TIMEOUT_MS", default: 5_000, range: 100...60_000)
@@ -27,7 +29,8 @@ struct CallbackSettings: Sendable {
             retryBase: .milliseconds(try settings.int("GATEHOUSE_CALLBACK_RETRY_BASE_MS", default: 2_000, range: 10...3_600_000)),
             maxAttempts: try settings.int("GATEHOUSE_CALLBACK_MAX_ATTEMPTS", default: 30, range: 1...1_000),
             maxAge: .seconds(try settings.int("GATEHOUSE_CALLBACK_MAX_AGE_SECONDS", default: 86_400, range: 60...604_800)),
-            sweepEvery: .milliseconds(try settings.int("GATEHOUSE_IDP_SWEEP_MS", default: 250, range: 50...60_000)))
+            sweepEvery: .milliseconds(try settings.int("GATEHOUSE_IDP_SWEEP_MS", default: 250, range: 50...60_000)),
+            directAttempts: try settings.int("GATEHOUSE_CALLBACK_DIRECT_ATTEMPTS", default: 64, range: 0...10_000))
     }
 
     /// The delay before attempt `attempt + 1`, after `attempt` failed ones.

@@ -35,11 +35,30 @@ struct DeliveryStore: Sendable {
         return nil
     }
 
+    /// The attempt succeeded. Prepared: it runs once per transaction.
     func delivered(_ claimed: Claimed, statusCode: Int) async throws {
-        _ = try await postgres.query("""
-            UPDATE idp.callback_deliveries SET status = 'delivered', delivered_at = now(), last_status_code = \(statusCode), last_error = NULL
-            WHERE id = \(claimed.id) AND attempts = \(claimed.attempt)
-            """, logger: logger).collect()
+        for try await _ in try await postgres.execute(Delivered(id: claimed.id, attempt: claimed.attempt, statusCode: statusCode), logger: logger) {}
+    }
+
+    struct Delivered: PostgresPreparedStatement {
+        static let sql = """
+            UPDATE idp.callback_deliveries SET status = 'delivered', delivered_at = now(), last_status_code = $3, last_error = NULL
+            WHERE id = $1 AND attempts = $2
+            """
+
+        let id: UUID
+        let attempt: Int
+        let statusCode: Int
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings()
+            b.append(id)
+            b.append(attempt)
+            b.append(statusCode)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws {}
     }
 
     /// A failed attempt: retried after `retryIn`, or dead (with its audit row) when `dead`.

@@ -31,12 +31,6 @@ struct IdentityProfileStore: Sendable {
         return nil
     }
 
-    func userID(phoneNumber: String) async throws -> UUID? {
-        let rows = try await postgres.query("SELECT user_id FROM idp.identity_profiles WHERE phone_number = \(phoneNumber)", logger: logger)
-        for try await id in rows.decode(UUID.self) { return id }
-        return nil
-    }
-
     /// A new profile with its sealed CI, or a new phone number for an existing one; with the audit row.
     func put(userID: UUID, phoneNumber: String, pinVerifier: [UInt8]?, ci: IdentityVault.SealedCI?, requestID: String?) async throws -> Row {
         do {
@@ -95,7 +89,13 @@ struct IdentityProfileStore: Sendable {
 enum PhoneNumber {
     /// `010-1234-5678` style: the form seed 002 uses and the column's CHECK enforces.
     static func check(_ number: String) throws(Problem) {
-        guard number.wholeMatch(of: /01[016789]-[0-9]{3,4}-[0-9]{4}/) != nil else {
+        // 01[016789]-[0-9]{3,4}-[0-9]{4}, checked by hand: a regex literal is compiled on every
+        // call, and this runs on every verification request.
+        let parts = number.utf8.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
+        func digits(_ part: Substring.UTF8View) -> Bool { part.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }
+        guard parts.count == 3, parts[0].count == 3, parts[0].starts(with: "01".utf8), let carrier = parts[0].last,
+              "016789".utf8.contains(carrier),
+              (3...4).contains(parts[1].count), digits(parts[1]), parts[2].count == 4, digits(parts[2]) else {
             throw .unprocessable("A phone number is written like 010-1234-5678.", field: "user_phone_number")
         }
     }

@@ -9,6 +9,15 @@ struct ServiceProviderStore: Sendable {
     let postgres: PostgresClient
     let keyRing: MasterKeyRing
     let logger: Logger
+    /// Every request, status poll and callback needs the SP; an admin change made on another
+    /// instance is seen here within a second (docs/idp.md, "Caching").
+    private let credentials = ShortLivedCache<String, (sp: ServiceProvider, secretHash: [UInt8])>(lifetime: .seconds(1))
+    private let targets = ShortLivedCache<UUID, CallbackTarget>(lifetime: .seconds(1))
+
+    struct CallbackTarget: Sendable {
+        let url: String
+        let secret: [UInt8]
+    }
 
     /// Creates the SP with its client secret, webhook secret and first result key, and the audit
     /// row, in one transaction. The secrets come back once.
@@ -41,16 +50,21 @@ struct ServiceProviderStore: Sendable {
 
     /// The SP whose client credentials these are, if they are right and it is active.
     func authenticate(_ credentials: ClientCredentials) async throws -> ServiceProvider {
-        guard let secret = credentials.clientSecret else { throw Problem.invalidClient }
+        guard let secret = credentials.clientSecret,
+              let known = try await self.credentials.value(for: credentials.clientID, load: { try await provider(clientID: credentials.clientID) }),
+              known.sp.isActive, ClientSecret.matches(secret, known.secretHash) else { throw Problem.invalidClient }
+        return known.sp
+    }
+
+    private func provider(clientID: String) async throws -> (sp: ServiceProvider, secretHash: [UInt8])? {
         let rows = try await postgres.query("""
             SELECT id, name, client_id, callback_url, is_active, client_secret_hash
-            FROM idp.service_providers WHERE client_id = \(credentials.clientID)
+            FROM idp.service_providers WHERE client_id = \(clientID)
             """, logger: logger)
         for try await (id, name, clientID, callback, active, hash) in rows.decode((UUID, String, String, String, Bool, ByteBuffer).self) {
-            guard active, ClientSecret.matches(secret, Array(hash.readableBytesView)) else { throw Problem.invalidClient }
-            return ServiceProvider(id: id, name: name, clientID: clientID, callbackURL: callback, isActive: active)
+            return (ServiceProvider(id: id, name: name, clientID: clientID, callbackURL: callback, isActive: active), Array(hash.readableBytesView))
         }
-        throw Problem.invalidClient
+        return nil
     }
 
     /// A result key as stored (sealed under the master key ring), opened.
@@ -59,15 +73,23 @@ struct ServiceProviderStore: Sendable {
     }
 
     /// Where and how to deliver an SP's callbacks.
-    func callbackTarget(spID: UUID) async throws -> (url: String, secret: [UInt8])? {
-        let rows = try await postgres.query("""
-            SELECT callback_url, webhook_secret, webhook_key_version FROM idp.service_providers WHERE id = \(spID)
-            """, logger: logger)
-        for try await (url, sealed, version) in rows.decode((String, ByteBuffer, Int).self) {
-            return (url, try keyRing.open(EncryptedValue(keyVersion: version, sealed: Array(sealed.readableBytesView)),
-                                          purpose: "idp.webhook_secret", context: spID.uuidString.lowercased()))
+    func callbackTarget(spID: UUID) async throws -> CallbackTarget? {
+        try await targets.value(for: spID) {
+            let rows = try await postgres.query("""
+                SELECT callback_url, webhook_secret, webhook_key_version FROM idp.service_providers WHERE id = \(spID)
+                """, logger: logger)
+            for try await (url, sealed, version) in rows.decode((String, ByteBuffer, Int).self) {
+                return CallbackTarget(url: url, secret: try keyRing.open(EncryptedValue(keyVersion: version, sealed: Array(sealed.readableBytesView)),
+                                                                         purpose: "idp.webhook_secret", context: spID.uuidString.lowercased()))
+            }
+            return nil
         }
-        return nil
+    }
+
+    /// After an admin change on this instance, which it must see at once.
+    func forgetCached() {
+        credentials.forgetAll()
+        targets.forgetAll()
     }
 }
 
@@ -98,6 +120,7 @@ extension ServiceProviderStore {
 
     /// Changes the fields given, with the audit row.
     func update(id: UUID, name: String?, callbackURL: String?, isActive: Bool?, actor: UUID, requestID: String?) async throws {
+        defer { forgetCached() }
         try await postgres.transaction(logger: logger) { connection in
             _ = try await connection.query("""
                 UPDATE idp.service_providers SET name = COALESCE(\(name), name), callback_url = COALESCE(\(callbackURL), callback_url),
@@ -114,6 +137,7 @@ extension ServiceProviderStore {
 
     func rotateSecret(id: UUID, clientID: String, actor: UUID, requestID: String?) async throws -> ServiceProviderSecret {
         let secret = Base64URL.encode(SecureRandom.bytes(32))
+        defer { forgetCached() }
         try await postgres.transaction(logger: logger) { connection in
             _ = try await connection.query("""
                 UPDATE idp.service_providers SET client_secret_hash = \(ByteBuffer(bytes: ClientSecret.hash(secret))), updated_at = now()
@@ -128,6 +152,7 @@ extension ServiceProviderStore {
     /// A new result key (the next version) for results from now on; the old one is retired.
     func rotateResultKey(id: UUID, clientID: String, actor: UUID, requestID: String?) async throws -> ResultKey {
         let key = SecureRandom.bytes(32)
+        defer { forgetCached() }
         return try await postgres.transaction(logger: logger) { connection in
             var version = 1
             for try await current in try await connection.query("""

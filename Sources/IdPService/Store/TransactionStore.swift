@@ -15,50 +15,43 @@ struct TransactionStore: Sendable {
     let deliveryLease: Duration
     let logger: Logger
 
-    /// A new PENDING transaction, its notification and audit row, in one transaction; refused
-    /// when the person already has `maxPending` undecided requests (counted under a per-person
-    /// advisory lock, so concurrent requests cannot all slip under the limit).
-    func create(sp: ServiceProvider, userID: UUID, purpose: String, lifetime: Duration, maxPending: Int,
-                requestID: String?) async throws -> (VerificationStatus, InboxItem) {
-        try await postgres.transaction(logger: logger) { connection in
-            _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(userID.uuidString)))", logger: logger).collect()
-            var created: (UUID, Date, Date)?
-            for try await row in try await connection.execute(Create(
-                spID: sp.id, userID: userID, purpose: purpose, lifetime: Double(lifetime.components.seconds), maxPending: maxPending,
-                clientID: sp.clientID, requestID: requestID, spName: sp.name), logger: logger) {
-                created = row
-            }
-            guard let (id, createdAt, expiresAt) = created else {
-                throw Problem(status: 429, code: "too_many_pending", title: "Too many pending requests",
-                              detail: "This person already has \(maxPending) requests waiting for a decision.")
-            }
+    /// A new PENDING transaction for the person with this phone number, its notification and
+    /// audit row, in one round trip (`idp.open_request`, migration 004). Nil when no one has
+    /// this number; refused when the person already has `maxPending` undecided requests
+    /// (counted under a per-person lock, so concurrent requests cannot all slip under the limit).
+    func create(sp: ServiceProvider, phoneNumber: String, purpose: String, lifetime: Duration, maxPending: Int,
+                requestID: String?) async throws -> (status: VerificationStatus, item: InboxItem, userID: UUID)? {
+        var opened: Open.Row?
+        for try await row in try await postgres.execute(Open(
+            phoneNumber: phoneNumber, spID: sp.id, purpose: purpose, lifetime: lifetime.seconds, maxPending: maxPending,
+            clientID: sp.clientID, requestID: requestID, spName: sp.name), logger: logger) {
+            opened = row
+        }
+        switch opened {
+        case .created(let id, let userID, let createdAt, let expiresAt):
             let idText = id.uuidString.lowercased()
             return (VerificationStatus(transactionID: idText, status: .pending, createdAt: createdAt, expiresAt: expiresAt, completedAt: nil),
-                    InboxItem(transactionID: idText, serviceProvider: sp.name, purpose: purpose, createdAt: createdAt, expiresAt: expiresAt))
+                    InboxItem(transactionID: idText, serviceProvider: sp.name, purpose: purpose, createdAt: createdAt, expiresAt: expiresAt),
+                    userID)
+        case .tooManyPending:
+            throw Problem(status: 429, code: "too_many_pending", title: "Too many pending requests",
+                          detail: "This person already has \(maxPending) requests waiting for a decision.")
+        case .unknownPhone, nil:
+            return nil
         }
     }
 
-    /// The request's writes as one prepared statement, after the lock: the transaction (only
-    /// while the person has fewer than `maxPending` undecided ones), its notification and audit row.
-    struct Create: PostgresPreparedStatement {
-        static let sql = """
-            WITH pending AS (
-                SELECT count(*) AS n FROM idp.transactions WHERE user_id = $2 AND status = 'PENDING' AND expires_at > now()
-            ), created AS (
-                INSERT INTO idp.transactions (sp_id, user_id, purpose, expires_at)
-                SELECT $1, $2, $3, now() + make_interval(secs => $4) FROM pending WHERE pending.n < $5
-                RETURNING id, created_at, expires_at
-            ), notified AS (
-                INSERT INTO idp.notifications (transaction_id, user_id) SELECT id, $2 FROM created
-            ), audited AS (
-                INSERT INTO audit.events (action, actor_user_id, client_id, request_id, details)
-                SELECT 'AUTH_REQUEST', $2, $6, $7, jsonb_build_object('transaction_id', id::text, 'sp', $8::text) FROM created
-            )
-            SELECT id, created_at, expires_at FROM created
-            """
+    struct Open: PostgresPreparedStatement {
+        static let sql = "SELECT outcome, transaction_id, user_id, created_at, expires_at FROM idp.open_request($1, $2, $3, $4, $5::integer, $6, $7, $8)"
 
+        enum Row {
+            case created(id: UUID, userID: UUID, createdAt: Date, expiresAt: Date)
+            case tooManyPending
+            case unknownPhone
+        }
+
+        let phoneNumber: String
         let spID: UUID
-        let userID: UUID
         let purpose: String
         let lifetime: Double
         let maxPending: Int
@@ -68,8 +61,8 @@ struct TransactionStore: Sendable {
 
         func makeBindings() throws -> PostgresBindings {
             var b = PostgresBindings()
+            b.append(phoneNumber)
             b.append(spID)
-            b.append(userID)
             b.append(purpose)
             b.append(lifetime)
             b.append(maxPending)
@@ -79,7 +72,15 @@ struct TransactionStore: Sendable {
             return b
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> (UUID, Date, Date) { try row.decode((UUID, Date, Date).self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let (outcome, id, userID, createdAt, expiresAt) = try row.decode((String, UUID?, UUID?, Date?, Date?).self)
+            switch (outcome, id, userID, createdAt, expiresAt) {
+            case ("created", let id?, let userID?, let createdAt?, let expiresAt?):
+                return .created(id: id, userID: userID, createdAt: createdAt, expiresAt: expiresAt)
+            case ("too_many_pending", _, _, _, _): return .tooManyPending
+            default: return .unknownPhone
+            }
+        }
     }
 
     /// A transaction as the SP that asked for it sees it; nil for any other SP.
@@ -143,63 +144,99 @@ struct TransactionStore: Sendable {
         case expired(Delivery)
         case alreadyDecided(VerificationStatusName)
         case pinLocked(until: Date)
-    }
 
-    /// The callback a decision left for the worker.
-    struct Delivery: Sendable {
-        let id: UUID
-        let transactionID: UUID
-        let status: VerificationStatusName
-    }
-
-    /// Confirms (with `pin`) or rejects (`pin` nil) the person's own PENDING transaction, in one
-    /// SQL transaction with the row locked: the status, the auth_code, the audit rows and the
-    /// callback delivery commit together, and of any number of concurrent decisions on any
-    /// number of instances exactly one finds the row PENDING. Two prepared statements: the
-    /// locked read (with the profile, the SP and its current result key) and `Finish`.
-    func decide(id: UUID, userID: UUID, pin: String?, requestID: String?) async throws -> Decision {
-        try await postgres.transaction(logger: logger) { connection in
-            var found: Locked.Row?
-            for try await row in try await connection.execute(Locked(id: id, userID: userID), logger: logger) { found = row }
-            guard let found else { throw Self.notFound }
-            guard found.status == "PENDING" else { return .alreadyDecided(VerificationStatusName(rawValue: found.status) ?? .failed) }
-            func finish(_ status: VerificationStatusName, reason: String?, audits: [(String, [String: String])], resetPin: Bool = false,
-                        completedAt: Date = Date(), authCodeHash: [UInt8]? = nil, jwe: String? = nil) async throws -> Delivery {
-                try await self.finish(id, spID: found.spID, status: status, reason: reason, completedAt: completedAt, authCodeHash: authCodeHash,
-                                      jwe: jwe, audits: audits.map { ($0.0, $0.1) }, actor: userID, clientID: found.clientID, requestID: requestID,
-                                      resetPin: resetPin, on: connection)
+        var delivery: Delivery? {
+            switch self {
+            case .completed(let delivery), .rejected(let delivery), .wrongPin(let delivery, _), .expired(let delivery): return delivery
+            case .alreadyDecided, .pinLocked: return nil
             }
-            if found.expired {
-                return .expired(try await finish(.expired, reason: "expired", audits: [("AUTH_EXPIRED", [:])]))
-            }
-            guard let pin else {
-                return .rejected(try await finish(.failed, reason: "rejected", audits: [("AUTH_FAILED", ["reason": "rejected"])]))
-            }
-            if let lockedUntil = found.lockedUntil { return .pinLocked(until: lockedUntil) }
-            guard pins.matches(pin, userID: userID, verifier: found.pinVerifier) else {
-                let locked = try await profiles.recordWrongPin(userID: userID, on: connection)
-                return .wrongPin(try await finish(.failed, reason: "invalid_pin", audits: [("AUTH_FAILED", ["reason": "invalid_pin"])]),
-                                 lockedUntil: locked)
-            }
-            // The person approved: the SP's result, sealed for it alone.
-            guard let resultKey = found.resultKey else { throw Problem.internalError() }
-            let key = try providers.openResultKey(resultKey.sealed, version: resultKey.version, kid: resultKey.kid)
-            let ci = try vault.openCI(found.ci, userID: userID)
-            let authCode = Base64URL.encode(SecureRandom.bytes(32))
-            let completedAt = Date()
-            let payload = ResultPayload(transactionID: id.uuidString.lowercased(), authCode: authCode, ci: ci,
-                                        di: IdentityVault.di(ci: ci, spID: found.spID), completedAt: completedAt)
-            let jwe = try ResultJWE.seal(Array(try JSON.encode(payload).readableBytesView), key: key, kid: resultKey.kid)
-            return .completed(try await finish(.completed, reason: nil, audits: [("AUTH_COMPLETED", [:]), ("CI_DI_ACCESS", ["via": "completion"])],
-                                               resetPin: found.hadFailures, completedAt: completedAt, authCodeHash: ClientSecret.hash(authCode),
-                                               jwe: jwe))
         }
     }
 
-    /// The transaction locked for a decision, with what the decision needs: the person's PIN
-    /// verifier, lock and sealed CI, the SP's client id and its current result key. Prepared:
-    /// planning this four-table join cost more than running it.
-    struct Locked: PostgresPreparedStatement {
+    /// The callback a decision left. `claimedHere`: its first attempt was taken by the deciding
+    /// instance in the same statement (attempts = 1, leased), which sends it without a job.
+    struct Delivery: Sendable {
+        let id: UUID
+        let transactionID: UUID
+        let spID: UUID
+        let status: VerificationStatusName
+        let body: String
+        let claimedHere: Bool
+    }
+
+    /// Confirms (with `pin`) or rejects (`pin` nil) the person's own PENDING transaction. One
+    /// read, then one conditional statement that commits the status, the auth_code, the audit
+    /// rows and the callback delivery together only while the row is still PENDING: of any
+    /// number of concurrent decisions on any number of instances exactly one changes it, and the
+    /// rest find it decided. Expiry is checked by that statement too, never by trusting the read.
+    func decide(id: UUID, userID: UUID, pin: String?, claimDelivery: Bool, requestID: String?) async throws -> Decision {
+        guard let found = try await read(id: id, userID: userID) else { throw Self.notFound }
+        guard found.status == "PENDING" else { return .alreadyDecided(VerificationStatusName(rawValue: found.status) ?? .failed) }
+        let conclude = { (status: VerificationStatusName, reason: String?, audits: [(String, [String: String])], resetPin: Bool,
+                          authCodeHash: [UInt8]?, jwe: String?, completedAt: Date, connection: PostgresConnection) async throws -> Delivery? in
+            try await self.finish(id, spID: found.spID, status: status, reason: reason, completedAt: completedAt, authCodeHash: authCodeHash,
+                                  jwe: jwe, audits: audits, actor: userID, clientID: found.clientID, requestID: requestID, resetPin: resetPin,
+                                  claimHere: claimDelivery, on: connection)
+        }
+        /// Why a conditional statement changed nothing: decided meanwhile, or (only now) expired.
+        func lost() async throws -> Decision {
+            guard let now = try await read(id: id, userID: userID) else { throw Self.notFound }
+            if now.status == "PENDING", now.expired { return try await expire() }
+            return .alreadyDecided(VerificationStatusName(rawValue: now.status) ?? .failed)
+        }
+        func expire() async throws -> Decision {
+            let delivery = try await postgres.withConnection { connection in
+                try await conclude(.expired, "expired", [("AUTH_EXPIRED", [:])], false, nil, nil, Date(), connection)
+            }
+            guard let delivery else { return try await lost() }
+            return .expired(delivery)
+        }
+        if found.expired { return try await expire() }
+        guard let pin else {
+            let delivery = try await postgres.withConnection { connection in
+                try await conclude(.failed, "rejected", [("AUTH_FAILED", ["reason": "rejected"])], false, nil, nil, Date(), connection)
+            }
+            guard let delivery else { return try await lost() }
+            return .rejected(delivery)
+        }
+        if let lockedUntil = found.lockedUntil { return .pinLocked(until: lockedUntil) }
+        guard pins.matches(pin, userID: userID, verifier: found.pinVerifier) else {
+            // The failure counts against the person only if it decided this transaction.
+            let outcome = try await postgres.transaction(logger: logger) { connection -> (Delivery, Date?)? in
+                guard let delivery = try await conclude(.failed, "invalid_pin", [("AUTH_FAILED", ["reason": "invalid_pin"])], false, nil, nil,
+                                                        Date(), connection) else { return nil }
+                return (delivery, try await profiles.recordWrongPin(userID: userID, on: connection))
+            }
+            guard let (delivery, locked) = outcome else { return try await lost() }
+            return .wrongPin(delivery, lockedUntil: locked)
+        }
+        // The person approved: the SP's result, sealed for it alone.
+        guard let resultKey = found.resultKey else { throw Problem.internalError() }
+        let key = try providers.openResultKey(resultKey.sealed, version: resultKey.version, kid: resultKey.kid)
+        let ci = try vault.openCI(found.ci, userID: userID)
+        let authCode = Base64URL.encode(SecureRandom.bytes(32))
+        let completedAt = Date()
+        let payload = ResultPayload(transactionID: id.uuidString.lowercased(), authCode: authCode, ci: ci,
+                                    di: IdentityVault.di(ci: ci, spID: found.spID), completedAt: completedAt)
+        let jwe = try ResultJWE.seal(Array(try JSON.encode(payload).readableBytesView), key: key, kid: resultKey.kid)
+        let delivery = try await postgres.withConnection { connection in
+            try await conclude(.completed, nil, [("AUTH_COMPLETED", [:]), ("CI_DI_ACCESS", ["via": "completion"])], found.hadFailures,
+                               ClientSecret.hash(authCode), jwe, completedAt, connection)
+        }
+        guard let delivery else { return try await lost() }
+        return .completed(delivery)
+    }
+
+    private func read(id: UUID, userID: UUID) async throws -> DecisionContext.Row? {
+        var found: DecisionContext.Row?
+        for try await row in try await postgres.execute(DecisionContext(id: id, userID: userID), logger: logger) { found = row }
+        return found
+    }
+
+    /// The transaction with what deciding it needs: the person's PIN verifier, lock and sealed
+    /// CI, the SP's client id and its current result key. Prepared: planning this four-table
+    /// join cost more than running it.
+    struct DecisionContext: PostgresPreparedStatement {
         static let sql = """
             SELECT t.sp_id, t.status, t.expires_at <= now(), p.pin_verifier,
                    CASE WHEN p.pin_locked_until > now() THEN p.pin_locked_until END, p.ci_sealed, p.ci_key_version, sp.client_id,
@@ -209,7 +246,6 @@ struct TransactionStore: Sendable {
             JOIN idp.service_providers sp ON sp.id = t.sp_id
             LEFT JOIN idp.result_keys k ON k.sp_id = t.sp_id AND k.retired_at IS NULL
             WHERE t.id = $1 AND t.user_id = $2
-            FOR UPDATE OF t
             """
 
         struct Row: Sendable {
@@ -258,49 +294,55 @@ struct TransactionStore: Sendable {
             for try await row in rows.decode((UUID, UUID, UUID).self) { due.append(row) }
             var deliveries: [Delivery] = []
             for (id, spID, userID) in due {
-                deliveries.append(try await finish(id, spID: spID, status: .expired, reason: "expired", audits: [("AUTH_EXPIRED", [:])],
-                                                   actor: userID, clientID: nil, requestID: nil, on: connection))
+                if let delivery = try await finish(id, spID: spID, status: .expired, reason: "expired", audits: [("AUTH_EXPIRED", [:])],
+                                                   actor: userID, clientID: nil, requestID: nil, claimHere: false, on: connection) {
+                    deliveries.append(delivery)
+                }
             }
             return deliveries
         }
     }
 
-    /// Sets the final status, writes the callback for the SP (`{transaction_id, status, result}`
-    /// when completed, the JWE; `{transaction_id, status, failure_reason}` otherwise) and the
-    /// audit rows, in one statement.
+    /// Sets the final status of a transaction that is still PENDING (and, unless `status` is
+    /// EXPIRED, not yet expired), writes the callback for the SP (`{transaction_id, status,
+    /// result}` when completed, the JWE; `{transaction_id, status, failure_reason}` otherwise)
+    /// and the audit rows, in one statement. Nil when the row was no longer PENDING.
     private func finish(_ id: UUID, spID: UUID, status: VerificationStatusName, reason: String?, completedAt: Date = Date(),
                         authCodeHash: [UInt8]? = nil, jwe: String? = nil, audits: [(String, [String: String])], actor: UUID,
-                        clientID: String?, requestID: String?, resetPin: Bool = false, on connection: PostgresConnection) async throws -> Delivery {
+                        clientID: String?, requestID: String?, resetPin: Bool = false, claimHere: Bool,
+                        on connection: PostgresConnection) async throws -> Delivery? {
         let body = String(buffer: try JSON.encode(CallbackBody(
             transactionID: id.uuidString.lowercased(), status: status, result: jwe, failureReason: reason)))
         let details = try audits.map { String(buffer: try JSON.encode($0.1.merging(["transaction_id": id.uuidString.lowercased()]) { a, _ in a })) }
-        var deliveryID: UUID?
-        for try await delivery in try await connection.execute(Finish(
+        for try await deliveryID in try await connection.execute(Finish(
             id: id, status: status.rawValue, completedAt: completedAt, reason: reason, authCodeHash: authCodeHash.map { ByteBuffer(bytes: $0) },
             jwe: jwe, spID: spID, body: body, lease: deliveryLease.seconds, actor: actor, clientID: clientID, requestID: requestID,
-            actions: audits.map(\.0), details: details, resetPin: resetPin), logger: logger) {
-            deliveryID = delivery
+            actions: audits.map(\.0), details: details, resetPin: resetPin, claimHere: claimHere), logger: logger) {
+            return Delivery(id: deliveryID, transactionID: id, spID: spID, status: status, body: body, claimedHere: claimHere)
         }
-        guard let deliveryID else { throw Problem.internalError() }
-        return Delivery(id: deliveryID, transactionID: id, status: status)
+        return nil
     }
 
-    /// The decision's writes as one prepared statement: the transaction's final state, its
-    /// callback delivery, its audit rows and (after a right PIN) the person's failure count reset.
+    /// The decision's writes as one prepared statement: the transaction's final state (only
+    /// from PENDING, and only before its expiry unless it is the expiry), its callback delivery
+    /// (leased, and its first attempt taken when `$16`), its audit rows and (after a right PIN)
+    /// the person's failure count reset. No row back: nothing changed.
     struct Finish: PostgresPreparedStatement {
         static let sql = """
             WITH finished AS (
                 UPDATE idp.transactions SET status = $2, completed_at = $3, failure_reason = $4, auth_code_hash = $5, result_jwe = $6
-                WHERE id = $1 RETURNING id
+                WHERE id = $1 AND status = 'PENDING' AND ($2 = 'EXPIRED' OR expires_at > now())
+                RETURNING id
             ), delivery AS (
-                INSERT INTO idp.callback_deliveries (transaction_id, sp_id, body, next_attempt_at)
-                SELECT id, $7, $8, now() + make_interval(secs => $9) FROM finished RETURNING id
+                INSERT INTO idp.callback_deliveries (transaction_id, sp_id, body, attempts, next_attempt_at)
+                SELECT id, $7, $8, CASE WHEN $16 THEN 1 ELSE 0 END, now() + make_interval(secs => $9) FROM finished RETURNING id
             ), audited AS (
                 INSERT INTO audit.events (action, actor_user_id, client_id, request_id, details)
                 SELECT a.action, $10, $11, $12, a.details::jsonb FROM finished, unnest($13::text[], $14::text[]) WITH ORDINALITY AS a(action, details, n)
                 ORDER BY a.n
             ), reset AS (
-                UPDATE idp.identity_profiles SET pin_failures = 0, pin_first_failed_at = NULL WHERE $15 AND user_id = $10
+                UPDATE idp.identity_profiles SET pin_failures = 0, pin_first_failed_at = NULL
+                WHERE $15 AND user_id = $10 AND EXISTS (SELECT 1 FROM finished)
             )
             SELECT id FROM delivery
             """
@@ -320,6 +362,7 @@ struct TransactionStore: Sendable {
         let actions: [String]
         let details: [String]
         let resetPin: Bool
+        let claimHere: Bool
 
         func makeBindings() throws -> PostgresBindings {
             var b = PostgresBindings()
@@ -338,6 +381,7 @@ struct TransactionStore: Sendable {
             b.append(actions)
             b.append(details)
             b.append(resetPin)
+            b.append(claimHere)
             return b
         }
 

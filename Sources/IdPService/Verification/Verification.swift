@@ -44,13 +44,12 @@ struct Verification: Sendable {
             throw Problem(status: 429, code: "too_many_unknown_numbers", title: "Too many unknown numbers",
                           detail: "Too many requests for numbers without a profile; try again later.")
         }
-        guard let userID = try await profiles.userID(phoneNumber: phone) else {
+        guard let (status, item, userID) = try await transactions.create(
+            sp: sp, phoneNumber: phone, purpose: purpose, lifetime: rules.lifetime, maxPending: rules.maxPending, requestID: requestID) else {
             _ = try? await redis.send("INCR", .string(misses))
             _ = try? await redis.send("EXPIRE", .string(misses), .int(600), "NX")
             throw Problem.notFound("No one with this phone number uses Gatehouse verification.", code: "user_not_found")
         }
-        let (status, item) = try await transactions.create(
-            sp: sp, userID: userID, purpose: purpose, lifetime: rules.lifetime, maxPending: rules.maxPending, requestID: requestID)
         _ = try? await events.publish(Topics.notify(user: userID.uuidString.lowercased()), item)
         return status
     }
@@ -134,9 +133,17 @@ struct Verification: Sendable {
         }
         let transactions = self.transactions
         let pin = confirm ? request.pinCode : nil
-        let outcome = try await actors.actor(for: id).decide {
-            try await transactions.decide(id: id, userID: userID, pin: pin, requestID: requestID)
+        let here = announcer.direct.reserve()
+        let outcome: TransactionStore.Decision
+        do {
+            outcome = try await actors.actor(for: id).decide {
+                try await transactions.decide(id: id, userID: userID, pin: pin, claimDelivery: here, requestID: requestID)
+            }
+        } catch {
+            if here { announcer.direct.release() }
+            throw error
         }
+        if here, outcome.delivery?.claimedHere != true { announcer.direct.release() }
         let idText = id.uuidString.lowercased()
         switch outcome {
         case .completed(let delivery):

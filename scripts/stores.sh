@@ -146,7 +146,9 @@ pg_start() {
     touch "$log"
     if ((EUID == 0)); then chown postgres: "$log"; fi
 
-    opts="-c port=$port"
+    # GATEHOUSE_PG_EXTRA_OPTS: more server options for a diagnosis, e.g.
+    # "-c shared_preload_libraries=pg_stat_statements" while profiling a benchmark.
+    opts="-c port=$port ${GATEHOUSE_PG_EXTRA_OPTS:-}"
     if [[ "$fsync" == off ]]; then
         opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi

@@ -174,6 +174,34 @@ import Testing
                 #expect(codes == 1 && deliveries == 1 && audits == 1)
             }
             #expect(try await eventually { await receiver.deliveries().count == 1 })
+
+            // Many transactions decided at once: each callback arrives once, and each delivery is
+            // recorded delivered on its first attempt (the marks are stored in batches).
+            var people: [Person] = []
+            for _ in 0..<4 { people.append(try await makePerson(cluster)) }
+            var pending: [(Person, String)] = []
+            for person in people { for _ in 0..<3 { pending.append((person, try await request(cluster, sp, person))) } }
+            let confirmed = try await withThrowingTaskGroup(of: Int.self) { group in
+                for (person, id) in pending { group.addTask { try await confirm(cluster, person, id).status } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(confirmed == Array(repeating: 200, count: pending.count), "\(confirmed)")
+            let ids = Set(pending.map(\.1))
+            #expect(try await eventually {
+                let received = await receiver.deliveries().compactMap { $0.json["transaction_id"] as? String }
+                return received.count == ids.count + 1 && ids.isSubset(of: Set(received))
+            })
+            let allDelivered = try await eventually {
+                try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
+                    let rows = try await owner.query("""
+                        SELECT count(*)::int FROM idp.callback_deliveries
+                        WHERE transaction_id = ANY(\(ids.map { UUID(uuidString: $0)! })) AND status = 'delivered' AND attempts = 1
+                              AND last_status_code = 200 AND delivered_at IS NOT NULL
+                        """, logger: TestEnvironment.logger).collect()
+                    return try rows.first?.decode(Int.self) == ids.count
+                }
+            }
+            #expect(allDelivered)
         }
     }
 

@@ -8,6 +8,13 @@ import Shared
 struct DeliveryStore: Sendable {
     let postgres: PostgresClient
     let logger: Logger
+    private let marks: DeliveredMarks
+
+    init(postgres: PostgresClient, logger: Logger) {
+        self.postgres = postgres
+        self.logger = logger
+        marks = DeliveredMarks(postgres: postgres, logger: logger)
+    }
 
     /// One attempt's right to deliver, with what to send.
     struct Claimed: Sendable {
@@ -35,30 +42,9 @@ struct DeliveryStore: Sendable {
         return nil
     }
 
-    /// The attempt succeeded. Prepared: it runs once per transaction.
+    /// The attempt succeeded (stored in a batch with others arriving at the same time).
     func delivered(_ claimed: Claimed, statusCode: Int) async throws {
-        for try await _ in try await postgres.execute(Delivered(id: claimed.id, attempt: claimed.attempt, statusCode: statusCode), logger: logger) {}
-    }
-
-    struct Delivered: PostgresPreparedStatement {
-        static let sql = """
-            UPDATE idp.callback_deliveries SET status = 'delivered', delivered_at = now(), last_status_code = $3, last_error = NULL
-            WHERE id = $1 AND attempts = $2
-            """
-
-        let id: UUID
-        let attempt: Int
-        let statusCode: Int
-
-        func makeBindings() throws -> PostgresBindings {
-            var b = PostgresBindings()
-            b.append(id)
-            b.append(attempt)
-            b.append(statusCode)
-            return b
-        }
-
-        func decodeRow(_ row: PostgresRow) throws {}
+        try await marks.store(DeliveredMarks.Mark(id: claimed.id, attempt: claimed.attempt, statusCode: statusCode))
     }
 
     /// A failed attempt: retried after `retryIn`, or dead (with its audit row) when `dead`.

@@ -14,7 +14,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         let incoming = request.headers[.requestID].flatMap { value in
             value.count <= 128 && value.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) ? value : nil
         }
-        let id = incoming ?? UUID().uuidString.lowercased()
+        let id = incoming ?? SecureRandom.uuid().uuidString.lowercased()
         context.requestID = id
         context.traceparent = request.headers[.traceparent].flatMap(TraceParent.init)
         context.logger[metadataKey: "request_id"] = .string(id)

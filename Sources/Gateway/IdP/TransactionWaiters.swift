@@ -16,7 +16,7 @@ actor TransactionWaiters {
 
     func register(_ transactionID: String) -> Ticket {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let id = UUID()
+        let id = SecureRandom.uuid()
         waiting[transactionID, default: [:]][id] = continuation
         return Ticket(transactionID: transactionID, id: id, stream: stream)
     }

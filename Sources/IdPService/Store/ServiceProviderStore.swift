@@ -22,7 +22,7 @@ struct ServiceProviderStore: Sendable {
     /// Creates the SP with its client secret, webhook secret and first result key, and the audit
     /// row, in one transaction. The secrets come back once.
     func create(_ provider: NewServiceProvider, requestID: String? = nil) async throws -> ServiceProviderSecrets {
-        let id = UUID()
+        let id = SecureRandom.uuid()
         let clientID = "sp_" + SecureRandom.hex(bytes: 12)
         let clientSecret = Base64URL.encode(SecureRandom.bytes(32))
         let webhookSecret = SecureRandom.bytes(32)

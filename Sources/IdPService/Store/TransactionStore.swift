@@ -441,7 +441,7 @@ extension TransactionStore {
                    (EXTRACT(EPOCH FROM t.created_at) * 1000000)::int8
             FROM idp.transactions t JOIN idp.service_providers sp ON sp.id = t.sp_id
             WHERE t.user_id = \(userID)
-              AND (\(after == nil) OR ((EXTRACT(EPOCH FROM t.created_at) * 1000000)::int8, t.id) < (\(after?.micros ?? 0), \(after?.id ?? UUID())))
+              AND (\(after == nil) OR ((EXTRACT(EPOCH FROM t.created_at) * 1000000)::int8, t.id) < (\(after?.micros ?? 0), \(after?.id ?? SecureRandom.uuid())))
             ORDER BY t.created_at DESC, t.id DESC LIMIT \(limit + 1)
             """, logger: logger)
         var items: [(HistoryItem, String)] = []

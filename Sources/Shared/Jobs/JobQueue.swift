@@ -16,7 +16,7 @@ public struct JobQueue: Sendable, Hashable {
 
     /// Adds a job. `id` is the job's identity across retries (an outbox row id, for example).
     @discardableResult
-    public func enqueue(_ payload: some Encodable, id: String = UUID().uuidString.lowercased(), on redis: RedisClient) async throws -> Job {
+    public func enqueue(_ payload: some Encodable, id: String = SecureRandom.uuid().uuidString.lowercased(), on redis: RedisClient) async throws -> Job {
         let job = Job(id: id, queue: name, attempt: 1, payload: String(buffer: try JSON.encode(payload)), enqueuedAtMs: unixMilliseconds())
         try await enqueue(job, on: redis)
         return job

@@ -38,7 +38,7 @@ public struct Outbox: Sendable {
     public func add(
         _ payload: some Encodable, to queue: JobQueue, on connection: PostgresConnection, logger: Logger
     ) async throws -> OutboxJob {
-        let id = UUID()
+        let id = SecureRandom.uuid()
         let text = String(buffer: try JSON.encode(payload))
         var binds = PostgresBindings()
         binds.append(id)

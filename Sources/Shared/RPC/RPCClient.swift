@@ -42,7 +42,7 @@ public final class RPCClient: Sendable {
     ) async throws -> Response {
         let timeout = timeout ?? defaultTimeout
         let start = ContinuousClock.now
-        let id = UUID().uuidString.lowercased()
+        let id = SecureRandom.uuid().uuidString.lowercased()
         let timeoutMs = timeout.milliseconds
         let envelope = RPCEnvelope(
             id: id,

@@ -54,7 +54,7 @@ public final class RedisSubscriber: Sendable {
     }
 
     private func register(_ channel: String, _ handler: @escaping Handler) -> Subscription {
-        let id = UUID()
+        let id = SecureRandom.uuid()
         table.byChannel.withLock { $0[channel, default: [:]][id] = handler }
         return Subscription(channel: channel, id: id)
     }

@@ -42,7 +42,7 @@ struct LinkedAccountStore: Sendable {
     /// another user, or a second account of the same provider for this user, is a 409.
     func link(userID: UUID, provider: String, profile: NormalisedProfile, tokens: ProviderClient.Tokens?, serviceID: UUID?,
               requestID: String?, on connection: PostgresConnection) async throws {
-        let id = UUID()
+        let id = SecureRandom.uuid()
         var sealedTokens: ByteBuffer?
         var keyVersion: Int?
         if let tokens {

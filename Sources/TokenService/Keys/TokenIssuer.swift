@@ -53,7 +53,7 @@ struct TokenIssuer: Sendable {
         let now = Int(Date().timeIntervalSince1970)
         return AccessTokenClaims(
             iss: issuer, sub: sub, aud: service.slug, exp: now + service.accessTokenTTL, iat: now, nbf: now,
-            jti: UUID().uuidString.lowercased(), sid: sid, clientID: service.clientID, scope: scope, roles: roles, tv: tv)
+            jti: SecureRandom.uuid().uuidString.lowercased(), sid: sid, clientID: service.clientID, scope: scope, roles: roles, tv: tv)
     }
 }
 

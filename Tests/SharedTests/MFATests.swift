@@ -133,6 +133,41 @@ import Testing
         }
     }
 
+    @Test func backupCodesAreReplacedAllAtOnceForAProof() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let account = try await login.makeAccount(cluster)
+            let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
+            let auth = ["Authorization": "Bearer \(token)"]
+            let (_, oldCodes) = try await enable(cluster, token: token, password: account.password)
+
+            let bare = try await cluster.post("/api/v1/users/me/mfa/backup-codes", body: "{}", headers: auth)
+            #expect(bare.status == 422 && json(bare.body)["field"] as? String == "code", "\(bare.body)")
+            #expect(try await cluster.post("/api/v1/users/me/mfa/backup-codes", body: #"{"backup_code":"\#(oldCodes[0])"}"#).status == 401)
+            let replaced = try await cluster.post("/api/v1/users/me/mfa/backup-codes", body: #"{"backup_code":"\#(oldCodes[0])"}"#, headers: auth)
+            #expect(replaced.status == 200, "\(replaced.body)")
+            let newCodes = try #require(json(replaced.body)["backup_codes"] as? [String])
+            #expect(newCodes.count == 10 && Set(newCodes).count == 10 && Set(newCodes).isDisjoint(with: oldCodes))
+            // The proof is spent, and every old code is gone, used or not; the new ones work.
+            let again = try await cluster.post("/api/v1/users/me/mfa/backup-codes", body: #"{"backup_code":"\#(oldCodes[0])"}"#, headers: auth)
+            #expect(again.status == 401 && json(again.body)["code"] as? String == "invalid_mfa_code", "\(again.body)")
+            #expect(try await verify(cluster, try await mfaToken(cluster, account), backupCode: oldCodes[1]).status == 401)
+            let signedIn = try await verify(cluster, try await mfaToken(cluster, account), backupCode: newCodes[0])
+            #expect(signedIn.status == 200, "\(signedIn.body)")
+
+            try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                let rows = try await owner.query("""
+                    SELECT (SELECT count(*)::int FROM token.mfa_backup_codes b WHERE b.user_id = u.id),
+                           (SELECT count(*)::int FROM token.mfa_backup_codes b WHERE b.user_id = u.id AND b.used_at IS NOT NULL),
+                           (SELECT count(*)::int FROM audit.events e WHERE e.actor_user_id = u.id AND e.action = 'MFA_BACKUP_CODES_REPLACED')
+                    FROM token.users u WHERE u.username = \(account.username)
+                    """, logger: TestEnvironment.logger).collect()
+                let (codes, used, audited) = try #require(rows.first).decode((Int, Int, Int).self)
+                #expect(codes == 10 && used == 1 && audited == 1)
+            }
+        }
+    }
+
     @Test func fiveWrongCodesLockTheSecondFactorForFifteenMinutes() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")

@@ -1,7 +1,8 @@
 import Hummingbird
 import Shared
 
-/// TOTP MFA (issue 6): enrolment and removal under `/api/v1/users/me/mfa/totp`, and
+/// TOTP MFA (issue 6): enrolment and removal under `/api/v1/users/me/mfa/totp`, new backup codes
+/// at `/api/v1/users/me/mfa/backup-codes`, and
 /// `POST /api/v1/auth/mfa/verify`, which completes a sign-in (with `mfa_token`) or steps up the
 /// caller's session (with its access token).
 enum MFARoutes {
@@ -24,6 +25,11 @@ enum MFARoutes {
             let body = try await JSONBody.decode(MFACodeBody.self, from: request)
             return try JSONResponse.make(try await rpc.call(
                 TokenRPC.disableTOTP, try await signedIn(request, context, body: body), context: context.rpcContext))
+        }
+        router.post("api/v1/users/me/mfa/backup-codes") { request, context in
+            let body = try await JSONBody.decode(MFACodeBody.self, from: request)
+            return try JSONResponse.make(try await rpc.call(
+                TokenRPC.replaceBackupCodes, try await signedIn(request, context, body: body), context: context.rpcContext))
         }
         router.post("api/v1/auth/mfa/verify") { request, context in
             let body = try await JSONBody.decode(MFAVerifyBody.self, from: request)

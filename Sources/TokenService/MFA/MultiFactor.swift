@@ -71,6 +71,20 @@ struct MultiFactor: Sendable {
         return MFADisabled()
     }
 
+    /// Ten new backup codes in place of all the old ones (used or not), for a code or a backup
+    /// code: for someone who used most of theirs, or fears they were seen.
+    func replaceBackupCodes(_ request: MFARequest, requestID: String?) async throws -> BackupCodeList {
+        let account = try await account(request.userID)
+        let credential = try await enabledCredential(account.id)
+        let proof = try await proof(request.body, userID: account.id, credential: credential, requestID: requestID)
+        let codes = BackupCodes.generate()
+        guard try await store.replaceBackupCodes(userID: account.id, proof: proof, hashes: codes.map { backupCodes.hash($0, userID: account.id) },
+                                                 requestID: requestID) else {
+            throw try await failure(account.id, reason: "replayed", requestID: requestID)
+        }
+        return BackupCodeList(backupCodes: codes)
+    }
+
     // MARK: sign-in
 
     /// Called by `Login` once the password matched for an account with MFA on: the sign-in

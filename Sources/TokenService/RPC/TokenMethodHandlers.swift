@@ -28,6 +28,9 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.startTOTP) { request, call in try await multiFactor.start(request, requestID: call.requestID) }
         router.register(TokenRPC.enableTOTP) { request, call in try await multiFactor.enable(request, requestID: call.requestID) }
         router.register(TokenRPC.disableTOTP) { request, call in try await multiFactor.disable(request, requestID: call.requestID) }
+        router.register(TokenRPC.replaceBackupCodes) { request, call in
+            try await multiFactor.replaceBackupCodes(request, requestID: call.requestID)
+        }
         router.register(TokenRPC.verifyMFA) { request, call in try await multiFactor.verify(request, requestID: call.requestID) }
         router.register(TokenRPC.stepUpMFA) { request, call in try await multiFactor.stepUp(request, requestID: call.requestID) }
         let social = SocialAccounts(

@@ -155,6 +155,23 @@ struct MFAStore: Sendable {
     }
 
     /// Turns MFA off after a proof: the credential and backup codes go, with the audit row.
+    /// Spends `proof` and puts `hashes` in place of every backup code the user had, used or
+    /// not, with the audit row; false when the proof was already spent.
+    func replaceBackupCodes(userID: UUID, proof: Proof, hashes: [[UInt8]], requestID: String?) async throws -> Bool {
+        try await postgres.transaction(logger: logger) { connection in
+            guard try await spend(proof, userID: userID, on: connection) else { return false }
+            _ = try await connection.query("DELETE FROM token.mfa_backup_codes WHERE user_id = \(userID)", logger: logger).collect()
+            let codes = hashes.map { ByteBuffer(bytes: $0) }
+            _ = try await connection.query("""
+                INSERT INTO token.mfa_backup_codes (user_id, code_hash) SELECT \(userID), unnest(\(codes)::bytea[])
+                """, logger: logger).collect()
+            try await AuditEvent(action: "MFA_BACKUP_CODES_REPLACED", actorUserID: userID, requestID: requestID,
+                                 details: ["method": proof.method, "count": String(hashes.count)])
+                .insert(on: connection, logger: logger)
+            return true
+        }
+    }
+
     func disable(userID: UUID, proof: Proof, requestID: String?) async throws -> Bool {
         try await postgres.transaction(logger: logger) { connection in
             guard try await spend(proof, userID: userID, on: connection) else { return false }

@@ -6,6 +6,7 @@ extension TokenRPC {
     public static let startTOTP = RPCMethod<MFARequest, TOTPEnrolment>(service: .token, name: "mfa_totp_start")
     public static let enableTOTP = RPCMethod<MFARequest, BackupCodeList>(service: .token, name: "mfa_totp_enable")
     public static let disableTOTP = RPCMethod<MFARequest, MFADisabled>(service: .token, name: "mfa_totp_disable")
+    public static let replaceBackupCodes = RPCMethod<MFARequest, BackupCodeList>(service: .token, name: "mfa_backup_codes_replace")
     public static let verifyMFA = RPCMethod<MFAVerifyRequest, TokenGrant>(service: .token, name: "mfa_verify")
     public static let stepUpMFA = RPCMethod<MFARequest, MFAStepUp>(service: .token, name: "mfa_step_up")
 }

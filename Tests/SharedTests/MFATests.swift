@@ -168,6 +168,52 @@ import Testing
         }
     }
 
+    @Test func aSuperAdminResetsALostSecondFactorAndEndsTheSessions() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let account = try await login.makeAccount(cluster)
+            let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
+            let userID = try #require(admin.claims(token)["sub"] as? String)
+            let (_, backupCodes) = try await enable(cluster, token: token, password: account.password)
+            let signedIn = json(try await verify(cluster, try await mfaToken(cluster, account), backupCode: backupCodes[0]).body)
+            let access = try #require(signedIn["access_token"] as? String)
+            let refresh = try #require(signedIn["refresh_token"] as? String)
+
+            let (_, serviceAdmin) = try await admin.admin(cluster, role: "SERVICE_ADMIN")
+            let (root, superAdmin) = try await admin.admin(cluster, role: "SUPER_ADMIN")
+            func reset(_ id: String, by token: String) async throws -> (status: Int, headers: [String: String], body: String) {
+                try await cluster.delete("/api/v1/users/\(id)/mfa", headers: ["Authorization": "Bearer \(token)"])
+            }
+            #expect(try await reset(userID, by: access).status == 403)
+            let notSuper = try await reset(userID, by: serviceAdmin)
+            #expect(notSuper.status == 403 && json(notSuper.body)["code"] as? String == "forbidden", "\(notSuper.body)")
+            let own = try await reset(try #require(admin.claims(superAdmin)["sub"] as? String), by: superAdmin)
+            #expect(own.status == 403 && json(own.body)["code"] as? String == "own_second_factor", "\(own.body)")
+            #expect(try await reset(UUID().uuidString, by: superAdmin).status == 404)
+
+            let done = try await reset(userID, by: superAdmin)
+            #expect(done.status == 200 && json(done.body)["mfa_enabled"] as? Bool == false, "\(done.body)")
+            let twice = try await reset(userID, by: superAdmin)
+            #expect(twice.status == 409 && json(twice.body)["code"] as? String == "mfa_not_enabled", "\(twice.body)")
+            // Whatever the lost device opened is closed; the password alone signs in again.
+            #expect(try await eventually(timeout: propagationLimit) { try await login.verify(cluster, access).status == 401 })
+            #expect(try await RefreshTests().refresh(cluster, refresh).status == 401)
+            #expect(try await login.login(cluster, account).status == 200)
+            try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                let rows = try await owner.query("""
+                    SELECT (SELECT count(*)::int FROM token.totp_credentials c WHERE c.user_id = u.id),
+                           (SELECT count(*)::int FROM token.mfa_backup_codes b WHERE b.user_id = u.id),
+                           (SELECT count(*)::int FROM audit.events e JOIN token.users a ON a.id = e.actor_user_id
+                            WHERE e.action = 'MFA_RESET' AND a.username = \(root.username) AND e.details->>'user_id' = u.id::text),
+                           u.mfa_enabled
+                    FROM token.users u WHERE u.username = \(account.username)
+                    """, logger: TestEnvironment.logger).collect()
+                let (credentials, codes, audited, enabled) = try #require(rows.first).decode((Int, Int, Int, Bool).self)
+                #expect(credentials == 0 && codes == 0 && audited == 1 && !enabled)
+            }
+        }
+    }
+
     @Test func fiveWrongCodesLockTheSecondFactorForFifteenMinutes() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")

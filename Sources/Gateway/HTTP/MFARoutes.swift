@@ -2,7 +2,7 @@ import Hummingbird
 import Shared
 
 /// TOTP MFA (issue 6): enrolment and removal under `/api/v1/users/me/mfa/totp`, new backup codes
-/// at `/api/v1/users/me/mfa/backup-codes`, and
+/// at `/api/v1/users/me/mfa/backup-codes`, a SUPER_ADMIN's reset at `/api/v1/users/{user_id}/mfa`, and
 /// `POST /api/v1/auth/mfa/verify`, which completes a sign-in (with `mfa_token`) or steps up the
 /// caller's session (with its access token).
 enum MFARoutes {
@@ -30,6 +30,11 @@ enum MFARoutes {
             let body = try await JSONBody.decode(MFACodeBody.self, from: request)
             return try JSONResponse.make(try await rpc.call(
                 TokenRPC.replaceBackupCodes, try await signedIn(request, context, body: body), context: context.rpcContext))
+        }
+        router.delete("api/v1/users/:user_id/mfa") { request, context in
+            let actor = try await verifier.platformAdmin(request, context: context)
+            return try JSONResponse.make(try await rpc.call(
+                TokenRPC.resetMFA, MFAResetRequest(actor: actor, userID: try context.parameters.require("user_id")), context: context.rpcContext))
         }
         router.post("api/v1/auth/mfa/verify") { request, context in
             let body = try await JSONBody.decode(MFAVerifyBody.self, from: request)

@@ -12,6 +12,7 @@ struct MultiFactor: Sendable {
     let tokens: TokenIssuer
     let backupCodes: BackupCodes
     let hasher: PasswordHasher
+    let revocations: RevocationPublisher
     /// Shown by the authenticator app next to the account.
     let issuerName: String
 
@@ -83,6 +84,29 @@ struct MultiFactor: Sendable {
             throw try await failure(account.id, reason: "replayed", requestID: requestID)
         }
         return BackupCodeList(backupCodes: codes)
+    }
+
+    /// Account recovery when the device and the backup codes are both lost: a SUPER_ADMIN (with
+    /// a recent second factor of their own, checked at the gateway) removes the user's. Never
+    /// their own this way, so one stolen admin session cannot strip its own factor. The user's
+    /// sessions end and the gateways refuse their access tokens at once.
+    func reset(_ request: MFAResetRequest, requestID: String?) async throws -> MFADisabled {
+        let (adminID, role) = try ServiceAdministration.admin(request.actor)
+        guard role == .superAdmin else {
+            throw Problem(status: 403, code: "forbidden", title: "Forbidden", detail: "Only a SUPER_ADMIN resets someone's second factor.")
+        }
+        guard let userID = UUID(uuidString: request.userID), try await logins.account(id: userID) != nil else {
+            throw Problem.notFound("No such account.", code: "account_not_found")
+        }
+        guard userID != adminID else {
+            throw Problem(status: 403, code: "own_second_factor", title: "Your own second factor",
+                          detail: "Turn your own second factor off with a code: DELETE /api/v1/users/me/mfa/totp.")
+        }
+        guard let version = try await store.reset(userID: userID, by: adminID, requestID: requestID) else {
+            throw Problem(status: 409, code: "mfa_not_enabled", title: "MFA not enabled", detail: "This account has no second factor.")
+        }
+        try await revocations.raise(userID: userID.uuidString.lowercased(), to: version)
+        return MFADisabled()
     }
 
     // MARK: sign-in

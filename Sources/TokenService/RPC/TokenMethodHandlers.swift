@@ -21,16 +21,18 @@ enum TokenMethodHandlers {
         }
         let tokens = TokenIssuer(signer: AccessTokenSigner(store: keys), issuer: context.config.issuer)
         let logins = LoginStore(postgres: context.postgres, logger: context.logger)
+        let revocations = RevocationPublisher(redis: context.redis, events: context.events)
         let multiFactor = MultiFactor(
             store: MFAStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger), logins: logins,
             services: services, tokens: tokens, backupCodes: BackupCodes(keyRing: context.keyRing), hasher: hasher,
-            issuerName: "Gatehouse")
+            revocations: revocations, issuerName: "Gatehouse")
         router.register(TokenRPC.startTOTP) { request, call in try await multiFactor.start(request, requestID: call.requestID) }
         router.register(TokenRPC.enableTOTP) { request, call in try await multiFactor.enable(request, requestID: call.requestID) }
         router.register(TokenRPC.disableTOTP) { request, call in try await multiFactor.disable(request, requestID: call.requestID) }
         router.register(TokenRPC.replaceBackupCodes) { request, call in
             try await multiFactor.replaceBackupCodes(request, requestID: call.requestID)
         }
+        router.register(TokenRPC.resetMFA) { request, call in try await multiFactor.reset(request, requestID: call.requestID) }
         router.register(TokenRPC.verifyMFA) { request, call in try await multiFactor.verify(request, requestID: call.requestID) }
         router.register(TokenRPC.stepUpMFA) { request, call in try await multiFactor.stepUp(request, requestID: call.requestID) }
         let social = SocialAccounts(
@@ -52,7 +54,6 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.refresh) { request, call in
             try await refresh.refresh(request, requestID: call.requestID)
         }
-        let revocations = RevocationPublisher(redis: context.redis, events: context.events)
         let sessionStore = SessionStore(postgres: context.postgres, logger: context.logger)
         let logout = Logout(sessions: sessionStore, revocations: revocations)
         router.register(TokenRPC.logout) { request, call in

@@ -172,6 +172,35 @@ struct MFAStore: Sendable {
         }
     }
 
+    /// An admin's removal of the user's second factor, in one transaction with its audit row:
+    /// the credential and backup codes go, and every session of the user ends (the token version
+    /// rises), since whoever holds the lost device may hold a session too. Answers the new token
+    /// version, or nil when the user had no second factor on.
+    func reset(userID: UUID, by admin: UUID, requestID: String?) async throws -> Int? {
+        try await postgres.transaction(logger: logger) { connection in
+            let removed = try await connection.query("""
+                DELETE FROM token.totp_credentials WHERE user_id = \(userID) AND enabled_at IS NOT NULL RETURNING user_id
+                """, logger: logger).collect()
+            guard removed.count == 1 else { return nil }
+            _ = try await connection.query("DELETE FROM token.mfa_backup_codes WHERE user_id = \(userID)", logger: logger).collect()
+            var version = 0
+            for try await raised in try await connection.query("""
+                UPDATE token.users SET mfa_enabled = false, token_version = token_version + 1, updated_at = now()
+                WHERE id = \(userID) RETURNING token_version
+                """, logger: logger).decode(Int.self) {
+                version = raised
+            }
+            let ended = try await connection.query("""
+                UPDATE token.sessions SET revoked_at = now(), revoked_reason = 'mfa_reset'
+                WHERE user_id = \(userID) AND revoked_at IS NULL RETURNING id
+                """, logger: logger).collect().count
+            try await AuditEvent(action: "MFA_RESET", actorUserID: admin, requestID: requestID,
+                                 details: ["user_id": userID.uuidString.lowercased(), "sessions_ended": String(ended)])
+                .insert(on: connection, logger: logger)
+            return version
+        }
+    }
+
     func disable(userID: UUID, proof: Proof, requestID: String?) async throws -> Bool {
         try await postgres.transaction(logger: logger) { connection in
             guard try await spend(proof, userID: userID, on: connection) else { return false }

@@ -7,6 +7,7 @@ extension TokenRPC {
     public static let enableTOTP = RPCMethod<MFARequest, BackupCodeList>(service: .token, name: "mfa_totp_enable")
     public static let disableTOTP = RPCMethod<MFARequest, MFADisabled>(service: .token, name: "mfa_totp_disable")
     public static let replaceBackupCodes = RPCMethod<MFARequest, BackupCodeList>(service: .token, name: "mfa_backup_codes_replace")
+    public static let resetMFA = RPCMethod<MFAResetRequest, MFADisabled>(service: .token, name: "mfa_admin_reset")
     public static let verifyMFA = RPCMethod<MFAVerifyRequest, TokenGrant>(service: .token, name: "mfa_verify")
     public static let stepUpMFA = RPCMethod<MFARequest, MFAStepUp>(service: .token, name: "mfa_step_up")
 }
@@ -127,6 +128,23 @@ public struct BackupCodeList: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case mfaEnabled = "mfa_enabled"
         case backupCodes = "backup_codes"
+    }
+}
+
+/// `DELETE /api/v1/users/{user_id}/mfa`: a SUPER_ADMIN removes the second factor of someone who
+/// lost both the device and the backup codes.
+public struct MFAResetRequest: Codable, Sendable {
+    public var actor: AdminActor
+    public var userID: String
+
+    public init(actor: AdminActor, userID: String) {
+        self.actor = actor
+        self.userID = userID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case actor
+        case userID = "user_id"
     }
 }
 

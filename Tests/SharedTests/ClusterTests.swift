@@ -136,6 +136,17 @@ func withCluster<T: Sendable>(
 }
 
 @Suite(.serialized) struct ClusterTests {
+    /// A gateway that cannot load the signing keys says so (503) rather than calling the token
+    /// bad (401), which would make a client throw away a good token and sign in again.
+    @Test func aGatewayWithoutItsKeysAnswers503NotInvalidToken() async throws {
+        try await withCluster(startAll: false) { cluster in
+            try await cluster.startGateway()
+            let token = "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+            let answer = try await cluster.get("/api/v1/auth/verify", headers: ["Authorization": "Bearer \(token)"])
+            #expect(answer.status == 503 && json(answer.body)["code"] as? String == "keys_unavailable", "\(answer.body)")
+        }
+    }
+
     @Test func gatewayServesHealthReadinessMetricsAndProblems() async throws {
         try await withCluster { cluster in
             let ready = try await cluster.waitUntilReady()

@@ -172,6 +172,7 @@ import Testing
                 ("service.read", { try await cluster.get("/api/v1/services/\(slug)", headers: ["Authorization": "Bearer \($0)"]).status }),
                 ("user.list", { try await cluster.get("/api/v1/services/\(slug)/users", headers: ["Authorization": "Bearer \($0)"]).status }),
                 ("admin.analytics", { try await cluster.get("/api/v1/services/\(slug)/stats", headers: ["Authorization": "Bearer \($0)"]).status }),
+                ("admin.logs", { try await cluster.get("/api/v1/audit-events", headers: ["Authorization": "Bearer \($0)"]).status }),
                 ("service.update", { try await cluster.post("/api/v1/services/\(slug)", body: #"{"name":"Test"}"#, method: .PATCH,
                                                             headers: ["Authorization": "Bearer \($0)"]).status }),
                 ("user.update", { try await cluster.post("/api/v1/services/\(slug)/users/\(targetID)", body: #"{"role":"user"}"#, method: .PATCH,
@@ -180,7 +181,7 @@ import Testing
                                                             headers: ["Authorization": "Bearer \($0)"]).status }),
             ]
             let allowed: [String: Set<String>] = [
-                "owner": ["service.read", "user.list", "admin.analytics", "service.update", "user.update", "service.manage"],
+                "owner": ["service.read", "user.list", "admin.analytics", "admin.logs", "service.update", "user.update", "service.manage"],
                 "admin": ["service.read", "user.list", "admin.analytics", "service.update", "service.manage"],
                 "content_manager": ["service.read"],
                 "moderator": ["service.read"],
@@ -196,6 +197,15 @@ import Testing
                 // Listing and creating services stay with platform admins.
                 #expect(try await cluster.get("/api/v1/services", headers: ["Authorization": "Bearer \(token)"]).status == 403)
             }
+            // admin.logs opens the audit log of the member's own service, and only that.
+            let ownerAuth = ["Authorization": "Bearer \(try #require(tokens["owner"]))"]
+            let serviceID = try #require(json(try await cluster.get("/api/v1/services/\(slug)", headers: rootAuth).body)["id"] as? String)
+            let ownLog = try await cluster.get("/api/v1/audit-events?limit=200", headers: ownerAuth)
+            let ownEvents = try #require(json(ownLog.body)["events"] as? [[String: Any]], "\(ownLog.body)")
+            #expect(!ownEvents.isEmpty && ownEvents.allSatisfy { $0["service_id"] as? String == serviceID }, "\(ownLog.body)")
+            let other = try await login.makeAccount(cluster)
+            let elsewhereLog = try await cluster.get("/api/v1/audit-events?service=\(other.slug)", headers: ownerAuth)
+            #expect(elsewhereLog.status == 403, "\(elsewhereLog.body)")
             // Whether the service is open is a SUPER_ADMIN's call, even for its owner.
             let suspend = try await cluster.post("/api/v1/services/\(slug)", body: #"{"status":"suspended"}"#, method: .PATCH,
                                                  headers: ["Authorization": "Bearer \(try #require(tokens["owner"]))"])

@@ -50,17 +50,30 @@ final class AccessTokenVerifier: Sendable {
 
     private func checkSignature(_ token: String, context: RPCCallContext) async throws(Problem) -> AccessTokenClaims {
         do {
-            return try await collection(context: context).verify(token, as: AccessTokenPayload.self).claims
+            return try await keyCollection(context: context).verify(token, as: AccessTokenPayload.self).claims
         } catch let error as JWTError where error.errorType == .unknownKID {
             // A kid we do not know yet: a rotation we have not heard of. Reload once (at most every
             // 10 s, so forged kids cannot make us hammer token-service) and try again.
             guard await reloadIfAllowed(context: context),
-                  let retried = try? await collection(context: context).verify(token, as: AccessTokenPayload.self) else {
+                  let retried = try? await keyCollection(context: context).verify(token, as: AccessTokenPayload.self) else {
                 throw Self.invalid("The token is not signed by a Gatehouse key.")
             }
             return retried.claims
+        } catch let problem as Problem {
+            throw problem
         } catch {
             throw Self.invalid("The token is malformed or its signature does not verify.")
+        }
+    }
+
+    /// The keys to check a signature with. Not having them is the gateway's problem, not the
+    /// token's: 503, so that a client retries instead of throwing away a good token.
+    private func keyCollection(context: RPCCallContext) async throws -> JWTKeyCollection {
+        do {
+            return try await collection(context: context)
+        } catch {
+            throw Problem(status: 503, code: "keys_unavailable", title: "Signing keys unavailable",
+                          detail: "The gateway could not load the signing keys to check the token; try again shortly.")
         }
     }
 

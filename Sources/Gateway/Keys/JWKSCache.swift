@@ -17,7 +17,7 @@ actor JWKSCache {
     func keys(context: RPCCallContext) async throws -> JWKSet {
         if let cached, ContinuousClock.now - cached.fetched < lifetime { return cached.set }
         do {
-            let set = try await rpc.call(TokenRPC.jwks, NoRequest(), context: context, timeout: .seconds(2))
+            let set = try await rpc.call(TokenRPC.jwks, NoRequest(), context: context)
             // An empty set means keys are being created right now (a new database): ask again next time.
             cached = set.keys.isEmpty ? nil : (set, .now)
             return set

@@ -125,8 +125,22 @@ enum TokenMethodHandlers {
         }
         let auditLog = AuditLogStore(postgres: context.postgres, logger: context.logger)
         router.register(TokenRPC.auditEvents) { query, _ in
-            guard let actor = UUID(uuidString: query.actor.userID), let role = PlatformRole(rawValue: query.actor.platformRole),
-                  role != .user else { throw ServiceAdministration.forbidden }
+            guard let actor = UUID(uuidString: query.actor.userID) else { throw ServiceAdministration.forbidden }
+            // AUDITOR and SUPER_ADMIN read everything, a SERVICE_ADMIN the services it owns, and a
+            // member whose role has admin.logs the service its token is for.
+            var serviceSlug = query.service
+            var ownedBy: UUID?
+            switch PlatformRole(rawValue: query.actor.platformRole) ?? .user {
+            case .superAdmin, .auditor: break
+            case .serviceAdmin: ownedBy = actor
+            case .user:
+                let service = try await administration.memberService(query.actor, needs: .adminLogs)
+                guard query.service == nil || query.service == service.slug else {
+                    throw Problem(status: 403, code: "forbidden", title: "Forbidden",
+                                  detail: "Your token reads the audit log of \(service.slug) only.")
+                }
+                serviceSlug = service.slug
+            }
             guard (1...200).contains(query.limit) else { throw Problem.unprocessable("limit is 1 to 200.", field: "limit") }
             let before = try query.cursor.map { cursor throws(Problem) -> Int64 in
                 guard let id = Int64(cursor) else { throw Problem.unprocessable("cursor is not one this API gave out.", field: "cursor") }
@@ -136,8 +150,8 @@ enum TokenMethodHandlers {
                 throw Problem.unprocessable("user_id is a user id.", field: "user_id")
             }
             return try await auditLog.page(
-                userID: query.userID.flatMap(UUID.init(uuidString:)), action: query.action, serviceSlug: query.service,
-                from: query.from, to: query.to, ownedBy: role == .serviceAdmin ? actor : nil, before: before, limit: query.limit)
+                userID: query.userID.flatMap(UUID.init(uuidString:)), action: query.action, serviceSlug: serviceSlug,
+                from: query.from, to: query.to, ownedBy: ownedBy, before: before, limit: query.limit)
         }
     }
 }

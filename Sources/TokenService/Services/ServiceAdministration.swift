@@ -99,6 +99,12 @@ struct ServiceAdministration: Sendable {
         return member
     }
 
+    /// The service a member's token is for, when its role there has `permission`, checked as every
+    /// admin route of a service checks it (403 without the permission, the service's own MFA rule).
+    func memberService(_ actor: AdminActor, needs permission: Permission) async throws -> ServiceView {
+        try await service(ServiceAdminRequest(actor: actor, slug: actor.service, client: ClientInfo(ip: nil, userAgent: nil)), needs: permission).1
+    }
+
     /// The actor and the service, when the actor may do what needs `permission` there: a
     /// SUPER_ADMIN, the SERVICE_ADMIN who owns it, or a member whose token for it carries the
     /// permission. Others learn nothing of the service (404), except its members (403).

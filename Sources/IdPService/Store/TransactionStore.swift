@@ -172,11 +172,17 @@ struct TransactionStore: Sendable {
     func decide(id: UUID, userID: UUID, pin: String?, claimDelivery: Bool, requestID: String?) async throws -> Decision {
         guard let found = try await read(id: id, userID: userID) else { throw Self.notFound }
         guard found.status == "PENDING" else { return .alreadyDecided(VerificationStatusName(rawValue: found.status) ?? .failed) }
-        let conclude = { (status: VerificationStatusName, reason: String?, audits: [(String, [String: String])], resetPin: Bool,
-                          authCodeHash: [UInt8]?, jwe: String?, completedAt: Date, connection: PostgresConnection) async throws -> Delivery? in
-            try await self.finish(id, spID: found.spID, status: status, reason: reason, completedAt: completedAt, authCodeHash: authCodeHash,
-                                  jwe: jwe, audits: audits, actor: userID, clientID: found.clientID, requestID: requestID, resetPin: resetPin,
-                                  claimHere: claimDelivery, on: connection)
+        /// The conditional statement for this transaction, on `connection`, or alone when nil.
+        func conclude(_ status: VerificationStatusName, reason: String?, audits: [(String, [String: String])], resetPin: Bool = false,
+                      authCodeHash: [UInt8]? = nil, jwe: String? = nil, completedAt: Date = Date(),
+                      on connection: PostgresConnection? = nil) async throws -> Delivery? {
+            func run(_ connection: PostgresConnection) async throws -> Delivery? {
+                try await finish(id, spID: found.spID, status: status, reason: reason, completedAt: completedAt, authCodeHash: authCodeHash,
+                                 jwe: jwe, audits: audits, actor: userID, clientID: found.clientID, requestID: requestID, resetPin: resetPin,
+                                 claimHere: claimDelivery, on: connection)
+            }
+            if let connection { return try await run(connection) }
+            return try await postgres.withConnection { try await run($0) }
         }
         /// Why a conditional statement changed nothing: decided meanwhile, or (only now) expired.
         func lost() async throws -> Decision {
@@ -185,26 +191,22 @@ struct TransactionStore: Sendable {
             return .alreadyDecided(VerificationStatusName(rawValue: now.status) ?? .failed)
         }
         func expire() async throws -> Decision {
-            let delivery = try await postgres.withConnection { connection in
-                try await conclude(.expired, "expired", [("AUTH_EXPIRED", [:])], false, nil, nil, Date(), connection)
-            }
-            guard let delivery else { return try await lost() }
+            guard let delivery = try await conclude(.expired, reason: "expired", audits: [("AUTH_EXPIRED", [:])]) else { return try await lost() }
             return .expired(delivery)
         }
         if found.expired { return try await expire() }
         guard let pin else {
-            let delivery = try await postgres.withConnection { connection in
-                try await conclude(.failed, "rejected", [("AUTH_FAILED", ["reason": "rejected"])], false, nil, nil, Date(), connection)
+            guard let delivery = try await conclude(.failed, reason: "rejected", audits: [("AUTH_FAILED", ["reason": "rejected"])]) else {
+                return try await lost()
             }
-            guard let delivery else { return try await lost() }
             return .rejected(delivery)
         }
         if let lockedUntil = found.lockedUntil { return .pinLocked(until: lockedUntil) }
         guard pins.matches(pin, userID: userID, verifier: found.pinVerifier) else {
             // The failure counts against the person only if it decided this transaction.
             let outcome = try await postgres.transaction(logger: logger) { connection -> (Delivery, Date?)? in
-                guard let delivery = try await conclude(.failed, "invalid_pin", [("AUTH_FAILED", ["reason": "invalid_pin"])], false, nil, nil,
-                                                        Date(), connection) else { return nil }
+                guard let delivery = try await conclude(.failed, reason: "invalid_pin", audits: [("AUTH_FAILED", ["reason": "invalid_pin"])],
+                                                        on: connection) else { return nil }
                 return (delivery, try await profiles.recordWrongPin(userID: userID, on: connection))
             }
             guard let (delivery, locked) = outcome else { return try await lost() }
@@ -219,11 +221,9 @@ struct TransactionStore: Sendable {
         let payload = ResultPayload(transactionID: id.uuidString.lowercased(), authCode: authCode, ci: ci,
                                     di: IdentityVault.di(ci: ci, spID: found.spID), completedAt: completedAt)
         let jwe = try ResultJWE.seal(Array(try JSON.encode(payload).readableBytesView), key: key, kid: resultKey.kid)
-        let delivery = try await postgres.withConnection { connection in
-            try await conclude(.completed, nil, [("AUTH_COMPLETED", [:]), ("CI_DI_ACCESS", ["via": "completion"])], found.hadFailures,
-                               ClientSecret.hash(authCode), jwe, completedAt, connection)
-        }
-        guard let delivery else { return try await lost() }
+        guard let delivery = try await conclude(.completed, reason: nil, audits: [("AUTH_COMPLETED", [:]), ("CI_DI_ACCESS", ["via": "completion"])],
+                                                resetPin: found.hadFailures, authCodeHash: ClientSecret.hash(authCode), jwe: jwe,
+                                                completedAt: completedAt) else { return try await lost() }
         return .completed(delivery)
     }
 

@@ -22,6 +22,20 @@ import Testing
                     for _ in 0..<30 { group.addTask { _ = try await login.login(cluster, account) } }
                     try await group.waitForAll()
                 }
+                // A backend remembers its chain's head between inserts; rows rolled back, whole
+                // transactions or savepoints, must leave no trace in what it remembers.
+                try await withPostgres(TestEnvironment.database(name: database)) { app in
+                    try await app.withConnection { connection in
+                        for sql in ["INSERT INTO audit.events (action) VALUES ('TEST_KEPT')",
+                                    "BEGIN", "INSERT INTO audit.events (action) VALUES ('TEST_ROLLED_BACK')", "ROLLBACK",
+                                    "BEGIN", "INSERT INTO audit.events (action) VALUES ('TEST_KEPT')", "SAVEPOINT s",
+                                    "INSERT INTO audit.events (action) VALUES ('TEST_ROLLED_BACK')", "ROLLBACK TO SAVEPOINT s",
+                                    "INSERT INTO audit.events (action) VALUES ('TEST_KEPT')", "COMMIT",
+                                    "INSERT INTO audit.events (action) VALUES ('TEST_KEPT')"] {
+                            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger).collect()
+                        }
+                    }
+                }
                 let intact = try await verify(cluster)
                 #expect(intact.status == 0 && intact.output.contains("audit log intact"), "\(intact.output)")
 

@@ -144,6 +144,10 @@ import Testing
                 let kept = try await owner.query("SELECT count(*)::int FROM idp.service_providers WHERE client_id = \(sp.clientID)",
                                                  logger: TestEnvironment.logger).collect()
                 #expect(try kept.first?.decode(Int.self) == 1)
+                // Nor is a transaction: its notification and callback delivery refer to it.
+                await #expect(throws: PSQLError.self) {
+                    try await owner.query("DELETE FROM idp.transactions WHERE id = \(UUID(uuidString: id)!)", logger: TestEnvironment.logger).collect()
+                }
             }
         }
     }
@@ -335,7 +339,7 @@ import Testing
     @Test func wrongPinsOtherPeopleAndOtherSPsAreRefused() async throws {
         let receiver = try await CallbackReceiver()
         defer { receiver.stop() }
-        try await withIdPCluster(environment: Self.environment) { cluster in
+        try await withIdPCluster(environment: Self.environment.merging(["GATEHOUSE_IDP_UNKNOWN_NUMBER_LIMIT": "3"]) { $1 }) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let sp = try await makeSP(cluster, callback: receiver.url)
             let otherSP = try await makeSP(cluster, callback: receiver.url)
@@ -358,6 +362,10 @@ import Testing
                 let wellFormed = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(number)"}"#, headers: sp.auth)
                 #expect(wellFormed.status == 404, "\(number): \(wellFormed.body)")
             }
+            // Three unknown numbers are this SP's limit per 10 minutes: now even a known one is
+            // refused, so numbers cannot be enumerated. Other SPs are not affected.
+            let limited = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(person.phone)"}"#, headers: sp.auth)
+            #expect(limited.status == 429 && json(limited.body)["code"] as? String == "too_many_unknown_numbers", "\(limited.body)")
 
             // A wrong PIN fails the request; the fifth within 10 minutes locks PIN approval.
             let wrong = try await confirm(cluster, person, id, pin: "000001")
@@ -365,12 +373,12 @@ import Testing
             #expect(json(try await cluster.get("/api/v1/idp/requests/\(id)", headers: sp.auth).body)["status"] as? String == "FAILED")
             #expect(try await confirm(cluster, person, id).status == 409)
             for _ in 0..<4 {
-                #expect(try await confirm(cluster, person, try await request(cluster, sp, person), pin: "000001").status == 401)
+                #expect(try await confirm(cluster, person, try await request(cluster, otherSP, person), pin: "000001").status == 401)
             }
-            let locked = try await confirm(cluster, person, try await request(cluster, sp, person))
+            let locked = try await confirm(cluster, person, try await request(cluster, otherSP, person))
             #expect(locked.status == 423 && json(locked.body)["code"] as? String == "pin_locked", "\(locked.body)")
             // Declining is always possible.
-            let declined = try await cluster.post("/api/v1/idp/requests/\(try await request(cluster, sp, person))/reject", body: "", contentType: nil, headers: person.auth)
+            let declined = try await cluster.post("/api/v1/idp/requests/\(try await request(cluster, otherSP, person))/reject", body: "", contentType: nil, headers: person.auth)
             #expect(declined.status == 200 && json(declined.body)["status"] as? String == "FAILED", "\(declined.body)")
         }
     }

@@ -61,8 +61,10 @@ final class AccessTokenVerifier: Sendable {
             return retried.claims
         } catch let problem as Problem {
             throw problem
+        } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
+            throw Self.invalid("The token's signature does not verify.")
         } catch {
-            throw Self.invalid("The token is malformed or its signature does not verify.")
+            throw Self.invalid("The token is malformed.")
         }
     }
 

@@ -57,7 +57,7 @@ bench_step_idp() {
     local port=${GATEHOUSE_BENCH_CALLBACK_PORT:-8095} created
     created=$("$STACK_BIN/idp-service" admin create-sp --name "Bench SP" --callback-url "http://127.0.0.1:$port/callback")
     GATEHOUSE_BENCH_SP_SECRET="$(awk '$1 == "client_secret" {print $2}' <<<"$created")" \
-        "$STACK_BIN/gatehouse-bench" idp --url "$GATEHOUSE_BENCH_URL" --out "$OUT" --callback-port "$port" \
+        "$STACK_BIN/gatehouse-bench" idp --url "$GATEHOUSE_BENCH_URL" --out "$OUT" --callback-port "$port" ${GATEHOUSE_BENCH_IDP_ARGS:-} \
         --client-id "$(awk '$1 == "client_id" {print $2}' <<<"$created")"
 }
 

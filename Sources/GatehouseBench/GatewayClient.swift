@@ -11,6 +11,7 @@ struct GatewayClient: Sendable {
         self.baseURL = baseURL
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        configuration.tracing.tracer = nil  // no no-op span per request
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

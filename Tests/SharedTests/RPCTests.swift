@@ -106,6 +106,25 @@ final class Counter: Sendable {
         }
     }
 
+    @Test func relayedRepliesAreTheServicesBodyAsWrittenAndProblemsStillThrow() async throws {
+        let fixture = RPCFixture()
+        try await fixture.serve { client in
+            let relayed = try await client.relay(fixture.echo, Echo(value: 41))
+            // What the edge used to send (decoded, then encoded again), byte for byte.
+            let echoed = try JSON.decode(Echo.self, from: relayed)
+            #expect(echoed.value == 41 && echoed.traceID != nil)
+            #expect(String(buffer: relayed) == String(buffer: try JSON.encode(echoed)))
+            await #expect(throws: Problem(status: 409, code: "already_processed", title: "Already processed")) {
+                try await client.relay(fixture.fail, Echo(value: 1))
+            }
+        }
+        // Only a reply to this very call, written as Gatehouse writes them, is cut without parsing.
+        let reply = try RPCReply<Echo>.encoded(id: "abc", body: Echo(value: 1))
+        #expect(RPCReply<Echo>.body(of: reply, id: "abc").map { String(buffer: $0) } == #"{"value":1}"#)
+        #expect(RPCReply<Echo>.body(of: reply, id: "abd") == nil)
+        #expect(RPCReply<Echo>.body(of: try RPCReply<Echo>.encoded(id: "abc", problem: Problem.internalError()), id: "abc") == nil)
+    }
+
     @Test func traceparentIsCarriedToTheHandler() async throws {
         let fixture = RPCFixture()
         try await fixture.serve { client in

@@ -24,4 +24,9 @@ enum JSONResponse {
             headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: .init(byteBuffer: try JSON.encode(value)))
     }
+
+    /// A JSON body already encoded: a service's reply passed on as it is (`RPCClient.relay`).
+    static func relayed(_ json: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: .init(byteBuffer: json))
+    }
 }

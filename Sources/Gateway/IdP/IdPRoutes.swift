@@ -11,15 +11,15 @@ enum IdPRoutes {
         // The SP's side.
         idp.post("requests") { request, context in
             let body = try await JSONBody.decode(VerificationRequestBody.self, from: request)
-            let created = try await rpc.call(IdPRPC.createRequest, VerificationRequest(credentials: try spCredentials(request), body: body),
-                                             context: context.rpcContext)
-            return try JSONResponse.make(created, status: .created)
+            let created = try await rpc.relay(IdPRPC.createRequest, VerificationRequest(credentials: try spCredentials(request), body: body),
+                                              context: context.rpcContext)
+            return JSONResponse.relayed(created, status: .created)
         }
         idp.get("requests/:id") { request, context in
             let id = try context.parameters.require("id")
             let call = SPTransactionRequest(credentials: try spCredentials(request), transactionID: id)
             let wait = min(30, max(0, request.uri.queryParameters["wait"].flatMap { Int(String($0)) } ?? 0))
-            guard wait > 0 else { return try JSONResponse.make(try await rpc.call(IdPRPC.requestStatus, call, context: context.rpcContext)) }
+            guard wait > 0 else { return try JSONResponse.relayed(try await rpc.relay(IdPRPC.requestStatus, call, context: context.rpcContext)) }
             // Long poll: answer as soon as the status leaves PENDING, or after `wait` seconds.
             // Events are at most once, so every wake-up re-reads; once past expires_at, the
             // status is re-read every 250 ms until the expiry (by any instance's sweeper) lands.
@@ -43,10 +43,10 @@ enum IdPRoutes {
         }
         idp.post("requests/:id/result") { request, context in
             let body = try await JSONBody.decode(AuthCodeBody.self, from: request)
-            let result = try await rpc.call(IdPRPC.result, SPResultRequest(
+            let result = try await rpc.relay(IdPRPC.result, SPResultRequest(
                 credentials: try spCredentials(request), transactionID: try context.parameters.require("id"), authCode: body.authCode),
                 context: context.rpcContext)
-            return try JSONResponse.make(result)
+            return JSONResponse.relayed(result)
         }
         // The person's side.
         for (path, confirm) in [("requests/:id/confirm", true), ("requests/:id/reject", false)] {
@@ -55,24 +55,24 @@ enum IdPRoutes {
                 let pin = confirm ? try await JSONBody.decode(PinBody.self, from: request).pinCode : nil
                 let decision = UserDecision(userID: user.sub, transactionID: try context.parameters.require("id"), pinCode: pin,
                                             client: context.client(request))
-                return try JSONResponse.make(try await rpc.call(confirm ? IdPRPC.confirm : IdPRPC.reject, decision, context: context.rpcContext))
+                return try JSONResponse.relayed(try await rpc.relay(confirm ? IdPRPC.confirm : IdPRPC.reject, decision, context: context.rpcContext))
             }
         }
         idp.put("profile") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
             let body = try await JSONBody.decode(IdentityProfileBody.self, from: request)
-            return try JSONResponse.make(try await rpc.call(
+            return try JSONResponse.relayed(try await rpc.relay(
                 IdPRPC.putProfile, PutIdentityProfile(userID: user.sub, body: body, client: context.client(request)), context: context.rpcContext))
         }
         idp.put("profile/pin") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
             let body = try await JSONBody.decode(PinChangeBody.self, from: request)
-            return try JSONResponse.make(try await rpc.call(
+            return try JSONResponse.relayed(try await rpc.relay(
                 IdPRPC.changePin, ChangePin(userID: user.sub, body: body, client: context.client(request)), context: context.rpcContext))
         }
         idp.get("inbox") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
-            return try JSONResponse.make(try await rpc.call(IdPRPC.inbox, UserRequest(userID: user.sub), context: context.rpcContext))
+            return try JSONResponse.relayed(try await rpc.relay(IdPRPC.inbox, UserRequest(userID: user.sub), context: context.rpcContext))
         }
         idp.get("history") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
@@ -82,12 +82,12 @@ enum IdPRoutes {
                 return value
             } ?? 20
             let cursor = query["cursor"].map(String.init)
-            return try JSONResponse.make(try await rpc.call(IdPRPC.history, HistoryRequest(userID: user.sub, limit: limit, cursor: cursor),
+            return try JSONResponse.relayed(try await rpc.relay(IdPRPC.history, HistoryRequest(userID: user.sub, limit: limit, cursor: cursor),
                                                             context: context.rpcContext))
         }
         idp.get("stats") { request, context in
             let days = request.uri.queryParameters["days"].flatMap { Int(String($0)) } ?? 30
-            return try JSONResponse.make(try await rpc.call(IdPRPC.stats, StatsRequest(credentials: try spCredentials(request), days: days),
+            return try JSONResponse.relayed(try await rpc.relay(IdPRPC.stats, StatsRequest(credentials: try spCredentials(request), days: days),
                                                             context: context.rpcContext))
         }
         idp.get("inbox/stream") { request, context in

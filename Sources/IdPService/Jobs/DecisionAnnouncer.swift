@@ -13,6 +13,10 @@ struct DecisionAnnouncer: Sendable {
     let logger: Logger
 
     func announce(_ delivery: TransactionStore.Delivery) async {
+        // The decision is answered without waiting for the event: it is at most once anyway, and
+        // a long-polling SP re-reads the status on every wake-up.
+        let changed = TransactionChanged(transactionID: delivery.transactionID.uuidString.lowercased(), status: delivery.status)
+        Task { [events] in _ = try? await events.publish(Topics.idp, changed) }
         if delivery.claimedHere {
             let claimed = DeliveryStore.Claimed(id: delivery.id, transactionID: delivery.transactionID, spID: delivery.spID,
                                                 body: delivery.body, attempt: 1, createdAt: Date())
@@ -31,7 +35,5 @@ struct DecisionAnnouncer: Sendable {
                 logger.warning("callback left to the sweeper", metadata: ["delivery_id": "\(delivery.id)", "error": "\(error)"])
             }
         }
-        _ = try? await events.publish(Topics.idp, TransactionChanged(transactionID: delivery.transactionID.uuidString.lowercased(),
-                                                                     status: delivery.status))
     }
 }

@@ -50,7 +50,8 @@ struct Verification: Sendable {
             _ = try? await redis.send("EXPIRE", .string(misses), .int(600), "NX")
             throw Problem.notFound("No one with this phone number uses Gatehouse verification.", code: "user_not_found")
         }
-        _ = try? await events.publish(Topics.notify(user: userID.uuidString.lowercased()), item)
+        // The answer does not wait for the push; the app also finds the request in its inbox.
+        Task { [events] in _ = try? await events.publish(Topics.notify(user: userID.uuidString.lowercased()), item) }
         return status
     }
 

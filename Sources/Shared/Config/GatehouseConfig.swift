@@ -23,6 +23,8 @@ public struct GatehouseConfig: Sendable {
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
     public var shutdownGrace: Duration
+    /// Threads of the process's NIO event-loop group (sockets: HTTP, Redis, PostgreSQL).
+    public var eventLoops: Int
     public var metricsPort: Int
     /// The gateway's listener, and the address a backend's metrics listener binds.
     public var httpHost: String
@@ -62,6 +64,10 @@ public struct GatehouseConfig: Sendable {
         logLevel = parsedLevel
         logFormat = try settings.choice("GATEHOUSE_LOG_FORMAT", default: .json)
         shutdownGrace = .milliseconds(try settings.int("GATEHOUSE_SHUTDOWN_GRACE_MS", default: 8000, range: 0...600_000))
+        // One loop by default: on a machine whose cores are shared with PostgreSQL, Redis and the
+        // other executables, a second loop mostly adds wake-ups between threads (the IdP load
+        // benchmark spent ~20% less CPU per transaction with one; docs/benchmarks.md).
+        eventLoops = try settings.int("GATEHOUSE_EVENT_LOOPS", default: 1, range: 1...256)
         metricsPort = try settings.int("GATEHOUSE_METRICS_PORT", default: 0, range: 0...65535)
         httpHost = settings.string("GATEHOUSE_HTTP_HOST", default: "127.0.0.1")
         httpPort = try settings.int("GATEHOUSE_HTTP_PORT", default: 8080, range: 1...65535)

@@ -67,15 +67,24 @@ public struct BackendContext: Sendable {
 }
 
 /// Runs one admin task (`token-service keys rotate`, say) with this backend's stores connected,
-/// then disconnects.
+/// then disconnects. For a command's last step only: the process exits at most 3 s after the task
+/// ends (status 0, or 1 after an error) even if disconnecting hangs.
 public func withBackendContext<T: Sendable>(_ service: ServiceName, _ body: @Sendable (BackendContext) async throws -> T) async throws -> T {
     let config = try loadConfiguration(service: service)
     let context = try BackendContext(service: service, config: config, logger: Logger(label: "gatehouse.\(service).admin"))
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await context.postgres.run() }
         group.addTask { try await context.redis.run() }
-        defer { group.cancelAll() }
-        return try await body(context)
+        do {
+            let result = try await body(context)
+            exitSoonAfterStopping(status: 0)
+            group.cancelAll()
+            return result
+        } catch {
+            exitSoonAfterStopping(status: 1)
+            group.cancelAll()
+            throw error
+        }
     }
 }
 

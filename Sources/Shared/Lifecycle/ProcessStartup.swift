@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// Reads the configuration and installs logging and metrics. A bad setting ends the process with
@@ -8,6 +9,8 @@ import ServiceLifecycle
 public func loadConfiguration(service: ServiceName) throws -> GatehouseConfig {
     StartupSignals.install()
     let config = try readSetting(service: service) { () throws(ConfigurationError) in try GatehouseConfig(settings: .fromEnvironment()) }
+    // Before anything touches the shared event-loop group, which is created on first use.
+    NIOSingletons.groupLoopCountSuggestion = config.eventLoops
     Telemetry.bootstrap(service: service.rawValue, config: config)
     return config
 }
@@ -38,12 +41,13 @@ public func runServiceGroup(_ services: [any Service], config: GatehouseConfig, 
 
 /// Every service has stopped and nothing durable is left to do; what remains is the runtime's
 /// own way out (tasks still unwinding, atexit handlers). A test once saw a gateway log "stopped"
-/// and still be running 10 s later, so the way out gets 3 s, then the process exits with 0.
-private func exitSoonAfterStopping() {
+/// and still be running 10 s later, and once an admin command that had printed its result still
+/// running 20 s later, so the way out gets 3 s, then the process exits with `status`.
+func exitSoonAfterStopping(status: Int32 = 0) {
     let watchdog = Thread {
         Thread.sleep(forTimeInterval: 3)
         fflush(nil)
-        _exit(0)
+        _exit(status)
     }
     watchdog.start()
 }

@@ -40,6 +40,38 @@ public final class RPCClient: Sendable {
         context: RPCCallContext = RPCCallContext(),
         timeout: Duration? = nil
     ) async throws -> Response {
+        try await exchange(method, request, context: context, timeout: timeout) { _, reply in
+            let decoded = try JSON.decode(RPCReply<Response>.self, from: reply)
+            if let body = decoded.body, decoded.ok { return body }
+            throw decoded.problem ?? Problem.internalError()
+        }
+    }
+
+    /// The reply body's JSON as the service wrote it, for an edge that passes it on unchanged:
+    /// no decoding into `Response` only to encode it again (a third of the gateway's JSON work
+    /// on the IdP routes). A problem is thrown as `call` throws it.
+    public func relay<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ request: Request,
+        context: RPCCallContext = RPCCallContext(),
+        timeout: Duration? = nil
+    ) async throws -> ByteBuffer {
+        try await exchange(method, request, context: context, timeout: timeout) { id, reply in
+            if let body = RPCReply<Response>.body(of: reply, id: id) { return body }
+            let decoded = try JSON.decode(RPCReply<Response>.self, from: reply)
+            if let body = decoded.body, decoded.ok { return try JSON.encode(body) }
+            throw decoded.problem ?? Problem.internalError()
+        }
+    }
+
+    /// Sends the envelope, awaits the reply and reads it with `read` (given the call id).
+    private func exchange<Request, Response, Result>(
+        _ method: RPCMethod<Request, Response>,
+        _ request: Request,
+        context: RPCCallContext,
+        timeout: Duration?,
+        read: (String, ByteBuffer) throws -> Result
+    ) async throws -> Result {
         let timeout = timeout ?? defaultTimeout
         let start = ContinuousClock.now
         let id = SecureRandom.uuid().uuidString.lowercased()
@@ -75,10 +107,7 @@ public final class RPCClient: Sendable {
                 waiters.complete(id, with: .failure(Problem.serviceUnavailable("The message bus is unavailable.")))
                 logger.warning("rpc push failed", metadata: ["method": "\(method.name)", "error": "\(error)"])
             }
-            let replyBuffer = try await waiter.value()
-            let reply = try JSON.decode(RPCReply<Response>.self, from: replyBuffer)
-            if let body = reply.body, reply.ok { return body }
-            throw reply.problem ?? Problem.internalError()
+            return try read(id, try await waiter.value())
         } catch let problem as Problem {
             outcome = String(problem.status)
             throw problem

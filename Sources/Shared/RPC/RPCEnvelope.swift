@@ -90,6 +90,15 @@ struct RPCReply<Body: Codable & Sendable>: Codable, Sendable {
         try frame(id: id, ok: false, field: "problem", value: JSON.encode(problem))
     }
 
+    /// The body of a successful reply to call `id` exactly as `frame` wrote it, without parsing:
+    /// `{"id":"<id>","ok":true,"body":` … `}`. Nil for anything else.
+    static func body(of reply: ByteBuffer, id: String) -> ByteBuffer? {
+        let prefix = Array(#"{"id":"#.utf8) + Array(JSONText.quoted(id).utf8) + Array(#","ok":true,"body":"#.utf8)
+        let view = reply.readableBytesView
+        guard view.count > prefix.count, view.starts(with: prefix), view.last == UInt8(ascii: "}") else { return nil }
+        return reply.getSlice(at: reply.readerIndex + prefix.count, length: view.count - prefix.count - 1)
+    }
+
     private static func frame(id: String, ok: Bool, field: String, value: ByteBuffer) throws -> ByteBuffer {
         var buffer = ByteBuffer(string: #"{"id":"# + JSONText.quoted(id))
         buffer.writeString(#","ok":\#(ok),"\#(field)":"#)

@@ -5,17 +5,36 @@ import NIOFoundationCompat
 /// The one JSON configuration for wire formats: field names are spelled out in CodingKeys,
 /// dates are ISO 8601.
 public enum JSON {
-    public static func encode(_ value: some Encodable) throws -> ByteBuffer {
+    // One of each for the process: making a coder per call showed in profiles, and both are
+    // safe to share (their options are not changed after this).
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encodeAsByteBuffer(value, allocator: ByteBufferAllocator())
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(InternetTime.format(date))
+        }
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            guard let date = InternetTime.parse(try container.decode(String.self)) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "Expected date string to be ISO8601-formatted.")
+            }
+            return date
+        }
+        return decoder
+    }()
+
+    public static func encode(_ value: some Encodable) throws -> ByteBuffer {
+        try encoder.encodeAsByteBuffer(value, allocator: ByteBufferAllocator())
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(type, from: buffer)
+        try decoder.decode(type, from: buffer)
     }
 }
 

@@ -23,8 +23,9 @@ public struct GatehouseConfig: Sendable {
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
     public var shutdownGrace: Duration
-    /// Threads of the process's NIO event-loop group (sockets: HTTP, Redis, PostgreSQL).
-    public var eventLoops: Int
+    /// Threads of the process's NIO event-loop group (sockets: HTTP, Redis, PostgreSQL); nil
+    /// leaves NIO's default.
+    public var eventLoops: Int?
     public var metricsPort: Int
     /// The gateway's listener, and the address a backend's metrics listener binds.
     public var httpHost: String
@@ -64,10 +65,11 @@ public struct GatehouseConfig: Sendable {
         logLevel = parsedLevel
         logFormat = try settings.choice("GATEHOUSE_LOG_FORMAT", default: .json)
         shutdownGrace = .milliseconds(try settings.int("GATEHOUSE_SHUTDOWN_GRACE_MS", default: 8000, range: 0...600_000))
-        // One loop by default: on a machine whose cores are shared with PostgreSQL, Redis and the
-        // other executables, a second loop mostly adds wake-ups between threads (the IdP load
-        // benchmark spent ~20% less CPU per transaction with one; docs/benchmarks.md).
-        eventLoops = try settings.int("GATEHOUSE_EVENT_LOOPS", default: 1, range: 1...256)
+        // Unset: NIO's default, a loop per core. One loop per process was measured too (on two
+        // cores shared by everything): no better for the IdP benchmark, worse for refresh
+        // rotation (docs/plumbing.md).
+        eventLoops = settings.string("GATEHOUSE_EVENT_LOOPS") == nil ? nil
+            : try settings.int("GATEHOUSE_EVENT_LOOPS", default: 1, range: 1...256)
         metricsPort = try settings.int("GATEHOUSE_METRICS_PORT", default: 0, range: 0...65535)
         httpHost = settings.string("GATEHOUSE_HTTP_HOST", default: "127.0.0.1")
         httpPort = try settings.int("GATEHOUSE_HTTP_PORT", default: 8080, range: 1...65535)

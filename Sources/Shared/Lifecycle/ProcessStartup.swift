@@ -10,7 +10,7 @@ public func loadConfiguration(service: ServiceName) throws -> GatehouseConfig {
     StartupSignals.install()
     let config = try readSetting(service: service) { () throws(ConfigurationError) in try GatehouseConfig(settings: .fromEnvironment()) }
     // Before anything touches the shared event-loop group, which is created on first use.
-    NIOSingletons.groupLoopCountSuggestion = config.eventLoops
+    if let loops = config.eventLoops { NIOSingletons.groupLoopCountSuggestion = loops }
     Telemetry.bootstrap(service: service.rawValue, config: config)
     return config
 }

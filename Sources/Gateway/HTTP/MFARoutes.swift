@@ -13,27 +13,27 @@ enum MFARoutes {
         }
         router.post("api/v1/users/me/mfa/totp") { request, context in
             let body = request.headers[.contentType] == nil ? MFACodeBody() : try await JSONBody.decode(MFACodeBody.self, from: request)
-            return try JSONResponse.relayed(try await rpc.relay(
+            return JSONResponse.relayed(try await rpc.relay(
                 TokenRPC.startTOTP, try await signedIn(request, context, body: body), context: context.rpcContext))
         }
         router.post("api/v1/users/me/mfa/totp/enable") { request, context in
             let body = try await JSONBody.decode(MFACodeBody.self, from: request)
-            return try JSONResponse.relayed(try await rpc.relay(
+            return JSONResponse.relayed(try await rpc.relay(
                 TokenRPC.enableTOTP, try await signedIn(request, context, body: body), context: context.rpcContext))
         }
         router.delete("api/v1/users/me/mfa/totp") { request, context in
             let body = try await JSONBody.decode(MFACodeBody.self, from: request)
-            return try JSONResponse.relayed(try await rpc.relay(
+            return JSONResponse.relayed(try await rpc.relay(
                 TokenRPC.disableTOTP, try await signedIn(request, context, body: body), context: context.rpcContext))
         }
         router.post("api/v1/users/me/mfa/backup-codes") { request, context in
             let body = try await JSONBody.decode(MFACodeBody.self, from: request)
-            return try JSONResponse.relayed(try await rpc.relay(
+            return JSONResponse.relayed(try await rpc.relay(
                 TokenRPC.replaceBackupCodes, try await signedIn(request, context, body: body), context: context.rpcContext))
         }
         router.delete("api/v1/users/:user_id/mfa") { request, context in
             let actor = try await verifier.platformAdmin(request, context: context)
-            return try JSONResponse.relayed(try await rpc.relay(
+            return JSONResponse.relayed(try await rpc.relay(
                 TokenRPC.resetMFA, MFAResetRequest(actor: actor, userID: try context.parameters.require("user_id")), context: context.rpcContext))
         }
         router.post("api/v1/auth/mfa/verify") { request, context in

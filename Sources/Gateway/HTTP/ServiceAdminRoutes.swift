@@ -14,7 +14,7 @@ enum ServiceAdminRoutes {
         ) async throws -> Hummingbird.Response {
             let actor = platformOnly ? try await verifier.platformAdmin(request, context: context)
                                      : try await verifier.adminSession(request, context: context)
-            return try JSONResponse.relayed(try await rpc.relay(method, try await build(actor), context: context.rpcContext), status: status)
+            return JSONResponse.relayed(try await rpc.relay(method, try await build(actor), context: context.rpcContext), status: status)
         }
         services.post { request, context in
             try await call(TokenRPC.createService, request, context, status: .created, platformOnly: true) { actor in

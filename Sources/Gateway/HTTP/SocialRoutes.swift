@@ -10,7 +10,7 @@ enum SocialRoutes {
         let social = router.group("api/v1/social")
         social.get("providers") { request, context in
             let service = try required(request, "service")
-            return try JSONResponse.relayed(try await rpc.relay(SocialRPC.providers, SocialProvidersRequest(service: service), context: context.rpcContext))
+            return JSONResponse.relayed(try await rpc.relay(SocialRPC.providers, SocialProvidersRequest(service: service), context: context.rpcContext))
         }
         social.get(":provider/authorize") { request, context in
             _ = try await limits.enforce([(limits.social, "ip:\(context.client(request).ip ?? "unknown")")])
@@ -47,7 +47,7 @@ enum SocialRoutes {
         let mine = router.group("api/v1/users/me/social-accounts")
         mine.get { request, context in
             let user = try await verifier.signedInUser(request, context: context)
-            return try JSONResponse.relayed(try await rpc.relay(SocialRPC.linkedAccounts, SocialUserRequest(userID: user.sub), context: context.rpcContext))
+            return JSONResponse.relayed(try await rpc.relay(SocialRPC.linkedAccounts, SocialUserRequest(userID: user.sub), context: context.rpcContext))
         }
         mine.post(":provider") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
@@ -60,12 +60,12 @@ enum SocialRoutes {
         mine.post(":provider/complete") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
             let body = try await JSONBody.decode(LinkCode.self, from: request)
-            return try JSONResponse.relayed(try await rpc.relay(SocialRPC.completeLink, SocialLinkCompletion(
+            return JSONResponse.relayed(try await rpc.relay(SocialRPC.completeLink, SocialLinkCompletion(
                 userID: user.sub, provider: try context.parameters.require("provider"), code: body.linkCode), context: context.rpcContext))
         }
         mine.delete(":provider") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
-            return try JSONResponse.relayed(try await rpc.relay(
+            return JSONResponse.relayed(try await rpc.relay(
                 SocialRPC.unlink, SocialUserRequest(userID: user.sub, provider: try context.parameters.require("provider")),
                 context: context.rpcContext))
         }

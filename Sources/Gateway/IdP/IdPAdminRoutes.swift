@@ -10,7 +10,7 @@ enum IdPAdminRoutes {
             status: HTTPResponse.Status = .ok, _ build: (AdminActor) async throws -> SPAdminRequest
         ) async throws -> Hummingbird.Response {
             let actor = try await verifier.platformAdmin(request, context: context)
-            return try JSONResponse.relayed(try await rpc.relay(method, try await build(actor), context: context.rpcContext), status: status)
+            return JSONResponse.relayed(try await rpc.relay(method, try await build(actor), context: context.rpcContext), status: status)
         }
         providers.post { request, context in
             try await call(IdPRPC.createServiceProvider, request, context, status: .created) {

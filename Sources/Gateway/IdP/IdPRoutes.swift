@@ -19,7 +19,7 @@ enum IdPRoutes {
             let id = try context.parameters.require("id")
             let call = SPTransactionRequest(credentials: try spCredentials(request), transactionID: id)
             let wait = min(30, max(0, request.uri.queryParameters["wait"].flatMap { Int(String($0)) } ?? 0))
-            guard wait > 0 else { return try JSONResponse.relayed(try await rpc.relay(IdPRPC.requestStatus, call, context: context.rpcContext)) }
+            guard wait > 0 else { return JSONResponse.relayed(try await rpc.relay(IdPRPC.requestStatus, call, context: context.rpcContext)) }
             // Long poll: answer as soon as the status leaves PENDING, or after `wait` seconds.
             // Events are at most once, so every wake-up re-reads; once past expires_at, the
             // status is re-read every 250 ms until the expiry (by any instance's sweeper) lands.
@@ -55,24 +55,24 @@ enum IdPRoutes {
                 let pin = confirm ? try await JSONBody.decode(PinBody.self, from: request).pinCode : nil
                 let decision = UserDecision(userID: user.sub, transactionID: try context.parameters.require("id"), pinCode: pin,
                                             client: context.client(request))
-                return try JSONResponse.relayed(try await rpc.relay(confirm ? IdPRPC.confirm : IdPRPC.reject, decision, context: context.rpcContext))
+                return JSONResponse.relayed(try await rpc.relay(confirm ? IdPRPC.confirm : IdPRPC.reject, decision, context: context.rpcContext))
             }
         }
         idp.put("profile") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
             let body = try await JSONBody.decode(IdentityProfileBody.self, from: request)
-            return try JSONResponse.relayed(try await rpc.relay(
+            return JSONResponse.relayed(try await rpc.relay(
                 IdPRPC.putProfile, PutIdentityProfile(userID: user.sub, body: body, client: context.client(request)), context: context.rpcContext))
         }
         idp.put("profile/pin") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
             let body = try await JSONBody.decode(PinChangeBody.self, from: request)
-            return try JSONResponse.relayed(try await rpc.relay(
+            return JSONResponse.relayed(try await rpc.relay(
                 IdPRPC.changePin, ChangePin(userID: user.sub, body: body, client: context.client(request)), context: context.rpcContext))
         }
         idp.get("inbox") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
-            return try JSONResponse.relayed(try await rpc.relay(IdPRPC.inbox, UserRequest(userID: user.sub), context: context.rpcContext))
+            return JSONResponse.relayed(try await rpc.relay(IdPRPC.inbox, UserRequest(userID: user.sub), context: context.rpcContext))
         }
         idp.get("history") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
@@ -82,12 +82,12 @@ enum IdPRoutes {
                 return value
             } ?? 20
             let cursor = query["cursor"].map(String.init)
-            return try JSONResponse.relayed(try await rpc.relay(IdPRPC.history, HistoryRequest(userID: user.sub, limit: limit, cursor: cursor),
+            return JSONResponse.relayed(try await rpc.relay(IdPRPC.history, HistoryRequest(userID: user.sub, limit: limit, cursor: cursor),
                                                             context: context.rpcContext))
         }
         idp.get("stats") { request, context in
             let days = request.uri.queryParameters["days"].flatMap { Int(String($0)) } ?? 30
-            return try JSONResponse.relayed(try await rpc.relay(IdPRPC.stats, StatsRequest(credentials: try spCredentials(request), days: days),
+            return JSONResponse.relayed(try await rpc.relay(IdPRPC.stats, StatsRequest(credentials: try spCredentials(request), days: days),
                                                             context: context.rpcContext))
         }
         idp.get("inbox/stream") { request, context in

@@ -179,6 +179,28 @@ import Testing
             }
             #expect(try await eventually { await receiver.deliveries().count == 1 })
 
+            // Twenty requests for one person at once, over both instances: exactly the pending limit
+            // (3) is created, the rest get 429, and the database holds exactly 3 pending rows.
+            let busy = try await makePerson(cluster)
+            let asked = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let answer = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(busy.phone)"}"#, headers: sp.auth)
+                        return (answer.status, json(answer.body)["code"] as? String ?? "")
+                    }
+                }
+                return try await group.reduce(into: [(Int, String)]()) { $0.append($1) }
+            }
+            #expect(asked.filter { $0.0 == 201 }.count == 3, "\(asked)")
+            #expect(asked.filter { $0 == (429, "too_many_pending") }.count == 17, "\(asked)")
+            let pendingRows = try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
+                try await owner.query("""
+                    SELECT count(*)::int FROM idp.transactions t JOIN idp.identity_profiles p ON p.user_id = t.user_id
+                    WHERE p.phone_number = \(busy.phone) AND t.status = 'PENDING'
+                    """, logger: TestEnvironment.logger).collect().first?.decode(Int.self)
+            }
+            #expect(pendingRows == 3)
+
             // Many transactions decided at once: each callback arrives once, and each delivery is
             // recorded delivered on its first attempt (the marks are stored in batches).
             var people: [Person] = []

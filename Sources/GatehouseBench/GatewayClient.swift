@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// The gateway over HTTP, for the benchmarks that measure whole requests.
 struct GatewayClient: Sendable {
@@ -33,6 +34,17 @@ struct GatewayClient: Sendable {
         return (Int(response.status.code), object)
     }
 
+    /// Sends `body` as it is and returns the status and the body as bytes: the load loops' way,
+    /// without building or parsing JSON objects (the generator shares the cores it measures).
+    func sendRaw(_ method: HTTPMethod, _ path: String, body: ByteBuffer, headers: HTTPHeaders) async throws -> (status: Int, body: ByteBuffer) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers = headers
+        request.body = .bytes(body)
+        let response = try await http.execute(request, timeout: .seconds(30))
+        return (Int(response.status.code), try await response.body.collect(upTo: 1 << 20))
+    }
+
     /// A fresh user of the demo service, for one benchmark run.
     func registerUser(password: String) async throws -> String {
         let username = "bench\(UInt32.random(in: 0...UInt32.max))"
@@ -63,6 +75,16 @@ func withGateway<T>(_ url: String, _ body: (GatewayClient) async throws -> T) as
         await gateway.shutdown()
         throw error
     }
+}
+
+/// The string value of `"key":"…"` in JSON that Gatehouse wrote (no escapes in the values read
+/// this way: ids and statuses), found without parsing the rest.
+func jsonString(_ key: String, in buffer: ByteBuffer) -> String? {
+    let needle = Array("\"\(key)\":\"".utf8)
+    let bytes = buffer.readableBytesView
+    guard let start = bytes.firstRange(of: needle)?.upperBound,
+          let end = bytes[start...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+    return String(decoding: bytes[start..<end], as: UTF8.self)
 }
 
 struct BenchError: Error, CustomStringConvertible {

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import Shared
 import Synchronization
 
@@ -27,9 +28,7 @@ struct IdPBench: AsyncParsableCommand {
         let router = Router()
         router.post("callback") { request, _ -> HTTPResponse.Status in
             let body = try await request.body.collect(upTo: 1 << 20)
-            if let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any], let id = object["transaction_id"] as? String {
-                _ = received.withLock { $0.insert(id) }
-            }
+            if let id = jsonString("transaction_id", in: body) { _ = received.withLock { $0.insert(id) } }
             return .ok
         }
         var quiet = Logger(label: "bench-callbacks")
@@ -61,13 +60,17 @@ struct IdPBench: AsyncParsableCommand {
                 }
             }
             let confirmed = Mutex<[(id: String, took: Duration)]>([])
-            let load = await runLoad(workers: tokens, for: .seconds(seconds)) { person in
-                guard let created = try? await gateway.send("POST", "/api/v1/idp/requests", ["user_phone_number": person.phone],
-                                                            headers: ["Authorization": spAuth]),
-                      created.status == 201, let id = created.json["transaction_id"] as? String else { return false }
+            // Bodies and headers made once per person; the loop only sends and reads.
+            let workers = tokens.map { person in (
+                request: ByteBuffer(string: #"{"user_phone_number":"\#(person.phone)"}"#),
+                spHeaders: HTTPHeaders([("Content-Type", "application/json"), ("Authorization", spAuth)]),
+                personHeaders: HTTPHeaders([("Content-Type", "application/json"), ("Authorization", "Bearer \(person.token)")])) }
+            let pin = ByteBuffer(string: #"{"pin_code":"284615"}"#)
+            let load = await runLoad(workers: workers, for: .seconds(seconds)) { person in
+                guard let created = try? await gateway.sendRaw(.POST, "/api/v1/idp/requests", body: person.request, headers: person.spHeaders),
+                      created.status == 201, let id = jsonString("transaction_id", in: created.body) else { return false }
                 let confirmStart = ContinuousClock.now
-                guard let answer = try? await gateway.send("POST", "/api/v1/idp/requests/\(id)/confirm", ["pin_code": "284615"],
-                                                           headers: ["Authorization": "Bearer \(person.token)"]),
+                guard let answer = try? await gateway.sendRaw(.POST, "/api/v1/idp/requests/\(id)/confirm", body: pin, headers: person.personHeaders),
                       answer.status == 200 else { return false }
                 let took = ContinuousClock.now - confirmStart
                 confirmed.withLock { $0.append((id, took)) }

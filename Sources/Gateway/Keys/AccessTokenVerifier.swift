@@ -51,21 +51,38 @@ final class AccessTokenVerifier: Sendable {
     private func checkSignature(_ token: String, context: RPCCallContext) async throws(Problem) -> AccessTokenClaims {
         do {
             return try await keyCollection(context: context).verify(token, as: AccessTokenPayload.self).claims
-        } catch let error as JWTError where error.errorType == .unknownKID {
-            // A kid we do not know yet: a rotation we have not heard of. Reload once (at most every
-            // 10 s, so forged kids cannot make us hammer token-service) and try again.
-            guard await reloadIfAllowed(context: context),
-                  let retried = try? await keyCollection(context: context).verify(token, as: AccessTokenPayload.self) else {
-                throw Self.invalid("The token is not signed by a Gatehouse key.")
-            }
-            return retried.claims
         } catch let problem as Problem {
             throw problem
-        } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
-            throw Self.invalid("The token's signature does not verify.")
         } catch {
+            // jwt-kit checks a token whose kid it does not know against the first key it was
+            // given, so a key we have not heard of (a rotation event missed: pub/sub is at most
+            // once) looked like a bad signature, and good tokens were refused until the JWKS
+            // cache expired. A kid missing from our set: reload once (at most every 10 s, so
+            // forged kids cannot make us hammer token-service) and try again.
+            if let kid = Self.kid(of: token), !knows(kid) {
+                guard await reloadIfAllowed(context: context),
+                      let retried = try? await keyCollection(context: context).verify(token, as: AccessTokenPayload.self) else {
+                    throw Self.invalid("The token is not signed by a Gatehouse key.")
+                }
+                return retried.claims
+            }
+            if let error = error as? JWTError, error.errorType == .signatureVerificationFailed {
+                throw Self.invalid("The token's signature does not verify.")
+            }
             throw Self.invalid("The token is malformed.")
         }
+    }
+
+    /// The `kid` of the token's header, if it has one.
+    private static func kid(of token: String) -> String? {
+        struct Header: Decodable { let kid: String? }
+        guard let encoded = token.split(separator: ".", maxSplits: 1).first, let bytes = Base64URL.decode(String(encoded)) else { return nil }
+        return (try? JSONDecoder().decode(Header.self, from: Data(bytes)))?.kid
+    }
+
+    /// Whether the key set in use has `kid`.
+    private func knows(_ kid: String) -> Bool {
+        keys.withLock { $0?.set.keys.contains { $0.kid == kid } } ?? false
     }
 
     /// The keys to check a signature with. Not having them is the gateway's problem, not the

@@ -23,15 +23,10 @@ struct GatewayClient: Sendable {
 
     /// Sends a JSON body with `method` and `headers`.
     func send(_ method: String, _ path: String, _ body: [String: Any], headers: [String: String] = [:]) async throws -> (status: Int, json: [String: Any]) {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = .RAW(value: method)
-        request.headers.add(name: "Content-Type", value: "application/json")
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
-        let response = try await http.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        let object = (try? JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any] ?? [:]
-        return (Int(response.status.code), object)
+        let answer = try await sendRaw(.RAW(value: method), path, body: ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)),
+                                       headers: HTTPHeaders([("Content-Type", "application/json")] + headers.map { ($0.key, $0.value) }))
+        let object = (try? JSONSerialization.jsonObject(with: Data(buffer: answer.body))) as? [String: Any] ?? [:]
+        return (answer.status, object)
     }
 
     /// Sends `body` as it is and returns the status and the body as bytes: the load loops' way,

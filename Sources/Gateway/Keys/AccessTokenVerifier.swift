@@ -59,7 +59,7 @@ final class AccessTokenVerifier: Sendable {
             // once) looked like a bad signature, and good tokens were refused until the JWKS
             // cache expired. A kid missing from our set: reload once (at most every 10 s, so
             // forged kids cannot make us hammer token-service) and try again.
-            if let kid = Self.kid(of: token), !knows(kid) {
+            if let kid = try? DefaultJWTParser().parse(Array(token.utf8), as: AccessTokenPayload.self).header.kid, !knows(kid) {
                 guard await reloadIfAllowed(context: context),
                       let retried = try? await keyCollection(context: context).verify(token, as: AccessTokenPayload.self) else {
                     throw Self.invalid("The token is not signed by a Gatehouse key.")
@@ -71,13 +71,6 @@ final class AccessTokenVerifier: Sendable {
             }
             throw Self.invalid("The token is malformed.")
         }
-    }
-
-    /// The `kid` of the token's header, if it has one.
-    private static func kid(of token: String) -> String? {
-        struct Header: Decodable { let kid: String? }
-        guard let encoded = token.split(separator: ".", maxSplits: 1).first, let bytes = Base64URL.decode(String(encoded)) else { return nil }
-        return (try? JSONDecoder().decode(Header.self, from: Data(bytes)))?.kid
     }
 
     /// Whether the key set in use has `kid`.

@@ -68,8 +68,7 @@ public struct GatehouseConfig: Sendable {
         // Unset: NIO's default, a loop per core. One loop per process was measured too (on two
         // cores shared by everything): no better for the IdP benchmark, worse for refresh
         // rotation (docs/plumbing.md).
-        eventLoops = settings.string("GATEHOUSE_EVENT_LOOPS") == nil ? nil
-            : try settings.int("GATEHOUSE_EVENT_LOOPS", default: 1, range: 1...256)
+        eventLoops = try settings.int("GATEHOUSE_EVENT_LOOPS", range: 1...256)
         metricsPort = try settings.int("GATEHOUSE_METRICS_PORT", default: 0, range: 0...65535)
         httpHost = settings.string("GATEHOUSE_HTTP_HOST", default: "127.0.0.1")
         httpPort = try settings.int("GATEHOUSE_HTTP_PORT", default: 8080, range: 1...65535)

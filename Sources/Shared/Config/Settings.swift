@@ -30,7 +30,12 @@ public struct Settings: Sendable {
     }
 
     public func int(_ name: String, default value: Int, range: ClosedRange<Int> = Int.min...Int.max) throws(ConfigurationError) -> Int {
-        guard let text = string(name) else { return value }
+        try int(name, range: range) ?? value
+    }
+
+    /// `name` as an integer within `range`, or nil when it is not set.
+    public func int(_ name: String, range: ClosedRange<Int> = Int.min...Int.max) throws(ConfigurationError) -> Int? {
+        guard let text = string(name) else { return nil }
         guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
             throw ConfigurationError(name: name, problem: "expected an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
         }

@@ -75,14 +75,13 @@ public func withBackendContext<T: Sendable>(_ service: ServiceName, _ body: @Sen
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await context.postgres.run() }
         group.addTask { try await context.redis.run() }
+        defer { group.cancelAll() }
         do {
             let result = try await body(context)
             exitSoonAfterStopping(status: 0)
-            group.cancelAll()
             return result
         } catch {
             exitSoonAfterStopping(status: 1)
-            group.cancelAll()
             throw error
         }
     }

@@ -86,33 +86,3 @@ struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-
-/// Runs `workers` loops until `duration` has passed; each loop iteration is timed and counted
-/// as a success or an error by `step`.
-func runLoad<State: Sendable>(
-    workers: [State], for duration: Duration, _ step: @escaping @Sendable (inout State) async -> Bool
-) async -> (samples: [Duration], errors: Int, elapsed: Duration) {
-    let started = ContinuousClock.now
-    let end = started + duration
-    let results = await withTaskGroup(of: ([Duration], Int).self) { group in
-        for state in workers {
-            group.addTask {
-                var state = state
-                var samples: [Duration] = []
-                var errors = 0
-                while ContinuousClock.now < end {
-                    let start = ContinuousClock.now
-                    if await step(&state) { samples.append(ContinuousClock.now - start) } else { errors += 1 }
-                }
-                return (samples, errors)
-            }
-        }
-        var all: ([Duration], Int) = ([], 0)
-        for await (samples, errors) in group {
-            all.0 += samples
-            all.1 += errors
-        }
-        return all
-    }
-    return (results.0, results.1, ContinuousClock.now - started)
-}

@@ -43,7 +43,7 @@ struct IdPParts {
         announcer = DecisionAnnouncer(redis: context.redis, events: context.events, callbacks: callbacks,
                                       direct: DirectCallbacks(capacity: settings.directAttempts), logger: context.logger)
         verification = Verification(providers: providers, profiles: profiles, transactions: transactions, actors: TransactionActors(),
-                                    announcer: announcer, vault: vault, pins: pins, redis: context.redis, events: context.events, rules: rules)
+                                    announcer: announcer, vault: vault, pins: pins, events: context.events, rules: rules)
     }
 
     func workers(_ context: BackendContext) -> [any Service] {

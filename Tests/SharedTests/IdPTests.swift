@@ -388,6 +388,15 @@ import Testing
             // refused, so numbers cannot be enumerated. Other SPs are not affected.
             let limited = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(person.phone)"}"#, headers: sp.auth)
             #expect(limited.status == 429 && json(limited.body)["code"] as? String == "too_many_unknown_numbers", "\(limited.body)")
+            #expect(try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(stranger.phone)"}"#, headers: otherSP.auth).status == 201)
+            // Once the window (10 minutes from the first miss) is over, the SP may ask again.
+            try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
+                try await owner.query("""
+                    UPDATE idp.unknown_number_lookups SET window_start = window_start - interval '11 minutes'
+                    WHERE sp_id = (SELECT id FROM idp.service_providers WHERE client_id = \(sp.clientID))
+                    """, logger: TestEnvironment.logger).collect()
+            }
+            #expect(try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(stranger.phone)"}"#, headers: sp.auth).status == 201)
 
             // A wrong PIN fails the request; the fifth within 10 minutes locks PIN approval.
             let wrong = try await confirm(cluster, person, id, pin: "000001")

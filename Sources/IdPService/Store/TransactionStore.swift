@@ -16,15 +16,17 @@ struct TransactionStore: Sendable {
     let logger: Logger
 
     /// A new PENDING transaction for the person with this phone number, its notification and
-    /// audit row, in one round trip (`idp.open_request`, migration 004). Nil when no one has
-    /// this number; refused when the person already has `maxPending` undecided requests
-    /// (counted under a per-person lock, so concurrent requests cannot all slip under the limit).
-    func create(sp: ServiceProvider, phoneNumber: String, purpose: String, lifetime: Duration, maxPending: Int,
+    /// audit row, in one round trip (`idp.open_request`, migrations 004, 006, 007). Nil when no
+    /// one has this number (counted as a miss against the SP); refused when the SP has had
+    /// `maxUnknownNumbers` misses in its current 10-minute window, whatever the number, or when
+    /// the person already has `maxPending` undecided requests (counted under a per-person lock,
+    /// so concurrent requests cannot all slip under the limit).
+    func create(sp: ServiceProvider, phoneNumber: String, purpose: String, lifetime: Duration, maxPending: Int, maxUnknownNumbers: Int,
                 requestID: String?) async throws -> (status: VerificationStatus, item: InboxItem, userID: UUID)? {
         var opened: Open.Row?
         for try await row in try await postgres.execute(Open(
             phoneNumber: phoneNumber, spID: sp.id, purpose: purpose, lifetime: lifetime.seconds, maxPending: maxPending,
-            clientID: sp.clientID, requestID: requestID, spName: sp.name), logger: logger) {
+            clientID: sp.clientID, requestID: requestID, spName: sp.name, maxUnknownNumbers: maxUnknownNumbers), logger: logger) {
             opened = row
         }
         switch opened {
@@ -36,17 +38,21 @@ struct TransactionStore: Sendable {
         case .tooManyPending:
             throw Problem(status: 429, code: "too_many_pending", title: "Too many pending requests",
                           detail: "This person already has \(maxPending) requests waiting for a decision.")
+        case .tooManyUnknownNumbers:
+            throw Problem(status: 429, code: "too_many_unknown_numbers", title: "Too many unknown numbers",
+                          detail: "Too many requests for numbers without a profile; try again later.")
         case .unknownPhone, nil:
             return nil
         }
     }
 
     struct Open: PostgresPreparedStatement {
-        static let sql = "SELECT outcome, transaction_id, user_id, created_at, expires_at FROM idp.open_request($1, $2, $3, $4, $5::integer, $6, $7, $8)"
+        static let sql = "SELECT outcome, transaction_id, user_id, created_at, expires_at FROM idp.open_request($1, $2, $3, $4, $5::integer, $6, $7, $8, $9::integer)"
 
         enum Row {
             case created(id: UUID, userID: UUID, createdAt: Date, expiresAt: Date)
             case tooManyPending
+            case tooManyUnknownNumbers
             case unknownPhone
         }
 
@@ -58,6 +64,7 @@ struct TransactionStore: Sendable {
         let clientID: String
         let requestID: String?
         let spName: String
+        let maxUnknownNumbers: Int
 
         func makeBindings() throws -> PostgresBindings {
             var b = PostgresBindings()
@@ -69,6 +76,7 @@ struct TransactionStore: Sendable {
             b.append(clientID)
             b.append(requestID)
             b.append(spName)
+            b.append(maxUnknownNumbers)
             return b
         }
 
@@ -78,6 +86,7 @@ struct TransactionStore: Sendable {
             case ("created", let id?, let userID?, let createdAt?, let expiresAt?):
                 return .created(id: id, userID: userID, createdAt: createdAt, expiresAt: expiresAt)
             case ("too_many_pending", _, _, _, _): return .tooManyPending
+            case ("too_many_unknown_numbers", _, _, _, _): return .tooManyUnknownNumbers
             default: return .unknownPhone
             }
         }

@@ -11,7 +11,6 @@ struct Verification: Sendable {
     let announcer: DecisionAnnouncer
     let vault: IdentityVault
     let pins: PinVerifier
-    let redis: RedisClient
     let events: EventBus
     let rules: Rules
 
@@ -39,15 +38,9 @@ struct Verification: Sendable {
         try PhoneNumber.check(phone)
         let purpose = request.body.purpose ?? ""
         guard purpose.count <= 200 else { throw Problem.unprocessable("A purpose has at most 200 characters.", field: "purpose") }
-        let misses = "gh:idp:misses:{\(sp.id.uuidString.lowercased())}"
-        if let count = try await redis.send("GET", .string(misses)).string.flatMap(Int.init), count >= rules.unknownNumbersPer10Minutes {
-            throw Problem(status: 429, code: "too_many_unknown_numbers", title: "Too many unknown numbers",
-                          detail: "Too many requests for numbers without a profile; try again later.")
-        }
         guard let (status, item, userID) = try await transactions.create(
-            sp: sp, phoneNumber: phone, purpose: purpose, lifetime: rules.lifetime, maxPending: rules.maxPending, requestID: requestID) else {
-            _ = try? await redis.send("INCR", .string(misses))
-            _ = try? await redis.send("EXPIRE", .string(misses), .int(600), "NX")
+            sp: sp, phoneNumber: phone, purpose: purpose, lifetime: rules.lifetime, maxPending: rules.maxPending,
+            maxUnknownNumbers: rules.unknownNumbersPer10Minutes, requestID: requestID) else {
             throw Problem.notFound("No one with this phone number uses Gatehouse verification.", code: "user_not_found")
         }
         // The answer does not wait for the push; the app also finds the request in its inbox.

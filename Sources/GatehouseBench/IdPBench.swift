@@ -34,6 +34,12 @@ struct IdPBench: AsyncParsableCommand {
 
     static let budget = "≥ 500/s, p99 confirm < 50 ms, none lost"
 
+    func validate() throws {
+        guard people >= 1, arrivingPeople >= 1, seconds >= 1, rate >= 0, warmUp >= 0 else {
+            throw ValidationError("people, arriving-people and seconds are at least 1; rate and warm-up are not negative")
+        }
+    }
+
     func run() async throws {
         let logger = Logger(label: "gatehouse.bench")
         let callbacks = CallbackReceiver()

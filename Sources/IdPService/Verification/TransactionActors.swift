@@ -1,5 +1,6 @@
 // Verification/: the rules of a verification: who may ask, who may decide, and in what order.
 import Foundation
+import NIOCore
 import Shared
 
 /// One actor per live transaction on this instance (DESIGN.md section 4): decisions on it run
@@ -8,8 +9,6 @@ import Shared
 actor TransactionActor {
     private var tail: Task<Void, Never>?
     private var decided: VerificationStatusName?
-
-    var isDecided: Bool { decided != nil }
 
     func decide(_ body: @escaping @Sendable () async throws -> TransactionStore.Decision) async throws -> TransactionStore.Decision {
         let previous = tail
@@ -35,28 +34,54 @@ actor TransactionActor {
     }
 }
 
-/// The registry of transaction actors: created on first use, forgotten once decided (after a
-/// while, so stragglers still find the answer) or when the registry grows past its bound.
+/// The registry of transaction actors: created on first use, forgotten once nobody has asked
+/// for one for `idle` (stragglers within that time are still answered from memory; after it,
+/// the database answers them), and the oldest first when more than `bound` are kept. Forgetting
+/// costs O(1) per call and never waits on another actor: an earlier version walked the whole
+/// registry, asking each actor whether it had decided, on every call once the bound was reached
+/// (after 100 s at 500 confirms a second), and stalled confirms for as long.
 actor TransactionActors {
-    private var actors: [UUID: (actor: TransactionActor, touched: ContinuousClock.Instant)] = [:]
-    private let bound = 50_000
+    private struct Entry {
+        let actor: TransactionActor
+        var touched: ContinuousClock.Instant
+    }
 
-    func actor(for id: UUID) async -> TransactionActor {
+    private var actors: [UUID: Entry] = [:]
+    /// One item per entry, oldest touch first (an entry touched since is re-queued when met).
+    private var byAge = CircularBuffer<(id: UUID, touched: ContinuousClock.Instant)>()
+    private let idle: Duration
+    private let bound: Int
+
+    init(idle: Duration = .seconds(30), bound: Int = 50_000) {
+        self.idle = idle
+        self.bound = bound
+    }
+
+    func actor(for id: UUID) -> TransactionActor {
         let now = ContinuousClock.now
-        if let known = actors[id] {
-            actors[id] = (known.actor, now)
+        forgetIdle(now: now)
+        if var known = actors[id] {
+            known.touched = now
+            actors[id] = known
             return known.actor
         }
-        if actors.count >= bound { await evict(olderThan: .seconds(30)) }
         let actor = TransactionActor()
-        actors[id] = (actor, now)
+        actors[id] = Entry(actor: actor, touched: now)
+        byAge.append((id, now))
         return actor
     }
 
-    private func evict(olderThan age: Duration) async {
-        let cutoff = ContinuousClock.now - age
-        for (id, entry) in actors where entry.touched < cutoff {
-            if await entry.actor.isDecided || actors.count >= bound { actors[id] = nil }
+    /// Forgetting an actor that is still deciding is safe: a later decision makes a new one, and
+    /// the conditional statement in the database decides between them as between instances.
+    private func forgetIdle(now: ContinuousClock.Instant) {
+        while let oldest = byAge.first, oldest.touched < now - idle || actors.count > bound {
+            byAge.removeFirst()
+            guard let entry = actors[oldest.id] else { continue }
+            if entry.touched > oldest.touched, actors.count <= bound {
+                byAge.append((oldest.id, entry.touched))
+            } else {
+                actors[oldest.id] = nil
+            }
         }
     }
 }

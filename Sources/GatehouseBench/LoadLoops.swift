@@ -71,7 +71,8 @@ func runOpenLoop<State: Sendable>(
     }
 }
 
-/// Steps started and not yet answered.
+/// Steps started and not yet answered. Only the starting loop enters, so the check and the
+/// increment need not be one atomic step; the steps leave from their own tasks.
 private final class InFlight: Sendable {
     private let count = Atomic<Int>(0)
 

@@ -14,9 +14,9 @@ actor TransactionActor {
         let previous = tail
         let task = Task { () async throws -> TransactionStore.Decision in
             await previous?.value
-            if let decided = await self.decided { return .alreadyDecided(decided) }
+            if let decided = self.decided { return .alreadyDecided(decided) }
             let outcome = try await body()
-            await self.record(outcome)
+            self.record(outcome)
             return outcome
         }
         tail = Task { _ = try? await task.value }
@@ -49,13 +49,8 @@ actor TransactionActors {
     private var actors: [UUID: Entry] = [:]
     /// One item per entry, oldest touch first (an entry touched since is re-queued when met).
     private var byAge = CircularBuffer<(id: UUID, touched: ContinuousClock.Instant)>()
-    private let idle: Duration
-    private let bound: Int
-
-    init(idle: Duration = .seconds(30), bound: Int = 50_000) {
-        self.idle = idle
-        self.bound = bound
-    }
+    private let idle: Duration = .seconds(30)
+    private let bound = 50_000
 
     func actor(for id: UUID) -> TransactionActor {
         let now = ContinuousClock.now

@@ -23,7 +23,7 @@ READY_TIMEOUT=60
 # To add a benchmark: write a function bench_step_NAME and add NAME here.
 # Each step runs with the stack up and GATEHOUSE_* pointing at it, plus
 # GATEHOUSE_BENCH_URL (the gateway) and GATEHOUSE_BIN_DIR (release binaries).
-BENCH_STEPS=(rpc verify refresh login idp)
+BENCH_STEPS=(rpc verify refresh login idp footprint)
 
 bench_step_rpc() {
     # RPC round trip gateway -> service -> gateway; gatehouse-bench writes the markdown.
@@ -59,6 +59,14 @@ bench_step_idp() {
     GATEHOUSE_BENCH_SP_SECRET="$(awk '$1 == "client_secret" {print $2}' <<<"$created")" \
         "$STACK_BIN/gatehouse-bench" idp --url "$GATEHOUSE_BENCH_URL" --out "$OUT" --callback-port "$port" ${GATEHOUSE_BENCH_IDP_ARGS:-} \
         --client-id "$(awk '$1 == "client_id" {print $2}' <<<"$created")"
+}
+
+bench_step_footprint() {
+    # Peak RSS of the four running executables (covering the steps before this one), then one
+    # more instance of each started beside them and timed until it serves.
+    local i processes=()
+    for i in "${!STACK_NAMES[@]}"; do processes+=(--process "${STACK_NAMES[$i]}=${STACK_PIDS[$i]}"); done
+    "$STACK_BIN/gatehouse-bench" footprint --out "$OUT" --after "${BENCH_STEPS_RUN[*]}" "${processes[@]}"
 }
 
 # ---------------------------------------------------------------- plumbing
@@ -132,9 +140,11 @@ main() {
     stack_wait_ready "$READY_TIMEOUT"
 
     mkdir -p "$(dirname "$OUT")"
+    BENCH_STEPS_RUN=()
     for step in "${steps[@]}"; do
         say "bench step: $step"
         "bench_step_$step"
+        BENCH_STEPS_RUN+=("$step")
     done
     say "results in $OUT"
 }

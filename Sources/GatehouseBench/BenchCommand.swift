@@ -11,5 +11,5 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatehouse-bench",
         abstract: "Measure Gatehouse against the budgets of DESIGN.md section 11.",
-        subcommands: [RPCBench.self, RefreshBench.self, LoginBench.self, IdPBench.self])
+        subcommands: [RPCBench.self, RefreshBench.self, LoginBench.self, IdPBench.self, FootprintBench.self])
 }

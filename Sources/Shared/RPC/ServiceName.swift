@@ -15,5 +15,5 @@ public struct ServiceName: RawRepresentable, Hashable, Sendable, Codable, Custom
     // Hash tags keep a service's queue and liveness set in one Redis Cluster slot, so the Lua
     // script that checks one and pushes to the other is legal there.
     var queueKey: String { "gh:rpc:{\(rawValue)}" }
-    var aliveKey: String { "gh:alive:{\(rawValue)}" }
+    public var aliveKey: String { "gh:alive:{\(rawValue)}" }
 }

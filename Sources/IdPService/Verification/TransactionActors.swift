@@ -6,21 +6,35 @@ import Shared
 /// One actor per live transaction on this instance (DESIGN.md section 4): decisions on it run
 /// one at a time here, and once one has decided, the rest are answered from memory without
 /// touching the database. Across instances the locked row decides.
+///
+/// The turn is handed from one decision to the next through continuations rather than by
+/// chaining tasks: a registry keeps an actor for 30 s after its last use, and a kept task (with
+/// its allocation, about 2 KB) per transaction grew idp-service by 30 MB under the benchmark.
 actor TransactionActor {
-    private var tail: Task<Void, Never>?
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
     private var decided: VerificationStatusName?
 
-    func decide(_ body: @escaping @Sendable () async throws -> TransactionStore.Decision) async throws -> TransactionStore.Decision {
-        let previous = tail
-        let task = Task { () async throws -> TransactionStore.Decision in
-            await previous?.value
-            if let decided = self.decided { return .alreadyDecided(decided) }
-            let outcome = try await body()
-            self.record(outcome)
-            return outcome
+    func decide(_ body: @Sendable () async throws -> TransactionStore.Decision) async throws -> TransactionStore.Decision {
+        if let decided { return .alreadyDecided(decided) }
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }  // the turn is handed over busy
+        } else {
+            busy = true
         }
-        tail = Task { _ = try? await task.value }
-        return try await task.value
+        defer { handOver() }
+        if let decided { return .alreadyDecided(decided) }
+        let outcome = try await body()
+        record(outcome)
+        return outcome
+    }
+
+    private func handOver() {
+        if waiting.isEmpty {
+            busy = false
+        } else {
+            waiting.removeFirst().resume()
+        }
     }
 
     private func record(_ outcome: TransactionStore.Decision) {

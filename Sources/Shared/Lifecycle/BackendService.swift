@@ -53,12 +53,13 @@ public struct BackendContext: Sendable {
     public let logger: Logger
 
     /// Clients for this process's stores; they work once `postgres.run()` and `redis.run()` run.
-    init(service: ServiceName, config: GatehouseConfig, logger: Logger) throws {
+    /// A server keeps its PostgreSQL connections open; an admin command opens what it uses.
+    init(service: ServiceName, config: GatehouseConfig, logger: Logger, serving: Bool) throws {
         self.config = config
         self.keyRing = try readSetting(service: service) { () throws(ConfigurationError) in
             try MasterKeyRing.load(.fromEnvironment(), environment: config.environment)
         }
-        self.postgres = config.database.makeClient(logger: logger)
+        self.postgres = config.database.makeClient(logger: logger, keepingConnections: serving)
         self.redis = RedisClient(endpoint: config.redis, sharedConnections: config.redisConnections, logger: logger)
         self.rpc = RPCClient(redis: redis, instanceID: config.instanceID, defaultTimeout: config.rpcTimeout, logger: logger)
         self.events = EventBus(redis: redis, logger: logger)
@@ -71,7 +72,7 @@ public struct BackendContext: Sendable {
 /// ends (status 0, or 1 after an error) even if disconnecting hangs.
 public func withBackendContext<T: Sendable>(_ service: ServiceName, _ body: @Sendable (BackendContext) async throws -> T) async throws -> T {
     let config = try loadConfiguration(service: service)
-    let context = try BackendContext(service: service, config: config, logger: Logger(label: "gatehouse.\(service).admin"))
+    let context = try BackendContext(service: service, config: config, logger: Logger(label: "gatehouse.\(service).admin"), serving: false)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await context.postgres.run() }
         group.addTask { try await context.redis.run() }
@@ -134,7 +135,7 @@ public struct ServeCommand<Backend: BackendDescriptor>: AsyncParsableCommand {
         if config.autoMigrate {
             try await runMigrations(definition, config: config, logger: logger)
         }
-        let context = try BackendContext(service: definition.service, config: config, logger: logger)
+        let context = try BackendContext(service: definition.service, config: config, logger: logger, serving: true)
         var services: [any Service] = [context.redis, context.postgres, StartupWork(context: context, work: definition.onStart)]
         let port = metricsPort ?? config.metricsPort
         if port > 0 {

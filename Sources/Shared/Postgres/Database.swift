@@ -20,12 +20,29 @@ public struct DatabaseEndpoint: Sendable {
         self.poolSize = poolSize
     }
 
-    public func makeClient(logger: Logger) -> PostgresClient {
+    /// A pool for this endpoint. A server process keeps all `poolSize` connections open
+    /// (`keepingConnections`); a command that runs once opens them as it needs them.
+    public func makeClient(logger: Logger, keepingConnections: Bool = false) -> PostgresClient {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: .disable)
         configuration.options.maximumConnections = poolSize
-        configuration.options.minimumConnections = 0
-        configuration.options.connectionIdleTimeout = .seconds(60)
+        if keepingConnections {
+            // Opened at start and kept, and never pinged while idle. With connections opened on
+            // demand, the pool starts an idle timer and a keep-alive timer (sleeping tasks) each
+            // time a query gives its connection back, and cancels them when the next query takes
+            // it. On Linux a cancelled sleep still holds its task and timer until its deadline,
+            // 30 and 60 s later: about 1 KB per query, which at idp-service's 2,000 queries a
+            // second under the benchmark's load grew it by 1.5 MB a second, past the 64 MiB
+            // budget within 15 s (docs/benchmarks.md, memory). A connection the server closes is noticed when it
+            // closes, and the pool opens another to keep the count; what keep-alive pings add
+            // beyond that, noticing a peer that vanished without closing, does not arise on one
+            // machine.
+            configuration.options.minimumConnections = poolSize
+            configuration.options.keepAliveBehavior = nil
+        } else {
+            configuration.options.minimumConnections = 0
+            configuration.options.connectionIdleTimeout = .seconds(60)
+        }
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 }

@@ -33,6 +33,17 @@ import Testing
         var auth: [String: String] { ["Authorization": "Bearer \(token)"] }
     }
 
+    /// A cluster ready for verification traffic, with an SP's callback server that is stopped
+    /// afterwards.
+    func withReadyCluster(environment: [String: String] = Self.environment, _ body: (Cluster, CallbackReceiver) async throws -> Void) async throws {
+        let receiver = try await CallbackReceiver()
+        defer { receiver.stop() }
+        try await withIdPCluster(environment: environment) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            try await body(cluster, receiver)
+        }
+    }
+
     func makeSP(_ cluster: Cluster, callback: String) async throws -> SP {
         let process = try cluster.start("idp-service", arguments: ["admin", "create-sp", "--name", "Shop \(Int.random(in: 1...999))", "--callback-url", callback])
         #expect(await process.waitForExit(timeout: .seconds(20)) == 0, "\(process.log)")
@@ -73,10 +84,7 @@ import Testing
     }
 
     @Test func theSeedScenarioEndsInASignedEncryptedCallback() async throws {
-        let receiver = try await CallbackReceiver()
-        defer { receiver.stop() }
-        try await withIdPCluster(environment: Self.environment) { cluster in
-            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+        try await withReadyCluster() { cluster, receiver in
             let sp = try await makeSP(cluster, callback: receiver.url)
             let person = try await makePerson(cluster)
 
@@ -153,10 +161,7 @@ import Testing
     }
 
     @Test func aHundredConcurrentConfirmsOnTwoInstancesHaveExactlyOneWinner() async throws {
-        let receiver = try await CallbackReceiver()
-        defer { receiver.stop() }
-        try await withIdPCluster(environment: Self.environment) { cluster in
-            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+        try await withReadyCluster() { cluster, receiver in
             let second = try cluster.start("idp-service")
             #expect(try await eventually { second.log.contains("serving") })
             let sp = try await makeSP(cluster, callback: receiver.url)
@@ -358,11 +363,33 @@ import Testing
         }
     }
 
+    /// A long poll answers as soon as the person decides, long before its time limit, and one on
+    /// which nothing happens answers PENDING when its time is up (the test client gives up after
+    /// 10 s, so a poll woken by neither would fail both halves).
+    @Test func aLongPollAnswersOnTheDecisionOrWhenItsTimeIsUp() async throws {
+        try await withReadyCluster() { cluster, receiver in
+            let sp = try await makeSP(cluster, callback: receiver.url)
+            let person = try await makePerson(cluster)
+
+            let quiet = try await request(cluster, sp, person)
+            let asked = ContinuousClock.now
+            let unchanged = try await cluster.get("/api/v1/idp/requests/\(quiet)?wait=2", headers: sp.auth)
+            #expect(unchanged.status == 200 && json(unchanged.body)["status"] as? String == "PENDING", "\(unchanged.body)")
+            #expect(ContinuousClock.now - asked >= .seconds(2))
+
+            let id = try await request(cluster, sp, person)
+            async let polled = cluster.get("/api/v1/idp/requests/\(id)?wait=25", headers: sp.auth)
+            try await Task.sleep(for: .seconds(1))  // the poll is waiting by now
+            let confirmed = ContinuousClock.now
+            #expect(try await confirm(cluster, person, id).status == 200)
+            let answer = try await polled
+            #expect(json(answer.body)["status"] as? String == "COMPLETED", "\(answer.body)")
+            #expect(ContinuousClock.now - confirmed < .seconds(10))
+        }
+    }
+
     @Test func wrongPinsOtherPeopleAndOtherSPsAreRefused() async throws {
-        let receiver = try await CallbackReceiver()
-        defer { receiver.stop() }
-        try await withIdPCluster(environment: Self.environment.merging(["GATEHOUSE_IDP_UNKNOWN_NUMBER_LIMIT": "3"]) { $1 }) { cluster in
-            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+        try await withReadyCluster(environment: Self.environment.merging(["GATEHOUSE_IDP_UNKNOWN_NUMBER_LIMIT": "3"]) { $1 }) { cluster, receiver in
             let sp = try await makeSP(cluster, callback: receiver.url)
             let otherSP = try await makeSP(cluster, callback: receiver.url)
             let person = try await makePerson(cluster)
@@ -390,7 +417,7 @@ import Testing
             #expect(limited.status == 429 && json(limited.body)["code"] as? String == "too_many_unknown_numbers", "\(limited.body)")
             #expect(try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(stranger.phone)"}"#, headers: otherSP.auth).status == 201)
             // Once the window (10 minutes from the first miss) is over, the SP may ask again.
-            try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
+            _ = try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
                 try await owner.query("""
                     UPDATE idp.unknown_number_lookups SET window_start = window_start - interval '11 minutes'
                     WHERE sp_id = (SELECT id FROM idp.service_providers WHERE client_id = \(sp.clientID))
@@ -415,10 +442,7 @@ import Testing
     }
 
     @Test func historyPagesAndStatisticsCountWhatHappened() async throws {
-        let receiver = try await CallbackReceiver()
-        defer { receiver.stop() }
-        try await withIdPCluster(environment: Self.environment) { cluster in
-            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+        try await withReadyCluster() { cluster, receiver in
             let sp = try await makeSP(cluster, callback: receiver.url)
             let otherSP = try await makeSP(cluster, callback: receiver.url)
             let person = try await makePerson(cluster)
@@ -450,10 +474,7 @@ import Testing
     }
 
     @Test func adminsManageTheirServiceProvidersAndRotateTheirKeys() async throws {
-        let receiver = try await CallbackReceiver()
-        defer { receiver.stop() }
-        try await withIdPCluster(environment: Self.environment) { cluster in
-            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+        try await withReadyCluster() { cluster, receiver in
             let admins = ServiceAdminTests()
             let (_, mine) = try await admins.admin(cluster, role: "SERVICE_ADMIN")
             let (_, theirs) = try await admins.admin(cluster, role: "SERVICE_ADMIN")

@@ -1,5 +1,6 @@
 // IdP/: what the gateway keeps for verification traffic: long-poll waiters and inbox streams.
 import Foundation
+import NIOPosix
 import Shared
 
 /// SPs long-polling a transaction (`GET /api/v1/idp/requests/{id}?wait=`), woken by `gh:ev:idp`.
@@ -12,13 +13,14 @@ actor TransactionWaiters {
         let transactionID: String
         let id: UUID
         let stream: AsyncStream<Void>
+        let continuation: AsyncStream<Void>.Continuation
     }
 
     func register(_ transactionID: String) -> Ticket {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let id = SecureRandom.uuid()
         waiting[transactionID, default: [:]][id] = continuation
-        return Ticket(transactionID: transactionID, id: id, stream: stream)
+        return Ticket(transactionID: transactionID, id: id, stream: stream, continuation: continuation)
     }
 
     func cancel(_ ticket: Ticket) {
@@ -35,21 +37,20 @@ actor TransactionWaiters {
         }
     }
 
-    /// Waits until the ticket's transaction changes or `timeout` passes; true when it changed.
+    /// Waits until the ticket's transaction changes, `timeout` passes or the task is cancelled;
+    /// true when it changed. The time limit is an event-loop timer that is gone as soon as it is
+    /// cancelled. A sleeping task raced against the stream would, once cancelled by an early
+    /// answer, keep its task and dispatch timer on Linux until the deadline, up to 30 s per
+    /// long poll (the same leak as the PostgreSQL pool's, docs/plumbing.md).
     func wait(_ ticket: Ticket, timeout: Duration) async -> Bool {
-        let changed = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for await _ in ticket.stream { return true }
-                return false
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        let continuation = ticket.continuation
+        let limit = MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: .milliseconds(timeout.milliseconds)) { continuation.finish() }
+        var changed = false
+        for await _ in ticket.stream {
+            changed = true
+            break
         }
+        limit.cancel()
         cancel(ticket)
         return changed
     }

@@ -33,10 +33,10 @@ public struct DatabaseEndpoint: Sendable {
             // it. On Linux a cancelled sleep still holds its task and timer until its deadline,
             // 30 and 60 s later: about 1 KB per query, which at idp-service's 2,000 queries a
             // second under the benchmark's load grew it by 1.5 MB a second, past the 64 MiB
-            // budget within 15 s (docs/benchmarks.md, memory). A connection the server closes is noticed when it
-            // closes, and the pool opens another to keep the count; what keep-alive pings add
-            // beyond that, noticing a peer that vanished without closing, does not arise on one
-            // machine.
+            // budget within 15 s (docs/benchmarks.md, memory). A connection the server closes
+            // is noticed when it closes, and the pool opens another to keep the count; what
+            // keep-alive pings add beyond that, noticing a peer that vanished without closing,
+            // does not arise on one machine.
             configuration.options.minimumConnections = poolSize
             configuration.options.keepAliveBehavior = nil
         } else {

@@ -55,13 +55,24 @@ struct IdPBench: AsyncParsableCommand {
                 spHeaders: HTTPHeaders([("Content-Type", "application/json"), ("Authorization", spAuth)]),
                 personHeaders: HTTPHeaders([("Content-Type", "application/json"), ("Authorization", "Bearer \(person.token)")])) }
             let confirmed = Mutex<[(id: String, took: Duration)]>([])
+            let failures = Mutex<[String: Int]>([:])
+            @Sendable func failed(_ what: String) -> Bool {
+                failures.withLock { $0[what, default: 0] += 1 }
+                return false
+            }
             let pin = ByteBuffer(string: #"{"pin_code":"284615"}"#)
             @Sendable func transact(_ person: Person) async -> Bool {
-                guard let created = try? await gateway.sendRaw(.POST, "/api/v1/idp/requests", body: person.request, headers: person.spHeaders),
-                      created.status == 201, let id = jsonString("transaction_id", in: created.body) else { return false }
+                guard let created = try? await gateway.sendRaw(.POST, "/api/v1/idp/requests", body: person.request, headers: person.spHeaders) else {
+                    return failed("request unanswered")
+                }
+                guard created.status == 201, let id = jsonString("transaction_id", in: created.body) else {
+                    return failed("request \(created.status) \(jsonString("code", in: created.body) ?? "")")
+                }
                 let confirmStart = ContinuousClock.now
-                guard let answer = try? await gateway.sendRaw(.POST, "/api/v1/idp/requests/\(id)/confirm", body: pin, headers: person.personHeaders),
-                      answer.status == 200 else { return false }
+                guard let answer = try? await gateway.sendRaw(.POST, "/api/v1/idp/requests/\(id)/confirm", body: pin, headers: person.personHeaders) else {
+                    return failed("confirm unanswered")
+                }
+                guard answer.status == 200 else { return failed("confirm \(answer.status) \(jsonString("code", in: answer.body) ?? "")") }
                 let took = ContinuousClock.now - confirmStart
                 confirmed.withLock { $0.append((id, took)) }
                 return true
@@ -69,12 +80,13 @@ struct IdPBench: AsyncParsableCommand {
             /// The confirms since the last call, once their callbacks are in (or 30 s have passed).
             func drain() async throws -> Outcome {
                 let done = confirmed.withLock { all in defer { all.removeAll() }; return all }
+                let failed = failures.withLock { all in defer { all.removeAll() }; return all }
                 let expected = Set(done.map(\.id))
                 let start = ContinuousClock.now
                 while ContinuousClock.now - start < .seconds(30), callbacks.missing(of: expected) > 0 { try await Task.sleep(for: .milliseconds(5)) }
                 let drained = ContinuousClock.now - start
                 let lost = callbacks.missing(of: expected)
-                return Outcome(confirms: done.map(\.took), delivered: expected.count - lost, lost: lost, drain: drained)
+                return Outcome(confirms: done.map(\.took), delivered: expected.count - lost, lost: lost, drain: drained, failures: failed)
             }
 
             var rows: [BenchRow] = []
@@ -94,7 +106,7 @@ struct IdPBench: AsyncParsableCommand {
                     path: "SP request + confirm + callback received, \(rate) started per second (open loop, \(arriving.count) people in turn) for \(seconds) s",
                     result: "\(Int(delivered)) transactions/s delivered, confirm p50 \(ms(percentile(outcome.confirms, 0.50))) ms, p99 \(ms(p99)) ms; "
                         + "request+confirm from when due p50 \(ms(percentile(load.samples, 0.50))) ms, p99 \(ms(percentile(load.samples, 0.99))) ms; "
-                        + "\(load.errors) errors, \(load.shed) shed, \(outcome.lost) callbacks lost, last callback \(ms(outcome.drain)) ms after the last confirm",
+                        + "\(load.errors) errors\(outcome.failureKinds), \(load.shed) shed, \(outcome.lost) callbacks lost, last callback \(ms(outcome.drain)) ms after the last confirm",
                     budget: Self.budget,
                     met: delivered >= 500 && p99 < .milliseconds(50) && outcome.lost == 0 && load.errors == 0 && load.shed == 0))
             }
@@ -107,7 +119,7 @@ struct IdPBench: AsyncParsableCommand {
                     path: "The same, \(together.count) people at once (closed loop: capacity; latency here is mostly the people's own queue) for \(seconds) s",
                     result: "\(Int(delivered)) transactions/s (callbacks included), confirm p50 \(ms(percentile(outcome.confirms, 0.50))) ms, "
                         + "p99 \(ms(percentile(outcome.confirms, 0.99))) ms; request+confirm p50 \(ms(percentile(load.samples, 0.50))) ms, "
-                        + "p99 \(ms(percentile(load.samples, 0.99))) ms; \(load.errors) errors, \(outcome.lost) callbacks lost",
+                        + "p99 \(ms(percentile(load.samples, 0.99))) ms; \(load.errors) errors\(outcome.failureKinds), \(outcome.lost) callbacks lost",
                     budget: "≥ 500/s, none lost", met: delivered >= 500 && outcome.lost == 0))
             }
             return rows
@@ -152,6 +164,12 @@ struct IdPBench: AsyncParsableCommand {
         let delivered: Int
         let lost: Int
         let drain: Duration
+        /// Failed transactions by step, status and problem code ("request 429 too_many_pending").
+        let failures: [String: Int]
+
+        var failureKinds: String {
+            failures.isEmpty ? "" : " (" + failures.sorted { $0.value > $1.value }.map { "\($0.key.trimmingCharacters(in: .whitespaces)) ×\($0.value)" }.joined(separator: ", ") + ")"
+        }
     }
 }
 

@@ -56,23 +56,25 @@ struct IdPBench: AsyncParsableCommand {
                 personHeaders: HTTPHeaders([("Content-Type", "application/json"), ("Authorization", "Bearer \(person.token)")])) }
             let confirmed = Mutex<[(id: String, took: Duration)]>([])
             let failures = Mutex<[String: Int]>([:])
-            @Sendable func failed(_ what: String) -> Bool {
-                failures.withLock { $0[what, default: 0] += 1 }
+            /// Counts a failed step under "step", or "step status code" when it was answered.
+            @Sendable func failed(_ step: String, _ answer: (status: Int, body: ByteBuffer)? = nil) -> Bool {
+                let what = answer.map { [step, String($0.status), jsonString("code", in: $0.body)].compactMap { $0 }.joined(separator: " ") }
+                failures.withLock { $0[what ?? "\(step) unanswered", default: 0] += 1 }
                 return false
             }
             let pin = ByteBuffer(string: #"{"pin_code":"284615"}"#)
             @Sendable func transact(_ person: Person) async -> Bool {
                 guard let created = try? await gateway.sendRaw(.POST, "/api/v1/idp/requests", body: person.request, headers: person.spHeaders) else {
-                    return failed("request unanswered")
+                    return failed("request")
                 }
                 guard created.status == 201, let id = jsonString("transaction_id", in: created.body) else {
-                    return failed("request \(created.status) \(jsonString("code", in: created.body) ?? "")")
+                    return failed("request", created)
                 }
                 let confirmStart = ContinuousClock.now
                 guard let answer = try? await gateway.sendRaw(.POST, "/api/v1/idp/requests/\(id)/confirm", body: pin, headers: person.personHeaders) else {
-                    return failed("confirm unanswered")
+                    return failed("confirm")
                 }
-                guard answer.status == 200 else { return failed("confirm \(answer.status) \(jsonString("code", in: answer.body) ?? "")") }
+                guard answer.status == 200 else { return failed("confirm", answer) }
                 let took = ContinuousClock.now - confirmStart
                 confirmed.withLock { $0.append((id, took)) }
                 return true
@@ -168,7 +170,7 @@ struct IdPBench: AsyncParsableCommand {
         let failures: [String: Int]
 
         var failureKinds: String {
-            failures.isEmpty ? "" : " (" + failures.sorted { $0.value > $1.value }.map { "\($0.key.trimmingCharacters(in: .whitespaces)) ×\($0.value)" }.joined(separator: ", ") + ")"
+            failures.isEmpty ? "" : " (" + failures.sorted { $0.value > $1.value }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ") + ")"
         }
     }
 }

@@ -12,8 +12,13 @@ STACK_SERVICES=(token-service social-service idp-service)
 STACK_GATEWAY=gateway
 
 # What we started, for stack_stop and the wait loop (parallel arrays).
+# STACK_PIDS[i] is "" while that process is down (between exit and restart);
+# STACK_ARGS[i] holds its arguments, shell-quoted, for stack_restart_one;
+# STACK_STARTED[i] is when it was last started (stack_now_ms).
 STACK_NAMES=()
 STACK_PIDS=()
+STACK_ARGS=()
+STACK_STARTED=()
 
 # How long a service gets after SIGTERM before SIGKILL (seconds).
 STACK_STOP_GRACE=${STACK_STOP_GRACE:-10}
@@ -88,21 +93,59 @@ stack_migrate() {
     done
 }
 
-# Start NAME in the background with ARGS; stdout+stderr to logs/NAME.log.
+# Milliseconds since the epoch (for uptimes and back-off deadlines).
+stack_now_ms() {
+    local us=${EPOCHREALTIME//[!0-9]/}  # the decimal point depends on the locale
+    echo $((10#$us / 1000))
+}
+
+# Launch NAME with ARGS in the background, stdout+stderr appended to
+# logs/NAME.log, and write pids/NAME.pid. Sets STACK_SPAWNED_PID (no command
+# substitution: the service must be a child of this shell, for `wait`).
 # setsid puts it in its own session, so Ctrl-C in the terminal reaches only
 # the script, which then stops everything in order (SIGTERM, grace, SIGKILL).
 # (In a non-interactive shell a background job is never a process-group
 # leader, so setsid execs in place and $! is the service itself.)
+stack_spawn() {
+    local name=$1; shift
+    setsid "$STACK_BIN/$name" "$@" </dev/null >>"$STACK_DIR/logs/$name.log" 2>&1 &
+    STACK_SPAWNED_PID=$!
+    echo "$STACK_SPAWNED_PID" >"$STACK_DIR/pids/$name.pid"
+}
+
+# Start NAME with ARGS on a fresh logs/NAME.log (the old one becomes NAME.log.prev).
 stack_start_one() {
     local name=$1; shift
-    local log=$STACK_DIR/logs/$name.log pid
+    local log=$STACK_DIR/logs/$name.log
     [[ -f "$log" ]] && mv -f "$log" "$log.prev"
-    setsid "$STACK_BIN/$name" "$@" </dev/null >"$log" 2>&1 &
-    pid=$!
-    echo "$pid" >"$STACK_DIR/pids/$name.pid"
+    stack_spawn "$name" "$@"
     STACK_NAMES+=("$name")
-    STACK_PIDS+=("$pid")
-    say "started $name (pid $pid): $name $*"
+    STACK_PIDS+=("$STACK_SPAWNED_PID")
+    STACK_ARGS+=("${*@Q}")
+    STACK_STARTED+=("$(stack_now_ms)")
+    say "started $name (pid $STACK_SPAWNED_PID): $name $*"
+}
+
+# Start process I again with the arguments it was first started with, in the
+# same (unchanged since) environment, appending to its log after a marker
+# line. ATTEMPT numbers its restarts.
+stack_restart_one() {
+    local i=$1 attempt=$2 name=${STACK_NAMES[$1]} args=()
+    eval "args=(${STACK_ARGS[$i]})"
+    printf '\n----- restarted by make run (attempt %s, %s) -----\n' "$attempt" "$(date '+%F %T %z')" \
+        >>"$STACK_DIR/logs/$name.log"
+    stack_spawn "$name" "${args[@]}"
+    STACK_PIDS[i]=$STACK_SPAWNED_PID
+    STACK_STARTED[i]=$(stack_now_ms)
+    say "restarted $name (pid $STACK_SPAWNED_PID, attempt $attempt): $name ${args[*]}"
+}
+
+# Process I has exited and been reaped: drop its pid (which the system may
+# reuse) from STACK_PIDS and its pid file, so stack_stop cannot hit a stranger.
+stack_forget_pid() {
+    local i=$1
+    STACK_PIDS[i]=""
+    rm -f "$STACK_DIR/pids/${STACK_NAMES[$i]}.pid"
 }
 
 stack_start() {
@@ -160,4 +203,6 @@ stack_stop() {
     for name in "${STACK_NAMES[@]}"; do rm -f "$STACK_DIR/pids/$name.pid"; done
     STACK_NAMES=()
     STACK_PIDS=()
+    STACK_ARGS=()
+    STACK_STARTED=()
 }

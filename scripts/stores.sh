@@ -5,6 +5,9 @@
 #   scripts/stores.sh stop DIR
 #   scripts/stores.sh destroy DIR      # stop, then delete DIR and its data
 #   scripts/stores.sh status DIR
+#   scripts/stores.sh pg-start [--no-fsync] DIR PG_PORT    # PostgreSQL alone (fault tests)
+#   scripts/stores.sh pg-restart DIR                       # pg_ctl restart -m fast
+#   scripts/stores.sh pg-stop DIR                          # pg_ctl stop -m fast
 #
 # Layout: DIR/pg (cluster), DIR/pg.log, DIR/redis (redis working dir),
 # DIR/redis.pid, DIR/redis.log, DIR/ports (the ports last used, for `stop`).
@@ -27,7 +30,7 @@ PG_APP=${GATEHOUSE_PG_USER:-gatehouse_app}
 PG_DB=${GATEHOUSE_PG_DATABASE:-gatehouse}
 
 usage() {
-    sed -n '4,7p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+    sed -n '4,10p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
     exit 2
 }
 
@@ -305,6 +308,39 @@ cmd_status() {
     if redis_pid "$dir" >/dev/null; then echo "redis: running (pid $(redis_pid "$dir"))"; else echo "redis: stopped"; fi
 }
 
+# PostgreSQL alone, for tests that stop and restart it under load.
+cmd_pg_start() {
+    local fsync=on
+    if [[ "${1:-}" == --no-fsync ]]; then fsync=off; shift; fi
+    (($# == 2)) || usage
+    local dir port=$2
+    [[ "$port" =~ ^[0-9]+$ ]] || die "port must be a number: '$port'"
+    mkdir -p "$1"
+    dir="$(abs_path "$1")"
+    PG_BIN="$(pg_bin_dir)"
+    pg_start "$dir" "$port" "$fsync"
+    pg_bootstrap "$port"
+}
+
+cmd_pg_restart() {
+    (($# == 1)) || usage
+    local dir data
+    dir="$(abs_path "$1")"
+    PG_BIN="$(pg_bin_dir)"
+    data="$(pg_data_dir "$dir")"
+    pg_running "$data" || die "PostgreSQL of $dir is not running"
+    # Fast mode, as a managed database's maintenance restart: sessions are ended, in-flight
+    # transactions rolled back. The server keeps the options it was started with.
+    as_pg "$PG_BIN/pg_ctl" restart -D "$data" -m fast -w -t 60 -l "$(dirname "$data")/pg.log" >/dev/null ||
+        die "PostgreSQL of $dir did not restart (log: $(dirname "$data")/pg.log)"
+}
+
+cmd_pg_stop() {
+    (($# == 1)) || usage
+    PG_BIN="$(pg_bin_dir)"
+    pg_stop "$(abs_path "$1")"
+}
+
 main() {
     local cmd=${1:-}
     (($#)) && shift
@@ -313,6 +349,9 @@ main() {
         stop) cmd_stop "$@" ;;
         destroy) cmd_destroy "$@" ;;
         status) cmd_status "$@" ;;
+        pg-start) cmd_pg_start "$@" ;;
+        pg-restart) cmd_pg_restart "$@" ;;
+        pg-stop) cmd_pg_stop "$@" ;;
         *) usage ;;
     esac
 }

@@ -20,14 +20,14 @@ import Testing
         try await withPostgres(TestEnvironment.database(owner: true)) { owner in
             try await MigrationRunner(client: owner, appRole: TestEnvironment.appRole, logger: TestEnvironment.logger).migrate([Self.schema(schemaName)])
         }
-        try await withPostgres(TestEnvironment.database()) { postgres in
+        try await withDatabase(TestEnvironment.database()) { postgres in
             try await withRedis(server.endpoint) { redis in
                 let outbox = try Outbox(table: "\(schemaName).outbox", lease: .milliseconds(500))
                 let queue = JobQueue(TestEnvironment.uniqueName("deliveries"))
                 let logger = TestEnvironment.logger
 
                 // The change and its outbox row commit together; then the hand-off to Redis.
-                let job = try await postgres.withTransaction(logger: logger) { connection in
+                let job = try await postgres.transaction(logger: logger) { connection in
                     try await outbox.add(Work(n: 42), to: queue, on: connection, logger: logger)
                 }
                 await outbox.dispatch(job, redis: redis, logger: logger)

@@ -94,6 +94,7 @@ enum ProblemResponse {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         headers[.requestID] = requestID
         headers[.cacheControl] = "no-store"
+        if let seconds = problem.retryAfterSeconds { headers[.retryAfter] = "\(seconds)" }
         return Response(status: .init(code: problem.status), headers: headers, body: .init(byteBuffer: buffer))
     }
 }

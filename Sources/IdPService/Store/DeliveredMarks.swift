@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Shared
 
 /// Marks deliveries delivered in batches: while one UPDATE is on its way, the marks that arrive
 /// wait and go together in the next, so under load many callbacks cost one statement and one
@@ -14,12 +15,12 @@ actor DeliveredMarks {
         let statusCode: Int
     }
 
-    private let postgres: PostgresClient
+    private let postgres: Database
     private let logger: Logger
     private var waiting: [(Mark, CheckedContinuation<Void, any Error>)] = []
     private var flushing = false
 
-    init(postgres: PostgresClient, logger: Logger) {
+    init(postgres: Database, logger: Logger) {
         self.postgres = postgres
         self.logger = logger
     }

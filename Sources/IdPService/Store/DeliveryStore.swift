@@ -6,11 +6,11 @@ import Shared
 /// `idp.callback_deliveries`: the callbacks owed to SPs and every attempt's outcome. The
 /// schedule lives here, not in Redis: a job only says "try delivery X now".
 struct DeliveryStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let logger: Logger
     private let marks: DeliveredMarks
 
-    init(postgres: PostgresClient, logger: Logger) {
+    init(postgres: Database, logger: Logger) {
         self.postgres = postgres
         self.logger = logger
         marks = DeliveredMarks(postgres: postgres, logger: logger)

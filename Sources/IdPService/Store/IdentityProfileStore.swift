@@ -5,7 +5,7 @@ import Shared
 
 /// `idp.identity_profiles`: phone number, PIN verifier and lock-out, sealed CI.
 struct IdentityProfileStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let logger: Logger
 
     struct Row: Sendable {

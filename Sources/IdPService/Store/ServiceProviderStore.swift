@@ -6,7 +6,7 @@ import Shared
 
 /// `idp.service_providers` and `idp.result_keys`.
 struct ServiceProviderStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let keyRing: MasterKeyRing
     let logger: Logger
     /// Every request, status poll and callback needs the SP; an admin change made on another

@@ -6,7 +6,7 @@ import Shared
 
 /// `idp.transactions`, their notifications and the callback delivery each decision leaves.
 struct TransactionStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let providers: ServiceProviderStore
     let profiles: IdentityProfileStore
     let vault: IdentityVault

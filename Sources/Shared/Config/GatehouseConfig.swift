@@ -45,7 +45,9 @@ public struct GatehouseConfig: Sendable {
             database: settings.string("GATEHOUSE_PG_DATABASE", default: "gatehouse"),
             username: settings.string("GATEHOUSE_PG_USER", default: "gatehouse_app"),
             password: try settings.secret("GATEHOUSE_PG_PASSWORD"),
-            poolSize: try settings.int("GATEHOUSE_PG_POOL_SIZE", default: 10, range: 1...500))
+            poolSize: try settings.int("GATEHOUSE_PG_POOL_SIZE", default: 10, range: 1...500),
+            idleTimeout: .milliseconds(try settings.int(
+                "GATEHOUSE_PG_IDLE_TIMEOUT_MS", default: Int(DatabaseEndpoint.defaultIdleTimeout.milliseconds), range: 100...3_600_000)))
         ownerUser = settings.string("GATEHOUSE_PG_OWNER_USER", default: "gatehouse_owner")
         ownerPassword = try settings.secret("GATEHOUSE_PG_OWNER_PASSWORD")
         redis = RedisEndpoint(

@@ -9,6 +9,8 @@ public struct Problem: Error, Codable, Sendable, Equatable, CustomStringConverti
     public var field: String?
     /// RFC 9457 extension members the answer carries at its top level (e.g. `mfa_token`).
     public var extensions: [String: String]?
+    /// Seconds after which a retry may succeed; the gateway sends it as `Retry-After`.
+    public var retryAfterSeconds: Int?
 
     public init(status: Int, code: String, title: String, detail: String? = nil, field: String? = nil) {
         self.status = status
@@ -46,7 +48,9 @@ public struct Problem: Error, Codable, Sendable, Equatable, CustomStringConverti
     }
 
     public static func serviceUnavailable(_ detail: String) -> Problem {
-        Problem(status: 503, code: "service_unavailable", title: "Service unavailable", detail: detail)
+        var problem = Problem(status: 503, code: "service_unavailable", title: "Service unavailable", detail: detail)
+        problem.retryAfterSeconds = 1
+        return problem
     }
 
     public static func gatewayTimeout(_ detail: String) -> Problem {

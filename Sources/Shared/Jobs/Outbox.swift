@@ -67,7 +67,7 @@ public struct Outbox: Sendable {
     /// Returns false when it was already done (or unknown).
     @discardableResult
     public func complete(
-        _ job: Job, client: PostgresClient, logger: Logger,
+        _ job: Job, client: Database, logger: Logger,
         effect: (PostgresConnection) async throws -> Void
     ) async throws -> Bool {
         guard let id = UUID(uuidString: job.id) else { return false }
@@ -90,7 +90,7 @@ public struct Outbox: Sendable {
 
     /// Dispatches rows that are due and not done, pushing their lease forward first so that
     /// concurrent sweepers (one per instance) do not both take a row. Returns how many.
-    public func sweep(client: PostgresClient, redis: RedisClient, limit: Int = 100, logger: Logger) async throws -> Int {
+    public func sweep(client: Database, redis: RedisClient, limit: Int = 100, logger: Logger) async throws -> Int {
         var binds = PostgresBindings()
         binds.append(Double(lease.milliseconds) / 1000)
         binds.append(limit)

@@ -5,12 +5,12 @@ import ServiceLifecycle
 /// Runs `Outbox.sweep` every `interval` until graceful shutdown.
 public struct OutboxSweeper: Service {
     let outbox: Outbox
-    let client: PostgresClient
+    let client: Database
     let redis: RedisClient
     let interval: Duration
     let logger: Logger
 
-    public init(outbox: Outbox, client: PostgresClient, redis: RedisClient, interval: Duration = .seconds(5), logger: Logger) {
+    public init(outbox: Outbox, client: Database, redis: RedisClient, interval: Duration = .seconds(5), logger: Logger) {
         self.outbox = outbox
         self.client = client
         self.redis = redis

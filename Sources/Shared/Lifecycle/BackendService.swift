@@ -46,20 +46,20 @@ public struct BackendDefinition: Sendable {
 public struct BackendContext: Sendable {
     public let config: GatehouseConfig
     public let keyRing: MasterKeyRing
-    public let postgres: PostgresClient
+    public let postgres: Database
     public let redis: RedisClient
     public let rpc: RPCClient
     public let events: EventBus
     public let logger: Logger
 
     /// Clients for this process's stores; they work once `postgres.run()` and `redis.run()` run.
-    /// A server keeps its PostgreSQL connections open; an admin command opens what it uses.
+    /// A server closes idle PostgreSQL connections sooner than an admin command (`makeClient`).
     init(service: ServiceName, config: GatehouseConfig, logger: Logger, serving: Bool) throws {
         self.config = config
         self.keyRing = try readSetting(service: service) { () throws(ConfigurationError) in
             try MasterKeyRing.load(.fromEnvironment(), environment: config.environment)
         }
-        self.postgres = config.database.makeClient(logger: logger, keepingConnections: serving)
+        self.postgres = Database(endpoint: config.database, serving: serving, logger: logger)
         self.redis = RedisClient(endpoint: config.redis, sharedConnections: config.redisConnections, logger: logger)
         self.rpc = RPCClient(redis: redis, instanceID: config.instanceID, defaultTimeout: config.rpcTimeout, logger: logger)
         self.events = EventBus(redis: redis, logger: logger)

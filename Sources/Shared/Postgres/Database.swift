@@ -10,37 +10,48 @@ public struct DatabaseEndpoint: Sendable {
     public var username: String
     public var password: String?
     public var poolSize: Int
+    /// How long a server's connection may sit idle before the pool closes it
+    /// (`GATEHOUSE_PG_IDLE_TIMEOUT_MS`; docs/plumbing.md, "The PostgreSQL pool").
+    public var idleTimeout: Duration
 
-    public init(host: String, port: Int, database: String, username: String, password: String?, poolSize: Int = 10) {
+    public init(
+        host: String, port: Int, database: String, username: String, password: String?, poolSize: Int = 10,
+        idleTimeout: Duration = DatabaseEndpoint.defaultIdleTimeout
+    ) {
         self.host = host
         self.port = port
         self.database = database
         self.username = username
         self.password = password
         self.poolSize = poolSize
+        self.idleTimeout = idleTimeout
     }
 
-    /// A pool for this endpoint. A server process keeps all `poolSize` connections open
-    /// (`keepingConnections`); a command that runs once opens them as it needs them.
-    public func makeClient(logger: Logger, keepingConnections: Bool = false) -> PostgresClient {
+    public static let defaultIdleTimeout: Duration = .seconds(2)
+
+    /// A pool for this endpoint: up to `poolSize` connections, opened as queries need them.
+    ///
+    /// A server (`serving`) closes a connection after `idleTimeout` unused and never pings it; a
+    /// command that runs once keeps them a minute. No pool keeps a minimum of connections open:
+    /// postgres-nio 1.33's pool traps (`minimumConcurrentConnections <= stats.active`) when a
+    /// query asks for a connection while the server is unreachable and the pool has dropped below
+    /// its minimum, which a PostgreSQL restart under load reached within seconds (issue 26; the
+    /// test `DatabaseRestartTests`). The idle time is short because postgres-nio starts an idle
+    /// timer each time a query gives its connection back and cancels it when the next one takes
+    /// it, and on Linux a cancelled sleep holds about 1 KB until its deadline: a 60 s timeout at
+    /// idp-service's 2,000 queries a second under load held ~100 MB, a 2 s one holds ~4 MB.
+    /// Keep-alive pings would start a second such timer per query; a connection the server closes
+    /// is noticed when it closes, and the next query opens another.
+    public func makeClient(logger: Logger, serving: Bool = false) -> PostgresClient {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: .disable)
         configuration.options.maximumConnections = poolSize
-        if keepingConnections {
-            // Opened at start and kept, and never pinged while idle. With connections opened on
-            // demand, the pool starts an idle timer and a keep-alive timer (sleeping tasks) each
-            // time a query gives its connection back, and cancels them when the next query takes
-            // it. On Linux a cancelled sleep still holds its task and timer until its deadline,
-            // 30 and 60 s later: about 1 KB per query, which at idp-service's 2,000 queries a
-            // second under the benchmark's load grew it by 1.5 MB a second, past the 64 MiB
-            // budget within 15 s (docs/benchmarks.md, memory). A connection the server closes
-            // is noticed when it closes, and the pool opens another to keep the count; what
-            // keep-alive pings add beyond that, noticing a peer that vanished without closing,
-            // does not arise on one machine.
-            configuration.options.minimumConnections = poolSize
+        configuration.options.minimumConnections = 0
+        configuration.options.connectTimeout = .seconds(5)
+        if serving {
+            configuration.options.connectionIdleTimeout = idleTimeout
             configuration.options.keepAliveBehavior = nil
         } else {
-            configuration.options.minimumConnections = 0
             configuration.options.connectionIdleTimeout = .seconds(60)
         }
         return PostgresClient(configuration: configuration, backgroundLogger: logger)

@@ -42,15 +42,42 @@ public struct RPCRouter: Sendable {
             let context = RPCRequestContext(envelope, logger: logger)
             let reply: ByteBuffer
             do {
-                reply = try RPCReply<Response>.encoded(id: envelope.id, body: try await handler(envelope.body, context))
-            } catch let problem as Problem {
-                reply = Self.failure(id: envelope.id, problem)
+                let body = envelope.body
+                let response = try await RPCDeadline.run(untilUnixMilliseconds: envelope.deadlineMs) {
+                    try await handler(body, context)
+                }
+                reply = try RPCReply<Response>.encoded(id: envelope.id, body: response)
             } catch {
-                context.logger.error("rpc handler failed", metadata: ["method": "\(method.name)", "error": "\(String(reflecting: error))"])
-                reply = Self.failure(id: envelope.id, .internalError())
+                reply = Self.failure(id: envelope.id, Self.problem(for: error, method: method.name, logger: context.logger))
             }
             return .reply(to: envelope.replyTo, reply, method: method.name)
         }
+    }
+
+    /// What the caller is told of a handler's error: a `Problem` as it is; PostgreSQL out of reach
+    /// (restarting, down, no connection before the deadline) a 503 `database_unavailable`; a
+    /// handler stopped at its deadline for another reason a 504; anything else a 500 without
+    /// detail. Only the last is logged as an error: the others are the clients' to retry.
+    static func problem(for error: any Error, method: String, logger: Logger) -> Problem {
+        var cause = error
+        let atDeadline: Bool
+        if let stopped = error as? RPCDeadline.DeadlineError {
+            cause = stopped.underlying
+            atDeadline = true
+        } else {
+            atDeadline = false
+        }
+        if let problem = cause as? Problem { return problem }
+        if DatabaseUnavailable.matches(cause) {
+            logger.warning("database unavailable", metadata: ["method": "\(method)", "error": "\(String(describing: cause))"])
+            return .databaseUnavailable()
+        }
+        if atDeadline {
+            logger.warning("rpc handler stopped at its deadline", metadata: ["method": "\(method)"])
+            return .gatewayTimeout("The request could not be completed in time.")
+        }
+        logger.error("rpc handler failed", metadata: ["method": "\(method)", "error": "\(String(reflecting: error))"])
+        return .internalError()
     }
 
     /// Answers a request for a method this service does not serve.

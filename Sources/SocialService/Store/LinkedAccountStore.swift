@@ -5,7 +5,7 @@ import Shared
 
 /// The SQL of linked social accounts: every change in one transaction with its audit row.
 struct LinkedAccountStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let keyRing: MasterKeyRing
     let logger: Logger
 

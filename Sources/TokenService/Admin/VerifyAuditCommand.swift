@@ -22,7 +22,7 @@ struct VerifyAuditCommand: AsyncParsableCommand {
 
 /// The check itself: in SQL, next to the data, with the same text form the trigger hashed.
 struct AuditChain: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let logger: Logger
 
     func verify() async throws -> (rows: Int, chains: Int, broken: [String]) {

@@ -5,7 +5,7 @@ import Shared
 
 /// `token.users` and `token.memberships`.
 struct AccountStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let logger: Logger
 
     /// Creates the user and their membership of `service` (role `user`), with the audit row, in

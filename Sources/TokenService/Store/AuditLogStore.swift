@@ -5,7 +5,7 @@ import Shared
 
 /// Reading `audit.events` for the audit API, newest first, by id.
 struct AuditLogStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let logger: Logger
 
     /// `ownedBy`: only events of services that user owns (a SERVICE_ADMIN's view).

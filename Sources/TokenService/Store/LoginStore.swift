@@ -6,7 +6,7 @@ import Shared
 
 /// The SQL of signing in: finding the account, counting failures, opening a session.
 struct LoginStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let logger: Logger
 
     struct Account: Sendable {

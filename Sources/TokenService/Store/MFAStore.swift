@@ -7,7 +7,7 @@ import Shared
 /// The SQL of TOTP MFA: the credential, backup codes, sign-in challenges and the lock-out.
 /// Every change commits with its audit row.
 struct MFAStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let keyRing: MasterKeyRing
     let logger: Logger
 

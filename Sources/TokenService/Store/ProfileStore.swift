@@ -5,7 +5,7 @@ import Shared
 
 /// Reading a user's own account.
 struct ProfileStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let logger: Logger
 
     func profile(userID: UUID, serviceSlug: String) async throws -> Profile? {

@@ -7,7 +7,7 @@ import Shared
 /// The SQL of refresh-token rotation: two statements per rotation and no transaction held
 /// while the new pair is signed (see `rotate`).
 struct RefreshStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let keyRing: MasterKeyRing
     let logger: Logger
 

@@ -6,7 +6,7 @@ import Shared
 
 /// The SQL of the services admin API: every change in one transaction with its audit row.
 struct ServiceAdminStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let logger: Logger
 
     static let viewColumns = """

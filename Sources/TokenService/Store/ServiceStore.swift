@@ -6,7 +6,7 @@ import Shared
 
 /// `token.services`.
 struct ServiceStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let logger: Logger
 
     func find(slug: String) async throws -> ServiceRecord? {

@@ -5,7 +5,7 @@ import Shared
 
 /// Ending sessions: one (logout) or all of a user's (logout-all, password change).
 struct SessionStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let logger: Logger
 
     /// Revokes the session, with its audit row. Returns how many sessions ended (0 or 1).

@@ -6,7 +6,7 @@ import Shared
 
 /// `token.signing_keys`.
 struct SigningKeyStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let keyRing: MasterKeyRing
     let logger: Logger
 

@@ -6,7 +6,7 @@ import Shared
 /// The SQL token-service runs for social sign-in: a service's social settings, and finding or
 /// creating the user behind a provider's profile.
 struct SocialAccountStore: Sendable {
-    let postgres: PostgresClient
+    let postgres: Database
     let logger: Logger
 
     func settings(slug: String) async throws -> SocialServiceSettings? {

@@ -82,3 +82,13 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -
     }
     return try await condition()
 }
+
+/// Runs `body` with a running `Database`, the type a server's stores use.
+func withDatabase<T: Sendable>(_ endpoint: DatabaseEndpoint, _ body: (Database) async throws -> T) async throws -> T {
+    let database = Database(endpoint: endpoint, serving: false, logger: TestEnvironment.logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await database.run() }
+        defer { group.cancelAll() }
+        return try await body(database)
+    }
+}

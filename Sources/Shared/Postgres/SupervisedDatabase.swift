@@ -131,7 +131,9 @@ public final class Database: Service, Sendable {
 
     private func noteStart() {
         let waiting = inFlight.wrappingAdd(1, ordering: .relaxed).oldValue
-        if serving, waiting > 0, stalledForMs() != nil { startWatching() }
+        if serving, waiting > 0, stalledForMs() != nil {
+            startWatching()
+        }
     }
 
     /// Never below zero: a replacement forgets the queries stuck in the old pool.

@@ -18,10 +18,10 @@ import Testing
     }
 
     private func poolOutlivesRestarts(_ server: PostgresServerProcess) async throws {
-        let client = Database(endpoint: server.endpoint(poolSize: 4), serving: true, logger: TestEnvironment.logger)
+        let database = Database(endpoint: server.endpoint(poolSize: 4), serving: true, logger: TestEnvironment.logger)
         let tally = QueryTally()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask { await database.run() }
             try await withThrowingTaskGroup(of: Void.self) { load in
                 for _ in 0..<16 {
                     load.addTask {
@@ -30,7 +30,7 @@ import Testing
                                 // Bounded as an RPC handler is: a lease waiting for a server that is
                                 // not there is cancelled at the deadline.
                                 _ = try await RPCDeadline.run(untilUnixMilliseconds: unixMilliseconds() + 1000) {
-                                    try await client.query("SELECT 1", logger: TestEnvironment.logger).collect()
+                                    try await database.query("SELECT 1", logger: TestEnvironment.logger).collect()
                                 }
                                 tally.answered.add(1, ordering: .relaxed)
                             } catch {

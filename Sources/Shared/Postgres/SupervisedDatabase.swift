@@ -37,7 +37,6 @@ public final class Database: Service, Sendable {
         var client: PostgresClient
         var runner: Task<Void, Never>?
         var stopped = false
-        var replacements = 0
     }
 
     public init(endpoint: DatabaseEndpoint, serving: Bool, logger: Logger) {
@@ -49,9 +48,6 @@ public final class Database: Service, Sendable {
 
     /// The pool in use now; a query that began on a replaced pool fails with "unavailable".
     public var client: PostgresClient { state.withLock { $0.client } }
-
-    /// How many times the pool was replaced (for tests and metrics).
-    public var replacements: Int { state.withLock { $0.replacements } }
 
     /// Runs the pool (and any replacement) until cancelled or shut down gracefully.
     public func run() async {
@@ -99,6 +95,7 @@ public final class Database: Service, Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
+        // Not through `watched`: the result is `sending`, which a generic closure cannot pass on.
         let client = self.client
         noteStart()
         do {
@@ -219,7 +216,6 @@ public final class Database: Service, Sendable {
             let old = state.runner
             state.client = fresh
             state.runner = Task { await fresh.run() }
-            state.replacements += 1
             return old
         }
         guard let old else { return }

@@ -9,8 +9,8 @@ import Synchronization
 /// ended a moment later (it is stuck in something cancellation cannot reach), the answer goes
 /// without it and the task is left to end on its own. The times are kept by one sweep for the
 /// whole process (`DeadlineSweeper`), not a timer per request: an event-loop timer set and
-/// cancelled from another thread wakes that loop twice per request, and a sleeping child task, once cancelled, holds its memory until
-/// its deadline on Linux.
+/// cancelled from another thread wakes that loop twice per request, and a sleeping child task,
+/// once cancelled, holds its memory until its deadline on Linux.
 enum RPCDeadline {
     /// How long before the deadline the handler is stopped: a tenth of the time it was given,
     /// between 20 and 250 ms. Half of that is left for it to end after its cancellation.
@@ -50,13 +50,13 @@ enum RPCDeadline {
         let underlying: any Error
     }
 
-    /// The first result to arrive, the handler's or the abandonment's, handed to the waiter once.
+    /// The first result to arrive, the handler's or the abandonment's, handed to the waiter once:
+    /// later results are dropped, and the waiter is set once, so exactly one side resumes it.
     private final class Outcome<T: Sendable>: Sendable {
         private struct State {
             var result: Result<T, any Error>?
             var waiter: CheckedContinuation<T, any Error>?
             var stopped = false
-            var delivered = false
         }
 
         private let state = Mutex(State())
@@ -71,9 +71,7 @@ enum RPCDeadline {
                     result = .failure(DeadlineError(underlying: error))
                 }
                 state.result = result
-                guard let waiter = state.waiter, !state.delivered else { return nil }
-                state.delivered = true
-                return (waiter, result)
+                return state.waiter.map { ($0, result) }
             }
             if let (waiter, result) = ready { waiter.resume(with: result) }
         }
@@ -81,9 +79,7 @@ enum RPCDeadline {
         func await(_ continuation: CheckedContinuation<T, any Error>) {
             let ready = state.withLock { state -> Result<T, any Error>? in
                 state.waiter = continuation
-                guard let result = state.result, !state.delivered else { return nil }
-                state.delivered = true
-                return result
+                return state.result
             }
             if let ready { continuation.resume(with: ready) }
         }

@@ -59,20 +59,14 @@ public struct RPCRouter: Sendable {
     /// handler stopped at its deadline for another reason a 504; anything else a 500 without
     /// detail. Only the last is logged as an error: the others are the clients' to retry.
     static func problem(for error: any Error, method: String, logger: Logger) -> Problem {
-        var cause = error
-        let atDeadline: Bool
-        if let stopped = error as? RPCDeadline.DeadlineError {
-            cause = stopped.underlying
-            atDeadline = true
-        } else {
-            atDeadline = false
-        }
+        let stopped = error as? RPCDeadline.DeadlineError
+        let cause = stopped?.underlying ?? error
         if let problem = cause as? Problem { return problem }
         if DatabaseUnavailable.matches(cause) {
             logger.warning("database unavailable", metadata: ["method": "\(method)", "error": "\(String(describing: cause))"])
             return .databaseUnavailable()
         }
-        if atDeadline {
+        if stopped != nil {
             logger.warning("rpc handler stopped at its deadline", metadata: ["method": "\(method)"])
             return .gatewayTimeout("The request could not be completed in time.")
         }

@@ -15,15 +15,19 @@ struct Refresh: Sendable {
         let tokens = self.tokens
         // Refreshes of one token queue here on this instance; the conditional spend orders them across instances.
         let outcome = try await inFlight.serialize(request.refreshToken) {
-            try await store.rotate(token: request.refreshToken, requestID: requestID) { family, next in
+            try await store.rotate(token: request.refreshToken, requestID: requestID) { family in
+                // Run for a retry answered from the grace copy too.
                 let service = family.service
                 if let expected, service.slug != expected { throw Self.invalid("The refresh token was issued to another client.") }
-                guard let role = family.role else { throw Self.invalid("The account is no longer a member of the service.") }
+                guard family.role != nil else { throw Self.invalid("The account is no longer a member of the service.") }
                 try service.requireOpen()
                 if let origin = request.cookieOrigin, !service.allowedOrigins.contains(origin) {
                     throw Problem(status: 403, code: "origin_not_allowed", title: "Origin not allowed",
                                   detail: "A cookie refresh must come from one of the service's allowed origins.")
                 }
+            } issue: { family, next in
+                let service = family.service
+                guard let role = family.role else { throw Self.invalid("The account is no longer a member of the service.") }
                 let ttl = min(family.rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
                 return try await tokens.grant(
                     user: family.user, tokenVersion: family.tokenVersion, platformRole: family.platformRole, service: service, role: role,
@@ -32,7 +36,6 @@ struct Refresh: Sendable {
         }
         switch outcome {
         case .rotated(let grant), .replayed(let grant):
-            if let expected, grant.service.slug != expected { throw Self.invalid("The refresh token was issued to another client.") }
             return grant
         case .reused:
             throw Problem(status: 401, code: "refresh_token_reused", title: "Refresh token reused",

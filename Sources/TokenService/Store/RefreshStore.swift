@@ -42,19 +42,24 @@ struct RefreshStore: Sendable {
     /// Only one spend of a token can succeed (`used_at IS NULL` under the row lock); a request
     /// that loses the race reads the token again and is answered from the grace copy. The pair
     /// `issue` returns is kept sealed on the spent token for the grace window.
+    ///
+    /// `admit` throws when this request may not refresh this family (the caller's checks: the
+    /// client, the cookie's origin, the service being open). It runs before a new pair is issued
+    /// and before a retry is answered from the grace copy: a replay passes every check a first
+    /// refresh passes (issue 27: a replay from a foreign origin got the pair and its cookie).
     func rotate(
         token: String, requestID: String?,
+        admit: @escaping @Sendable (Family) throws -> Void,
         issue: @escaping @Sendable (Family, String) async throws -> TokenGrant
     ) async throws -> Outcome {
         let hash = ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8)))
         guard let found = try await read(hash) else { return .refused("The refresh token is not known.") }
         let family = found.family
         guard !found.sessionOver else { return .refused("The session has ended.") }
-        if found.used { return try await spent(found, requestID: requestID) }
+        if found.used { return try await spent(found, requestID: requestID, admit: admit) }
         guard !found.expired else { return .refused("The refresh token has expired.") }
-        guard family.userActive, family.membershipStatus == "active" else {
-            return .refused("The account may no longer sign in to this service.")
-        }
+        if let refusal = Self.refusal(family) { return .refused(refusal) }
+        try admit(family)
         let next = Base64URL.encode(SecureRandom.bytes(32))
         let grant = try await issue(family, next)
         let nextHash = ByteBuffer(bytes: SHA256.hash(data: Array(next.utf8)))
@@ -71,7 +76,13 @@ struct RefreshStore: Sendable {
         if spentNow == 1 { return .rotated(grant) }
         // Another request spent it between our read and our write: answer as a retry.
         guard let again = try await read(hash), again.used else { return .refused("The refresh token is not known.") }
-        return try await spent(again, requestID: requestID)
+        return try await spent(again, requestID: requestID, admit: admit)
+    }
+
+    /// Why the account may not refresh into this service any more, if it may not.
+    private static func refusal(_ family: Family) -> String? {
+        guard family.userActive, family.membershipStatus == "active" else { return "The account may no longer sign in to this service." }
+        return nil
     }
 
     /// Spends the token if nobody has, with its successor, the session's last use and the audit row.
@@ -183,11 +194,14 @@ struct RefreshStore: Sendable {
         }
     }
 
-    /// A spent token presented again: inside the grace window the pair its rotation produced;
-    /// after it, a sign of theft, so the whole session is revoked (with its audit row, in one statement).
-    private func spent(_ found: Found, requestID: String?) async throws -> Outcome {
+    /// A spent token presented again: inside the grace window the pair its rotation produced, to
+    /// a request that passes the same checks as a first refresh; after it, a sign of theft, so
+    /// the whole session is revoked (with its audit row, in one statement).
+    private func spent(_ found: Found, requestID: String?, admit: @Sendable (Family) throws -> Void) async throws -> Outcome {
         let family = found.family
         if let sealed = found.grace, let ago = found.usedSecondsAgo, ago < Double(family.service.refreshGraceSeconds) {
+            if let refusal = Self.refusal(family) { return .refused(refusal) }
+            try admit(family)
             let plain = try keyRing.open(sealed, purpose: "token.refresh_grace", context: family.tokenID.uuidString)
             return .replayed(try JSONDecoder().decode(TokenGrant.self, from: Data(plain)))
         }

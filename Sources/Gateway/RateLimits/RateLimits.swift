@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Shared
@@ -56,9 +57,9 @@ struct APIRateLimitMiddleware: RouterMiddleware {
     let limits: RateLimits
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        let oauth = path.hasPrefix("/oauth/")
-        guard oauth || path.hasPrefix("/api/") else { return try await next(request, context) }
+        let area = Self.area(of: request.uri.path)
+        let oauth = area == "oauth"
+        guard oauth || area == "api" else { return try await next(request, context) }
         var headers: HTTPFields = [:]
         var response: Response
         do {
@@ -71,5 +72,15 @@ struct APIRateLimitMiddleware: RouterMiddleware {
         }
         for field in headers where response.headers[field.name] == nil { response.headers.append(field) }
         return response
+    }
+
+    /// The path's first segment as the router reads it, so that no spelling of a route escapes
+    /// the limit (issue 27: `//api/...` did). Hummingbird's router splits on "/" and skips empty
+    /// segments, so `//api/x`, `/api//x` and `/api/x/` all reach `/api/x`; it neither decodes nor
+    /// folds case, but the segment is decoded and lowercased here anyway, so a router that one
+    /// day does cannot reopen the hole (counting a request that ends in 404 costs nothing).
+    static func area(of path: String) -> String? {
+        guard let first = path.split(separator: "/", omittingEmptySubsequences: true).first else { return nil }
+        return (String(first).removingPercentEncoding ?? String(first)).lowercased()
     }
 }

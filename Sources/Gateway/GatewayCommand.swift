@@ -24,7 +24,7 @@ struct GatewayCommand: AsyncParsableCommand {
             await rpc.startOrRetryLater()
             let readiness = ReadinessCheck(redis: redis, rpc: rpc, backends: ServiceName.backends)
             let keys = JWKSCache(rpc: rpc)
-            let revocations = RevocationList()
+            let revocations = RevocationList(rpc: rpc)
             let closedServices = ClosedServices(rpc: rpc)
             let limits = try readSetting(service: ServiceName("gateway")) { () throws(ConfigurationError) in try RateLimits(redis: redis) }
             let proxies = try readSetting(service: ServiceName("gateway")) { () throws(ConfigurationError) in try TrustedProxies() }
@@ -39,8 +39,8 @@ struct GatewayCommand: AsyncParsableCommand {
                 configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil),
                 logger: logger)
             logger.info("gateway listening", metadata: ["address": "\(config.httpHost):\(config.httpPort)"])
-            // Revocations made while this gateway was down are refused from its first request on.
-            try? await revocations.reload(from: redis)
+            // Revocations made while this gateway was down are refused from its first request on:
+            // the list loads in `follow`, and a token is not accepted before it has loaded once.
             let rotations = await events.subscribe(Topics.keys)
             let revoked = await events.subscribe(Topics.revoked)
             let configChanges = await events.subscribe(Topics.config)
@@ -48,7 +48,7 @@ struct GatewayCommand: AsyncParsableCommand {
             let transactionChanges = await events.subscribe(Topics.idp)
             let following = Task {
                 async let keysFollowed: Void = keys.follow(rotations)
-                async let revocationsFollowed: Void = revocations.follow(revoked, redis: redis, logger: logger)
+                async let revocationsFollowed: Void = revocations.follow(revoked, subscriber: redis.subscriber, logger: logger)
                 async let originsFollowed: Void = origins.follow(configChanges)
                 async let waitersFollowed: Void = waiters.follow(transactionChanges)
                 async let closedFollowed: Void = closedServices.follow(serviceChanges)

@@ -14,10 +14,10 @@ import Synchronization
 /// them, which lets signature checks run in parallel.
 final class AccessTokenVerifier: Sendable {
     private let jwks: JWKSCache
-    private let revocations: RevocationList
+    let revocations: RevocationList
     private let closedServices: ClosedServices
     private let issuer: String
-    private let leeway: Int = 30
+    let leeway: Int = 30
     private let keys = Mutex<(set: JWKSet, collections: [JWTKeyCollection])?>(nil)
     private let lastForcedReload = Mutex<ContinuousClock.Instant?>(nil)
     private let next = Atomic<Int>(0)
@@ -43,6 +43,10 @@ final class AccessTokenVerifier: Sendable {
         guard claims.exp + leeway > now else { throw Self.invalid("The token has expired.") }
         guard claims.nbf - leeway <= now else { throw Self.invalid("The token is not valid yet.") }
         guard claims.iss == issuer else { throw Self.invalid("The token was issued by someone else.") }
+        guard await revocations.ensureLoaded() else {
+            throw Problem(status: 503, code: "revocations_unavailable", title: "Revocations unavailable",
+                          detail: "The gateway could not load the list of revoked tokens to check the token; try again shortly.")
+        }
         guard await !revocations.isRevoked(claims) else { throw Self.invalid("The token has been revoked.") }
         guard await !closedServices.isClosed(claims.aud) else { throw Self.invalid("The token's service is closed.") }
         return claims

@@ -3,12 +3,24 @@ import Logging
 import Shared
 
 /// What the gateway must refuse although the signature is good: revoked jtis (logout) and tokens
-/// below a user's token version (logout-all). Fed by `gh:ev:revoked` at once, and reloaded from
-/// Redis at start and every 30 s so that a gateway that missed events (it was starting, Redis
-/// restarted) catches up.
+/// below a subject's version (logout-all and the like for users, secret rotation for a service's
+/// own tokens). Fed by `gh:ev:revoked` at once; loaded from token-service's durable record
+/// (PostgreSQL, `TokenRPC.revocations`) at start, whenever the Redis connection comes back (events
+/// published meanwhile are lost), and every 30 s. Redis holds none of it, so a flushed or
+/// restarted Redis forgets no revocation. Until the first load succeeds nothing verifies
+/// (`isLoaded`): a gateway that cannot know what was revoked must not accept tokens.
 actor RevocationList {
-    private var jtis: [String: Int] = [:]                            // jti → exp (unix seconds)
-    private var versions: [String: (version: Int, until: Int)] = [:] // user id → lowest valid token version
+    private let rpc: RPCClient
+    private var jtis: [String: Int] = [:]                            // jti → when it stops mattering (unix seconds)
+    private var versions: [String: (version: Int, until: Int)] = [:] // sub → lowest valid token version
+    private(set) var isLoaded = false
+    /// Set when the Redis connection came back: the next tick reloads.
+    private var stale = false
+    private var watchers: [UUID: AsyncStream<Void>.Continuation] = [:]
+    private var loading: Task<Void, any Error>?
+    private var lastLoad: ContinuousClock.Instant?
+
+    init(rpc: RPCClient) { self.rpc = rpc }
 
     func isRevoked(_ claims: AccessTokenClaims) -> Bool {
         if jtis[claims.jti] != nil { return true }
@@ -18,56 +30,94 @@ actor RevocationList {
 
     func apply(_ revocation: Revocation) {
         let now = Int(Date().timeIntervalSince1970)
-        if let jti = revocation.jti { jtis[jti] = revocation.expiresAt ?? now + RevocationKeys.longestTokenLife }
-        if let user = revocation.userID, let version = revocation.tokenVersion {
-            raise(user, to: version, until: now + RevocationKeys.longestTokenLife)
+        let until = revocation.expiresAt ?? now + RevocationKeys.longestTokenLife
+        if let jti = revocation.jti { jtis[jti] = max(jtis[jti] ?? 0, until) }
+        if let subject = revocation.userID, let version = revocation.tokenVersion {
+            if let known = versions[subject], known.version >= version { return }
+            versions[subject] = (version, until)
         }
     }
 
-    private func raise(_ user: String, to version: Int, until: Int) {
-        if let known = versions[user], known.version >= version { return }
-        versions[user] = (version, until)
+    /// Loads the list if no load has succeeded yet (one load at a time, however many ask); true
+    /// once it is loaded. A request that finds it missing waits for this rather than being refused.
+    func ensureLoaded() async -> Bool {
+        if !isLoaded { try? await reload() }
+        return isLoaded
     }
 
-    /// Merges in Redis' copy (which holds everything still relevant) and forgets what no longer
-    /// matters: revoked tokens that have expired, versions older than the longest token life.
-    func reload(from redis: RedisClient) async throws {
+    /// Merges in token-service's record (everything still relevant) and forgets what no longer
+    /// matters. Then tells the watchers, which re-check the tokens they hold.
+    func reload() async throws {
+        if let loading { return try await loading.value }
+        let rpc = self.rpc
+        let task = Task { try await self.merge(rpc.call(TokenRPC.revocations, NoRequest(), context: RPCCallContext(requestID: nil),
+                                                        timeout: .seconds(5))) }
+        loading = task
+        stale = false
+        defer { loading = nil }
+        do {
+            try await task.value
+        } catch {
+            stale = true
+            throw error
+        }
+    }
+
+    private func merge(_ loaded: RevocationSet) {
         let now = Int(Date().timeIntervalSince1970)
-        let revoked = try await redis.send("ZRANGEBYSCORE", .string(RevocationKeys.jtis), .int(now - 60), "+inf", "WITHSCORES")
-        let raised = try await redis.send("ZRANGEBYSCORE", .string(RevocationKeys.tokenVersions), .int(now), "+inf", "WITHSCORES")
+        // An event's jti expiry is the token's exp, and verifiers allow 30 s past it.
         jtis = jtis.filter { $0.value >= now - 60 }
         versions = versions.filter { $0.value.until >= now }
-        for (jti, exp) in Self.pairs(revoked) { jtis[jti] = exp }
-        for (member, until) in Self.pairs(raised) {
-            guard let colon = member.lastIndex(of: ":"), let version = Int(member[member.index(after: colon)...]) else { continue }
-            raise(String(member[..<colon]), to: version, until: until)
-        }
+        for revocation in loaded.revocations { apply(revocation) }
+        isLoaded = true
+        lastLoad = .now
+        notifyWatchers()
     }
 
-    /// A `WITHSCORES` reply as (member, integer score) pairs.
-    private static func pairs(_ reply: RESPValue) -> [(String, Int)] {
-        let items = reply.array ?? []
-        return stride(from: 0, to: items.count - 1, by: 2).compactMap { index in
-            guard let member = items[index].string,
-                  let score = items[index + 1].int ?? items[index + 1].string.flatMap({ Double($0) }).map({ Int($0) }) else { return nil }
-            return (member, score)
-        }
+    private func markStale() { stale = true }
+
+    private var reloadDue: Bool {
+        guard isLoaded, !stale, let lastLoad else { return true }
+        return ContinuousClock.now - lastLoad >= .seconds(30)
     }
 
-    /// Applies events as they come, and reloads periodically, until cancelled.
-    func follow(_ events: AsyncStream<Revocation>, redis: RedisClient, logger: Logger) async {
+    /// A signal after every change, for holders of long-lived connections (the SSE inbox) that
+    /// must end them when their token is revoked.
+    func changes() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let id = UUID()
+        watchers[id] = continuation
+        continuation.onTermination = { _ in Task { await self.forget(id) } }
+        return stream
+    }
+
+    private func forget(_ id: UUID) { watchers[id] = nil }
+
+    private func notifyWatchers() {
+        for watcher in watchers.values { watcher.yield() }
+    }
+
+    /// Applies events as they come, and reloads until cancelled: every second until a load
+    /// succeeds or after Redis reconnected, otherwise every 30 s.
+    func follow(_ events: AsyncStream<Revocation>, subscriber: RedisSubscriber, logger: Logger) async {
+        subscriber.onConnected { Task { await self.markStale() } }
         await withDiscardingTaskGroup { group in
             group.addTask {
-                for await revocation in events { await self.apply(revocation) }
+                for await revocation in events {
+                    await self.apply(revocation)
+                    await self.notifyWatchers()
+                }
             }
             group.addTask {
                 while !Task.isCancelled {
-                    do {
-                        try await self.reload(from: redis)
-                    } catch {
-                        logger.debug("revocation reload failed", metadata: ["error": "\(error)"])
+                    if await self.reloadDue {
+                        do {
+                            try await self.reload()
+                        } catch {
+                            logger.debug("revocation reload failed", metadata: ["error": "\(error)"])
+                        }
                     }
-                    try? await Task.sleep(for: .seconds(30))
+                    await pause(for: .seconds(1))
                 }
             }
         }

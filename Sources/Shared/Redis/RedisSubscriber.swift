@@ -16,6 +16,7 @@ public final class RedisSubscriber: Sendable {
     }
 
     private let table = HandlerTable()
+    private let connectedHandlers = Mutex<[@Sendable () -> Void]>([])
     private let slot: RedisConnectionSlot
     private let logger: Logger
 
@@ -84,6 +85,7 @@ public final class RedisSubscriber: Sendable {
                     try await connection.send(RedisCommand("SUBSCRIBE", .string(channel)))
                 }
                 failures = 0
+                for handler in connectedHandlers.withLock({ $0 }) { handler() }
                 await withTaskCancellationHandler {
                     await connection.closed()
                 } onCancel: {
@@ -98,6 +100,13 @@ public final class RedisSubscriber: Sendable {
     }
 
     public func close() { slot.close() }
+
+    /// Calls `handler` each time the connection is up with every channel subscribed again,
+    /// the first time included. What was published while it was down is lost, so a listener
+    /// that must not miss anything reloads its state then.
+    public func onConnected(_ handler: @escaping @Sendable () -> Void) {
+        connectedHandlers.withLock { $0.append(handler) }
+    }
 
     public struct Subscription: Sendable {
         let channel: String

@@ -9,7 +9,7 @@ struct Logout: Sendable {
 
     func logout(_ request: LogoutRequest, requestID: String?) async throws -> LogoutResponse {
         let (user, session) = try ids(request)
-        let ended = try await sessions.end(sessionID: session, userID: user, requestID: requestID)
+        let ended = try await sessions.end(sessionID: session, userID: user, revoking: (request.jti, request.expiresAt), requestID: requestID)
         try await revocations.revoke(jti: request.jti, expiresAt: request.expiresAt)
         return LogoutResponse(sessionsEnded: ended)
     }

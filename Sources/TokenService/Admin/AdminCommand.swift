@@ -22,13 +22,15 @@ struct AdminCommand: AsyncParsableCommand {
         func run() async throws {
             let service = NewService(slug: slug, name: name, type: type, allowedOrigins: origins,
                                      redirectURIs: redirectURIs, socialProviders: socialProviders)
-            do {
-                try service.validate()
-            } catch {
-                throw ValidationError("\(error.field ?? "input"): \(error.detail ?? error.title)")
-            }
             let created = try await withBackendContext(.token) { context in
-                let created = try await ServiceStore(postgres: context.postgres, logger: context.logger).create(service)
+                // Which redirect URIs are allowed depends on the environment (loopback http only outside production).
+                do {
+                    try service.validate(environment: context.config.environment)
+                } catch let problem as Problem {
+                    throw ValidationError("\(problem.field ?? "input"): \(problem.detail ?? problem.title)")
+                }
+                let created = try await ServiceStore(postgres: context.postgres, logger: context.logger)
+                    .create(service, environment: context.config.environment)
                 if created != nil { _ = try? await context.events.publish(Topics.config, ConfigChanged(service: service.slug)) }
                 return created
             }
@@ -82,7 +84,7 @@ struct AdminCommand: AsyncParsableCommand {
             let changed = try await withBackendContext(.token) { context in
                 guard let (id, version) = try await AccountStore(postgres: context.postgres, logger: context.logger)
                     .setPlatformRole(username: username, role: platformRole) else { return false }
-                try await RevocationPublisher(redis: context.redis, events: context.events).raise(userID: id.uuidString.lowercased(), to: version)
+                try await RevocationPublisher(events: context.events).raise(userID: id.uuidString.lowercased(), to: version)
                 return true
             }
             guard changed else { throw ValidationError("no user named \(username)") }

@@ -45,8 +45,10 @@ struct TokenIssuer: Sendable {
     }
 
     /// The service's own access token: `sub` is its client id, and there is no session or user.
+    /// `tv` is the client secret's version, so rotating the secret revokes it.
     func clientToken(service: ServiceRecord) async throws -> String {
-        try await signer.sign(claims(sub: service.clientID, service: service, sid: nil, scope: Self.clientScope, roles: [], tv: 0))
+        try await signer.sign(claims(sub: service.clientID, service: service, sid: nil, scope: Self.clientScope, roles: [],
+                                     tv: service.secretVersion))
     }
 
     private func claims(sub: String, service: ServiceRecord, sid: String?, scope: String, roles: [String], tv: Int) -> AccessTokenClaims {

@@ -11,7 +11,7 @@ struct TokenInspector: Sendable {
     let sessions: SessionStore
     let logins: LoginStore
     let revocations: RevocationPublisher
-    let redis: RedisClient
+    let revoked: RevocationStore
     let leeway = 30
 
     func introspect(_ request: OAuthTokenInspection) async throws -> Introspection {
@@ -41,6 +41,8 @@ struct TokenInspector: Sendable {
         guard let claims = await reader.claims(of: request.token) else { return }
         guard claims.aud == client.service.slug else { throw Self.notYours }
         if claims.exp + leeway > Int(Date().timeIntervalSince1970) {
+            try await revoked.revokeAccessToken(jti: claims.jti, expiresAt: claims.exp, serviceID: client.service.id,
+                                                clientID: client.service.clientID, requestID: requestID)
             try await revocations.revoke(jti: claims.jti, expiresAt: claims.exp + leeway)
         }
     }
@@ -48,12 +50,13 @@ struct TokenInspector: Sendable {
     static let notYours = Problem.oauth("unauthorized_client", "The token was issued to another client.")
 
     /// What the gateway would decide, checked against the authoritative records: times, audience,
-    /// the revoked-jti list and the user's current token version.
+    /// the revoked jtis, the user's current token version, and for the service's own token the
+    /// client secret's current version.
     private func isActive(_ claims: AccessTokenClaims, for service: ServiceRecord) async throws -> Bool {
         let now = Int(Date().timeIntervalSince1970)
         guard claims.aud == service.slug, claims.exp + leeway > now, claims.nbf - leeway <= now else { return false }
-        if try await redis.send("ZSCORE", .string(RevocationKeys.jtis), .string(claims.jti)) != .null { return false }
-        guard claims.sid != nil else { return true }
+        if try await revoked.isRevoked(jti: claims.jti) { return false }
+        guard claims.sid != nil else { return claims.sub == service.clientID && claims.tv >= service.secretVersion }
         guard let user = UUID(uuidString: claims.sub), let account = try await logins.account(id: user) else { return false }
         return account.isActive && claims.tv >= account.tokenVersion
     }

@@ -21,7 +21,9 @@ enum TokenMethodHandlers {
         }
         let tokens = TokenIssuer(signer: AccessTokenSigner(store: keys), issuer: context.config.issuer)
         let logins = LoginStore(postgres: context.postgres, logger: context.logger)
-        let revocations = RevocationPublisher(redis: context.redis, events: context.events)
+        let revocations = RevocationPublisher(events: context.events)
+        let revoked = RevocationStore(postgres: context.postgres, logger: context.logger)
+        router.register(TokenRPC.revocations) { _, _ in RevocationSet(revocations: try await revoked.active()) }
         let multiFactor = MultiFactor(
             store: MFAStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger), logins: logins,
             services: services, tokens: tokens, backupCodes: BackupCodes(keyRing: context.keyRing), hasher: hasher,
@@ -38,7 +40,13 @@ enum TokenMethodHandlers {
         let social = SocialAccounts(
             store: SocialAccountStore(postgres: context.postgres, logger: context.logger), services: services, logins: logins,
             tokens: tokens, multiFactor: multiFactor)
-        router.register(TokenRPC.socialServiceSettings) { query, _ in try await social.settings(query) }
+        router.register(TokenRPC.socialServiceSettings) { query, _ in
+            // A redirect URI stored before RedirectURIRule existed (javascript:, a fragment) is never
+            // offered to social-service, which would redirect browsers to it.
+            var settings = try await social.settings(query)
+            settings.redirectURIs.removeAll { RedirectURIRule.refusal($0, loopbackHTTP: context.config.environment != .production) != nil }
+            return settings
+        }
         router.register(TokenRPC.socialUser) { query, call in try await social.user(query, requestID: call.requestID) }
         router.register(TokenRPC.socialSession) { request, call in try await social.session(request, requestID: call.requestID) }
         router.register(TokenRPC.loginMethods) { request, _ in try await social.loginMethods(request) }
@@ -101,7 +109,7 @@ enum TokenMethodHandlers {
         }
         let inspector = TokenInspector(
             clients: clients, reader: AccessTokenReader(store: keys, issuer: context.config.issuer), refreshTokens: refreshTokens,
-            sessions: sessionStore, logins: logins, revocations: revocations, redis: context.redis)
+            sessions: sessionStore, logins: logins, revocations: revocations, revoked: revoked)
         router.register(TokenRPC.oauthIntrospect) { request, _ in
             try await inspector.introspect(request)
         }
@@ -110,7 +118,8 @@ enum TokenMethodHandlers {
             return NoRequest()
         }
         let administration = ServiceAdministration(
-            store: ServiceAdminStore(postgres: context.postgres, logger: context.logger), events: context.events, revocations: revocations)
+            store: ServiceAdminStore(postgres: context.postgres, logger: context.logger), events: context.events, revocations: revocations,
+            environment: context.config.environment)
         router.register(TokenRPC.createService) { request, call in try await administration.create(request, requestID: call.requestID) }
         router.register(TokenRPC.listServices) { request, _ in try await administration.list(request) }
         router.register(TokenRPC.getService) { request, _ in try await administration.get(request) }

@@ -14,7 +14,7 @@ enum LocalDemo {
         guard context.config.environment == .local else { return }
         let store = ServiceStore(postgres: context.postgres, logger: context.logger)
         var text = ""
-        if let created = try await store.create(service) {
+        if let created = try await store.create(service, environment: context.config.environment) {
             text += """
                 demo service (local demo data only)
                   slug          demo

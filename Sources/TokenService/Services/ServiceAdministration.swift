@@ -11,13 +11,15 @@ struct ServiceAdministration: Sendable {
     let store: ServiceAdminStore
     let events: EventBus
     let revocations: RevocationPublisher
+    /// Decides whether http redirect URIs to the loopback address are allowed (not in production).
+    let environment: DeploymentEnvironment
 
     static let memberStatuses: Set<String> = ["active", "inactive", "suspended", "banned"]
 
     func create(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceCreated {
         let (actor, role) = try Self.admin(request.actor)
         var settings = request.settings ?? ServiceSettingsBody()
-        try ServiceSettingsRules.check(settings, creating: true)
+        try ServiceSettingsRules.check(settings, creating: true, environment: environment)
         if role == .serviceAdmin {
             guard settings.ownerUserID == nil || settings.ownerUserID == actor.uuidString.lowercased() else { throw Self.forbidden }
             settings.ownerUserID = actor.uuidString.lowercased()
@@ -41,7 +43,7 @@ struct ServiceAdministration: Sendable {
     func update(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceView {
         let ((actor, role), service) = try await service(request, needs: .serviceUpdate)
         let settings = request.settings ?? ServiceSettingsBody()
-        try ServiceSettingsRules.check(settings, creating: false)
+        try ServiceSettingsRules.check(settings, creating: false, environment: environment)
         // Who owns a service, and whether it is open, only a SUPER_ADMIN decides: an owner could
         // otherwise undo a suspension, and an admin member lock every other member out.
         if settings.ownerUserID != nil || settings.status != nil, role != .superAdmin {
@@ -71,7 +73,10 @@ struct ServiceAdministration: Sendable {
     func rotateSecret(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceCredentials {
         let ((actor, _), service) = try await service(request, needs: .serviceManage)
         guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
-        return try await store.rotateSecret(id: id, clientID: service.clientID, actor: actor, requestID: requestID)
+        let (credentials, version) = try await store.rotateSecret(id: id, clientID: service.clientID, actor: actor, requestID: requestID)
+        // The tokens got with the old secret stop verifying (the database recorded it with the rotation).
+        try await revocations.raise(userID: service.clientID, to: version)
+        return credentials
     }
 
     func members(_ request: ServiceAdminRequest) async throws -> MemberList {

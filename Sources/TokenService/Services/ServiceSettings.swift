@@ -20,6 +20,9 @@ struct ServiceRecord: Sendable {
     let allowedOrigins: [String]
 
     let refreshGraceSeconds: Int
+    /// The generation of the client secret; the service's own tokens carry it as `tv`, so a
+    /// rotation of the secret revokes the tokens got with the old one.
+    let secretVersion: Int
 
     var summary: ServiceSummary { ServiceSummary(id: id, slug: slug, name: name, role: nil) }
 
@@ -27,10 +30,10 @@ struct ServiceRecord: Sendable {
     static func columns(of alias: String) -> String {
         ["id", "slug", "name", "status", "auto_create_user", "deleted_at IS NOT NULL", "client_id", "access_token_ttl_seconds",
          "refresh_token_ttl_seconds", "remember_me_ttl_seconds", "session_absolute_lifetime_seconds", "allowed_client_types",
-         "allowed_origins", "refresh_grace_seconds"].map { "\(alias).\($0)" }.joined(separator: ", ")
+         "allowed_origins", "refresh_grace_seconds", "secret_version"].map { "\(alias).\($0)" }.joined(separator: ", ")
     }
 
-    static let columnCount = 14
+    static let columnCount = 15
 
     /// Reads the `columns(of:)` list starting at column `first` of a row.
     init(_ c: PostgresRandomAccessRow, from first: Int) throws {
@@ -48,6 +51,7 @@ struct ServiceRecord: Sendable {
         allowedClientTypes = try c[first + 11].decode([String].self)
         allowedOrigins = try c[first + 12].decode([String].self)
         refreshGraceSeconds = try c[first + 13].decode(Int.self)
+        secretVersion = try c[first + 14].decode(Int.self)
     }
 
     /// A service users may sign up to and sign in to now.
@@ -71,7 +75,7 @@ struct NewService: Sendable {
 
     static let types: Set<String> = ["web", "mobile", "desktop", "api", "admin"]
 
-    func validate() throws(Problem) {
+    func validate(environment: DeploymentEnvironment) throws(Problem) {
         guard slug.wholeMatch(of: /[a-z0-9][a-z0-9-]{1,62}/) != nil else {
             throw .unprocessable("A slug is 2 to 63 lowercase letters, digits and '-', not starting with '-'.", field: "slug")
         }
@@ -80,7 +84,7 @@ struct NewService: Sendable {
             throw .unprocessable("type is one of \(Self.types.sorted().joined(separator: ", ")).", field: "type")
         }
         try Self.checkOrigins(allowedOrigins)
-        try Self.checkRedirectURIs(redirectURIs)
+        try Self.checkRedirectURIs(redirectURIs, environment: environment)
     }
 
     static func checkOrigins(_ origins: [String]) throws(Problem) {
@@ -92,10 +96,12 @@ struct NewService: Sendable {
         }
     }
 
-    static func checkRedirectURIs(_ uris: [String]) throws(Problem) {
+    /// Each must pass `RedirectURIRule`: https, a native app's private-use scheme, or (outside
+    /// production) http to the loopback address.
+    static func checkRedirectURIs(_ uris: [String], environment: DeploymentEnvironment) throws(Problem) {
         for uri in uris {
-            guard let url = URL(string: uri), url.scheme != nil, url.fragment == nil else {
-                throw .unprocessable("\(uri) is not an absolute URI without a fragment.", field: "redirect_uris")
+            if let refusal = RedirectURIRule.refusal(uri, loopbackHTTP: environment != .production) {
+                throw .unprocessable("The redirect URI \(uri) \(refusal).", field: "redirect_uris")
             }
         }
     }

@@ -9,7 +9,7 @@ enum ServiceSettingsRules {
     static let statuses: Set<String> = ["active", "inactive", "suspended", "maintenance"]
     static let clientTypes: Set<String> = ["web", "mobile", "native"]
 
-    static func check(_ body: ServiceSettingsBody, creating: Bool) throws(Problem) {
+    static func check(_ body: ServiceSettingsBody, creating: Bool, environment: DeploymentEnvironment) throws(Problem) {
         if creating {
             guard let slug = body.slug else { throw missing("slug") }
             guard body.name != nil else { throw missing("name") }
@@ -28,7 +28,7 @@ enum ServiceSettingsRules {
             throw .unprocessable("status is one of \(statuses.sorted().joined(separator: ", ")).", field: "status")
         }
         try NewService.checkOrigins(body.allowedOrigins ?? [])
-        try NewService.checkRedirectURIs(body.redirectURIs ?? [])
+        try NewService.checkRedirectURIs(body.redirectURIs ?? [], environment: environment)
         for provider in body.socialProviders ?? [] where !providers.contains(provider) {
             throw .unprocessable("\(provider) is not a known provider (\(providers.sorted().joined(separator: ", "))).", field: "social_providers")
         }

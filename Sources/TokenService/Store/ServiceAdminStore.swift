@@ -111,17 +111,25 @@ struct ServiceAdminStore: Sendable {
         }
     }
 
-    func rotateSecret(id: UUID, clientID: String, actor: UUID, requestID: String?) async throws -> ServiceCredentials {
+    /// A new secret, and a new secret version: the service's tokens got with the old secret carry
+    /// the old version, and migration 010's trigger records their revocation in this transaction.
+    /// Returns the credentials and the new version.
+    func rotateSecret(id: UUID, clientID: String, actor: UUID, requestID: String?) async throws -> (ServiceCredentials, Int) {
         let secret = Base64URL.encode(SecureRandom.bytes(32))
         let hash = ByteBuffer(bytes: SHA256.hash(data: Array(secret.utf8)))
-        try await postgres.transaction(logger: logger) { connection in
-            _ = try await connection.query("""
-                UPDATE token.services SET client_secret_hash = \(hash), updated_at = now() WHERE id = \(id)
-                """, logger: logger).collect()
-            try await AuditEvent(action: "SERVICE_CREDENTIALS_ROTATED", actorUserID: actor, serviceID: id, clientID: clientID, requestID: requestID)
-                .insert(on: connection, logger: logger)
+        let version = try await postgres.transaction(logger: logger) { connection in
+            var version = 0
+            for try await raised in try await connection.query("""
+                UPDATE token.services SET client_secret_hash = \(hash), secret_version = secret_version + 1, updated_at = now()
+                WHERE id = \(id) RETURNING secret_version
+                """, logger: logger).decode(Int.self) {
+                version = raised
+            }
+            try await AuditEvent(action: "SERVICE_CREDENTIALS_ROTATED", actorUserID: actor, serviceID: id, clientID: clientID, requestID: requestID,
+                                 details: ["secret_version": String(version)]).insert(on: connection, logger: logger)
+            return version
         }
-        return ServiceCredentials(clientID: clientID, clientSecret: secret)
+        return (ServiceCredentials(clientID: clientID, clientSecret: secret), version)
     }
 
     /// Members, newest first, filtered by role and status; the cursor is the last row's join

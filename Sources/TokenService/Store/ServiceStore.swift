@@ -54,8 +54,8 @@ struct ServiceStore: Sendable {
 
     /// Creates a service with new client credentials, with its audit row. Returns nil when the
     /// slug is taken.
-    func create(_ service: NewService, requestID: String? = nil) async throws -> Created? {
-        try service.validate()
+    func create(_ service: NewService, environment: DeploymentEnvironment, requestID: String? = nil) async throws -> Created? {
+        try service.validate(environment: environment)
         let clientID = "gh_" + SecureRandom.hex(bytes: 12)
         let secret = Base64URL.encode(SecureRandom.bytes(32))
         let secretHash = ByteBuffer(bytes: SHA256.hash(data: Array(secret.utf8)))

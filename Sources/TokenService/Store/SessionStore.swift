@@ -8,13 +8,18 @@ struct SessionStore: Sendable {
     let postgres: Database
     let logger: Logger
 
-    /// Revokes the session, with its audit row. Returns how many sessions ended (0 or 1).
-    func end(sessionID: UUID, userID: UUID, reason: String = "logout", clientID: String? = nil, requestID: String?) async throws -> Int {
+    /// Revokes the session, with its audit row, and the access token presented to end it (its
+    /// jti until it expires), in one transaction. Returns how many sessions ended (0 or 1).
+    func end(sessionID: UUID, userID: UUID, reason: String = "logout", clientID: String? = nil,
+             revoking accessToken: (jti: String, expiresAt: Int)? = nil, requestID: String?) async throws -> Int {
         try await postgres.transaction(logger: logger) { connection in
             let ended = try await connection.query("""
                 UPDATE token.sessions SET revoked_at = now(), revoked_reason = \(reason)
                 WHERE id = \(sessionID) AND user_id = \(userID) AND revoked_at IS NULL RETURNING id
                 """, logger: logger).collect().count
+            if let accessToken {
+                _ = try await RevocationStore.record(jti: accessToken.jti, expiresAt: accessToken.expiresAt, on: connection, logger: logger)
+            }
             if ended > 0 {
                 try await AuditEvent(action: "USER_LOGOUT", actorUserID: userID, clientID: clientID, requestID: requestID,
                                      details: ["session_id": sessionID.uuidString.lowercased(), "reason": reason]).insert(on: connection, logger: logger)

@@ -36,12 +36,16 @@ public struct LogoutResponse: Codable, Sendable {
     enum CodingKeys: String, CodingKey { case sessionsEnded = "sessions_ended" }
 }
 
-/// `gh:ev:revoked`: an access token (by jti) or all of a user's tokens below a version stop
-/// verifying. Redis keeps the same facts (`gh:revoked:jti`, `gh:revoked:tv`) for gateways that
-/// start later or missed the event.
+/// `gh:ev:revoked`: an access token (by jti) or all of a subject's tokens below a version stop
+/// verifying. PostgreSQL (`token.revocations`) keeps the same facts for gateways that start later
+/// or missed the event (`TokenRPC.revocations`).
 public struct Revocation: Codable, Sendable, Equatable {
     public var jti: String?
+    /// When the revocation stops mattering (unix seconds): the token's expiry, or for a version
+    /// the moment every token issued before it has expired.
     public var expiresAt: Int?
+    /// The tokens' `sub`: a user's id, or a service's client id for its own (`client_credentials`)
+    /// tokens, whose version is the client secret's.
     public var userID: String?
     public var tokenVersion: Int?
 
@@ -61,11 +65,6 @@ public struct Revocation: Codable, Sendable, Equatable {
 }
 
 public enum RevocationKeys {
-    /// ZSET of revoked jtis scored by their expiry (unix seconds).
-    public static let jtis = "gh:revoked:jti"
-    /// ZSET of "user id:lowest valid token version", scored by when the entry stops mattering
-    /// (every access token issued before it has expired by then), so it can be trimmed.
-    public static let tokenVersions = "gh:revoked:tokenver"
     /// No access token lives longer than this (services' lifetimes are capped at a day), plus leeway.
     public static let longestTokenLife = 86_400 + 60
 }

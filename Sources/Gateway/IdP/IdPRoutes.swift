@@ -92,7 +92,8 @@ enum IdPRoutes {
         }
         idp.get("inbox/stream") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
-            return try await InboxStream.response(user: user.sub, rpc: rpc, events: events, context: context)
+            let token = String(request.headers[.authorization]?.dropFirst(7) ?? "")
+            return try await InboxStream.response(token: token, claims: user, verifier: verifier, rpc: rpc, events: events, context: context)
         }
     }
 
@@ -111,47 +112,5 @@ enum IdPRoutes {
                           detail: "Authenticate with HTTP Basic (client_id:client_secret) or X-Client-ID and X-Client-Secret.")
         }
         return ClientCredentials(clientID: id, clientSecret: secret)
-    }
-}
-
-/// `GET /api/v1/idp/inbox/stream`: Server-Sent Events. Subscribes to the person's channel first,
-/// then sends what is already pending, then every new request as it comes (each event's `id` is
-/// the transaction id, so a client can drop a duplicate), with a comment every 15 s to keep
-/// proxies from closing it.
-enum InboxStream {
-    static func response(user: String, rpc: RPCClient, events: EventBus, context: GatewayRequestContext) async throws -> Response {
-        let live = await events.subscribe(Topics.notify(user: user))
-        let pending = try await rpc.call(IdPRPC.inbox, UserRequest(userID: user), context: context.rpcContext)
-        let body = ResponseBody { writer in
-            for item in pending.requests.reversed() { try await writer.write(event(item)) }
-            let (chunks, chunk) = AsyncStream.makeStream(of: ByteBuffer.self)
-            // Events and keep-alives feed one queue until the client leaves or the gateway shuts down.
-            let feeding = Task {
-                try? await untilGracefulShutdown {
-                    await withTaskGroup(of: Void.self) { group in
-                        group.addTask { for await item in live { chunk.yield(event(item)) } }
-                        group.addTask {
-                            while (try? await Task.sleep(for: .seconds(15))) != nil { chunk.yield(ByteBuffer(string: ": keep-alive\n\n")) }
-                        }
-                        await group.next()
-                        group.cancelAll()
-                    }
-                }
-                chunk.finish()
-            }
-            defer { feeding.cancel() }
-            for await buffer in chunks { try await writer.write(buffer) }
-            try await writer.finish(nil)
-        }
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream"
-        headers[.cacheControl] = "no-store"
-        headers[.requestID] = context.requestID
-        return Response(status: .ok, headers: headers, body: body)
-    }
-
-    static func event(_ item: InboxItem) -> ByteBuffer {
-        let json = (try? JSON.encode(item)).map { String(buffer: $0) } ?? "{}"
-        return ByteBuffer(string: "id: \(item.transactionID)\nevent: request\ndata: \(json)\n\n")
     }
 }

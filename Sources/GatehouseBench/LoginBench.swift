@@ -31,8 +31,11 @@ struct LoginBench: AsyncParsableCommand {
         let bound = Double(cores) / (oneHash.fractionalMilliseconds / 1000)
 
         let (samples, errors, elapsed) = try await withGateway(url) { gateway in
-            let username = try await gateway.registerUser(password: password)
-            return await runLoad(workers: Array(repeating: username, count: concurrency), for: .seconds(seconds)) { user in
+            // One person per worker: one account from one address may have only a few attempts
+            // in flight at once (the sign-in throttle, docs/security.md).
+            var people: [String] = []
+            for _ in 0..<concurrency { people.append(try await gateway.registerUser(password: password)) }
+            return await runLoad(workers: people, for: .seconds(seconds)) { user in
                 (try? await gateway.login(user, password: password).status) == 200
             }
         }

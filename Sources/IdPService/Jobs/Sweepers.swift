@@ -21,7 +21,7 @@ struct IdPSweeper: Service {
                     try await CallbackDelivery.enqueue(due.id, attempts: due.attempts, redis: redis)
                 }
             } catch {
-                logger.warning("idp sweep failed", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning("idp sweep failed", metadata: ["error": "\(StatementRefused.loggable(error))"])
             }
             await pause(for: settings.sweepEvery)
         }

@@ -23,7 +23,7 @@ public struct OutboxSweeper: Service {
             do {
                 _ = try await outbox.sweep(client: client, redis: redis, logger: logger)
             } catch {
-                logger.warning("outbox sweep failed", metadata: ["table": "\(outbox.table)", "error": "\(String(reflecting: error))"])
+                logger.warning("outbox sweep failed", metadata: ["table": "\(outbox.table)", "error": "\(StatementRefused.loggable(error))"])
             }
             await pause(for: interval)
         }

@@ -16,7 +16,7 @@ struct StartupWork: Service {
                 break
             } catch {
                 failures += 1
-                context.logger.warning("start-up work failed; retrying", metadata: ["error": "\(String(reflecting: error))", "attempt": "\(failures)"])
+                context.logger.warning("start-up work failed; retrying", metadata: ["error": "\(StatementRefused.loggable(error))", "attempt": "\(failures)"])
                 await pause(for: .milliseconds(min(5000, 100 << min(failures, 6))))
             }
         }

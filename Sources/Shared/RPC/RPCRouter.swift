@@ -56,8 +56,9 @@ public struct RPCRouter: Sendable {
 
     /// What the caller is told of a handler's error: a `Problem` as it is; PostgreSQL out of reach
     /// (restarting, down, no connection before the deadline) a 503 `database_unavailable`; a
-    /// handler stopped at its deadline for another reason a 504; anything else a 500 without
-    /// detail. Only the last is logged as an error: the others are the clients' to retry.
+    /// handler stopped at its deadline for another reason a 504; a value the database cannot hold a
+    /// 422 `invalid_value`; anything else a 500 without detail. Only the last is logged as an
+    /// error, and never with the statement or the failing row (`StatementRefused.loggable`).
     static func problem(for error: any Error, method: String, logger: Logger) -> Problem {
         let stopped = error as? RPCDeadline.DeadlineError
         let cause = stopped?.underlying ?? error
@@ -70,7 +71,11 @@ public struct RPCRouter: Sendable {
             logger.warning("rpc handler stopped at its deadline", metadata: ["method": "\(method)"])
             return .gatewayTimeout("The request could not be completed in time.")
         }
-        logger.error("rpc handler failed", metadata: ["method": "\(method)", "error": "\(String(reflecting: error))"])
+        if StatementRefused.isDataException(cause) {
+            logger.warning("value refused by the database", metadata: ["method": "\(method)", "error": "\(StatementRefused.loggable(cause))"])
+            return .valueNotStorable()
+        }
+        logger.error("rpc handler failed", metadata: ["method": "\(method)", "error": "\(StatementRefused.loggable(cause))"])
         return .internalError()
     }
 

@@ -4,10 +4,12 @@ import Shared
 
 /// `token.login`: password sign-in to one service (issue 3). Every refusal for a wrong
 /// identifier or password looks the same and takes as long: a bcrypt comparison runs whether or
-/// not the account exists.
+/// not the account exists, and the attempt is claimed and settled through `SignInThrottle` the
+/// same way for both (issue 27).
 struct Login: Sendable {
     let services: ServiceStore
     let store: LoginStore
+    let throttle: SignInThrottleStore
     let hasher: PasswordHasher
     let tokens: TokenIssuer
     let multiFactor: MultiFactor
@@ -25,35 +27,41 @@ struct Login: Sendable {
             throw Problem(status: 400, code: "client_type_not_allowed", title: "Client type not allowed",
                           detail: "\(service.slug) does not accept \(body.clientType.rawValue) clients.", field: "client_type")
         }
+        let typed = body.username.map { "name:\(Username.key($0))" } ?? "email:\((body.email ?? "").lowercased())"
         let account = try await store.account(username: body.username, email: body.email)
-        if let lockedUntil = account?.lockedUntil, lockedUntil > Date() {
-            throw Self.locked(until: lockedUntil)
-        }
-        let matches = try await hasher.verify(body.password, against: account?.passwordHash ?? decoyHash)
-        guard let account, account.passwordHash != nil, matches else {
-            if let account {
-                if let lockedUntil = try await store.recordFailure(userID: account.id, serviceID: service.id, client: request.client, requestID: requestID) {
-                    throw Self.locked(until: lockedUntil)
-                }
+        let subject = SignInThrottle.Subject(userID: account?.id, typed: typed, client: request.client)
+        try await throttle.admit(subject)
+        // Every claim is settled once: as a failure, a success, or given back when the attempt
+        // ends otherwise (an error, a disabled account).
+        var settled = false
+        do {
+            let matches = try await hasher.verify(body.password, against: account?.passwordHash ?? decoyHash)
+            guard let account, account.passwordHash != nil, matches else {
+                let lockedUntil = try await throttle.failed(subject, serviceID: service.id, client: request.client, requestID: requestID)
+                settled = true
+                if let lockedUntil { throw SignInThrottle.locked(until: lockedUntil) }
+                throw Problem(status: 401, code: "invalid_credentials", title: "Invalid credentials",
+                              detail: "The username, e-mail or password is wrong.")
             }
-            throw Problem(status: 401, code: "invalid_credentials", title: "Invalid credentials",
-                          detail: "The username, e-mail or password is wrong.")
+            guard account.isActive else {
+                throw Problem(status: 403, code: "account_disabled", title: "Account disabled", detail: "This account is disabled.")
+            }
+            if account.mfaEnabled {
+                try await throttle.succeeded(subject)
+                settled = true
+                try await multiFactor.requireSecondFactor(account: account, service: service, clientType: body.clientType,
+                                                          rememberMe: body.rememberMe ?? false, client: request.client, requestID: requestID)
+            }
+            let opened = try await store.postgres.transaction(logger: store.logger) { connection in
+                try await throttle.succeeded(subject, on: connection)
+                return try await store.open(account: account, service: service, clientType: body.clientType, rememberMe: body.rememberMe ?? false,
+                                            secondFactor: nil, method: "password", client: request.client, requestID: requestID, on: connection)
+            }
+            settled = true
+            return try await tokens.grant(account: account, service: service, opened: opened, clientType: body.clientType)
+        } catch {
+            if !settled { try? await throttle.release(subject) }
+            throw error
         }
-        guard account.isActive else {
-            throw Problem(status: 403, code: "account_disabled", title: "Account disabled", detail: "This account is disabled.")
-        }
-        if account.mfaEnabled {
-            try await multiFactor.requireSecondFactor(account: account, service: service, clientType: body.clientType,
-                                                      rememberMe: body.rememberMe ?? false, client: request.client, requestID: requestID)
-        }
-        let opened = try await store.open(
-            account: account, service: service, clientType: body.clientType, rememberMe: body.rememberMe ?? false,
-            client: request.client, requestID: requestID)
-        return try await tokens.grant(account: account, service: service, opened: opened, clientType: body.clientType)
-    }
-
-    static func locked(until: Date) -> Problem {
-        Problem(status: 423, code: "account_locked", title: "Account locked",
-                detail: "Too many failed sign-ins. Try again after \(until.formatted(.iso8601)).")
     }
 }

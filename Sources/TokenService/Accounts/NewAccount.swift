@@ -14,17 +14,8 @@ struct NewAccount: Sendable {
 
     /// Checks the registration rules and names the first field that breaks one.
     init(_ body: RegisterBody) throws(Problem) {
-        let username = body.username.trimmingCharacters(in: .whitespaces)
-        guard (3...150).contains(username.count) else {
-            throw .unprocessable("A username has 3 to 150 characters.", field: "username")
-        }
-        guard username.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
-            throw .unprocessable("A username may hold letters, digits, '.', '_' and '-' only.", field: "username")
-        }
-        let email = body.email.trimmingCharacters(in: .whitespaces)
-        guard email.count <= 254, email.wholeMatch(of: /[^@\s]+@[^@\s.]+(\.[^@\s.]+)+/) != nil else {
-            throw .unprocessable("This is not an e-mail address.", field: "email")
-        }
+        let username = try Username.checked(body.username)
+        let email = try EmailRules.checked(body.email)
         try PasswordRules.check(body.password, field: "password")
         try ProfileRules.name(body.firstName, field: "first_name")
         try ProfileRules.name(body.lastName, field: "last_name")
@@ -40,10 +31,34 @@ struct NewAccount: Sendable {
     }
 }
 
+/// What an e-mail address must be: `local@domain.tld`, at most 254 code points (as the
+/// database counts), NFC, no control or invisible formatting characters.
+enum EmailRules {
+    static func checked(_ typed: String) throws(Problem) -> String {
+        let email = typed.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces)
+        guard email.unicodeScalars.count <= 254, !TextRules.hasControlCharacters(email),
+              email.wholeMatch(of: /[^@\s]+@[^@\s.]+(\.[^@\s.]+)+/) != nil else {
+            throw .unprocessable("This is not an e-mail address.", field: "email")
+        }
+        return email
+    }
+}
+
+/// Text a person typed: no control characters (NUL, which PostgreSQL cannot store, included) and
+/// no invisible formatting characters (bidirectional overrides, zero-width joiners).
+enum TextRules {
+    static func hasControlCharacters(_ text: String) -> Bool {
+        text.unicodeScalars.contains { [.control, .format].contains($0.properties.generalCategory) }
+    }
+}
+
 /// What the profile fields must be, at registration and on change.
 enum ProfileRules {
     static func name(_ value: String?, field: String) throws(Problem) {
-        guard (value ?? "").count <= 150 else { throw .unprocessable("A name has at most 150 characters.", field: field) }
+        guard (value ?? "").unicodeScalars.count <= 150 else { throw .unprocessable("A name has at most 150 characters.", field: field) }
+        guard !TextRules.hasControlCharacters(value ?? "") else {
+            throw .unprocessable("A name holds no control or formatting characters.", field: field)
+        }
     }
 
     static func language(_ value: String) throws(Problem) {

@@ -8,6 +8,7 @@ import Shared
 struct PasswordChange: Sendable {
     let services: ServiceStore
     let logins: LoginStore
+    let currentPassword: CurrentPassword
     let accounts: AccountStore
     let hasher: PasswordHasher
     let tokens: TokenIssuer
@@ -18,12 +19,11 @@ struct PasswordChange: Sendable {
               let account = try await logins.account(id: userID), account.isActive else {
             throw Problem.notFound("No such account.", code: "account_not_found")
         }
-        if let lockedUntil = account.lockedUntil, lockedUntil > Date() { throw Login.locked(until: lockedUntil) }
         guard let currentHash = account.passwordHash else {
             throw Problem(status: 409, code: "no_password", title: "No password set",
                           detail: "This account signs in without a password, so there is none to change.")
         }
-        try await logins.checkCurrentPassword(request.body.currentPassword, against: currentHash, hasher: hasher, userID: userID,
+        try await currentPassword.check(request.body.currentPassword, against: currentHash, userID: userID,
                                               serviceID: { try await services.find(slug: request.service)?.id }, client: request.client,
                                               requestID: requestID)
         try PasswordRules.check(request.body.newPassword, field: "new_password")

@@ -28,7 +28,7 @@ struct KeyRotationSchedule: Service {
                     _ = try? await events.publish(Topics.keys, KeysChanged(currentKid: rotation.current))
                 }
             } catch {
-                logger.warning("scheduled key rotation failed", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning("scheduled key rotation failed", metadata: ["error": "\(StatementRefused.loggable(error))"])
             }
             await pause(for: checkEvery)
         }

@@ -11,7 +11,7 @@ struct MultiFactor: Sendable {
     let services: ServiceStore
     let tokens: TokenIssuer
     let backupCodes: BackupCodes
-    let hasher: PasswordHasher
+    let currentPassword: CurrentPassword
     let revocations: RevocationPublisher
     /// Shown by the authenticator app next to the account.
     let issuerName: String
@@ -23,12 +23,11 @@ struct MultiFactor: Sendable {
     /// the sign-in lock-out), or for an account without one a session opened in the last 10 minutes.
     func start(_ request: MFARequest, requestID: String?) async throws -> TOTPEnrolment {
         let account = try await account(request.userID)
-        if let lockedUntil = account.lockedUntil, lockedUntil > Date() { throw Login.locked(until: lockedUntil) }
         if let hash = account.passwordHash {
             guard let password = request.body.currentPassword else {
                 throw Problem.unprocessable("Send current_password to start enrolment.", field: "current_password")
             }
-            try await logins.checkCurrentPassword(password, against: hash, hasher: hasher, userID: account.id, serviceID: { nil },
+            try await currentPassword.check(password, against: hash, userID: account.id, serviceID: { nil },
                                                   client: request.client, requestID: requestID)
         } else {
             guard let sessionID = UUID(uuidString: request.sessionID), try await store.sessionIsFresh(sessionID, userID: account.id) else {

@@ -24,9 +24,12 @@ enum TokenMethodHandlers {
         let revocations = RevocationPublisher(events: context.events)
         let revoked = RevocationStore(postgres: context.postgres, logger: context.logger)
         router.register(TokenRPC.revocations) { _, _ in RevocationSet(revocations: try await revoked.active()) }
+        let throttle = SignInThrottleStore(postgres: context.postgres, logger: context.logger)
+        let currentPassword = CurrentPassword(throttle: throttle, hasher: hasher)
         let multiFactor = MultiFactor(
             store: MFAStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger), logins: logins,
-            services: services, tokens: tokens, backupCodes: BackupCodes(keyRing: context.keyRing), hasher: hasher,
+            services: services, tokens: tokens, backupCodes: BackupCodes(keyRing: context.keyRing),
+            currentPassword: currentPassword,
             revocations: revocations, issuerName: "Gatehouse")
         router.register(TokenRPC.startTOTP) { request, call in try await multiFactor.start(request, requestID: call.requestID) }
         router.register(TokenRPC.enableTOTP) { request, call in try await multiFactor.enable(request, requestID: call.requestID) }
@@ -51,11 +54,17 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.socialSession) { request, call in try await social.session(request, requestID: call.requestID) }
         router.register(TokenRPC.loginMethods) { request, _ in try await social.loginMethods(request) }
         let login = Login(
-            services: services, store: logins, hasher: hasher,
+            services: services, store: logins, throttle: throttle, hasher: hasher,
             tokens: tokens, multiFactor: multiFactor,
             decoyHash: Bcrypt.hash(SecureRandom.hex(bytes: 16), cost: hasher.cost))
         router.register(TokenRPC.login) { request, call in
             try await login.login(request, requestID: call.requestID)
+        }
+        let reauthentication = Reauthentication(
+            services: services, logins: logins, store: AccountSecurityStore(postgres: context.postgres, logger: context.logger),
+            currentPassword: currentPassword)
+        router.register(TokenRPC.reauthenticate) { request, call in
+            try await reauthentication.check(request, requestID: call.requestID)
         }
         let refreshTokens = RefreshStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
         let refresh = Refresh(store: refreshTokens, tokens: tokens)
@@ -98,7 +107,8 @@ enum TokenMethodHandlers {
             return profile
         }
         let passwordChange = PasswordChange(
-            services: services, logins: logins, accounts: accounts, hasher: hasher, tokens: tokens, revocations: revocations)
+            services: services, logins: logins, currentPassword: currentPassword, accounts: accounts, hasher: hasher, tokens: tokens,
+            revocations: revocations)
         router.register(TokenRPC.changePassword) { request, call in
             try await passwordChange.change(request, requestID: call.requestID)
         }

@@ -16,8 +16,9 @@ struct AccountStore: Sendable {
         do {
             return try await postgres.transaction(logger: logger) { connection in
                 let rows = try await connection.query("""
-                    INSERT INTO token.users (username, email, password_hash, first_name, last_name, preferred_language, marketing_consent)
-                    VALUES (\(account.username), \(account.email), \(passwordHash), \(account.firstName), \(account.lastName),
+                    INSERT INTO token.users (username, username_key, email, password_hash, first_name, last_name, preferred_language,
+                                             marketing_consent)
+                    VALUES (\(account.username), \(Username.key(account.username)), \(account.email), \(passwordHash), \(account.firstName), \(account.lastName),
                             \(account.preferredLanguage), \(account.marketingConsent))
                     RETURNING id
                     """, logger: logger)
@@ -42,7 +43,7 @@ struct AccountStore: Sendable {
     static func conflict(from error: PSQLError) -> Problem? {
         guard error.serverInfo?[.sqlState] == "23505" else { return nil }
         switch error.serverInfo?[.constraintName] {
-        case "users_username_unique":
+        case "users_username_key_unique":
             return Problem(status: 409, code: "username_taken", title: "Username taken", detail: "That username is in use.", field: "username")
         case "users_email_unique":
             return Problem(status: 409, code: "email_taken", title: "E-mail taken", detail: "That e-mail address is in use.", field: "email")
@@ -83,12 +84,13 @@ extension AccountStore {
             guard let (slug, role, mfaEnabled, mfaAt, method) = current else { return nil }
             var version = 0
             for try await v in try await connection.query("""
-                UPDATE token.users SET password_hash = \(newHash), token_version = token_version + 1,
-                       failed_logins = 0, first_failed_at = NULL, locked_until = NULL, updated_at = now()
+                UPDATE token.users SET password_hash = \(newHash), token_version = token_version + 1, updated_at = now()
                 WHERE id = \(userID) RETURNING token_version
                 """, logger: logger).decode(Int.self) {
                 version = v
             }
+            // Failures counted against the old password no longer say anything.
+            _ = try await connection.query("DELETE FROM token.sign_in_throttles WHERE user_id = \(userID)", logger: logger).collect()
             let ended = try await connection.query("""
                 UPDATE token.sessions SET revoked_at = now(), revoked_reason = 'password_changed'
                 WHERE user_id = \(userID) AND id <> \(sessionID) AND revoked_at IS NULL RETURNING id
@@ -108,8 +110,8 @@ extension AccountStore {
             return try await postgres.transaction(logger: logger) { connection in
                 var created: UUID?
                 for try await id in try await connection.query("""
-                    INSERT INTO token.users (username, email, password_hash, platform_role, email_verified)
-                    VALUES (\(username), \(email), \(passwordHash), \(role.rawValue), true) RETURNING id
+                    INSERT INTO token.users (username, username_key, email, password_hash, platform_role, email_verified)
+                    VALUES (\(Username.normalised(username)), \(Username.key(username)), \(email), \(passwordHash), \(role.rawValue), true) RETURNING id
                     """, logger: logger).decode(UUID.self) {
                     created = id
                 }
@@ -131,7 +133,7 @@ extension AccountStore {
             var changed: (UUID, Int)?
             for try await row in try await connection.query("""
                 UPDATE token.users SET platform_role = \(role.rawValue), token_version = token_version + 1, updated_at = now()
-                WHERE lower(username) = lower(\(username)) RETURNING id, token_version
+                WHERE username_key = \(Username.key(username)) RETURNING id, token_version
                 """, logger: logger).decode((UUID, Int).self) {
                 changed = row
             }

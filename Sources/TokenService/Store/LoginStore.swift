@@ -4,7 +4,8 @@ import Logging
 import PostgresNIO
 import Shared
 
-/// The SQL of signing in: finding the account, counting failures, opening a session.
+/// The SQL of signing in: finding the account and opening a session (failures are
+/// `SignInThrottleStore`'s).
 struct LoginStore: Sendable {
     let postgres: Database
     let logger: Logger
@@ -17,16 +18,15 @@ struct LoginStore: Sendable {
         let passwordHash: String?
         let isActive: Bool
         let tokenVersion: Int
-        let lockedUntil: Date?
         let platformRole: String
         let mfaEnabled: Bool
 
         var summary: UserSummary { UserSummary(id: id, username: username, email: email, fullName: fullName) }
     }
 
-    /// By username or e-mail, in any case.
+    /// By username (as `Username.key` reads it) or e-mail, in any case.
     func account(username: String?, email: String?) async throws -> Account? {
-        if let username { return try await account(where: "lower(username) = lower($1)", username) }
+        if let username { return try await account(where: "username_key = $1", Username.key(username)) }
         return try await account(where: "lower(email) = lower($1)", email ?? "")
     }
 
@@ -38,7 +38,7 @@ struct LoginStore: Sendable {
         var binds = PostgresBindings()
         binds.append(value)
         let rows = try await postgres.query(PostgresQuery(unsafeSQL: """
-            SELECT id, username, email, first_name, last_name, password_hash, is_active, token_version, locked_until, platform_role,
+            SELECT id, username, email, first_name, last_name, password_hash, is_active, token_version, platform_role,
                    mfa_enabled
             FROM token.users WHERE \(condition)
             """, binds: binds), logger: logger)
@@ -49,51 +49,9 @@ struct LoginStore: Sendable {
                 id: try c[0].decode(UUID.self), username: try c[1].decode(String.self), email: try c[2].decode(String.self),
                 fullName: UserSummary.fullName(first: first, last: last),
                 passwordHash: try c[5].decode(String?.self), isActive: try c[6].decode(Bool.self),
-                tokenVersion: try c[7].decode(Int.self), lockedUntil: try c[8].decode(Date?.self), platformRole: try c[9].decode(String.self),
-                mfaEnabled: try c[10].decode(Bool.self))
+                tokenVersion: try c[7].decode(Int.self), platformRole: try c[8].decode(String.self), mfaEnabled: try c[9].decode(Bool.self))
         }
         return nil
-    }
-
-    /// A signed-in user proving it is them again (changing the password, starting MFA
-    /// enrolment): a wrong password counts towards the same lock-out as sign-ins, so a stolen
-    /// access token cannot be used to guess it.
-    /// `serviceID` (for the audit row) is looked up only when the password is wrong.
-    func checkCurrentPassword(_ password: String, against hash: String, hasher: PasswordHasher, userID: UUID,
-                              serviceID: () async throws -> UUID?, client: ClientInfo, requestID: String?) async throws {
-        guard try await hasher.verify(password, against: hash) else {
-            if let lockedUntil = try await recordFailure(userID: userID, serviceID: try await serviceID(), client: client, requestID: requestID) {
-                throw Login.locked(until: lockedUntil)
-            }
-            throw Problem(status: 403, code: "invalid_current_password", title: "Wrong password",
-                          detail: "current_password is not this account's password.", field: "current_password")
-        }
-    }
-
-    /// The fifth wrong password within 30 minutes locks the account for 30 minutes.
-    static let lockOut = FailureLockOut(limit: 5, windowMinutes: 30, lockMinutes: 30,
-                                        failures: "failed_logins", firstFailedAt: "first_failed_at", lockedUntil: "locked_until")
-
-    /// Counts a wrong password (`lockOut`). Returns the lock's end, if locked.
-    func recordFailure(userID: UUID, serviceID: UUID?, client: ClientInfo, requestID: String?) async throws -> Date? {
-        try await postgres.transaction(logger: logger) { connection in
-            let rows = try await connection.query("""
-                UPDATE token.users SET \(unescaped: Self.lockOut.countFailure)
-                WHERE id = \(userID)
-                RETURNING failed_logins, \(unescaped: Self.lockOut.activeLock)
-                """, logger: logger)
-            var lockedUntil: Date?
-            var failures = 0
-            for try await (count, until) in rows.decode((Int, Date?).self) {
-                failures = count
-                lockedUntil = until
-            }
-            try await AuditEvent(
-                action: "USER_LOGIN_FAILED", actorUserID: userID, serviceID: serviceID, requestID: requestID,
-                details: ["ip": client.ip ?? "", "failures": String(failures), "locked": lockedUntil == nil ? "no" : "yes"]
-            ).insert(on: connection, logger: logger)
-            return lockedUntil
-        }
     }
 
     struct Opened: Sendable {
@@ -104,19 +62,10 @@ struct LoginStore: Sendable {
         let mfa: SessionMFA
     }
 
-    /// After the password matched: the membership (created on first sign-in when the service
-    /// allows it), a session and its first refresh token, failures reset, the audit row — one
-    /// transaction.
-    func open(account: Account, service: ServiceRecord, clientType: ClientType, rememberMe: Bool,
-              client: ClientInfo, requestID: String?) async throws -> Opened {
-        try await postgres.transaction(logger: logger) { connection in
-            try await open(account: account, service: service, clientType: clientType, rememberMe: rememberMe, secondFactor: nil,
-                           method: "password", client: client, requestID: requestID, on: connection)
-        }
-    }
-
-    /// The same, inside a transaction the caller holds (the MFA step spends its code in it too).
-    /// `secondFactor` (`totp` or `backup_code`) marks the session as having passed MFA now;
+    /// After the sign-in's proof, inside a transaction the caller holds (a password sign-in
+    /// settles its claim in it, the MFA step spends its code in it): the membership (created on
+    /// first sign-in when the service allows it), a session and its first refresh token, the audit
+    /// row. `secondFactor` (`totp` or `backup_code`) marks the session as having passed MFA now;
     /// `method` is `password` or the social provider that vouched for the user.
     func open(account: Account, service: ServiceRecord, clientType: ClientType, rememberMe: Bool, secondFactor: String?,
               method: String, client: ClientInfo, requestID: String?, on connection: PostgresConnection) async throws -> Opened {
@@ -144,9 +93,6 @@ struct LoginStore: Sendable {
             throw Problem(status: 403, code: "access_denied", title: "Access denied",
                           detail: "This account's membership of \(service.slug) is not active.")
         }
-        _ = try await connection.query("""
-            UPDATE token.users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL WHERE id = \(account.id)
-            """, logger: logger).collect()
         _ = try await connection.query(
             "UPDATE token.memberships SET last_login_at = now() WHERE service_id = \(service.id) AND user_id = \(account.id)",
             logger: logger).collect()

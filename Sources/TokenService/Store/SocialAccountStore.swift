@@ -36,8 +36,8 @@ struct SocialAccountStore: Sendable {
             return try await postgres.transaction(logger: logger) { connection in
                 var created: UUID?
                 for try await id in try await connection.query("""
-                    INSERT INTO token.users (username, email, password_hash, first_name, last_name, email_verified)
-                    VALUES (\(username), \(email), NULL, \(firstName), \(lastName), \(emailVerified))
+                    INSERT INTO token.users (username, username_key, email, password_hash, first_name, last_name, email_verified)
+                    VALUES (\(username), \(Username.key(username)), \(email), NULL, \(firstName), \(lastName), \(emailVerified))
                     RETURNING id
                     """, logger: logger).decode(UUID.self) { created = id }
                 guard let id = created else { throw Problem.internalError() }

@@ -1,0 +1,48 @@
+import Foundation
+import Shared
+
+/// The gate in front of account-security changes (issue 27): a stolen access token must not be
+/// enough to attach an attacker's social account (and then sign in as the victim everywhere).
+/// The token must be of a first-party service (the deployment's own apps, marked by the
+/// operator), and its session must have proved who is there within the last 10 minutes: the
+/// current password sent with the request (counted by the sign-in throttle), a second factor, or
+/// for an account with neither, the sign-in itself.
+struct Reauthentication: Sendable {
+    static let window = 10 * 60
+
+    let services: ServiceStore
+    let logins: LoginStore
+    let store: AccountSecurityStore
+    let currentPassword: CurrentPassword
+
+    func check(_ request: ReauthenticationRequest, requestID: String?) async throws -> Reauthenticated {
+        guard let userID = UUID(uuidString: request.userID), let account = try await logins.account(id: userID), account.isActive else {
+            throw Problem.notFound("No such account.", code: "account_not_found")
+        }
+        guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionRequired }
+        guard let service = try await services.find(slug: request.service), try await store.isFirstParty(serviceID: service.id) else {
+            throw Problem(status: 403, code: "first_party_required", title: "First-party app required",
+                          detail: "Account security is changed only from the deployment's own apps, not from \(request.service).")
+        }
+        if let password = request.currentPassword, let hash = account.passwordHash {
+            try await currentPassword.check(password, against: hash, userID: userID, serviceID: { service.id }, client: request.client,
+                                            requestID: requestID)
+            guard try await store.markReauthenticated(sessionID: sessionID, userID: userID, serviceID: service.id, purpose: request.purpose,
+                                                      client: request.client, requestID: requestID) else {
+                throw Self.sessionRequired
+            }
+        }
+        guard let proof = try await store.lastProof(sessionID: sessionID, userID: userID, hasPassword: account.passwordHash != nil,
+                                                    mfaEnabled: account.mfaEnabled),
+              Date().timeIntervalSince(proof) < Double(Self.window) else {
+            throw Problem(status: 403, code: "reauthentication_required", title: "Prove it is you",
+                          detail: account.passwordHash != nil
+                              ? "Send current_password with this request (or pass the second factor again)."
+                              : "Sign in again (or pass the second factor again) within 10 minutes of this request.")
+        }
+        return Reauthenticated(until: proof.addingTimeInterval(Double(Self.window)))
+    }
+
+    static let sessionRequired = Problem(status: 403, code: "session_required", title: "Session required",
+                                         detail: "Account security is changed with a person's own session token.")
+}

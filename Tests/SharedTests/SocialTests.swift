@@ -405,26 +405,44 @@ import Testing
             let token = try #require(json(try await LoginTests().login(cluster, account).body)["access_token"] as? String)
             let auth = ["Authorization": "Bearer \(token)"]
             try await setPersona(fakes, "github", #"{"id": 555\#(digits.prefix(6)), "login": "bob\#(digits.prefix(4))", "email": "other-\#(tag)@example.com"}"#)
-            func linkCode(_ bearer: String) async throws -> String {
-                let started = try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github"), method: .POST,
-                                                     json: #"{"redirect_uri":"\#(Self.redirectURI)","state":"link-1"}"#,
-                                                     headers: ["Authorization": "Bearer \(bearer)"])
+            func startLink(_ bearer: String, password: String?) async throws -> (status: Int, headers: [String: String], body: String) {
+                let proof = password.map { #","current_password":"\#($0)""# } ?? ""
+                return try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github"), method: .POST,
+                                              json: #"{"redirect_uri":"\#(Self.redirectURI)","state":"link-1"\#(proof)}"#,
+                                              headers: ["Authorization": "Bearer \(bearer)"])
+            }
+            // Issue 27 (caught on the code before: any access token of any service linked the
+            // attacker's provider account, and the attacker then signed in as Bob everywhere):
+            // a token alone is not enough. Without the current password, with a wrong one, or
+            // with a token of a service that is not first-party, nothing starts.
+            _ = try await cluster.tokenAdmin(["admin", "set-first-party", "--slug", slug])
+            let withoutProof = try await startLink(token, password: nil)
+            #expect(withoutProof.status == 403 && json(withoutProof.body)["code"] as? String == "reauthentication_required", "\(withoutProof.body)")
+            let wrongProof = try await startLink(token, password: "not bobs password 1")
+            #expect(wrongProof.status == 403 && json(wrongProof.body)["code"] as? String == "invalid_current_password", "\(wrongProof.body)")
+            let thirdParty = try await makeService(cluster)
+            let thirdPartyToken = try #require(json(try await LoginTests().login(cluster, LoginTests.Account(slug: thirdParty, username: account.username)).body)["access_token"] as? String)
+            let fromThirdParty = try await startLink(thirdPartyToken, password: account.password)
+            #expect(fromThirdParty.status == 403 && json(fromThirdParty.body)["code"] as? String == "first_party_required", "\(fromThirdParty.body)")
+            func linkCode(_ bearer: String, password: String = account.password) async throws -> String {
+                let started = try await startLink(bearer, password: password)
                 let authorizeURL = try #require(json(started.body)["authorize_url"] as? String, "\(started.body)")
                 let back = try await callback(try await approve(authorizeURL, provider: "github"))
                 let answer = Browser.query(try #require(back.headers["location"], "\(back.body)"))
                 #expect(answer["state"] == "link-1" && answer["code"] == nil, "\(answer)")
                 return try #require(answer["link_code"], "\(answer)")
             }
-            func complete(_ code: String, _ bearer: String) async throws -> (status: Int, headers: [String: String], body: String) {
-                try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github/complete"), method: .POST,
-                                       json: #"{"link_code":"\#(code)"}"#, headers: ["Authorization": "Bearer \(bearer)"])
+            func complete(_ code: String, _ bearer: String, password: String? = nil) async throws -> (status: Int, headers: [String: String], body: String) {
+                let proof = password.map { #","current_password":"\#($0)""# } ?? ""
+                return try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github/complete"), method: .POST,
+                                              json: #"{"link_code":"\#(code)"\#(proof)}"#, headers: ["Authorization": "Bearer \(bearer)"])
             }
             // Someone else completing Bob's link flow (link CSRF) links nothing, and spends the code.
             let eve = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName("eve"))
             _ = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(eve.username)","email":"\#(eve.username)@example.com","password":"\#(eve.password)"}"#)
             let eveToken = try #require(json(try await LoginTests().login(cluster, eve).body)["access_token"] as? String)
             let stolen = try await linkCode(token)
-            let hijack = try await complete(stolen, eveToken)
+            let hijack = try await complete(stolen, eveToken, password: eve.password)
             #expect(hijack.status == 400 && json(hijack.body)["code"] as? String == "invalid_link_code", "\(hijack.body)")
             #expect(try await complete(stolen, token).status == 400)
             // Bob's own completion links it.
@@ -432,8 +450,17 @@ import Testing
             #expect(linked.status == 200, "\(linked.body)")
             let links = json(try await cluster.get("/api/v1/users/me/social-accounts", headers: auth).body)["accounts"] as? [[String: Any]]
             #expect(Set(links?.compactMap { $0["provider"] as? String } ?? []) == ["github"])
+            // The audit row names the provider account that was attached.
+            let named = try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                try await owner.query("""
+                    SELECT count(*)::int FROM audit.events e JOIN token.users u ON u.id = e.actor_user_id
+                    WHERE u.username = \(account.username) AND e.action = 'SOCIAL_ACCOUNT_LINKED'
+                      AND e.details->>'provider_user_id' = \("555\(digits.prefix(6))")
+                    """, logger: TestEnvironment.logger).collect().first?.decode(Int.self)
+            }
+            #expect(named == 1)
             // That GitHub account cannot be linked to anyone else.
-            let taken = try await complete(try await linkCode(eveToken), eveToken)
+            let taken = try await complete(try await linkCode(eveToken, password: eve.password), eveToken)
             #expect(taken.status == 409 && json(taken.body)["code"] as? String == "already_linked", "\(taken.body)")
 
             // Unlinking: fine while a password remains.

@@ -49,9 +49,18 @@ enum SocialRoutes {
             let user = try await verifier.signedInUser(request, context: context)
             return JSONResponse.relayed(try await rpc.relay(SocialRPC.linkedAccounts, SocialUserRequest(userID: user.sub), context: context.rpcContext))
         }
+        // Linking and unlinking change how the account can be signed in to: token-service first
+        // checks the token is a first-party service's and its session proved who is there
+        // recently (the current password sent with the request, or a second factor).
+        @Sendable func reauthenticate(_ user: AccessTokenClaims, _ purpose: String, _ password: String?, _ request: Request,
+                                      _ context: GatewayRequestContext) async throws {
+            _ = try await rpc.call(TokenRPC.reauthenticate, ReauthenticationRequest(
+                claims: user, purpose: purpose, currentPassword: password, client: context.client(request)), context: context.rpcContext)
+        }
         mine.post(":provider") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
             let body = try await JSONBody.decode(LinkStart.self, from: request)
+            try await reauthenticate(user, "social_link", body.currentPassword, request, context)
             let redirect = try await rpc.call(SocialRPC.authorize, SocialAuthorizeRequest(
                 provider: try context.parameters.require("provider"), service: user.aud, redirectURI: body.redirectURI, state: body.state,
                 codeChallenge: nil, codeChallengeMethod: nil, linkUserID: user.sub), context: context.rpcContext)
@@ -60,11 +69,14 @@ enum SocialRoutes {
         mine.post(":provider/complete") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
             let body = try await JSONBody.decode(LinkCode.self, from: request)
+            try await reauthenticate(user, "social_link", body.currentPassword, request, context)
             return JSONResponse.relayed(try await rpc.relay(SocialRPC.completeLink, SocialLinkCompletion(
                 userID: user.sub, provider: try context.parameters.require("provider"), code: body.linkCode), context: context.rpcContext))
         }
         mine.delete(":provider") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
+            let body = request.headers[.contentType] == nil ? nil : try await JSONBody.decode(CurrentPasswordBody.self, from: request)
+            try await reauthenticate(user, "social_unlink", body?.currentPassword, request, context)
             return JSONResponse.relayed(try await rpc.relay(
                 SocialRPC.unlink, SocialUserRequest(userID: user.sub, provider: try context.parameters.require("provider")),
                 context: context.rpcContext))
@@ -86,18 +98,30 @@ enum SocialRoutes {
     struct LinkStart: Decodable {
         let redirectURI: String
         let state: String?
+        let currentPassword: String?
 
         enum CodingKeys: String, CodingKey {
             case redirectURI = "redirect_uri"
+            case currentPassword = "current_password"
             case state
         }
     }
 
     struct LinkCode: Decodable {
         let linkCode: String
+        let currentPassword: String?
 
         enum CodingKeys: String, CodingKey {
             case linkCode = "link_code"
+            case currentPassword = "current_password"
+        }
+    }
+
+    struct CurrentPasswordBody: Decodable {
+        let currentPassword: String?
+
+        enum CodingKeys: String, CodingKey {
+            case currentPassword = "current_password"
         }
     }
 

@@ -61,8 +61,12 @@ struct LinkedAccountStore: Sendable {
             throw Problem(status: 409, code: "already_linked", title: "Already linked",
                           detail: "This \(provider) account is linked to another user, or this user already has a \(provider) account linked.")
         }
+        // The provider account is named, so the account's owner (or an investigator) can tell
+        // whose account was attached.
         try await AuditEvent(action: "SOCIAL_ACCOUNT_LINKED", actorUserID: userID, serviceID: serviceID, requestID: requestID,
-                             details: ["provider": provider]).insert(on: connection, logger: logger)
+                             details: ["provider": provider, "provider_user_id": profile.providerID,
+                                       "provider_username": profile.username ?? "", "provider_email": profile.email ?? ""]
+        ).insert(on: connection, logger: logger)
     }
 
     /// A sign-in through an existing link: the profile and tokens as the provider now gives them.
@@ -102,11 +106,14 @@ struct LinkedAccountStore: Sendable {
                 throw Problem(status: 409, code: "last_login_method", title: "Last way to sign in",
                               detail: "This is the only way left to sign in to the account; set a password or link another provider first.")
             }
-            _ = try await connection.query("""
-                DELETE FROM social.linked_accounts WHERE user_id = \(userID) AND provider = \(provider)
-                """, logger: logger).collect()
+            var providerUserID = ""
+            for try await id in try await connection.query("""
+                DELETE FROM social.linked_accounts WHERE user_id = \(userID) AND provider = \(provider) RETURNING provider_user_id
+                """, logger: logger).decode(String.self) {
+                providerUserID = id
+            }
             try await AuditEvent(action: "SOCIAL_ACCOUNT_UNLINKED", actorUserID: userID, requestID: requestID,
-                                 details: ["provider": provider]).insert(on: connection, logger: logger)
+                                 details: ["provider": provider, "provider_user_id": providerUserID]).insert(on: connection, logger: logger)
             return true
         }
     }

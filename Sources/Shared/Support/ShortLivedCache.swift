@@ -1,21 +1,21 @@
 import Synchronization
 
-/// Answers a hot read (an SP's credentials, its callback target) from memory for `lifetime`,
+/// Answers a hot read (an SP's credentials, its callback target, a checked host's addresses) from memory for `lifetime`,
 /// so that a verification does not pay a database round trip for what changes a few times a
 /// year. A change made elsewhere is seen within `lifetime` (docs/idp.md); what must be exact,
 /// the transaction itself, is never cached.
-final class ShortLivedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+public final class ShortLivedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private let entries = Mutex<[Key: (value: Value, until: ContinuousClock.Instant)]>([:])
     private let lifetime: Duration
     private let bound: Int
 
-    init(lifetime: Duration, bound: Int = 10_000) {
+    public init(lifetime: Duration, bound: Int = 10_000) {
         self.lifetime = lifetime
         self.bound = bound
     }
 
     /// The cached value, or `load`'s (which is kept for next time unless it is nil).
-    func value(for key: Key, load: () async throws -> Value?) async rethrows -> Value? {
+    public func value(for key: Key, load: () async throws -> Value?) async rethrows -> Value? {
         let now = ContinuousClock.now
         if let hit = entries.withLock({ $0[key] }), hit.until > now { return hit.value }
         guard let loaded = try await load() else { return nil }
@@ -27,7 +27,7 @@ final class ShortLivedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable
     }
 
     /// After a change made here: this instance sees it at once.
-    func forgetAll() {
+    public func forgetAll() {
         entries.withLock { $0.removeAll() }
     }
 }

@@ -7,10 +7,23 @@ import Shared
 
 /// Everything social-service says to a provider over HTTP: the code exchange, the profile (and
 /// GitHub's e-mail list), OIDC discovery and JWKS. Every call has the same time limit (10 s).
+///
+/// Every URL here is the operator's: the catalog is read from the environment only
+/// (`GATEHOUSE_SOCIAL_*`, `ProviderCatalog`), and no API lets a service admin or user set an
+/// issuer or endpoint, so the outbound address policy (Shared/Net) does not apply (an operator
+/// may run its OIDC provider on a private network). Redirects are never followed: a provider's
+/// endpoint answers itself, and a 3xx is a failure (docs/security.md).
 struct ProviderClient: Sendable {
     let http: HTTPClient
     let timeout: TimeAmount
     let keys = ProviderKeys()
+
+    /// The process's client for provider calls: no redirects (`HTTPClient.shared` follows them).
+    static let noRedirects: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     /// A failure that ends the sign-in with an `error=` redirect to the client, never a 500.
     struct Failure: Error, Sendable {

@@ -9,7 +9,7 @@ enum SocialMethodHandlers {
         let timeout = try readSetting(service: .social) { () throws(ConfigurationError) in
             try Settings.fromEnvironment().int("GATEHOUSE_SOCIAL_PROVIDER_TIMEOUT_MS", default: 10_000, range: 100...60_000)
         }
-        let client = ProviderClient(http: HTTPClient.shared, timeout: .milliseconds(Int64(timeout)))
+        let client = ProviderClient(http: ProviderClient.noRedirects, timeout: .milliseconds(Int64(timeout)))
         let links = LinkedAccountStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
         let signIn = SocialSignIn(
             catalog: catalog, client: client, flows: FlowStore(redis: context.redis), profiles: ProfileReader(client: client),

@@ -39,7 +39,9 @@ struct IdPParts {
         transactions = TransactionStore(postgres: context.postgres, providers: providers, profiles: profiles, vault: vault, pins: pins,
                                         deliveryLease: settings.lease, logger: context.logger)
         deliveries = DeliveryStore(postgres: context.postgres, logger: context.logger)
-        callbacks = CallbackDelivery(deliveries: deliveries, providers: providers, settings: settings, logger: context.logger)
+        callbacks = CallbackDelivery(deliveries: deliveries, providers: providers, settings: settings,
+                                     http: CallbackDelivery.http(environment: context.config.environment, timeout: settings.timeout),
+                                     logger: context.logger)
         announcer = DecisionAnnouncer(redis: context.redis, events: context.events, callbacks: callbacks,
                                       direct: DirectCallbacks(capacity: settings.directAttempts), logger: context.logger)
         verification = Verification(providers: providers, profiles: profiles, transactions: transactions, actors: TransactionActors(),

@@ -44,8 +44,10 @@ import Testing
         }
     }
 
-    func makeSP(_ cluster: Cluster, callback: String) async throws -> SP {
-        let process = try cluster.start("idp-service", arguments: ["admin", "create-sp", "--name", "Shop \(Int.random(in: 1...999))", "--callback-url", callback])
+    /// An SP made by the operator's command; `mayReceiveCI`: its results carry the plain CI.
+    func makeSP(_ cluster: Cluster, callback: String, mayReceiveCI: Bool = false) async throws -> SP {
+        let process = try cluster.start("idp-service", arguments: ["admin", "create-sp", "--name", "Shop \(Int.random(in: 1...999))", "--callback-url", callback]
+                                                                 + (mayReceiveCI ? ["--may-receive-ci"] : []))
         #expect(await process.waitForExit(timeout: .seconds(20)) == 0, "\(process.log)")
         let printed = process.log
         func value(_ name: String) -> String {
@@ -85,7 +87,7 @@ import Testing
 
     @Test func theSeedScenarioEndsInASignedEncryptedCallback() async throws {
         try await withReadyCluster() { cluster, receiver in
-            let sp = try await makeSP(cluster, callback: receiver.url)
+            let sp = try await makeSP(cluster, callback: receiver.url, mayReceiveCI: true)
             let person = try await makePerson(cluster)
 
             // The person's app listens; the SP asks; the request arrives on the stream.
@@ -127,7 +129,7 @@ import Testing
             #expect(status["status"] as? String == "COMPLETED")
 
             // Another SP verifying the same person sees the same CI and its own DI.
-            let other = try await makeSP(cluster, callback: receiver.url)
+            let other = try await makeSP(cluster, callback: receiver.url, mayReceiveCI: true)
             let second = try await request(cluster, other, person)
             #expect(try await confirm(cluster, person, second).status == 200)
             #expect(try await eventually { await receiver.deliveries().count == 2 })
@@ -505,7 +507,9 @@ import Testing
             #expect(sp.kid == "\(clientID).v2")
             #expect(try await confirm(cluster, person, try await request(cluster, sp, person)).status == 200)
             #expect(try await eventually { await receiver.deliveries().count == 1 })
-            #expect(try decrypt(sp, try #require(await receiver.deliveries().first?.json["result"] as? String))["ci"] != nil)
+            // An SP its SERVICE_ADMIN made gets the DI, not the plain CI (only the operator grants that).
+            let opened = try decrypt(sp, try #require(await receiver.deliveries().first?.json["result"] as? String))
+            #expect(opened["di"] != nil && opened["ci"] == nil, "\(opened)")
             let delivered = json(try await cluster.get("/api/v1/idp/service-providers/\(clientID)/deliveries?status=delivered", headers: auth).body)
             #expect((delivered["deliveries"] as? [[String: Any]])?.count == 1)
 

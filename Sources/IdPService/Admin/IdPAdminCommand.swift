@@ -5,7 +5,7 @@ import Shared
 /// `idp-service admin ...`: operator commands on service providers.
 struct IdPAdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Administer service providers.", subcommands: [CreateServiceProvider.self])
+        commandName: "admin", abstract: "Administer service providers.", subcommands: [CreateServiceProvider.self, CIPermissionCommand.self])
 
     struct CreateServiceProvider: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -15,13 +15,15 @@ struct IdPAdminCommand: AsyncParsableCommand {
         @Option(name: .customLong("callback-url"), help: "Where results are POSTed (https; http to this machine outside production).")
         var callbackURL: String
         @Option(name: .customLong("owner"), help: "The SERVICE_ADMIN user id who manages it.") var owner: String?
+        @Flag(name: .customLong("may-receive-ci"), help: "Its results carry the plain CI (otherwise the DI only; see docs/idp.md).")
+        var mayReceiveCI = false
 
         func run() async throws {
             let created = try await withBackendContext(.idp) { context in
                 let provider: NewServiceProvider
                 do {
-                    provider = try NewServiceProvider(name: name, callbackURL: callbackURL, ownerUserID: owner.flatMap(UUID.init(uuidString:)),
-                                                      environment: context.config.environment)
+                    provider = try await NewServiceProvider(name: name, callbackURL: callbackURL, ownerUserID: owner.flatMap(UUID.init(uuidString:)),
+                                                            mayReceiveCI: mayReceiveCI, environment: context.config.environment)
                 } catch let problem as Problem {
                     throw ValidationError("\(problem.field ?? "input"): \(problem.detail ?? problem.title)")
                 }

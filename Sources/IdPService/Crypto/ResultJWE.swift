@@ -15,10 +15,15 @@ enum ResultJWE {
     }
 }
 
-/// `X-Gatehouse-Signature: v1=<hex HMAC-SHA256 over "timestamp.body">` (DESIGN.md section 6).
+/// `X-Gatehouse-Signature: v1=<hex HMAC-SHA256 over "timestamp.delivery_id.body">` (docs/idp.md,
+/// "Callback"), keyed with the webhook secret's 32 bytes (the base64url text printed once,
+/// decoded). The delivery id is signed so that a captured callback cannot be replayed under
+/// another id to get past an SP's de-duplication; the timestamp, so that an SP can refuse one
+/// older than its tolerance (±5 minutes).
 enum WebhookSignature {
-    static func sign(body: String, timestamp: Int, secret: [UInt8]) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(timestamp).\(body)".utf8), using: SymmetricKey(data: secret))
+    static func sign(body: String, deliveryID: UUID, timestamp: Int, secret: [UInt8]) -> String {
+        let signed = "\(timestamp).\(deliveryID.uuidString.lowercased()).\(body)"
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(signed.utf8), using: SymmetricKey(data: secret))
         return "v1=" + Hex.encode(mac)
     }
 }

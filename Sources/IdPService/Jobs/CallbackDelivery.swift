@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import Shared
+import Synchronization
 
 /// Delivers SP callbacks (DESIGN.md section 6): POST to the SP's callback_url with
 /// `X-Gatehouse-Delivery` (the same on every attempt), `X-Gatehouse-Timestamp` and
@@ -14,20 +15,23 @@ struct CallbackDelivery: Sendable {
     static let queue = JobQueue("idp.callbacks")
 
     /// One client for the process, never shut down: callbacks still in flight when it exits
-    /// are left to the lease and the sweeper. Callbacks go to the address registered, never
-    /// where a redirect points.
-    static let http: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        // No tracer is installed; without this the client still opens a no-op span and
-        // computes its attributes for every request (~2% of idp-service under load).
-        configuration.tracing.tracer = nil
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    /// are left to the lease and the sweeper. Callbacks go to a checked address of the URL
+    /// registered (resolved and checked again at every send), never where a redirect points.
+    private static let client = Mutex<GuardedHTTPClient?>(nil)
+
+    static func http(environment: DeploymentEnvironment, timeout: Duration) -> GuardedHTTPClient {
+        client.withLock { client in
+            if let client { return client }
+            let made = GuardedHTTPClient(policy: OutboundAddressPolicy(environment: environment), longestRequest: timeout)
+            client = made
+            return made
+        }
+    }
 
     let deliveries: DeliveryStore
     let providers: ServiceProviderStore
     let settings: CallbackSettings
+    let http: GuardedHTTPClient
     let logger: Logger
 
     struct Payload: Codable, Sendable {
@@ -63,12 +67,16 @@ struct CallbackDelivery: Sendable {
         request.headers.add(name: "User-Agent", value: "Gatehouse-Callback/1")
         request.headers.add(name: "X-Gatehouse-Delivery", value: claimed.id.uuidString.lowercased())
         request.headers.add(name: "X-Gatehouse-Timestamp", value: String(timestamp))
-        request.headers.add(name: "X-Gatehouse-Signature", value: WebhookSignature.sign(body: claimed.body, timestamp: timestamp, secret: target.secret))
+        request.headers.add(name: "X-Gatehouse-Signature",
+                            value: WebhookSignature.sign(body: claimed.body, deliveryID: claimed.id, timestamp: timestamp, secret: target.secret))
         request.body = .bytes(ByteBuffer(string: claimed.body))
         var statusCode: Int?
-        var failure: String
+        // What the SP's owner may read (the deliveries view, the dead-letter audit row) is one of
+        // OutboundFailure's phrases; the error itself, which names addresses and ports, is logged.
+        let failure: String
+        let detail: String
         do {
-            let response = try await Self.http.execute(request, timeout: .milliseconds(Int64(settings.timeout.seconds * 1000)))
+            let response = try await http.execute(request, timeout: .milliseconds(Int64(settings.timeout.seconds * 1000)))
             _ = try? await response.body.collect(upTo: 64 * 1024)
             statusCode = Int(response.status.code)
             if (200..<300).contains(response.status.code) {
@@ -76,13 +84,15 @@ struct CallbackDelivery: Sendable {
                 logger.info("callback delivered", metadata: ["delivery_id": "\(claimed.id)", "attempt": "\(claimed.attempt)"])
                 return
             }
-            failure = "answered \(response.status.code)"
+            failure = OutboundFailure.answered(response.status.code)
+            detail = failure
         } catch {
-            failure = String(describing: error).prefix(200).description
+            failure = OutboundFailure.reason(error)
+            detail = (error as? OutboundRefusal)?.reason ?? String(describing: error).prefix(200).description
         }
         let dead = claimed.attempt >= settings.maxAttempts || Date().timeIntervalSince(claimed.createdAt) >= settings.maxAge.seconds
         try await deliveries.failed(claimed, statusCode: statusCode, error: failure, retryIn: settings.retryDelay(after: claimed.attempt), dead: dead)
         logger.warning(dead ? "callback dead-lettered" : "callback failed; will retry",
-                       metadata: ["delivery_id": "\(claimed.id)", "attempt": "\(claimed.attempt)", "error": "\(failure)"])
+                       metadata: ["delivery_id": "\(claimed.id)", "attempt": "\(claimed.attempt)", "error": "\(detail)"])
     }
 }

@@ -12,8 +12,9 @@ enum LocalDemo {
         let store = ServiceProviderStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
         let existing = try await context.postgres.query("SELECT 1 FROM idp.service_providers WHERE name = \(name)", logger: context.logger).collect()
         guard existing.isEmpty else { return }
-        let created = try await store.create(try NewServiceProvider(name: name, callbackURL: callbackURL, ownerUserID: nil,
-                                                                    environment: context.config.environment))
+        // The demo SP may receive the plain CI, as an operator would allow a bank's (docs/idp.md, "CI").
+        let created = try await store.create(try await NewServiceProvider(name: name, callbackURL: callbackURL, ownerUserID: nil, mayReceiveCI: true,
+                                                                          environment: context.config.environment))
         context.logger.info("seeded the local demo service provider", metadata: ["client_id": "\(created.clientID)"])
         try DemoCredentials.append("""
             demo service provider (identity verification; callbacks to \(callbackURL))

@@ -10,27 +10,45 @@ struct ServiceProvider: Sendable {
     let clientID: String
     let callbackURL: String
     let isActive: Bool
+    /// The SERVICE_ADMIN who manages it; nil for SPs the operator (or a SUPER_ADMIN) made.
+    let ownerUserID: UUID?
 }
 
-/// What `admin create-sp` (and later the admin API) creates, after its rules.
+/// What `admin create-sp` (and the admin API) creates, after its rules.
 struct NewServiceProvider: Sendable {
     let name: String
     let callbackURL: String
     let ownerUserID: UUID?
+    /// The plain CI in its results (docs/idp.md, "CI"): granted by the operator only.
+    let mayReceiveCI: Bool
 
-    /// https, or http to a loopback address outside production (`GATEHOUSE_ENV=local` or `test`: an SP on this machine).
-    init(name: String, callbackURL: String, ownerUserID: UUID?, environment: DeploymentEnvironment) throws(Problem) {
-        guard (1...200).contains(name.count) else { throw .unprocessable("A name has 1 to 200 characters.", field: "name") }
-        guard let url = URL(string: callbackURL), let host = url.host, url.fragment == nil, url.user == nil else {
-            throw .unprocessable("callback_url is not an absolute URL.", field: "callback_url")
-        }
-        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
-        guard url.scheme == "https" || (url.scheme == "http" && loopback && environment != .production) else {
-            throw .unprocessable("callback_url must be https (http only to this machine when GATEHOUSE_ENV=local).", field: "callback_url")
-        }
+    init(name: String, callbackURL: String, ownerUserID: UUID?, mayReceiveCI: Bool = false, environment: DeploymentEnvironment,
+         resolver: HostResolver = .system) async throws(Problem) {
+        try Self.check(name: name)
+        try await Self.check(callbackURL: callbackURL, environment: environment, resolver: resolver)
         self.name = name
         self.callbackURL = callbackURL
         self.ownerUserID = ownerUserID
+        self.mayReceiveCI = mayReceiveCI
+    }
+
+    static func check(name: String) throws(Problem) {
+        guard (1...200).contains(name.count) else { throw .unprocessable("A name has 1 to 200 characters.", field: "name") }
+    }
+
+    /// https to a public address (every address its host resolves to), or, outside production
+    /// (`GATEHOUSE_ENV=local` or `test`: an SP on this machine), http or https to a loopback
+    /// address written as one or `localhost` (docs/security.md). Checked again at every send.
+    static func check(callbackURL: String, environment: DeploymentEnvironment, resolver: HostResolver = .system) async throws(Problem) {
+        guard let url = URL(string: callbackURL), url.host != nil, url.fragment == nil else {
+            throw .unprocessable("callback_url is not an absolute URL without a fragment.", field: "callback_url")
+        }
+        do {
+            _ = try await OutboundAddressPolicy(environment: environment).check(callbackURL, resolver: resolver)
+        } catch {
+            throw Problem(status: 422, code: "callback_url_refused", title: "Callback URL refused",
+                          detail: "callback_url is refused: \(error.reason).", field: "callback_url")
+        }
     }
 }
 

@@ -17,7 +17,7 @@ struct ServiceProviderAdministration: Sendable {
         }
         guard let name = body.name else { throw Self.missing("name") }
         guard let callbackURL = body.callbackURL else { throw Self.missing("callback_url") }
-        let provider = try NewServiceProvider(name: name, callbackURL: callbackURL, ownerUserID: owner, environment: environment)
+        let provider = try await NewServiceProvider(name: name, callbackURL: callbackURL, ownerUserID: owner, environment: environment)
         let secrets = try await store.create(provider, requestID: requestID)
         guard let view = try await store.view(clientID: secrets.clientID) else { throw Problem.internalError() }
         return ServiceProviderCreated(serviceProvider: view, clientSecret: secrets.clientSecret, webhookSecret: secrets.webhookSecret,
@@ -33,10 +33,9 @@ struct ServiceProviderAdministration: Sendable {
         let (actor, provider) = try await provider(request)
         let body = request.body ?? ServiceProviderBody()
         guard body.ownerUserID == nil else { throw Problem.unprocessable("owner_user_id does not change here.", field: "owner_user_id") }
-        if body.name != nil || body.callbackURL != nil {   // the rules of creation, for what is given
-            _ = try NewServiceProvider(name: body.name ?? provider.name, callbackURL: body.callbackURL ?? provider.callbackURL,
-                                       ownerUserID: nil, environment: environment)
-        }
+        // The rules of creation, for what is given.
+        if let name = body.name { try NewServiceProvider.check(name: name) }
+        if let callbackURL = body.callbackURL { try await NewServiceProvider.check(callbackURL: callbackURL, environment: environment) }
         guard let id = UUID(uuidString: provider.id) else { throw Self.notFound }
         try await store.update(id: id, name: body.name, callbackURL: body.callbackURL, isActive: body.isActive, actor: actor, requestID: requestID)
         guard let updated = try await store.view(clientID: provider.clientID) else { throw Self.notFound }

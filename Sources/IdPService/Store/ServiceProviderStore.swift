@@ -33,16 +33,17 @@ struct ServiceProviderStore: Sendable {
         try await postgres.transaction(logger: logger) { connection in
             _ = try await connection.query("""
                 INSERT INTO idp.service_providers (id, name, client_id, client_secret_hash, callback_url, webhook_secret,
-                                                   webhook_key_version, owner_user_id)
+                                                   webhook_key_version, owner_user_id, may_receive_ci)
                 VALUES (\(id), \(provider.name), \(clientID), \(ByteBuffer(bytes: ClientSecret.hash(clientSecret))), \(provider.callbackURL),
-                        \(ByteBuffer(bytes: sealedWebhook.sealed)), \(sealedWebhook.keyVersion), \(provider.ownerUserID))
+                        \(ByteBuffer(bytes: sealedWebhook.sealed)), \(sealedWebhook.keyVersion), \(provider.ownerUserID), \(provider.mayReceiveCI))
                 """, logger: logger).collect()
             _ = try await connection.query("""
                 INSERT INTO idp.result_keys (sp_id, version, kid, key_sealed, master_key_version)
                 VALUES (\(id), 1, \(kid), \(ByteBuffer(bytes: sealedKey.sealed)), \(sealedKey.keyVersion))
                 """, logger: logger).collect()
             try await AuditEvent(action: "SERVICE_PROVIDER_CREATED", clientID: clientID, requestID: requestID,
-                                 details: ["sp_id": id.uuidString.lowercased(), "name": provider.name]).insert(on: connection, logger: logger)
+                                 details: ["sp_id": id.uuidString.lowercased(), "name": provider.name,
+                                           "may_receive_ci": String(provider.mayReceiveCI)]).insert(on: connection, logger: logger)
         }
         return ServiceProviderSecrets(id: id, clientID: clientID, clientSecret: clientSecret, webhookSecret: Base64URL.encode(webhookSecret),
                                       resultKeyID: kid, resultKey: Base64URL.encode(resultKey))
@@ -58,11 +59,12 @@ struct ServiceProviderStore: Sendable {
 
     private func provider(clientID: String) async throws -> (sp: ServiceProvider, secretHash: [UInt8])? {
         let rows = try await postgres.query("""
-            SELECT id, name, client_id, callback_url, is_active, client_secret_hash
+            SELECT id, name, client_id, callback_url, is_active, owner_user_id, client_secret_hash
             FROM idp.service_providers WHERE client_id = \(clientID)
             """, logger: logger)
-        for try await (id, name, clientID, callback, active, hash) in rows.decode((UUID, String, String, String, Bool, ByteBuffer).self) {
-            return (ServiceProvider(id: id, name: name, clientID: clientID, callbackURL: callback, isActive: active), Array(hash.readableBytesView))
+        for try await (id, name, clientID, callback, active, owner, hash) in rows.decode((UUID, String, String, String, Bool, UUID?, ByteBuffer).self) {
+            return (ServiceProvider(id: id, name: name, clientID: clientID, callbackURL: callback, isActive: active, ownerUserID: owner),
+                    Array(hash.readableBytesView))
         }
         return nil
     }
@@ -95,16 +97,17 @@ struct ServiceProviderStore: Sendable {
 
 extension ServiceProviderStore {
     static let viewSQL = """
-        SELECT sp.id, sp.client_id, sp.name, sp.callback_url, sp.is_active, sp.owner_user_id, k.kid, sp.created_at, sp.updated_at
+        SELECT sp.id, sp.client_id, sp.name, sp.callback_url, sp.is_active, sp.owner_user_id, sp.may_receive_ci, k.kid, sp.created_at, sp.updated_at
         FROM idp.service_providers sp JOIN idp.result_keys k ON k.sp_id = sp.id AND k.retired_at IS NULL
         """
 
     private func views(_ rows: PostgresRowSequence) async throws -> [ServiceProviderView] {
         var views: [ServiceProviderView] = []
-        for try await (id, clientID, name, url, active, owner, kid, created, updated)
-            in rows.decode((UUID, String, String, String, Bool, UUID?, String, Date, Date).self) {
+        for try await (id, clientID, name, url, active, owner, mayReceiveCI, kid, created, updated)
+            in rows.decode((UUID, String, String, String, Bool, UUID?, Bool, String, Date, Date).self) {
             views.append(ServiceProviderView(id: id.uuidString.lowercased(), clientID: clientID, name: name, callbackURL: url, isActive: active,
-                                             ownerUserID: owner?.uuidString.lowercased(), resultKeyID: kid, createdAt: created, updatedAt: updated))
+                                             ownerUserID: owner?.uuidString.lowercased(), mayReceiveCI: mayReceiveCI, resultKeyID: kid,
+                                             createdAt: created, updatedAt: updated))
         }
         return views
     }
@@ -132,6 +135,23 @@ extension ServiceProviderStore {
                 "fields": [name == nil ? nil : "name", callbackURL == nil ? nil : "callback_url", isActive == nil ? nil : "is_active"]
                     .compactMap { $0 }.joined(separator: ","),
             ]).insert(on: connection, logger: logger)
+        }
+    }
+
+    /// The operator's grant (or withdrawal) of the plain CI for this SP's results, with the audit
+    /// row. False when no SP has this client id.
+    func setCIPermission(clientID: String, allowed: Bool) async throws -> Bool {
+        defer { forgetCached() }
+        return try await postgres.transaction(logger: logger) { connection in
+            var changed: UUID?
+            for try await id in try await connection.query("""
+                UPDATE idp.service_providers SET may_receive_ci = \(allowed), updated_at = now() WHERE client_id = \(clientID) RETURNING id
+                """, logger: logger).decode(UUID.self) { changed = id }
+            guard let changed else { return false }
+            try await AuditEvent(action: "SERVICE_PROVIDER_CI_PERMISSION_CHANGED", clientID: clientID, details: [
+                "sp_id": changed.uuidString.lowercased(), "may_receive_ci": String(allowed), "by": "operator",
+            ]).insert(on: connection, logger: logger)
+            return true
         }
     }
 

@@ -16,17 +16,17 @@ struct TransactionStore: Sendable {
     let logger: Logger
 
     /// A new PENDING transaction for the person with this phone number, its notification and
-    /// audit row, in one round trip (`idp.open_request`, migrations 004, 006, 007). Nil when no
-    /// one has this number (counted as a miss against the SP); refused when the SP has had
-    /// `maxUnknownNumbers` misses in its current 10-minute window, whatever the number, or when
+    /// audit row, in one round trip (`idp.open_request`, migrations 004, 006, 007, 009). Nil when
+    /// no one has this number (counted as a miss against the SP, its owner and the deployment);
+    /// refused, whatever the number, when one of those budgets is spent (`UnknownNumberLimits`), or when
     /// the person already has `maxPending` undecided requests (counted under a per-person lock,
     /// so concurrent requests cannot all slip under the limit).
-    func create(sp: ServiceProvider, phoneNumber: String, purpose: String, lifetime: Duration, maxPending: Int, maxUnknownNumbers: Int,
-                requestID: String?) async throws -> (status: VerificationStatus, item: InboxItem, userID: UUID)? {
+    func create(sp: ServiceProvider, phoneNumber: String, purpose: String, lifetime: Duration, maxPending: Int,
+                unknownNumbers: UnknownNumberLimits, requestID: String?) async throws -> (status: VerificationStatus, item: InboxItem, userID: UUID)? {
         var opened: Open.Row?
         for try await row in try await postgres.execute(Open(
             phoneNumber: phoneNumber, spID: sp.id, purpose: purpose, lifetime: lifetime.seconds, maxPending: maxPending,
-            clientID: sp.clientID, requestID: requestID, spName: sp.name, maxUnknownNumbers: maxUnknownNumbers), logger: logger) {
+            clientID: sp.clientID, requestID: requestID, spName: sp.name, unknownNumbers: unknownNumbers, owner: sp.ownerUserID), logger: logger) {
             opened = row
         }
         switch opened {
@@ -47,7 +47,10 @@ struct TransactionStore: Sendable {
     }
 
     struct Open: PostgresPreparedStatement {
-        static let sql = "SELECT outcome, transaction_id, user_id, created_at, expires_at FROM idp.open_request($1, $2, $3, $4, $5::integer, $6, $7, $8, $9::integer)"
+        static let sql = """
+            SELECT outcome, transaction_id, user_id, created_at, expires_at
+            FROM idp.open_request($1, $2, $3, $4, $5::integer, $6, $7, $8, $9::integer, $10, $11::integer, $12::integer)
+            """
 
         enum Row {
             case created(id: UUID, userID: UUID, createdAt: Date, expiresAt: Date)
@@ -64,7 +67,8 @@ struct TransactionStore: Sendable {
         let clientID: String
         let requestID: String?
         let spName: String
-        let maxUnknownNumbers: Int
+        let unknownNumbers: UnknownNumberLimits
+        let owner: UUID?
 
         func makeBindings() throws -> PostgresBindings {
             var b = PostgresBindings()
@@ -76,7 +80,10 @@ struct TransactionStore: Sendable {
             b.append(clientID)
             b.append(requestID)
             b.append(spName)
-            b.append(maxUnknownNumbers)
+            b.append(unknownNumbers.perSP)
+            b.append(owner)
+            b.append(unknownNumbers.perOwner)
+            b.append(unknownNumbers.perDeployment)
             return b
         }
 
@@ -104,27 +111,39 @@ struct TransactionStore: Sendable {
         return nil
     }
 
-    /// The JWE of a COMPLETED transaction, for the SP that asked, against its auth_code; each
-    /// read is a CI/DI access and audited as one.
+    /// The JWE of a COMPLETED transaction, for the SP that asked, against its auth_code, once:
+    /// the pull that takes it sets `result_pulled_at` in a conditional UPDATE with its
+    /// `CI_DI_ACCESS` audit row, so of concurrent pulls exactly one gets it (migration 010).
     func result(id: UUID, sp: ServiceProvider, authCode: String, requestID: String?) async throws -> VerificationResult {
-        try await postgres.transaction(logger: logger) { connection in
-            let rows = try await connection.query("""
-                SELECT status, auth_code_hash, result_jwe, user_id FROM idp.transactions WHERE id = \(id) AND sp_id = \(sp.id)
-                """, logger: logger)
-            var found: (String, ByteBuffer?, String?, UUID)?
-            for try await row in rows.decode((String, ByteBuffer?, String?, UUID).self) { found = row }
-            guard let (status, hash, jwe, userID) = found else { throw Self.notFound }
-            guard status == "COMPLETED", let hash, let jwe else {
-                throw Problem(status: 409, code: "not_completed", title: "Not completed", detail: "The transaction is \(status).")
-            }
-            guard ClientSecret.matches(authCode, Array(hash.readableBytesView)) else {
-                throw Problem(status: 403, code: "invalid_auth_code", title: "Invalid auth code",
-                              detail: "auth_code is not this transaction's.", field: "auth_code")
-            }
+        let hash = ByteBuffer(bytes: ClientSecret.hash(authCode))
+        let taken = try await postgres.transaction(logger: logger) { connection -> String? in
+            var row: (String, UUID)?
+            for try await found in try await connection.query("""
+                UPDATE idp.transactions SET result_pulled_at = now()
+                WHERE id = \(id) AND sp_id = \(sp.id) AND status = 'COMPLETED' AND auth_code_hash = \(hash) AND result_pulled_at IS NULL
+                RETURNING result_jwe, user_id
+                """, logger: logger).decode((String, UUID).self) { row = found }
+            guard let (jwe, userID) = row else { return nil }
             try await AuditEvent(action: "CI_DI_ACCESS", actorUserID: userID, clientID: sp.clientID, requestID: requestID,
                                  details: ["transaction_id": id.uuidString.lowercased(), "via": "result"]).insert(on: connection, logger: logger)
-            return VerificationResult(transactionID: id.uuidString.lowercased(), status: .completed, result: jwe)
+            return jwe
         }
+        if let taken { return VerificationResult(transactionID: id.uuidString.lowercased(), status: .completed, result: taken) }
+        // Nothing changed; a plain read tells why.
+        var found: (String, ByteBuffer?, Date?)?
+        for try await row in try await postgres.query("""
+            SELECT status, auth_code_hash, result_pulled_at FROM idp.transactions WHERE id = \(id) AND sp_id = \(sp.id)
+            """, logger: logger).decode((String, ByteBuffer?, Date?).self) { found = row }
+        guard let (status, stored, pulledAt) = found else { throw Self.notFound }
+        guard status == "COMPLETED", let stored else {
+            throw Problem(status: 409, code: "not_completed", title: "Not completed", detail: "The transaction is \(status).")
+        }
+        guard ClientSecret.matches(authCode, Array(stored.readableBytesView)) else {
+            throw Problem(status: 403, code: "invalid_auth_code", title: "Invalid auth code",
+                          detail: "auth_code is not this transaction's.", field: "auth_code")
+        }
+        throw Problem(status: 409, code: "auth_code_used", title: "Auth code used",
+                      detail: "This auth_code's result was pulled \(pulledAt.map { "at \($0.formatted(.iso8601))" } ?? "already"); an auth_code is good once.")
     }
 
     func inbox(userID: UUID) async throws -> [InboxItem] {
@@ -227,7 +246,7 @@ struct TransactionStore: Sendable {
         let ci = try vault.openCI(found.ci, userID: userID)
         let authCode = Base64URL.encode(SecureRandom.bytes(32))
         let completedAt = Date()
-        let payload = ResultPayload(transactionID: id.uuidString.lowercased(), authCode: authCode, ci: ci,
+        let payload = ResultPayload(transactionID: id.uuidString.lowercased(), authCode: authCode, ci: found.mayReceiveCI ? ci : nil,
                                     di: IdentityVault.di(ci: ci, spID: found.spID), completedAt: completedAt)
         let jwe = try ResultJWE.seal(Array(try JSON.encode(payload).readableBytesView), key: key, kid: resultKey.kid)
         guard let delivery = try await conclude(.completed, reason: nil, audits: [("AUTH_COMPLETED", [:]), ("CI_DI_ACCESS", ["via": "completion"])],
@@ -249,7 +268,7 @@ struct TransactionStore: Sendable {
         static let sql = """
             SELECT t.sp_id, t.status, t.expires_at <= now(), p.pin_verifier,
                    CASE WHEN p.pin_locked_until > now() THEN p.pin_locked_until END, p.ci_sealed, p.ci_key_version, sp.client_id,
-                   p.pin_failures > 0, k.kid, k.key_sealed, k.master_key_version
+                   p.pin_failures > 0, k.kid, k.key_sealed, k.master_key_version, sp.may_receive_ci
             FROM idp.transactions t
             JOIN idp.identity_profiles p ON p.user_id = t.user_id
             JOIN idp.service_providers sp ON sp.id = t.sp_id
@@ -267,6 +286,8 @@ struct TransactionStore: Sendable {
             let clientID: String
             let hadFailures: Bool
             let resultKey: (kid: String, sealed: [UInt8], version: Int)?
+            /// The SP may receive the plain CI (migration 008); otherwise its result has the DI only.
+            let mayReceiveCI: Bool
         }
 
         let id: UUID
@@ -287,7 +308,8 @@ struct TransactionStore: Sendable {
                 pinVerifier: Array(try c[3].decode(ByteBuffer.self).readableBytesView), lockedUntil: try c[4].decode(Date?.self),
                 ci: EncryptedValue(keyVersion: try c[6].decode(Int.self), sealed: Array(try c[5].decode(ByteBuffer.self).readableBytesView)),
                 clientID: try c[7].decode(String.self), hadFailures: try c[8].decode(Bool.self),
-                resultKey: kid.flatMap { kid in keySealed.flatMap { sealed in keyVersion.map { (kid, Array(sealed.readableBytesView), $0) } } })
+                resultKey: kid.flatMap { kid in keySealed.flatMap { sealed in keyVersion.map { (kid, Array(sealed.readableBytesView), $0) } } },
+                mayReceiveCI: try c[12].decode(Bool.self))
         }
     }
 
@@ -398,11 +420,12 @@ struct TransactionStore: Sendable {
     }
 }
 
-/// The plaintext of the SP's result JWE.
+/// The plaintext of the SP's result JWE. `ci` only for an SP the operator allowed it (left out,
+/// not null, otherwise); the DI, per SP, always.
 struct ResultPayload: Encodable {
     let transactionID: String
     let authCode: String
-    let ci: String
+    let ci: String?
     let di: String
     let completedAt: Date
 

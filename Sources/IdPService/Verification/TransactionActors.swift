@@ -5,7 +5,10 @@ import Shared
 
 /// One actor per live transaction on this instance (DESIGN.md section 4): decisions on it run
 /// one at a time here, and once one has decided, the rest are answered from memory without
-/// touching the database. Across instances the locked row decides.
+/// touching the database, but only for the person whose transaction it is: anyone else goes to
+/// the database, which answers 404 as for a transaction that does not exist (a stranger told
+/// "409, already COMPLETED" learnt that the id is real and what became of it). Across instances
+/// the locked row decides.
 ///
 /// The turn is handed from one decision to the next through continuations rather than by
 /// chaining tasks: a registry keeps an actor for 30 s after its last use, and a kept task (with
@@ -13,19 +16,21 @@ import Shared
 actor TransactionActor {
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
-    private var decided: VerificationStatusName?
+    /// The decided status, and whose transaction it is (an outcome was read for that person).
+    private var decided: (status: VerificationStatusName, owner: UUID)?
 
-    func decide(_ body: @Sendable () async throws -> TransactionStore.Decision) async throws -> TransactionStore.Decision {
-        if let decided { return .alreadyDecided(decided) }
+    /// `body` decides for `person` (and throws not-found if it is not theirs).
+    func decide(by person: UUID, _ body: @Sendable () async throws -> TransactionStore.Decision) async throws -> TransactionStore.Decision {
+        if let decided, decided.owner == person { return .alreadyDecided(decided.status) }
         if busy {
             await withCheckedContinuation { waiting.append($0) }  // the turn is handed over busy
         } else {
             busy = true
         }
         defer { handOver() }
-        if let decided { return .alreadyDecided(decided) }
+        if let decided, decided.owner == person { return .alreadyDecided(decided.status) }
         let outcome = try await body()
-        record(outcome)
+        record(outcome, owner: person)
         return outcome
     }
 
@@ -37,12 +42,12 @@ actor TransactionActor {
         }
     }
 
-    private func record(_ outcome: TransactionStore.Decision) {
+    private func record(_ outcome: TransactionStore.Decision, owner: UUID) {
         switch outcome {
-        case .completed: decided = .completed
-        case .rejected, .wrongPin: decided = .failed
-        case .expired: decided = .expired
-        case .alreadyDecided(let status): decided = status
+        case .completed: decided = (.completed, owner)
+        case .rejected, .wrongPin: decided = (.failed, owner)
+        case .expired: decided = (.expired, owner)
+        case .alreadyDecided(let status): decided = (status, owner)
         case .pinLocked: break
         }
     }

@@ -19,14 +19,14 @@ struct Verification: Sendable {
         var lifetime: Duration = .seconds(180)
         /// Undecided requests one person may have at once.
         var maxPending = 3
-        /// Unknown phone numbers one SP may ask about per 10 minutes, so numbers cannot be
-        /// enumerated cheaply.
-        var unknownNumbersPer10Minutes = 20
+        /// Unknown phone numbers an SP, an owner's SPs and the deployment may ask about per 10
+        /// minutes, so numbers cannot be enumerated cheaply.
+        var unknownNumbers = UnknownNumberLimits()
 
         static func load(_ settings: Settings = .fromEnvironment()) throws(ConfigurationError) -> Rules {
             Rules(lifetime: .seconds(try settings.int("GATEHOUSE_IDP_REQUEST_TTL_SECONDS", default: 180, range: 1...3_600)),
                   maxPending: try settings.int("GATEHOUSE_IDP_MAX_PENDING", default: 3, range: 1...100),
-                  unknownNumbersPer10Minutes: try settings.int("GATEHOUSE_IDP_UNKNOWN_NUMBER_LIMIT", default: 20, range: 1...100_000))
+                  unknownNumbers: try UnknownNumberLimits.load(settings))
         }
     }
 
@@ -40,7 +40,7 @@ struct Verification: Sendable {
         guard purpose.count <= 200 else { throw Problem.unprocessable("A purpose has at most 200 characters.", field: "purpose") }
         guard let (status, item, userID) = try await transactions.create(
             sp: sp, phoneNumber: phone, purpose: purpose, lifetime: rules.lifetime, maxPending: rules.maxPending,
-            maxUnknownNumbers: rules.unknownNumbersPer10Minutes, requestID: requestID) else {
+            unknownNumbers: rules.unknownNumbers, requestID: requestID) else {
             throw Problem.notFound("No one with this phone number uses Gatehouse verification.", code: "user_not_found")
         }
         // The answer does not wait for the push; the app also finds the request in its inbox.
@@ -130,7 +130,7 @@ struct Verification: Sendable {
         let here = announcer.direct.reserve()
         let outcome: TransactionStore.Decision
         do {
-            outcome = try await actors.actor(for: id).decide {
+            outcome = try await actors.actor(for: id).decide(by: userID) {
                 try await transactions.decide(id: id, userID: userID, pin: pin, claimDelivery: here, requestID: requestID)
             }
         } catch {

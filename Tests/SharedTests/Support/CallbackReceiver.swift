@@ -16,9 +16,12 @@ final class CallbackReceiver: Sendable {
 
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
 
-        /// Checks `X-Gatehouse-Signature` as an SP would: HMAC-SHA256 over "timestamp.body".
-        func signatureIsValid(secret: [UInt8]) -> Bool {
-            let mac = HMAC<SHA256>.authenticationCode(for: Array("\(timestamp).\(body)".utf8), using: SymmetricKey(data: secret))
+        /// Checks `X-Gatehouse-Signature` as an SP would (docs/idp.md): HMAC-SHA256 over
+        /// "timestamp.delivery_id.body" under the decoded webhook secret; `deliveryID` is the
+        /// `X-Gatehouse-Delivery` header unless a test passes another.
+        func signatureIsValid(secret: [UInt8], deliveryID: String? = nil) -> Bool {
+            let signed = "\(timestamp).\(deliveryID ?? self.deliveryID).\(body)"
+            let mac = HMAC<SHA256>.authenticationCode(for: Array(signed.utf8), using: SymmetricKey(data: secret))
             return signature == "v1=" + mac.map { String(format: "%02x", $0) }.joined()
         }
     }

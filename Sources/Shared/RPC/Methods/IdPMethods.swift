@@ -501,18 +501,21 @@ public struct ServiceProviderView: Codable, Sendable {
     public var callbackURL: String
     public var isActive: Bool
     public var ownerUserID: String?
+    /// Its results carry the plain CI (set by the operator only, `idp-service admin ci-permission`).
+    public var mayReceiveCI: Bool
     public var resultKeyID: String
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: String, clientID: String, name: String, callbackURL: String, isActive: Bool, ownerUserID: String?, resultKeyID: String,
-                createdAt: Date, updatedAt: Date) {
+    public init(id: String, clientID: String, name: String, callbackURL: String, isActive: Bool, ownerUserID: String?, mayReceiveCI: Bool,
+                resultKeyID: String, createdAt: Date, updatedAt: Date) {
         self.id = id
         self.clientID = clientID
         self.name = name
         self.callbackURL = callbackURL
         self.isActive = isActive
         self.ownerUserID = ownerUserID
+        self.mayReceiveCI = mayReceiveCI
         self.resultKeyID = resultKeyID
         self.createdAt = createdAt
         self.updatedAt = updatedAt
@@ -524,6 +527,7 @@ public struct ServiceProviderView: Codable, Sendable {
         case callbackURL = "callback_url"
         case isActive = "is_active"
         case ownerUserID = "owner_user_id"
+        case mayReceiveCI = "may_receive_ci"
         case resultKeyID = "result_kid"
         case createdAt = "created_at"
         case updatedAt = "updated_at"

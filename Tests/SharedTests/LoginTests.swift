@@ -47,7 +47,7 @@ import Testing
             #expect(web.status == 200)
             #expect(json(web.body)["refresh_token"] == nil)
             let cookie = try #require(web.headers["set-cookie"])
-            #expect(cookie.hasPrefix("__Host-gh_refresh="))
+            #expect(cookie.hasPrefix("__Host-gh_refresh_\(account.slug)="))
             for attribute in ["Max-Age=604800", "Path=/", "Secure", "HttpOnly", "SameSite=Lax"] {
                 #expect(cookie.contains(attribute), "\(cookie) lacks \(attribute)")
             }

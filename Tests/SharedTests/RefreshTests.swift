@@ -114,7 +114,7 @@ import Testing
                                                  headers: ["Cookie": cookie, "Origin": "https://app.example"])
             #expect(allowed.status == 200, "\(allowed.body)")
             #expect(json(allowed.body)["refresh_token"] == nil)
-            #expect(allowed.headers["set-cookie"]?.hasPrefix("__Host-gh_refresh=") == true)
+            #expect(allowed.headers["set-cookie"]?.hasPrefix("__Host-gh_refresh_\(account.slug)=") == true)
         }
     }
 

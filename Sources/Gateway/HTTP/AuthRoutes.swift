@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Shared
 
@@ -22,17 +23,24 @@ enum AuthRoutes {
             return try TokenResponseBody.response(for: grant)
         }
         auth.post("refresh") { request, context in
-            // Mobile and native clients send the token in the body; web clients hold it in the cookie.
+            // Mobile and native clients send the token in the body; web clients hold it in their service's cookie.
             let body = request.headers[.contentType] == nil ? RefreshBody() : try await JSONBody.decode(RefreshBody.self, from: request)
-            let cookie = request.cookies[RefreshCookie.name]?.value
-            guard let token = body.refreshToken ?? cookie else {
-                throw Problem(status: 400, code: "missing_refresh_token", title: "Missing refresh token",
-                              detail: "Send refresh_token in the body, or the \(RefreshCookie.name) cookie.", field: "refresh_token")
+            if let token = body.refreshToken {
+                return try TokenResponseBody.response(for: try await rpc.call(TokenRPC.refresh, RefreshRequest(
+                    refreshToken: token, client: context.client(request), cookieOrigin: nil, service: body.service), context: context.rpcContext))
             }
+            guard let cookie = try RefreshCookie.presented(in: request, service: body.service) else {
+                throw Problem(status: 400, code: "missing_refresh_token", title: "Missing refresh token",
+                              detail: "Send refresh_token in the body, or your service's \(RefreshCookie.prefix)<service> cookie.",
+                              field: "refresh_token")
+            }
+            // A legacy cookie of another service is refused unspent and left for that service's refresh.
             let grant = try await rpc.call(TokenRPC.refresh, RefreshRequest(
-                refreshToken: token, client: context.client(request),
-                cookieOrigin: body.refreshToken == nil ? (request.headers[.origin] ?? "") : nil), context: context.rpcContext)
-            return try TokenResponseBody.response(for: grant)
+                refreshToken: cookie.token, client: context.client(request), cookieOrigin: request.headers[.origin] ?? "",
+                service: cookie.service), context: context.rpcContext)
+            var response = try TokenResponseBody.response(for: grant)
+            if cookie.isLegacy { response.headers.append(HTTPField(name: .setCookie, value: RefreshCookie.expired(RefreshCookie.legacyName))) }
+            return response
         }
         auth.get("verify") { request, context in
             let claims = try await verifier.bearer(request, context: context)
@@ -47,8 +55,8 @@ enum AuthRoutes {
                 let claims = try await verifier.signedInUser(request, context: context)
                 let ended = try await rpc.call(method, LogoutRequest(claims: claims, client: context.client(request)), context: context.rpcContext)
                 var response = try JSONResponse.make(ended)
-                // A web client's refresh cookie goes too.
-                response.headers[.setCookie] = "\(RefreshCookie.name)=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax"
+                // A web client's refresh cookie of this service goes too; other services' cookies stay.
+                response.headers[.setCookie] = RefreshCookie.expired(RefreshCookie.name(service: claims.aud))
                 return response
             }
         }
@@ -98,7 +106,7 @@ struct TokenResponseBody: Encodable {
     let accessToken: String
     let tokenType = "Bearer"
     let expiresIn: Int
-    /// Absent for web clients: theirs travels only in the `__Host-gh_refresh` cookie.
+    /// Absent for web clients: theirs travels only in their service's `__Host-gh_refresh_<slug>` cookie.
     let refreshToken: String?
     let user: UserSummary
     let service: ServiceSummary
@@ -126,14 +134,5 @@ struct TokenResponseBody: Encodable {
         case expiresIn = "expires_in"
         case refreshToken = "refresh_token"
         case user, service
-    }
-}
-
-enum RefreshCookie {
-    static let name = "__Host-gh_refresh"
-
-    /// `__Host-` binds it to this host, `/` and Secure; HttpOnly keeps scripts away from it.
-    static func header(_ grant: TokenGrant) -> String {
-        "\(name)=\(grant.refreshToken); Max-Age=\(grant.refreshExpiresIn); Path=/; Secure; HttpOnly; SameSite=Lax"
     }
 }

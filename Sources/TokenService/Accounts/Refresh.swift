@@ -10,8 +10,9 @@ struct Refresh: Sendable {
     let inFlight = RefreshesInFlight()
 
     /// `service`, when given, is the only service whose tokens may be refreshed here (an OAuth
-    /// client refreshes only its own).
-    func refresh(_ request: RefreshRequest, service expected: String? = nil, requestID: String?) async throws -> TokenGrant {
+    /// client refreshes only its own; a web client's cookie is its service's).
+    func refresh(_ request: RefreshRequest, service: String? = nil, requestID: String?) async throws -> TokenGrant {
+        let expected = service ?? request.service
         let tokens = self.tokens
         // Refreshes of one token queue here on this instance; the conditional spend orders them across instances.
         let outcome = try await inFlight.serialize(request.refreshToken) {

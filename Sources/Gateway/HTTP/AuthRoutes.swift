@@ -79,13 +79,15 @@ extension AccessTokenVerifier {
 
 extension AccessTokenVerifier {
     /// The claims of a user's token: a service's own token (`client_credentials`) has no user
-    /// or session, so the account routes refuse it.
+    /// or session, so the account routes refuse it. Each call counts against the user's limit
+    /// (DESIGN section 7), keyed by the verified `sub`, so no one can spend another's.
     func signedInUser(_ request: Request, context: GatewayRequestContext) async throws -> AccessTokenClaims {
         let claims = try await bearer(request, context: context)
         guard claims.sid != nil else {
             throw Problem(status: 403, code: "user_token_required", title: "User token required",
                           detail: "This route acts for a signed-in user; a client's own token has none.")
         }
+        if let limits { _ = try await limits.enforce([(limits.user, claims.sub)]) }
         return claims
     }
 }

@@ -120,6 +120,10 @@ enum OAuthErrorResponse {
             problem = .oauth("slow_down", limited.problem.detail ?? "Too many requests.", status: 429)
             headers[.retryAfter] = "\(max(1, limited.decision.retryAfterSeconds))"
             for field in RateLimits.headers(limited.decision) { headers.append(field) }
+        case let given as Problem where given.code == "rate_limited":
+            // token-service's per-session refresh limit, in OAuth's words.
+            problem = .oauth("slow_down", given.detail ?? "Too many requests.", status: 429)
+            headers[.retryAfter] = "\(max(1, given.retryAfterSeconds ?? 1))"
         case let given as Problem:
             problem = given
         default:

@@ -23,12 +23,15 @@ final class AccessTokenVerifier: Sendable {
     private let next = Atomic<Int>(0)
     private let lanes = max(2, System.coreCount)
     private let verified = VerifiedTokenCache()
+    /// Counts a signed-in user's requests (`signedInUser`); nil counts nothing.
+    let limits: RateLimits?
 
-    init(jwks: JWKSCache, revocations: RevocationList, closedServices: ClosedServices, issuer: String) {
+    init(jwks: JWKSCache, revocations: RevocationList, closedServices: ClosedServices, issuer: String, limits: RateLimits? = nil) {
         self.jwks = jwks
         self.revocations = revocations
         self.closedServices = closedServices
         self.issuer = issuer
+        self.limits = limits
     }
 
     func verify(_ token: String, context: RPCCallContext) async throws(Problem) -> AccessTokenClaims {

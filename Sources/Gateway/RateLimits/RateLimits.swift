@@ -10,6 +10,10 @@ struct RateLimits: Sendable {
     let register: RateLimit?
     let social: RateLimit?
     let api: RateLimit?
+    /// Per signed-in user, on the routes that act for one (seed 001's `user`: 1000 an hour).
+    let user: RateLimit?
+    /// Per service provider (client id), for an SP without a limit of its own (docs/limits.md).
+    let sp: RateLimit?
 
     init(redis: RedisClient, settings: Settings = .fromEnvironment()) throws(ConfigurationError) {
         limiter = RateLimiter(redis: redis)
@@ -17,6 +21,8 @@ struct RateLimits: Sendable {
         register = try RateLimit.load("register", default: (3, 3600), settings: settings)
         social = try RateLimit.load("social", default: (10, 300), settings: settings)
         api = try RateLimit.load("api", default: (100, 60), settings: settings)
+        user = try RateLimit.load("user", default: (1000, 3600), settings: settings)
+        sp = try RateLimit.load("sp", default: (120_000, 60), settings: settings)
     }
 
     /// Throws 429 when any of `checks` is exhausted; otherwise returns the headers that tell the
@@ -45,25 +51,24 @@ struct RateLimits: Sendable {
 struct RateLimited: Error {
     let decision: RateDecision
 
-    var problem: Problem {
-        Problem(status: 429, code: "rate_limited", title: "Too many requests",
-                detail: "Limit of \(decision.limit.count) per \(decision.limit.period.components.seconds) s reached; retry in \(decision.retryAfterSeconds) s.")
-    }
+    var problem: Problem { decision.problem }
 }
 
-/// 100 requests a minute per client IP on every /api and /oauth route.
+/// 100 requests a minute per client IP on every /api and /oauth route; a service provider's
+/// calls (`/api/v1/idp/...` with its client credentials) per client id instead.
 struct APIRateLimitMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let limits: RateLimits
+    let serviceProviders: ServiceProviderLimits
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let area = Self.area(of: request.uri.path)
-        let oauth = area == "oauth"
-        guard oauth || area == "api" else { return try await next(request, context) }
+        let segments = Self.segments(of: request.uri.path)
+        let oauth = segments.first == "oauth"
+        guard oauth || segments.first == "api" else { return try await next(request, context) }
         var headers: HTTPFields = [:]
         var response: Response
         do {
-            headers = try await limits.enforce([(limits.api, context.client(request).ip ?? "unknown")])
+            headers = try await count(request, segments: segments, context: context)
             response = try await next(request, context)
         } catch {
             // Refusals count too, and say so, each in its route's error format.
@@ -74,13 +79,34 @@ struct APIRateLimitMiddleware: RouterMiddleware {
         return response
     }
 
-    /// The path's first segment as the router reads it, so that no spelling of a route escapes
+    private func count(_ request: Request, segments: [String], context: Context) async throws -> HTTPFields {
+        let perAddress = [(limits.api, context.client(request).ip ?? "unknown")]
+        guard Self.isServiceProviderRoute(segments),
+              request.headers[.authorization]?.lowercased().hasPrefix("basic ") == true || request.headers[.xClientID] != nil,
+              let credentials = try? IdPRoutes.spCredentials(request) else { return try await limits.enforce(perAddress) }
+        let sp = try await serviceProviders.callLimit(credentials, context: context.rpcContext) { _ = try await limits.enforce(perAddress) }
+        guard let sp else { return [:] }   // counted against the address on the way
+        return try await limits.enforce([(ServiceProviderLimits.limit(sp, default: limits.sp), sp.clientID)])
+    }
+
+    /// The path's segments as the router reads them, so that no spelling of a route escapes
     /// the limit (issue 27: `//api/...` did). Hummingbird's router splits on "/" and skips empty
     /// segments, so `//api/x`, `/api//x` and `/api/x/` all reach `/api/x`; it neither decodes nor
     /// folds case, but the segment is decoded and lowercased here anyway, so a router that one
     /// day does cannot reopen the hole (counting a request that ends in 404 costs nothing).
-    static func area(of path: String) -> String? {
-        guard let first = path.split(separator: "/", omittingEmptySubsequences: true).first else { return nil }
-        return (String(first).removingPercentEncoding ?? String(first)).lowercased()
+    /// The routes an SP calls (IdPRoutes): `requests`, `requests/{id}`, `requests/{id}/result`, `stats`.
+    /// A person's routes under `/api/v1/idp` stay per address (and per user).
+    static func isServiceProviderRoute(_ segments: [String]) -> Bool {
+        guard segments.starts(with: ["api", "v1", "idp"]) else { return false }
+        let route = segments.dropFirst(3)
+        switch (route.first, route.count) {
+        case ("stats", 1), ("requests", 1), ("requests", 2): return true
+        case ("requests", 3): return route.last == "result"
+        default: return false
+        }
+    }
+
+    static func segments(of path: String) -> [String] {
+        path.split(separator: "/", omittingEmptySubsequences: true).map { (String($0).removingPercentEncoding ?? String($0)).lowercased() }
     }
 }

@@ -5,7 +5,8 @@ import Shared
 /// `idp-service admin ...`: operator commands on service providers.
 struct IdPAdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Administer service providers.", subcommands: [CreateServiceProvider.self, CIPermissionCommand.self])
+        commandName: "admin", abstract: "Administer service providers.",
+        subcommands: [CreateServiceProvider.self, CIPermissionCommand.self, CallLimitCommand.self])
 
     struct CreateServiceProvider: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

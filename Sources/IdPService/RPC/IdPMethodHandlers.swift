@@ -21,6 +21,7 @@ enum IdPMethodHandlers {
         router.register(IdPRPC.inbox) { request, _ in try await verification.inbox(request) }
         router.register(IdPRPC.history) { request, _ in try await verification.history(request) }
         router.register(IdPRPC.stats) { request, _ in try await verification.statistics(request) }
+        router.register(IdPRPC.callLimit) { request, _ in try await verification.providers.callLimit(request) }
         router.register(IdPRPC.confirm) { request, call in try await verification.decide(request, confirm: true, requestID: call.requestID) }
         router.register(IdPRPC.reject) { request, call in try await verification.decide(request, confirm: false, requestID: call.requestID) }
     }

@@ -7,6 +7,7 @@ import Shared
 struct Refresh: Sendable {
     let store: RefreshStore
     let tokens: TokenIssuer
+    var sessionLimit: SessionRefreshLimit?
     let inFlight = RefreshesInFlight()
 
     /// `service`, when given, is the only service whose tokens may be refreshed here (an OAuth
@@ -26,9 +27,10 @@ struct Refresh: Sendable {
                     throw Problem(status: 403, code: "origin_not_allowed", title: "Origin not allowed",
                                   detail: "A cookie refresh must come from one of the service's allowed origins.")
                 }
-            } issue: { family, next in
+            } issue: { [sessionLimit] family, next in
                 let service = family.service
                 guard let role = family.role else { throw Self.invalid("The account is no longer a member of the service.") }
+                try await sessionLimit?.admit(session: family.sessionID)
                 let ttl = min(family.rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
                 return try await tokens.grant(
                     user: family.user, tokenVersion: family.tokenVersion, platformRole: family.platformRole, service: service, role: role,

@@ -67,7 +67,8 @@ enum TokenMethodHandlers {
             try await reauthentication.check(request, requestID: call.requestID)
         }
         let refreshTokens = RefreshStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
-        let refresh = Refresh(store: refreshTokens, tokens: tokens)
+        let sessionLimit = try readSetting(service: .token) { () throws(ConfigurationError) in try SessionRefreshLimit.load(redis: context.redis) }
+        let refresh = Refresh(store: refreshTokens, tokens: tokens, sessionLimit: sessionLimit)
         router.register(TokenRPC.refresh) { request, call in
             try await refresh.refresh(request, requestID: call.requestID)
         }

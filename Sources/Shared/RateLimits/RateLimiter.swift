@@ -1,14 +1,20 @@
-// RateLimits/: request limits kept in Redis, so every gateway instance counts together.
-import Shared
+// RateLimits/: request limits kept in Redis, so every instance counts together. The gateway
+// limits requests; token-service limits refreshes per session, which only it can name.
 
 /// One limit: at most `count` requests per `period`, as GCRA (a smoothed sliding window).
-struct RateLimit: Sendable, Equatable {
-    let name: String
-    let count: Int
-    let period: Duration
+public struct RateLimit: Sendable, Equatable {
+    public let name: String
+    public let count: Int
+    public let period: Duration
+
+    public init(name: String, count: Int, period: Duration) {
+        self.name = name
+        self.count = count
+        self.period = period
+    }
 
     /// `GATEHOUSE_RATE_LIMIT_<NAME>` = `count/seconds`, or `off`; nil when turned off.
-    static func load(_ name: String, default value: (Int, Int), settings: Settings) throws(ConfigurationError) -> RateLimit? {
+    public static func load(_ name: String, default value: (Int, Int), settings: Settings) throws(ConfigurationError) -> RateLimit? {
         let variable = "GATEHOUSE_RATE_LIMIT_\(name.uppercased())"
         guard let text = settings.string(variable) else {
             return RateLimit(name: name, count: value.0, period: .seconds(value.1))
@@ -23,16 +29,26 @@ struct RateLimit: Sendable, Equatable {
 }
 
 /// What the limiter decided for one request.
-struct RateDecision: Sendable {
-    let allowed: Bool
-    let remaining: Int
-    let retryAfterSeconds: Int
-    let limit: RateLimit
+public struct RateDecision: Sendable {
+    public let allowed: Bool
+    public let remaining: Int
+    public let retryAfterSeconds: Int
+    public let limit: RateLimit
+
+    /// The 429 every refusal answers (RFC 9457, code `rate_limited`, `Retry-After`).
+    public var problem: Problem {
+        var problem = Problem(status: 429, code: "rate_limited", title: "Too many requests",
+                              detail: "Limit of \(limit.count) per \(limit.period.components.seconds) s reached; retry in \(retryAfterSeconds) s.")
+        problem.retryAfterSeconds = max(1, retryAfterSeconds)
+        return problem
+    }
 }
 
 /// GCRA in one Lua script on the Redis server's clock: atomic however many gateways ask.
-struct RateLimiter: Sendable {
+public struct RateLimiter: Sendable {
     let redis: RedisClient
+
+    public init(redis: RedisClient) { self.redis = redis }
 
     /// KEYS: the counter. ARGV: period ms, count. Returns {allowed, remaining, retry-after ms}.
     static let script = RedisScript("""
@@ -53,7 +69,7 @@ struct RateLimiter: Sendable {
 
     /// Counts one request against `limit` for `subject` (an IP, or IP and username). When Redis
     /// cannot answer, the request is allowed: a limiter outage must not become an outage.
-    func check(_ limit: RateLimit, subject: String) async -> RateDecision {
+    public func check(_ limit: RateLimit, subject: String) async -> RateDecision {
         do {
             let reply = try await Self.script.run(
                 on: redis, keys: ["gh:rl:{\(limit.name):\(subject)}"],

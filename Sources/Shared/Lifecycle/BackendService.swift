@@ -13,6 +13,9 @@ public struct BackendDefinition: Sendable {
     public let migrationsDirectory: URL?
     public let registerMethods: @Sendable (inout RPCRouter, BackendContext) throws -> Void
     public let makeWorkers: @Sendable (BackendContext) throws -> [any Service]
+    /// The rows this backend deletes once they stopped mattering (`Jobs/Cleanup/`); its outbox's
+    /// done rows are added to them. Worker instances run them on a schedule; `cleanup` runs them once.
+    public let cleanupTasks: @Sendable (BackendContext) throws -> [CleanupTask]
     /// Work every instance does once its stores are up (creating the first signing keys, say).
     /// Retried with back-off until it succeeds; it must be safe to run on many instances at once.
     public let onStart: @Sendable (BackendContext) async throws -> Void
@@ -23,6 +26,7 @@ public struct BackendDefinition: Sendable {
         migrationsDirectory: URL?,
         registerMethods: @escaping @Sendable (inout RPCRouter, BackendContext) throws -> Void = { _, _ in },
         makeWorkers: @escaping @Sendable (BackendContext) throws -> [any Service] = { _ in [] },
+        cleanupTasks: @escaping @Sendable (BackendContext) throws -> [CleanupTask] = { _ in [] },
         onStart: @escaping @Sendable (BackendContext) async throws -> Void = { _ in }
     ) {
         self.service = service
@@ -30,6 +34,7 @@ public struct BackendDefinition: Sendable {
         self.migrationsDirectory = migrationsDirectory
         self.registerMethods = registerMethods
         self.makeWorkers = makeWorkers
+        self.cleanupTasks = cleanupTasks
         self.onStart = onStart
     }
 
@@ -94,7 +99,7 @@ public protocol BackendDescriptor: Sendable {
 }
 
 extension CommandConfiguration {
-    /// A backend executable's root command: `serve` (the default) and `migrate`, plus its own
+    /// A backend executable's root command: `serve` (the default), `migrate` and `cleanup`, plus its own
     /// admin commands.
     public static func backend<Backend: BackendDescriptor>(
         _ backend: Backend.Type, name: String, abstract: String, adminCommands: [any ParsableCommand.Type] = []
@@ -102,7 +107,7 @@ extension CommandConfiguration {
         CommandConfiguration(
             commandName: name,
             abstract: abstract,
-            subcommands: [ServeCommand<Backend>.self, MigrateCommand<Backend>.self] + adminCommands,
+            subcommands: [ServeCommand<Backend>.self, MigrateCommand<Backend>.self, CleanupCommand<Backend>.self] + adminCommands,
             defaultSubcommand: ServeCommand<Backend>.self)
     }
 }
@@ -153,6 +158,7 @@ public struct ServeCommand<Backend: BackendDescriptor>: AsyncParsableCommand {
         }
         if !noWorkers {
             services.append(contentsOf: try definition.makeWorkers(context))
+            if let cleanup = try definition.cleanupSchedule(context) { services.append(cleanup) }
         }
         await context.rpc.startOrRetryLater()
         logger.info("serving", metadata: ["rpc": "\(!workersOnly)", "workers": "\(!noWorkers)", "metrics_port": "\(port)"])

@@ -10,12 +10,14 @@ enum TokenBackend: BackendDescriptor {
         migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
         registerMethods: TokenMethodHandlers.register,
         makeWorkers: { context in
-            let pruning = RevocationPruning(store: RevocationStore(postgres: context.postgres, logger: context.logger), logger: context.logger)
             guard let interval = try readSetting(service: .token, { () throws(ConfigurationError) in try KeyRotationSchedule.interval() }) else {
-                return [pruning]
+                return []
             }
             let store = SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
-            return [KeyRotationSchedule(store: store, events: context.events, interval: interval, logger: context.logger), pruning]
+            return [KeyRotationSchedule(store: store, events: context.events, interval: interval, logger: context.logger)]
+        },
+        cleanupTasks: { _ in
+            RetentionStore(retention: try readSetting(service: .token) { () throws(ConfigurationError) in try TokenRetention.load() }).tasks()
         },
         onStart: { context in
             // A new database gets its first keys here, so tokens can be signed from the start.

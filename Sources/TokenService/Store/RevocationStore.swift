@@ -6,7 +6,8 @@ import Shared
 /// The SQL of `token.revocations` (migration 010): the durable record of what gateways must
 /// refuse although the signature is good. Version revocations are written by the migration's
 /// triggers in the transaction that raises the version; revoked jtis by the store that ends the
-/// session or by `revokeAccessToken`, in theirs.
+/// session or by `revokeAccessToken`, in theirs. Rows past their expiry are deleted by the
+/// cleanup (`RetentionStore.revocations`).
 struct RevocationStore: Sendable {
     let postgres: Database
     let logger: Logger
@@ -47,10 +48,5 @@ struct RevocationStore: Sendable {
             INSERT INTO token.revocations (jti, expires_at) VALUES (\(jti), to_timestamp(\(Double(expiresAt + 60))))
             ON CONFLICT (jti) DO NOTHING RETURNING id
             """, logger: logger).collect().count > 0
-    }
-
-    /// Deletes the rows no token can need any more; returns how many.
-    func prune() async throws -> Int {
-        try await postgres.query("DELETE FROM token.revocations WHERE expires_at < now() RETURNING id", logger: logger).collect().count
     }
 }

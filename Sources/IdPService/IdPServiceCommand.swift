@@ -16,6 +16,9 @@ enum IdPBackend: BackendDescriptor {
                                        ServiceProviderAdministration(store: parts.providers, environment: context.config.environment))
         },
         makeWorkers: { context in try IdPParts(context).workers(context) },
+        cleanupTasks: { _ in
+            RetentionStore(retention: try readSetting(service: .idp) { () throws(ConfigurationError) in try IdPRetention.load() }).tasks()
+        },
         onStart: { context in try await LocalDemo.seed(context) })
 }
 

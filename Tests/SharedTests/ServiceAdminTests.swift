@@ -255,4 +255,31 @@ import Testing
             })
         }
     }
+
+    /// Issue 22 (caught on the code before: `require_email_verification: true` was stored and
+    /// enforced nowhere). Until e-mail verification exists, asking for it is refused and says why;
+    /// nothing is stored.
+    @Test func requiringEmailVerificationIsRefusedUntilItExists() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let (_, owner) = try await admin(cluster, role: "SERVICE_ADMIN")
+            let auth = ["Authorization": "Bearer \(owner)"]
+            let slug = TestEnvironment.uniqueName("verify").replacingOccurrences(of: "_", with: "-")
+            let created = try await cluster.post("/api/v1/services", body: #"{"slug":"\#(slug)","name":"Verified","type":"web","require_email_verification":true}"#,
+                                                 headers: auth)
+            #expect(created.status == 422 && json(created.body)["code"] as? String == "email_verification_unavailable", "\(created.body)")
+            #expect(json(created.body)["field"] as? String == "require_email_verification")
+            #expect(try await cluster.post("/api/v1/services", body: #"{"slug":"\#(slug)","name":"Verified","type":"web"}"#, headers: auth).status == 201)
+            let patched = try await cluster.post("/api/v1/services/\(slug)", body: #"{"require_email_verification":true}"#, method: .PATCH, headers: auth)
+            #expect(patched.status == 422 && json(patched.body)["code"] as? String == "email_verification_unavailable", "\(patched.body)")
+            let stored = try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                try await owner.query("SELECT require_email_verification FROM token.services WHERE slug = \(slug)",
+                                      logger: TestEnvironment.logger).collect().first?.decode(Bool.self)
+            }
+            #expect(stored == false)
+            // Saying false is fine.
+            let off = try await cluster.post("/api/v1/services/\(slug)", body: #"{"require_email_verification":false}"#, method: .PATCH, headers: auth)
+            #expect(off.status == 200, "\(off.body)")
+        }
+    }
 }

@@ -45,6 +45,13 @@ enum ServiceSettingsRules {
                 throw .unprocessable("\(field) is \(range.lowerBound) to \(range.upperBound).", field: field)
             }
         }
+        // Stored since the start and enforced nowhere: e-mail verification does not exist yet
+        // (the account-recovery issue). A setting that silently does nothing is refused instead.
+        if body.requireEmailVerification == true {
+            throw Problem(status: 422, code: "email_verification_unavailable", title: "E-mail verification unavailable",
+                          detail: "Gatehouse does not verify e-mail addresses yet, so a service cannot require it; "
+                              + "require_email_verification can only be false.", field: "require_email_verification")
+        }
         if let owner = body.ownerUserID, UUID(uuidString: owner) == nil {
             throw .unprocessable("owner_user_id is a user id.", field: "owner_user_id")
         }

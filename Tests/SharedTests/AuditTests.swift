@@ -106,4 +106,38 @@ import Testing
             #expect(badTime.status == 422 && json(badTime.body)["field"] as? String == "from")
         }
     }
+
+    /// Issue 22 (caught on the code before: `audit.events` had `ip` and `user_agent` columns that
+    /// nothing filled, so the log could not be searched by address, seed 002 section 8.1). Sign-ins
+    /// and failures record the client's address and user agent; an auditor finds them by address or
+    /// block, and a malformed block is a 422.
+    @Test func theAuditLogIsSearchedByClientAddress() async throws {
+        try await withCluster(environment: ["GATEHOUSE_TRUSTED_PROXIES": "127.0.0.1/32"]) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let member = try await LoginTests().makeAccount(cluster)
+            let octet = Int.random(in: 1...250)
+            let address = "198.18.\(octet).\(Int.random(in: 1...250))"
+            for password in [member.password, "wrong horse 1"] {
+                _ = try await cluster.post(
+                    "/api/v1/auth/login",
+                    body: #"{"service":"\#(member.slug)","username":"\#(member.username)","password":"\#(password)","client_type":"mobile"}"#,
+                    headers: ["X-Forwarded-For": address, "User-Agent": "AuditProbe/1.0"])
+            }
+            let auditor = try await LoginTests().makeAccount(cluster)
+            _ = try await cluster.tokenAdmin(["admin", "set-platform-role", "--username", auditor.username, "--role", "AUDITOR"])
+            let token = try #require(json(try await LoginTests().login(cluster, auditor).body)["access_token"] as? String)
+            let auth = ["Authorization": "Bearer \(token)"]
+            for search in [address, "198.18.\(octet).0/24"] {
+                let page = json(try await cluster.get("/api/v1/audit-events?ip=\(search)", headers: auth).body)
+                let events = page["events"] as? [[String: Any]] ?? []
+                let actions = Set(events.compactMap { $0["action"] as? String })
+                #expect(actions.isSuperset(of: ["USER_LOGIN", "USER_LOGIN_FAILED"]), "\(search): \(page)")
+                #expect(events.allSatisfy { ($0["ip"] as? String)?.hasPrefix("198.18.\(octet).") == true })
+                #expect(events.contains { $0["ip"] as? String == address && $0["user_agent"] as? String == "AuditProbe/1.0" })
+            }
+            let bad = try await cluster.get("/api/v1/audit-events?ip=198.18.0.0/99", headers: auth)
+            #expect(bad.status == 422 && json(bad.body)["field"] as? String == "ip", "\(bad.body)")
+            #expect(try await AuditTests().verify(cluster).status == 0)
+        }
+    }
 }

@@ -477,4 +477,28 @@ import Testing
             #expect((stillThere["accounts"] as? [[String: Any]])?.count == 1)
         }
     }
+
+    /// Issue 22 (caught on the code before: `popular_providers` was hard-coded to `password` though
+    /// sessions record how they were opened). Two Kakao sign-ins and one password sign-in show as
+    /// such in the service's statistics.
+    @Test func statisticsCountSignInsByTheirMethod() async throws {
+        try await withProviders { cluster, fakes, _ in
+            let slug = try await makeService(cluster)
+            let tag = TestEnvironment.uniqueName("st")
+            let digits = String(tag.filter(\.isNumber).prefix(6))
+            try await setPersona(fakes, "kakao", #"{"id": 777\#(digits), "email": "st-\#(tag)@kakao.example", "email_verified": true}"#)
+            for _ in 0..<2 {
+                let pkce = PKCE()
+                let answer = try await signIn(cluster, "kakao", service: slug, pkce: pkce)
+                #expect(try await exchange(cluster, code: try #require(answer["code"], "\(answer)"), pkce: pkce).status == 200)
+            }
+            let member = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName("pw"))
+            _ = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(member.username)","email":"\#(member.username)@example.com","password":"\#(member.password)"}"#)
+            #expect(try await LoginTests().login(cluster, member).status == 200)
+            let (_, root) = try await ServiceAdminTests().admin(cluster, role: "SUPER_ADMIN")
+            let stats = json(try await cluster.get("/api/v1/services/\(slug)/stats", headers: ["Authorization": "Bearer \(root)"]).body)
+            let popular = (stats["popular_providers"] as? [[String: Any]] ?? []).map { "\($0["provider"] ?? "?"):\($0["logins"] ?? "?")" }
+            #expect(popular == ["kakao:2", "password:1"], "\(stats)")
+        }
+    }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Shared
 
-/// `GET /api/v1/audit-events?user_id=&action=&service=&from=&to=&limit=&cursor=` for AUDITORs and
+/// `GET /api/v1/audit-events?user_id=&action=&service=&ip=&from=&to=&limit=&cursor=` for AUDITORs and
 /// platform admins (a SERVICE_ADMIN sees the events of services it owns), and for members whose
 /// role has `admin.logs` (the events of their token's service).
 enum AuditRoutes {
@@ -23,7 +23,8 @@ enum AuditRoutes {
             guard let limit = Int(String(query["limit"] ?? "50")) else { throw Problem.unprocessable("limit is a number.", field: "limit") }
             let page = try await rpc.call(TokenRPC.auditEvents, AuditQuery(
                 actor: actor, userID: query["user_id"].map(String.init),
-                action: query["action"].map(String.init), service: query["service"].map(String.init), from: try time("from"), to: try time("to"),
+                action: query["action"].map(String.init), service: query["service"].map(String.init),
+                ip: query["ip"].map(String.init), from: try time("from"), to: try time("to"),
                 limit: limit, cursor: query["cursor"].map(String.init)), context: context.rpcContext)
             return try JSONResponse.make(page)
         }

@@ -171,7 +171,7 @@ enum TokenMethodHandlers {
             }
             return try await auditLog.page(
                 userID: query.userID.flatMap(UUID.init(uuidString:)), action: query.action, serviceSlug: serviceSlug,
-                from: query.from, to: query.to, ownedBy: ownedBy, before: before, limit: query.limit)
+                ip: try query.ip.map(AuditAddress.block), from: query.from, to: query.to, ownedBy: ownedBy, before: before, limit: query.limit)
         }
     }
 }

@@ -45,7 +45,7 @@ struct AccountSecurityStore: Sendable {
                 """, logger: logger).collect().count
             guard updated == 1 else { return false }
             try await AuditEvent(action: "USER_REAUTHENTICATED", actorUserID: userID, serviceID: serviceID, requestID: requestID,
-                                 details: ["session_id": sessionID.uuidString.lowercased(), "purpose": purpose, "ip": client.ip ?? ""]
+                                 client: client, details: ["session_id": sessionID.uuidString.lowercased(), "purpose": purpose, "ip": client.ip ?? ""]
             ).insert(on: connection, logger: logger)
             return true
         }

@@ -30,7 +30,7 @@ struct AccountStore: Sendable {
                     "INSERT INTO token.memberships (service_id, user_id) VALUES (\(service.id), \(id))", logger: logger).collect()
                 try await AuditEvent(
                     action: "USER_REGISTERED", actorUserID: id, serviceID: service.id, requestID: requestID,
-                    details: ["username": account.username, "ip": client.ip ?? ""]
+                    client: client, details: ["username": account.username, "ip": client.ip ?? ""]
                 ).insert(on: connection, logger: logger)
                 let fullName = UserSummary.fullName(first: account.firstName, last: account.lastName)
                 return UserSummary(id: id, username: account.username, email: account.email, fullName: fullName)
@@ -96,7 +96,7 @@ extension AccountStore {
                 WHERE user_id = \(userID) AND id <> \(sessionID) AND revoked_at IS NULL RETURNING id
                 """, logger: logger).collect().count
             try await AuditEvent(action: "PASSWORD_CHANGED", actorUserID: userID, requestID: requestID,
-                                 details: ["sessions_ended": String(ended), "ip": client.ip ?? ""]).insert(on: connection, logger: logger)
+                                 client: client, details: ["sessions_ended": String(ended), "ip": client.ip ?? ""]).insert(on: connection, logger: logger)
             return PasswordChangeOutcome(sessionsEnded: ended, tokenVersion: version, serviceSlug: slug, role: role,
                                          mfa: SessionMFA(enabled: mfaEnabled, verifiedAt: mfaAt, method: method))
         }

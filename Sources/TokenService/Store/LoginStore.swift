@@ -115,7 +115,7 @@ struct LoginStore: Sendable {
             """, logger: logger).collect()
         try await AuditEvent(
             action: "USER_LOGIN", actorUserID: account.id, serviceID: service.id, requestID: requestID,
-            details: ["session_id": sessionID.uuidString.lowercased(), "client_type": clientType.rawValue, "ip": client.ip ?? "",
+            client: client, details: ["session_id": sessionID.uuidString.lowercased(), "client_type": clientType.rawValue, "ip": client.ip ?? "",
                       "mfa": secondFactor ?? "none", "method": method]
         ).insert(on: connection, logger: logger)
         return Opened(sessionID: sessionID, role: membership.role, refreshToken: refreshToken, refreshTTL: refreshTTL,

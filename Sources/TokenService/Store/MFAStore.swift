@@ -237,7 +237,7 @@ extension MFAStore {
                         now() + make_interval(secs => \(Double(Self.challengeSeconds))), \(method))
                 """, logger: logger).collect()
             try await AuditEvent(action: "MFA_CHALLENGED", actorUserID: userID, serviceID: serviceID, requestID: requestID,
-                                 details: ["ip": client.ip ?? ""]).insert(on: connection, logger: logger)
+                                 client: client, details: ["ip": client.ip ?? ""]).insert(on: connection, logger: logger)
         }
         return token
     }

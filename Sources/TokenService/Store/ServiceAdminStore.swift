@@ -241,14 +241,23 @@ extension ServiceAdminStore {
                        (SELECT count(*)::int FROM token.sessions, periods WHERE service_id = \(serviceID) AND created_at >= week),
                        (SELECT count(*)::int FROM token.sessions, periods WHERE service_id = \(serviceID) AND created_at >= month)
                 """, logger: logger)
-            for try await (total, active, newToday, newWeek, newMonth, loginsToday, loginsWeek, loginsMonth)
-                in rows.decode((Int, Int, Int, Int, Int, Int, Int, Int).self) {
-                return ServiceStats(totalUsers: total, activeUsers: active, newUsersToday: newToday, newUsersThisWeek: newWeek,
-                                    newUsersThisMonth: newMonth, loginCountToday: loginsToday, loginCountThisWeek: loginsWeek,
-                                    loginCountThisMonth: loginsMonth,
-                                    popularProviders: loginsMonth == 0 ? [] : [ProviderCount(provider: "password", logins: loginsMonth)])
+            var counts: (Int, Int, Int, Int, Int, Int, Int, Int)?
+            for try await row in rows.decode((Int, Int, Int, Int, Int, Int, Int, Int).self) { counts = row }
+            guard let (total, active, newToday, newWeek, newMonth, loginsToday, loginsWeek, loginsMonth) = counts else {
+                throw Problem.internalError()
             }
-            throw Problem.internalError()
+            // How this month's sessions were opened: `password` or the social provider that vouched.
+            var popular: [ProviderCount] = []
+            for try await (method, logins) in try await connection.query("""
+                SELECT auth_method, count(*)::int FROM token.sessions
+                WHERE service_id = \(serviceID) AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                GROUP BY auth_method ORDER BY count(*) DESC, auth_method
+                """, logger: logger).decode((String, Int).self) {
+                popular.append(ProviderCount(provider: method, logins: logins))
+            }
+            return ServiceStats(totalUsers: total, activeUsers: active, newUsersToday: newToday, newUsersThisWeek: newWeek,
+                                newUsersThisMonth: newMonth, loginCountToday: loginsToday, loginCountThisWeek: loginsWeek,
+                                loginCountThisMonth: loginsMonth, popularProviders: popular)
         }
     }
 }

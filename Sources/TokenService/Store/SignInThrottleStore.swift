@@ -83,7 +83,7 @@ struct SignInThrottleStore: Sendable {
                 """, logger: logger).collect()
             try await AuditEvent(
                 action: "USER_LOGIN_FAILED", actorUserID: subject.userID, serviceID: serviceID, requestID: requestID,
-                details: ["ip": client.ip ?? "", "failures": String(failures), "locked": lockedUntil == nil ? "no" : "yes",
+                client: client, details: ["ip": client.ip ?? "", "failures": String(failures), "locked": lockedUntil == nil ? "no" : "yes",
                           "account": subject.userID == nil ? "unknown" : "known"]
             ).insert(on: connection, logger: logger)
             return lockedUntil

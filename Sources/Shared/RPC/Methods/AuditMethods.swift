@@ -10,16 +10,20 @@ public struct AuditQuery: Codable, Sendable {
     public var userID: String?
     public var action: String?
     public var service: String?
+    /// An address or a CIDR block (`203.0.113.0/24`): events whose client address is in it.
+    public var ip: String?
     public var from: Date?
     public var to: Date?
     public var limit: Int
     public var cursor: String?
 
-    public init(actor: AdminActor, userID: String?, action: String?, service: String?, from: Date?, to: Date?, limit: Int, cursor: String?) {
+    public init(actor: AdminActor, userID: String?, action: String?, service: String?, ip: String? = nil, from: Date?, to: Date?,
+                limit: Int, cursor: String?) {
         self.actor = actor
         self.userID = userID
         self.action = action
         self.service = service
+        self.ip = ip
         self.from = from
         self.to = to
         self.limit = limit
@@ -27,7 +31,7 @@ public struct AuditQuery: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case actor, action, service, from, to, limit, cursor
+        case actor, action, service, ip, from, to, limit, cursor
         case userID = "user_id"
     }
 }
@@ -41,10 +45,14 @@ public struct AuditEventView: Codable, Sendable {
     public var spID: String?
     public var clientID: String?
     public var requestID: String?
+    public var ip: String?
+    public var userAgent: String?
     public var details: [String: String]
 
     public init(id: Int64, occurredAt: Date, action: String, userID: String?, serviceID: String?, spID: String?, clientID: String?,
-                requestID: String?, details: [String: String]) {
+                requestID: String?, ip: String? = nil, userAgent: String? = nil, details: [String: String]) {
+        self.ip = ip
+        self.userAgent = userAgent
         self.id = id
         self.occurredAt = occurredAt
         self.action = action
@@ -57,7 +65,8 @@ public struct AuditEventView: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, action, details
+        case id, action, details, ip
+        case userAgent = "user_agent"
         case occurredAt = "occurred_at"
         case userID = "user_id"
         case serviceID = "service_id"

@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#else
+import Darwin
+#endif
+
+/// The client addresses the audit log keeps and is searched by.
+public enum AuditAddress {
+    /// `text` when it is an IPv4 or IPv6 address (so the `inet` cast cannot fail the change it is
+    /// written with), else nil.
+    public static func address(_ text: String) -> String? {
+        bits(text) != nil ? text : nil
+    }
+
+    /// A search for `ip=`: an address or a CIDR block (`203.0.113.0/24`, `2001:db8::/32`), else 422.
+    public static func block(_ text: String) throws(Problem) -> String {
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let width = bits(parts[0]),
+              parts.count == 1 || (Int(parts[1]).map { (0...width).contains($0) } ?? false) else {
+            throw .unprocessable("ip is an IPv4 or IPv6 address or CIDR block.", field: "ip")
+        }
+        return text
+    }
+
+    /// 32 or 128 for a valid address, else nil.
+    private static func bits(_ text: String) -> Int? {
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return 32 }
+        if inet_pton(AF_INET6, text, &v6) == 1 { return 128 }
+        return nil
+    }
+}

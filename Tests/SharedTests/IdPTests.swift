@@ -512,6 +512,19 @@ import Testing
             #expect(opened["di"] != nil && opened["ci"] == nil, "\(opened)")
             let delivered = json(try await cluster.get("/api/v1/idp/service-providers/\(clientID)/deliveries?status=delivered", headers: auth).body)
             #expect((delivered["deliveries"] as? [[String: Any]])?.count == 1)
+            // Issue 22 (caught on the code before: only the SP's own credentials read its
+            // statistics, though DESIGN gives them to its owner and super admins too).
+            for path in ["/api/v1/idp/stats?client_id=\(clientID)&days=7", "/api/v1/idp/service-providers/\(clientID)/stats?days=7"] {
+                let ownerStats = try await cluster.get(path, headers: auth)
+                #expect(ownerStats.status == 200, "\(path): \(ownerStats.body)")
+                #expect(((json(ownerStats.body)["days"] as? [[String: Any]])?.first)?["completed"] as? Int == 1, "\(ownerStats.body)")
+                #expect(try await cluster.get(path, headers: ["Authorization": "Bearer \(theirs)"]).status == 404)
+                #expect(try await cluster.get(path, headers: ["Authorization": "Bearer \(plain)"]).status == 403)
+            }
+            let (_, root) = try await admins.admin(cluster, role: "SUPER_ADMIN")
+            #expect(try await cluster.get("/api/v1/idp/stats?client_id=\(clientID)", headers: ["Authorization": "Bearer \(root)"]).status == 200)
+            let unnamed = try await cluster.get("/api/v1/idp/stats", headers: auth)
+            #expect(unnamed.status == 422 && json(unnamed.body)["field"] as? String == "client_id", "\(unnamed.body)")
 
             // A rotated secret replaces the old at once; a deactivated SP cannot ask.
             let rotated = json(try await cluster.post("/api/v1/idp/service-providers/\(clientID)/secret", body: "", contentType: nil, headers: auth).body)

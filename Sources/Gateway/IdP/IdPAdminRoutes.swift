@@ -42,6 +42,12 @@ enum IdPAdminRoutes {
                                deliveryID: try context.parameters.require("delivery_id"))
             }
         }
+        providers.get(":client_id/stats") { request, context in
+            try await call(IdPRPC.adminStats, request, context) {
+                SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id"),
+                               days: request.uri.queryParameters["days"].flatMap { Int(String($0)) } ?? 30)
+            }
+        }
         providers.get(":client_id/deliveries") { request, context in
             try await call(IdPRPC.deliveries, request, context) {
                 SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id"),

@@ -85,8 +85,17 @@ enum IdPRoutes {
             return JSONResponse.relayed(try await rpc.relay(IdPRPC.history, HistoryRequest(userID: user.sub, limit: limit, cursor: cursor),
                                                             context: context.rpcContext))
         }
+        // The SP with its credentials, or its owner or a super admin with a token and ?client_id=.
         idp.get("stats") { request, context in
             let days = request.uri.queryParameters["days"].flatMap { Int(String($0)) } ?? 30
+            if request.headers[.authorization]?.lowercased().hasPrefix("bearer ") == true {
+                let actor = try await verifier.platformAdmin(request, context: context)
+                guard let clientID = request.uri.queryParameters["client_id"].map(String.init), !clientID.isEmpty else {
+                    throw Problem.unprocessable("Name the service provider with client_id.", field: "client_id")
+                }
+                return JSONResponse.relayed(try await rpc.relay(IdPRPC.adminStats, SPAdminRequest(actor: actor, clientID: clientID, days: days),
+                                                                context: context.rpcContext))
+            }
             return JSONResponse.relayed(try await rpc.relay(IdPRPC.stats, StatsRequest(credentials: try spCredentials(request), days: days),
                                                             context: context.rpcContext))
         }

@@ -80,6 +80,14 @@ struct ServiceProviderAdministration: Sendable {
         return DeliveryList(deliveries: try await store.deliveries(spID: id, status: nil).filter { $0.deliveryID == deliveryID.uuidString.lowercased() })
     }
 
+    /// The SP `request.client_id` names, when the actor may manage it (a SUPER_ADMIN, or the
+    /// SERVICE_ADMIN who owns it); 404 otherwise, so others cannot tell which client ids exist.
+    func managed(_ request: SPAdminRequest) async throws -> (id: UUID, name: String) {
+        let (_, provider) = try await provider(request)
+        guard let id = UUID(uuidString: provider.id) else { throw Self.notFound }
+        return (id, provider.name)
+    }
+
     private func provider(_ request: SPAdminRequest) async throws -> (UUID, ServiceProviderView) {
         let (actor, role) = try Self.admin(request.actor)
         guard let clientID = request.clientID, let provider = try await store.view(clientID: clientID),

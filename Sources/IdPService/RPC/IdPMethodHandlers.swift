@@ -21,6 +21,10 @@ enum IdPMethodHandlers {
         router.register(IdPRPC.inbox) { request, _ in try await verification.inbox(request) }
         router.register(IdPRPC.history) { request, _ in try await verification.history(request) }
         router.register(IdPRPC.stats) { request, _ in try await verification.statistics(request) }
+        router.register(IdPRPC.adminStats) { request, _ in
+            let provider = try await administration.managed(request)
+            return try await verification.statistics(spID: provider.id, name: provider.name, days: request.days ?? 30)
+        }
         router.register(IdPRPC.callLimit) { request, _ in try await verification.providers.callLimit(request) }
         router.register(IdPRPC.confirm) { request, call in try await verification.decide(request, confirm: true, requestID: call.requestID) }
         router.register(IdPRPC.reject) { request, call in try await verification.decide(request, confirm: false, requestID: call.requestID) }

@@ -318,6 +318,8 @@ public struct TransactionChanged: Codable, Sendable, Equatable {
 extension IdPRPC {
     public static let history = RPCMethod<HistoryRequest, History>(service: .idp, name: "history")
     public static let stats = RPCMethod<StatsRequest, Statistics>(service: .idp, name: "stats")
+    /// The same numbers for an SP's owner (SERVICE_ADMIN) or a SUPER_ADMIN: `client_id` and `days`.
+    public static let adminStats = RPCMethod<SPAdminRequest, Statistics>(service: .idp, name: "admin_stats")
 }
 
 /// `GET /api/v1/idp/history?limit=&cursor=`: the person's own requests, newest first.
@@ -455,18 +457,20 @@ public struct SPAdminRequest: Codable, Sendable {
     public var body: ServiceProviderBody?
     public var status: String?
     public var deliveryID: String?
+    public var days: Int?
 
     public init(actor: AdminActor, clientID: String? = nil, body: ServiceProviderBody? = nil, status: String? = nil,
-                deliveryID: String? = nil) {
+                deliveryID: String? = nil, days: Int? = nil) {
         self.actor = actor
         self.clientID = clientID
         self.body = body
         self.status = status
         self.deliveryID = deliveryID
+        self.days = days
     }
 
     enum CodingKeys: String, CodingKey {
-        case actor, body, status
+        case actor, body, status, days
         case clientID = "client_id"
         case deliveryID = "delivery_id"
     }

@@ -17,7 +17,7 @@ enum AuthRoutes {
             let body = try await JSONBody.decode(LoginBody.self, from: request)
             let ip = context.client(request).ip ?? "unknown"
             let who = (body.username ?? body.email ?? "").lowercased()
-            _ = try await limits.enforce([(limits.login, "ip:\(ip)"), (limits.login, "user:\(ip):\(who)")])
+            _ = try await limits.enforce([(limits.login, "ip:\(ip)"), (limits.loginUser, "user:\(ip):\(who)")])
             let grant = try await rpc.call(
                 TokenRPC.login, LoginRequest(body: body, client: context.client(request)), context: context.rpcContext)
             return try TokenResponseBody.response(for: grant)

@@ -14,7 +14,7 @@ enum OAuthRoutes {
                 let username = form["username"]
                 if grantType == "password" {
                     let ip = context.client(request).ip ?? "unknown"
-                    _ = try await limits.enforce([(limits.login, "ip:\(ip)"), (limits.login, "user:\(ip):\((username ?? "").lowercased())")])
+                    _ = try await limits.enforce([(limits.login, "ip:\(ip)"), (limits.loginUser, "user:\(ip):\((username ?? "").lowercased())")])
                 }
                 let answer = try await rpc.call(TokenRPC.oauthToken, OAuthTokenRequest(
                     grantType: grantType, credentials: try form.clientCredentials(request), username: username,

@@ -6,7 +6,14 @@ import Shared
 /// The gateway's limits (DESIGN.md section 7), each configurable or `off`.
 struct RateLimits: Sendable {
     let limiter: RateLimiter
+    /// Sign-ins per client address.
     let login: RateLimit?
+    /// Sign-ins per client address and identifier: `GATEHOUSE_RATE_LIMIT_LOGIN_USER`, `LOGIN`'s
+    /// value when unset. With one limit for both keys the per-identifier one could never refuse
+    /// what the per-address one allowed (an address's count includes each of its identifiers'),
+    /// so a deployment whose clients share addresses (offices, carrier NAT) could not loosen the
+    /// address limit while holding each account to a few guesses per address (issue 28).
+    let loginUser: RateLimit?
     let register: RateLimit?
     let social: RateLimit?
     let api: RateLimit?
@@ -18,6 +25,9 @@ struct RateLimits: Sendable {
     init(redis: RedisClient, settings: Settings = .fromEnvironment()) throws(ConfigurationError) {
         limiter = RateLimiter(redis: redis)
         login = try RateLimit.load("login", default: (5, 300), settings: settings)
+        loginUser = settings.string("GATEHOUSE_RATE_LIMIT_LOGIN_USER") == nil
+            ? login.map { RateLimit(name: "login_user", count: $0.count, period: $0.period) }
+            : try RateLimit.load("login_user", default: (5, 300), settings: settings)
         register = try RateLimit.load("register", default: (3, 3600), settings: settings)
         social = try RateLimit.load("social", default: (10, 300), settings: settings)
         api = try RateLimit.load("api", default: (100, 60), settings: settings)

@@ -1,5 +1,6 @@
 // RateLimits/: request limits kept in Redis, so every instance counts together. The gateway
 // limits requests; token-service limits refreshes per session, which only it can name.
+import Metrics
 
 /// One limit: at most `count` requests per `period`, as GCRA (a smoothed sliding window).
 public struct RateLimit: Sendable, Equatable {
@@ -68,18 +69,28 @@ public struct RateLimiter: Sendable {
         """)
 
     /// Counts one request against `limit` for `subject` (an IP, or IP and username). When Redis
-    /// cannot answer, the request is allowed: a limiter outage must not become an outage.
+    /// cannot answer, the request is allowed: a limiter outage must not become an outage. Each
+    /// request let through that way counts in `gatehouse_rate_limit_unavailable_total{limit}`, so
+    /// that an outage of the limits is seen on a dashboard rather than by an attacker.
     public func check(_ limit: RateLimit, subject: String) async -> RateDecision {
         do {
             let reply = try await Self.script.run(
                 on: redis, keys: ["gh:rl:{\(limit.name):\(subject)}"],
                 arguments: [.int(Int(limit.period.milliseconds)), .int(limit.count)])
             let values = reply.array?.compactMap(\.int) ?? []
-            guard values.count == 3 else { return RateDecision(allowed: true, remaining: 0, retryAfterSeconds: 0, limit: limit) }
+            guard values.count == 3 else {
+                Self.allowedUnchecked(limit)
+                return RateDecision(allowed: true, remaining: 0, retryAfterSeconds: 0, limit: limit)
+            }
             return RateDecision(allowed: values[0] == 1, remaining: values[1],
                                 retryAfterSeconds: Int((Double(values[2]) / 1000).rounded(.up)), limit: limit)
         } catch {
+            Self.allowedUnchecked(limit)
             return RateDecision(allowed: true, remaining: limit.count, retryAfterSeconds: 0, limit: limit)
         }
+    }
+
+    private static func allowedUnchecked(_ limit: RateLimit) {
+        Counter(label: "gatehouse_rate_limit_unavailable_total", dimensions: [("limit", limit.name)]).increment()
     }
 }

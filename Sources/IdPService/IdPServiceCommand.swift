@@ -12,7 +12,7 @@ enum IdPBackend: BackendDescriptor {
         migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
         registerMethods: { router, context in
             let parts = try IdPParts(context)
-            IdPMethodHandlers.register(&router, parts.verification,
+            IdPMethodHandlers.register(&router, parts.verification, parts.phones,
                                        ServiceProviderAdministration(store: parts.providers, environment: context.config.environment))
         },
         makeWorkers: { context in try IdPParts(context).workers(context) },
@@ -31,6 +31,8 @@ struct IdPParts {
     let callbacks: CallbackDelivery
     let announcer: DecisionAnnouncer
     let verification: Verification
+    let phones: PhoneProof
+    let sms: SMSDelivery
 
     init(_ context: BackendContext) throws {
         settings = try readSetting(service: .idp) { () throws(ConfigurationError) in try CallbackSettings.load() }
@@ -49,6 +51,15 @@ struct IdPParts {
                                       direct: DirectCallbacks(capacity: settings.directAttempts), logger: context.logger)
         verification = Verification(providers: providers, profiles: profiles, transactions: transactions, actors: TransactionActors(),
                                     announcer: announcer, vault: vault, pins: pins, events: context.events, rules: rules)
+        let smsSettings = try readSetting(service: .idp) { () throws(ConfigurationError) in
+            try SMSSettings.load(environment: context.config.environment)
+        }
+        let codeRules = try readSetting(service: .idp) { () throws(ConfigurationError) in try PhoneCodeRules.load() }
+        let claims = PhoneClaimStore(postgres: context.postgres, outbox: try Outbox(table: "idp.outbox"), logger: context.logger)
+        let codes = PhoneCodes(keyRing: context.keyRing)
+        phones = PhoneProof(profiles: profiles, claims: claims, codes: codes, vault: vault, pins: pins, sms: smsSettings, rules: codeRules,
+                            redis: context.redis, logger: context.logger)
+        sms = SMSDelivery(outbox: claims.outbox, claims: claims, codes: codes, settings: smsSettings, rules: codeRules, logger: context.logger)
     }
 
     func workers(_ context: BackendContext) -> [any Service] {
@@ -59,7 +70,8 @@ struct IdPParts {
                                options: options, logger: context.logger) { job in try await callbacks.handle(job) }
         let sweeper = IdPSweeper(transactions: transactions, deliveries: deliveries, announcer: announcer, settings: settings,
                                  redis: context.redis, logger: context.logger)
-        return [worker, sweeper]
+        context.logger.info("SMS codes go to \(sms.settings.destination)")
+        return [worker, sweeper] + sms.services(context)
     }
 }
 

@@ -123,7 +123,9 @@ final class Cluster: @unchecked Sendable {
 func withCluster<T: Sendable>(
     database: String? = nil, environment: [String: String] = [:], startAll: Bool = true, _ body: (Cluster) async throws -> T
 ) async throws -> T {
-    let cluster = try Cluster(database: database, environment: environment)
+    // idp-service sends its SMS codes to the test process's SMS API receiver unless a test says otherwise.
+    let sms = try await SMSReceiver.shared().environment
+    let cluster = try Cluster(database: database, environment: sms.merging(environment) { _, given in given })
     do {
         if startAll { try await cluster.startAll() } else { try await cluster.redis.start() }
         let result = try await body(cluster)

@@ -64,8 +64,16 @@ import Testing
         let person = Person(account: account, token: token, phone: "010-\(Int.random(in: 1000...9999))-\(Int.random(in: 1000...9999))")
         let profile = try await cluster.post("/api/v1/idp/profile", body: #"{"user_phone_number":"\#(person.phone)","pin_code":"\#(person.pin)"}"#,
                                              method: .PUT, headers: person.auth)
-        #expect(profile.status == 200, "\(profile.body)")
+        #expect(profile.status == 202, "\(profile.body)")
+        try await proveNumber(cluster, person.phone, auth: person.auth)
         return person
+    }
+
+    /// Reads the code the SMS API received for `phone` (its `index`th message) and proves the number with it.
+    func proveNumber(_ cluster: Cluster, _ phone: String, index: Int = 0, auth: [String: String]) async throws {
+        let code = try await SMSReceiver.shared().code(to: phone, index: index)
+        let proven = try await cluster.post("/api/v1/idp/profile/phone/verify", body: #"{"code":"\#(code)"}"#, headers: auth)
+        #expect(proven.status == 200 && json(proven.body)["user_phone_number"] as? String == phone, "\(proven.body)")
     }
 
     func request(_ cluster: Cluster, _ sp: SP, _ person: Person) async throws -> String {

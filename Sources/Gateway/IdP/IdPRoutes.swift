@@ -58,11 +58,21 @@ enum IdPRoutes {
                 return JSONResponse.relayed(try await rpc.relay(confirm ? IdPRPC.confirm : IdPRPC.reject, decision, context: context.rpcContext))
             }
         }
+        // A new number waits for its SMS code: 202 with what to do next; the number is the
+        // profile's once POST profile/phone/verify proves it.
         idp.put("profile") { request, context in
             let user = try await verifier.signedInUser(request, context: context)
             let body = try await JSONBody.decode(IdentityProfileBody.self, from: request)
+            let profile = try await rpc.call(
+                IdPRPC.putProfile, PutIdentityProfile(userID: user.sub, body: body, client: context.client(request)), context: context.rpcContext)
+            let waiting = profile.phoneVerification?.userPhoneNumber == body.userPhoneNumber.trimmingCharacters(in: .whitespaces)
+            return try JSONResponse.make(profile, status: waiting ? .accepted : .ok)
+        }
+        idp.post("profile/phone/verify") { request, context in
+            let user = try await verifier.signedInUser(request, context: context)
+            let body = try await JSONBody.decode(PhoneCodeBody.self, from: request)
             return JSONResponse.relayed(try await rpc.relay(
-                IdPRPC.putProfile, PutIdentityProfile(userID: user.sub, body: body, client: context.client(request)), context: context.rpcContext))
+                IdPRPC.verifyPhone, VerifyPhone(userID: user.sub, code: body.code, client: context.client(request)), context: context.rpcContext))
         }
         idp.put("profile/pin") { request, context in
             let user = try await verifier.signedInUser(request, context: context)

@@ -3,7 +3,8 @@ import Foundation
 import Shared
 
 enum IdPMethodHandlers {
-    static func register(_ router: inout RPCRouter, _ verification: Verification, _ administration: ServiceProviderAdministration) {
+    static func register(_ router: inout RPCRouter, _ verification: Verification, _ phones: PhoneProof,
+                         _ administration: ServiceProviderAdministration) {
         router.register(IdPRPC.createServiceProvider) { request, call in try await administration.create(request, requestID: call.requestID) }
         router.register(IdPRPC.listServiceProviders) { request, _ in try await administration.list(request) }
         router.register(IdPRPC.updateServiceProvider) { request, call in try await administration.update(request, requestID: call.requestID) }
@@ -16,7 +17,8 @@ enum IdPMethodHandlers {
         router.register(IdPRPC.createRequest) { request, call in try await verification.request(request, requestID: call.requestID) }
         router.register(IdPRPC.requestStatus) { request, _ in try await verification.status(request) }
         router.register(IdPRPC.result) { request, call in try await verification.result(request, requestID: call.requestID) }
-        router.register(IdPRPC.putProfile) { request, call in try await verification.putProfile(request, requestID: call.requestID) }
+        router.register(IdPRPC.putProfile) { request, call in try await phones.putProfile(request, requestID: call.requestID) }
+        router.register(IdPRPC.verifyPhone) { request, call in try await phones.verify(request, requestID: call.requestID) }
         router.register(IdPRPC.changePin) { request, call in try await verification.changePin(request, requestID: call.requestID) }
         router.register(IdPRPC.inbox) { request, _ in try await verification.inbox(request) }
         router.register(IdPRPC.history) { request, _ in try await verification.history(request) }

@@ -10,7 +10,8 @@ struct IdentityProfileStore: Sendable {
 
     struct Row: Sendable {
         let userID: UUID
-        let phoneNumber: String
+        /// The proven number (or one set before numbers were proven, migration 014); nil until one is.
+        let phoneNumber: String?
         let pinVerifier: [UInt8]
         let pinLockedUntil: Date?
         let createdAt: Date
@@ -24,37 +25,11 @@ struct IdentityProfileStore: Sendable {
             SELECT user_id, phone_number, pin_verifier, CASE WHEN pin_locked_until > now() THEN pin_locked_until END, created_at, updated_at
             FROM idp.identity_profiles WHERE user_id = \(userID)
             """, logger: logger)
-        for try await (id, phone, verifier, locked, created, updated) in rows.decode((UUID, String, ByteBuffer, Date?, Date, Date).self) {
+        for try await (id, phone, verifier, locked, created, updated) in rows.decode((UUID, String?, ByteBuffer, Date?, Date, Date).self) {
             return Row(userID: id, phoneNumber: phone, pinVerifier: Array(verifier.readableBytesView), pinLockedUntil: locked,
                        createdAt: created, updatedAt: updated)
         }
         return nil
-    }
-
-    /// A new profile with its sealed CI, or a new phone number for an existing one; with the audit row.
-    func put(userID: UUID, phoneNumber: String, pinVerifier: [UInt8]?, ci: IdentityVault.SealedCI?, requestID: String?) async throws -> Row {
-        do {
-            try await postgres.transaction(logger: logger) { connection in
-                if let pinVerifier, let ci {
-                    _ = try await connection.query("""
-                        INSERT INTO idp.identity_profiles (user_id, phone_number, pin_verifier, ci_sealed, ci_key_version, ci_blind_index)
-                        VALUES (\(userID), \(phoneNumber), \(ByteBuffer(bytes: pinVerifier)), \(ByteBuffer(bytes: ci.value.sealed)),
-                                \(ci.value.keyVersion), \(ByteBuffer(bytes: ci.blindIndex)))
-                        """, logger: logger).collect()
-                } else {
-                    _ = try await connection.query("""
-                        UPDATE idp.identity_profiles SET phone_number = \(phoneNumber), updated_at = now() WHERE user_id = \(userID)
-                        """, logger: logger).collect()
-                }
-                try await AuditEvent(action: ci == nil ? "IDP_PROFILE_UPDATED" : "IDP_PROFILE_CREATED", actorUserID: userID, requestID: requestID,
-                                     details: ["user_phone_number": PhoneNumber.masked(phoneNumber)]).insert(on: connection, logger: logger)
-            }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw Problem(status: 409, code: "phone_number_taken", title: "Phone number taken",
-                          detail: "Another profile has this phone number.", field: "user_phone_number")
-        }
-        guard let row = try await profile(userID: userID) else { throw Problem.internalError() }
-        return row
     }
 
     func setPin(userID: UUID, verifier: [UInt8], requestID: String?) async throws {

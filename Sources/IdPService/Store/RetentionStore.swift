@@ -8,7 +8,7 @@ struct RetentionStore: Sendable {
     let retention: IdPRetention
 
     func tasks() -> [CleanupTask] {
-        [notifications(), deliveries(), transactions(), unknownNumberLookups(), unknownNumberBudgets()]
+        [notifications(), deliveries(), transactions(), unknownNumberLookups(), unknownNumberBudgets(), phoneClaims()]
     }
 
     /// Decided transactions past the retention, with their notification and delivery (if their
@@ -62,6 +62,12 @@ struct RetentionStore: Sendable {
     /// budgets (migration 009).
     func unknownNumberLookups() -> CleanupTask {
         .rows(of: "idp.unknown_number_lookups", key: "sp_id", retention: nil, where: "window_start < now() - interval '10 minutes'")
+    }
+
+    /// A phone claim a day old has expired (codes live an hour at most) and is past every code
+    /// limit's window (a day at most, `PhoneCodeRules`); what happened to it is in the audit.
+    func phoneClaims() -> CleanupTask {
+        .rows(of: "idp.phone_claims", key: "id", retention: nil, where: "created_at < now() - interval '1 day'")
     }
 
     func unknownNumberBudgets() -> CleanupTask {

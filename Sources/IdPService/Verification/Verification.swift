@@ -80,24 +80,6 @@ struct Verification: Sendable {
         return try await transactions.history(userID: try Self.user(request.userID), limit: request.limit, cursor: request.cursor)
     }
 
-    func putProfile(_ request: PutIdentityProfile, requestID: String?) async throws -> IdentityProfileView {
-        let userID = try Self.user(request.userID)
-        let phone = request.body.userPhoneNumber.trimmingCharacters(in: .whitespaces)
-        try PhoneNumber.check(phone)
-        if try await profiles.profile(userID: userID) != nil {
-            guard request.body.pinCode == nil else {
-                throw Problem.unprocessable("Change the PIN with PUT /api/v1/idp/profile/pin, which asks for the current one.", field: "pin_code")
-            }
-            return try await profiles.put(userID: userID, phoneNumber: phone, pinVerifier: nil, ci: nil, requestID: requestID).view
-        }
-        guard let pin = request.body.pinCode else {
-            throw Problem(status: 422, code: "missing_field", title: "Missing field", detail: "A new profile needs pin_code.", field: "pin_code")
-        }
-        try PinVerifier.check(pin, field: "pin_code")
-        return try await profiles.put(userID: userID, phoneNumber: phone, pinVerifier: pins.verifier(userID: userID, pin: pin),
-                                      ci: try vault.newCI(userID: userID), requestID: requestID).view
-    }
-
     func changePin(_ request: ChangePin, requestID: String?) async throws -> IdentityProfileView {
         let userID = try Self.user(request.userID)
         guard let profile = try await profiles.profile(userID: userID) else { throw Self.noProfile }

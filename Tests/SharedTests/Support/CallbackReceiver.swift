@@ -60,14 +60,8 @@ final class CallbackReceiver: Sendable {
             if log.delay > .zero { try await Task.sleep(for: log.delay) }
             return Response(status: .init(code: status))
         }
-        let (ports, portReady) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "sp-callback-receiver")
-        logger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in portReady.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var bound = 0
-        for await port in ports { bound = port; break }
+        let (bound, task) = await startLoopbackServer(router, label: "sp-callback-receiver")
+        self.task = task
         self.log = log
         self.port = bound
     }

@@ -10,6 +10,7 @@ public enum IdPRPC {
     // The person, by their access token.
     public static let putProfile = RPCMethod<PutIdentityProfile, IdentityProfileView>(service: .idp, name: "put_profile")
     public static let changePin = RPCMethod<ChangePin, IdentityProfileView>(service: .idp, name: "change_pin")
+    public static let verifyPhone = RPCMethod<VerifyPhone, IdentityProfileView>(service: .idp, name: "verify_phone")
     public static let inbox = RPCMethod<UserRequest, Inbox>(service: .idp, name: "inbox")
     public static let confirm = RPCMethod<UserDecision, DecisionResult>(service: .idp, name: "confirm")
     public static let reject = RPCMethod<UserDecision, DecisionResult>(service: .idp, name: "reject")
@@ -194,20 +195,24 @@ public struct ChangePin: Codable, Sendable {
     }
 }
 
-/// The person's own profile: their phone number unmasked (it is theirs), never the CI.
+/// The person's own profile: their proven phone number unmasked (it is theirs; none until one is
+/// proven), the number waiting for its code if any, never the CI.
 public struct IdentityProfileView: Codable, Sendable {
-    public var userPhoneNumber: String
+    public var userPhoneNumber: String?
+    public var phoneVerification: PhoneVerificationPending?
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(userPhoneNumber: String, createdAt: Date, updatedAt: Date) {
+    public init(userPhoneNumber: String?, phoneVerification: PhoneVerificationPending? = nil, createdAt: Date, updatedAt: Date) {
         self.userPhoneNumber = userPhoneNumber
+        self.phoneVerification = phoneVerification
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
 
     enum CodingKeys: String, CodingKey {
         case userPhoneNumber = "user_phone_number"
+        case phoneVerification = "phone_verification"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }

@@ -35,6 +35,26 @@ final class Cluster: @unchecked Sendable {
         return process
     }
 
+    /// A backend with its internal listener (`/metrics`, `/healthz`) on a port of its own: what
+    /// that one instance served can then be read from it (`served`).
+    @discardableResult
+    func startWithMetrics(_ name: String, instance: String, arguments: [String] = ["serve"]) throws -> (process: ServiceProcess, metricsPort: Int) {
+        let port = try FreePort.find()
+        let process = try start(name, arguments: arguments + ["--metrics-port", "\(port)"], extra: ["GATEHOUSE_INSTANCE_ID": instance])
+        return (process, port)
+    }
+
+    /// How many requests of the RPC method `method` (`token.refresh`) the instance whose internal
+    /// listener is on `metricsPort` answered, whatever the outcome, from its Prometheus text.
+    func served(_ method: String, metricsPort: Int) async throws -> Int {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"), timeout: .seconds(10))
+        let text = String(buffer: try await response.body.collect(upTo: 4 << 20))
+        return text.split(separator: "\n")
+            .filter { $0.hasPrefix("gatehouse_rpc_server_requests_total{") && $0.contains(#"method="\#(method)""#) }
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+            .reduce(0) { $0 + Int($1) }
+    }
+
     func startAll() async throws {
         try await redis.start()
         try await startGateway()

@@ -10,6 +10,9 @@ final class ServiceProcess: @unchecked Sendable {
     let environment: [String: String]
     let logFile: URL
     private var process: Process?
+    /// Set when the test itself ends or expects the end of this process (`signal`, `expectExit`):
+    /// then an exit before `stop` is no failure.
+    private(set) var exitExpected = false
 
     init(_ name: String, arguments: [String] = ["serve"], environment: [String: String]) {
         self.name = name
@@ -39,6 +42,7 @@ final class ServiceProcess: @unchecked Sendable {
             "GATEHOUSE_BCRYPT_COST": "4",
             // Tests sign in many times from one address; RateLimitTests turns the limits on.
             "GATEHOUSE_RATE_LIMIT_LOGIN": "off",
+            "GATEHOUSE_RATE_LIMIT_LOGIN_USER": "off",
             "GATEHOUSE_RATE_LIMIT_REGISTER": "off",
             "GATEHOUSE_RATE_LIMIT_SOCIAL": "off",
             "GATEHOUSE_RATE_LIMIT_API": "off",
@@ -72,10 +76,18 @@ final class ServiceProcess: @unchecked Sendable {
     var pid: Int32 { process?.processIdentifier ?? 0 }
     var isRunning: Bool { process?.isRunning ?? false }
 
+    /// Sends `signal`; the test that signals a process says by that that it may end.
     func signal(_ signal: Int32) {
+        exitExpected = true
         guard let process, process.isRunning else { return }
         kill(process.processIdentifier, signal)
     }
+
+    /// Says that this process may end before `stop` (a test that makes it exit some other way).
+    func expectExit() { exitExpected = true }
+
+    /// A server (`serve ...`) runs until it is stopped; a command (`admin ...`, `keys rotate`) ends on its own.
+    var isServer: Bool { arguments.first == "serve" }
 
     /// Waits for the process to exit; returns its status, or nil if it is still running at `timeout`.
     func waitForExit(timeout: Duration) async -> Int32? {
@@ -91,8 +103,16 @@ final class ServiceProcess: @unchecked Sendable {
 
     /// SIGTERM, and the expectation every Gatehouse process meets: it finishes what it holds and
     /// exits 0 (a crash on the way out, such as a client never shut down, fails the test).
+    /// A server that has already exited fails the test unless the test said it might (`signal`,
+    /// `expectExit`): a backend that crashed mid-test must not pass for one that was stopped.
     func stop() async {
-        guard let process, process.isRunning else { return }
+        guard let process else { return }
+        guard process.isRunning else {
+            if isServer && !exitExpected {
+                Issue.record("\(name) \(arguments.joined(separator: " ")) exited before the test stopped it (status \(process.terminationStatus)):\n\(log.suffix(3000))")
+            }
+            return
+        }
         signal(SIGTERM)
         let status = await waitForExit(timeout: .seconds(10))
         if status == nil {

@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import NIOCore
+import PostgresNIO
 import Testing
 @testable import Shared
 
@@ -110,6 +112,73 @@ import Testing
             }
             let missing = try await cluster.get("/api/v1/auth/verify")
             #expect(missing.status == 401)
+        }
+    }
+
+    /// docs/accounts.md: `/verify?audience=<slug>` refuses a token for any other service. Before
+    /// issue 28 only PyJWT was shown refusing a wrong audience; the gateway's own check was never
+    /// exercised, and removing it failed nothing.
+    @Test func theVerifyRouteRefusesATokenForAnotherAudience() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let account = try await makeAccount(cluster)
+            let other = try await makeAccount(cluster)
+            let token = try #require(json(try await login(cluster, account).body)["access_token"] as? String)
+            let bearer = ["Authorization": "Bearer \(token)"]
+            let own = try await cluster.get("/api/v1/auth/verify?audience=\(account.slug)", headers: bearer)
+            #expect(own.status == 200, "\(own.body)")
+            for audience in [other.slug, account.slug.uppercased(), ""] {
+                let refused = try await cluster.get("/api/v1/auth/verify?audience=\(audience)", headers: bearer)
+                #expect(refused.status == 401 && json(refused.body)["code"] as? String == "invalid_token", "audience '\(audience)': \(refused.body)")
+                #expect(refused.headers["www-authenticate"]?.hasPrefix(#"Bearer error="invalid_token""#) == true)
+            }
+        }
+    }
+
+    /// The token `original` with its claims changed by `change`, signed with the real signing key
+    /// that signed it: read from the database and opened with the master key ring, as
+    /// token-service does (tests run with the local demo master key).
+    func resigned(_ original: String, _ change: (inout [String: Any]) -> Void) async throws -> String {
+        let parts = original.split(separator: ".").map(String.init)
+        let kid = try #require(json(String(decoding: Base64URL.decode(parts[0]) ?? [], as: UTF8.self))["kid"] as? String)
+        let key = try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+            let rows = try await owner.query("SELECT private_key, master_key_version FROM token.signing_keys WHERE kid = \(kid)",
+                                             logger: TestEnvironment.logger).collect()
+            let (sealed, version) = try #require(rows.first).decode((ByteBuffer, Int).self)
+            let ring = try MasterKeyRing(current: (version, MasterKeyRing.localDemoKey))
+            let raw = try ring.open(EncryptedValue(keyVersion: version, sealed: Array(sealed.readableBytesView)), purpose: "token.signing_key", context: kid)
+            return try P256.Signing.PrivateKey(rawRepresentation: raw)
+        }
+        var claims = json(String(decoding: Base64URL.decode(parts[1]) ?? [], as: UTF8.self))
+        change(&claims)
+        let input = parts[0] + "." + Base64URL.encode(try JSONSerialization.data(withJSONObject: claims))
+        return input + "." + Base64URL.encode(try key.signature(for: Array(input.utf8)).rawRepresentation)
+    }
+
+    /// docs/accounts.md: `exp`/`nbf` with 30 s leeway, and `iss`, checked on tokens whose signature
+    /// is good. Tokens signed with the real key: a control with the claims unchanged verifies, a
+    /// claim inside the leeway verifies, one past it or a foreign issuer is refused.
+    @Test func expiredNotYetValidAndForeignTokensWithAGoodSignatureAreRefused() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let account = try await makeAccount(cluster)
+            let token = try #require(json(try await login(cluster, account).body)["access_token"] as? String)
+            let now = Int(Date().timeIntervalSince1970)
+            let cases: [(name: String, change: (inout [String: Any]) -> Void, status: Int)] = [
+                ("unchanged, signed again", { _ in }, 200),
+                ("expired 10 s ago, inside the leeway", { $0["exp"] = now - 10 }, 200),
+                ("expired 90 s ago", { $0["exp"] = now - 90; $0["iat"] = now - 1000; $0["nbf"] = now - 1000 }, 401),
+                ("valid from 10 s ahead, inside the leeway", { $0["nbf"] = now + 10 }, 200),
+                ("valid from 90 s ahead", { $0["nbf"] = now + 90 }, 401),
+                ("another issuer", { $0["iss"] = "https://gatehouse.evil.example" }, 401),
+            ]
+            for (name, change, status) in cases {
+                let answer = try await verify(cluster, try await resigned(token, change))
+                #expect(answer.status == status, "\(name): \(answer.body)")
+                if status == 401 {
+                    #expect(json(answer.body)["code"] as? String == "invalid_token", "\(name): \(answer.body)")
+                }
+            }
         }
     }
 

@@ -99,6 +99,12 @@ EOF
     Redis          127.0.0.1:$REDIS_PORT
     logs           $RUN_DIR/logs/
 EOF
+    # idp-service proves phone numbers by SMS; in local mode each message is a file.
+    if [[ -n "${GATEHOUSE_SMS_API_URL:-}" ]]; then
+        printf '    SMS codes      sent to the SMS API at %s\n' "${GATEHOUSE_SMS_API_URL%%\?*}"
+    else
+        printf '    SMS codes      %s/sms/<number>-<time>.txt (local sink; GATEHOUSE_SMS_API_URL sends real SMS)\n' "$RUN_DIR"
+    fi
     # Demo data (GATEHOUSE_ENV=local) is seeded by the services, which may
     # write what the user needs to try it out here. Demo-only values.
     if compgen -G "$RUN_DIR/demo-credentials-*.txt" >/dev/null; then

@@ -131,7 +131,7 @@ struct IdPBench: AsyncParsableCommand {
         for row in rows { logger.info("\(row.path): \(row.result) (budget \(row.budget))") }
     }
 
-    /// `count` people with a verification profile each, signed in once.
+    /// `count` people with a verification profile each, their numbers proven, signed in once.
     private func signUp(_ count: Int, on gateway: GatewayClient) async throws -> [(token: String, phone: String)] {
         var people: [(token: String, phone: String)] = []
         while people.count < count {
@@ -145,7 +145,11 @@ struct IdPBench: AsyncParsableCommand {
                         let phone = String(format: "010-%04d-%04d", Int.random(in: 1000...9999), index)
                         let profile = try await gateway.send("PUT", "/api/v1/idp/profile", ["user_phone_number": phone, "pin_code": "284615"],
                                                              headers: ["Authorization": "Bearer \(token)"])
-                        guard profile.status == 200 else { throw BenchError("profile answered \(profile.status): \(profile.json)") }
+                        guard profile.status == 202 else { throw BenchError("profile answered \(profile.status): \(profile.json)") }
+                        let code = try await LocalSMSCodes.code(to: phone)
+                        let proven = try await gateway.send("POST", "/api/v1/idp/profile/phone/verify", ["code": code],
+                                                            headers: ["Authorization": "Bearer \(token)"])
+                        guard proven.status == 200 else { throw BenchError("phone proof answered \(proven.status): \(proven.json)") }
                         return (token, phone)
                     }
                 }

@@ -33,6 +33,41 @@ import Testing
         }
     }
 
+    /// docs/accounts.md: concurrent failures all count (none lost to a race between them), and a
+    /// success clears the address's and the account's failures. Four wrong passwords at once are
+    /// four failures in `token.sign_in_throttles`; the right one clears them; four more wrong ones
+    /// then lock nothing (without the reset the fifth failure would be 423). Caught by nothing
+    /// before issue 28.
+    @Test func concurrentFailuresAllCountAndASuccessClearsThem() async throws {
+        try await withCluster(environment: Self.environment) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let account = try await logins.makeAccount(cluster)
+            func wrongBurst() async throws -> [Int] {
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for index in 0..<4 {
+                        group.addTask { try await login(cluster, service: account.slug, username: account.username, password: "wrong horse \(index)").status }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            func failures() async throws -> [Int] {
+                try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                    try await owner.query("""
+                        SELECT t.failures FROM token.sign_in_throttles t JOIN token.users u ON u.id = t.user_id
+                        WHERE u.username = \(account.username) ORDER BY t.failures
+                        """, logger: TestEnvironment.logger).collect().map { try $0.decode(Int.self) }
+                }
+            }
+            #expect(try await wrongBurst() == [401, 401, 401, 401])
+            // The address's row and the account's row, four each.
+            #expect(try await failures() == [4, 4])
+            #expect(try await login(cluster, service: account.slug, username: account.username, password: account.password).status == 200)
+            #expect(try await failures() == [0, 0])
+            #expect(try await wrongBurst() == [401, 401, 401, 401])
+            #expect(try await login(cluster, service: account.slug, username: account.username, password: account.password).status == 200)
+        }
+    }
+
     /// Caught on the code before: 20 wrong passwords sent at once were all compared (the lock was
     /// read before bcrypt and counted after), and the right password sent while they were in
     /// flight got 200 and a session although the account locked during the burst. Now attempts

@@ -303,10 +303,14 @@ import Testing
         }
     }
 
+    /// Every callback goes through the job stream here (no direct attempt by the deciding
+    /// instance), so the FLUSHALL really removes queued work: the test checks the stream held the
+    /// later decisions' jobs before it was flushed (issue 28: with direct attempts on, nothing was
+    /// queued and the flush proved nothing).
     @Test func aKilledWorkerAndAFlushedRedisLoseNoCallback() async throws {
         let slow = try await CallbackReceiver(statuses: [200], delay: .milliseconds(1500))
         defer { slow.stop() }
-        try await withIdPCluster(environment: Self.environment) { cluster in
+        try await withIdPCluster(environment: Self.environment.merging(["GATEHOUSE_CALLBACK_DIRECT_ATTEMPTS": "0"]) { _, new in new }) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let sp = try await makeSP(cluster, callback: slow.url)
             let person = try await makePerson(cluster)
@@ -321,7 +325,14 @@ import Testing
             // Decisions whose jobs Redis then loses.
             let more = [try await request(cluster, sp, person), try await request(cluster, sp, person)]
             for id in more { #expect(try await confirm(cluster, person, id).status == 200) }
-            try await withRedis(cluster.redis.endpoint) { redis in _ = try await redis.send("FLUSHALL") }
+            let callbacks = JobQueue("idp.callbacks")
+            let queued = try await withRedis(cluster.redis.endpoint) { redis in
+                let waiting = try await redis.send("XLEN", .string(callbacks.streamKey)).int ?? 0
+                let delayed = try await redis.send("ZCARD", .string(callbacks.delayedKey)).int ?? 0
+                _ = try await redis.send("FLUSHALL")
+                return waiting + delayed
+            }
+            #expect(queued >= 2, "the callbacks were not queued in Redis before the flush (\(queued) jobs)")
             // Every completed transaction's callback arrives; the interrupted one again, under its id.
             let arrived = try await eventually(timeout: .seconds(20)) {
                 let ids = await slow.deliveries().compactMap { $0.json["transaction_id"] as? String }

@@ -157,7 +157,8 @@ func withCluster<T: Sendable>(
     }
 }
 
-@Suite(.serialized) struct ClusterTests {
+// Each test at most 5 minutes (it takes seconds): one hung await fails its test instead of stopping CI.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ClusterTests {
     /// A gateway that cannot load the signing keys says so (503) rather than calling the token
     /// bad (401), which would make a client throw away a good token and sign in again.
     @Test func aGatewayWithoutItsKeysAnswers503NotInvalidToken() async throws {

@@ -6,7 +6,8 @@ import Testing
 @testable import Shared
 
 /// Sign-in and local token verification through the real gateway and token-service.
-@Suite(.serialized) struct LoginTests {
+// Each test at most 5 minutes (it takes seconds): one hung await fails its test instead of stopping CI.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct LoginTests {
     struct Account {
         let slug: String
         let username: String

@@ -3,7 +3,8 @@ import Testing
 @testable import Shared
 
 /// The gateway's limits, counted in Redis, through the real gateway.
-@Suite(.serialized) struct RateLimitTests {
+// Each test at most 5 minutes (it takes seconds): one hung await fails its test instead of stopping CI.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RateLimitTests {
     @Test func theSixthLoginFromOneAddressIsRefusedWith429AndRetryAfter() async throws {
         try await withCluster(environment: ["GATEHOUSE_RATE_LIMIT_LOGIN": "5/300", "GATEHOUSE_RATE_LIMIT_API": "1000/60"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")

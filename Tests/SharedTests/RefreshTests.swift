@@ -4,7 +4,8 @@ import Testing
 @testable import Shared
 
 /// Refresh-token rotation through the real gateway and token-service.
-@Suite(.serialized) struct RefreshTests {
+// Each test at most 5 minutes (it takes seconds): one hung await fails its test instead of stopping CI.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RefreshTests {
     let login = LoginTests()
 
     func makeAccount(_ cluster: Cluster, origin: String = "https://app.example") async throws -> LoginTests.Account {

@@ -4,7 +4,8 @@ import Testing
 @testable import Shared
 
 /// The services admin API, platform and service roles, through the real gateway and token-service.
-@Suite(.serialized) struct ServiceAdminTests {
+// Each test at most 5 minutes (it takes seconds): one hung await fails its test instead of stopping CI.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ServiceAdminTests {
     let login = LoginTests()
 
     /// A platform admin signed in to a service of its own (any service will do for a token).

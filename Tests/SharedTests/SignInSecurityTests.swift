@@ -7,7 +7,8 @@ import Testing
 /// lock-out that told existing accounts from unknown ones and that anyone could set for anyone,
 /// names that looked alike but were different accounts, and text that made the database fail
 /// (a 500 whose log line carried the failing row, bcrypt hash included).
-@Suite(.serialized) struct SignInSecurityTests {
+// Each test at most 5 minutes (it takes seconds): one hung await fails its test instead of stopping CI.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct SignInSecurityTests {
     let logins = LoginTests()
 
     /// Addresses are told apart through a trusted proxy's X-Forwarded-For, as in production.

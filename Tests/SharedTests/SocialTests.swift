@@ -7,7 +7,8 @@ import Testing
 /// Social sign-in end to end: the real gateway and services against real provider servers on
 /// loopback (oidc-provider-mock for OpenID Connect, Tests/python/social_fakes.py for the OAuth2
 /// providers), driven hop by hop as a browser would.
-@Suite(.serialized) struct SocialTests {
+// Each test at most 5 minutes (it takes seconds): one hung await fails its test instead of stopping CI.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct SocialTests {
     static let redirectURI = "https://app.example/auth/callback"
     static let oauth2Providers = ["kakao", "naver", "github", "facebook", "discord", "apple"]
 
@@ -144,6 +145,13 @@ import Testing
                 """, logger: TestEnvironment.logger).collect()
             return try #require(rows.first).decode((Int, Int).self)
         }
+    }
+
+    /// The fakes' own self-test (one full flow per provider against the documented shapes): it
+    /// existed and nothing ran it, so fakes drifting from the providers went unnoticed (issue 28).
+    @Test func theProviderFakesPassTheirSelfTest() throws {
+        let result = try PythonCheck.run("social_fakes_selftest.py", [])
+        #expect(result.status == 0 && result.output.hasSuffix(" 0 failed"), "\(result.output)")
     }
 
     // MARK: OpenID Connect

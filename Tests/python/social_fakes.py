@@ -973,6 +973,9 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    # A parent that blocks these signals (the Swift test runner does) passes its mask on: without
+    # this the fakes never saw SIGTERM when started from `swift test` (issue 28's self-test run).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     print(f"READY {server.server_address[1]}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

@@ -52,6 +52,10 @@ import Testing
                 try await cluster.post("/api/v1/users/me/password", body: #"{"current_password":"\#(current)","new_password":"\#(new)"}"#, headers: auth)
             }
 
+            // Only from a first-party service (issue 27; caught on the code before: any service's token changed it).
+            let thirdParty = try await change(account.password, "brand new pass 2")
+            #expect(thirdParty.status == 403 && json(thirdParty.body)["code"] as? String == "first_party_required", "\(thirdParty.body)")
+            try await MFATests().firstParty(cluster, token: hereAccess)
             let wrong = try await change("not my password 1", "brand new pass 2")
             #expect(wrong.status == 403 && json(wrong.body)["code"] as? String == "invalid_current_password", "\(wrong.body)")
             let weak = try await change(account.password, "short")

@@ -19,12 +19,19 @@ import Testing
     /// Enrols and enables TOTP for a signed-in user: the enrolment's URI and the backup codes.
     func enable(_ cluster: Cluster, token: String, password: String) async throws -> (uri: String, backupCodes: [String]) {
         let auth = ["Authorization": "Bearer \(token)"]
+        try await firstParty(cluster, token: token)
         let started = try await cluster.post("/api/v1/users/me/mfa/totp", body: #"{"current_password":"\#(password)"}"#, headers: auth)
         #expect(started.status == 200, "\(started.body)")
         let uri = try #require(json(started.body)["otpauth_uri"] as? String)
         let enabled = try await cluster.post("/api/v1/users/me/mfa/totp/enable", body: #"{"code":"\#(try code(uri))"}"#, headers: auth)
         #expect(enabled.status == 200, "\(enabled.body)")
         return (uri, try #require(json(enabled.body)["backup_codes"] as? [String]))
+    }
+
+    /// Marks the service of `token` first-party: only such services' tokens enrol a second factor.
+    func firstParty(_ cluster: Cluster, token: String) async throws {
+        let slug = try #require(ServiceAdminTests().claims(token)["aud"] as? String)
+        _ = try await cluster.tokenAdmin(["admin", "set-first-party", "--slug", slug])
     }
 
     /// A password sign-in that stops at the second factor: its `mfa_token`.
@@ -51,6 +58,11 @@ import Testing
             let elsewhere = try #require(json(try await login.login(cluster, account).body)["refresh_token"] as? String)
 
             // Enrolment answers the secret three ways: base32, otpauth:// URI and a QR code PNG.
+            // Only a first-party service's token enrols (issue 27; caught on the code before: a
+            // token of any service, a third-party app's included, could put a device on the account).
+            let thirdParty = try await cluster.post("/api/v1/users/me/mfa/totp", body: #"{"current_password":"\#(account.password)"}"#, headers: auth)
+            #expect(thirdParty.status == 403 && json(thirdParty.body)["code"] as? String == "first_party_required", "\(thirdParty.body)")
+            try await firstParty(cluster, token: token)
             // Enrolment asks for the password again: a stolen access token alone cannot add a device.
             let bare = try await cluster.post("/api/v1/users/me/mfa/totp", body: "", contentType: nil, headers: auth)
             #expect(bare.status == 422 && json(bare.body)["field"] as? String == "current_password", "\(bare.body)")

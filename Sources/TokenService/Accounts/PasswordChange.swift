@@ -9,6 +9,7 @@ struct PasswordChange: Sendable {
     let services: ServiceStore
     let logins: LoginStore
     let currentPassword: CurrentPassword
+    let firstParty: FirstParty
     let accounts: AccountStore
     let hasher: PasswordHasher
     let tokens: TokenIssuer
@@ -19,6 +20,7 @@ struct PasswordChange: Sendable {
               let account = try await logins.account(id: userID), account.isActive else {
             throw Problem.notFound("No such account.", code: "account_not_found")
         }
+        _ = try await firstParty.require(request.service)
         guard let currentHash = account.passwordHash else {
             throw Problem(status: 409, code: "no_password", title: "No password set",
                           detail: "This account signs in without a password, so there is none to change.")

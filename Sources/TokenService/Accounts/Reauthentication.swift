@@ -10,7 +10,7 @@ import Shared
 struct Reauthentication: Sendable {
     static let window = 10 * 60
 
-    let services: ServiceStore
+    let firstParty: FirstParty
     let logins: LoginStore
     let store: AccountSecurityStore
     let currentPassword: CurrentPassword
@@ -20,10 +20,7 @@ struct Reauthentication: Sendable {
             throw Problem.notFound("No such account.", code: "account_not_found")
         }
         guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionRequired }
-        guard let service = try await services.find(slug: request.service), try await store.isFirstParty(serviceID: service.id) else {
-            throw Problem(status: 403, code: "first_party_required", title: "First-party app required",
-                          detail: "Account security is changed only from the deployment's own apps, not from \(request.service).")
-        }
+        let service = try await firstParty.require(request.service)
         if let password = request.currentPassword, let hash = account.passwordHash {
             try await currentPassword.check(password, against: hash, userID: userID, serviceID: { service.id }, client: request.client,
                                             requestID: requestID)

@@ -12,6 +12,7 @@ struct MultiFactor: Sendable {
     let tokens: TokenIssuer
     let backupCodes: BackupCodes
     let currentPassword: CurrentPassword
+    let firstParty: FirstParty
     let revocations: RevocationPublisher
     /// Shown by the authenticator app next to the account.
     let issuerName: String
@@ -20,9 +21,11 @@ struct MultiFactor: Sendable {
 
     /// Enrolment starts only after the person proves it is them again, so a stolen access token
     /// cannot put its own device on the account: the current password (wrong ones count towards
-    /// the sign-in lock-out), or for an account without one a session opened in the last 10 minutes.
+    /// the sign-in lock-out), or for an account without one a session opened in the last 10 minutes;
+    /// and only from a first-party service (`FirstParty`).
     func start(_ request: MFARequest, requestID: String?) async throws -> TOTPEnrolment {
         let account = try await account(request.userID)
+        _ = try await firstParty.require(request.service)
         if let hash = account.passwordHash {
             guard let password = request.body.currentPassword else {
                 throw Problem.unprocessable("Send current_password to start enrolment.", field: "current_password")
@@ -42,6 +45,7 @@ struct MultiFactor: Sendable {
 
     func enable(_ request: MFARequest, requestID: String?) async throws -> BackupCodeList {
         let account = try await account(request.userID)
+        _ = try await firstParty.require(request.service)
         guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionEnded }
         guard let code = request.body.code else { throw Problem.unprocessable("Send the code the authenticator app shows.", field: "code") }
         guard let credential = try await store.credential(userID: account.id) else {

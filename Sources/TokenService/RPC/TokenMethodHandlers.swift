@@ -26,10 +26,12 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.revocations) { _, _ in RevocationSet(revocations: try await revoked.active()) }
         let throttle = SignInThrottleStore(postgres: context.postgres, logger: context.logger)
         let currentPassword = CurrentPassword(throttle: throttle, hasher: hasher)
+        let accountSecurity = AccountSecurityStore(postgres: context.postgres, logger: context.logger)
+        let firstParty = FirstParty(services: services, store: accountSecurity)
         let multiFactor = MultiFactor(
             store: MFAStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger), logins: logins,
             services: services, tokens: tokens, backupCodes: BackupCodes(keyRing: context.keyRing),
-            currentPassword: currentPassword,
+            currentPassword: currentPassword, firstParty: firstParty,
             revocations: revocations, issuerName: "Gatehouse")
         router.register(TokenRPC.startTOTP) { request, call in try await multiFactor.start(request, requestID: call.requestID) }
         router.register(TokenRPC.enableTOTP) { request, call in try await multiFactor.enable(request, requestID: call.requestID) }
@@ -61,8 +63,7 @@ enum TokenMethodHandlers {
             try await login.login(request, requestID: call.requestID)
         }
         let reauthentication = Reauthentication(
-            services: services, logins: logins, store: AccountSecurityStore(postgres: context.postgres, logger: context.logger),
-            currentPassword: currentPassword)
+            firstParty: firstParty, logins: logins, store: accountSecurity, currentPassword: currentPassword)
         router.register(TokenRPC.reauthenticate) { request, call in
             try await reauthentication.check(request, requestID: call.requestID)
         }
@@ -108,7 +109,8 @@ enum TokenMethodHandlers {
             return profile
         }
         let passwordChange = PasswordChange(
-            services: services, logins: logins, currentPassword: currentPassword, accounts: accounts, hasher: hasher, tokens: tokens,
+            services: services, logins: logins, currentPassword: currentPassword, firstParty: firstParty, accounts: accounts, hasher: hasher,
+            tokens: tokens,
             revocations: revocations)
         router.register(TokenRPC.changePassword) { request, call in
             try await passwordChange.change(request, requestID: call.requestID)

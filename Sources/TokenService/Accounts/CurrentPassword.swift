@@ -12,22 +12,22 @@ struct CurrentPassword: Sendable {
     /// of the account. `serviceID` (for the audit row) is looked up only when the password is wrong.
     func check(_ password: String, against hash: String, userID: UUID, serviceID: () async throws -> UUID?,
                client: ClientInfo, requestID: String?) async throws {
-        let subject = SignInThrottle.Subject(userID: userID, typed: "", client: client)
-        try await throttle.admit(subject)
-        let matches: Bool
+        let subject = SignInThrottle.Subject(userID: userID, typed: nil, client: client)
+        let pause = try await throttle.admit(subject)
+        var settled = false
         do {
-            matches = try await hasher.verify(password, against: hash)
+            if pause > .zero { try await Task.sleep(for: pause) }
+            guard try await hasher.verify(password, against: hash) else {
+                let lockedUntil = try await throttle.failed(subject, serviceID: try await serviceID(), client: client, requestID: requestID)
+                settled = true
+                if let lockedUntil { throw SignInThrottle.locked(until: lockedUntil) }
+                throw Problem(status: 403, code: "invalid_current_password", title: "Wrong password",
+                              detail: "current_password is not this account's password.", field: "current_password")
+            }
+            try await throttle.succeeded(subject)
         } catch {
-            try? await throttle.release(subject)
+            if !settled { throttle.releaseDetached(subject) }
             throw error
         }
-        guard matches else {
-            if let until = try await throttle.failed(subject, serviceID: try await serviceID(), client: client, requestID: requestID) {
-                throw SignInThrottle.locked(until: until)
-            }
-            throw Problem(status: 403, code: "invalid_current_password", title: "Wrong password",
-                          detail: "current_password is not this account's password.", field: "current_password")
-        }
-        try await throttle.succeeded(subject)
     }
 }

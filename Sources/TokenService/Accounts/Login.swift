@@ -30,11 +30,12 @@ struct Login: Sendable {
         let typed = body.username.map { "name:\(Username.key($0))" } ?? "email:\((body.email ?? "").lowercased())"
         let account = try await store.account(username: body.username, email: body.email)
         let subject = SignInThrottle.Subject(userID: account?.id, typed: typed, client: request.client)
-        try await throttle.admit(subject)
+        let pause = try await throttle.admit(subject)
         // Every claim is settled once: as a failure, a success, or given back when the attempt
-        // ends otherwise (an error, a disabled account).
+        // ends otherwise (an error, a disabled account, the deadline).
         var settled = false
         do {
+            if pause > .zero { try await Task.sleep(for: pause) }
             let matches = try await hasher.verify(body.password, against: account?.passwordHash ?? decoyHash)
             guard let account, account.passwordHash != nil, matches else {
                 let lockedUntil = try await throttle.failed(subject, serviceID: service.id, client: request.client, requestID: requestID)
@@ -60,7 +61,7 @@ struct Login: Sendable {
             settled = true
             return try await tokens.grant(account: account, service: service, opened: opened, clientType: body.clientType)
         } catch {
-            if !settled { try? await throttle.release(subject) }
+            if !settled { throttle.releaseDetached(subject) }
             throw error
         }
     }

@@ -11,8 +11,10 @@ import Shared
 ///
 /// An attempt is claimed before its password is compared: at most five claims or failures per
 /// address and identifier at once, so a burst compares no more passwords than the lock-out
-/// allows. The identifier is the account when it exists and the name typed when it does not;
-/// unknown and existing accounts go through the same claims, writes and answers.
+/// allows. The lock-out counts the identifier as typed (a username or an e-mail), so its answers
+/// never tell whether a name and an address belong to one account; the slowdown counts the
+/// account when it exists and the identifier typed when it does not. Unknown and existing
+/// accounts go through the same claims, writes and answers.
 struct SignInThrottle: Sendable {
     static let lockOut = FailureLockOut(limit: 5, windowMinutes: 30, lockMinutes: 30,
                                         failures: "failures", firstFailedAt: "first_failed_at", lockedUntil: "locked_until")
@@ -27,22 +29,26 @@ struct SignInThrottle: Sendable {
     struct Subject: Sendable {
         /// The account, when the identifier names one.
         let userID: UUID?
-        /// `user:<id>`, or `name:<key>` / `email:<lowercased>` for an identifier with no account.
-        let identifier: String
+        /// `name:<key>` or `email:<lowercased>` as typed at sign-in; `user:<id>` for a signed-in
+        /// user proving it is them again.
+        let typed: String
         /// The client address as limited: an IPv4 address, or an IPv6 address's /64 (one
         /// household or host holds a whole /64).
         let address: String
 
-        init(userID: UUID?, typed: String, client: ClientInfo) {
+        /// `typed` nil: the signed-in `userID` re-entering its password.
+        init(userID: UUID?, typed: String?, client: ClientInfo) {
             self.userID = userID
-            self.identifier = userID.map { "user:\($0.uuidString.lowercased())" } ?? typed
+            self.typed = typed ?? "user:\(userID?.uuidString.lowercased() ?? "")"
             self.address = Self.limitedAddress(client.ip)
         }
 
-        /// The row counting this address's attempts at this identifier.
-        var pairKey: [UInt8] { Self.key("pair", identifier, address) }
-        /// The row counting every address's failures at this identifier.
-        var identifierKey: [UInt8] { Self.key("identifier", identifier) }
+        /// The account, or the identifier typed when there is none.
+        var account: String { userID.map { "user:\($0.uuidString.lowercased())" } ?? typed }
+        /// The row counting this address's attempts at this identifier (the lock-out).
+        var pairKey: [UInt8] { Self.key("pair", typed, address) }
+        /// The row counting every address's failures at this account (the slowdown).
+        var identifierKey: [UInt8] { Self.key("identifier", account) }
 
         static func key(_ parts: String...) -> [UInt8] {
             Array(SHA256.hash(data: Array(parts.joined(separator: "\u{0}").utf8)))

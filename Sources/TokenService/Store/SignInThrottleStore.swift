@@ -47,12 +47,19 @@ struct SignInThrottleStore: Sendable {
         return .refused(until: nil)
     }
 
-    /// Claims a place (see `claim`) and pauses as the slowdown asks, or throws 423.
-    func admit(_ subject: SignInThrottle.Subject) async throws {
+    /// Claims a place (see `claim`) and returns the pause the slowdown asks for, or throws 423
+    /// (then nothing was claimed).
+    func admit(_ subject: SignInThrottle.Subject) async throws -> Duration {
         switch try await claim(subject) {
         case .refused(let until): throw SignInThrottle.locked(until: until)
-        case .granted(let pause): if pause > .zero { try await Task.sleep(for: pause) }
+        case .granted(let pause): return pause
         }
+    }
+
+    /// `release` in a task of its own: an attempt ended by cancellation (its RPC deadline) still
+    /// gives its claim back, which a cancelled task's own query would not.
+    func releaseDetached(_ subject: SignInThrottle.Subject) {
+        Task { try? await release(subject) }
     }
 
     /// A wrong password: counted for the address (locking it at the limit) and for the identifier,

@@ -69,7 +69,10 @@ struct SMSDelivery: Sendable {
     /// The job worker for `queue`, retrying as `settings` say, and the sweeper for `idp.outbox`.
     func services(_ context: BackendContext) -> [any Service] {
         var options = JobWorker.Options()
-        options.concurrency = context.config.jobConcurrency
+        // Each send holds a pooled connection (the outbox row stays locked while the API answers,
+        // so no message goes twice): two at a time, so a slow SMS API can never take the pool
+        // the verification path needs. Codes are few (3 per number, 5 per person an hour).
+        options.concurrency = min(2, context.config.jobConcurrency)
         options.claimIdle = context.config.jobClaimIdle
         options.retry = RetryPolicy(maxAttempts: settings.maxAttempts, baseDelay: settings.retryBase, maxDelay: .seconds(60))
         let worker = JobWorker(queue: Self.queue, redis: context.redis, consumer: context.config.instanceID, options: options,

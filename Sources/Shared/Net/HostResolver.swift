@@ -24,21 +24,27 @@ public struct HostResolver: Sendable {
         try await lookup(host)
     }
 
+    /// `getaddrinfo` on threads of its own: a name whose DNS never answers blocks a thread for
+    /// the resolver's whole timeout, and on NIO's shared blocking pool that would hold up bcrypt
+    /// (sign-ins, PIN checks) behind someone's bad callback host.
     public static let system = HostResolver { host in
-        try await NIOThreadPool.singleton.runIfActive { try getAddresses(host) }
+        try await lookupPool.runIfActive { try getAddresses(host) }
     }
 
+    private static let lookupPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 4)
+        pool.start()
+        return pool
+    }()
+
     /// `resolver`'s answers kept for `lifetime` (a checked answer is as safe a minute later; a
-    /// short lifetime only limits how long a changed DNS record goes unseen). Failures are not kept.
-    /// `resolver`'s answers kept for `lifetime` (a checked answer is as safe a minute later; a
-    /// short lifetime only limits how long a changed DNS record goes unseen). Failures are not kept.
+    /// short lifetime only limits how long a changed DNS record goes unseen). Failures are kept
+    /// as long, so a name that does not resolve costs one lookup per `lifetime`, not one per send.
     public static func caching(_ resolver: HostResolver, for lifetime: Duration) -> HostResolver {
         let cache = ShortLivedCache<String, [IPAddress]>(lifetime: lifetime, bound: 1_024)
         return HostResolver { host in
-            guard
-                let addresses = try await cache.value(
-                    for: host, load: { try await resolver.addresses(of: host) })
-            else { throw Failure() }
+            let addresses = await cache.value(for: host, load: { (try? await resolver.addresses(of: host)) ?? [] })
+            guard let addresses, !addresses.isEmpty else { throw Failure() }
             return addresses
         }
     }

@@ -23,8 +23,12 @@ enum LocalDemo {
 
                 """
             context.logger.info("seeded the local demo service", metadata: ["slug": "demo", "client_id": "\(created.clientID)"])
-            // The demo is the deployment's own app: people change their account security from it.
-            _ = try await AccountSecurityStore(postgres: context.postgres, logger: context.logger).setFirstParty(slug: "demo", true)
+        }
+        // The demo is the deployment's own app: people change their account security from it
+        // (also for stores seeded before services could be first-party).
+        let security = AccountSecurityStore(postgres: context.postgres, logger: context.logger)
+        if let demo = try await store.find(slug: "demo"), try await !security.isFirstParty(serviceID: demo.id) {
+            _ = try await security.setFirstParty(slug: "demo", true)
         }
         // Seeded on its own, so stores made before the demo had an admin get one too.
         if try await LoginStore(postgres: context.postgres, logger: context.logger).account(username: "admin", email: nil) == nil {

@@ -22,7 +22,7 @@ struct AuditLogStore: Sendable {
               AND (\(from)::timestamptz IS NULL OR e.occurred_at >= \(from))
               AND (\(to)::timestamptz IS NULL OR e.occurred_at < \(to))
               AND (\(ownedBy)::uuid IS NULL OR s.owner_user_id = \(ownedBy))
-              AND (\(ip)::cidr IS NULL OR e.ip <<= \(ip)::cidr)
+              AND (\(ip)::inet IS NULL OR e.ip <<= \(ip)::inet)
               AND (\(before)::int8 IS NULL OR e.id < \(before))
             ORDER BY e.id DESC LIMIT \(limit + 1)
             """, logger: logger)

@@ -123,6 +123,39 @@ import Testing
         }
     }
 
+    /// Redirects are never followed (docs/security.md, SSRF): a callback endpoint answering 302 to
+    /// another address would otherwise have Gatehouse send the signed result wherever `Location`
+    /// points, past the address check made for the callback URL. Here the SP's endpoint redirects to
+    /// a second receiver (on loopback, so the address policy alone would let it through): the second
+    /// receives nothing, and every attempt is a failure recorded as "answered 302" until the
+    /// delivery is dead. Before issue 28 no test sent a redirect; the client's `.disallow` could be
+    /// dropped unnoticed.
+    @Test func callbackRedirectsAreNeverFollowed() async throws {
+        let elsewhere = try await CallbackReceiver()
+        let redirecting = try await CallbackReceiver(statuses: Array(repeating: 302, count: 3), location: elsewhere.url)
+        defer { elsewhere.stop(); redirecting.stop() }
+        try await withIdPCluster(environment: IdPTests.environment) { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let sp = try await idp.makeSP(cluster, callback: redirecting.url)
+            let person = try await idp.makePerson(cluster)
+            let id = try await idp.request(cluster, sp, person)
+            #expect(try await idp.confirm(cluster, person, id).status == 200)
+            var row: (String, Int, Int?, String?)?
+            let dead = try await eventually(timeout: .seconds(20)) {
+                row = try await owner(cluster) { owner in
+                    try await owner.query("""
+                        SELECT status, attempts, last_status_code, last_error FROM idp.callback_deliveries
+                        WHERE transaction_id = \(UUID(uuidString: id)!)
+                        """, logger: TestEnvironment.logger).collect().first?.decode((String, Int, Int?, String?).self)
+                }
+                return row?.0 == "dead"
+            }
+            #expect(dead && row?.1 == 3 && row?.2 == 302 && row?.3 == "answered 302", "\(String(describing: row))")
+            #expect(await redirecting.deliveries().count == 3)
+            #expect(await elsewhere.deliveries().isEmpty)
+        }
+    }
+
     /// Unknown-number budgets per owner and per deployment. SP limit 2, owner 3, deployment 6.
     /// Before: each SP had only its own budget, so the owner's third SP, and an SP asking after
     /// the deployment's budget was spent, were answered 201 (a fresh SP was a fresh budget).

@@ -556,6 +556,87 @@ import Testing
             #expect(try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(person.phone)"}"#, headers: sp.auth).status == 401)
         }
     }
+
+    /// docs/idp.md, "Caching": each idp-service instance keeps an SP's credentials for 1 s; the one
+    /// that makes an admin change forgets them at once, and every other sees a rotated secret or a
+    /// deactivation within that second. Two instances, each holding the SP (both served calls with
+    /// it just before), then the rotation and the deactivation through the admin API: calls with the
+    /// old secret, then with the deactivated SP, are refused whichever instance serves them, within
+    /// `propagationLimit` (an instance that kept its copy longer, or until restarted, fails this).
+    /// Before issue 28 only one instance was ever tested, which the immediate forget alone satisfies.
+    @Test func aRotatedSecretAndADeactivationReachEveryInstanceWithinTheCachesSecond() async throws {
+        let receiver = try await CallbackReceiver()
+        defer { receiver.stop() }
+        try await withFreshDatabase { database in
+            try await withCluster(database: database, environment: Self.environment, startAll: false) { cluster in
+                try await cluster.startGateway()
+                for name in ["token-service", "social-service"] { try cluster.start(name) }
+                let instances = [try cluster.startWithMetrics("idp-service", instance: "idp-first"),
+                                 try cluster.startWithMetrics("idp-service", instance: "idp-second")]
+                #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+                #expect(try await eventually { instances.allSatisfy { $0.process.log.contains("serving") } }, "\(cluster.logs)")
+                let (_, token) = try await ServiceAdminTests().admin(cluster, role: "SERVICE_ADMIN")
+                let admin = ["Authorization": "Bearer \(token)"]
+                let created = try await cluster.post("/api/v1/idp/service-providers",
+                                                     body: #"{"name":"Bank","callback_url":"\#(receiver.url)"}"#, headers: admin)
+                #expect(created.status == 201, "\(created.body)")
+                let clientID = try #require((json(created.body)["service_provider"] as? [String: Any])?["client_id"] as? String)
+                func auth(_ secret: String) -> [String: String] { ["X-Client-ID": clientID, "X-Client-Secret": secret] }
+                let original = auth(try #require(json(created.body)["client_secret"] as? String))
+
+                /// Forty concurrent calls with these credentials: their statuses and codes, and how
+                /// many of them each instance served (from its own metrics).
+                func calls(_ headers: [String: String]) async throws -> (answers: [(Int, String)], served: [Int]) {
+                    var before: [Int] = []
+                    for instance in instances { before.append(try await cluster.served("idp.stats", metricsPort: instance.metricsPort)) }
+                    let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                        for _ in 0..<40 {
+                            group.addTask {
+                                let answer = try await cluster.get("/api/v1/idp/stats", headers: headers)
+                                return (answer.status, json(answer.body)["code"] as? String ?? "")
+                            }
+                        }
+                        return try await group.reduce(into: [(Int, String)]()) { $0.append($1) }
+                    }
+                    var served: [Int] = []
+                    for (instance, count) in zip(instances, before) {
+                        served.append(try await cluster.served("idp.stats", metricsPort: instance.metricsPort) - count)
+                    }
+                    return (answers, served)
+                }
+                func allAccepted(_ headers: [String: String]) async throws -> Bool {
+                    let (answers, served) = try await calls(headers)
+                    #expect(served.allSatisfy { $0 > 0 } && served.reduce(0, +) == 40, "served \(served)")
+                    return answers.allSatisfy { $0.0 == 200 }
+                }
+                /// Refused by both instances; `seen` keeps the last answers for the failure message.
+                var seen = ""
+                func allRefused(_ headers: [String: String]) async throws -> Bool {
+                    let (answers, served) = try await calls(headers)
+                    seen = "served \(served), answered \(answers.map(\.0))"
+                    return served.allSatisfy { $0 > 0 } && answers.allSatisfy { $0 == (401, "invalid_client") }
+                }
+
+                // Both instances hold the SP as it is.
+                #expect(try await allAccepted(original))
+                let rotated = try await cluster.post("/api/v1/idp/service-providers/\(clientID)/secret", body: "", contentType: nil,
+                                                     headers: admin)
+                #expect(rotated.status == 200, "\(rotated.body)")
+                let current = auth(try #require(json(rotated.body)["client_secret"] as? String))
+                let oldRefused = try await eventually(timeout: propagationLimit) { try await allRefused(original) }
+                #expect(oldRefused, "the old secret was still accepted by an instance: \(seen)")
+                #expect(try await allAccepted(current))
+
+                // Both hold the SP with its new secret when it is deactivated.
+                let paused = try await cluster.post("/api/v1/idp/service-providers/\(clientID)", body: #"{"is_active":false}"#, method: .PATCH,
+                                                    headers: admin)
+                #expect(paused.status == 200 && json(paused.body)["is_active"] as? Bool == false, "\(paused.body)")
+                let inactiveRefused = try await eventually(timeout: propagationLimit) { try await allRefused(current) }
+                #expect(inactiveRefused, "a deactivated SP was still accepted by an instance: \(seen)")
+                #expect(instances.allSatisfy { $0.process.isRunning }, "\(cluster.logs)")
+            }
+        }
+    }
 }
 
 /// A cluster on a database of its own: idp-service sweepers expire and deliver for every row of

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Configuration
 import Foundation
 import NIOCore
 import Testing
@@ -114,6 +115,38 @@ import Testing
         ] {
             await #expect(throws: OutboundRefusal.self, "\(url)") {
                 try await Self.local.check(url, resolver: resolver)
+            }
+        }
+    }
+
+    /// The deployment setting decides: `GATEHOUSE_ENV=production` (also the default when unset)
+    /// refuses a loopback callback over http or https, whatever its spelling, and `local` or `test`
+    /// accept it; http to a public address is refused in every one. The tests above build the
+    /// policy by hand, and every cluster test runs with `test`, so before issue 28 a policy that
+    /// allowed loopback in production too passed the whole suite.
+    @Test func loopbackIsRefusedWhenGatehouseEnvIsProduction() async throws {
+        func policy(_ environment: [String: String]) throws -> OutboundAddressPolicy {
+            let settings = Settings(reader: ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: environment)))
+            return OutboundAddressPolicy(environment: try GatehouseConfig(settings: settings).environment)
+        }
+        let loopback = ["http://127.0.0.1:8080/callback", "http://localhost:3000/idp/callback", "http://[::1]:8080/",
+                        "https://127.0.0.1/callback", "https://localhost/callback"]
+        let resolver = Self.resolver(["sp.example": ["93.184.216.34"]])
+        for environment in [["GATEHOUSE_ENV": "production"], [:]] {
+            let production = try policy(environment)
+            for url in loopback + ["http://sp.example/callback", "http://93.184.216.34/callback"] {
+                await #expect(throws: OutboundRefusal.self, "\(environment): \(url)") { try await production.check(url, resolver: resolver) }
+            }
+            #expect(try await production.check("https://sp.example/callback", resolver: resolver).address == .v4(0x5DB8_D822))
+        }
+        for name in ["local", "test"] {
+            let outside = try policy(["GATEHOUSE_ENV": name])
+            for url in loopback {
+                let target = try await outside.check(url, resolver: resolver)
+                #expect(OutboundAddressPolicy.classify(target.address) == .loopback, "\(name): \(url)")
+            }
+            await #expect(throws: OutboundRefusal.self, "\(name)") {
+                try await outside.check("http://sp.example/callback", resolver: resolver)
             }
         }
     }

@@ -372,6 +372,56 @@ import Testing
         }
     }
 
+    /// docs/social.md: "a transaction-scoped advisory lock per (provider, provider user id) makes
+    /// racing first sign-ins end in one user and one link". Six flows of their own (each its state,
+    /// PKCE and provider code) for one Discord account never seen before come back at once. The
+    /// address is unverified, so each new account would get a placeholder address of its own and
+    /// nothing but the lock stops a user per flow. Exactly one user and one link; every flow signs in
+    /// as that user. The race above has one state, which `GETDEL` settles before any account is made.
+    @Test func firstSignInsOfOneProviderAccountRacingWithDifferentStatesMakeOneUser() async throws {
+        try await withProviders { cluster, fakes, _ in
+            let slug = try await makeService(cluster)
+            let tag = TestEnvironment.uniqueName("rs")
+            let id = "states-\(tag)"
+            try await setPersona(fakes, "discord",
+                                 #"{"id": "\#(id)", "username": "\#(tag)", "email": "\#(tag)@discord.example", "email_verified": false}"#)
+            var flows: [(pkce: PKCE, hop: (url: String, form: [String: String]?))] = []
+            for index in 0..<6 {
+                let pkce = PKCE()
+                let started = try await authorize(cluster, "discord", service: slug, pkce: pkce, state: "flow-\(index)")
+                #expect(started.status == 302, "\(started.body)")
+                flows.append((pkce, try await approve(try #require(started.headers["location"]), provider: "discord")))
+            }
+            #expect(Set(flows.map(\.hop.url)).count == 6)
+            let answers = try await withThrowingTaskGroup(of: (Int, Int, String?).self) { group in
+                for (index, flow) in flows.enumerated() {
+                    group.addTask { let answer = try await callback(flow.hop); return (index, answer.status, answer.headers["location"]) }
+                }
+                return try await group.reduce(into: [(Int, Int, String?)]()) { $0.append($1) }
+            }
+            var users: Set<String> = []
+            for (index, status, location) in answers {
+                let query = Browser.query(location ?? "")
+                #expect(status == 302 && query["state"] == "flow-\(index)" && query["code"] != nil,
+                        "flow \(index): \(status) \(location ?? "")")
+                guard let code = query["code"] else { continue }
+                let tokens = try await exchange(cluster, code: code, pkce: flows[index].pkce)
+                #expect(tokens.status == 200, "flow \(index): \(tokens.body)")
+                let access = json(tokens.body)["access_token"] as? String
+                if let user = access.flatMap({ ServiceAdminTests().claims($0)["sub"] as? String }) { users.insert(user) }
+            }
+            let rows = try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                try await owner.query("""
+                    SELECT (SELECT count(*)::int FROM token.users WHERE starts_with(username, \(tag + "_"))),
+                           (SELECT array_agg(user_id::text) FROM social.linked_accounts
+                            WHERE provider = 'discord' AND provider_user_id = \(id))
+                    """, logger: TestEnvironment.logger).collect().first?.decode((Int, [String]?).self)
+            }
+            #expect(rows?.0 == 1 && rows?.1?.count == 1, "\(String(describing: rows))")
+            #expect(users.count == 1 && users == Set(rows?.1 ?? []), "signed in as \(users), linked \(String(describing: rows))")
+        }
+    }
+
     // MARK: linking
 
     @Test func linkingFollowsVerifiedEmailsOnlyAndTheLastWayInStays() async throws {

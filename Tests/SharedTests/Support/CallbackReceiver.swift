@@ -6,7 +6,8 @@ import Logging
 import NIOCore
 
 /// A real HTTP server standing in for a service provider's callback endpoint: it records every
-/// delivery and answers with the statuses it was given, in order (then 200), optionally slowly.
+/// delivery and answers with the statuses it was given, in order (then 200), optionally slowly,
+/// and with a `Location` header when given one (an SP endpoint that redirects).
 final class CallbackReceiver: Sendable {
     struct Delivery: Sendable {
         let deliveryID: String
@@ -46,11 +47,12 @@ final class CallbackReceiver: Sendable {
     let port: Int
     private let task: Task<Void, any Error>
 
-    /// Starts on a free loopback port; `statuses` are the answers to the first deliveries.
-    init(statuses: [Int] = [], delay: Duration = .zero) async throws {
+    /// Starts on a free loopback port; `statuses` are the answers to the first deliveries. A GET is
+    /// recorded too: a client that followed a redirect might send one.
+    init(statuses: [Int] = [], delay: Duration = .zero, location: String? = nil) async throws {
         let log = Log(statuses: statuses, delay: delay)
         let router = Router()
-        router.post("callback") { request, _ -> Response in
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             let body = try await request.body.collect(upTo: 1 << 20)
             let status = await log.record(Delivery(
                 deliveryID: request.headers[HTTPField.Name("X-Gatehouse-Delivery")!] ?? "",
@@ -58,8 +60,10 @@ final class CallbackReceiver: Sendable {
                 signature: request.headers[HTTPField.Name("X-Gatehouse-Signature")!] ?? "",
                 body: String(buffer: body)))
             if log.delay > .zero { try await Task.sleep(for: log.delay) }
-            return Response(status: .init(code: status))
+            return Response(status: .init(code: status), headers: location.map { [.location: $0] } ?? [:])
         }
+        router.post("callback", use: handler)
+        router.get("callback", use: handler)
         let (bound, task) = await startLoopbackServer(router, label: "sp-callback-receiver")
         self.task = task
         self.log = log

@@ -225,19 +225,12 @@ func withCluster<T: Sendable>(
         try await withCluster(startAll: false) { cluster in
             let service = try cluster.start("token-service")
             try await cluster.withCaller(waitingFor: service) { rpc in
-                let started = ContinuousClock.now
-                async let slow = rpc.call(.ping(.token), PingRequest(delayMs: 3000), timeout: .seconds(4))
+                let slow = Task { try await rpc.call(.ping(.token), PingRequest(delayMs: 3000), timeout: .seconds(4)) }
                 try await Task.sleep(for: .milliseconds(500))
                 service.signal(SIGKILL)
-                do {
-                    _ = try await slow
-                    Issue.record("a killed consumer answered")
-                } catch let problem as Problem {
-                    #expect(problem.status == 504)
-                }
-                let waited = ContinuousClock.now - started
-                // At its 4 s deadline, not before and not never (the upper bound only rules out a hang).
-                #expect(waited >= .seconds(3.9) && waited < .seconds(30))
+                // The caller's own deadline answers (a hang would fail the suite's time limit), and
+                // says so: not a 503 from the liveness check, nor the server's own 504.
+                await #expect(throws: Problem.gatewayTimeout("token.ping did not answer in time.")) { try await slow.value }
             }
         }
     }
@@ -248,13 +241,11 @@ func withCluster<T: Sendable>(
             try await cluster.withCaller(waitingFor: service) { rpc in
                 async let inFlight = rpc.call(.ping(.token), PingRequest(delayMs: 1500), timeout: .seconds(5))
                 try await Task.sleep(for: .milliseconds(300))
-                let signalled = ContinuousClock.now
                 service.signal(SIGTERM)
                 let answer = try await inFlight
                 #expect(answer.service == "token")
                 let status = await service.waitForExit(timeout: .seconds(10))
                 #expect(status == 0, "exit status \(String(describing: status)):\n\(service.log)")
-                #expect(ContinuousClock.now - signalled < .seconds(30))
                 // Gone from the alive set: the next call is refused at once, not left to time out.
                 await #expect(throws: Problem.serviceUnavailable("No instance of the token service is running.")) {
                     try await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(3))
@@ -265,7 +256,7 @@ func withCluster<T: Sendable>(
 
     @Test func twoInstancesStartedTogetherMigrateOnceAndBothServe() async throws {
         try await withFreshDatabase { database in
-            try await withCluster(database: database, startAll: false) { cluster in
+            let applied = try await withCluster(database: database, startAll: false) { cluster in
                 try cluster.start("token-service", extra: ["GATEHOUSE_INSTANCE_ID": "first"])
                 try cluster.start("token-service", extra: ["GATEHOUSE_INSTANCE_ID": "second"])
                 try await withRedis(cluster.redis.endpoint) { redis in
@@ -282,22 +273,28 @@ func withCluster<T: Sendable>(
                     }
                     #expect(both, "answered by \(answered):\n\(cluster.logs)")
                 }
+                // Each instance logs the migrations it applied ("schema.version"), before it serves.
+                return cluster.processes.flatMap { process in
+                    process.log.split(separator: "\n").map { json(String($0)) }.filter { $0["msg"] as? String == "migration applied" }
+                        .map { "\($0["schema"] ?? "?").\($0["version"] ?? "?")" }
+                }
             }
+            // Both instances have exited (withCluster stopped them): nothing can change what follows.
             try await withPostgres(TestEnvironment.database(owner: true, name: database)) { owner in
                 // Both started on an empty key table; one set of first keys exists.
-                func statuses() async throws -> [String] {
-                    try await owner.query("SELECT status FROM token.signing_keys ORDER BY status", logger: TestEnvironment.logger)
-                        .collect().map { try $0.decode(String.self) }
-                }
-                let initialized = try await eventually { try await statuses() == ["current", "next"] }
-                #expect(initialized)
-                try await Task.sleep(for: .milliseconds(300))
-                #expect(try await statuses() == ["current", "next"])
+                let statuses = try await owner.query("SELECT status FROM token.signing_keys ORDER BY status", logger: TestEnvironment.logger)
+                    .collect().map { try $0.decode(String.self) }
+                #expect(statuses == ["current", "next"])
+                // Migrated once: every recorded version was applied by exactly one of the two (counting
+                // schema_migrations rows per version proved nothing: version is its primary key).
+                var recorded: [String] = []
                 for schema in ["token", "audit"] {
-                    let rows = try await owner.query(PostgresQuery(unsafeSQL: "SELECT version, count(*)::int FROM \(schema).schema_migrations GROUP BY version"), logger: TestEnvironment.logger).collect()
-                    #expect(!rows.isEmpty)
-                    #expect(try rows.allSatisfy { try $0.decode((Int, Int).self).1 == 1 })
+                    let rows = try await owner.query(PostgresQuery(unsafeSQL: "SELECT version FROM \(schema).schema_migrations ORDER BY version"),
+                                                     logger: TestEnvironment.logger).collect()
+                    recorded += try rows.map { "\(schema).\(try $0.decode(Int.self))" }
                 }
+                #expect(recorded.contains("token.1") && recorded.contains("audit.1"), "\(recorded)")
+                #expect(applied.sorted() == recorded.sorted(), "applied \(applied), recorded \(recorded)")
             }
         }
     }

@@ -3,7 +3,7 @@ import PostgresNIO
 import Testing
 @testable import Shared
 
-@Suite struct OutboxTests {
+@Suite(.timeLimit(.minutes(2))) struct OutboxTests {
     /// The outbox table as every service schema has it, plus a table the job writes to.
     static func schema(_ name: String) -> SchemaMigrations {
         SchemaMigrations(schema: name, migrations: [
@@ -38,7 +38,9 @@ import Testing
                 let sweeping = Task { try await sweeper.run() }
                 defer { sweeping.cancel() }
                 let effects = "\(schemaName).effects"
+                let delivered = Counter()
                 try await withWorker(queue, redis: redis, options: fastOptions(), handler: { job in
+                    delivered.add()
                     try await outbox.complete(job, client: postgres, logger: logger) { connection in
                         let work = try job.decode(Work.self)
                         var binds = PostgresBindings()
@@ -52,9 +54,17 @@ import Testing
                     }
                     #expect(done)
                     // Duplicate deliveries (a sweep racing the worker) change nothing.
+                    let before = delivered.count
                     try await queue.enqueue(job.asJob(), on: redis)
                     try await queue.enqueue(job.asJob(), on: redis)
-                    try await Task.sleep(for: .milliseconds(1200))
+                    // Both handled and acked (the worker deletes what it acks), and the job nowhere else.
+                    let handled = try await eventually {
+                        let queued = try await redis.send("XLEN", .string(queue.streamKey)).int
+                        let delayed = try await redis.send("ZCARD", .string(queue.delayedKey)).int
+                        return delivered.count >= before + 2 && queued == 0 && delayed == 0
+                    }
+                    #expect(handled, "\(delivered.count - before) of 2 duplicates handled")
+                    #expect(try await redis.send("XLEN", .string(queue.deadKey)).int == 0)
                     let rows = try await postgres.query(PostgresQuery(unsafeSQL: "SELECT n FROM \(effects)"), logger: logger).collect()
                     #expect(try rows.map { try $0.decode(Int.self) } == [42])
                     let undone = try await postgres.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(schemaName).outbox WHERE done_at IS NULL"), logger: logger).collect()

@@ -83,6 +83,17 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -
     return try await condition()
 }
 
+/// The SQLSTATE PostgreSQL refused `body` with ("42501"), or nil if `body` did not fail with a
+/// server error: a refusal checked by its code, not by any error at all.
+func sqlState(_ body: () async throws -> Void) async -> String? {
+    do {
+        try await body()
+        return nil
+    } catch {
+        return (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+}
+
 /// Runs `body` with a running `Database`, the type a server's stores use.
 func withDatabase<T: Sendable>(_ endpoint: DatabaseEndpoint, _ body: (Database) async throws -> T) async throws -> T {
     let database = Database(endpoint: endpoint, serving: false, logger: TestEnvironment.logger)

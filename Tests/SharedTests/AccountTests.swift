@@ -4,7 +4,7 @@ import Testing
 @testable import Shared
 
 /// A signed-in user changing their own profile and password, through the real gateway and token-service.
-@Suite(.serialized) struct AccountTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct AccountTests {
     let login = LoginTests()
 
     @Test func usersChangeTheirProfileButNotTheirNameOrAddressThere() async throws {

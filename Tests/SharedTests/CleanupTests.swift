@@ -11,7 +11,7 @@ import Testing
 ///
 /// Each test has a database of its own: a short retention or a backlog must not reach the rows
 /// of tests running beside it on the shared one.
-@Suite(.serialized) struct CleanupTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct CleanupTests {
     let login = LoginTests()
     /// Runs are driven by the tests (`<service> cleanup`), never by a schedule and a sleep.
     static let manual = ["GATEHOUSE_CLEANUP_INTERVAL": "0s"]

@@ -6,7 +6,7 @@ import Testing
 
 /// What the gateway makes of who is calling: the client address behind trusted proxies, and
 /// CORS for the services' origins.
-@Suite(.serialized) struct ClientEdgeTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ClientEdgeTests {
     let login = LoginTests()
 
     func sessionAddresses(_ cluster: Cluster, _ token: String) async throws -> [String] {

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import Shared
 
-@Suite struct ConfigTests {
+@Suite(.timeLimit(.minutes(2))) struct ConfigTests {
     func config(_ environment: [String: String]) throws(ConfigurationError) -> GatehouseConfig {
         try GatehouseConfig(settings: Settings(reader: ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: environment))))
     }

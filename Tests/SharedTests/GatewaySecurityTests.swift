@@ -6,7 +6,7 @@ import Testing
 
 /// Issue 27's low-severity holes at the edge: refresh replays, path spellings and the rate limit,
 /// the SSE inbox after logout-all, and redirect URIs. Each test failed on the code before its fix.
-@Suite(.serialized) struct GatewaySecurityTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct GatewaySecurityTests {
     let login = LoginTests()
     let refreshing = RefreshTests()
 

@@ -4,7 +4,7 @@ import Testing
 
 /// Gatehouse's own RFC 3339 writer and reader agree with Foundation's ISO 8601 strategy, which
 /// they replaced on the hot path.
-struct InternetTimeTests {
+@Suite(.timeLimit(.minutes(2))) struct InternetTimeTests {
     @Test func writesAndReadsWhatFoundationDoes() throws {
         var generator = SystemRandomNumberGenerator()
         var samples: [TimeInterval] = [0, -1, 951_782_400, 951_868_799, 4_107_542_399, -62_135_596_800, 253_402_300_799, 1_795_348_805.999]

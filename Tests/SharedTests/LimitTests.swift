@@ -4,7 +4,7 @@ import Testing
 
 /// The limits of issue 22: service providers per client id, signed-in users, refreshes per
 /// session (docs/limits.md), each turned on here and off everywhere else.
-@Suite(.serialized) struct LimitTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct LimitTests {
     /// An SP behind one address makes more calls than the per-address limit allows, as its own
     /// limit says; an SP with a lower limit of its own is held to it; wrong credentials still count
     /// against the address. Caught: SPs fell under the 100-a-minute per-address limit (here 5), so

@@ -3,7 +3,7 @@ import Testing
 @testable import Shared
 
 /// Logout and logout-all through the real gateway and token-service.
-@Suite(.serialized) struct LogoutTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct LogoutTests {
     let login = LoginTests()
     let refreshing = RefreshTests()
 

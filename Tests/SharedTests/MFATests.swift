@@ -5,7 +5,7 @@ import Testing
 
 /// TOTP MFA through the real gateway and token-service, with codes computed by pyotp as an
 /// authenticator app would.
-@Suite(.serialized) struct MFATests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct MFATests {
     let login = LoginTests()
     let admin = ServiceAdminTests()
 

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 @testable import Shared
 
-@Suite struct MasterKeyRingTests {
+@Suite(.timeLimit(.minutes(2))) struct MasterKeyRingTests {
     let oldKey = SymmetricKey(size: .bits256)
     let newKey = SymmetricKey(size: .bits256)
 

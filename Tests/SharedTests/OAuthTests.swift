@@ -4,7 +4,7 @@ import Testing
 @testable import Shared
 
 /// `/oauth/token`, `/oauth/revoke`, `/oauth/introspect` through the real gateway and token-service.
-@Suite(.serialized) struct OAuthTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct OAuthTests {
     struct Client {
         let account: LoginTests.Account
         let clientID: String

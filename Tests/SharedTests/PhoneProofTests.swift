@@ -11,7 +11,7 @@ import Testing
 /// so a squatter's profile received the service providers' requests for the owner's number and
 /// the owner got 409 `phone_number_taken`; no SMS was sent and `/profile/phone/verify` did not
 /// exist, so every test here fails at its first expectation.
-@Suite(.serialized) struct PhoneProofTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct PhoneProofTests {
     let idp = IdPTests()
 
     static func randomNumber() -> String { "010-\(Int.random(in: 1000...9999))-\(Int.random(in: 1000...9999))" }

@@ -3,7 +3,7 @@ import Testing
 @testable import Shared
 
 /// hiredis encodes commands and parses replies; these pin the bytes on the wire.
-@Suite struct RESPTests {
+@Suite(.timeLimit(.minutes(2))) struct RESPTests {
     @Test func commandsAreEncodedAsRESPArraysOfBulkStrings() {
         let command = RedisCommand("SET", "key", .bytes(ByteBuffer(bytes: [0, 255, 10])))
         var encoded = command.encoded

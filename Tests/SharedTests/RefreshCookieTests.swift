@@ -5,7 +5,7 @@ import Testing
 @testable import Shared
 
 /// A browser's refresh cookies, one per web service (issue 22), through the real gateway.
-@Suite(.serialized) struct RefreshCookieTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RefreshCookieTests {
     let login = LoginTests()
 
     /// Two web services of one deployment, one browser (one cookie jar): both refresh, and logging

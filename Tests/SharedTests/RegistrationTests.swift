@@ -8,7 +8,7 @@ func json(_ text: String) -> [String: Any] {
 }
 
 /// `POST /api/v1/auth/register` through the real gateway and token-service.
-@Suite(.serialized) struct RegistrationTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RegistrationTests {
     func body(service: String, username: String, email: String? = nil, password: String = "correct horse 1") -> String {
         #"{"service":"\#(service)","username":"\#(username)","email":"\#(email ?? "\(username)@example.com")","password":"\#(password)","first_name":"Ada","last_name":"Lovelace"}"#
     }

@@ -6,7 +6,7 @@ import Testing
 /// Revocations kept in PostgreSQL (issue 27): they survive Redis, reach gateways that start
 /// later, cover a service's own tokens when its secret is rotated, and are pruned when they can
 /// no longer matter.
-@Suite(.serialized) struct RevocationTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RevocationTests {
     let login = LoginTests()
     let oauth = OAuthTests()
 

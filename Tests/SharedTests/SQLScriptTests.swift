@@ -1,7 +1,7 @@
 import Testing
 @testable import Shared
 
-@Suite struct SQLScriptTests {
+@Suite(.timeLimit(.minutes(2))) struct SQLScriptTests {
     @Test func splitsAtTopLevelSemicolonsOnly() {
         let sql = """
             -- a comment; not a statement

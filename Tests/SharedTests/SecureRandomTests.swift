@@ -3,7 +3,7 @@ import Shared
 import Testing
 
 /// The pooled random source behind every token, code, secret and id Gatehouse makes.
-struct SecureRandomTests {
+@Suite(.timeLimit(.minutes(2))) struct SecureRandomTests {
     @Test func uuidsAreVersion4AndNeverRepeatAcrossConcurrentCallers() async {
         let ids = await withTaskGroup(of: [UUID].self) { group in
             for _ in 0..<8 { group.addTask { (0..<2_000).map { _ in SecureRandom.uuid() } } }

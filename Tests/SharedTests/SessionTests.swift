@@ -3,7 +3,7 @@ import Testing
 @testable import Shared
 
 /// A user's own sessions through the real gateway and token-service.
-@Suite(.serialized) struct SessionTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct SessionTests {
     @Test func usersSeeTheirSessionsAndEndOneOfThem() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")

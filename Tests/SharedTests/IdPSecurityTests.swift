@@ -8,7 +8,7 @@ import Testing
 /// Issue 27's identity-verification items, end to end (real gateway, idp-service, token-service,
 /// PostgreSQL, Redis and an SP's callback server). Each test says what it caught on the code
 /// before the fix.
-@Suite(.serialized) struct IdPSecurityTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct IdPSecurityTests {
     let idp = IdPTests()
 
     func owner<T: Sendable>(_ cluster: Cluster, _ body: (PostgresClient) async throws -> T) async throws -> T {

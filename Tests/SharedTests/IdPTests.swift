@@ -7,7 +7,7 @@ import Testing
 
 /// Identity verification end to end: a real SP callback server, the real gateway, idp-service
 /// and token-service, PostgreSQL and Redis.
-@Suite(.serialized) struct IdPTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct IdPTests {
     /// Fast retries and leases, so the delivery rules play out in seconds.
     static let environment = [
         "GATEHOUSE_CALLBACK_RETRY_BASE_MS": "100", "GATEHOUSE_CALLBACK_LEASE_MS": "2000", "GATEHOUSE_CALLBACK_TIMEOUT_MS": "1000",

@@ -156,16 +156,17 @@ import Testing
                 #expect(accesses == 2 && delivered == 1)   // at completion, and the pull
                 #expect(requested == 1 && notified == 1)
                 // An SP is never deleted, even by the owner role: its transactions refer to it.
-                await #expect(throws: PSQLError.self) {
-                    try await owner.query("DELETE FROM idp.service_providers WHERE client_id = \(sp.clientID)", logger: TestEnvironment.logger).collect()
-                }
+                // Refused by the trigger that says so (23001 restrict_violation), not by whatever else was in the way.
+                #expect(await sqlState {
+                    _ = try await owner.query("DELETE FROM idp.service_providers WHERE client_id = \(sp.clientID)", logger: TestEnvironment.logger).collect()
+                } == "23001")
                 let kept = try await owner.query("SELECT count(*)::int FROM idp.service_providers WHERE client_id = \(sp.clientID)",
                                                  logger: TestEnvironment.logger).collect()
                 #expect(try kept.first?.decode(Int.self) == 1)
                 // Nor is a transaction: its notification and callback delivery refer to it.
-                await #expect(throws: PSQLError.self) {
-                    try await owner.query("DELETE FROM idp.transactions WHERE id = \(UUID(uuidString: id)!)", logger: TestEnvironment.logger).collect()
-                }
+                #expect(await sqlState {
+                    _ = try await owner.query("DELETE FROM idp.transactions WHERE id = \(UUID(uuidString: id)!)", logger: TestEnvironment.logger).collect()
+                } == "23001")
             }
         }
     }
@@ -355,12 +356,10 @@ import Testing
             let sp = try await makeSP(cluster, callback: receiver.url)
             let person = try await makePerson(cluster)
             let id = try await request(cluster, sp, person)
-            // A long poll returns when the status changes (2 s from now), not when its 25 s are up;
-            // the bound only has to tell those apart, so a loaded machine cannot break it.
-            let started = ContinuousClock.now
+            // A long poll returns when the status changes (2 s from now), not when its 25 s are up:
+            // the test client gives up after 10 s, so a poll the expiry does not wake fails here.
             let polled = json(try await cluster.get("/api/v1/idp/requests/\(id)?wait=25", headers: sp.auth).body)
             #expect(polled["status"] as? String == "EXPIRED")
-            #expect(ContinuousClock.now - started < .seconds(20))
             let expiresAt = try #require((polled["expires_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
             let completedAt = try #require((polled["completed_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
             // Never before its time; soon after it (the sweeper runs every 250 ms).
@@ -401,11 +400,10 @@ import Testing
             let id = try await request(cluster, sp, person)
             async let polled = cluster.get("/api/v1/idp/requests/\(id)?wait=25", headers: sp.auth)
             try await Task.sleep(for: .seconds(1))  // the poll is waiting by now
-            let confirmed = ContinuousClock.now
             #expect(try await confirm(cluster, person, id).status == 200)
+            // Answered on the decision: a poll left to its 25 s would outlast the client's 10 s and throw.
             let answer = try await polled
             #expect(json(answer.body)["status"] as? String == "COMPLETED", "\(answer.body)")
-            #expect(ContinuousClock.now - confirmed < .seconds(10))
         }
     }
 

@@ -101,7 +101,7 @@ import Testing
                         ('\\xd1', 0, NULL, NULL, 0, NULL, now() - interval '2 hours'),
                         ('\\xd2', 2, now() - interval '10 minutes', NULL, 0, NULL, now() - interval '2 hours'),
                         ('\\xd3', 5, now() - interval '40 minutes', now() + interval '10 minutes', 0, NULL, now() - interval '2 hours'),
-                        ('\\xd4', 0, NULL, NULL, 1, now() - interval '5 seconds', now() - interval '2 hours'),
+                        ('\\xd4', 0, NULL, NULL, 1, now() + interval '1 hour', now() - interval '2 hours'),  -- a live claim, whenever the runs happen
                         ('\\xd5', 0, NULL, NULL, 0, NULL, now() - interval '10 minutes')
                     """,
                     // Revocations (their own expiry).
@@ -209,7 +209,8 @@ import Testing
                     "UPDATE idp.transactions SET created_at = now() - interval '300 days', expires_at = now() - interval '300 days' + interval '3 minutes', completed_at = now() - interval '300 days' WHERE id = '\(kept)'",
                     "UPDATE idp.transactions SET created_at = now() - interval '401 days', expires_at = now() - interval '401 days' + interval '3 minutes', completed_at = now() - interval '401 days' WHERE id = '\(oldButPending)'",
                     "UPDATE idp.callback_deliveries SET status = 'delivered', delivered_at = now(), created_at = now() - interval '300 days' WHERE transaction_id IN ('\(old)', '\(kept)')",
-                    "UPDATE idp.callback_deliveries SET status = 'pending', created_at = now() - interval '10 days' WHERE transaction_id = '\(oldButPending)'",
+                    // Not due for an hour, so the cluster's own sweeper leaves it pending while the test runs.
+                    "UPDATE idp.callback_deliveries SET status = 'pending', next_attempt_at = now() + interval '1 hour', created_at = now() - interval '10 days' WHERE transaction_id = '\(oldButPending)'",
                     "UPDATE idp.notifications SET created_at = now() - interval '2 days'",
                     "UPDATE idp.unknown_number_lookups SET window_start = now() - interval '11 minutes' WHERE sp_id = (SELECT id FROM idp.service_providers WHERE client_id = '\(sp.clientID)')",
                     "INSERT INTO idp.unknown_number_budgets (scope, window_start, misses) VALUES ('test:ended', now() - interval '11 minutes', 3), ('test:current', now(), 3)",

@@ -139,10 +139,27 @@ final class Cluster: @unchecked Sendable {
     var logs: String { processes.map { "== \($0.name)\n\($0.log.suffix(3000))" }.joined(separator: "\n") }
 }
 
+/// At most this many clusters run at once. Every suite starts clusters of four processes and a
+/// Redis, and swift-testing runs the suites in parallel: on two cores, 39 suites starting theirs
+/// together left clusters unready after 30 s and answering 503 (seen in CI). A test already
+/// holding a permit (a cluster inside a cluster) does not ask again.
+let clusterPermits = AsyncPermits(10)
+
+enum ClusterPermit {
+    @TaskLocal static var held = false
+}
+
 /// Runs `body` with a cluster and stops every process it started, whatever `body` did.
 func withCluster<T: Sendable>(
     database: String? = nil, environment: [String: String] = [:], startAll: Bool = true, _ body: (Cluster) async throws -> T
 ) async throws -> T {
+    guard ClusterPermit.held else {
+        await clusterPermits.acquire()
+        defer { clusterPermits.release() }
+        return try await ClusterPermit.$held.withValue(true) {
+            try await withCluster(database: database, environment: environment, startAll: startAll, body)
+        }
+    }
     // idp-service sends its SMS codes to the test process's SMS API receiver unless a test says otherwise.
     let sms = try await SMSReceiver.shared().environment
     let cluster = try Cluster(database: database, environment: sms.merging(environment) { _, given in given })

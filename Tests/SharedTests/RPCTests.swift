@@ -187,8 +187,9 @@ final class InFlight: Sendable {
                 }
                 try await group.waitForAll()
             }
-            // 12 calls of 200 ms sent at once: never more than 4 handlers at a time (and the 4 were used).
-            #expect(inFlight.peak == 4)
+            // 12 calls of 200 ms sent at once: never more than 4 handlers at a time, and more than one
+            // (a loaded machine may deliver the calls too spread out for all four to overlap).
+            #expect((2...4).contains(inFlight.peak), "peak \(inFlight.peak)")
             #expect(executed.count == 12)
         }
     }

@@ -123,7 +123,8 @@ import Testing
                     INSERT INTO token.revocations (jti, expires_at) VALUES (\(expired), now() - interval '1 minute'), (\(live), now() + interval '1 hour')
                     """, logger: TestEnvironment.logger).collect()
             }
-            try cluster.start("token-service")
+            // The cleanup runs at start when it has an interval (the test clusters have none by default).
+            try cluster.start("token-service", extra: ["GATEHOUSE_CLEANUP_INTERVAL": "10m"])
             let pruned = try await eventually(timeout: .seconds(20)) {
                 try await count("SELECT count(*)::int FROM token.revocations WHERE jti = \(expired)") == 0
             }

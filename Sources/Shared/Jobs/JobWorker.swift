@@ -2,6 +2,7 @@ import Logging
 import Metrics
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// Runs the jobs of one queue, at least once each.
 ///
@@ -18,6 +19,11 @@ public final class JobWorker: Service {
         public var claimIdle: Duration = .seconds(30)
         public var pollInterval: Duration = .milliseconds(250)
         public var block: Duration = .seconds(1)
+        /// At shutdown, how long jobs in flight get to finish. One stuck longer (on a connection
+        /// PostgreSQL dropped, say) is left to its lease, as after a crash: unacked, another
+        /// instance takes it over. Shorter than the process's shutdown grace, so the services
+        /// stopped after the workers still get theirs.
+        public var drain: Duration = .seconds(3)
         public init() {}
     }
 
@@ -28,6 +34,7 @@ public final class JobWorker: Service {
     private let handler: Handler
     private let logger: Logger
     private let permits: AsyncPermits
+    private let jobsInFlight = Mutex(0)
 
     public init(queue: JobQueue, redis: RedisClient, consumer: String, options: Options = Options(), logger: Logger, handler: @escaping Handler) {
         self.queue = queue
@@ -63,7 +70,7 @@ public final class JobWorker: Service {
         var failures = 0
         var groupReady = false
         let blockMs = Int(options.block.milliseconds)
-        await withDiscardingTaskGroup { inFlight in
+        do {
             while running {
                 await permits.acquire()
                 let taken = 1 + permits.tryAcquire(upTo: options.concurrency - 1)
@@ -87,13 +94,22 @@ public final class JobWorker: Service {
                 }
                 permits.release(taken - entries.count)
                 for entry in entries {
-                    inFlight.addTask {
+                    // Unstructured: shutdown waits for jobs only as long as `drain` (below).
+                    jobsInFlight.withLock { $0 += 1 }
+                    Task {
                         await self.process(entry)
                         self.permits.release()
+                        self.jobsInFlight.withLock { $0 -= 1 }
                     }
                 }
             }
         }
+        let deadline = ContinuousClock.now + options.drain
+        while jobsInFlight.withLock({ $0 }) > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let left = jobsInFlight.withLock { $0 }
+        if left > 0 { logger.warning("jobs left to their lease at shutdown", metadata: ["queue": "\(queue.name)", "jobs": "\(left)"]) }
     }
 
     /// Moves due retries into the stream and takes over entries abandoned by dead consumers.

@@ -72,7 +72,14 @@ public final class JobWorker: Service {
         let blockMs = Int(options.block.milliseconds)
         do {
             while running {
-                await permits.acquire()
+                // Jobs stuck past shutdown hold every permit: shutdown wakes this wait with one
+                // permit more, and the loop ends instead of waiting for them.
+                await withGracefulShutdownHandler {
+                    await permits.acquire()
+                } onGracefulShutdown: {
+                    self.permits.release()
+                }
+                guard running else { break }
                 let taken = 1 + permits.tryAcquire(upTo: options.concurrency - 1)
                 var entries: [StreamEntry] = []
                 do {

@@ -1,9 +1,4 @@
 // Clients/: who is calling: the client's address behind trusted proxies, and its origin (CORS).
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Shared
 
 /// `GATEHOUSE_TRUSTED_PROXIES`: the peers (a comma-separated list of CIDR blocks or addresses)
@@ -72,15 +67,7 @@ struct CIDRBlock: Sendable {
     }
 }
 
-enum IPAddress {
+extension IPAddress {
     /// 4 bytes for IPv4 (and IPv4-mapped IPv6), 16 for IPv6; nil when it is not an address.
-    static func bytes(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF { return Array(bytes[12...]) }
-        return bytes
-    }
+    static func bytes(_ text: String) -> [UInt8]? { IPAddress(literal: text)?.bytes }
 }

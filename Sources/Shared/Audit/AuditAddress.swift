@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#else
-import Darwin
-#endif
-
 /// The client addresses the audit log keeps and is searched by.
 public enum AuditAddress {
     /// `text` when it is an IPv4 or IPv6 address (so the `inet` cast cannot fail the change it is
@@ -26,9 +18,10 @@ public enum AuditAddress {
 
     /// 32 or 128 for a valid address, else nil.
     private static func bits(_ text: String) -> Int? {
-        var v4 = in_addr(), v6 = in6_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return 32 }
-        if inet_pton(AF_INET6, text, &v6) == 1 { return 128 }
-        return nil
+        switch IPAddress(literal: text) {
+        case .v4?: return 32
+        case .v6?: return 128
+        case nil: return nil
+        }
     }
 }

@@ -41,12 +41,10 @@ public enum RedirectURIRule {
     /// dotted-quad decimal only, so neither `127.1` nor `127.0.0.1.example` passes).
     static func isLoopback(_ host: String) -> Bool {
         if host.lowercased() == "localhost" { return true }
-        var v4 = in_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, host, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { bytes in bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1 }
+        switch IPAddress(literal: host) {
+        case .v4(let value)?: return value >> 24 == 127
+        case .v6(let bytes)?: return bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1
+        case nil: return false
         }
-        return false
     }
 }

@@ -51,6 +51,18 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The bytes, network order: 4 for IPv4 and for IPv4-mapped IPv6 (`::ffff:a.b.c.d`, one
+    /// client seen through a dual-stack socket), 16 for other IPv6.
+    public var bytes: [UInt8] {
+        switch self {
+        case .v4(let value):
+            return withUnsafeBytes(of: value.bigEndian) { Array($0) }
+        case .v6(let bytes):
+            if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF { return Array(bytes[12...]) }
+            return bytes
+        }
+    }
+
     public var description: String {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         switch self {

@@ -55,12 +55,9 @@ struct SignInThrottle: Sendable {
         }
 
         static func limitedAddress(_ ip: String?) -> String {
-            guard let ip, ip.contains(":") else { return ip ?? "unknown" }
-            var bytes = [UInt8](repeating: 0, count: 16)
-            guard inet_pton(AF_INET6, ip, &bytes) == 1 else { return ip }
-            if bytes[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] {
-                return bytes[12...].map(String.init).joined(separator: ".")
-            }
+            guard let ip else { return "unknown" }
+            guard let bytes = IPAddress(literal: ip)?.bytes else { return ip }
+            if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
             return bytes[0..<8].map { String(format: "%02x", $0) }.joined() + "::/64"
         }
     }

@@ -143,19 +143,33 @@ final class Cluster: @unchecked Sendable {
 /// Redis, and swift-testing runs the suites in parallel: on two cores, 39 suites starting theirs
 /// together left clusters unready after 30 s and answering 503 (seen in CI). A test already
 /// holding a permit (a cluster inside a cluster) does not ask again.
-let clusterPermits = AsyncPermits(10)
+let clusterPermits = AsyncPermits(clusterPermitCount)
+let clusterPermitCount = 10
+/// One exclusive test at a time gathers every permit; without this gate two of them could each
+/// hold half the permits and wait for the other half forever.
+let exclusiveGate = AsyncPermits(1)
 
 enum ClusterPermit {
     @TaskLocal static var held = false
 }
 
 /// Runs `body` with a cluster and stops every process it started, whatever `body` did.
+/// `exclusive`: no other cluster runs meanwhile. For tests whose claim is about timing under
+/// their own load (a PostgreSQL restart, a burst against bcrypt): in CI, nine other clusters on
+/// the same two cores made their RPCs time out (504) and their recovery take longer than the
+/// bound the test proves.
 func withCluster<T: Sendable>(
-    database: String? = nil, environment: [String: String] = [:], startAll: Bool = true, _ body: (Cluster) async throws -> T
+    database: String? = nil, environment: [String: String] = [:], startAll: Bool = true, exclusive: Bool = false,
+    _ body: (Cluster) async throws -> T
 ) async throws -> T {
     guard ClusterPermit.held else {
-        await clusterPermits.acquire()
-        defer { clusterPermits.release() }
+        let count = exclusive ? clusterPermitCount : 1
+        if exclusive { await exclusiveGate.acquire() }
+        for _ in 0..<count { await clusterPermits.acquire() }
+        defer {
+            clusterPermits.release(count)
+            if exclusive { exclusiveGate.release() }
+        }
         return try await ClusterPermit.$held.withValue(true) {
             try await withCluster(database: database, environment: environment, startAll: startAll, body)
         }

@@ -76,7 +76,7 @@ import Testing
         var environment = IdPTests.environment.merging(postgres.environment) { _, new in new }
         environment["GATEHOUSE_CALLBACK_MAX_ATTEMPTS"] = "30"
         environment["GATEHOUSE_IDP_MAX_PENDING"] = "50"
-        try await withCluster(environment: environment) { cluster in
+        try await withCluster(environment: environment, exclusive: true) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let idp = IdPTests()
             let login = LoginTests()

@@ -76,7 +76,7 @@ import Testing
     /// after the burst began is refused. bcrypt runs at cost 10 here so the burst is in flight long
     /// enough to race.
     @Test func aBurstOfWrongPasswordsCannotOutrunTheLockOut() async throws {
-        try await withCluster(environment: Self.environment.merging(["GATEHOUSE_BCRYPT_COST": "10"]) { _, new in new }) { cluster in
+        try await withCluster(environment: Self.environment.merging(["GATEHOUSE_BCRYPT_COST": "10"]) { _, new in new }, exclusive: true) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let account = try await logins.makeAccount(cluster)
             let (burst, right) = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in

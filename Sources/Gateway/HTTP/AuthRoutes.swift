@@ -63,78 +63,7 @@ enum AuthRoutes {
     }
 }
 
-extension AccessTokenVerifier {
-    /// The verified claims of the request's `Authorization: Bearer` token, or a 401 challenge.
-    func bearer(_ request: Request, context: GatewayRequestContext) async throws -> AccessTokenClaims {
-        guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") else {
-            throw BearerChallenge(AccessTokenVerifier.invalid("Send the access token as 'Authorization: Bearer <token>'."))
-        }
-        do {
-            return try await verify(String(authorization.dropFirst(7)), context: context.rpcContext)
-        } catch {
-            throw BearerChallenge(error)
-        }
-    }
-}
-
-extension AccessTokenVerifier {
-    /// The claims of a user's token: a service's own token (`client_credentials`) has no user
-    /// or session, so the account routes refuse it. Each call counts against the user's limit
-    /// (DESIGN section 7), keyed by the verified `sub`, so no one can spend another's.
-    func signedInUser(_ request: Request, context: GatewayRequestContext) async throws -> AccessTokenClaims {
-        let claims = try await bearer(request, context: context)
-        guard claims.sid != nil else {
-            throw Problem(status: 403, code: "user_token_required", title: "User token required",
-                          detail: "This route acts for a signed-in user; a client's own token has none.")
-        }
-        if let limits { _ = try await limits.enforce([(limits.user, claims.sub)]) }
-        return claims
-    }
-}
-
 struct VerifiedToken: Encodable {
     let valid: Bool
     let claims: AccessTokenClaims
-}
-
-/// A 401 for a bearer token, answered with `WWW-Authenticate: Bearer error="invalid_token"`.
-struct BearerChallenge: Error {
-    let problem: Problem
-    init(_ problem: Problem) { self.problem = problem }
-}
-
-/// The body of a token response (`/api/v1/auth/login`, later `/refresh` and `/oauth/token`).
-struct TokenResponseBody: Encodable {
-    let accessToken: String
-    let tokenType = "Bearer"
-    let expiresIn: Int
-    /// Absent for web clients: theirs travels only in their service's `__Host-gh_refresh_<slug>` cookie.
-    let refreshToken: String?
-    let user: UserSummary
-    let service: ServiceSummary
-
-    /// The token response, with the refresh token moved into the cookie for web clients.
-    static func response(for grant: TokenGrant) throws -> Response {
-        var response = try JSONResponse.make(TokenResponseBody(grant))
-        if grant.clientType == .web {
-            response.headers[.setCookie] = RefreshCookie.header(grant)
-        }
-        return response
-    }
-
-    init(_ grant: TokenGrant) {
-        accessToken = grant.accessToken
-        expiresIn = grant.expiresIn
-        refreshToken = grant.clientType == .web ? nil : grant.refreshToken
-        user = grant.user
-        service = grant.service
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case accessToken = "access_token"
-        case tokenType = "token_type"
-        case expiresIn = "expires_in"
-        case refreshToken = "refresh_token"
-        case user, service
-    }
 }

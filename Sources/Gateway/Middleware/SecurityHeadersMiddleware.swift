@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
 
-/// Headers every response carries (DESIGN.md section 7). HSTS is added where TLS terminates.
+/// Headers every response carries. HSTS is added where TLS terminates.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 

@@ -1,0 +1,26 @@
+import Hummingbird
+import Shared
+
+/// The context of a route that acts for a signed-in user. SignedInMiddleware has verified the
+/// bearer token, refused a client's own token and counted the call against the user's limit, so
+/// the handler gets the caller instead of asking for it.
+struct SignedInContext: GatewayChildContext {
+    var coreContext: CoreRequestContextStorage
+    let parent: GatewayRequestContext
+    /// The verified caller.
+    let user: AccessTokenClaims
+
+    init(context: GatewayRequestContext) throws {
+        // Only reached without a caller if a route group left out SignedInMiddleware: refuse as it would.
+        guard let user = context.caller else { throw BearerChallenge(AccessTokenVerifier.missingBearer) }
+        self.coreContext = context.coreContext
+        self.parent = context
+        self.user = user
+    }
+
+    /// The caller of an admin route of one service (AdminAccess.session).
+    func adminSession() throws -> AdminActor { try AdminAccess.session(user) }
+
+    /// The caller of an admin route that needs a platform role (AdminAccess.platformAdmin).
+    func platformAdmin() throws -> AdminActor { try AdminAccess.platformAdmin(user) }
+}

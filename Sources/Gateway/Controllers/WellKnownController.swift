@@ -1,21 +1,29 @@
 import Hummingbird
 import Shared
 
-/// `/.well-known/jwks.json` and `/.well-known/openid-configuration`.
-enum WellKnownRoutes {
-    static func add(to router: Router<GatewayRequestContext>, keys: JWKSCache, issuer: String) {
-        router.get(".well-known/jwks.json") { _, context in
-            let set = try await keys.keys(context: RPCCallContext(requestID: context.requestID))
-            var response = try JSONResponse.make(set)
-            response.headers[.contentType] = "application/jwk-set+json"
-            response.headers[.cacheControl] = "public, max-age=60"
-            return response
-        }
-        router.get(".well-known/openid-configuration") { _, _ in
-            var response = try JSONResponse.make(DiscoveryDocument(issuer: issuer))
-            response.headers[.cacheControl] = "public, max-age=3600"
-            return response
-        }
+/// `/.well-known/jwks.json` and `/.well-known/openid-configuration`: public, cacheable, readable
+/// from any origin (CORSMiddleware).
+struct WellKnownController: Sendable {
+    let keys: JWKSCache
+    let issuer: String
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("jwks.json", use: jwks)
+            .get("openid-configuration", use: openIDConfiguration)
+    }
+
+    @Sendable func jwks(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let set = try await keys.keys(context: context.rpcContext)
+        var response = try JSONResponse.make(set)
+        response.headers[.contentType] = "application/jwk-set+json"
+        response.headers[.cacheControl] = "public, max-age=60"
+        return response
+    }
+
+    @Sendable func openIDConfiguration(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        var response = try JSONResponse.make(DiscoveryDocument(issuer: issuer))
+        response.headers[.cacheControl] = "public, max-age=3600"
+        return response
     }
 }
 

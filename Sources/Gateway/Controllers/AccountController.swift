@@ -1,0 +1,52 @@
+import Hummingbird
+import Shared
+
+/// `/api/v1/users/me*`: the signed-in user's own account (docs/accounts.md).
+struct AccountController: Sendable {
+    let rpc: RPCClient
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get(use: profile)
+            .patch(use: updateProfile)
+            .post("password", use: changePassword)
+            .get("sessions", use: sessions)
+            .delete("sessions/:id", use: endSession)
+    }
+
+    @Sendable func profile(_ request: Request, context: SignedInContext) async throws -> Response {
+        let user = context.user
+        let profile = try await rpc.call(TokenRPC.me, MeRequest(userID: user.sub, service: user.aud), context: context.rpcContext)
+        return try JSONResponse.make(profile)
+    }
+
+    @Sendable func updateProfile(_ request: Request, context: SignedInContext) async throws -> Response {
+        let user = context.user
+        let changes = try await JSONBody.decode(ProfileChanges.self, from: request)
+        let profile = try await rpc.call(
+            TokenRPC.updateProfile, UpdateProfileRequest(userID: user.sub, service: user.aud, changes: changes),
+            context: context.rpcContext)
+        return try JSONResponse.make(profile)
+    }
+
+    @Sendable func changePassword(_ request: Request, context: SignedInContext) async throws -> Response {
+        let user = context.user
+        let body = try await JSONBody.decode(PasswordChangeBody.self, from: request)
+        let changed = try await rpc.call(TokenRPC.changePassword, ChangePasswordRequest(
+            userID: user.sub, sessionID: user.sid ?? "", service: user.aud, body: body, client: context.client(request)),
+            context: context.rpcContext)
+        return try JSONResponse.make(changed)
+    }
+
+    @Sendable func sessions(_ request: Request, context: SignedInContext) async throws -> Response {
+        let user = context.user
+        let list = try await rpc.call(
+            TokenRPC.sessions, SessionsRequest(userID: user.sub, currentSessionID: user.sid ?? ""), context: context.rpcContext)
+        return try JSONResponse.make(list)
+    }
+
+    @Sendable func endSession(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        _ = try await rpc.call(TokenRPC.endSession, EndSessionRequest(userID: context.user.sub, sessionID: id), context: context.rpcContext)
+        return Response(status: .noContent)
+    }
+}

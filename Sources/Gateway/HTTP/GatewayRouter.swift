@@ -4,7 +4,10 @@ import Shared
 /// The gateway's routes. Middleware order: request id first (so every later step and every
 /// error carries it), then security headers, the client's address (before anything counts
 /// requests per client), CORS (outside problem conversion, so errors carry CORS headers too),
-/// then problem conversion around the rate limits and the handlers.
+/// then problem conversion around the rate limits and the handlers. Each controller's
+/// `addRoutes` is its part of the route table; a signed-in route's group adds SignedInMiddleware
+/// (SignedInContext), a service provider's ServiceProviderMiddleware (SPContext). Group
+/// middleware runs only for a matched route, so an unknown path is the same 404 everywhere.
 enum GatewayRouter {
     static func make(readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, closedServices: ClosedServices,
                      rpc: RPCClient, limits: RateLimits,
@@ -29,10 +32,12 @@ enum GatewayRouter {
         SocialController(rpc: rpc, limits: limits)
             .addRoutes(social: router.group("api/v1/social"), linked: router.group("api/v1/users/me/social-accounts").signedIn(verifier))
         OAuthController(rpc: rpc, limits: limits).addRoutes(to: router.group("oauth"))
-        IdPRoutes.add(to: router, rpc: rpc, verifier: verifier, waiters: waiters, events: events)
-        ServiceAdminRoutes.add(to: router, rpc: rpc, verifier: verifier)
-        IdPAdminRoutes.add(to: router, rpc: rpc, verifier: verifier)
-        AuditRoutes.add(to: router, rpc: rpc, verifier: verifier)
+        IdPController(rpc: rpc, verifier: verifier, longPoll: TransactionLongPoll(rpc: rpc, waiters: waiters))
+            .addRoutes(to: router.group("api/v1/idp"))
+        IdPPersonController(rpc: rpc, verifier: verifier, events: events).addRoutes(to: router.group("api/v1/idp").signedIn(verifier))
+        ServiceAdminController(rpc: rpc).addRoutes(to: router.group("api/v1/services").signedIn(verifier))
+        IdPAdminController(rpc: rpc).addRoutes(to: router.group("api/v1/idp/service-providers").signedIn(verifier))
+        AuditController(rpc: rpc).addRoutes(to: router.group("api/v1/audit-events").signedIn(verifier))
         return router
     }
 }

@@ -9,8 +9,9 @@ import Shared
 /// proxies from closing it. It ends when the token it was opened with stops verifying (revoked,
 /// logged out everywhere, expired), with a last `revoked` event telling the app to sign in again.
 enum InboxStream {
-    static func response(token: String, claims: AccessTokenClaims, verifier: AccessTokenVerifier, rpc: RPCClient, events: EventBus,
-                         context: GatewayRequestContext) async throws -> Response {
+    static func response(token: String, verifier: AccessTokenVerifier, rpc: RPCClient, events: EventBus,
+                         context: SignedInContext) async throws -> Response {
+        let claims = context.user
         let user = claims.sub
         let live = await events.subscribe(Topics.notify(user: user))
         let pending = try await rpc.call(IdPRPC.inbox, UserRequest(userID: user), context: context.rpcContext)

@@ -93,7 +93,7 @@ struct APIRateLimitMiddleware: RouterMiddleware {
         let perAddress = [(limits.api, context.client(request).ip ?? "unknown")]
         guard Self.isServiceProviderRoute(segments),
               request.headers[.authorization]?.lowercased().hasPrefix("basic ") == true || request.headers[.xClientID] != nil,
-              let credentials = try? IdPRoutes.spCredentials(request) else { return try await limits.enforce(perAddress) }
+              let credentials = try? ServiceProviderMiddleware.credentials(request) else { return try await limits.enforce(perAddress) }
         let sp = try await serviceProviders.callLimit(credentials, context: context.rpcContext) { _ = try await limits.enforce(perAddress) }
         guard let sp else { return [:] }   // counted against the address on the way
         return try await limits.enforce([(ServiceProviderLimits.limit(sp, default: limits.sp), sp.clientID)])
@@ -104,7 +104,7 @@ struct APIRateLimitMiddleware: RouterMiddleware {
     /// segments, so `//api/x`, `/api//x` and `/api/x/` all reach `/api/x`; it neither decodes nor
     /// folds case, but the segment is decoded and lowercased here anyway, so a router that one
     /// day does cannot reopen the hole (counting a request that ends in 404 costs nothing).
-    /// The routes an SP calls (IdPRoutes): `requests`, `requests/{id}`, `requests/{id}/result`, `stats`.
+    /// The routes an SP calls (IdPController): `requests`, `requests/{id}`, `requests/{id}/result`, `stats`.
     /// A person's routes under `/api/v1/idp` stay per address (and per user).
     static func isServiceProviderRoute(_ segments: [String]) -> Bool {
         guard segments.starts(with: ["api", "v1", "idp"]) else { return false }

@@ -130,10 +130,39 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What every test target that talks to PostgreSQL, Redis or the real processes shares:
+        // the stores of the test run, process control, loopback servers and the cluster harness.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Shared",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
+        // The Shared library against a real PostgreSQL and Redis: RESP, RPC, jobs, migrations, config.
         .testTarget(
             name: "SharedTests",
             dependencies: [
                 "Shared",
+                "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What needs the real executables: end to end, concurrency, faults.
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "Shared",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

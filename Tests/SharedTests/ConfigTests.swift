@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Testing
 @testable import Shared
+@testable import TestSupport
 
 @Suite(.timeLimit(.minutes(2))) struct ConfigTests {
     func config(_ environment: [String: String]) throws(ConfigurationError) -> GatehouseConfig {

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Shared
+@testable import TestSupport
 
 struct Work: Codable, Sendable, Equatable {
     var n: Int

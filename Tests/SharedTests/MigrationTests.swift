@@ -2,28 +2,7 @@ import Foundation
 import PostgresNIO
 import Testing
 @testable import Shared
-
-/// A database of a test's own, created by the owner role and dropped afterwards.
-func withFreshDatabase<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
-    let name = TestEnvironment.uniqueName("ghtest")
-    try await withPostgres(TestEnvironment.database(owner: true, name: "postgres")) { admin in
-        _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: TestEnvironment.logger).collect()
-    }
-    do {
-        let result = try await body(name)
-        try? await dropDatabase(name)
-        return result
-    } catch {
-        try? await dropDatabase(name)
-        throw error
-    }
-}
-
-private func dropDatabase(_ name: String) async throws {
-    try await withPostgres(TestEnvironment.database(owner: true, name: "postgres")) { admin in
-        _ = try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: TestEnvironment.logger).collect()
-    }
-}
+@testable import TestSupport
 
 @Suite(.timeLimit(.minutes(2))) struct MigrationTests {
     static let migrations = [

@@ -2,6 +2,7 @@ import Foundation
 import PostgresNIO
 import Testing
 @testable import Shared
+@testable import TestSupport
 
 @Suite(.timeLimit(.minutes(2))) struct OutboxTests {
     /// The outbox table as every service schema has it, plus a table the job writes to.

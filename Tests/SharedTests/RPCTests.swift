@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Testing
 @testable import Shared
+@testable import TestSupport
 
 struct Echo: Codable, Sendable, Equatable {
     var value: Int
@@ -51,12 +52,6 @@ struct RPCFixture {
             return try await body(client)
         }
     }
-}
-
-final class Counter: Sendable {
-    private let value = Atomic<Int>(0)
-    func add() { value.wrappingAdd(1, ordering: .relaxed) }
-    var count: Int { value.load(ordering: .relaxed) }
 }
 
 /// How many handlers run at once, and the most that ever did.

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Testing
 @testable import Shared
+@testable import TestSupport
 
 @Suite(.timeLimit(.minutes(2))) struct RedisClientTests {
     @Test func thousandConcurrentCommandsShareTwoConnections() async throws {

@@ -5,6 +5,7 @@ import NIOCore
 import Testing
 
 @testable import Shared
+@testable import TestSupport
 
 /// The outbound address policy (Shared/Net) on its own: which addresses and URLs pass, and that a
 /// request goes to the address that was checked. Before issue 27 there was no such filter: a

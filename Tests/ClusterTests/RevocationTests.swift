@@ -1,0 +1,139 @@
+import Foundation
+import PostgresNIO
+import Testing
+@testable import Shared
+@testable import TestSupport
+
+/// Revocations kept in PostgreSQL (issue 27): they survive Redis, reach gateways that start
+/// later, cover a service's own tokens when its secret is rotated, and are pruned when they can
+/// no longer matter.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RevocationTests {
+    let login = LoginTests()
+    let oauth = OAuthTests()
+
+    func count(_ sql: PostgresQuery) async throws -> Int {
+        try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+            try await owner.query(sql, logger: TestEnvironment.logger).collect().first?.decode(Int.self) ?? -1
+        }
+    }
+
+    /// Caught: revocations lived only in Redis; after a FLUSHALL (the local Redis keeps nothing
+    /// on disk) a gateway started afterwards accepted a logged-out token and the tokens of a
+    /// logout-all again.
+    @Test func aRevokedTokenStaysRefusedAfterRedisIsFlushedByAGatewayStartedAfterwards() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let single = try await login.makeAccount(cluster)
+            let loggedOut = try #require(json(try await login.login(cluster, single).body)["access_token"] as? String)
+            #expect(try await cluster.post("/api/v1/auth/logout", body: "", contentType: nil, headers: ["Authorization": "Bearer \(loggedOut)"]).status == 200)
+            let everywhere = try await login.makeAccount(cluster)
+            let phone = try #require(json(try await login.login(cluster, everywhere).body)["access_token"] as? String)
+            #expect(try await cluster.post("/api/v1/auth/logout-all", body: "", contentType: nil, headers: ["Authorization": "Bearer \(phone)"]).status == 200)
+
+            // The database holds both revocations.
+            let jti = try #require(ServiceAdminTests().claims(loggedOut)["jti"] as? String)
+            #expect(try await count("SELECT count(*)::int FROM token.revocations WHERE jti = \(jti) AND expires_at > now()") == 1)
+            #expect(try await count("""
+                SELECT count(*)::int FROM token.revocations r JOIN token.users u ON r.subject = u.id::text
+                WHERE u.username = \(everywhere.username) AND r.token_version = 1
+                """) == 1)
+
+            try await withRedis(cluster.redis.endpoint) { redis in _ = try await redis.send("FLUSHALL") }
+            let gateway = try #require(cluster.processes.first { $0.name == "gateway" })
+            await gateway.stop()
+            cluster.processes.removeAll { $0 === gateway }
+            try await cluster.startGateway()
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+
+            let first = try await login.verify(cluster, loggedOut)
+            #expect(first.status == 401 && json(first.body)["code"] as? String == "invalid_token", "\(first.body)")
+            #expect(try await login.verify(cluster, phone).status == 401)
+            // Not a gateway that refuses everything: a new sign-in verifies.
+            let fresh = try #require(json(try await login.login(cluster, everywhere).body)["access_token"] as? String)
+            #expect(try await login.verify(cluster, fresh).status == 200)
+        }
+    }
+
+    /// Caught: a service's `client_credentials` token kept verifying (and introspected active)
+    /// after its client secret was rotated; rotation now raises the secret's version, which the
+    /// tokens carry as `tv`.
+    @Test func rotatingAClientSecretRevokesTheTokensGotWithTheOldOne() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let client = try await oauth.makeClient(cluster)
+            let granted = try await oauth.form(cluster, "/oauth/token", [("grant_type", "client_credentials")], headers: client.basic)
+            let old = try #require(json(granted.body)["access_token"] as? String)
+            #expect(try await login.verify(cluster, old).status == 200)
+
+            let (_, adminToken) = try await ServiceAdminTests().admin(cluster, role: "SUPER_ADMIN")
+            let rotated = try await cluster.post("/api/v1/services/\(client.account.slug)/credentials", body: "", contentType: nil,
+                                                 headers: ["Authorization": "Bearer \(adminToken)"])
+            #expect(rotated.status == 200, "\(rotated.body)")
+            let newSecret = try #require(json(rotated.body)["client_secret"] as? String)
+            let renewed = OAuthTests.Client(account: client.account, clientID: client.clientID, clientSecret: newSecret)
+
+            let refused = try await eventually(timeout: propagationLimit) { try await login.verify(cluster, old).status == 401 }
+            #expect(refused, "the token got with the old secret still verifies")
+            let introspected = try await oauth.form(cluster, "/oauth/introspect", [("token", old)], headers: renewed.basic)
+            #expect(json(introspected.body)["active"] as? Bool == false, "\(introspected.body)")
+            let oldSecret = try await oauth.form(cluster, "/oauth/token", [("grant_type", "client_credentials")], headers: client.basic)
+            #expect(oldSecret.status == 401)
+
+            let fresh = try #require(json(try await oauth.form(cluster, "/oauth/token", [("grant_type", "client_credentials")],
+                                                               headers: renewed.basic).body)["access_token"] as? String)
+            #expect(try await login.verify(cluster, fresh).status == 200)
+            let active = try await oauth.form(cluster, "/oauth/introspect", [("token", fresh)], headers: renewed.basic)
+            #expect(json(active.body)["active"] as? Bool == true, "\(active.body)")
+            #expect(try await count("""
+                SELECT count(*)::int FROM token.revocations r JOIN token.services s ON s.client_id = r.subject
+                WHERE s.slug = \(client.account.slug) AND r.token_version = 1 AND s.secret_version = 1
+                """) == 1)
+        }
+    }
+
+    /// An access token revoked through `/oauth/revoke` is recorded with its audit row, and
+    /// refused by the gateway and by introspection.
+    @Test func anAccessTokenRevokedByItsClientIsRecordedAndRefused() async throws {
+        try await withCluster { cluster in
+            #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+            let client = try await oauth.makeClient(cluster)
+            let access = try #require(json(try await oauth.passwordGrant(cluster, client).body)["access_token"] as? String)
+            let revoked = try await oauth.form(cluster, "/oauth/revoke", [("token", access), ("token_type_hint", "access_token")], headers: client.basic)
+            #expect(revoked.status == 200, "\(revoked.body)")
+            #expect(try await eventually(timeout: propagationLimit) { try await login.verify(cluster, access).status == 401 })
+            let introspected = try await oauth.form(cluster, "/oauth/introspect", [("token", access)], headers: client.basic)
+            #expect(json(introspected.body)["active"] as? Bool == false)
+            let jti = try #require(ServiceAdminTests().claims(access)["jti"] as? String)
+            #expect(try await count("""
+                SELECT count(*)::int FROM token.revocations r JOIN audit.events e ON e.details->>'jti' = r.jti
+                WHERE r.jti = \(jti) AND e.action = 'TOKEN_REVOKED'
+                """) == 1)
+        }
+    }
+
+    /// Rows past their expiry are deleted by the token-service workers; live ones stay.
+    @Test func expiredRevocationsArePruned() async throws {
+        try await withCluster(startAll: false) { cluster in
+            let expired = "test-expired-\(UUID().uuidString)", live = "test-live-\(UUID().uuidString)"
+            // Once to migrate the table in, then again to prune at start.
+            let first = try cluster.start("token-service")
+            try await cluster.withCaller(waitingFor: first) { _ in }
+            await first.stop()
+            try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                _ = try await owner.query("""
+                    INSERT INTO token.revocations (jti, expires_at) VALUES (\(expired), now() - interval '1 minute'), (\(live), now() + interval '1 hour')
+                    """, logger: TestEnvironment.logger).collect()
+            }
+            // The cleanup runs at start when it has an interval (the test clusters have none by default).
+            try cluster.start("token-service", extra: ["GATEHOUSE_CLEANUP_INTERVAL": "10m"])
+            let pruned = try await eventually(timeout: .seconds(20)) {
+                try await count("SELECT count(*)::int FROM token.revocations WHERE jti = \(expired)") == 0
+            }
+            #expect(pruned, "\(cluster.logs)")
+            #expect(try await count("SELECT count(*)::int FROM token.revocations WHERE jti = \(live)") == 1)
+            try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+                _ = try await owner.query("DELETE FROM token.revocations WHERE jti = \(live)", logger: TestEnvironment.logger).collect()
+            }
+        }
+    }
+}

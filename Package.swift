@@ -170,5 +170,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The gateway's router in process (HummingbirdTesting): no services, PostgreSQL or Redis.
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway",
+                "Shared",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

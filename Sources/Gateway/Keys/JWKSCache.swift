@@ -9,9 +9,11 @@ actor JWKSCache {
     private let lifetime: Duration
     private var cached: (set: JWKSet, fetched: ContinuousClock.Instant)?
 
-    init(rpc: RPCClient, lifetime: Duration = .seconds(60)) {
+    /// `preloaded`: a set to serve for the first `lifetime` without asking (GatewayTests, which run no token-service).
+    init(rpc: RPCClient, lifetime: Duration = .seconds(60), preloaded: JWKSet? = nil) {
         self.rpc = rpc
         self.lifetime = lifetime
+        self.cached = preloaded.map { ($0, .now) }
     }
 
     func keys(context: RPCCallContext) async throws -> JWKSet {

@@ -25,7 +25,8 @@ actor AllowedOrigins {
         if let loading { return await loading.value }
         let rpc = self.rpc, previous = cached?.origins ?? []
         let task = Task { () -> Set<String> in
-            guard let list = try? await rpc.call(TokenRPC.allowedOrigins, NoRequest(), context: RPCCallContext(requestID: nil), timeout: .seconds(2)) else {
+            let context = RPCCallContext(requestID: nil)
+            guard let list = try? await rpc.call(TokenRPC.allowedOrigins, NoRequest(), context: context, timeout: .seconds(2)) else {
                 return previous
             }
             return Set(list.origins)

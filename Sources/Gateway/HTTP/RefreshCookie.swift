@@ -3,12 +3,13 @@ import Hummingbird
 import Shared
 
 /// A web client's refresh token, which travels only in a cookie of its own service:
-/// `__Host-gh_refresh_<slug>`. One name for every service (issue 22) let the second web service a
-/// person signed in to overwrite the first one's token, and a logout of either cleared both.
-/// Slugs are `[a-z0-9-]`, all allowed in a cookie name (RFC 6265 token), so the slug goes in as it is.
+/// `__Host-gh_refresh_<slug>` (docs/accounts.md, "Refresh"). One name for every service let the
+/// second web service a person signed in to overwrite the first one's token, and a logout of
+/// either cleared both. Slugs are `[a-z0-9-]`, all allowed in a cookie name (RFC 6265 token), so
+/// the slug goes in as it is.
 enum RefreshCookie {
     static let prefix = "__Host-gh_refresh_"
-    /// The one name every service shared before issue 22. A refresh still reads it, once: that
+    /// The one name every service once shared. A refresh still reads it, once: that
     /// refresh sets the service's own cookie and expires this one.
     static let legacyName = "__Host-gh_refresh"
 
@@ -16,7 +17,8 @@ enum RefreshCookie {
 
     /// `__Host-` binds it to this host, `/` and Secure; HttpOnly keeps scripts away from it.
     static func header(_ grant: TokenGrant) -> String {
-        "\(name(service: grant.service.slug))=\(grant.refreshToken); Max-Age=\(grant.refreshExpiresIn); Path=/; Secure; HttpOnly; SameSite=Lax"
+        "\(name(service: grant.service.slug))=\(grant.refreshToken); Max-Age=\(grant.refreshExpiresIn); "
+            + "Path=/; Secure; HttpOnly; SameSite=Lax"
     }
 
     static func expired(_ name: String) -> String {

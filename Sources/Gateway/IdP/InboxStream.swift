@@ -50,7 +50,8 @@ enum InboxStream {
     }
 
     /// The last event of a stream whose token stopped verifying.
-    static let revoked = "event: revoked\ndata: {\"code\":\"invalid_token\",\"detail\":\"The access token no longer verifies; sign in again.\"}\n\n"
+    static let revoked = "event: revoked\n"
+        + "data: {\"code\":\"invalid_token\",\"detail\":\"The access token no longer verifies; sign in again.\"}\n\n"
 
     static func event(_ item: InboxItem) -> ByteBuffer {
         let json = (try? JSON.encode(item)).map { String(buffer: $0) } ?? "{}"

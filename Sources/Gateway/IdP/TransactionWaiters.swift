@@ -44,7 +44,8 @@ actor TransactionWaiters {
     /// long poll (the same leak as the PostgreSQL pool's, docs/plumbing.md).
     func wait(_ ticket: Ticket, timeout: Duration) async -> Bool {
         let continuation = ticket.continuation
-        let limit = MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: .milliseconds(timeout.milliseconds)) { continuation.finish() }
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let limit = loop.scheduleTask(in: .milliseconds(timeout.milliseconds)) { continuation.finish() }
         var changed = false
         for await _ in ticket.stream {
             changed = true

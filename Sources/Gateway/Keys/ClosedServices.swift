@@ -13,7 +13,8 @@ actor ClosedServices {
     func isClosed(_ slug: String) -> Bool { slugs.contains(slug) }
 
     func reload() async {
-        if let closed = try? await rpc.call(TokenRPC.closedServices, NoRequest(), context: RPCCallContext(requestID: nil), timeout: .seconds(2)) {
+        let context = RPCCallContext(requestID: nil)
+        if let closed = try? await rpc.call(TokenRPC.closedServices, NoRequest(), context: context, timeout: .seconds(2)) {
             slugs = Set(closed.slugs)
         }
     }

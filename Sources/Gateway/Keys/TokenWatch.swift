@@ -3,8 +3,8 @@ import Shared
 
 extension AccessTokenVerifier {
     /// Returns once `token` no longer verifies, for connections that outlive a request (the SSE
-    /// inbox): a token checked only when the stream opened kept it streaming after logout-all
-    /// (issue 27). It is checked again after every change to the revocation list (events and
+    /// inbox, docs/idp.md): a token checked only when the stream opened kept it streaming after
+    /// logout-all. It is checked again after every change to the revocation list (events and
     /// reloads), when it expires, and every 15 s for what comes without an event (a service
     /// closed, the keys withdrawn). Returns at once when cancelled.
     func untilInvalid(_ token: String, claims: AccessTokenClaims, context: RPCCallContext) async {

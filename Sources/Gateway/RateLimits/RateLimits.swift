@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Shared
 
-/// The gateway's limits (DESIGN.md section 7), each configurable or `off`.
+/// The gateway's limits (docs/limits.md), each configurable or `off`.
 struct RateLimits: Sendable {
     let limiter: RateLimiter
     /// Sign-ins per client address.
@@ -12,12 +12,12 @@ struct RateLimits: Sendable {
     /// value when unset. With one limit for both keys the per-identifier one could never refuse
     /// what the per-address one allowed (an address's count includes each of its identifiers'),
     /// so a deployment whose clients share addresses (offices, carrier NAT) could not loosen the
-    /// address limit while holding each account to a few guesses per address (issue 28).
+    /// address limit while holding each account to a few guesses per address (docs/limits.md).
     let loginUser: RateLimit?
     let register: RateLimit?
     let social: RateLimit?
     let api: RateLimit?
-    /// Per signed-in user, on the routes that act for one (seed 001's `user`: 1000 an hour).
+    /// Per signed-in user, on the routes that act for one (1000 an hour by default, docs/limits.md).
     let user: RateLimit?
     /// Per service provider (client id), for an SP without a limit of its own (docs/limits.md).
     let sp: RateLimit?
@@ -100,7 +100,7 @@ struct APIRateLimitMiddleware: RouterMiddleware {
     }
 
     /// The path's segments as the router reads them, so that no spelling of a route escapes
-    /// the limit (issue 27: `//api/...` did). Hummingbird's router splits on "/" and skips empty
+    /// the limit (`//api/...` did; docs/security.md). Hummingbird's router splits on "/" and skips empty
     /// segments, so `//api/x`, `/api//x` and `/api/x/` all reach `/api/x`; it neither decodes nor
     /// folds case, but the segment is decoded and lowercased here anyway, so a router that one
     /// day does cannot reopen the hole (counting a request that ends in 404 costs nothing).

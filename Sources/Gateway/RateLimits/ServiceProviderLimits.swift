@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// Service providers' calls are counted per client id, not per address (DESIGN section 7): an SP
+/// Service providers' calls are counted per client id, not per address (docs/limits.md): an SP
 /// calls from a few servers, and 100 a minute per address capped each SP far below the IdP's
 /// budget. The limit is the SP's own (`idp.service_providers.calls_per_minute`) or the deployment's
 /// default; the gateway has no database, so it asks idp-service, which checks the credentials,

@@ -73,7 +73,8 @@ struct ReadinessCheck: Sendable {
     private func ping(_ backend: ServiceName, requestID: String) async -> Result<(PingResponse, Duration), Problem> {
         let start = ContinuousClock.now
         do {
-            let response = try await rpc.call(.ping(backend), PingRequest(), context: RPCCallContext(requestID: requestID), timeout: timeout)
+            let context = RPCCallContext(requestID: requestID)
+            let response = try await rpc.call(.ping(backend), PingRequest(), context: context, timeout: timeout)
             return .success((response, ContinuousClock.now - start))
         } catch let problem as Problem {
             return .failure(problem)

@@ -20,12 +20,11 @@ struct PinVerifier: Sendable {
     static func check(_ pin: String, field: String) throws(Problem) {
         let digits = pin.compactMap { $0.isASCII ? $0.wholeNumberValue : nil }
         guard pin.count == 6, digits.count == 6 else {
-            throw Problem(status: 422, code: "invalid_field", title: "Invalid field", detail: "A PIN is six digits.", field: field)
+            throw RequestProblems.invalidField.problem("A PIN is six digits.", field: field)
         }
         let steps = Set(zip(digits, digits.dropFirst()).map { $1 - $0 })
         guard steps.count > 1 || !(steps.contains(0) || steps.contains(1) || steps.contains(-1)) else {
-            throw Problem(status: 422, code: "weak_pin", title: "PIN too easy to guess",
-                          detail: "A PIN may not be one digit repeated or a straight run like 123456.", field: field)
+            throw IdPProblems.weakPIN.problem("A PIN may not be one digit repeated or a straight run like 123456.", field: field)
         }
     }
 }

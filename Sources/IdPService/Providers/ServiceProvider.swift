@@ -33,7 +33,9 @@ struct NewServiceProvider: Sendable {
     }
 
     static func check(name: String) throws(Problem) {
-        guard (1...200).contains(name.count) else { throw .unprocessable("A name has 1 to 200 characters.", field: "name") }
+        guard (1...200).contains(name.count) else {
+            throw RequestProblems.invalidField.problem("A name has 1 to 200 characters.", field: "name")
+        }
     }
 
     /// https to a public address (every address its host resolves to), or, outside production
@@ -41,13 +43,12 @@ struct NewServiceProvider: Sendable {
     /// address written as one or `localhost` (docs/security.md). Checked again at every send.
     static func check(callbackURL: String, environment: DeploymentEnvironment, resolver: HostResolver = .system) async throws(Problem) {
         guard let url = URL(string: callbackURL), url.host != nil, url.fragment == nil else {
-            throw .unprocessable("callback_url is not an absolute URL without a fragment.", field: "callback_url")
+            throw RequestProblems.invalidField.problem("callback_url is not an absolute URL without a fragment.", field: "callback_url")
         }
         do {
             _ = try await OutboundAddressPolicy(environment: environment).check(callbackURL, resolver: resolver)
         } catch {
-            throw Problem(status: 422, code: "callback_url_refused", title: "Callback URL refused",
-                          detail: "callback_url is refused: \(error.reason).", field: "callback_url")
+            throw IdPProblems.callbackURLRefused.problem("callback_url is refused: \(error.reason).", field: "callback_url")
         }
     }
 }
@@ -64,8 +65,7 @@ struct ServiceProviderSecrets: Sendable {
 }
 
 extension Problem {
-    static let invalidClient = Problem(status: 401, code: "invalid_client", title: "Invalid client",
-                                       detail: "Unknown client, wrong secret, or an inactive service provider.")
+    static let invalidClient = IdPProblems.invalidClient.problem("Unknown client, wrong secret, or an inactive service provider.")
 }
 
 /// Checks an SP's client credentials: SHA-256 of the presented secret against the stored one,

@@ -32,7 +32,9 @@ struct ServiceProviderAdministration: Sendable {
     func update(_ request: SPAdminRequest, requestID: String?) async throws -> ServiceProviderView {
         let (actor, provider) = try await provider(request)
         let body = request.body ?? ServiceProviderBody()
-        guard body.ownerUserID == nil else { throw Problem.unprocessable("owner_user_id does not change here.", field: "owner_user_id") }
+        guard body.ownerUserID == nil else {
+            throw RequestProblems.invalidField.problem("owner_user_id does not change here.", field: "owner_user_id")
+        }
         // The rules of creation, for what is given.
         if let name = body.name { try NewServiceProvider.check(name: name) }
         if let callbackURL = body.callbackURL { try await NewServiceProvider.check(callbackURL: callbackURL, environment: environment) }
@@ -57,7 +59,7 @@ struct ServiceProviderAdministration: Sendable {
     func deliveries(_ request: SPAdminRequest) async throws -> DeliveryList {
         let (_, provider) = try await provider(request)
         if let status = request.status, !["pending", "delivered", "dead"].contains(status) {
-            throw Problem.unprocessable("status is pending, delivered or dead.", field: "status")
+            throw RequestProblems.invalidField.problem("status is pending, delivered or dead.", field: "status")
         }
         guard let id = UUID(uuidString: provider.id) else { throw Self.notFound }
         return DeliveryList(deliveries: try await store.deliveries(spID: id, status: request.status))
@@ -68,14 +70,13 @@ struct ServiceProviderAdministration: Sendable {
     func resend(_ request: SPAdminRequest, requestID: String?) async throws -> DeliveryList {
         let (actor, provider) = try await provider(request)
         guard let id = UUID(uuidString: provider.id), let deliveryID = request.deliveryID.flatMap(UUID.init(uuidString:)) else {
-            throw Problem.notFound("No such delivery.", code: "delivery_not_found")
+            throw IdPProblems.deliveryNotFound.problem("No such delivery.")
         }
         guard let previous = try await store.resend(deliveryID: deliveryID, spID: id, actor: actor, requestID: requestID) else {
-            throw Problem.notFound("No such delivery.", code: "delivery_not_found")
+            throw IdPProblems.deliveryNotFound.problem("No such delivery.")
         }
         guard previous == "dead" else {
-            throw Problem(status: 409, code: "not_dead", title: "Not dead-lettered",
-                          detail: "Only a dead-lettered delivery is resent; this one is \(previous).")
+            throw IdPProblems.notDead.problem("Only a dead-lettered delivery is resent; this one is \(previous).")
         }
         return DeliveryList(deliveries: try await store.deliveries(spID: id, status: nil).filter { $0.deliveryID == deliveryID.uuidString.lowercased() })
     }
@@ -102,10 +103,10 @@ struct ServiceProviderAdministration: Sendable {
     }
 
     static func missing(_ field: String) -> Problem {
-        Problem(status: 422, code: "missing_field", title: "Missing field", detail: "\(field) is required.", field: field)
+        RequestProblems.missingField.problem("\(field) is required.", field: field)
     }
 
-    static let forbidden = Problem(status: 403, code: "forbidden", title: "Forbidden",
-                                   detail: "This needs a SUPER_ADMIN, or the SERVICE_ADMIN who owns the service provider.")
-    static let notFound = Problem.notFound("No such service provider.", code: "service_provider_not_found")
+    static let forbidden = ServiceAdminProblems.forbidden.problem(
+        "This needs a SUPER_ADMIN, or the SERVICE_ADMIN who owns the service provider.")
+    static let notFound = IdPProblems.serviceProviderNotFound.problem("No such service provider.")
 }

@@ -71,7 +71,7 @@ enum PhoneNumber {
         guard parts.count == 3, parts[0].count == 3, parts[0].starts(with: "01".utf8), let carrier = parts[0].last,
               "016789".utf8.contains(carrier),
               (3...4).contains(parts[1].count), digits(parts[1]), parts[2].count == 4, digits(parts[2]) else {
-            throw .unprocessable("A phone number is written like 010-1234-5678.", field: "user_phone_number")
+            throw RequestProblems.invalidField.problem("A phone number is written like 010-1234-5678.", field: "user_phone_number")
         }
     }
 

@@ -54,10 +54,8 @@ struct PhoneCodeRules: Sendable {
         }
         guard let (wait, limit) = waits.max(by: { $0.0 < $1.0 }) else { return nil }
         let seconds = max(1, Int(wait.components.seconds) + 1)
-        var problem = Problem(status: 429, code: "too_many_codes", title: "Too many codes",
-                              detail: "At most \(limit) are sent; ask again in \(seconds) s.", field: "user_phone_number")
-        problem.retryAfterSeconds = seconds
-        return problem
+        return IdPProblems.tooManyCodes.problem("At most \(limit) are sent; ask again in \(seconds) s.", field: "user_phone_number",
+                                                retryAfterSeconds: seconds)
     }
 
     private static func describe(_ period: Duration) -> String {

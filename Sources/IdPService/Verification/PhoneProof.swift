@@ -26,21 +26,20 @@ struct PhoneProof: Sendable {
         var newProfile: PhoneClaimStore.NewProfile?
         if let profile = try await profiles.profile(userID: userID) {
             guard request.body.pinCode == nil else {
-                throw Problem.unprocessable("Change the PIN with PUT /api/v1/idp/profile/pin, which asks for the current one.", field: "pin_code")
+                throw RequestProblems.invalidField.problem(
+                    "Change the PIN with PUT /api/v1/idp/profile/pin, which asks for the current one.", field: "pin_code")
             }
             if profile.phoneNumber == phone { return try await view(userID: userID) }
         } else {
             guard let pin = request.body.pinCode else {
-                throw Problem(status: 422, code: "missing_field", title: "Missing field", detail: "A new profile needs pin_code.", field: "pin_code")
+                throw RequestProblems.missingField.problem("A new profile needs pin_code.", field: "pin_code")
             }
             try PinVerifier.check(pin, field: "pin_code")
             newProfile = PhoneClaimStore.NewProfile(pinVerifier: pins.verifier(userID: userID, pin: pin), ci: try vault.newCI(userID: userID))
         }
         guard sms.canSend else {
-            var problem = Problem(status: 503, code: "sms_unavailable", title: "SMS unavailable",
-                                  detail: "This deployment cannot send the code that proves a phone number yet; try again later.")
-            problem.retryAfterSeconds = 60
-            throw problem
+            throw IdPProblems.smsUnavailable.problem("This deployment cannot send the code that proves a phone number yet; try again later.",
+                                                     retryAfterSeconds: 60)
         }
         let claimID = SecureRandom.uuid()
         let code = PhoneCodes.newCode()
@@ -57,7 +56,9 @@ struct PhoneProof: Sendable {
     func verify(_ request: VerifyPhone, requestID: String?) async throws -> IdentityProfileView {
         let userID = try Verification.user(request.userID)
         let code = request.code.trimmingCharacters(in: .whitespaces)
-        guard PhoneCodes.wellFormed(code) else { throw Problem.unprocessable("A code is the six digits sent by SMS.", field: "code") }
+        guard PhoneCodes.wellFormed(code) else {
+            throw RequestProblems.invalidField.problem("A code is the six digits sent by SMS.", field: "code")
+        }
         let codes = self.codes
         let outcome = try await claims.prove(userID: userID, maxAttempts: rules.attempts,
                                              caller: PhoneClaimStore.Caller(requestID: requestID, client: request.client)) { claimID, hash in
@@ -67,25 +68,22 @@ struct PhoneProof: Sendable {
         case .proven:
             return try await view(userID: userID)
         case .noClaim:
-            throw Problem.notFound("No phone number waits for a code: set one with PUT /api/v1/idp/profile.", code: "phone_claim_not_found")
+            throw IdPProblems.phoneClaimNotFound.problem("No phone number waits for a code: set one with PUT /api/v1/idp/profile.")
         case .alreadyProven:
-            throw Problem(status: 409, code: "phone_already_verified", title: "Already verified",
-                          detail: "This number is proven already; setting another number sends a new code.")
+            throw IdPProblems.phoneAlreadyVerified.problem("This number is proven already; setting another number sends a new code.")
         case .dead:
             throw Self.dead
         case .expired:
-            throw Problem(status: 410, code: "code_expired", title: "Code expired",
-                          detail: "The code has expired; PUT /api/v1/idp/profile again for a new one.", field: "code")
+            throw IdPProblems.codeExpired.problem("The code has expired; PUT /api/v1/idp/profile again for a new one.", field: "code")
         case .wrongCode(let left) where left == 0:
             throw Self.dead
         case .wrongCode(let left):
-            throw Problem(status: 403, code: "invalid_code", title: "Wrong code",
-                          detail: "The code is wrong; \(left) \(left == 1 ? "try" : "tries") left.", field: "code")
+            throw IdPProblems.invalidCode.problem("The code is wrong; \(left) \(left == 1 ? "try" : "tries") left.", field: "code")
         }
     }
 
-    static let dead = Problem(status: 410, code: "phone_claim_dead", title: "Too many wrong codes",
-                              detail: "Too many wrong codes: this code no longer works. PUT /api/v1/idp/profile again for a new one.", field: "code")
+    static let dead = IdPProblems.phoneClaimDead.problem(
+        "Too many wrong codes: this code no longer works. PUT /api/v1/idp/profile again for a new one.", field: "code")
 
     /// The profile as its person sees it: the proven number and the one waiting for its code.
     func view(userID: UUID) async throws -> IdentityProfileView {

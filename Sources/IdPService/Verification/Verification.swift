@@ -37,11 +37,13 @@ struct Verification: Sendable {
         let phone = request.body.userPhoneNumber.trimmingCharacters(in: .whitespaces)
         try PhoneNumber.check(phone)
         let purpose = request.body.purpose ?? ""
-        guard purpose.count <= 200 else { throw Problem.unprocessable("A purpose has at most 200 characters.", field: "purpose") }
+        guard purpose.count <= 200 else {
+            throw RequestProblems.invalidField.problem("A purpose has at most 200 characters.", field: "purpose")
+        }
         guard let (status, item, userID) = try await transactions.create(
             sp: sp, phoneNumber: phone, purpose: purpose, lifetime: rules.lifetime, maxPending: rules.maxPending,
             unknownNumbers: rules.unknownNumbers, requestID: requestID) else {
-            throw Problem.notFound("No one with this phone number uses Gatehouse verification.", code: "user_not_found")
+            throw IdPProblems.userNotFound.problem("No one with this phone number uses Gatehouse verification.")
         }
         // The answer does not wait for the push; the app also finds the request in its inbox.
         Task { [events] in _ = try? await events.publish(Topics.notify(user: userID.uuidString.lowercased()), item) }
@@ -69,14 +71,14 @@ struct Verification: Sendable {
 
     /// For the SP itself, its owner or a super admin (who decides who may read is the caller's).
     func statistics(spID: UUID, name: String, days: Int) async throws -> Statistics {
-        guard (1...366).contains(days) else { throw Problem.unprocessable("days is 1 to 366.", field: "days") }
+        guard (1...366).contains(days) else { throw RequestProblems.invalidField.problem("days is 1 to 366.", field: "days") }
         return Statistics(serviceProvider: name, days: try await transactions.statistics(spID: spID, days: days))
     }
 
     // MARK: the person's side
 
     func history(_ request: HistoryRequest) async throws -> History {
-        guard (1...100).contains(request.limit) else { throw Problem.unprocessable("limit is 1 to 100.", field: "limit") }
+        guard (1...100).contains(request.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 100.", field: "limit") }
         return try await transactions.history(userID: try Self.user(request.userID), limit: request.limit, cursor: request.cursor)
     }
 
@@ -87,7 +89,7 @@ struct Verification: Sendable {
         guard pins.matches(request.body.currentPinCode, userID: userID, verifier: profile.pinVerifier) else {
             let locked = try await transactions.postgres.withConnection { try await profiles.recordWrongPin(userID: userID, on: $0) }
             if let locked { throw Self.pinLocked(locked) }
-            throw Problem(status: 403, code: "invalid_pin", title: "Wrong PIN", detail: "current_pin_code is not your PIN.", field: "current_pin_code")
+            throw IdPProblems.invalidPIN.problem("current_pin_code is not your PIN.", field: "current_pin_code")
         }
         try PinVerifier.check(request.body.pinCode, field: "pin_code")
         try await profiles.setPin(userID: userID, verifier: pins.verifier(userID: userID, pin: request.body.pinCode), requestID: requestID)
@@ -106,10 +108,10 @@ struct Verification: Sendable {
         guard let id = UUID(uuidString: request.transactionID) else { throw TransactionStore.notFound }
         if confirm {
             guard let pin = request.pinCode else {
-                throw Problem(status: 422, code: "missing_field", title: "Missing field", detail: "pin_code is required.", field: "pin_code")
+                throw RequestProblems.missingField.problem("pin_code is required.", field: "pin_code")
             }
             guard pin.count == 6, pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                throw Problem.unprocessable("A PIN is six digits.", field: "pin_code")
+                throw RequestProblems.invalidField.problem("A PIN is six digits.", field: "pin_code")
             }
         }
         let transactions = self.transactions
@@ -135,32 +137,30 @@ struct Verification: Sendable {
             return DecisionResult(transactionID: idText, status: .failed)
         case .wrongPin(let delivery, let lockedUntil):
             await announcer.announce(delivery)
-            throw Problem(status: 401, code: "invalid_pin", title: "Wrong PIN",
-                          detail: "The PIN is wrong; the request has failed." + (lockedUntil.map { " PIN approval is locked until \($0.formatted(.iso8601))." } ?? ""),
-                          field: "pin_code")
+            let locked = lockedUntil.map { " PIN approval is locked until \($0.formatted(.iso8601))." } ?? ""
+            throw IdPProblems.pinRejected.problem("The PIN is wrong; the request has failed." + locked, field: "pin_code")
         case .expired(let delivery):
             await announcer.announce(delivery)
             throw Self.expired
         case .alreadyDecided(.expired):
             throw Self.expired
         case .alreadyDecided(let status):
-            throw Problem(status: 409, code: "already_processed", title: "Already processed", detail: "The request is \(status.rawValue) already.")
+            throw IdPProblems.alreadyProcessed.problem("The request is \(status.rawValue) already.")
         case .pinLocked(let until):
             throw Self.pinLocked(until)
         }
     }
 
     static func user(_ id: String) throws(Problem) -> UUID {
-        guard let user = UUID(uuidString: id) else { throw Problem.notFound("No such account.", code: "account_not_found") }
+        guard let user = UUID(uuidString: id) else { throw AccountProblems.accountNotFound.problem("No such account.") }
         return user
     }
 
-    static let expired = Problem(status: 410, code: "expired", title: "Expired", detail: "The request expired before it was decided.")
+    static let expired = IdPProblems.expired.problem("The request expired before it was decided.")
 
-    static let noProfile = Problem.notFound("Set up your verification profile first (PUT /api/v1/idp/profile).", code: "profile_not_found")
+    static let noProfile = IdPProblems.profileNotFound.problem("Set up your verification profile first (PUT /api/v1/idp/profile).")
 
     static func pinLocked(_ until: Date) -> Problem {
-        Problem(status: 423, code: "pin_locked", title: "PIN approval locked",
-                detail: "Too many wrong PINs. Try again after \(until.formatted(.iso8601)).")
+        IdPProblems.pinLocked.problem("Too many wrong PINs. Try again after \(until.formatted(.iso8601)).")
     }
 }

@@ -11,7 +11,7 @@ public enum AuditAddress {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard let width = bits(parts[0]),
               parts.count == 1 || (Int(parts[1]).map { (0...width).contains($0) } ?? false) else {
-            throw .unprocessable("ip is an IPv4 or IPv6 address or CIDR block.", field: "ip")
+            throw RequestProblems.invalidField.problem("ip is an IPv4 or IPv6 address or CIDR block.", field: "ip")
         }
         return text
     }

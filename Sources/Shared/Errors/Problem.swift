@@ -1,7 +1,9 @@
 /// An RFC 9457 problem: what went wrong, for a person (`title`, `detail`) and for a program
 /// (`code`, stable across releases). Crosses RPC unchanged and becomes `application/problem+json`.
+/// Make one from its catalogue entry (Catalogue/), e.g. `AccountProblems.accountNotFound.problem("No such account.")`.
 public struct Problem: Error, Codable, Sendable, Equatable, CustomStringConvertible {
-    public var status: Int
+    /// The HTTP status, as a number (`status` is Hummingbird's `HTTPResponse.Status`); JSON calls it `status`.
+    public var statusCode: Int
     public var code: String
     public var title: String
     public var detail: String?
@@ -12,8 +14,14 @@ public struct Problem: Error, Codable, Sendable, Equatable, CustomStringConverti
     /// Seconds after which a retry may succeed; the gateway sends it as `Retry-After`.
     public var retryAfterSeconds: Int?
 
+    /// The wire names, unchanged by the rename of `status` to `statusCode`.
+    enum CodingKeys: String, CodingKey {
+        case statusCode = "status"
+        case code, title, detail, field, extensions, retryAfterSeconds
+    }
+
     public init(status: Int, code: String, title: String, detail: String? = nil, field: String? = nil) {
-        self.status = status
+        self.statusCode = status
         self.code = code
         self.title = title
         self.detail = detail
@@ -22,38 +30,20 @@ public struct Problem: Error, Codable, Sendable, Equatable, CustomStringConverti
 
     public var type: String { "urn:gatehouse:problem:\(code)" }
 
-    public var description: String { "\(status) \(code): \(detail ?? title)" }
+    public var description: String { "\(statusCode) \(code): \(detail ?? title)" }
 
-    public static func badRequest(_ detail: String, field: String? = nil, code: String = "invalid_request") -> Problem {
-        Problem(status: 400, code: code, title: "Invalid request", detail: detail, field: field)
-    }
-
-    public static func notFound(_ detail: String, code: String = "not_found") -> Problem {
-        Problem(status: 404, code: code, title: "Not found", detail: detail)
-    }
-
-    /// An OAuth error: `code` is the RFC 6749 error name; the gateway answers it on `/oauth`
-    /// routes as `{"error", "error_description"}`.
-    public static func oauth(_ error: String, _ description: String, status: Int = 400) -> Problem {
-        Problem(status: status, code: error, title: error, detail: description)
-    }
-
-    /// 422: a field of the input breaks a rule; `field` names it.
-    public static func unprocessable(_ detail: String, field: String) -> Problem {
-        Problem(status: 422, code: "invalid_field", title: "Invalid field", detail: detail, field: field)
-    }
-
+    /// 500 without detail: what an unexpected error becomes.
     public static func internalError() -> Problem {
-        Problem(status: 500, code: "internal_error", title: "Internal error", detail: "The request could not be completed.")
+        PlatformProblems.internalError.problem("The request could not be completed.")
     }
 
+    /// 503, retry after a second: a backend or the message bus is out of reach.
     public static func serviceUnavailable(_ detail: String) -> Problem {
-        var problem = Problem(status: 503, code: "service_unavailable", title: "Service unavailable", detail: detail)
-        problem.retryAfterSeconds = 1
-        return problem
+        PlatformProblems.serviceUnavailable.problem(detail, retryAfterSeconds: 1)
     }
 
+    /// 504: a backend did not answer in time.
     public static func gatewayTimeout(_ detail: String) -> Problem {
-        Problem(status: 504, code: "upstream_timeout", title: "Upstream timeout", detail: detail)
+        PlatformProblems.upstreamTimeout.problem(detail)
     }
 }

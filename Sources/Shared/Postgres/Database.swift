@@ -75,7 +75,7 @@ public struct SQLIdentifier: Sendable, CustomStringConvertible {
     public init(_ name: String) throws {
         let part = #"[a-z_][a-z0-9_]{0,62}"#
         guard name.wholeMatch(of: try Regex("\(part)(\\.\(part))?")) != nil else {
-            throw Problem.badRequest("'\(name)' is not a valid SQL identifier", code: "invalid_identifier")
+            throw PlatformProblems.invalidIdentifier.problem("'\(name)' is not a valid SQL identifier")
         }
         self.description = name
     }

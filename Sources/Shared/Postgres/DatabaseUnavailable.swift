@@ -43,10 +43,6 @@ extension Problem {
     /// 503: PostgreSQL could not be reached in time. Nothing was changed unless the request was
     /// already committed; clients retry after `Retry-After`.
     public static func databaseUnavailable() -> Problem {
-        var problem = Problem(
-            status: 503, code: "database_unavailable", title: "Database unavailable",
-            detail: "The database could not be reached in time. Retry shortly.")
-        problem.retryAfterSeconds = 1
-        return problem
+        PlatformProblems.databaseUnavailable.problem("The database could not be reached in time. Retry shortly.", retryAfterSeconds: 1)
     }
 }

@@ -44,7 +44,6 @@ public enum StatementRefused {
 extension Problem {
     /// 422 for a value the database refused (see `StatementRefused.isDataException`).
     public static func valueNotStorable() -> Problem {
-        Problem(status: 422, code: "invalid_value", title: "Invalid value",
-                detail: "A value is too long or holds characters that cannot be stored.")
+        RequestProblems.invalidValue.problem("A value is too long or holds characters that cannot be stored.")
     }
 }

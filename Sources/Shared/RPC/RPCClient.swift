@@ -109,7 +109,7 @@ public final class RPCClient: Sendable {
             }
             return try read(id, try await waiter.value())
         } catch let problem as Problem {
-            outcome = String(problem.status)
+            outcome = String(problem.statusCode)
             throw problem
         } catch {
             outcome = "error"

@@ -35,7 +35,7 @@ public struct RPCRouter: Sendable {
                 envelope = try JSON.decode(RPCEnvelope<Request>.self, from: raw)
             } catch {
                 guard let header = try? JSON.decode(RPCEnvelopeHeader.self, from: raw) else { return .malformed }
-                let problem = Problem.badRequest("The request body does not match \(method.name): \(error)", code: "invalid_rpc_body")
+                let problem = PlatformProblems.invalidRPCBody.problem("The request body does not match \(method.name): \(error)")
                 return .reply(to: header.replyTo, Self.failure(id: header.id, problem), method: method.name)
             }
             guard envelope.deadlineMs > unixMilliseconds() else { return .expired(method: method.name) }
@@ -82,8 +82,7 @@ public struct RPCRouter: Sendable {
     /// Answers a request for a method this service does not serve.
     func unknownMethod(_ raw: ByteBuffer) -> RPCOutcome {
         guard let header = try? JSON.decode(RPCEnvelopeHeader.self, from: raw) else { return .malformed }
-        let problem = Problem(status: 501, code: "unknown_method", title: "Unknown method",
-                              detail: "\(service) does not serve \(header.method).")
+        let problem = PlatformProblems.unknownMethod.problem("\(service) does not serve \(header.method).")
         return .reply(to: header.replyTo, Self.failure(id: header.id, problem), method: header.method)
     }
 

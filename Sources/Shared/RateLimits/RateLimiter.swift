@@ -38,10 +38,9 @@ public struct RateDecision: Sendable {
 
     /// The 429 every refusal answers (RFC 9457, code `rate_limited`, `Retry-After`).
     public var problem: Problem {
-        var problem = Problem(status: 429, code: "rate_limited", title: "Too many requests",
-                              detail: "Limit of \(limit.count) per \(limit.period.components.seconds) s reached; retry in \(retryAfterSeconds) s.")
-        problem.retryAfterSeconds = max(1, retryAfterSeconds)
-        return problem
+        PlatformProblems.rateLimited.problem(
+            "Limit of \(limit.count) per \(limit.period.components.seconds) s reached; retry in \(retryAfterSeconds) s.",
+            retryAfterSeconds: max(1, retryAfterSeconds))
     }
 }
 

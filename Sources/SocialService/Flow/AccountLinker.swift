@@ -32,8 +32,7 @@ struct AccountLinker: Sendable {
         try await links.withIdentityLock(provider: provider, providerUserID: profile.providerID) { connection in
             if let owner = try await links.user(provider: provider, providerUserID: profile.providerID, on: connection) {
                 guard owner == userID else {
-                    throw Problem(status: 409, code: "already_linked", title: "Already linked",
-                                  detail: "This \(provider) account is linked to another user.")
+                    throw SocialProblems.alreadyLinked.problem("This \(provider) account is linked to another user.")
                 }
                 try await links.touch(userID: userID, provider: provider, profile: profile, on: connection)
                 return

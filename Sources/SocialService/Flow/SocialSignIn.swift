@@ -29,24 +29,27 @@ struct SocialSignIn: Sendable {
         let entry = try configured(request.provider)
         let settings = try await serviceSettings(request.service)
         guard settings.socialProviders.contains(entry.name) else {
-            throw Problem.badRequest("\(settings.slug) does not offer sign-in with \(entry.name).", code: "provider_not_enabled")
+            throw SocialProblems.providerNotEnabled.problem("\(settings.slug) does not offer sign-in with \(entry.name).")
         }
         guard settings.redirectURIs.contains(request.redirectURI) else {
-            throw Problem.badRequest("redirect_uri is not one of \(settings.slug)'s registered redirect URIs.", field: "redirect_uri",
-                                     code: "invalid_redirect_uri")
+            throw SocialProblems.invalidRedirectURI.problem("redirect_uri is not one of \(settings.slug)'s registered redirect URIs.",
+                                                            field: "redirect_uri")
         }
         // A sign-in ends in a login code, exchanged with the client's PKCE verifier; a link flow ends in no code.
         let challenge = request.codeChallenge ?? ""
         guard request.linkUserID != nil || (challenge.count == 43 && Base64URL.decode(challenge)?.count == 32) else {
-            throw Problem.badRequest("Send code_challenge: the S256 PKCE challenge (43 base64url characters).", field: "code_challenge")
+            throw RequestProblems.invalidRequest.problem("Send code_challenge: the S256 PKCE challenge (43 base64url characters).",
+                                                         field: "code_challenge")
         }
         guard (request.codeChallengeMethod ?? "S256") == "S256" else {
-            throw Problem.badRequest("code_challenge_method must be S256.", field: "code_challenge_method")
+            throw RequestProblems.invalidRequest.problem("code_challenge_method must be S256.", field: "code_challenge_method")
         }
-        guard (request.state?.count ?? 0) <= 512 else { throw Problem.badRequest("state is at most 512 characters.", field: "state") }
+        guard (request.state?.count ?? 0) <= 512 else {
+            throw RequestProblems.invalidRequest.problem("state is at most 512 characters.", field: "state")
+        }
         let endpoints: ProviderClient.Endpoints
         do { endpoints = try await client.endpoints(entry) } catch {
-            throw Problem(status: 502, code: "provider_unavailable", title: "Provider unavailable", detail: error.description)
+            throw SocialProblems.providerUnavailable.problem(error.description)
         }
         let verifier = Base64URL.encode(SecureRandom.bytes(32))
         let nonce = Base64URL.encode(SecureRandom.bytes(16))
@@ -69,10 +72,10 @@ struct SocialSignIn: Sendable {
     func callback(_ request: SocialCallbackRequest, requestID: String?) async throws -> SocialRedirect {
         let parameters = request.parameters
         guard let state = parameters["state"], let pending = try await flows.takeState(state) else {
-            throw Problem.badRequest("The sign-in's state is unknown, used or expired; start again.", field: "state", code: "invalid_state")
+            throw SocialProblems.invalidState.problem("The sign-in's state is unknown, used or expired; start again.", field: "state")
         }
         guard pending.provider == request.provider else {
-            throw Problem.badRequest("The state was issued for another provider.", field: "state", code: "invalid_state")
+            throw SocialProblems.invalidState.problem("The state was issued for another provider.", field: "state")
         }
         func back(_ items: [(String, String)]) -> SocialRedirect {
             SocialRedirect(location: Self.url(pending.redirectURI, adding: items + (pending.clientState.map { [("state", $0)] } ?? [])))
@@ -104,7 +107,7 @@ struct SocialSignIn: Sendable {
             return back([("code", loginCode)])
         } catch let failure as ProviderClient.Failure {
             return back([("error", failure.error), ("error_description", failure.description)])
-        } catch let problem as Problem where problem.status < 500 {
+        } catch let problem as Problem where problem.statusCode < 500 {
             return back([("error", "access_denied"), ("error_description", problem.detail ?? problem.title)])
         } catch {
             // The state is spent: whatever failed, the browser goes back to the client, not to a bare 500.
@@ -135,7 +138,7 @@ struct SocialSignIn: Sendable {
     func completeLink(_ request: SocialLinkCompletion, requestID: String?) async throws -> LinkedAccountList {
         guard let link = try await flows.takeLink(request.code), link.userID == request.userID, link.provider == request.provider,
               let user = UUID(uuidString: request.userID) else {
-            throw Problem.badRequest("The link code is unknown, used, expired or not yours.", field: "link_code", code: "invalid_link_code")
+            throw SocialProblems.invalidLinkCode.problem("The link code is unknown, used, expired or not yours.", field: "link_code")
         }
         try await accounts.link(userID: user, provider: link.provider, profile: link.profile, tokens: nil, requestID: requestID)
         return LinkedAccountList(accounts: try await accounts.links.accounts(userID: user))
@@ -143,7 +146,7 @@ struct SocialSignIn: Sendable {
 
     private func configured(_ name: String) throws -> ProviderEntry {
         guard let entry = catalog.entry(name), entry.isConfigured else {
-            throw Problem.notFound("No sign-in provider named \(name) is configured.", code: "provider_not_found")
+            throw SocialProblems.providerNotFound.problem("No sign-in provider named \(name) is configured.")
         }
         return entry
     }
@@ -151,13 +154,13 @@ struct SocialSignIn: Sendable {
     private func serviceSettings(_ slug: String) async throws -> SocialServiceSettings {
         let settings = try await rpc.call(TokenRPC.socialServiceSettings, SocialServiceQuery(service: slug))
         guard settings.open else {
-            throw Problem(status: 403, code: "service_unavailable", title: "Service unavailable", detail: "The service \(slug) is not open.")
+            throw ServiceAdminProblems.serviceClosed.problem("The service \(slug) is not open.")
         }
         return settings
     }
 
     static func invalidGrant(_ detail: String) -> Problem {
-        Problem(status: 400, code: "invalid_grant", title: "Invalid grant", detail: detail)
+        SocialProblems.invalidGrant.problem(detail)
     }
 
     /// The S256 challenge of a PKCE verifier.

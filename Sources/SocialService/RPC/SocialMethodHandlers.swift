@@ -27,14 +27,14 @@ enum SocialMethodHandlers {
             let methods = try await context.rpc.call(TokenRPC.loginMethods, request, context: RPCCallContext(requestID: call.requestID))
             guard try await links.unlink(userID: user, provider: request.provider ?? "", hasPassword: methods.hasPassword,
                                          requestID: call.requestID) else {
-                throw Problem.notFound("No \(request.provider ?? "") account is linked.", code: "not_linked")
+                throw SocialProblems.notLinked.problem("No \(request.provider ?? "") account is linked.")
             }
             return LinkedAccountList(accounts: try await links.accounts(userID: user))
         }
     }
 
     static func user(_ request: SocialUserRequest) throws -> UUID {
-        guard let id = UUID(uuidString: request.userID) else { throw Problem.notFound("No such account.", code: "account_not_found") }
+        guard let id = UUID(uuidString: request.userID) else { throw AccountProblems.accountNotFound.problem("No such account.") }
         return id
     }
 }

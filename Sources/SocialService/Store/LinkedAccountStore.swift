@@ -58,8 +58,8 @@ struct LinkedAccountStore: Sendable {
             ON CONFLICT DO NOTHING RETURNING id
             """, logger: logger).collect()
         guard inserted.count == 1 else {
-            throw Problem(status: 409, code: "already_linked", title: "Already linked",
-                          detail: "This \(provider) account is linked to another user, or this user already has a \(provider) account linked.")
+            throw SocialProblems.alreadyLinked.problem(
+                "This \(provider) account is linked to another user, or this user already has a \(provider) account linked.")
         }
         // The provider account is named, so the account's owner (or an investigator) can tell
         // whose account was attached.
@@ -103,8 +103,8 @@ struct LinkedAccountStore: Sendable {
                 """, logger: logger).decode(String.self) { providers.append(name) }
             guard providers.contains(provider) else { return false }
             guard hasPassword || providers.count > 1 else {
-                throw Problem(status: 409, code: "last_login_method", title: "Last way to sign in",
-                              detail: "This is the only way left to sign in to the account; set a password or link another provider first.")
+                throw SocialProblems.lastLoginMethod.problem(
+                    "This is the only way left to sign in to the account; set a password or link another provider first.")
             }
             var providerUserID = ""
             for try await id in try await connection.query("""

@@ -21,8 +21,8 @@ struct CurrentPassword: Sendable {
                 let lockedUntil = try await throttle.failed(subject, serviceID: try await serviceID(), client: client, requestID: requestID)
                 settled = true
                 if let lockedUntil { throw SignInThrottle.locked(until: lockedUntil) }
-                throw Problem(status: 403, code: "invalid_current_password", title: "Wrong password",
-                              detail: "current_password is not this account's password.", field: "current_password")
+                throw AccountProblems.invalidCurrentPassword.problem("current_password is not this account's password.",
+                                                                     field: "current_password")
             }
             try await throttle.succeeded(subject)
         } catch {

@@ -11,8 +11,8 @@ struct FirstParty: Sendable {
     /// The service `slug` names, when the operator marked it first-party; 403 otherwise.
     func require(_ slug: String) async throws -> ServiceRecord {
         guard let service = try await services.find(slug: slug), try await store.isFirstParty(serviceID: service.id) else {
-            throw Problem(status: 403, code: "first_party_required", title: "First-party app required",
-                          detail: "Account security is changed only from the deployment's own apps, not from \(slug).")
+            throw AccountProblems.firstPartyRequired.problem(
+                "Account security is changed only from the deployment's own apps, not from \(slug).")
         }
         return service
     }

@@ -20,12 +20,12 @@ struct Login: Sendable {
     func login(_ request: LoginRequest, requestID: String?) async throws -> TokenGrant {
         let body = request.body
         guard (body.username == nil) != (body.email == nil) else {
-            throw Problem.unprocessable("Give either username or email.", field: body.username == nil ? "username" : "email")
+            throw RequestProblems.invalidField.problem("Give either username or email.", field: body.username == nil ? "username" : "email")
         }
         let service = try await services.open(slug: body.service)
         guard service.allowedClientTypes.contains(body.clientType.rawValue) else {
-            throw Problem(status: 400, code: "client_type_not_allowed", title: "Client type not allowed",
-                          detail: "\(service.slug) does not accept \(body.clientType.rawValue) clients.", field: "client_type")
+            throw SignInProblems.clientTypeNotAllowed.problem("\(service.slug) does not accept \(body.clientType.rawValue) clients.",
+                                                              field: "client_type")
         }
         let typed = body.username.map { "name:\(Username.key($0))" } ?? "email:\((body.email ?? "").lowercased())"
         let account = try await store.account(username: body.username, email: body.email)
@@ -41,11 +41,10 @@ struct Login: Sendable {
                 let lockedUntil = try await throttle.failed(subject, serviceID: service.id, client: request.client, requestID: requestID)
                 settled = true
                 if let lockedUntil { throw SignInThrottle.locked(until: lockedUntil) }
-                throw Problem(status: 401, code: "invalid_credentials", title: "Invalid credentials",
-                              detail: "The username, e-mail or password is wrong.")
+                throw SignInProblems.invalidCredentials.problem("The username, e-mail or password is wrong.")
             }
             guard account.isActive else {
-                throw Problem(status: 403, code: "account_disabled", title: "Account disabled", detail: "This account is disabled.")
+                throw SignInProblems.accountDisabled.problem("This account is disabled.")
             }
             if account.mfaEnabled {
                 try await throttle.succeeded(subject)

@@ -23,7 +23,7 @@ struct Logout: Sendable {
 
     private func ids(_ request: LogoutRequest) throws(Problem) -> (UUID, UUID) {
         guard let user = UUID(uuidString: request.userID), let session = UUID(uuidString: request.sessionID) else {
-            throw Problem.badRequest("The token names no session.", code: "invalid_token")
+            throw SignInProblems.invalidTokenRequest.problem("The token names no session.")
         }
         return (user, session)
     }

@@ -38,7 +38,7 @@ enum EmailRules {
         let email = typed.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces)
         guard email.unicodeScalars.count <= 254, !TextRules.hasControlCharacters(email),
               email.wholeMatch(of: /[^@\s]+@[^@\s.]+(\.[^@\s.]+)+/) != nil else {
-            throw .unprocessable("This is not an e-mail address.", field: "email")
+            throw RequestProblems.invalidField.problem("This is not an e-mail address.", field: "email")
         }
         return email
     }
@@ -55,15 +55,17 @@ enum TextRules {
 /// What the profile fields must be, at registration and on change.
 enum ProfileRules {
     static func name(_ value: String?, field: String) throws(Problem) {
-        guard (value ?? "").unicodeScalars.count <= 150 else { throw .unprocessable("A name has at most 150 characters.", field: field) }
+        guard (value ?? "").unicodeScalars.count <= 150 else {
+            throw RequestProblems.invalidField.problem("A name has at most 150 characters.", field: field)
+        }
         guard !TextRules.hasControlCharacters(value ?? "") else {
-            throw .unprocessable("A name holds no control or formatting characters.", field: field)
+            throw RequestProblems.invalidField.problem("A name holds no control or formatting characters.", field: field)
         }
     }
 
     static func language(_ value: String) throws(Problem) {
         guard value.wholeMatch(of: /[a-z]{2,3}(-[A-Za-z0-9]{2,8})*/) != nil else {
-            throw .unprocessable("A language is a BCP 47 tag such as 'ko' or 'en-US'.", field: "preferred_language")
+            throw RequestProblems.invalidField.problem("A language is a BCP 47 tag such as 'ko' or 'en-US'.", field: "preferred_language")
         }
     }
 }
@@ -74,10 +76,10 @@ enum PasswordRules {
     /// and not all of one kind (lowercase, uppercase, digits, others).
     static func check(_ password: String, field: String) throws(Problem) {
         guard password.count >= 8 else {
-            throw .unprocessable("A password has at least 8 characters.", field: field)
+            throw RequestProblems.invalidField.problem("A password has at least 8 characters.", field: field)
         }
         guard password.utf8.count <= 72 else {
-            throw .unprocessable("A password has at most 72 bytes.", field: field)
+            throw RequestProblems.invalidField.problem("A password has at most 72 bytes.", field: field)
         }
         let kinds = [
             password.contains(where: \.isLowercase), password.contains(where: \.isUppercase),
@@ -85,7 +87,8 @@ enum PasswordRules {
             password.contains(where: { !$0.isLetter && !$0.isNumber }),
         ].filter { $0 }.count
         guard kinds >= 2 else {
-            throw .unprocessable("A password mixes at least two of: lowercase, uppercase, digits, other characters.", field: field)
+            throw RequestProblems.invalidField.problem("A password mixes at least two of: lowercase, uppercase, digits, other characters.",
+                                                       field: field)
         }
     }
 }

@@ -18,25 +18,24 @@ struct PasswordChange: Sendable {
     func change(_ request: ChangePasswordRequest, requestID: String?) async throws -> PasswordChanged {
         guard let userID = UUID(uuidString: request.userID), let sessionID = UUID(uuidString: request.sessionID),
               let account = try await logins.account(id: userID), account.isActive else {
-            throw Problem.notFound("No such account.", code: "account_not_found")
+            throw AccountProblems.accountNotFound.problem("No such account.")
         }
         _ = try await firstParty.require(request.service)
         guard let currentHash = account.passwordHash else {
-            throw Problem(status: 409, code: "no_password", title: "No password set",
-                          detail: "This account signs in without a password, so there is none to change.")
+            throw AccountProblems.noPassword.problem("This account signs in without a password, so there is none to change.")
         }
         try await currentPassword.check(request.body.currentPassword, against: currentHash, userID: userID,
                                               serviceID: { try await services.find(slug: request.service)?.id }, client: request.client,
                                               requestID: requestID)
         try PasswordRules.check(request.body.newPassword, field: "new_password")
         guard request.body.newPassword != request.body.currentPassword else {
-            throw Problem.unprocessable("The new password is the current one.", field: "new_password")
+            throw RequestProblems.invalidField.problem("The new password is the current one.", field: "new_password")
         }
         let newHash = try await hasher.hash(request.body.newPassword)
         guard let outcome = try await accounts.changePassword(
             userID: userID, keeping: sessionID, newHash: newHash, client: request.client, requestID: requestID),
               let service = try await services.find(slug: outcome.serviceSlug) else {
-            throw Problem(status: 401, code: "invalid_token", title: "Invalid token", detail: "This session has ended.")
+            throw SignInProblems.invalidToken.problem("This session has ended.")
         }
         try await revocations.raise(userID: request.userID, to: outcome.tokenVersion)
         let token = try await tokens.accessToken(

@@ -11,7 +11,7 @@ struct ProfileUpdate: Sendable {
 
     init(_ changes: ProfileChanges) throws(Problem) {
         for (field, value) in [("username", changes.username), ("email", changes.email)] where value != nil {
-            throw .unprocessable("\(field) cannot be changed with PATCH /api/v1/users/me.", field: field)
+            throw RequestProblems.invalidField.problem("\(field) cannot be changed with PATCH /api/v1/users/me.", field: field)
         }
         try ProfileRules.name(changes.firstName, field: "first_name")
         try ProfileRules.name(changes.lastName, field: "last_name")

@@ -17,7 +17,7 @@ struct Reauthentication: Sendable {
 
     func check(_ request: ReauthenticationRequest, requestID: String?) async throws -> Reauthenticated {
         guard let userID = UUID(uuidString: request.userID), let account = try await logins.account(id: userID), account.isActive else {
-            throw Problem.notFound("No such account.", code: "account_not_found")
+            throw AccountProblems.accountNotFound.problem("No such account.")
         }
         guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionRequired }
         let service = try await firstParty.require(request.service)
@@ -32,14 +32,12 @@ struct Reauthentication: Sendable {
         guard let proof = try await store.lastProof(sessionID: sessionID, userID: userID, hasPassword: account.passwordHash != nil,
                                                     mfaEnabled: account.mfaEnabled),
               Date().timeIntervalSince(proof) < Double(Self.window) else {
-            throw Problem(status: 403, code: "reauthentication_required", title: "Prove it is you",
-                          detail: account.passwordHash != nil
-                              ? "Send current_password with this request (or pass the second factor again)."
-                              : "Sign in again (or pass the second factor again) within 10 minutes of this request.")
+            throw AccountProblems.reauthenticationRequired.problem(account.passwordHash != nil
+                ? "Send current_password with this request (or pass the second factor again)."
+                : "Sign in again (or pass the second factor again) within 10 minutes of this request.")
         }
         return Reauthenticated(until: proof.addingTimeInterval(Double(Self.window)))
     }
 
-    static let sessionRequired = Problem(status: 403, code: "session_required", title: "Session required",
-                                         detail: "Account security is changed with a person's own session token.")
+    static let sessionRequired = AccountProblems.sessionRequired.problem("Account security is changed with a person's own session token.")
 }

@@ -13,8 +13,7 @@ struct Registration: Sendable {
         let account = try NewAccount(request.body)
         let service = try await services.open(slug: request.body.service)
         guard service.autoCreateUser else {
-            throw Problem(status: 403, code: "registration_closed", title: "Registration closed",
-                          detail: "The service \(service.slug) does not accept new accounts.")
+            throw AccountProblems.registrationClosed.problem("The service \(service.slug) does not accept new accounts.")
         }
         let hash = try await hasher.hash(account.password)
         let user = try await accounts.register(account, passwordHash: hash, service: service, client: request.client, requestID: requestID)

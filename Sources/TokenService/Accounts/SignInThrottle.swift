@@ -70,7 +70,6 @@ struct SignInThrottle: Sendable {
 
     static func locked(until: Date?) -> Problem {
         let when = until.map { "after \($0.formatted(.iso8601))" } ?? "in a minute"
-        return Problem(status: 423, code: "account_locked", title: "Account locked",
-                       detail: "Too many failed sign-ins from this address. Try again \(when).")
+        return SignInProblems.accountLocked.problem("Too many failed sign-ins from this address. Try again \(when).")
     }
 }

@@ -23,13 +23,14 @@ enum Username {
         let name = normalised(typed)
         // Counted as PostgreSQL counts: code points.
         guard (3...150).contains(name.unicodeScalars.count) else {
-            throw .unprocessable("A username has 3 to 150 characters.", field: "username")
+            throw RequestProblems.invalidField.problem("A username has 3 to 150 characters.", field: "username")
         }
         guard name.unicodeScalars.allSatisfy({ Self.isAllowed($0) }) else {
-            throw .unprocessable("A username may hold letters, digits, '.', '_' and '-' only.", field: "username")
+            throw RequestProblems.invalidField.problem("A username may hold letters, digits, '.', '_' and '-' only.", field: "username")
         }
         guard Script.mixIsAllowed(Set(name.unicodeScalars.compactMap(Script.of))) else {
-            throw .unprocessable("A username's letters come from one script (Hangul or Han with Latin is fine).", field: "username")
+            throw RequestProblems.invalidField.problem("A username's letters come from one script (Hangul or Han with Latin is fine).",
+                                                       field: "username")
         }
         return name
     }

@@ -28,14 +28,13 @@ struct MultiFactor: Sendable {
         _ = try await firstParty.require(request.service)
         if let hash = account.passwordHash {
             guard let password = request.body.currentPassword else {
-                throw Problem.unprocessable("Send current_password to start enrolment.", field: "current_password")
+                throw RequestProblems.invalidField.problem("Send current_password to start enrolment.", field: "current_password")
             }
             try await currentPassword.check(password, against: hash, userID: account.id, serviceID: { nil },
                                                   client: request.client, requestID: requestID)
         } else {
             guard let sessionID = UUID(uuidString: request.sessionID), try await store.sessionIsFresh(sessionID, userID: account.id) else {
-                throw Problem(status: 403, code: "reauthentication_required", title: "Sign in again",
-                              detail: "Sign in again (within the last 10 minutes) to start enrolment.")
+                throw MFAProblems.enrolmentNeedsSignIn.problem("Sign in again (within the last 10 minutes) to start enrolment.")
             }
         }
         let factor = TOTPFactor(secret: TOTPFactor.newSecret())
@@ -47,15 +46,16 @@ struct MultiFactor: Sendable {
         let account = try await account(request.userID)
         _ = try await firstParty.require(request.service)
         guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionEnded }
-        guard let code = request.body.code else { throw Problem.unprocessable("Send the code the authenticator app shows.", field: "code") }
+        guard let code = request.body.code else {
+            throw RequestProblems.invalidField.problem("Send the code the authenticator app shows.", field: "code")
+        }
         guard let credential = try await store.credential(userID: account.id) else {
-            throw Problem(status: 409, code: "mfa_not_enrolling", title: "No enrolment",
-                          detail: "Start with POST /api/v1/users/me/mfa/totp.")
+            throw MFAProblems.mfaNotEnrolling.problem("Start with POST /api/v1/users/me/mfa/totp.")
         }
         guard !credential.enabled else { throw Self.alreadyEnabled }
         guard let step = credential.factor.step(of: code) else {
-            throw Problem(status: 422, code: "invalid_mfa_code", title: "Wrong code",
-                          detail: "The code does not match; check the device's clock and try the current code.", field: "code")
+            throw MFAProblems.enrolmentCodeWrong.problem("The code does not match; check the device's clock and try the current code.",
+                                                         field: "code")
         }
         let codes = BackupCodes.generate()
         guard try await store.enable(userID: account.id, sessionID: sessionID, step: step,
@@ -96,17 +96,16 @@ struct MultiFactor: Sendable {
     func reset(_ request: MFAResetRequest, requestID: String?) async throws -> MFADisabled {
         let (adminID, role) = try ServiceAdministration.admin(request.actor)
         guard role == .superAdmin else {
-            throw Problem(status: 403, code: "forbidden", title: "Forbidden", detail: "Only a SUPER_ADMIN resets someone's second factor.")
+            throw ServiceAdminProblems.forbidden.problem("Only a SUPER_ADMIN resets someone's second factor.")
         }
         guard let userID = UUID(uuidString: request.userID), try await logins.account(id: userID) != nil else {
-            throw Problem.notFound("No such account.", code: "account_not_found")
+            throw AccountProblems.accountNotFound.problem("No such account.")
         }
         guard userID != adminID else {
-            throw Problem(status: 403, code: "own_second_factor", title: "Your own second factor",
-                          detail: "Turn your own second factor off with a code: DELETE /api/v1/users/me/mfa/totp.")
+            throw MFAProblems.ownSecondFactor.problem("Turn your own second factor off with a code: DELETE /api/v1/users/me/mfa/totp.")
         }
         guard let version = try await store.reset(userID: userID, by: adminID, requestID: requestID) else {
-            throw Problem(status: 409, code: "mfa_not_enabled", title: "MFA not enabled", detail: "This account has no second factor.")
+            throw MFAProblems.mfaNotEnabled.problem("This account has no second factor.")
         }
         try await revocations.raise(userID: userID.uuidString.lowercased(), to: version)
         return MFADisabled()
@@ -120,8 +119,8 @@ struct MultiFactor: Sendable {
                              method: String = "password", client: ClientInfo, requestID: String?) async throws -> Never {
         let token = try await store.challenge(userID: account.id, serviceID: service.id, clientType: clientType, rememberMe: rememberMe,
                                               method: method, client: client, requestID: requestID)
-        var problem = Problem(status: 401, code: "mfa_required", title: "Second factor required",
-                              detail: "Send a code from the authenticator app, or a backup code, with this mfa_token to /api/v1/auth/mfa/verify.")
+        var problem = MFAProblems.mfaRequired.problem(
+            "Send a code from the authenticator app, or a backup code, with this mfa_token to /api/v1/auth/mfa/verify.")
         problem.extensions = ["mfa_token": token, "mfa_expires_in": String(MFAStore.challengeSeconds)]
         throw problem
     }
@@ -181,7 +180,7 @@ struct MultiFactor: Sendable {
         case (nil, let backup?):
             return .backupCode(hash: backupCodes.hash(backup, userID: userID))
         default:
-            throw Problem.unprocessable("Send either code or backup_code.", field: "code")
+            throw RequestProblems.invalidField.problem("Send either code or backup_code.", field: "code")
         }
     }
 
@@ -190,34 +189,31 @@ struct MultiFactor: Sendable {
         if let lockedUntil = try await store.recordFailure(userID: userID, reason: reason, requestID: requestID) {
             return Self.locked(until: lockedUntil)
         }
-        return Problem(status: 401, code: "invalid_mfa_code", title: "Wrong code",
-                       detail: "The code is wrong or was already used.")
+        return MFAProblems.invalidMFACode.problem("The code is wrong or was already used.")
     }
 
     private struct Replayed: Error {}
 
     private func account(_ userID: String) async throws -> LoginStore.Account {
         guard let id = UUID(uuidString: userID), let account = try await logins.account(id: id), account.isActive else {
-            throw Problem.notFound("No such account.", code: "account_not_found")
+            throw AccountProblems.accountNotFound.problem("No such account.")
         }
         return account
     }
 
     private func enabledCredential(_ userID: UUID) async throws -> MFAStore.Credential {
         guard let credential = try await store.credential(userID: userID), credential.enabled else {
-            throw Problem(status: 409, code: "mfa_not_enabled", title: "MFA not enabled", detail: "This account has no second factor.")
+            throw MFAProblems.mfaNotEnabled.problem("This account has no second factor.")
         }
         return credential
     }
 
     static func locked(until: Date) -> Problem {
-        Problem(status: 423, code: "mfa_locked", title: "Second factor locked",
-                detail: "Too many wrong codes. Try again after \(until.formatted(.iso8601)).")
+        MFAProblems.mfaLocked.problem("Too many wrong codes. Try again after \(until.formatted(.iso8601)).")
     }
 
-    static let alreadyEnabled = Problem(status: 409, code: "mfa_already_enabled", title: "MFA already enabled",
-                                        detail: "Turn it off first (DELETE /api/v1/users/me/mfa/totp) to enrol a new device.")
-    static let invalidToken = Problem(status: 401, code: "invalid_mfa_token", title: "Invalid MFA token",
-                                      detail: "The mfa_token is unknown, used or expired; sign in again.")
-    static let sessionEnded = Problem(status: 401, code: "invalid_token", title: "Invalid token", detail: "This session has ended.")
+    static let alreadyEnabled = MFAProblems.mfaAlreadyEnabled.problem(
+        "Turn it off first (DELETE /api/v1/users/me/mfa/totp) to enrol a new device.")
+    static let invalidToken = MFAProblems.invalidMFAToken.problem("The mfa_token is unknown, used or expired; sign in again.")
+    static let sessionEnded = SignInProblems.invalidToken.problem("This session has ended.")
 }

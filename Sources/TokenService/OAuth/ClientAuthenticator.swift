@@ -17,31 +17,33 @@ struct ClientAuthenticator: Sendable {
 
     func authenticate(_ credentials: ClientCredentials, requireSecret: Bool) async throws -> Client {
         guard let (service, secretHash) = try await services.find(clientID: credentials.clientID), !service.deleted else {
-            throw Problem.oauth("invalid_client", "Unknown client.", status: 401)
+            throw OAuthProblems.invalidClient.problem("Unknown client.")
         }
         guard let secret = credentials.clientSecret else {
-            guard !requireSecret else { throw Problem.oauth("invalid_client", "This request needs the client secret.", status: 401) }
+            guard !requireSecret else { throw OAuthProblems.invalidClient.problem("This request needs the client secret.") }
             return Client(service: service, confidential: false)
         }
         let presented = Array(SHA256.hash(data: Array(secret.utf8)))
         guard ConstantTime.equal(presented, secretHash) else {
-            throw Problem.oauth("invalid_client", "The client secret is wrong.", status: 401)
+            throw OAuthProblems.invalidClient.problem("The client secret is wrong.")
         }
         return Client(service: service, confidential: true)
     }
 }
 
 extension Problem {
-    /// The account rules' refusals, in OAuth's words.
+    /// The account rules' refusals, in OAuth's words. Kinds match by code: `serviceClosed` is
+    /// also the 503 `service_unavailable`.
     var asOAuthError: Problem {
-        switch code {
-        case "invalid_credentials", "account_locked", "account_disabled", "access_denied",
-             "invalid_refresh_token", "refresh_token_reused", "service_not_found", "service_unavailable":
-            return .oauth("invalid_grant", detail ?? title)
-        case "client_type_not_allowed":
-            return .oauth("unauthorized_client", detail ?? title)
-        case "invalid_field", "missing_field", "invalid_request":
-            return .oauth("invalid_request", detail ?? title)
+        switch self {
+        case SignInProblems.invalidCredentials, SignInProblems.accountLocked, SignInProblems.accountDisabled, SignInProblems.accessDenied,
+             SignInProblems.invalidRefreshToken, SignInProblems.refreshTokenReused, ServiceAdminProblems.serviceNotFound,
+             ServiceAdminProblems.serviceClosed:
+            return OAuthProblems.invalidGrant.problem(detail ?? title)
+        case SignInProblems.clientTypeNotAllowed:
+            return OAuthProblems.unauthorizedClient.problem(detail ?? title)
+        case RequestProblems.invalidField, RequestProblems.missingField, RequestProblems.invalidRequest:
+            return OAuthProblems.invalidRequest.problem(detail ?? title)
         default:
             return self
         }

@@ -18,7 +18,7 @@ struct OAuthTokenEndpoint: Sendable {
             let client = try await clients.authenticate(request.credentials, requireSecret: false)
             let scope = try Self.scope(request.scope, offered: TokenIssuer.userScope)
             guard let username = request.username, !username.isEmpty, let password = request.password else {
-                throw Problem.oauth("invalid_request", "The password grant needs username and password.")
+                throw OAuthProblems.invalidRequest.problem("The password grant needs username and password.")
             }
             let byEmail = username.contains("@")
             let body = LoginBody(service: client.service.slug, username: byEmail ? nil : username, email: byEmail ? username : nil,
@@ -29,7 +29,7 @@ struct OAuthTokenEndpoint: Sendable {
             let client = try await clients.authenticate(request.credentials, requireSecret: false)
             let scope = try Self.scope(request.scope, offered: TokenIssuer.userScope)
             guard let token = request.refreshToken, !token.isEmpty else {
-                throw Problem.oauth("invalid_request", "The refresh_token grant needs refresh_token.")
+                throw OAuthProblems.invalidRequest.problem("The refresh_token grant needs refresh_token.")
             }
             let grant = try await Self.inOAuthTerms {
                 try await refresh.refresh(RefreshRequest(refreshToken: token, client: request.client, cookieOrigin: nil),
@@ -46,7 +46,7 @@ struct OAuthTokenEndpoint: Sendable {
             // The code of a social sign-in (social-service keeps it); a confidential client also proves its secret.
             let client = try await clients.authenticate(request.credentials, requireSecret: false)
             guard let code = request.code, let redirectURI = request.redirectURI, let verifier = request.codeVerifier else {
-                throw Problem.oauth("invalid_request", "The authorization_code grant needs code, redirect_uri and code_verifier.")
+                throw OAuthProblems.invalidRequest.problem("The authorization_code grant needs code, redirect_uri and code_verifier.")
             }
             let grant = try await Self.inOAuthTerms {
                 try await rpc.call(SocialRPC.exchange, SocialExchangeRequest(
@@ -56,8 +56,8 @@ struct OAuthTokenEndpoint: Sendable {
             return OAuthTokenResponse(accessToken: grant.accessToken, expiresIn: grant.expiresIn, refreshToken: grant.refreshToken,
                                       scope: TokenIssuer.userScope)
         default:
-            throw Problem.oauth("unsupported_grant_type",
-                                "grant_type is one of password, refresh_token, client_credentials, authorization_code.")
+            throw OAuthProblems.unsupportedGrantType.problem(
+                "grant_type is one of password, refresh_token, client_credentials, authorization_code.")
         }
     }
 
@@ -67,7 +67,7 @@ struct OAuthTokenEndpoint: Sendable {
         let asked = requested.split(separator: " ").map(String.init)
         let available = Set(offered.split(separator: " ").map(String.init))
         guard asked.allSatisfy(available.contains) else {
-            throw .oauth("invalid_scope", "The scopes on offer are: \(offered).")
+            throw OAuthProblems.invalidScope.problem("The scopes on offer are: \(offered).")
         }
         return asked.joined(separator: " ")
     }

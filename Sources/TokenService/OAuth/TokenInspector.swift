@@ -47,7 +47,7 @@ struct TokenInspector: Sendable {
         }
     }
 
-    static let notYours = Problem.oauth("unauthorized_client", "The token was issued to another client.")
+    static let notYours = OAuthProblems.unauthorizedClient.problem("The token was issued to another client.")
 
     /// What the gateway would decide, checked against the authoritative records: times, audience,
     /// the revoked jtis, the user's current token version, and for the service's own token the

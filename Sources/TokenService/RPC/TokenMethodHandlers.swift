@@ -82,21 +82,21 @@ enum TokenMethodHandlers {
             try await logout.logoutAll(request, requestID: call.requestID)
         }
         router.register(TokenRPC.sessions) { request, _ in
-            guard let user = UUID(uuidString: request.userID) else { throw Problem.notFound("No such account.", code: "account_not_found") }
+            guard let user = UUID(uuidString: request.userID) else { throw AccountProblems.accountNotFound.problem("No such account.") }
             return SessionList(sessions: try await sessionStore.open(userID: user, current: UUID(uuidString: request.currentSessionID)))
         }
         router.register(TokenRPC.endSession) { request, call in
             guard let user = UUID(uuidString: request.userID), let session = UUID(uuidString: request.sessionID) else {
-                throw Problem.notFound("No such session.", code: "session_not_found")
+                throw SignInProblems.sessionNotFound.problem("No such session.")
             }
             let ended = try await sessionStore.end(sessionID: session, userID: user, requestID: call.requestID)
-            guard ended == 1 else { throw Problem.notFound("No open session \(request.sessionID) of yours.", code: "session_not_found") }
+            guard ended == 1 else { throw SignInProblems.sessionNotFound.problem("No open session \(request.sessionID) of yours.") }
             return LogoutResponse(sessionsEnded: 1)
         }
         let profiles = ProfileStore(postgres: context.postgres, logger: context.logger)
         router.register(TokenRPC.me) { request, _ in
             guard let id = UUID(uuidString: request.userID), let profile = try await profiles.profile(userID: id, serviceSlug: request.service) else {
-                throw Problem.notFound("No such account.", code: "account_not_found")
+                throw AccountProblems.accountNotFound.problem("No such account.")
             }
             return profile
         }
@@ -104,7 +104,7 @@ enum TokenMethodHandlers {
             let update = try ProfileUpdate(request.changes)
             guard let id = UUID(uuidString: request.userID), try await profiles.update(userID: id, update, requestID: call.requestID),
                   let profile = try await profiles.profile(userID: id, serviceSlug: request.service) else {
-                throw Problem.notFound("No such account.", code: "account_not_found")
+                throw AccountProblems.accountNotFound.problem("No such account.")
             }
             return profile
         }
@@ -158,18 +158,19 @@ enum TokenMethodHandlers {
             case .user:
                 let service = try await administration.memberService(query.actor, needs: .adminLogs)
                 guard query.service == nil || query.service == service.slug else {
-                    throw Problem(status: 403, code: "forbidden", title: "Forbidden",
-                                  detail: "Your token reads the audit log of \(service.slug) only.")
+                    throw ServiceAdminProblems.forbidden.problem("Your token reads the audit log of \(service.slug) only.")
                 }
                 serviceSlug = service.slug
             }
-            guard (1...200).contains(query.limit) else { throw Problem.unprocessable("limit is 1 to 200.", field: "limit") }
+            guard (1...200).contains(query.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 200.", field: "limit") }
             let before = try query.cursor.map { cursor throws(Problem) -> Int64 in
-                guard let id = Int64(cursor) else { throw Problem.unprocessable("cursor is not one this API gave out.", field: "cursor") }
+                guard let id = Int64(cursor) else {
+                    throw RequestProblems.invalidField.problem("cursor is not one this API gave out.", field: "cursor")
+                }
                 return id
             }
             guard query.userID == nil || UUID(uuidString: query.userID ?? "") != nil else {
-                throw Problem.unprocessable("user_id is a user id.", field: "user_id")
+                throw RequestProblems.invalidField.problem("user_id is a user id.", field: "user_id")
             }
             return try await auditLog.page(
                 userID: query.userID.flatMap(UUID.init(uuidString:)), action: query.action, serviceSlug: serviceSlug,

@@ -25,7 +25,7 @@ struct ServiceAdministration: Sendable {
             settings.ownerUserID = actor.uuidString.lowercased()
         }
         guard let created = try await store.create(settings, actor: actor, requestID: requestID) else {
-            throw Problem(status: 409, code: "slug_taken", title: "Slug taken", detail: "A service named \(settings.slug ?? "") exists.", field: "slug")
+            throw ServiceAdminProblems.slugTaken.problem("A service named \(settings.slug ?? "") exists.", field: "slug")
         }
         await announce(created.service.slug)
         return created
@@ -47,7 +47,7 @@ struct ServiceAdministration: Sendable {
         // Who owns a service, and whether it is open, only a SUPER_ADMIN decides: an owner could
         // otherwise undo a suspension, and an admin member lock every other member out.
         if settings.ownerUserID != nil || settings.status != nil, role != .superAdmin {
-            throw Problem(status: 403, code: "forbidden", title: "Forbidden", detail: "Only a SUPER_ADMIN changes a service's owner or status.")
+            throw ServiceAdminProblems.forbidden.problem("Only a SUPER_ADMIN changes a service's owner or status.")
         }
         guard let id = UUID(uuidString: service.id),
               let updated = try await store.update(id: id, settings, actor: actor, requestID: requestID) else { throw Self.notFound }
@@ -84,7 +84,7 @@ struct ServiceAdministration: Sendable {
         let query = request.query ?? MemberQuery(role: nil, status: nil, limit: 50, cursor: nil)
         if let role = query.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
         if let status = query.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
-        guard (1...100).contains(query.limit) else { throw Problem.unprocessable("limit is 1 to 100.", field: "limit") }
+        guard (1...100).contains(query.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 100.", field: "limit") }
         guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
         return try await store.members(serviceID: id, query: query)
     }
@@ -97,7 +97,7 @@ struct ServiceAdministration: Sendable {
         guard let serviceID = UUID(uuidString: service.id), let userID = request.memberID.flatMap(UUID.init(uuidString:)),
               let (member, version) = try await store.updateMember(serviceID: serviceID, userID: userID, changes, actor: actor, requestID: requestID)
         else {
-            throw Problem.notFound("No such member of \(service.slug).", code: "member_not_found")
+            throw ServiceAdminProblems.memberNotFound.problem("No such member of \(service.slug).")
         }
         // The tokens they hold carry the old role: they stop verifying; the next refresh carries the new one.
         try await revocations.raise(userID: member.userID, to: version)
@@ -121,13 +121,12 @@ struct ServiceAdministration: Sendable {
         if !isPlatformAdmin {
             guard request.actor.service == slug else { throw Self.notFound }
             guard request.actor.permissions.contains(permission.rawValue) else {
-                throw Problem(status: 403, code: "forbidden", title: "Forbidden",
-                              detail: "Your role in \(slug) does not have \(permission.rawValue).")
+                throw ServiceAdminProblems.forbidden.problem("Your role in \(slug) does not have \(permission.rawValue).")
             }
         }
         if service.requireAdminMFA, !request.actor.passedMFARecently() {
-            throw Problem(status: 403, code: "mfa_required_by_service", title: "Second factor required",
-                          detail: "\(service.slug) requires its admins to have passed MFA in the last 30 minutes; enrol TOTP and step up.")
+            throw MFAProblems.mfaRequiredByService.problem(
+                "\(service.slug) requires its admins to have passed MFA in the last 30 minutes; enrol TOTP and step up.")
         }
         return ((actor, role), service)
     }
@@ -142,9 +141,10 @@ struct ServiceAdministration: Sendable {
         return (id, role)
     }
 
-    static let forbidden = Problem(status: 403, code: "forbidden", title: "Forbidden",
-                                   detail: "This needs a SUPER_ADMIN, or the SERVICE_ADMIN who owns the service.")
-    static let notFound = Problem.notFound("No such service.", code: "service_not_found")
-    static let unknownRole = Problem.unprocessable("role is one of \(ServiceRole.allCases.map(\.rawValue).joined(separator: ", ")).", field: "role")
-    static let unknownStatus = Problem.unprocessable("status is one of active, inactive, suspended, banned.", field: "status")
+    static let forbidden = ServiceAdminProblems.forbidden.problem("This needs a SUPER_ADMIN, or the SERVICE_ADMIN who owns the service.")
+    static let notFound = ServiceAdminProblems.serviceNotFound.problem("No such service.")
+    static let unknownRole = RequestProblems.invalidField.problem(
+        "role is one of \(ServiceRole.allCases.map(\.rawValue).joined(separator: ", ")).", field: "role")
+    static let unknownStatus = RequestProblems.invalidField.problem("status is one of active, inactive, suspended, banned.",
+                                                                    field: "status")
 }

@@ -56,10 +56,9 @@ struct ServiceRecord: Sendable {
 
     /// A service users may sign up to and sign in to now.
     func requireOpen() throws(Problem) {
-        guard !deleted else { throw Problem.notFound("No service named \(slug).", code: "service_not_found") }
+        guard !deleted else { throw ServiceAdminProblems.serviceNotFound.problem("No service named \(slug).") }
         guard status == "active" else {
-            throw Problem(status: 403, code: "service_unavailable", title: "Service unavailable",
-                          detail: "The service \(slug) is \(status).")
+            throw ServiceAdminProblems.serviceClosed.problem("The service \(slug) is \(status).")
         }
     }
 }
@@ -77,11 +76,14 @@ struct NewService: Sendable {
 
     func validate(environment: DeploymentEnvironment) throws(Problem) {
         guard slug.wholeMatch(of: /[a-z0-9][a-z0-9-]{1,62}/) != nil else {
-            throw .unprocessable("A slug is 2 to 63 lowercase letters, digits and '-', not starting with '-'.", field: "slug")
+            throw RequestProblems.invalidField.problem("A slug is 2 to 63 lowercase letters, digits and '-', not starting with '-'.",
+                                                       field: "slug")
         }
-        guard (1...200).contains(name.count) else { throw .unprocessable("A name has 1 to 200 characters.", field: "name") }
+        guard (1...200).contains(name.count) else {
+            throw RequestProblems.invalidField.problem("A name has 1 to 200 characters.", field: "name")
+        }
         guard Self.types.contains(type) else {
-            throw .unprocessable("type is one of \(Self.types.sorted().joined(separator: ", ")).", field: "type")
+            throw RequestProblems.invalidField.problem("type is one of \(Self.types.sorted().joined(separator: ", ")).", field: "type")
         }
         try Self.checkOrigins(allowedOrigins)
         try Self.checkRedirectURIs(redirectURIs, environment: environment)
@@ -91,7 +93,7 @@ struct NewService: Sendable {
         for origin in origins {
             guard let url = URL(string: origin), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
                   url.path.isEmpty, url.query == nil else {
-                throw .unprocessable("\(origin) is not an origin (scheme://host[:port]).", field: "allowed_origins")
+                throw RequestProblems.invalidField.problem("\(origin) is not an origin (scheme://host[:port]).", field: "allowed_origins")
             }
         }
     }
@@ -101,7 +103,7 @@ struct NewService: Sendable {
     static func checkRedirectURIs(_ uris: [String], environment: DeploymentEnvironment) throws(Problem) {
         for uri in uris {
             if let refusal = RedirectURIRule.refusal(uri, loopbackHTTP: environment != .production) {
-                throw .unprocessable("The redirect URI \(uri) \(refusal).", field: "redirect_uris")
+                throw RequestProblems.invalidField.problem("The redirect URI \(uri) \(refusal).", field: "redirect_uris")
             }
         }
     }

@@ -15,25 +15,30 @@ enum ServiceSettingsRules {
             guard body.name != nil else { throw missing("name") }
             guard body.type != nil else { throw missing("type") }
             guard slug.wholeMatch(of: /[a-z0-9][a-z0-9-]{1,62}/) != nil else {
-                throw .unprocessable("A slug is 2 to 63 lowercase letters, digits and '-', not starting with '-'.", field: "slug")
+                throw RequestProblems.invalidField.problem("A slug is 2 to 63 lowercase letters, digits and '-', not starting with '-'.",
+                                                           field: "slug")
             }
         } else if body.slug != nil {
-            throw .unprocessable("A service's slug does not change (tokens name it).", field: "slug")
+            throw RequestProblems.invalidField.problem("A service's slug does not change (tokens name it).", field: "slug")
         }
-        if let name = body.name, !(1...200).contains(name.count) { throw .unprocessable("A name has 1 to 200 characters.", field: "name") }
+        if let name = body.name, !(1...200).contains(name.count) { throw RequestProblems.invalidField.problem(
+            "A name has 1 to 200 characters.", field: "name") }
         if let type = body.type, !NewService.types.contains(type) {
-            throw .unprocessable("type is one of \(NewService.types.sorted().joined(separator: ", ")).", field: "type")
+            throw RequestProblems.invalidField.problem("type is one of \(NewService.types.sorted().joined(separator: ", ")).",
+                                                       field: "type")
         }
         if let status = body.status, !statuses.contains(status) {
-            throw .unprocessable("status is one of \(statuses.sorted().joined(separator: ", ")).", field: "status")
+            throw RequestProblems.invalidField.problem("status is one of \(statuses.sorted().joined(separator: ", ")).", field: "status")
         }
         try NewService.checkOrigins(body.allowedOrigins ?? [])
         try NewService.checkRedirectURIs(body.redirectURIs ?? [], environment: environment)
         for provider in body.socialProviders ?? [] where !providers.contains(provider) {
-            throw .unprocessable("\(provider) is not a known provider (\(providers.sorted().joined(separator: ", "))).", field: "social_providers")
+            throw RequestProblems.invalidField.problem(
+                "\(provider) is not a known provider (\(providers.sorted().joined(separator: ", "))).", field: "social_providers")
         }
         if let types = body.allowedClientTypes, types.isEmpty || !Set(types).isSubset(of: clientTypes) {
-            throw .unprocessable("allowed_client_types is a non-empty list of web, mobile, native.", field: "allowed_client_types")
+            throw RequestProblems.invalidField.problem("allowed_client_types is a non-empty list of web, mobile, native.",
+                                                       field: "allowed_client_types")
         }
         for (field, value, range) in [
             ("access_token_ttl_seconds", body.accessTokenTTLSeconds, 60...86_400),
@@ -42,23 +47,23 @@ enum ServiceSettingsRules {
             ("session_absolute_lifetime_seconds", body.sessionAbsoluteLifetimeSeconds, 300...31_536_000),
         ] {
             if let value, !range.contains(value) {
-                throw .unprocessable("\(field) is \(range.lowerBound) to \(range.upperBound).", field: field)
+                throw RequestProblems.invalidField.problem("\(field) is \(range.lowerBound) to \(range.upperBound).", field: field)
             }
         }
         // Stored since the start and enforced nowhere: e-mail verification does not exist yet
         // (the account-recovery issue). A setting that silently does nothing is refused instead.
         if body.requireEmailVerification == true {
-            throw Problem(status: 422, code: "email_verification_unavailable", title: "E-mail verification unavailable",
-                          detail: "Gatehouse does not verify e-mail addresses yet, so a service cannot require it; "
-                              + "require_email_verification can only be false.", field: "require_email_verification")
+            throw ServiceAdminProblems.emailVerificationUnavailable.problem(
+                "Gatehouse does not verify e-mail addresses yet, so a service cannot require it; require_email_verification can only be false.",
+                field: "require_email_verification")
         }
         if let owner = body.ownerUserID, UUID(uuidString: owner) == nil {
-            throw .unprocessable("owner_user_id is a user id.", field: "owner_user_id")
+            throw RequestProblems.invalidField.problem("owner_user_id is a user id.", field: "owner_user_id")
         }
     }
 
     static func missing(_ field: String) -> Problem {
-        Problem(status: 422, code: "missing_field", title: "Missing field", detail: "\(field) is required.", field: field)
+        RequestProblems.missingField.problem("\(field) is required.", field: field)
     }
 
     /// The columns to write for the fields present, and their values bound as $1, $2, ... in order.

@@ -12,7 +12,7 @@ struct SocialAccounts: Sendable {
 
     func settings(_ query: SocialServiceQuery) async throws -> SocialServiceSettings {
         guard let settings = try await store.settings(slug: query.service) else {
-            throw Problem.notFound("No service named \(query.service).", code: "service_not_found")
+            throw ServiceAdminProblems.serviceNotFound.problem("No service named \(query.service).")
         }
         return settings
     }
@@ -28,17 +28,16 @@ struct SocialAccounts: Sendable {
         let verifiedEmail = query.emailVerified ? query.email : nil
         if let email = verifiedEmail, let existing = try await store.user(email: email) {
             guard existing.verified else {
-                throw Problem(status: 409, code: "email_taken", title: "E-mail in use",
-                              detail: "An account with this e-mail exists. Sign in to it and link \(query.provider) from the account settings.")
+                throw AccountProblems.emailInUse.problem(
+                    "An account with this e-mail exists. Sign in to it and link \(query.provider) from the account settings.")
             }
             return SocialUserAnswer(userID: existing.id.uuidString.lowercased(), created: false)
         }
         guard let service = try await services.find(slug: query.service) else {
-            throw Problem.notFound("No service named \(query.service).", code: "service_not_found")
+            throw ServiceAdminProblems.serviceNotFound.problem("No service named \(query.service).")
         }
         guard service.autoCreateUser else {
-            throw Problem(status: 403, code: "registration_closed", title: "Registration closed",
-                          detail: "\(service.slug) does not create accounts at sign-in.")
+            throw AccountProblems.registrationClosed.problem("\(service.slug) does not create accounts at sign-in.")
         }
         let email = verifiedEmail ?? "\(query.provider)-\(SecureRandom.hex(bytes: 8))@users.invalid"
         let base = Self.usernameBase(query)
@@ -70,15 +69,15 @@ struct SocialAccounts: Sendable {
     /// when the user has it on).
     func session(_ request: SocialSessionRequest, requestID: String?) async throws -> TokenGrant {
         guard let id = UUID(uuidString: request.userID), let account = try await logins.account(id: id) else {
-            throw Problem.notFound("No such account.", code: "account_not_found")
+            throw AccountProblems.accountNotFound.problem("No such account.")
         }
         guard account.isActive else {
-            throw Problem(status: 403, code: "account_disabled", title: "Account disabled", detail: "This account is disabled.")
+            throw SignInProblems.accountDisabled.problem("This account is disabled.")
         }
         let service = try await services.open(slug: request.service)
         guard service.allowedClientTypes.contains(request.clientType.rawValue) else {
-            throw Problem(status: 400, code: "client_type_not_allowed", title: "Client type not allowed",
-                          detail: "\(service.slug) does not accept \(request.clientType.rawValue) clients.", field: "client_type")
+            throw SignInProblems.clientTypeNotAllowed.problem("\(service.slug) does not accept \(request.clientType.rawValue) clients.",
+                                                              field: "client_type")
         }
         if account.mfaEnabled {
             try await multiFactor.requireSecondFactor(account: account, service: service, clientType: request.clientType, rememberMe: false,
@@ -93,7 +92,7 @@ struct SocialAccounts: Sendable {
 
     func loginMethods(_ request: SocialUserRequest) async throws -> LoginMethods {
         guard let id = UUID(uuidString: request.userID), let has = try await store.hasPassword(userID: id) else {
-            throw Problem.notFound("No such account.", code: "account_not_found")
+            throw AccountProblems.accountNotFound.problem("No such account.")
         }
         return LoginMethods(hasPassword: has)
     }

@@ -44,9 +44,9 @@ struct AccountStore: Sendable {
         guard error.serverInfo?[.sqlState] == "23505" else { return nil }
         switch error.serverInfo?[.constraintName] {
         case "users_username_key_unique":
-            return Problem(status: 409, code: "username_taken", title: "Username taken", detail: "That username is in use.", field: "username")
+            return AccountProblems.usernameTaken.problem("That username is in use.", field: "username")
         case "users_email_unique":
-            return Problem(status: 409, code: "email_taken", title: "E-mail taken", detail: "That e-mail address is in use.", field: "email")
+            return AccountProblems.emailTaken.problem("That e-mail address is in use.", field: "email")
         default:
             return nil
         }

@@ -82,16 +82,14 @@ struct LoginStore: Sendable {
         }
         if membership == nil {
             guard service.autoCreateUser else {
-                throw Problem(status: 403, code: "access_denied", title: "Access denied",
-                              detail: "This account is not a member of \(service.slug).")
+                throw SignInProblems.accessDenied.problem("This account is not a member of \(service.slug).")
             }
             _ = try await connection.query(
                 "INSERT INTO token.memberships (service_id, user_id) VALUES (\(service.id), \(account.id))", logger: logger).collect()
             membership = ("user", "active")
         }
         guard let membership, membership.status == "active" else {
-            throw Problem(status: 403, code: "access_denied", title: "Access denied",
-                          detail: "This account's membership of \(service.slug) is not active.")
+            throw SignInProblems.accessDenied.problem("This account's membership of \(service.slug) is not active.")
         }
         _ = try await connection.query(
             "UPDATE token.memberships SET last_login_at = now() WHERE service_id = \(service.id) AND user_id = \(account.id)",

@@ -280,7 +280,7 @@ extension MFAStore {
                 found = row
             }
             guard let (slug, role, method) = found else {
-                throw Problem(status: 401, code: "invalid_token", title: "Invalid token", detail: "This session has ended.")
+                throw SignInProblems.invalidToken.problem("This session has ended.")
             }
             guard try await spend(proof, userID: userID, on: connection) else { return nil }
             _ = try await connection.query("UPDATE token.sessions SET mfa_at = now() WHERE id = \(sessionID)", logger: logger).collect()

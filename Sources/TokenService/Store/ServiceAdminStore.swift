@@ -139,7 +139,7 @@ struct ServiceAdminStore: Sendable {
         if let cursor = query.cursor {
             let parts = cursor.split(separator: "_")
             guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
-                throw Problem.unprocessable("cursor is not one this API gave out.", field: "cursor")
+                throw RequestProblems.invalidField.problem("cursor is not one this API gave out.", field: "cursor")
             }
             after = (micros, id)
         }

@@ -39,7 +39,7 @@ struct ServiceStore: Sendable {
     /// The service users may sign up or sign in to now, or the problem that says why not.
     func open(slug: String) async throws -> ServiceRecord {
         guard let service = try await find(slug: slug) else {
-            throw Problem.notFound("No service named \(slug).", code: "service_not_found")
+            throw ServiceAdminProblems.serviceNotFound.problem("No service named \(slug).")
         }
         try service.requireOpen()
         return service

@@ -47,7 +47,7 @@ struct SocialAccountStore: Sendable {
             }
         } catch let error as PSQLError {
             guard let problem = AccountStore.conflict(from: error) else { throw error }
-            if problem.code == "username_taken" { return nil }
+            if problem.code == AccountProblems.usernameTaken.code { return nil }
             throw problem
         }
     }

@@ -130,6 +130,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Rules of each service, tested in process: no PostgreSQL, Redis or processes.
+        .testTarget(
+            name: "IdPServiceTests",
+            dependencies: ["IdPService", "Shared"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TokenServiceTests",
+            dependencies: ["TokenService", "Shared"],
+            swiftSettings: swiftSettings
+        ),
         // What every test target that talks to PostgreSQL, Redis or the real processes shares:
         // the stores of the test run, process control, loopback servers and the cluster harness.
         .target(

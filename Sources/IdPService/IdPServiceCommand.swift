@@ -41,15 +41,16 @@ struct IdPParts {
         let profiles = IdentityProfileStore(postgres: context.postgres, logger: context.logger)
         let vault = IdentityVault(keyRing: context.keyRing)
         let pins = PinVerifier(keyRing: context.keyRing)
-        transactions = TransactionStore(postgres: context.postgres, providers: providers, profiles: profiles, vault: vault, pins: pins,
-                                        deliveryLease: settings.lease, logger: context.logger)
+        transactions = TransactionStore(postgres: context.postgres, profiles: profiles, deliveryLease: settings.lease, logger: context.logger)
+        let decider = TransactionDecider(store: transactions, providers: providers, vault: vault, pins: pins)
         deliveries = DeliveryStore(postgres: context.postgres, logger: context.logger)
         callbacks = CallbackDelivery(deliveries: deliveries, providers: providers, settings: settings,
                                      http: CallbackDelivery.http(environment: context.config.environment, timeout: settings.timeout),
                                      logger: context.logger)
         announcer = DecisionAnnouncer(redis: context.redis, events: context.events, callbacks: callbacks,
                                       direct: DirectCallbacks(capacity: settings.directAttempts), logger: context.logger)
-        verification = Verification(providers: providers, profiles: profiles, transactions: transactions, actors: TransactionActors(),
+        verification = Verification(providers: providers, profiles: profiles, transactions: transactions, decider: decider,
+                                    actors: TransactionActors(),
                                     announcer: announcer, vault: vault, pins: pins, events: context.events, rules: rules)
         let smsSettings = try readSetting(service: .idp) { () throws(ConfigurationError) in
             try SMSSettings.load(environment: context.config.environment)

@@ -20,7 +20,7 @@ actor TransactionActor {
     private var decided: (status: VerificationStatusName, owner: UUID)?
 
     /// `body` decides for `person` (and throws not-found if it is not theirs).
-    func decide(by person: UUID, _ body: @Sendable () async throws -> TransactionStore.Decision) async throws -> TransactionStore.Decision {
+    func decide(by person: UUID, _ body: @Sendable () async throws -> TransactionDecider.Decision) async throws -> TransactionDecider.Decision {
         if let decided, decided.owner == person { return .alreadyDecided(decided.status) }
         if busy {
             await withCheckedContinuation { waiting.append($0) }  // the turn is handed over busy
@@ -42,7 +42,7 @@ actor TransactionActor {
         }
     }
 
-    private func record(_ outcome: TransactionStore.Decision, owner: UUID) {
+    private func record(_ outcome: TransactionDecider.Decision, owner: UUID) {
         switch outcome {
         case .completed: decided = (.completed, owner)
         case .rejected, .wrongPin: decided = (.failed, owner)

@@ -7,6 +7,7 @@ struct Verification: Sendable {
     let providers: ServiceProviderStore
     let profiles: IdentityProfileStore
     let transactions: TransactionStore
+    let decider: TransactionDecider
     let actors: TransactionActors
     let announcer: DecisionAnnouncer
     let vault: IdentityVault
@@ -114,13 +115,13 @@ struct Verification: Sendable {
                 throw RequestProblems.invalidField.problem("A PIN is six digits.", field: "pin_code")
             }
         }
-        let transactions = self.transactions
+        let decider = self.decider
         let pin = confirm ? request.pinCode : nil
         let here = announcer.direct.reserve()
-        let outcome: TransactionStore.Decision
+        let outcome: TransactionDecider.Decision
         do {
             outcome = try await actors.actor(for: id).decide(by: userID) {
-                try await transactions.decide(id: id, userID: userID, pin: pin, claimDelivery: here, requestID: requestID)
+                try await decider.decide(id: id, userID: userID, pin: pin, claimDelivery: here, requestID: requestID)
             }
         } catch {
             if here { announcer.direct.release() }

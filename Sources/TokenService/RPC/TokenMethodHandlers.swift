@@ -67,9 +67,9 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.reauthenticate) { request, call in
             try await reauthentication.check(request, requestID: call.requestID)
         }
-        let refreshTokens = RefreshStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
+        let refreshTokens = RefreshStore(postgres: context.postgres, logger: context.logger)
         let sessionLimit = try readSetting(service: .token) { () throws(ConfigurationError) in try SessionRefreshLimit.load(redis: context.redis) }
-        let refresh = Refresh(store: refreshTokens, tokens: tokens, sessionLimit: sessionLimit)
+        let refresh = Refresh(store: refreshTokens, tokens: tokens, keyRing: context.keyRing, sessionLimit: sessionLimit)
         router.register(TokenRPC.refresh) { request, call in
             try await refresh.refresh(request, requestID: call.requestID)
         }

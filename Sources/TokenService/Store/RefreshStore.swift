@@ -4,11 +4,10 @@ import Logging
 import PostgresNIO
 import Shared
 
-/// The SQL of refresh-token rotation: two statements per rotation and no transaction held
-/// while the new pair is signed (see `rotate`).
+/// The SQL of refresh-token rotation: one read, then one conditional statement per rotation, and
+/// no transaction held while the new pair is signed (`Refresh` drives them, `RefreshRules` decides).
 struct RefreshStore: Sendable {
     let postgres: Database
-    let keyRing: MasterKeyRing
     let logger: Logger
 
     /// The session behind a refresh token that may be rotated.
@@ -27,62 +26,36 @@ struct RefreshStore: Sendable {
         let mfa: SessionMFA
     }
 
-    enum Outcome: Sendable {
-        case rotated(TokenGrant)
-        /// A retry within the grace window: the pair the first attempt returned.
-        case replayed(TokenGrant)
-        /// A spent token presented after the grace window: the session is now revoked.
-        case reused
-        case refused(String)
-    }
+    static func hash(_ token: String) -> ByteBuffer { ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8))) }
 
-    /// One rotation, in two statements and no held transaction: read the token with everything
-    /// the decision needs, sign the new pair (`issue`), then spend the token with one conditional
-    /// statement that also inserts its successor, touches the session and writes the audit row.
-    /// Only one spend of a token can succeed (`used_at IS NULL` under the row lock); a request
-    /// that loses the race reads the token again and is answered from the grace copy. The pair
-    /// `issue` returns is kept sealed on the spent token for the grace window.
-    ///
-    /// `admit` throws when this request may not refresh this family (the caller's checks: the
-    /// client, the cookie's origin, the service being open). It runs before a new pair is issued
-    /// and before a retry is answered from the grace copy: a replay passes every check a first
-    /// refresh passes (issue 27: a replay from a foreign origin got the pair and its cookie).
-    func rotate(
-        token: String, requestID: String?,
-        admit: @escaping @Sendable (Family) throws -> Void,
-        issue: @escaping @Sendable (Family, String) async throws -> TokenGrant
-    ) async throws -> Outcome {
-        let hash = ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8)))
-        guard let found = try await read(hash) else { return .refused("The refresh token is not known.") }
-        let family = found.family
-        guard !found.sessionOver else { return .refused("The session has ended.") }
-        if found.used { return try await spent(found, requestID: requestID, admit: admit) }
-        guard !found.expired else { return .refused("The refresh token has expired.") }
-        if let refusal = Self.refusal(family) { return .refused(refusal) }
-        try admit(family)
-        let next = Base64URL.encode(SecureRandom.bytes(32))
-        let grant = try await issue(family, next)
-        let nextHash = ByteBuffer(bytes: SHA256.hash(data: Array(next.utf8)))
-        let sealed = try keyRing.seal(try JSONEncoder().encode(grant), purpose: "token.refresh_grace", context: family.tokenID.uuidString)
-        let sealedBytes = ByteBuffer(bytes: sealed.sealed)
+    /// Spends the token if nobody has, with its successor (`next`, a hash, living `lifetime`
+    /// seconds), the session's last use, the audit row and the sealed pair kept for the grace
+    /// window, in one statement. False when another request spent it first.
+    func spend(_ family: Family, grace: EncryptedValue, next: ByteBuffer, lifetime: Int, requestID: String?) async throws -> Bool {
         let audit = try AuditEvent(action: "TOKEN_REFRESHED", actorUserID: UUID(uuidString: family.user.id), requestID: requestID,
                                    details: ["session_id": family.sessionID.uuidString.lowercased()])
         var spentNow = 0
         for try await count in try await postgres.execute(Spend(
-            tokenID: family.tokenID, graceResult: sealedBytes, graceKeyVersion: sealed.keyVersion, nextHash: nextHash,
-            nextLifetime: Double(grant.refreshExpiresIn), audit: audit), logger: logger) {
+            tokenID: family.tokenID, graceResult: ByteBuffer(bytes: grace.sealed), graceKeyVersion: grace.keyVersion, nextHash: next,
+            nextLifetime: Double(lifetime), audit: audit), logger: logger) {
             spentNow = count
         }
-        if spentNow == 1 { return .rotated(grant) }
-        // Another request spent it between our read and our write: answer as a retry.
-        guard let again = try await read(hash), again.used else { return .refused("The refresh token is not known.") }
-        return try await spent(again, requestID: requestID, admit: admit)
+        return spentNow == 1
     }
 
-    /// Why the account may not refresh into this service any more, if it may not.
-    private static func refusal(_ family: Family) -> String? {
-        guard family.userActive, family.membershipStatus == "active" else { return "The account may no longer sign in to this service." }
-        return nil
+    /// Revokes the session of a spent token presented after its grace window, with its audit
+    /// row, in one statement.
+    func endSessionForReuse(_ family: Family, requestID: String?) async throws {
+        let audit = try AuditEvent(action: "TOKEN_REUSE_DETECTED", actorUserID: UUID(uuidString: family.user.id), requestID: requestID,
+                                   details: ["session_id": family.sessionID.uuidString.lowercased()])
+        _ = try await postgres.query("""
+            WITH revoked AS (
+                UPDATE token.sessions SET revoked_at = now(), revoked_reason = 'refresh_token_reuse'
+                WHERE id = \(family.sessionID) AND revoked_at IS NULL RETURNING id
+            )
+            INSERT INTO audit.events (action, actor_user_id, request_id, details)
+            SELECT \(audit.action), \(audit.actorUserID), \(audit.requestID), \(audit.details)::jsonb FROM revoked
+            """, logger: logger).collect()
     }
 
     /// Spends the token if nobody has, with its successor, the session's last use and the audit row.
@@ -134,9 +107,21 @@ struct RefreshStore: Sendable {
         let usedSecondsAgo: Double?
         let grace: EncryptedValue?
         let sessionOver: Bool
+
+        /// What the rules decide on.
+        var facts: RefreshRules.Facts {
+            let service = family.service
+            let refusal: Problem?
+            do { try service.requireOpen(); refusal = nil } catch { refusal = error }
+            return RefreshRules.Facts(
+                sessionOver: sessionOver, used: used, expired: expired,
+                withinGrace: used && grace != nil && (usedSecondsAgo ?? .infinity) < Double(service.refreshGraceSeconds),
+                accountMayRefresh: family.userActive && family.membershipStatus == "active", isMember: family.role != nil,
+                serviceSlug: service.slug, serviceRefusal: refusal, allowedOrigins: service.allowedOrigins)
+        }
     }
 
-    private func read(_ hash: ByteBuffer) async throws -> Found? {
+    func read(_ hash: ByteBuffer) async throws -> Found? {
         for try await found in try await postgres.execute(ReadToken(hash: hash), logger: logger) { return found }
         return nil
     }
@@ -192,30 +177,6 @@ struct RefreshStore: Sendable {
                 grace: graceBytes.flatMap { bytes in graceVersion.map { EncryptedValue(keyVersion: $0, sealed: Array(bytes.readableBytesView)) } },
                 sessionOver: try c[7].decode(Bool.self))
         }
-    }
-
-    /// A spent token presented again: inside the grace window the pair its rotation produced, to
-    /// a request that passes the same checks as a first refresh; after it, a sign of theft, so
-    /// the whole session is revoked (with its audit row, in one statement).
-    private func spent(_ found: Found, requestID: String?, admit: @Sendable (Family) throws -> Void) async throws -> Outcome {
-        let family = found.family
-        if let sealed = found.grace, let ago = found.usedSecondsAgo, ago < Double(family.service.refreshGraceSeconds) {
-            if let refusal = Self.refusal(family) { return .refused(refusal) }
-            try admit(family)
-            let plain = try keyRing.open(sealed, purpose: "token.refresh_grace", context: family.tokenID.uuidString)
-            return .replayed(try JSONDecoder().decode(TokenGrant.self, from: Data(plain)))
-        }
-        let audit = try AuditEvent(action: "TOKEN_REUSE_DETECTED", actorUserID: UUID(uuidString: family.user.id), requestID: requestID,
-                                   details: ["session_id": family.sessionID.uuidString.lowercased()])
-        _ = try await postgres.query("""
-            WITH revoked AS (
-                UPDATE token.sessions SET revoked_at = now(), revoked_reason = 'refresh_token_reuse'
-                WHERE id = \(family.sessionID) AND revoked_at IS NULL RETURNING id
-            )
-            INSERT INTO audit.events (action, actor_user_id, request_id, details)
-            SELECT \(audit.action), \(audit.actorUserID), \(audit.requestID), \(audit.details)::jsonb FROM revoked
-            """, logger: logger).collect()
-        return .reused
     }
 }
 

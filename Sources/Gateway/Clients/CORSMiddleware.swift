@@ -26,8 +26,7 @@ struct CORSMiddleware: RouterMiddleware {
         let allowed = await origins.allows(origin)
         if isPreflight {
             guard allowed else {
-                let refusal = Problem(status: 403, code: "origin_not_allowed", title: "Origin not allowed",
-                                      detail: "\(origin) is not an allowed origin of any service.")
+                let refusal = RequestProblems.originNotAllowed.problem("\(origin) is not an allowed origin of any service.")
                 return ProblemResponse.make(refusal, requestID: context.requestID)
             }
             var response = Response(status: .noContent)

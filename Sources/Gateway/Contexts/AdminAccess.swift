@@ -8,8 +8,7 @@ enum AdminAccess {
     static func platformAdmin(_ claims: AccessTokenClaims) throws -> AdminActor {
         let allowed: Set<PlatformRole> = [.superAdmin, .serviceAdmin]
         guard let role = PlatformRole(rawValue: claims.platformRole ?? ""), allowed.contains(role) else {
-            throw Problem(status: 403, code: "forbidden", title: "Forbidden",
-                          detail: "This needs one of \(allowed.map(\.rawValue).sorted().joined(separator: ", ")).")
+            throw ServiceAdminProblems.forbidden.problem("This needs one of \(allowed.map(\.rawValue).sorted().joined(separator: ", ")).")
         }
         return try session(claims)
     }
@@ -25,7 +24,6 @@ enum AdminAccess {
         return actor
     }
 
-    static let stepUpRequired = Problem(
-        status: 403, code: "mfa_step_up_required", title: "Recent second factor required",
-        detail: "Admin routes need a session that passed MFA in the last 30 minutes: POST /api/v1/auth/mfa/verify with a code.")
+    static let stepUpRequired = MFAProblems.mfaStepUpRequired.problem(
+        "Admin routes need a session that passed MFA in the last 30 minutes: POST /api/v1/auth/mfa/verify with a code.")
 }

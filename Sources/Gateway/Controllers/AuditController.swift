@@ -20,12 +20,14 @@ struct AuditController: Sendable {
         func time(_ name: String) throws -> Date? {
             try query[Substring(name)].map { text in
                 guard let date = try? Date(String(text), strategy: .iso8601) else {
-                    throw Problem.unprocessable("\(name) is an ISO 8601 time.", field: name)
+                    throw RequestProblems.invalidField.problem("\(name) is an ISO 8601 time.", field: name)
                 }
                 return date
             }
         }
-        guard let limit = Int(String(query["limit"] ?? "50")) else { throw Problem.unprocessable("limit is a number.", field: "limit") }
+        guard let limit = Int(String(query["limit"] ?? "50")) else {
+            throw RequestProblems.invalidField.problem("limit is a number.", field: "limit")
+        }
         let page = try await rpc.call(TokenRPC.auditEvents, AuditQuery(
             actor: actor, userID: query["user_id"].map(String.init),
             action: query["action"].map(String.init), service: query["service"].map(String.init),

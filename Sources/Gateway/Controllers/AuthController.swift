@@ -46,9 +46,8 @@ struct AuthController: Sendable {
                 context: context.rpcContext))
         }
         guard let cookie = try RefreshCookie.presented(in: request, service: body.service) else {
-            throw Problem(status: 400, code: "missing_refresh_token", title: "Missing refresh token",
-                          detail: "Send refresh_token in the body, or your service's \(RefreshCookie.prefix)<service> cookie.",
-                          field: "refresh_token")
+            throw SignInProblems.missingRefreshToken.problem(
+                "Send refresh_token in the body, or your service's \(RefreshCookie.prefix)<service> cookie.", field: "refresh_token")
         }
         // A legacy cookie of another service is refused unspent and left for that service's refresh.
         let grant = try await rpc.call(TokenRPC.refresh, RefreshRequest(

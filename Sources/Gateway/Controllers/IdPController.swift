@@ -51,7 +51,7 @@ struct IdPController: Sendable {
         }
         let actor = try AdminAccess.platformAdmin(try await verifier.signedInUser(request, context: context))
         guard let clientID = request.uri.queryParameters["client_id"].map(String.init), !clientID.isEmpty else {
-            throw Problem.unprocessable("Name the service provider with client_id.", field: "client_id")
+            throw RequestProblems.invalidField.problem("Name the service provider with client_id.", field: "client_id")
         }
         let call = SPAdminRequest(actor: actor, clientID: clientID, days: days)
         return JSONResponse.relayed(try await rpc.relay(IdPRPC.adminStats, call, context: context.rpcContext))

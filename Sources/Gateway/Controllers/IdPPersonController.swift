@@ -66,7 +66,7 @@ struct IdPPersonController: Sendable {
     @Sendable func history(_ request: Request, context: SignedInContext) async throws -> Response {
         let query = request.uri.queryParameters
         let limit = try query["limit"].map { text throws(Problem) -> Int in
-            guard let value = Int(String(text)) else { throw Problem.unprocessable("limit is a number.", field: "limit") }
+            guard let value = Int(String(text)) else { throw RequestProblems.invalidField.problem("limit is a number.", field: "limit") }
             return value
         } ?? 20
         let call = HistoryRequest(userID: context.user.sub, limit: limit, cursor: query["cursor"].map(String.init))

@@ -60,7 +60,9 @@ struct ServiceAdminController: Sendable {
     @Sendable func members(_ request: Request, context: SignedInContext) async throws -> Response {
         try await call(TokenRPC.serviceMembers, context) { actor in
             let query = request.uri.queryParameters
-            guard let limit = Int(String(query["limit"] ?? "50")) else { throw Problem.unprocessable("limit is a number.", field: "limit") }
+            guard let limit = Int(String(query["limit"] ?? "50")) else {
+                throw RequestProblems.invalidField.problem("limit is a number.", field: "limit")
+            }
             return ServiceAdminRequest(
                 actor: actor, slug: try context.parameters.require("slug"),
                 query: MemberQuery(role: query["role"].map(String.init), status: query["status"].map(String.init), limit: limit,

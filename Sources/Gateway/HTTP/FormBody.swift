@@ -7,11 +7,10 @@ import Shared
 enum FormBody {
     static func decode(_ request: Request) async throws -> [String: String] {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
-            throw Problem(status: 415, code: "unsupported_media_type", title: "Unsupported media type",
-                          detail: "Send the form as application/x-www-form-urlencoded.")
+            throw RequestProblems.unsupportedMediaType.problem("Send the form as application/x-www-form-urlencoded.")
         }
         guard let pairs = pairs(try await request.body.collect(upTo: JSONBody.limit)) else {
-            throw Problem.badRequest("The form is not valid URL encoding.")
+            throw RequestProblems.invalidRequest.problem("The form is not valid URL encoding.")
         }
         var values: [String: String] = [:]
         for (name, value) in pairs where values[name] == nil { values[name] = value }

@@ -11,22 +11,20 @@ enum JSONBody {
 
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
-            throw Problem(status: 415, code: "unsupported_media_type", title: "Unsupported media type",
-                          detail: "Send the body as application/json.")
+            throw RequestProblems.unsupportedMediaType.problem("Send the body as application/json.")
         }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch {
-            throw Problem(status: 413, code: "payload_too_large", title: "Request body too large",
-                          detail: "A request body has at most \(limit / 1024) KiB.")
+            throw RequestProblems.payloadTooLarge.problem("A request body has at most \(limit / 1024) KiB.")
         }
         do {
             return try JSON.decode(T.self, from: buffer)
         } catch let error as DecodingError {
             throw problem(for: error)
         } catch {
-            throw Problem.badRequest("The body is not valid JSON.", code: "malformed_json")
+            throw RequestProblems.malformedJSON.problem("The body is not valid JSON.")
         }
     }
 
@@ -36,16 +34,13 @@ enum JSONBody {
         }
         switch error {
         case .keyNotFound(let key, let context):
-            return Problem(status: 422, code: "missing_field", title: "Missing field",
-                           detail: "\(path(context, key)) is required.", field: path(context, key))
+            return RequestProblems.missingField.problem("\(path(context, key)) is required.", field: path(context, key))
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            return Problem(status: 422, code: "invalid_field", title: "Invalid field",
-                           detail: "\(path(context)) must be \(describe(type)).", field: path(context))
+            return RequestProblems.invalidField.problem("\(path(context)) must be \(describe(type)).", field: path(context))
         case .dataCorrupted(let context) where !context.codingPath.isEmpty:
-            return Problem(status: 422, code: "invalid_field", title: "Invalid field",
-                           detail: "\(path(context)) is not valid.", field: path(context))
+            return RequestProblems.invalidField.problem("\(path(context)) is not valid.", field: path(context))
         default:
-            return Problem.badRequest("The body is not valid JSON.", code: "malformed_json")
+            return RequestProblems.malformedJSON.problem("The body is not valid JSON.")
         }
     }
 

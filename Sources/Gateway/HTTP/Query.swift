@@ -6,7 +6,7 @@ enum Query {
     /// The parameter's value, or a 400 naming it when it is missing or empty.
     static func required(_ request: Request, _ name: String) throws -> String {
         guard let value = request.uri.queryParameters[Substring(name)], !value.isEmpty else {
-            throw Problem.badRequest("\(name) is required.", field: name)
+            throw RequestProblems.invalidRequest.problem("\(name) is required.", field: name)
         }
         return String(value)
     }

@@ -42,9 +42,8 @@ enum RefreshCookie {
         if let service {
             if let token = cookies[service] { return Presented(token: token, service: service, isLegacy: false) }
         } else if cookies.count > 1 {
-            throw Problem(status: 400, code: "service_required", title: "Service required",
-                          detail: "This browser holds refresh cookies of several services; name yours in the body's service.",
-                          field: "service")
+            throw SignInProblems.serviceRequired.problem(
+                "This browser holds refresh cookies of several services; name yours in the body's service.", field: "service")
         } else if let (slug, token) = cookies.first {
             return Presented(token: token, service: slug, isLegacy: false)
         }

@@ -20,8 +20,7 @@ extension AccessTokenVerifier {
     func signedInUser(_ request: Request, context: some GatewayContext) async throws -> AccessTokenClaims {
         let claims = try await bearer(request, context: context)
         guard claims.sid != nil else {
-            throw Problem(status: 403, code: "user_token_required", title: "User token required",
-                          detail: "This route acts for a signed-in user; a client's own token has none.")
+            throw SignInProblems.userTokenRequired.problem("This route acts for a signed-in user; a client's own token has none.")
         }
         if let limits { _ = try await limits.enforce([(limits.user, claims.sub)]) }
         return claims

@@ -47,8 +47,8 @@ final class AccessTokenVerifier: Sendable {
         guard claims.nbf - leeway <= now else { throw Self.invalid("The token is not valid yet.") }
         guard claims.iss == issuer else { throw Self.invalid("The token was issued by someone else.") }
         guard await revocations.ensureLoaded() else {
-            throw Problem(status: 503, code: "revocations_unavailable", title: "Revocations unavailable",
-                          detail: "The gateway could not load the list of revoked tokens to check the token; try again shortly.")
+            throw PlatformProblems.revocationsUnavailable.problem(
+                "The gateway could not load the list of revoked tokens to check the token; try again shortly.")
         }
         guard await !revocations.isRevoked(claims) else { throw Self.invalid("The token has been revoked.") }
         guard await !closedServices.isClosed(claims.aud) else { throw Self.invalid("The token's service is closed.") }
@@ -91,8 +91,8 @@ final class AccessTokenVerifier: Sendable {
         do {
             return try await collection(context: context)
         } catch {
-            throw Problem(status: 503, code: "keys_unavailable", title: "Signing keys unavailable",
-                          detail: "The gateway could not load the signing keys to check the token; try again shortly.")
+            throw PlatformProblems.keysUnavailable.problem(
+                "The gateway could not load the signing keys to check the token; try again shortly.")
         }
     }
 
@@ -124,7 +124,7 @@ final class AccessTokenVerifier: Sendable {
     }
 
     static func invalid(_ detail: String) -> Problem {
-        Problem(status: 401, code: "invalid_token", title: "Invalid token", detail: detail)
+        SignInProblems.invalidToken.problem(detail)
     }
 }
 

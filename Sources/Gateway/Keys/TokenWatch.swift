@@ -34,7 +34,7 @@ extension AccessTokenVerifier {
             return true
         } catch {
             // A gateway that cannot check (503) keeps the stream; only a refusal ends it.
-            return error.status >= 500
+            return error.statusCode >= 500
         }
     }
 }

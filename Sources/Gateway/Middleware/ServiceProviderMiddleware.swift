@@ -19,7 +19,7 @@ struct ServiceProviderMiddleware: RouterMiddleware {
         case .absent:
             break
         case .malformed:
-            throw Problem(status: 401, code: "invalid_client", title: "Invalid client", detail: "The Basic credentials are malformed.")
+            throw IdPProblems.invalidClient.problem("The Basic credentials are malformed.")
         case .present(let id, let secret):
             return ClientCredentials(clientID: id, clientSecret: secret)
         }
@@ -27,6 +27,6 @@ struct ServiceProviderMiddleware: RouterMiddleware {
         return ClientCredentials(clientID: id, clientSecret: secret)
     }
 
-    static let missing = Problem(status: 401, code: "invalid_client", title: "Invalid client",
-                                 detail: "Authenticate with HTTP Basic (client_id:client_secret) or X-Client-ID and X-Client-Secret.")
+    static let missing = IdPProblems.invalidClient.problem(
+        "Authenticate with HTTP Basic (client_id:client_secret) or X-Client-ID and X-Client-Secret.")
 }

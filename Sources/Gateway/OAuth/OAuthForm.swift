@@ -10,17 +10,17 @@ struct OAuthForm {
 
     init(_ request: Request) async throws {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
-            throw Problem.oauth("invalid_request", "Send the parameters as application/x-www-form-urlencoded.")
+            throw OAuthProblems.invalidRequest.problem("Send the parameters as application/x-www-form-urlencoded.")
         }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: JSONBody.limit)
         } catch {
-            throw Problem.oauth("invalid_request", "A request body has at most \(JSONBody.limit / 1024) KiB.", status: 413)
+            throw OAuthProblems.bodyTooLarge.problem("A request body has at most \(JSONBody.limit / 1024) KiB.")
         }
-        guard let pairs = FormBody.pairs(buffer) else { throw Problem.oauth("invalid_request", "The form is not valid URL encoding.") }
+        guard let pairs = FormBody.pairs(buffer) else { throw OAuthProblems.invalidRequest.problem("The form is not valid URL encoding.") }
         for (name, value) in pairs {
-            guard values[name] == nil else { throw Problem.oauth("invalid_request", "\(name) is given more than once.") }
+            guard values[name] == nil else { throw OAuthProblems.invalidRequest.problem("\(name) is given more than once.") }
             if !value.isEmpty { values[name] = value }
         }
     }
@@ -28,7 +28,7 @@ struct OAuthForm {
     subscript(name: String) -> String? { values[name] }
 
     func required(_ name: String) throws(Problem) -> String {
-        guard let value = values[name] else { throw .oauth("invalid_request", "\(name) is required.") }
+        guard let value = values[name] else { throw OAuthProblems.invalidRequest.problem("\(name) is required.") }
         return value
     }
 
@@ -39,20 +39,20 @@ struct OAuthForm {
             break
         case .malformed:
             guard values["client_secret"] == nil else {
-                throw .oauth("invalid_request", "Authenticate the client one way: HTTP Basic or the form, not both.")
+                throw OAuthProblems.invalidRequest.problem("Authenticate the client one way: HTTP Basic or the form, not both.")
             }
-            throw .oauth("invalid_client", "The Basic credentials are malformed.", status: 401)
+            throw OAuthProblems.invalidClient.problem("The Basic credentials are malformed.")
         case .present(let rawID, let rawSecret):
             guard values["client_secret"] == nil else {
-                throw .oauth("invalid_request", "Authenticate the client one way: HTTP Basic or the form, not both.")
+                throw OAuthProblems.invalidRequest.problem("Authenticate the client one way: HTTP Basic or the form, not both.")
             }
             // RFC 6749 section 2.3.1: both halves are form-urlencoded before they are joined.
             guard let id = FormBody.decode(Substring(rawID)), let secret = FormBody.decode(Substring(rawSecret)), !id.isEmpty else {
-                throw .oauth("invalid_client", "The Basic credentials are malformed.", status: 401)
+                throw OAuthProblems.invalidClient.problem("The Basic credentials are malformed.")
             }
             return ClientCredentials(clientID: id, clientSecret: secret)
         }
-        guard let id = values["client_id"] else { throw .oauth("invalid_client", "client_id is required.", status: 401) }
+        guard let id = values["client_id"] else { throw OAuthProblems.invalidClient.problem("client_id is required.") }
         return ClientCredentials(clientID: id, clientSecret: values["client_secret"])
     }
 

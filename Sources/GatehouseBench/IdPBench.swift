@@ -54,81 +54,50 @@ struct IdPBench: AsyncParsableCommand {
                 request: ByteBuffer(string: #"{"user_phone_number":"\#(person.phone)"}"#),
                 spHeaders: HTTPHeaders([("Content-Type", "application/json"), ("Authorization", spAuth)]),
                 personHeaders: HTTPHeaders([("Content-Type", "application/json"), ("Authorization", "Bearer \(person.token)")])) }
-            let confirmed = Mutex<[(id: String, took: Duration)]>([])
-            let failures = Mutex<[String: Int]>([:])
-            /// Counts a failed step under "step", or "step status code" when it was answered.
-            @Sendable func failed(_ step: String, _ answer: (status: Int, body: ByteBuffer)? = nil) -> Bool {
-                let what = answer.map { [step, String($0.status), jsonString("code", in: $0.body)].compactMap { $0 }.joined(separator: " ") }
-                failures.withLock { $0[what ?? "\(step) unanswered", default: 0] += 1 }
-                return false
-            }
-            let pin = ByteBuffer(string: #"{"pin_code":"284615"}"#)
-            @Sendable func transact(_ person: Person) async -> Bool {
-                guard let created = try? await gateway.sendRaw(.POST, "/api/v1/idp/requests", body: person.request, headers: person.spHeaders) else {
-                    return failed("request")
-                }
-                guard created.status == 201, let id = jsonString("transaction_id", in: created.body) else {
-                    return failed("request", created)
-                }
-                let confirmStart = ContinuousClock.now
-                guard let answer = try? await gateway.sendRaw(.POST, "/api/v1/idp/requests/\(id)/confirm", body: pin, headers: person.personHeaders) else {
-                    return failed("confirm")
-                }
-                guard answer.status == 200 else { return failed("confirm", answer) }
-                let took = ContinuousClock.now - confirmStart
-                confirmed.withLock { $0.append((id, took)) }
-                return true
-            }
-            /// The confirms since the last call, once their callbacks are in (or 30 s have passed).
-            func drain() async throws -> Outcome {
-                let done = confirmed.withLock { all in defer { all.removeAll() }; return all }
-                let failed = failures.withLock { all in defer { all.removeAll() }; return all }
-                let expected = Set(done.map(\.id))
-                let start = ContinuousClock.now
-                while ContinuousClock.now - start < .seconds(30), callbacks.missing(of: expected) > 0 { try await Task.sleep(for: .milliseconds(5)) }
-                let drained = ContinuousClock.now - start
-                let lost = callbacks.missing(of: expected)
-                return Outcome(confirms: done.map(\.took), delivered: expected.count - lost, lost: lost, drain: drained, failures: failed)
-            }
-
+            let trial = Trial(gateway: gateway, callbacks: callbacks)
             var rows: [BenchRow] = []
-            let arriving = Array(workers.prefix(arrivingPeople))
-            if rate > 0, warmUp > 0 {
-                _ = await runOpenLoop(workers: arriving, rate: rate, for: .seconds(warmUp), maxInFlight: 4 * arriving.count, transact)
-                _ = try await drain()
-            }
-            if rate > 0 {
-                let load = await runOpenLoop(workers: arriving, rate: rate, for: .seconds(seconds), maxInFlight: 4 * arriving.count, transact)
-                let outcome = try await drain()
-                // The rate is what was delivered over the offered window: a system that falls
-                // behind sheds starts, fails them, or answers late (the latencies).
-                let delivered = Double(outcome.delivered) / Double(seconds)
-                let p99 = percentile(outcome.confirms, 0.99)
-                rows.append(BenchRow(
-                    path: "SP request + confirm + callback received, \(rate) started per second (open loop, \(arriving.count) people in turn) for \(seconds) s",
-                    result: "\(Int(delivered)) transactions/s delivered, confirm p50 \(ms(percentile(outcome.confirms, 0.50))) ms, p99 \(ms(p99)) ms; "
-                        + "request+confirm from when due p50 \(ms(percentile(load.samples, 0.50))) ms, p99 \(ms(percentile(load.samples, 0.99))) ms; "
-                        + "\(load.errors) errors\(outcome.failureKinds), \(load.shed) shed, \(outcome.lost) callbacks lost, last callback \(ms(outcome.drain)) ms after the last confirm",
-                    budget: Self.budget,
-                    met: delivered >= 500 && p99 < .milliseconds(50) && outcome.lost == 0 && load.errors == 0 && load.shed == 0))
-            }
-            if capacity {
-                let together = Array(workers.prefix(self.people))
-                let load = await runLoad(workers: together, for: .seconds(seconds)) { person in await transact(person) }
-                let outcome = try await drain()
-                let delivered = Double(outcome.delivered) / ((load.elapsed + outcome.drain).fractionalMilliseconds / 1000)
-                rows.append(BenchRow(
-                    path: "The same, \(together.count) people at once (closed loop: capacity; latency here is mostly the people's own queue) for \(seconds) s",
-                    result: "\(Int(delivered)) transactions/s (callbacks included), confirm p50 \(ms(percentile(outcome.confirms, 0.50))) ms, "
-                        + "p99 \(ms(percentile(outcome.confirms, 0.99))) ms; request+confirm p50 \(ms(percentile(load.samples, 0.50))) ms, "
-                        + "p99 \(ms(percentile(load.samples, 0.99))) ms; \(load.errors) errors\(outcome.failureKinds), \(outcome.lost) callbacks lost",
-                    budget: "≥ 500/s, none lost", met: delivered >= 500 && outcome.lost == 0))
-            }
+            if rate > 0 { rows.append(try await openLoop(trial, Array(workers.prefix(arrivingPeople)))) }
+            if capacity { rows.append(try await closedLoop(trial, Array(workers.prefix(self.people)))) }
             return rows
         }
         try BenchReport(file: out).replaceSection("idp", title: "Identity verification (durable: every decision and callback in PostgreSQL)",
                                                   rows: rows, command: "make bench")
         for row in rows { logger.info("\(row.path): \(row.result) (budget \(row.budget))") }
+    }
+
+    /// The budget's run: people arriving at `rate` a second, after an unmeasured warm-up.
+    private func openLoop(_ trial: Trial, _ arriving: [Person]) async throws -> BenchRow {
+        if warmUp > 0 {
+            _ = await runOpenLoop(workers: arriving, rate: rate, for: .seconds(warmUp), maxInFlight: 4 * arriving.count, trial.transact)
+            _ = try await trial.drain()
+        }
+        let load = await runOpenLoop(workers: arriving, rate: rate, for: .seconds(seconds), maxInFlight: 4 * arriving.count, trial.transact)
+        let outcome = try await trial.drain()
+        // The rate is what was delivered over the offered window: a system that falls behind
+        // sheds starts, fails them, or answers late (the latencies).
+        let delivered = Double(outcome.delivered) / Double(seconds)
+        let p99 = percentile(outcome.confirms, 0.99)
+        return BenchRow(
+            path: "SP request + confirm + callback received, \(rate) started per second (open loop, \(arriving.count) people in turn) for \(seconds) s",
+            result: "\(Int(delivered)) transactions/s delivered, confirm p50 \(ms(percentile(outcome.confirms, 0.50))) ms, p99 \(ms(p99)) ms; "
+                + "request+confirm from when due p50 \(ms(percentile(load.samples, 0.50))) ms, p99 \(ms(percentile(load.samples, 0.99))) ms; "
+                + "\(load.errors) errors\(outcome.failureKinds), \(load.shed) shed, \(outcome.lost) callbacks lost, "
+                + "last callback \(ms(outcome.drain)) ms after the last confirm",
+            budget: Self.budget,
+            met: delivered >= 500 && p99 < .milliseconds(50) && outcome.lost == 0 && load.errors == 0 && load.shed == 0)
+    }
+
+    /// Capacity: `people` confirming as fast as they are answered.
+    private func closedLoop(_ trial: Trial, _ together: [Person]) async throws -> BenchRow {
+        let load = await runLoad(workers: together, for: .seconds(seconds)) { person in await trial.transact(person) }
+        let outcome = try await trial.drain()
+        let delivered = Double(outcome.delivered) / ((load.elapsed + outcome.drain).fractionalMilliseconds / 1000)
+        return BenchRow(
+            path: "The same, \(together.count) people at once (closed loop: capacity; latency here is mostly the people's own queue) for \(seconds) s",
+            result: "\(Int(delivered)) transactions/s (callbacks included), confirm p50 \(ms(percentile(outcome.confirms, 0.50))) ms, "
+                + "p99 \(ms(percentile(outcome.confirms, 0.99))) ms; request+confirm p50 \(ms(percentile(load.samples, 0.50))) ms, "
+                + "p99 \(ms(percentile(load.samples, 0.99))) ms; \(load.errors) errors\(outcome.failureKinds), \(outcome.lost) callbacks lost",
+            budget: "≥ 500/s, none lost", met: delivered >= 500 && outcome.lost == 0)
     }
 
     /// `count` people with a verification profile each, their numbers proven, signed in once.
@@ -157,6 +126,53 @@ struct IdPBench: AsyncParsableCommand {
             }
         }
         return people
+    }
+
+    /// One person's transaction, end to end, and what the runs saw.
+    private final class Trial: Sendable {
+        let gateway: GatewayClient
+        let callbacks: CallbackReceiver
+        let pin = ByteBuffer(string: #"{"pin_code":"284615"}"#)
+        let confirmed = Mutex<[(id: String, took: Duration)]>([])
+        let failures = Mutex<[String: Int]>([:])
+
+        init(gateway: GatewayClient, callbacks: CallbackReceiver) {
+            self.gateway = gateway
+            self.callbacks = callbacks
+        }
+
+        /// Counts a failed step under "step", or "step status code" when it was answered.
+        private func failed(_ step: String, _ answer: (status: Int, body: ByteBuffer)? = nil) -> Bool {
+            let what = answer.map { [step, String($0.status), jsonString("code", in: $0.body)].compactMap { $0 }.joined(separator: " ") }
+            failures.withLock { $0[what ?? "\(step) unanswered", default: 0] += 1 }
+            return false
+        }
+
+        @Sendable func transact(_ person: Person) async -> Bool {
+            guard let created = try? await gateway.sendRaw(.POST, "/api/v1/idp/requests", body: person.request, headers: person.spHeaders) else {
+                return failed("request")
+            }
+            guard created.status == 201, let id = jsonString("transaction_id", in: created.body) else { return failed("request", created) }
+            let confirmStart = ContinuousClock.now
+            guard let answer = try? await gateway.sendRaw(.POST, "/api/v1/idp/requests/\(id)/confirm", body: pin, headers: person.personHeaders)
+            else { return failed("confirm") }
+            guard answer.status == 200 else { return failed("confirm", answer) }
+            let took = ContinuousClock.now - confirmStart
+            confirmed.withLock { $0.append((id, took)) }
+            return true
+        }
+
+        /// The confirms since the last call, once their callbacks are in (or 30 s have passed).
+        func drain() async throws -> Outcome {
+            let done = confirmed.withLock { all in defer { all.removeAll() }; return all }
+            let failed = failures.withLock { all in defer { all.removeAll() }; return all }
+            let expected = Set(done.map(\.id))
+            let start = ContinuousClock.now
+            while ContinuousClock.now - start < .seconds(30), callbacks.missing(of: expected) > 0 { try await Task.sleep(for: .milliseconds(5)) }
+            let drained = ContinuousClock.now - start
+            let lost = callbacks.missing(of: expected)
+            return Outcome(confirms: done.map(\.took), delivered: expected.count - lost, lost: lost, drain: drained, failures: failed)
+        }
     }
 
     private struct Person: Sendable {

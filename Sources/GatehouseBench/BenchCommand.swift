@@ -10,6 +10,6 @@ import Shared
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatehouse-bench",
-        abstract: "Measure Gatehouse against the budgets of DESIGN.md section 11.",
+        abstract: "Measure Gatehouse against the budgets in docs/benchmarks.md.",
         subcommands: [RPCBench.self, RefreshBench.self, LoginBench.self, IdPBench.self, FootprintBench.self])
 }

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import Shared
 
-/// The two budgets of DESIGN.md section 11 that are about the processes rather than a path:
+/// The two budgets of docs/benchmarks.md that are about the processes rather than a path:
 /// each executable's peak memory under the benchmarks' load, and how soon each is ready when
 /// started against stores that are already up.
 struct FootprintBench: AsyncParsableCommand {

@@ -8,7 +8,7 @@ import Testing
 @testable import TestSupport
 
 /// The outbound address policy (Shared/Net) on its own: which addresses and URLs pass, and that a
-/// request goes to the address that was checked. Before issue 27 there was no such filter: a
+/// request goes to the address that was checked. Before this filter (docs/security.md) there was none: a
 /// callback URL was refused only for not being https, loopback was recognised by
 /// `hasPrefix("127.")`, and every one of the refusals below would have been sent.
 @Suite(.timeLimit(.minutes(2))) struct SSRFTests {
@@ -123,7 +123,7 @@ import Testing
     /// The deployment setting decides: `GATEHOUSE_ENV=production` (also the default when unset)
     /// refuses a loopback callback over http or https, whatever its spelling, and `local` or `test`
     /// accept it; http to a public address is refused in every one. The tests above build the
-    /// policy by hand, and every cluster test runs with `test`, so before issue 28 a policy that
+    /// policy by hand, and every cluster test runs with `test`, so before this test a policy that
     /// allowed loopback in production too passed the whole suite.
     @Test func loopbackIsRefusedWhenGatehouseEnvIsProduction() async throws {
         func policy(_ environment: [String: String]) throws -> OutboundAddressPolicy {

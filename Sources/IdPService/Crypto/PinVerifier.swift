@@ -2,7 +2,7 @@
 import Foundation
 import Shared
 
-/// Six-digit PINs (DESIGN.md section 2). A million values are too few for any slow hash to
+/// Six-digit PINs (docs/idp.md). A million values are too few for any slow hash to
 /// protect if the table leaked, so the verifier is HMAC-SHA256 under a pepper key derived from
 /// the master key, which never touches the database; guessing online is stopped by lock-out.
 struct PinVerifier: Sendable {

@@ -5,7 +5,7 @@ import NIOCore
 import Shared
 import Synchronization
 
-/// Delivers SP callbacks (DESIGN.md section 6): POST to the SP's callback_url with
+/// Delivers SP callbacks (docs/idp.md): POST to the SP's callback_url with
 /// `X-Gatehouse-Delivery` (the same on every attempt), `X-Gatehouse-Timestamp` and
 /// `X-Gatehouse-Signature`. A 2xx is delivered; anything else, or no answer within the time
 /// limit, is retried with back-off until the attempts or the 24 h run out, then dead.

@@ -62,7 +62,7 @@ struct IdentityProfileStore: Sendable {
 }
 
 enum PhoneNumber {
-    /// `010-1234-5678` style: the form seed 002 uses and the column's CHECK enforces.
+    /// `010-1234-5678` style: the form docs/idp.md uses and the column's CHECK enforces.
     static func check(_ number: String) throws(Problem) {
         // 01[016789]-[0-9]{3,4}-[0-9]{4}, checked by hand: a regex literal is compiled on every
         // call, and this runs on every verification request.

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Shared
 
-/// A phone number becomes a profile's only once its owner proves it (issue 22): `PUT
+/// A phone number becomes a profile's only once its owner proves it (docs/idp.md, "Phone numbers"): `PUT
 /// /api/v1/idp/profile` with a new number opens a claim and sends a six-digit code to the number
 /// by SMS (202); `POST /api/v1/idp/profile/phone/verify {code}` proves it. Until then the profile
 /// keeps the number it had (a new person's has none), so a claim neither blocks anyone nor

@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import Shared
 
-/// One actor per live transaction on this instance (DESIGN.md section 4): decisions on it run
+/// One actor per live transaction on this instance (docs/idp.md, "The flow"): decisions on it run
 /// one at a time here, and once one has decided, the rest are answered from memory without
 /// touching the database, but only for the person whose transaction it is: anyone else goes to
 /// the database, which answers 404 as for a transaction that does not exist (a stranger told

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// The verification flow of seed 002, with DESIGN.md's corrections: an SP asks, the person's
+/// The verification flow (docs/idp.md): an SP asks, the person's
 /// app is told, the person approves with their PIN (or declines), and the SP hears the outcome.
 struct Verification: Sendable {
     let providers: ServiceProviderStore
@@ -16,7 +16,7 @@ struct Verification: Sendable {
     let rules: Rules
 
     struct Rules: Sendable {
-        /// How long a request waits for the person (seed 002: 3 minutes).
+        /// How long a request waits for the person (3 minutes; docs/idp.md).
         var lifetime: Duration = .seconds(180)
         /// Undecided requests one person may have at once.
         var maxPending = 3
@@ -78,9 +78,9 @@ struct Verification: Sendable {
 
     // MARK: the person's side
 
-    func history(_ request: HistoryRequest) async throws -> History {
+    func history(_ request: HistoryRequest, userID: String) async throws -> History {
         guard (1...100).contains(request.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 100.", field: "limit") }
-        return try await transactions.history(userID: try Self.user(request.userID), limit: request.limit, cursor: request.cursor)
+        return try await transactions.history(userID: try Self.user(userID), limit: request.limit, cursor: request.cursor)
     }
 
     func changePin(_ request: ChangePin, requestID: String?) async throws -> IdentityProfileView {
@@ -98,8 +98,8 @@ struct Verification: Sendable {
         return updated.view
     }
 
-    func inbox(_ request: UserRequest) async throws -> Inbox {
-        Inbox(requests: try await transactions.inbox(userID: try Self.user(request.userID)))
+    func inbox(userID: String) async throws -> Inbox {
+        Inbox(requests: try await transactions.inbox(userID: try Self.user(userID)))
     }
 
     /// Confirm (with the PIN) or reject: serialised per transaction on this instance, decided by

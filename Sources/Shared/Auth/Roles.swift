@@ -1,6 +1,6 @@
-// Auth/: the roles and permissions every service reads the same way (seed 000, section 5).
+// Auth/: the roles and permissions every service reads the same way (docs/admin.md, "Roles").
 
-/// A permission inside one service (seed 000's 22).
+/// A permission inside one service (22; docs/admin.md, "Roles").
 public enum Permission: String, CaseIterable, Codable, Sendable {
     case userCreate = "user.create", userRead = "user.read", userUpdate = "user.update", userDelete = "user.delete", userList = "user.list"
     case serviceCreate = "service.create", serviceRead = "service.read", serviceUpdate = "service.update"
@@ -11,8 +11,8 @@ public enum Permission: String, CaseIterable, Codable, Sendable {
     case apiRead = "api.read", apiWrite = "api.write", apiAdmin = "api.admin"
 }
 
-/// A member's role in one service. `owner` has every permission; `admin` has seed 000's
-/// `service_admin` set; the others are seed 000's rows of the same name.
+/// A member's role in one service. `owner` has every permission; `admin` has the
+/// `service_admin` set; the others are the rows of the same name in docs/admin.md.
 public enum ServiceRole: String, CaseIterable, Codable, Sendable {
     case owner, admin, contentManager = "content_manager", moderator, user, guest
 
@@ -35,7 +35,7 @@ public enum ServiceRole: String, CaseIterable, Codable, Sendable {
     }
 }
 
-/// A user's role across the whole deployment (seed 002, section 7).
+/// A user's role across the whole deployment (docs/admin.md, "Roles").
 public enum PlatformRole: String, CaseIterable, Codable, Sendable {
     /// Everything.
     case superAdmin = "SUPER_ADMIN"

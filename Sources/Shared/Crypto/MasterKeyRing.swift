@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import Synchronization
 
-/// The master keys secrets at rest are encrypted under (DESIGN.md section 2). Each has a version;
+/// The master keys secrets at rest are encrypted under (docs/keys.md). Each has a version;
 /// one is current and encrypts, the others only decrypt, so keys rotate without downtime:
 /// deploy the new key as current with the old one listed as previous, re-encrypt at leisure,
 /// then drop the old one.

@@ -1,4 +1,4 @@
-/// The event channels of DESIGN.md section 3, with their payloads.
+/// The event channels (docs/plumbing.md), with their payloads.
 public enum Topics {
     /// The signing keys changed (rotation): gateways reload the JWKS.
     public static let keys = EventTopic<KeysChanged>("gh:ev:keys")

@@ -2,7 +2,7 @@ import Logging
 import PostgresNIO
 
 /// Where PostgreSQL is and which role to use. Services connect as the app role; `migrate` as the
-/// owner role (DESIGN.md section 2).
+/// owner role (docs/plumbing.md).
 public struct DatabaseEndpoint: Sendable {
     public var host: String
     public var port: Int
@@ -35,7 +35,7 @@ public struct DatabaseEndpoint: Sendable {
     /// command that runs once keeps them a minute. No pool keeps a minimum of connections open:
     /// postgres-nio 1.33's pool traps (`minimumConcurrentConnections <= stats.active`) when a
     /// query asks for a connection while the server is unreachable and the pool has dropped below
-    /// its minimum, which a PostgreSQL restart under load reached within seconds (issue 26; the
+    /// its minimum, which a PostgreSQL restart under load reached within seconds (docs/plumbing.md; the
     /// test `DatabaseRestartTests`). The idle time is short because postgres-nio starts an idle
     /// timer each time a query gives its connection back and cancels it when the next one takes
     /// it, and on Linux a cancelled sleep holds about 1 KB until its deadline: a 60 s timeout at

@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// postgres-nio 1.33's pool can be left stuck after fast restarts: queries wait for a connection
 /// that never comes, and not even their cancellation ends the wait (reproduced by
-/// `DatabaseRestartTests`; postgres-nio issue 657 is one way there). The process would answer
+/// `DatabaseRestartTests`; postgres-nio's issue 657 on GitHub is one way there). The process would answer
 /// 503 for good although PostgreSQL is back. So when queries have failed with "database
 /// unavailable" for a second, or some are in flight and none has finished for 3 s, a probe opens
 /// a connection of its own; if the server answers twice in a row while the pool still fails, the

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// What travels on `gh:rpc:<service>`: DESIGN.md section 3.
+/// What travels on `gh:rpc:<service>` (docs/plumbing.md).
 struct RPCEnvelope<Body: Codable & Sendable>: Codable, Sendable {
     var id: String
     var method: String

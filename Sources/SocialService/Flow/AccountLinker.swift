@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// Who a provider account belongs to (issue 4): an existing link signs that user in;
+/// Who a provider account belongs to (docs/social.md): an existing link signs that user in;
 /// otherwise token-service finds the account of a verified e-mail or creates one, and the link
 /// is made. A lock per provider account makes concurrent first sign-ins of one provider
 /// account end with one user and one link.

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import Shared
 
-/// A social sign-in from start to tokens (issue 4): the authorize redirect with Gatehouse's own
+/// A social sign-in from start to tokens (docs/social.md): the authorize redirect with Gatehouse's own
 /// state, PKCE and nonce; the callback that checks them, exchanges the code, reads and
 /// normalises the profile and finds (or links, or creates) the user; and the one-time login
 /// code the client exchanges for tokens, so no token ever travels in a URL.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A provider's profile in Gatehouse's terms (issue 4), whatever shape the provider sent it in.
+/// A provider's profile in Gatehouse's terms (docs/social.md), whatever shape the provider sent it in.
 struct NormalisedProfile: Sendable, Codable, Equatable {
     var providerID: String
     var email: String?

@@ -3,7 +3,7 @@ import Shared
 
 /// Account-security changes (linking a social account, enrolling a second factor, changing the
 /// password) are made only from the deployment's own apps: a token of any other service, which a
-/// third-party app holds, cannot make them (issue 27; docs/security.md).
+/// third-party app holds, cannot make them (docs/security.md).
 struct FirstParty: Sendable {
     let services: ServiceStore
     let store: AccountSecurityStore

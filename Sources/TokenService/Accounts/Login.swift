@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import Shared
 
-/// `token.login`: password sign-in to one service (issue 3). Every refusal for a wrong
+/// `token.login`: password sign-in to one service (docs/accounts.md). Every refusal for a wrong
 /// identifier or password looks the same and takes as long: a bcrypt comparison runs whether or
 /// not the account exists, and the attempt is claimed and settled through `SignInThrottle` the
-/// same way for both (issue 27).
+/// same way for both (docs/security.md).
 struct Login: Sendable {
     let services: ServiceStore
     let store: LoginStore

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// The gate in front of account-security changes (issue 27): a stolen access token must not be
+/// The gate in front of account-security changes (docs/security.md): a stolen access token must not be
 /// enough to attach an attacker's social account (and then sign in as the victim everywhere).
 /// The token must be of a first-party service (the deployment's own apps, marked by the
 /// operator), and its session must have proved who is there within the last 10 minutes: the

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// At most so many rotations per session (seed 000's `token_refresh`: 20 a minute), set by
+/// At most so many rotations per session (`token_refresh`: 20 a minute; docs/limits.md), set by
 /// `GATEHOUSE_RATE_LIMIT_REFRESH` (`count/seconds` or `off`). Counted here rather than at the
 /// gateway because only token-service knows which session an opaque refresh token belongs to;
 /// in Redis, so every instance counts together. A refused refresh spends nothing: the client

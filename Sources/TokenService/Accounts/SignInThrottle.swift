@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import Shared
 
-/// How password guesses are limited (issue 27). Failures are counted per identifier and client
+/// How password guesses are limited (docs/security.md). Failures are counted per identifier and client
 /// address: five within 30 minutes lock that address out of that identifier for 30 minutes, so
 /// a guesser locks out only itself, never the account's owner elsewhere. Across addresses, more
 /// than ten failures within 30 minutes slow every attempt at the identifier down (a growing

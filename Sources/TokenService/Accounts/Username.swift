@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// What a username is (issue 27): one account per name as people read it. A name is stored in
+/// What a username is (docs/security.md): one account per name as people read it. A name is stored in
 /// NFKC (composed and decomposed `josé` are one text, fullwidth `ａｄｍｉｎ` is `admin`), and
 /// its key, which must be unique, is that with case folded. Letters come from one script, or
 /// from a combination one language writes in (Latin with Han and Kana, or with Hangul): `аdmin`

@@ -3,8 +3,8 @@ import Logging
 import ServiceLifecycle
 import Shared
 
-/// Rotates the signing keys on a schedule (DESIGN.md section 5: "a command and a schedule, never
-/// a restart"). Every instance checks; the database decides, so one rotation happens per period
+/// Rotates the signing keys on a schedule (docs/keys.md: keys rotate by a command and a schedule, never
+/// by a restart). Every instance checks; the database decides, so one rotation happens per period
 /// however many instances run. `GATEHOUSE_KEY_ROTATION_SECONDS`: default 30 days, 0 turns it off.
 struct KeyRotationSchedule: Service {
     let store: SigningKeyStore

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// TOTP as a second factor (issue 6): enrolment, the second step of a password sign-in, step-up
+/// TOTP as a second factor (docs/admin.md, "TOTP MFA"): enrolment, the second step of a password sign-in, step-up
 /// for a session that needs a recent proof, and removal. Codes are six digits, 30 s, one step
 /// either side, each accepted once; backup codes are single use; five wrong codes within 15
 /// minutes lock the second factor for 15 minutes.

@@ -1,4 +1,4 @@
-// MFA/: TOTP enrolment, sign-in with a second factor, backup codes and step-up (issue 6).
+// MFA/: TOTP enrolment, sign-in with a second factor, backup codes and step-up (docs/admin.md, "TOTP MFA").
 import CPNG
 import CQREncode
 import Foundation

@@ -1,10 +1,10 @@
 import Foundation
 import Shared
 
-/// The services admin API's rules (issue 6): SUPER_ADMIN manages every service; SERVICE_ADMIN
+/// The services admin API's rules (docs/admin.md): SUPER_ADMIN manages every service; SERVICE_ADMIN
 /// creates services (it owns them) and manages only those it owns (others read as 404). A
 /// member of a service, with a token for it, may do what its role's permissions allow there
-/// (seed 000's table: `service.read` to read it, `user.list` for its members, ...); 403 for the
+/// (the role table in docs/admin.md: `service.read` to read it, `user.list` for its members, ...); 403 for the
 /// rest. Anyone else gets 403 on the list and 404 on a service. Every change is audited and announced on `gh:ev:config`, so gateways apply new
 /// origins and statuses at once.
 struct ServiceAdministration: Sendable {

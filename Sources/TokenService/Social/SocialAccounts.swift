@@ -1,4 +1,4 @@
-// Social/: token-service's side of social sign-in (issue 4). social-service runs the flows and
+// Social/: token-service's side of social sign-in (docs/social.md). social-service runs the flows and
 // owns the links; token-service owns users, memberships and sessions, so it answers these.
 import Foundation
 import Shared

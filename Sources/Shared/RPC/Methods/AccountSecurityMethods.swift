@@ -1,6 +1,6 @@
 import Foundation
 
-/// token-service's gate in front of account-security changes (issue 27): linking and unlinking a
+/// token-service's gate in front of account-security changes (docs/security.md): linking and unlinking a
 /// social account need a token of a first-party service and a recent proof of who is asking.
 extension TokenRPC {
     public static let reauthenticate = RPCMethod<ReauthenticationRequest, Reauthenticated>(service: .token, name: "reauthenticate")

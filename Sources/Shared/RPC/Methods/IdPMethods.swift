@@ -1,7 +1,7 @@
 import Foundation
 
-/// idp-service's methods: identity verification (DESIGN.md sections 4 and 6). Field names keep
-/// seed 002's: `user_phone_number`, `transaction_id`, `pin_code`, `auth_code`.
+/// idp-service's methods: identity verification (docs/idp.md). Field names are the
+/// verification API's: `user_phone_number`, `transaction_id`, `pin_code`, `auth_code`.
 public enum IdPRPC {
     // Service providers, authenticated by their client credentials.
     public static let createRequest = RPCMethod<VerificationRequest, VerificationStatus>(service: .idp, name: "create_request")
@@ -11,7 +11,8 @@ public enum IdPRPC {
     public static let putProfile = RPCMethod<PutIdentityProfile, IdentityProfileView>(service: .idp, name: "put_profile")
     public static let changePin = RPCMethod<ChangePin, IdentityProfileView>(service: .idp, name: "change_pin")
     public static let verifyPhone = RPCMethod<VerifyPhone, IdentityProfileView>(service: .idp, name: "verify_phone")
-    public static let inbox = RPCMethod<UserRequest, Inbox>(service: .idp, name: "inbox")
+    /// The caller's pending requests: the user is the call's principal.
+    public static let inbox = RPCMethod<NoRequest, Inbox>(service: .idp, name: "inbox")
     public static let confirm = RPCMethod<UserDecision, DecisionResult>(service: .idp, name: "confirm")
     public static let reject = RPCMethod<UserDecision, DecisionResult>(service: .idp, name: "reject")
 }
@@ -218,12 +219,6 @@ public struct IdentityProfileView: Codable, Sendable {
     }
 }
 
-public struct UserRequest: Codable, Sendable {
-    public var userID: String
-    public init(userID: String) { self.userID = userID }
-    enum CodingKeys: String, CodingKey { case userID = "user_id" }
-}
-
 /// A pending request in the person's app: who asks, why, until when.
 public struct InboxItem: Codable, Sendable, Equatable {
     public var transactionID: String
@@ -327,22 +322,16 @@ extension IdPRPC {
     public static let adminStats = RPCMethod<SPAdminRequest, Statistics>(service: .idp, name: "admin_stats")
 }
 
-/// `GET /api/v1/idp/history?limit=&cursor=`: the person's own requests, newest first.
+/// `GET /api/v1/idp/history?limit=&cursor=`: the person's own requests, newest first (the
+/// person is the call's principal).
 public struct HistoryRequest: Codable, Sendable {
-    public var userID: String
     public var limit: Int
     /// A page's `next_cursor`, opaque to clients.
     public var cursor: String?
 
-    public init(userID: String, limit: Int, cursor: String?) {
-        self.userID = userID
+    public init(limit: Int, cursor: String?) {
         self.limit = limit
         self.cursor = cursor
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
-        case limit, cursor
     }
 }
 
@@ -388,7 +377,7 @@ public struct History: Codable, Sendable {
     }
 }
 
-/// `GET /api/v1/idp/stats?days=`: an SP's own numbers per day (seed 002's v_auth_statistics).
+/// `GET /api/v1/idp/stats?days=`: an SP's own numbers per day (docs/idp.md, "History and statistics").
 public struct StatsRequest: Codable, Sendable {
     public var credentials: ClientCredentials
     public var days: Int
@@ -444,7 +433,7 @@ public struct Statistics: Codable, Sendable {
     }
 }
 
-/// The SP admin API (DESIGN.md section 6): SUPER_ADMIN manages every SP, a SERVICE_ADMIN the ones it owns.
+/// The SP admin API (docs/idp.md, "Parties"): SUPER_ADMIN manages every SP, a SERVICE_ADMIN the ones it owns.
 extension IdPRPC {
     public static let createServiceProvider = RPCMethod<SPAdminRequest, ServiceProviderCreated>(service: .idp, name: "create_sp")
     public static let listServiceProviders = RPCMethod<SPAdminRequest, ServiceProviderList>(service: .idp, name: "list_sps")

@@ -89,7 +89,7 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     public var clientID: String
     public var scope: String
     public var roles: [String]
-    /// What `roles` allow in the service of `aud` (seed 000's table).
+    /// What `roles` allow in the service of `aud` (the role table in docs/admin.md).
     public var permissions: [String]
     /// The user's platform role when it is more than USER (admin routes read it).
     public var platformRole: String?

@@ -1,6 +1,6 @@
 import Foundation
 
-/// token-service's TOTP methods (issue 6): enrolment and removal on the account routes, the
+/// token-service's TOTP methods (docs/admin.md, "TOTP MFA"): enrolment and removal on the account routes, the
 /// second step of a password sign-in, and step-up for a session that needs a fresh proof.
 extension TokenRPC {
     public static let startTOTP = RPCMethod<MFARequest, TOTPEnrolment>(service: .token, name: "mfa_totp_start")

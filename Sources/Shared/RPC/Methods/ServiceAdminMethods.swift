@@ -1,6 +1,6 @@
 import Foundation
 
-/// token-service's admin API for services (DESIGN.md section 6): platform admins manage
+/// token-service's admin API for services (docs/admin.md): platform admins manage
 /// services; a SERVICE_ADMIN only those it owns.
 extension TokenRPC {
     public static let createService = RPCMethod<ServiceAdminRequest, ServiceCreated>(service: .token, name: "create_service")
@@ -308,7 +308,7 @@ extension TokenRPC {
     public static let serviceStats = RPCMethod<ServiceAdminRequest, ServiceStats>(service: .token, name: "service_stats")
 }
 
-/// `GET /api/v1/services/{slug}/stats`: seed 000's ServiceStats. Periods are calendar periods in
+/// `GET /api/v1/services/{slug}/stats` (docs/admin.md). Periods are calendar periods in
 /// UTC (today, this ISO week, this month).
 public struct ServiceStats: Codable, Sendable {
     public var totalUsers: Int

@@ -1,6 +1,6 @@
 import Foundation
 
-/// social-service's RPC methods (issue 4): the provider list, the authorize and callback legs of
+/// social-service's RPC methods (docs/social.md): the provider list, the authorize and callback legs of
 /// a social sign-in, the login-code exchange, and a user's linked accounts.
 public enum SocialRPC {
     public static let providers = RPCMethod<SocialProvidersRequest, SocialProviderList>(service: .social, name: "providers")

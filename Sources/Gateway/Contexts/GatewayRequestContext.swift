@@ -11,6 +11,8 @@ protocol GatewayContext: RequestContext {
     var traceparent: TraceParent? { get }
     /// The client's address: the peer's, or the one a trusted proxy forwarded (ClientAddressMiddleware).
     var clientAddress: String? { get }
+    /// What the handler's RPCs carry: the request id and trace, and the caller once one is verified.
+    var rpcContext: RPCCallContext { get }
 }
 
 extension GatewayContext {

@@ -9,6 +9,8 @@ struct SignedInContext: GatewayChildContext {
     let parent: GatewayRequestContext
     /// The verified caller.
     let user: AccessTokenClaims
+    /// The caller as the services read it from each RPC's envelope (`RPCRequestContext.principal`).
+    let principal: Principal
 
     init(context: GatewayRequestContext) throws {
         // Only reached without a caller if a route group left out SignedInMiddleware: refuse as it would.
@@ -16,7 +18,11 @@ struct SignedInContext: GatewayChildContext {
         self.coreContext = context.coreContext
         self.parent = context
         self.user = user
+        self.principal = Principal(claims: user)
     }
+
+    /// RPCs made for this caller carry it as their principal.
+    var rpcContext: RPCCallContext { RPCCallContext(requestID: requestID, traceparent: traceparent, principal: principal) }
 
     /// The caller of an admin route of one service (AdminAccess.session).
     func adminSession() throws -> AdminActor { try AdminAccess.session(user) }

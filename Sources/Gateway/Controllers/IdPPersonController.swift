@@ -60,7 +60,7 @@ struct IdPPersonController: Sendable {
     }
 
     @Sendable func inbox(_ request: Request, context: SignedInContext) async throws -> Response {
-        JSONResponse.relayed(try await rpc.relay(IdPRPC.inbox, UserRequest(userID: context.user.sub), context: context.rpcContext))
+        JSONResponse.relayed(try await rpc.relay(IdPRPC.inbox, NoRequest(), context: context.rpcContext))
     }
 
     @Sendable func history(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -69,7 +69,7 @@ struct IdPPersonController: Sendable {
             guard let value = Int(String(text)) else { throw RequestProblems.invalidField.problem("limit is a number.", field: "limit") }
             return value
         } ?? 20
-        let call = HistoryRequest(userID: context.user.sub, limit: limit, cursor: query["cursor"].map(String.init))
+        let call = HistoryRequest(limit: limit, cursor: query["cursor"].map(String.init))
         return JSONResponse.relayed(try await rpc.relay(IdPRPC.history, call, context: context.rpcContext))
     }
 

@@ -14,7 +14,7 @@ enum InboxStream {
         let claims = context.user
         let user = claims.sub
         let live = await events.subscribe(Topics.notify(user: user))
-        let pending = try await rpc.call(IdPRPC.inbox, UserRequest(userID: user), context: context.rpcContext)
+        let pending = try await rpc.call(IdPRPC.inbox, NoRequest(), context: context.rpcContext)
         let rpcContext = context.rpcContext
         let body = ResponseBody { writer in
             for item in pending.requests.reversed() { try await writer.write(event(item)) }

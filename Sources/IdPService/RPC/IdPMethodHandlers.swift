@@ -20,8 +20,8 @@ enum IdPMethodHandlers {
         router.register(IdPRPC.putProfile) { request, call in try await phones.putProfile(request, requestID: call.requestID) }
         router.register(IdPRPC.verifyPhone) { request, call in try await phones.verify(request, requestID: call.requestID) }
         router.register(IdPRPC.changePin) { request, call in try await verification.changePin(request, requestID: call.requestID) }
-        router.register(IdPRPC.inbox) { request, _ in try await verification.inbox(request) }
-        router.register(IdPRPC.history) { request, _ in try await verification.history(request) }
+        router.register(IdPRPC.inbox) { _, call in try await verification.inbox(userID: try call.signedInUserID()) }
+        router.register(IdPRPC.history) { request, call in try await verification.history(request, userID: try call.signedInUserID()) }
         router.register(IdPRPC.stats) { request, _ in try await verification.statistics(request) }
         router.register(IdPRPC.adminStats) { request, _ in
             let provider = try await administration.managed(request)

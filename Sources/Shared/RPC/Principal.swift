@@ -1,3 +1,5 @@
+import Logging
+
 /// The verified caller of an RPC. Only the gateway sets it, after verifying an access token or
 /// client credentials; services trust it because only Gatehouse processes can reach Redis.
 public struct Principal: Codable, Sendable, Equatable {
@@ -23,5 +25,27 @@ public struct Principal: Codable, Sendable, Equatable {
         case sessionID = "session_id"
         case clientID = "client_id"
         case roles, scopes
+    }
+}
+
+extension Principal {
+    /// The signed-in user of an access token the gateway verified: its user, service, session,
+    /// client, roles there and scopes.
+    public init(claims: AccessTokenClaims) {
+        self.init(userID: claims.sub, serviceSlug: claims.aud, sessionID: claims.sid, clientID: claims.clientID,
+                  roles: claims.roles, scopes: claims.scope.split(separator: " ").map(String.init))
+    }
+}
+
+extension RPCRequestContext {
+    /// The user the gateway verified for this call (the principal's), for methods that act for a
+    /// signed-in user and so carry no user id of their own. A call without one is a caller's bug,
+    /// not the user's: 500, logged.
+    public func signedInUserID() throws(Problem) -> String {
+        guard let userID = principal?.userID else {
+            logger.error("a method for a signed-in user was called without a principal")
+            throw Problem.internalError()
+        }
+        return userID
     }
 }

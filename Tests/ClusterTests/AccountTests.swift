@@ -11,8 +11,8 @@ import Testing
     @Test func usersChangeTheirProfileButNotTheirNameOrAddressThere() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await login.makeAccount(cluster)
-            let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
+            let account = try await cluster.api.makeAccount()
+            let token = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
             let auth = ["Authorization": "Bearer \(token)"]
 
             let changed = try await cluster.post("/api/v1/users/me", body: #"{"first_name":"Ada","last_name":"Lovelace","preferred_language":"en-GB","marketing_consent":true}"#, method: .PATCH, headers: auth)
@@ -44,9 +44,9 @@ import Testing
     @Test func aPasswordChangeEndsEveryOtherSessionAndKeepsThisOne() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await login.makeAccount(cluster)
-            let here = json(try await login.login(cluster, account).body)
-            let elsewhere = json(try await login.login(cluster, account).body)
+            let account = try await cluster.api.makeAccount()
+            let here = json(try await cluster.api.login(account).body)
+            let elsewhere = json(try await cluster.api.login(account).body)
             let hereAccess = try #require(here["access_token"] as? String)
             let auth = ["Authorization": "Bearer \(hereAccess)"]
             func change(_ current: String, _ new: String) async throws -> (status: Int, headers: [String: String], body: String) {
@@ -56,7 +56,7 @@ import Testing
             // Only from a first-party service (issue 27; caught on the code before: any service's token changed it).
             let thirdParty = try await change(account.password, "brand new pass 2")
             #expect(thirdParty.status == 403 && json(thirdParty.body)["code"] as? String == "first_party_required", "\(thirdParty.body)")
-            try await MFATests().firstParty(cluster, token: hereAccess)
+            try await cluster.api.firstParty(token: hereAccess)
             let wrong = try await change("not my password 1", "brand new pass 2")
             #expect(wrong.status == 403 && json(wrong.body)["code"] as? String == "invalid_current_password", "\(wrong.body)")
             let weak = try await change(account.password, "short")
@@ -71,17 +71,17 @@ import Testing
             let fresh = try #require(answer["access_token"] as? String)
 
             // Every access token issued before is refused at the gateway within a second; the new one works.
-            #expect(try await eventually(timeout: propagationLimit) { try await login.verify(cluster, hereAccess).status == 401 })
-            #expect(try await login.verify(cluster, try #require(elsewhere["access_token"] as? String)).status == 401)
+            #expect(try await eventually(timeout: propagationLimit) { try await cluster.api.verify(hereAccess).status == 401 })
+            #expect(try await cluster.api.verify(try #require(elsewhere["access_token"] as? String)).status == 401)
             #expect(try await cluster.get("/api/v1/users/me", headers: ["Authorization": "Bearer \(fresh)"]).status == 200)
             // The other session is over; this one refreshes on.
-            #expect(try await RefreshTests().refresh(cluster, try #require(elsewhere["refresh_token"] as? String)).status == 401)
-            let refreshed = try await RefreshTests().refresh(cluster, try #require(here["refresh_token"] as? String))
+            #expect(try await cluster.api.refresh(try #require(elsewhere["refresh_token"] as? String)).status == 401)
+            let refreshed = try await cluster.api.refresh(try #require(here["refresh_token"] as? String))
             #expect(refreshed.status == 200, "\(refreshed.body)")
-            #expect(try await login.verify(cluster, try #require(json(refreshed.body)["access_token"] as? String)).status == 200)
+            #expect(try await cluster.api.verify(try #require(json(refreshed.body)["access_token"] as? String)).status == 200)
 
-            #expect(try await login.login(cluster, account).status == 401)
-            #expect(try await login.login(cluster, account, password: "brand new pass 2").status == 200)
+            #expect(try await cluster.api.login(account).status == 401)
+            #expect(try await cluster.api.login(account, password: "brand new pass 2").status == 200)
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 let rows = try await owner.query("""
                     SELECT (SELECT count(*)::int FROM audit.events e WHERE e.actor_user_id = u.id AND e.action = 'PASSWORD_CHANGED'),

@@ -18,10 +18,10 @@ import Testing
             try await withCluster(database: database) { cluster in
                 #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
                 let login = LoginTests()
-                let account = try await login.makeAccount(cluster)
+                let account = try await cluster.api.makeAccount()
                 // Many transactions at once, each writing audit rows.
                 let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                    for _ in 0..<30 { group.addTask { try await login.login(cluster, account).status } }
+                    for _ in 0..<30 { group.addTask { try await cluster.api.login(account).status } }
                     return try await group.reduce(into: []) { $0.append($1) }
                 }
                 // An answer thrown away could have been a 500 that wrote nothing. One account from one
@@ -80,21 +80,21 @@ import Testing
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let admins = ServiceAdminTests()
-            let (_, plain) = try await admins.admin(cluster, role: "USER")
-            let auditorAccount = try await LoginTests().makeAccount(cluster)
+            let (_, plain) = try await cluster.api.admin(role: "USER")
+            let auditorAccount = try await cluster.api.makeAccount()
             _ = try await cluster.tokenAdmin(["admin", "set-platform-role", "--username", auditorAccount.username, "--role", "AUDITOR"])
-            let auditorToken = try #require(json(try await LoginTests().login(cluster, auditorAccount).body)["access_token"] as? String)
-            let (_, owner) = try await admins.admin(cluster, role: "SERVICE_ADMIN")
+            let auditorToken = try #require(json(try await cluster.api.login(auditorAccount).body)["access_token"] as? String)
+            let (_, owner) = try await cluster.api.admin(role: "SERVICE_ADMIN")
             let slug = TestEnvironment.uniqueName("audited").replacingOccurrences(of: "_", with: "-")
             #expect(try await cluster.post("/api/v1/services", body: #"{"slug":"\#(slug)","name":"Audited","type":"web"}"#,
                                            headers: ["Authorization": "Bearer \(owner)"]).status == 201)
             // Someone signs in to it three times.
-            let member = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName("ada"))
+            let member = Account(slug: slug, username: TestEnvironment.uniqueName("ada"))
             _ = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(member.username)","email":"\#(member.username)@example.com","password":"\#(member.password)"}"#)
             var userID = ""
             for _ in 0..<3 {
-                let token = try #require(json(try await LoginTests().login(cluster, member).body)["access_token"] as? String)
-                userID = ServiceAdminTests().claims(token)["sub"] as? String ?? ""
+                let token = try #require(json(try await cluster.api.login(member).body)["access_token"] as? String)
+                userID = try tokenClaims(token).sub
             }
 
             // The auditor pages through that user's sign-ins, two at a time.
@@ -110,7 +110,7 @@ import Testing
             // The owner sees its service's events; another SERVICE_ADMIN none; a plain user is refused.
             let ownerView = json(try await cluster.get("/api/v1/audit-events?service=\(slug)", headers: ["Authorization": "Bearer \(owner)"]).body)
             #expect((ownerView["events"] as? [[String: Any]])?.contains { $0["action"] as? String == "SERVICE_CREATED" } == true)
-            let (_, stranger) = try await admins.admin(cluster, role: "SERVICE_ADMIN")
+            let (_, stranger) = try await cluster.api.admin(role: "SERVICE_ADMIN")
             let strangerView = json(try await cluster.get("/api/v1/audit-events?service=\(slug)", headers: ["Authorization": "Bearer \(stranger)"]).body)
             #expect((strangerView["events"] as? [Any])?.isEmpty == true)
             #expect(try await cluster.get("/api/v1/audit-events", headers: ["Authorization": "Bearer \(plain)"]).status == 403)
@@ -126,7 +126,7 @@ import Testing
     @Test func theAuditLogIsSearchedByClientAddress() async throws {
         try await withCluster(environment: ["GATEHOUSE_TRUSTED_PROXIES": "127.0.0.1/32"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let member = try await LoginTests().makeAccount(cluster)
+            let member = try await cluster.api.makeAccount()
             let octet = Int.random(in: 1...250)
             let address = "198.18.\(octet).\(Int.random(in: 1...250))"
             for password in [member.password, "wrong horse 1"] {
@@ -135,9 +135,9 @@ import Testing
                     body: #"{"service":"\#(member.slug)","username":"\#(member.username)","password":"\#(password)","client_type":"mobile"}"#,
                     headers: ["X-Forwarded-For": address, "User-Agent": "AuditProbe/1.0"])
             }
-            let auditor = try await LoginTests().makeAccount(cluster)
+            let auditor = try await cluster.api.makeAccount()
             _ = try await cluster.tokenAdmin(["admin", "set-platform-role", "--username", auditor.username, "--role", "AUDITOR"])
-            let token = try #require(json(try await LoginTests().login(cluster, auditor).body)["access_token"] as? String)
+            let token = try #require(json(try await cluster.api.login(auditor).body)["access_token"] as? String)
             let auth = ["Authorization": "Bearer \(token)"]
             for search in [address, "198.18.\(octet).0/24"] {
                 let page = json(try await cluster.get("/api/v1/audit-events?ip=\(search)", headers: auth).body)

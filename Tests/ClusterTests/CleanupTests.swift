@@ -49,9 +49,9 @@ import Testing
         try await withFreshDatabase { db in
             try await withCluster(database: db, environment: Self.manual) { cluster in
                 #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-                let account = try await login.makeAccount(cluster)
-                for _ in 0..<4 { #expect(try await login.login(cluster, account).status == 200) }
-                let other = try await login.makeAccount(cluster)
+                let account = try await cluster.api.makeAccount()
+                for _ in 0..<4 { #expect(try await cluster.api.login(account).status == 200) }
+                let other = try await cluster.api.makeAccount()
                 let ids = try await withPostgres(TestEnvironment.database(owner: true, name: db)) { owner in
                     var found: [UUID] = []
                     for try await id in try await owner.query("""
@@ -169,7 +169,7 @@ import Testing
                 let again = try await cleanup(cluster)
                 #expect(!again.contains("deleted 1") && !again.contains("deleted 2"), "\(again)")
                 // The person whose old sessions went still signs in and refreshes.
-                let signedIn = try await login.login(cluster, account)
+                let signedIn = try await cluster.api.login(account)
                 let refresh = try #require(json(signedIn.body)["refresh_token"] as? String)
                 #expect(try await cluster.post("/api/v1/auth/refresh", body: #"{"refresh_token":"\#(refresh)"}"#).status == 200)
             }
@@ -187,16 +187,16 @@ import Testing
                 #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
                 let idp = IdPTests()
                 // Callbacks go nowhere: their deliveries are set by hand below.
-                let sp = try await idp.makeSP(cluster, callback: "http://127.0.0.1:9/callback")
-                let otherSP = try await idp.makeSP(cluster, callback: "http://127.0.0.1:9/callback")
-                let person = try await idp.makePerson(cluster)
+                let sp = try await cluster.api.makeSP(callback: "http://127.0.0.1:9/callback")
+                let otherSP = try await cluster.api.makeSP(callback: "http://127.0.0.1:9/callback")
+                let person = try await cluster.api.makePerson()
                 var decided: [String] = []
                 for _ in 0..<3 {
-                    let id = try await idp.request(cluster, sp, person)
-                    #expect(try await idp.confirm(cluster, person, id).status == 200)
+                    let id = try await cluster.api.request(sp, person)
+                    #expect(try await cluster.api.confirm(person, id).status == 200)
                     decided.append(id)
                 }
-                let pending = try await idp.request(cluster, sp, person)
+                let pending = try await cluster.api.request(sp, person)
                 for (caller, phone) in [(sp, "010-0000-0001"), (otherSP, "010-0000-0002")] {
                     let miss = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(phone)"}"#, headers: caller.auth)
                     #expect(miss.status == 404, "\(miss.body)")

@@ -15,7 +15,8 @@ import Testing
         return (listed["sessions"] as? [[String: Any]] ?? []).compactMap { $0["ip"] as? String }.sorted()
     }
 
-    func loginFrom(_ cluster: Cluster, _ account: LoginTests.Account, forwardedFor: String?) async throws -> (status: Int, headers: [String: String], body: String) {
+    func loginFrom(_ cluster: Cluster, _ account: Account, forwardedFor: String?) async throws -> (status: Int, headers: [String: String],
+                                                                                                   body: String) {
         try await cluster.post("/api/v1/auth/login", body: #"{"service":"\#(account.slug)","username":"\#(account.username)","password":"\#(account.password)","client_type":"mobile"}"#,
                                headers: forwardedFor.map { ["X-Forwarded-For": $0] } ?? [:])
     }
@@ -24,7 +25,7 @@ import Testing
         try await withCluster(environment: ["GATEHOUSE_TRUSTED_PROXIES": "127.0.0.1/32, 10.0.0.0/8",
                                             "GATEHOUSE_RATE_LIMIT_LOGIN": "2/300"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await login.makeAccount(cluster)
+            let account = try await cluster.api.makeAccount()
             // The client forged the leftmost entry; our proxies (127.0.0.1, 10.x) wrote the rest.
             let proxied = try await loginFrom(cluster, account, forwardedFor: "198.51.100.9, 203.0.113.7, 10.1.2.3")
             #expect(proxied.status == 200, "\(proxied.body)")
@@ -38,7 +39,7 @@ import Testing
         }
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await login.makeAccount(cluster)
+            let account = try await cluster.api.makeAccount()
             // No trusted proxies: the header is the client's word, and ignored.
             let direct = try await loginFrom(cluster, account, forwardedFor: "203.0.113.7")
             let token = try #require(json(direct.body)["access_token"] as? String)
@@ -65,7 +66,7 @@ import Testing
     @Test func browsersOnTheServicesOriginsMayCallWithCredentialsAndOthersMayNot() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await RefreshTests().makeAccount(cluster, origin: "https://app.example")
+            let account = try await cluster.api.makeAccount(origin: "https://app.example")
 
             let allowed = try await preflight(cluster, "/api/v1/auth/login", origin: "https://app.example")
             #expect(allowed.status == 204, "\(allowed.body)")
@@ -92,7 +93,7 @@ import Testing
             #expect(keys.headers["access-control-allow-origin"] == "*")
 
             // A service created now is allowed within a second, not after the cache expires.
-            _ = try await RefreshTests().makeAccount(cluster, origin: "https://new.example")
+            _ = try await cluster.api.makeAccount(origin: "https://new.example")
             #expect(try await eventually(timeout: propagationLimit) {
                 try await preflight(cluster, "/api/v1/auth/login", origin: "https://new.example").status == 204
             })

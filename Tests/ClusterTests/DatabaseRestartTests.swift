@@ -81,9 +81,9 @@ import Testing
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let idp = IdPTests()
             let login = LoginTests()
-            let sp = try await idp.makeSP(cluster, callback: receiver.url)
-            var people: [IdPTests.Person] = []
-            for _ in 0..<3 { people.append(try await idp.makePerson(cluster)) }
+            let sp = try await cluster.api.makeSP(callback: receiver.url)
+            var people: [Person] = []
+            for _ in 0..<3 { people.append(try await cluster.api.makePerson()) }
             let accounts = people.map(\.account)
             let load = FaultLoad()
 
@@ -185,20 +185,20 @@ final class FaultLoad: Sendable {
         try? await Task.sleep(for: .milliseconds(status < 500 ? 20 : 200))
     }
 
-    func signIns(_ cluster: Cluster, _ login: LoginTests, _ account: LoginTests.Account) async {
+    func signIns(_ cluster: Cluster, _ login: LoginTests, _ account: Account) async {
         while running {
-            guard let answer = try? await login.login(cluster, account) else { continue }
-            await pause(after: record("sign-in", answer))
+            guard let answer = try? await cluster.api.login(account) else { continue }
+            await pause(after: record("sign-in", answer.raw))
         }
     }
 
     /// Rotates one refresh token after another. A 503 keeps the token: its retry inside the grace
     /// window gets the pair the lost answer carried.
-    func refreshes(_ cluster: Cluster, _ login: LoginTests, _ account: LoginTests.Account) async {
-        var token = (try? await login.login(cluster, account)).flatMap { json($0.body)["refresh_token"] as? String }
+    func refreshes(_ cluster: Cluster, _ login: LoginTests, _ account: Account) async {
+        var token = (try? await cluster.api.login(account)).flatMap { json($0.body)["refresh_token"] as? String }
         while running {
             guard let current = token else {
-                token = (try? await login.login(cluster, account)).flatMap { json($0.body)["refresh_token"] as? String }
+                token = (try? await cluster.api.login(account)).flatMap { json($0.body)["refresh_token"] as? String }
                 continue
             }
             guard let answer = try? await cluster.post("/api/v1/auth/refresh", body: #"{"refresh_token":"\#(current)"}"#) else { continue }
@@ -208,7 +208,7 @@ final class FaultLoad: Sendable {
         }
     }
 
-    func verifications(_ cluster: Cluster, _ idp: IdPTests, _ sp: IdPTests.SP, _ person: IdPTests.Person) async {
+    func verifications(_ cluster: Cluster, _ idp: IdPTests, _ sp: SPClient, _ person: Person) async {
         while running {
             guard let created = try? await cluster.post(
                 "/api/v1/idp/requests", body: #"{"user_phone_number":"\#(person.phone)","purpose":"Fault run"}"#, headers: sp.auth)
@@ -219,10 +219,10 @@ final class FaultLoad: Sendable {
             }
             // A confirm that did not answer is confirmed again: the person taps once more.
             for attempt in 0..<20 where running {
-                guard let confirmed = try? await idp.confirm(cluster, person, id) else { continue }
+                guard let confirmed = try? await cluster.api.confirm(person, id) else { continue }
                 // The earlier attempt's answer was lost but its decision was not.
                 if attempt > 0 && confirmed.status == 409 { break }
-                let status = record("confirm", confirmed)
+                let status = record("confirm", confirmed.raw)
                 if status == 200 {
                     state.withLock { $0.completed.append(id) }
                     break
@@ -234,10 +234,10 @@ final class FaultLoad: Sendable {
     }
 
     /// Seconds from now until a sign-in and a refresh both answer 200.
-    func secondsUntilEveryPathAnswers(_ cluster: Cluster, _ login: LoginTests, _ account: LoginTests.Account) async throws -> Double {
+    func secondsUntilEveryPathAnswers(_ cluster: Cluster, _ login: LoginTests, _ account: Account) async throws -> Double {
         let start = ContinuousClock.now
         let answered = try await eventually(timeout: .seconds(30)) {
-            let signIn = try await login.login(cluster, account)
+            let signIn = try await cluster.api.login(account)
             guard signIn.status == 200, let token = json(signIn.body)["refresh_token"] as? String else { return false }
             return try await cluster.post("/api/v1/auth/refresh", body: #"{"refresh_token":"\#(token)"}"#).status == 200
         }

@@ -18,7 +18,7 @@ import Testing
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let account = try await refreshing.makeAccount(cluster)
-            let web = try await login.login(cluster, account, clientType: "web")
+            let web = try await cluster.api.login(account, clientType: .web)
             let cookie = try #require(web.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
             let first = try await cluster.post("/api/v1/auth/refresh", body: "", contentType: nil,
                                                headers: ["Cookie": cookie, "Origin": "https://app.example"])
@@ -37,7 +37,7 @@ import Testing
             #expect(retried.status == 200 && retried.headers["set-cookie"] == first.headers["set-cookie"])
 
             // A mobile session whose account is deactivated between the refresh and its retry.
-            let mobile = try #require(json(try await login.login(cluster, account).body)["refresh_token"] as? String)
+            let mobile = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
             #expect(try await refreshing.refresh(cluster, mobile).status == 200)
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 _ = try await owner.query("UPDATE token.users SET is_active = false WHERE username = \(account.username)",
@@ -84,7 +84,7 @@ import Testing
     @Test func anOpenInboxStreamEndsWhenItsTokenIsRevoked() async throws {
         try await withIdPCluster(environment: IdPTests.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let person = try await IdPTests().makePerson(cluster)
+            let person = try await cluster.api.makePerson()
             var streamRequest = HTTPClientRequest(url: cluster.url("/api/v1/idp/inbox/stream"))
             streamRequest.headers.add(name: "Authorization", value: "Bearer \(person.token)")
             let stream = try await HTTPClient.shared.execute(streamRequest, timeout: .seconds(14))
@@ -149,7 +149,7 @@ import Testing
     @Test func theAdminAPIRefusesUnsafeRedirectURIsAndStoredOnesAreNeverOffered() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let (_, token) = try await ServiceAdminTests().admin(cluster, role: "SUPER_ADMIN")
+            let (_, token) = try await cluster.api.admin(role: "SUPER_ADMIN")
             let auth = ["Authorization": "Bearer \(token)"]
             let slug = TestEnvironment.uniqueName("svc").replacingOccurrences(of: "_", with: "-")
             let created = try await cluster.post("/api/v1/services", body: #"{"slug":"\#(slug)","name":"Shop","type":"web","redirect_uris":["javascript:alert(document.cookie)"]}"#, headers: auth)

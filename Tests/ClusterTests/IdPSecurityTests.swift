@@ -28,7 +28,7 @@ import Testing
     /// address written as one is still accepted in test mode (the local SP servers).
     @Test func callbackURLsToInternalAddressesAreRefusedAtCreationAndUpdate() async throws {
         try await idp.withReadyCluster { cluster, receiver in
-            let (_, token) = try await ServiceAdminTests().admin(cluster, role: "SERVICE_ADMIN")
+            let (_, token) = try await cluster.api.admin(role: "SERVICE_ADMIN")
             let auth = ["Authorization": "Bearer \(token)"]
             for url in [
                 "https://169.254.169.254/latest/meta-data/", "https://10.0.0.5:6379/", "https://192.168.1.10/cb", "https://100.64.0.1/",
@@ -70,11 +70,11 @@ import Testing
     /// client's own text naming the address, the port and how it answered (a port scanner).
     @Test func everySendIsCheckedAndOwnersSeeOnlyAGenericReason() async throws {
         try await idp.withReadyCluster { cluster, receiver in
-            let (_, token) = try await ServiceAdminTests().admin(cluster, role: "SERVICE_ADMIN")
+            let (_, token) = try await cluster.api.admin(role: "SERVICE_ADMIN")
             let auth = ["Authorization": "Bearer \(token)"]
-            let person = try await idp.makePerson(cluster)
+            let person = try await cluster.api.makePerson()
             var clientIDs: [String] = []
-            var sps: [IdPTests.SP] = []
+            var sps: [SPClient] = []
             for _ in 0..<2 {
                 let created = try await createSP(cluster, auth, callback: receiver.url)
                 let clientID = try #require(
@@ -82,7 +82,7 @@ import Testing
                 let key = try #require(created.body["result_key"] as? [String: Any])
                 clientIDs.append(clientID)
                 sps.append(
-                    IdPTests.SP(
+                    SPClient(
                         clientID: clientID, clientSecret: try #require(created.body["client_secret"] as? String), webhookSecret: [],
                         resultKey: try #require(key["k"] as? String), kid: try #require(key["kid"] as? String)))
             }
@@ -97,7 +97,7 @@ import Testing
                 ).collect()
             }
             try await Task.sleep(for: .milliseconds(1500))  // the SP cache's second
-            for sp in sps { #expect(try await idp.confirm(cluster, person, try await idp.request(cluster, sp, person)).status == 200) }
+            for sp in sps { #expect(try await cluster.api.confirm(person, try await cluster.api.request(sp, person)).status == 200) }
             for (clientID, reason) in zip(clientIDs, ["refused by address policy", "connection failed"]) {
                 let dead = try await eventually(timeout: .seconds(20)) {
                     let list = json(try await cluster.get("/api/v1/idp/service-providers/\(clientID)/deliveries", headers: auth).body)
@@ -137,10 +137,10 @@ import Testing
         defer { elsewhere.stop(); redirecting.stop() }
         try await withIdPCluster(environment: IdPTests.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let sp = try await idp.makeSP(cluster, callback: redirecting.url)
-            let person = try await idp.makePerson(cluster)
-            let id = try await idp.request(cluster, sp, person)
-            #expect(try await idp.confirm(cluster, person, id).status == 200)
+            let sp = try await cluster.api.makeSP(callback: redirecting.url)
+            let person = try await cluster.api.makePerson()
+            let id = try await cluster.api.request(sp, person)
+            #expect(try await cluster.api.confirm(person, id).status == 200)
             var row: (String, Int, Int?, String?)?
             let dead = try await eventually(timeout: .seconds(20)) {
                 row = try await owner(cluster) { owner in
@@ -166,15 +166,15 @@ import Testing
             "GATEHOUSE_IDP_UNKNOWN_NUMBER_DEPLOYMENT_LIMIT": "6",
         ]
         try await idp.withReadyCluster(environment: IdPTests.environment.merging(limits) { $1 }) { cluster, receiver in
-            let (_, token) = try await ServiceAdminTests().admin(cluster, role: "SERVICE_ADMIN")
+            let (_, token) = try await cluster.api.admin(role: "SERVICE_ADMIN")
             let auth = ["Authorization": "Bearer \(token)"]
-            let person = try await idp.makePerson(cluster)
-            func mint() async throws -> (sp: IdPTests.SP, owner: String) {
+            let person = try await cluster.api.makePerson()
+            func mint() async throws -> (sp: SPClient, owner: String) {
                 let created = try await createSP(cluster, auth, callback: receiver.url)
                 let view = try #require(created.body["service_provider"] as? [String: Any], "\(created.body)")
                 let key = try #require(created.body["result_key"] as? [String: Any])
                 return (
-                    IdPTests.SP(
+                    SPClient(
                         clientID: try #require(view["client_id"] as? String),
                         clientSecret: try #require(created.body["client_secret"] as? String),
                         webhookSecret: [], resultKey: try #require(key["k"] as? String), kid: try #require(key["kid"] as? String)),
@@ -182,7 +182,7 @@ import Testing
                 )
             }
             var unknown = 0
-            func ask(_ sp: IdPTests.SP, known: Bool) async throws -> (Int, String) {
+            func ask(_ sp: SPClient, known: Bool) async throws -> (Int, String) {
                 unknown += 1
                 let phone = known ? person.phone : "010-0000-\(String(format: "%04d", unknown))"
                 let answer = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(phone)"}"#, headers: sp.auth)
@@ -201,8 +201,8 @@ import Testing
             #expect(try await ask(second, known: true) == limited)
             // Operator SPs (no owner): two misses each spend the deployment's 6 ...
             let operatorSPs = [
-                try await idp.makeSP(cluster, callback: receiver.url), try await idp.makeSP(cluster, callback: receiver.url),
-                try await idp.makeSP(cluster, callback: receiver.url),
+                try await cluster.api.makeSP(callback: receiver.url), try await cluster.api.makeSP(callback: receiver.url),
+                try await cluster.api.makeSP(callback: receiver.url),
             ]
             #expect(try await ask(operatorSPs[0], known: false) == (404, "user_not_found"))
             #expect(try await ask(operatorSPs[0], known: false) == (404, "user_not_found"))
@@ -227,23 +227,23 @@ import Testing
     /// 409 `already_processed` ("COMPLETED already") before anyone checked whose it was.
     @Test func aStrangerGetsTheSameAnswerForADecidedTransactionAsForNone() async throws {
         try await idp.withReadyCluster { cluster, receiver in
-            let sp = try await idp.makeSP(cluster, callback: receiver.url)
-            let person = try await idp.makePerson(cluster)
-            let stranger = try await idp.makePerson(cluster)
-            let id = try await idp.request(cluster, sp, person)
-            #expect(try await idp.confirm(cluster, person, id).status == 200)
-            let nobody = try await idp.confirm(cluster, stranger, UUID().uuidString.lowercased(), pin: stranger.pin)
+            let sp = try await cluster.api.makeSP(callback: receiver.url)
+            let person = try await cluster.api.makePerson()
+            let stranger = try await cluster.api.makePerson()
+            let id = try await cluster.api.request(sp, person)
+            #expect(try await cluster.api.confirm(person, id).status == 200)
+            let nobody = try await cluster.api.confirm(stranger, UUID().uuidString.lowercased(), pin: stranger.pin)
             for attempt in [
-                try await idp.confirm(cluster, stranger, id, pin: stranger.pin),
-                try await cluster.post("/api/v1/idp/requests/\(id)/reject", body: "", contentType: nil, headers: stranger.auth),
+                try await cluster.api.confirm(stranger, id, pin: stranger.pin),
+                try await cluster.api.post("/api/v1/idp/requests/\(id)/reject", as: DecisionResult.self, headers: stranger.auth),
             ] {
                 #expect(attempt.status == 404 && attempt.status == nobody.status, "\(attempt.body)")
-                #expect(json(attempt.body)["code"] as? String == "transaction_not_found")
-                #expect(json(attempt.body)["code"] as? String == json(nobody.body)["code"] as? String)
+                #expect(attempt.problem?.code == "transaction_not_found")
+                #expect(attempt.problem?.code == nobody.problem?.code)
                 #expect(json(attempt.body)["detail"] as? String == json(nobody.body)["detail"] as? String)
             }
             // Its owner is still answered from memory.
-            let again = try await idp.confirm(cluster, person, id)
+            let again = try await cluster.api.confirm(person, id)
             #expect(again.status == 409 && json(again.body)["code"] as? String == "already_processed")
         }
     }
@@ -254,9 +254,9 @@ import Testing
     /// webhook secret base64url-decoded is the key; the timestamp is within ±5 minutes.
     @Test func theCallbackSignatureCoversTheDeliveryID() async throws {
         try await idp.withReadyCluster { cluster, receiver in
-            let sp = try await idp.makeSP(cluster, callback: receiver.url)
-            let person = try await idp.makePerson(cluster)
-            #expect(try await idp.confirm(cluster, person, try await idp.request(cluster, sp, person)).status == 200)
+            let sp = try await cluster.api.makeSP(callback: receiver.url)
+            let person = try await cluster.api.makePerson()
+            #expect(try await cluster.api.confirm(person, try await cluster.api.request(sp, person)).status == 200)
             #expect(try await eventually { await receiver.deliveries().count == 1 })
             let delivery = try #require(await receiver.deliveries().first)
             #expect(sp.webhookSecret.count == 32)
@@ -272,13 +272,13 @@ import Testing
     /// `auth_code_used`, and the database holds one pull and one `CI_DI_ACCESS` for it.
     @Test func anAuthCodeIsGoodForExactlyOnePull() async throws {
         try await idp.withReadyCluster { cluster, receiver in
-            let sp = try await idp.makeSP(cluster, callback: receiver.url)
-            let person = try await idp.makePerson(cluster)
-            let id = try await idp.request(cluster, sp, person)
-            #expect(try await idp.confirm(cluster, person, id).status == 200)
+            let sp = try await cluster.api.makeSP(callback: receiver.url)
+            let person = try await cluster.api.makePerson()
+            let id = try await cluster.api.request(sp, person)
+            #expect(try await cluster.api.confirm(person, id).status == 200)
             #expect(try await eventually { await receiver.deliveries().count == 1 })
-            let jwe = try #require(await receiver.deliveries().first?.json["result"] as? String)
-            let authCode = try #require(try idp.decrypt(sp, jwe)["auth_code"] as? String)
+            let jwe = try #require(await receiver.deliveries().first?.callback?.result)
+            let authCode = try decrypt(sp, jwe).authCode
             let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
                 for _ in 0..<20 {
                     group.addTask {
@@ -313,27 +313,25 @@ import Testing
     /// again stops with `--deny`.
     @Test func onlySPsTheOperatorAllowedReceiveTheCI() async throws {
         try await idp.withReadyCluster { cluster, receiver in
-            let sp = try await idp.makeSP(cluster, callback: receiver.url)
-            let person = try await idp.makePerson(cluster)
-            func result() async throws -> [String: Any] {
+            let sp = try await cluster.api.makeSP(callback: receiver.url)
+            let person = try await cluster.api.makePerson()
+            func result() async throws -> ResultPayload {
                 let before = await receiver.deliveries().count
-                #expect(try await idp.confirm(cluster, person, try await idp.request(cluster, sp, person)).status == 200)
+                #expect(try await cluster.api.confirm(person, try await cluster.api.request(sp, person)).status == 200)
                 #expect(try await eventually { await receiver.deliveries().count == before + 1 })
-                return try idp.decrypt(sp, try #require(await receiver.deliveries().last?.json["result"] as? String))
+                return try decrypt(sp, try #require(await receiver.deliveries().last?.callback?.result))
             }
             func permission(_ flag: String) async throws {
                 let command = try cluster.start("idp-service", arguments: ["admin", "ci-permission", "--client-id", sp.clientID, flag])
                 #expect(await command.waitForExit(timeout: .seconds(20)) == 0, "\(command.log)")
             }
             let plain = try await result()
-            #expect(plain["ci"] == nil && (plain["di"] as? String)?.isEmpty == false, "\(plain)")
+            #expect(plain.ci == nil && plain.di?.isEmpty == false, "\(plain)")
             try await permission("--allow")
             let allowed = try await result()
-            #expect(
-                (allowed["ci"] as? String).flatMap { Data(base64Encoded: $0) }?.count == 64
-                    && allowed["di"] as? String == plain["di"] as? String)
+            #expect(allowed.ci.flatMap { Data(base64Encoded: $0) }?.count == 64 && allowed.di == plain.di)
             try await permission("--deny")
-            #expect(try await result()["ci"] == nil)
+            #expect(try await result().ci == nil)
             let audited = try await owner(cluster) { owner in
                 try await owner.query(
                     """

@@ -15,25 +15,6 @@ import Testing
         "GATEHOUSE_IDP_SWEEP_MS": "100", "GATEHOUSE_CALLBACK_MAX_ATTEMPTS": "3",
     ]
 
-    struct SP {
-        let clientID: String
-        let clientSecret: String
-        let webhookSecret: [UInt8]
-        let resultKey: String
-        let kid: String
-
-        var auth: [String: String] { ["Authorization": "Basic " + Data("\(clientID):\(clientSecret)".utf8).base64EncodedString()] }
-    }
-
-    struct Person {
-        let account: LoginTests.Account
-        let token: String
-        let phone: String
-        let pin = "284615"
-
-        var auth: [String: String] { ["Authorization": "Bearer \(token)"] }
-    }
-
     /// A cluster ready for verification traffic, with an SP's callback server that is stopped
     /// afterwards.
     func withReadyCluster(environment: [String: String] = Self.environment, _ body: (Cluster, CallbackReceiver) async throws -> Void) async throws {
@@ -45,105 +26,60 @@ import Testing
         }
     }
 
-    /// An SP made by the operator's command; `mayReceiveCI`: its results carry the plain CI.
-    func makeSP(_ cluster: Cluster, callback: String, mayReceiveCI: Bool = false) async throws -> SP {
-        let process = try cluster.start("idp-service", arguments: ["admin", "create-sp", "--name", "Shop \(Int.random(in: 1...999))", "--callback-url", callback]
-                                                                 + (mayReceiveCI ? ["--may-receive-ci"] : []))
-        #expect(await process.waitForExit(timeout: .seconds(20)) == 0, "\(process.log)")
-        let printed = process.log
-        func value(_ name: String) -> String {
-            printed.split(separator: "\n").first { $0.hasPrefix(name + " ") }.map { String($0.dropFirst(name.count)).trimmingCharacters(in: .whitespaces) } ?? ""
-        }
-        return SP(clientID: value("client_id"), clientSecret: value("client_secret"), webhookSecret: Base64URL.decode(value("webhook_secret")) ?? [],
-                  resultKey: value("result_key"), kid: value("result_kid"))
-    }
-
-    func makePerson(_ cluster: Cluster) async throws -> Person {
-        let login = LoginTests()
-        let account = try await login.makeAccount(cluster)
-        let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
-        let person = Person(account: account, token: token, phone: "010-\(Int.random(in: 1000...9999))-\(Int.random(in: 1000...9999))")
-        let profile = try await cluster.post("/api/v1/idp/profile", body: #"{"user_phone_number":"\#(person.phone)","pin_code":"\#(person.pin)"}"#,
-                                             method: .PUT, headers: person.auth)
-        #expect(profile.status == 202, "\(profile.body)")
-        try await proveNumber(cluster, person.phone, auth: person.auth)
-        return person
-    }
-
-    /// Reads the code the SMS API received for `phone` (its `index`th message) and proves the number with it.
-    func proveNumber(_ cluster: Cluster, _ phone: String, index: Int = 0, auth: [String: String]) async throws {
-        let code = try await SMSReceiver.shared().code(to: phone, index: index)
-        let proven = try await cluster.post("/api/v1/idp/profile/phone/verify", body: #"{"code":"\#(code)"}"#, headers: auth)
-        #expect(proven.status == 200 && json(proven.body)["user_phone_number"] as? String == phone, "\(proven.body)")
-    }
-
-    func request(_ cluster: Cluster, _ sp: SP, _ person: Person) async throws -> String {
-        let created = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(person.phone)","purpose":"Age check"}"#, headers: sp.auth)
-        #expect(created.status == 201, "\(created.body)")
-        #expect(json(created.body)["status"] as? String == "PENDING")
-        return try #require(json(created.body)["transaction_id"] as? String)
-    }
-
-    func confirm(_ cluster: Cluster, _ person: Person, _ id: String, pin: String? = nil) async throws -> (status: Int, headers: [String: String], body: String) {
-        try await cluster.post("/api/v1/idp/requests/\(id)/confirm", body: #"{"pin_code":"\#(pin ?? person.pin)"}"#, headers: person.auth)
-    }
-
-    func decrypt(_ sp: SP, _ jwe: String) throws -> [String: Any] {
-        let opened = try PythonCheck.run("decrypt_result.py", [sp.resultKey, sp.kid, jwe])
-        #expect(opened.status == 0, "\(opened.output)")
-        return json(opened.output)
-    }
-
     @Test func theSeedScenarioEndsInASignedEncryptedCallback() async throws {
         try await withReadyCluster() { cluster, receiver in
-            let sp = try await makeSP(cluster, callback: receiver.url, mayReceiveCI: true)
-            let person = try await makePerson(cluster)
+            let sp = try await cluster.api.makeSP(callback: receiver.url, mayReceiveCI: true)
+            let person = try await cluster.api.makePerson()
 
             // The person's app listens; the SP asks; the request arrives on the stream.
             var streamRequest = HTTPClientRequest(url: cluster.url("/api/v1/idp/inbox/stream"))
             streamRequest.headers.add(name: "Authorization", value: "Bearer \(person.token)")
             let stream = try await HTTPClient.shared.execute(streamRequest, timeout: .seconds(30))
             #expect(stream.headers.first(name: "Content-Type") == "text/event-stream")
-            let id = try await request(cluster, sp, person)
+            let id = try await cluster.api.request(sp, person)
             var seen = ""
             for try await chunk in stream.body {
                 seen += String(buffer: chunk)
                 if seen.contains("id: \(id)") { break }
             }
             #expect(seen.contains("event: request") && seen.contains("\"service_provider\""))
-            let inbox = json(try await cluster.get("/api/v1/idp/inbox", headers: person.auth).body)["requests"] as? [[String: Any]] ?? []
-            #expect(inbox.map { $0["transaction_id"] as? String } == [id])
+            let inbox = try await cluster.api.get("/api/v1/idp/inbox", as: Inbox.self, headers: person.auth).value?.requests ?? []
+            #expect(inbox.map(\.transactionID) == [id])
 
-            let confirmed = try await confirm(cluster, person, id)
-            #expect(confirmed.status == 200 && json(confirmed.body)["status"] as? String == "COMPLETED", "\(confirmed.body)")
+            let confirmed = try await cluster.api.confirm(person, id)
+            #expect(confirmed.status == 200 && confirmed.value?.status == .completed, "\(confirmed.body)")
 
             // The callback: signed, and its result opens with a standard JOSE library to the right values.
             #expect(try await eventually { await receiver.deliveries().count == 1 }, "\(cluster.logs)")
             let delivery = try #require(await receiver.deliveries().first)
             #expect(delivery.signatureIsValid(secret: sp.webhookSecret))
-            #expect(delivery.json["transaction_id"] as? String == id && delivery.json["status"] as? String == "COMPLETED")
-            let jwe = try #require(delivery.json["result"] as? String)
+            let callback = try #require(delivery.callback, "\(delivery.body)")
+            #expect(callback.transactionID == id && callback.status == .completed)
+            let jwe = try #require(callback.result)
             let payload = try decrypt(sp, jwe)
-            #expect(payload["transaction_id"] as? String == id)
-            let authCode = try #require(payload["auth_code"] as? String)
-            let ci = try #require(payload["ci"] as? String)
-            #expect(Data(base64Encoded: ci)?.count == 64 && (payload["di"] as? String)?.isEmpty == false && payload["completed_at"] != nil)
+            #expect(payload.transactionID == id)
+            let authCode = payload.authCode
+            let ci = try #require(payload.ci)
+            #expect(Data(base64Encoded: ci)?.count == 64 && payload.di?.isEmpty == false && payload.completedAt != nil)
 
             // Pulling gives the same result, only with the auth_code, only to this SP.
-            let pulled = try await cluster.post("/api/v1/idp/requests/\(id)/result", body: #"{"auth_code":"\#(authCode)"}"#, headers: sp.auth)
-            #expect(pulled.status == 200 && json(pulled.body)["result"] as? String == jwe, "\(pulled.body)")
-            let wrongCode = try await cluster.post("/api/v1/idp/requests/\(id)/result", body: #"{"auth_code":"guess"}"#, headers: sp.auth)
+            let pulled = try await cluster.api.post("/api/v1/idp/requests/\(id)/result", AuthCodeBody(authCode: authCode),
+                                                    as: VerificationResult.self,
+                                                    headers: sp.auth)
+            #expect(pulled.status == 200 && pulled.value?.result == jwe, "\(pulled.body)")
+            let wrongCode = try await cluster.api.post("/api/v1/idp/requests/\(id)/result", AuthCodeBody(authCode: "guess"),
+                                                       headers: sp.auth)
             #expect(wrongCode.status == 403)
-            let status = json(try await cluster.get("/api/v1/idp/requests/\(id)", headers: sp.auth).body)
-            #expect(status["status"] as? String == "COMPLETED")
+            let status = try await cluster.api.get("/api/v1/idp/requests/\(id)", as: VerificationStatus.self, headers: sp.auth)
+            #expect(status.value?.status == .completed, "\(status)")
 
             // Another SP verifying the same person sees the same CI and its own DI.
-            let other = try await makeSP(cluster, callback: receiver.url, mayReceiveCI: true)
-            let second = try await request(cluster, other, person)
-            #expect(try await confirm(cluster, person, second).status == 200)
+            let other = try await cluster.api.makeSP(callback: receiver.url, mayReceiveCI: true)
+            let second = try await cluster.api.request(other, person)
+            #expect(try await cluster.api.confirm(person, second).status == 200)
             #expect(try await eventually { await receiver.deliveries().count == 2 })
-            let otherPayload = try decrypt(other, try #require(await receiver.deliveries().last?.json["result"] as? String))
-            #expect(otherPayload["ci"] as? String == ci && otherPayload["di"] as? String != payload["di"] as? String)
+            let otherPayload = try decrypt(other, try #require(await receiver.deliveries().last?.callback?.result))
+            #expect(otherPayload.ci == ci && otherPayload.di != payload.di)
 
             try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
                 let rows = try await owner.query("""
@@ -176,11 +112,11 @@ import Testing
         try await withReadyCluster() { cluster, receiver in
             let second = try cluster.start("idp-service")
             #expect(try await eventually { second.log.contains("serving") })
-            let sp = try await makeSP(cluster, callback: receiver.url)
-            let person = try await makePerson(cluster)
-            let id = try await request(cluster, sp, person)
+            let sp = try await cluster.api.makeSP(callback: receiver.url)
+            let person = try await cluster.api.makePerson()
+            let id = try await cluster.api.request(sp, person)
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<100 { group.addTask { try await confirm(cluster, person, id).status } }
+                for _ in 0..<100 { group.addTask { try await cluster.api.confirm(person, id).status } }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == 200 }.count == 1, "\(statuses)")
@@ -198,12 +134,14 @@ import Testing
 
             // Twenty requests for one person at once, over both instances: exactly the pending limit
             // (3) is created, the rest get 429, and the database holds exactly 3 pending rows.
-            let busy = try await makePerson(cluster)
+            let busy = try await cluster.api.makePerson()
             let asked = try await withThrowingTaskGroup(of: (Int, String).self) { group in
                 for _ in 0..<20 {
                     group.addTask {
-                        let answer = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(busy.phone)"}"#, headers: sp.auth)
-                        return (answer.status, json(answer.body)["code"] as? String ?? "")
+                        let answer = try await cluster.api.post("/api/v1/idp/requests",
+                                                                VerificationRequestBody(userPhoneNumber: busy.phone),
+                                                                as: VerificationStatus.self, headers: sp.auth)
+                        return (answer.status, answer.problem?.code ?? "")
                     }
                 }
                 return try await group.reduce(into: [(Int, String)]()) { $0.append($1) }
@@ -221,17 +159,17 @@ import Testing
             // Many transactions decided at once: each callback arrives once, and each delivery is
             // recorded delivered on its first attempt (the marks are stored in batches).
             var people: [Person] = []
-            for _ in 0..<4 { people.append(try await makePerson(cluster)) }
+            for _ in 0..<4 { people.append(try await cluster.api.makePerson()) }
             var pending: [(Person, String)] = []
-            for person in people { for _ in 0..<3 { pending.append((person, try await request(cluster, sp, person))) } }
+            for person in people { for _ in 0..<3 { pending.append((person, try await cluster.api.request(sp, person))) } }
             let confirmed = try await withThrowingTaskGroup(of: Int.self) { group in
-                for (person, id) in pending { group.addTask { try await confirm(cluster, person, id).status } }
+                for (person, id) in pending { group.addTask { try await cluster.api.confirm(person, id).status } }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(confirmed == Array(repeating: 200, count: pending.count), "\(confirmed)")
             let ids = Set(pending.map(\.1))
             #expect(try await eventually {
-                let received = await receiver.deliveries().compactMap { $0.json["transaction_id"] as? String }
+                let received = await receiver.deliveries().compactMap { $0.callback?.transactionID }
                 return received.count == ids.count + 1 && ids.isSubset(of: Set(received))
             })
             let allDelivered = try await eventually {
@@ -255,12 +193,12 @@ import Testing
         defer { flaky.stop(); broken.stop() }
         try await withIdPCluster(environment: Self.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let person = try await makePerson(cluster)
-            let flakySP = try await makeSP(cluster, callback: flaky.url)
-            let brokenSP = try await makeSP(cluster, callback: broken.url)
-            #expect(try await confirm(cluster, person, try await request(cluster, flakySP, person)).status == 200)
-            let doomed = try await request(cluster, brokenSP, person)
-            #expect(try await confirm(cluster, person, doomed).status == 200)
+            let person = try await cluster.api.makePerson()
+            let flakySP = try await cluster.api.makeSP(callback: flaky.url)
+            let brokenSP = try await cluster.api.makeSP(callback: broken.url)
+            #expect(try await cluster.api.confirm(person, try await cluster.api.request(flakySP, person)).status == 200)
+            let doomed = try await cluster.api.request(brokenSP, person)
+            #expect(try await cluster.api.confirm(person, doomed).status == 200)
 
             #expect(try await eventually { await flaky.deliveries().count == 3 })
             #expect(Set(await flaky.deliveries().map(\.deliveryID)).count == 1)
@@ -283,25 +221,27 @@ import Testing
                 #expect(try rows.first?.decode(Int.self) == 1)
             }
             // The SP is fixed; an admin resends the dead delivery, under the same delivery id.
-            let (_, root) = try await ServiceAdminTests().admin(cluster, role: "SUPER_ADMIN")
+            let (_, root) = try await cluster.api.admin(role: "SUPER_ADMIN")
             let auth = ["Authorization": "Bearer \(root)"]
-            let dead = json(try await cluster.get("/api/v1/idp/service-providers/\(brokenSP.clientID)/deliveries?status=dead", headers: auth).body)
-            let deadID = try #require((dead["deliveries"] as? [[String: Any]])?.first?["delivery_id"] as? String, "\(dead)")
-            let resent = try await cluster.post("/api/v1/idp/service-providers/\(brokenSP.clientID)/deliveries/\(deadID)/resend",
-                                                body: "", contentType: nil, headers: auth)
+            let dead = try await cluster.api.get("/api/v1/idp/service-providers/\(brokenSP.clientID)/deliveries?status=dead",
+                                                 as: DeliveryList.self, headers: auth)
+            let deadID = try #require(try dead.decoded().deliveries.first?.deliveryID, "\(dead)")
+            let resent = try await cluster.api.post("/api/v1/idp/service-providers/\(brokenSP.clientID)/deliveries/\(deadID)/resend",
+                                                    headers: auth)
             #expect(resent.status == 200, "\(resent.body)")
             #expect(try await eventually { await broken.deliveries().count == 4 })
             #expect(Set(await broken.deliveries().map(\.deliveryID)).count == 1)
             #expect(try await eventually {
-                let list = json(try await cluster.get("/api/v1/idp/service-providers/\(brokenSP.clientID)/deliveries", headers: auth).body)
-                return (list["deliveries"] as? [[String: Any]])?.first?["status"] as? String == "delivered"
+                let list = try await cluster.api.get("/api/v1/idp/service-providers/\(brokenSP.clientID)/deliveries", as: DeliveryList.self,
+                                                     headers: auth)
+                return list.value?.deliveries.first?.status == "delivered"
             })
             // Only a dead delivery is resent; another SP's admin route does not know it.
-            let again = try await cluster.post("/api/v1/idp/service-providers/\(brokenSP.clientID)/deliveries/\(deadID)/resend",
-                                               body: "", contentType: nil, headers: auth)
-            #expect(again.status == 409 && json(again.body)["code"] as? String == "not_dead", "\(again.body)")
-            #expect(try await cluster.post("/api/v1/idp/service-providers/\(flakySP.clientID)/deliveries/\(deadID)/resend",
-                                           body: "", contentType: nil, headers: auth).status == 404)
+            let again = try await cluster.api.post("/api/v1/idp/service-providers/\(brokenSP.clientID)/deliveries/\(deadID)/resend",
+                                                   headers: auth)
+            #expect(again.status == 409 && again.problem?.code == "not_dead", "\(again.body)")
+            #expect(try await cluster.api.post("/api/v1/idp/service-providers/\(flakySP.clientID)/deliveries/\(deadID)/resend",
+                                               headers: auth).status == 404)
         }
     }
 
@@ -314,10 +254,10 @@ import Testing
         defer { slow.stop() }
         try await withIdPCluster(environment: Self.environment.merging(["GATEHOUSE_CALLBACK_DIRECT_ATTEMPTS": "0"]) { _, new in new }) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let sp = try await makeSP(cluster, callback: slow.url)
-            let person = try await makePerson(cluster)
-            let first = try await request(cluster, sp, person)
-            #expect(try await confirm(cluster, person, first).status == 200)
+            let sp = try await cluster.api.makeSP(callback: slow.url)
+            let person = try await cluster.api.makePerson()
+            let first = try await cluster.api.request(sp, person)
+            #expect(try await cluster.api.confirm(person, first).status == 200)
             // The worker is mid-delivery (the SP is slow to answer) when it is killed.
             #expect(try await eventually { await slow.deliveries().count == 1 })
             let original = try #require(cluster.processes.first { $0.name == "idp-service" && $0.isRunning })
@@ -325,8 +265,8 @@ import Testing
             _ = await original.waitForExit(timeout: .seconds(5))
             _ = try cluster.start("idp-service")
             // Decisions whose jobs Redis then loses.
-            let more = [try await request(cluster, sp, person), try await request(cluster, sp, person)]
-            for id in more { #expect(try await confirm(cluster, person, id).status == 200) }
+            let more = [try await cluster.api.request(sp, person), try await cluster.api.request(sp, person)]
+            for id in more { #expect(try await cluster.api.confirm(person, id).status == 200) }
             let callbacks = JobQueue("idp.callbacks")
             let queued = try await withRedis(cluster.redis.endpoint) { redis in
                 let waiting = try await redis.send("XLEN", .string(callbacks.streamKey)).int ?? 0
@@ -337,12 +277,12 @@ import Testing
             #expect(queued >= 2, "the callbacks were not queued in Redis before the flush (\(queued) jobs)")
             // Every completed transaction's callback arrives; the interrupted one again, under its id.
             let arrived = try await eventually(timeout: .seconds(20)) {
-                let ids = await slow.deliveries().compactMap { $0.json["transaction_id"] as? String }
+                let ids = await slow.deliveries().compactMap { $0.callback?.transactionID }
                 return Set(ids) == Set([first] + more) && ids.filter { $0 == first }.count >= 2
             }
             let bodies = await slow.deliveries().map(\.body)
             #expect(arrived, "\(bodies)")
-            let firstIDs = await slow.deliveries().filter { $0.json["transaction_id"] as? String == first }.map(\.deliveryID)
+            let firstIDs = await slow.deliveries().filter { $0.callback?.transactionID == first }.map(\.deliveryID)
             #expect(firstIDs.count >= 2 && Set(firstIDs).count == 1)
         }
     }
@@ -354,33 +294,35 @@ import Testing
         environment["GATEHOUSE_IDP_REQUEST_TTL_SECONDS"] = "2"
         try await withIdPCluster(environment: environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let sp = try await makeSP(cluster, callback: receiver.url)
-            let person = try await makePerson(cluster)
-            let id = try await request(cluster, sp, person)
+            let sp = try await cluster.api.makeSP(callback: receiver.url)
+            let person = try await cluster.api.makePerson()
+            let id = try await cluster.api.request(sp, person)
             // A long poll returns when the status changes (2 s from now), not when its 25 s are up:
             // the test client gives up after 10 s, so a poll the expiry does not wake fails here.
-            let polled = json(try await cluster.get("/api/v1/idp/requests/\(id)?wait=25", headers: sp.auth).body)
-            #expect(polled["status"] as? String == "EXPIRED")
-            let expiresAt = try #require((polled["expires_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
-            let completedAt = try #require((polled["completed_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+            let polled = try await cluster.api.get("/api/v1/idp/requests/\(id)?wait=25", as: VerificationStatus.self,
+                                                   headers: sp.auth).decoded()
+            #expect(polled.status == .expired)
+            let expiresAt = polled.expiresAt
+            let completedAt = try #require(polled.completedAt)
             // Never before its time; soon after it (the sweeper runs every 250 ms).
             #expect(completedAt >= expiresAt && completedAt.timeIntervalSince(expiresAt) < 15, "\(polled)")
-            #expect(try await eventually { await receiver.deliveries().first?.json["status"] as? String == "EXPIRED" })
-            #expect(await receiver.deliveries().first?.json["result"] == nil)
-            let late = try await confirm(cluster, person, id)
-            #expect(late.status == 410 && json(late.body)["code"] as? String == "expired", "\(late.body)")
+            #expect(try await eventually { await receiver.deliveries().first?.callback?.status == .expired })
+            #expect(await receiver.deliveries().first?.callback?.result == nil)
+            let late = try await cluster.api.confirm(person, id)
+            #expect(late.status == 410 && late.problem?.code == "expired", "\(late.body)")
         }
         // With no sweeper running, a confirm past expires_at is still refused, and expires the request.
         environment["GATEHOUSE_IDP_SWEEP_MS"] = "60000"
         try await withIdPCluster(environment: environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let sp = try await makeSP(cluster, callback: receiver.url)
-            let person = try await makePerson(cluster)
-            let id = try await request(cluster, sp, person)
+            let sp = try await cluster.api.makeSP(callback: receiver.url)
+            let person = try await cluster.api.makePerson()
+            let id = try await cluster.api.request(sp, person)
             try await Task.sleep(for: .milliseconds(2300))
-            let late = try await confirm(cluster, person, id)
+            let late = try await cluster.api.confirm(person, id)
             #expect(late.status == 410, "\(late.body)")
-            #expect(json(try await cluster.get("/api/v1/idp/requests/\(id)", headers: sp.auth).body)["status"] as? String == "EXPIRED")
+            #expect(try await cluster.api.get("/api/v1/idp/requests/\(id)", as: VerificationStatus.self,
+                                              headers: sp.auth).value?.status == .expired)
         }
     }
 
@@ -389,53 +331,59 @@ import Testing
     /// 10 s, so a poll woken by neither would fail both halves).
     @Test func aLongPollAnswersOnTheDecisionOrWhenItsTimeIsUp() async throws {
         try await withReadyCluster() { cluster, receiver in
-            let sp = try await makeSP(cluster, callback: receiver.url)
-            let person = try await makePerson(cluster)
+            let sp = try await cluster.api.makeSP(callback: receiver.url)
+            let person = try await cluster.api.makePerson()
 
-            let quiet = try await request(cluster, sp, person)
+            let quiet = try await cluster.api.request(sp, person)
             let asked = ContinuousClock.now
-            let unchanged = try await cluster.get("/api/v1/idp/requests/\(quiet)?wait=2", headers: sp.auth)
-            #expect(unchanged.status == 200 && json(unchanged.body)["status"] as? String == "PENDING", "\(unchanged.body)")
+            let unchanged = try await cluster.api.get("/api/v1/idp/requests/\(quiet)?wait=2", as: VerificationStatus.self, headers: sp.auth)
+            #expect(unchanged.status == 200 && unchanged.value?.status == .pending, "\(unchanged.body)")
             #expect(ContinuousClock.now - asked >= .seconds(2))
 
-            let id = try await request(cluster, sp, person)
-            async let polled = cluster.get("/api/v1/idp/requests/\(id)?wait=25", headers: sp.auth)
+            let id = try await cluster.api.request(sp, person)
+            async let polled = cluster.api.get("/api/v1/idp/requests/\(id)?wait=25", as: VerificationStatus.self, headers: sp.auth)
             try await Task.sleep(for: .seconds(1))  // the poll is waiting by now
-            #expect(try await confirm(cluster, person, id).status == 200)
+            #expect(try await cluster.api.confirm(person, id).status == 200)
             // Answered on the decision: a poll left to its 25 s would outlast the client's 10 s and throw.
             let answer = try await polled
-            #expect(json(answer.body)["status"] as? String == "COMPLETED", "\(answer.body)")
+            #expect(answer.value?.status == .completed, "\(answer.body)")
         }
     }
 
     @Test func wrongPinsOtherPeopleAndOtherSPsAreRefused() async throws {
         try await withReadyCluster(environment: Self.environment.merging(["GATEHOUSE_IDP_UNKNOWN_NUMBER_LIMIT": "3"]) { $1 }) { cluster, receiver in
-            let sp = try await makeSP(cluster, callback: receiver.url)
-            let otherSP = try await makeSP(cluster, callback: receiver.url)
-            let person = try await makePerson(cluster)
-            let stranger = try await makePerson(cluster)
+            let sp = try await cluster.api.makeSP(callback: receiver.url)
+            let otherSP = try await cluster.api.makeSP(callback: receiver.url)
+            let person = try await cluster.api.makePerson()
+            let stranger = try await cluster.api.makePerson()
 
-            let id = try await request(cluster, sp, person)
+            let id = try await cluster.api.request(sp, person)
             // Someone else's token cannot decide it; another SP cannot see it.
-            #expect(try await confirm(cluster, stranger, id, pin: stranger.pin).status == 404)
-            #expect(try await cluster.get("/api/v1/idp/requests/\(id)", headers: otherSP.auth).status == 404)
-            #expect(try await cluster.get("/api/v1/idp/requests/\(id)", headers: ["X-Client-ID": sp.clientID, "X-Client-Secret": "wrong"]).status == 401)
-            let unknown = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"010-0000-0001"}"#, headers: sp.auth)
-            #expect(unknown.status == 404 && json(unknown.body)["code"] as? String == "user_not_found")
+            #expect(try await cluster.api.confirm(stranger, id, pin: stranger.pin).status == 404)
+            #expect(try await cluster.api.get("/api/v1/idp/requests/\(id)", headers: otherSP.auth).status == 404)
+            #expect(try await cluster.api.get("/api/v1/idp/requests/\(id)", headers: ["X-Client-ID": sp.clientID,
+                                                                                      "X-Client-Secret": "wrong"]).status == 401)
+            let unknown = try await cluster.api.post("/api/v1/idp/requests", VerificationRequestBody(userPhoneNumber: "010-0000-0001"),
+                                                     headers: sp.auth)
+            #expect(unknown.status == 404 && unknown.problem?.code == "user_not_found")
             for number in ["12345", "01012345678", "010-123-45678", "012-1234-5678", "010-12a4-5678", "010--5678", "010-1234-5678-", "",
                            "010-12345-678", "٠١٠-١٢٣٤-٥٦٧٨"] {
-                let malformed = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(number)"}"#, headers: sp.auth)
-                #expect(malformed.status == 422 && json(malformed.body)["field"] as? String == "user_phone_number", "\(number): \(malformed.body)")
+                let malformed = try await cluster.api.post("/api/v1/idp/requests", VerificationRequestBody(userPhoneNumber: number),
+                                                           headers: sp.auth)
+                #expect(malformed.status == 422 && malformed.problem?.field == "user_phone_number", "\(number): \(malformed.body)")
             }
             for number in ["011-123-4567", "019-9999-0000"] {
-                let wellFormed = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(number)"}"#, headers: sp.auth)
+                let wellFormed = try await cluster.api.post("/api/v1/idp/requests", VerificationRequestBody(userPhoneNumber: number),
+                                                            headers: sp.auth)
                 #expect(wellFormed.status == 404, "\(number): \(wellFormed.body)")
             }
             // Three unknown numbers are this SP's limit per 10 minutes: now even a known one is
             // refused, so numbers cannot be enumerated. Other SPs are not affected.
-            let limited = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(person.phone)"}"#, headers: sp.auth)
-            #expect(limited.status == 429 && json(limited.body)["code"] as? String == "too_many_unknown_numbers", "\(limited.body)")
-            #expect(try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(stranger.phone)"}"#, headers: otherSP.auth).status == 201)
+            let limited = try await cluster.api.post("/api/v1/idp/requests", VerificationRequestBody(userPhoneNumber: person.phone),
+                                                     headers: sp.auth)
+            #expect(limited.status == 429 && limited.problem?.code == "too_many_unknown_numbers", "\(limited.body)")
+            #expect(try await cluster.api.post("/api/v1/idp/requests", VerificationRequestBody(userPhoneNumber: stranger.phone),
+                                               headers: otherSP.auth).status == 201)
             // Once the window (10 minutes from the first miss) is over, the SP may ask again.
             _ = try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
                 try await owner.query("""
@@ -443,116 +391,124 @@ import Testing
                     WHERE sp_id = (SELECT id FROM idp.service_providers WHERE client_id = \(sp.clientID))
                     """, logger: TestEnvironment.logger).collect()
             }
-            #expect(try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(stranger.phone)"}"#, headers: sp.auth).status == 201)
+            #expect(try await cluster.api.post("/api/v1/idp/requests", VerificationRequestBody(userPhoneNumber: stranger.phone),
+                                               headers: sp.auth).status == 201)
 
             // A wrong PIN fails the request; the fifth within 10 minutes locks PIN approval.
-            let wrong = try await confirm(cluster, person, id, pin: "000001")
-            #expect(wrong.status == 401 && json(wrong.body)["code"] as? String == "invalid_pin")
-            #expect(json(try await cluster.get("/api/v1/idp/requests/\(id)", headers: sp.auth).body)["status"] as? String == "FAILED")
-            #expect(try await confirm(cluster, person, id).status == 409)
+            let wrong = try await cluster.api.confirm(person, id, pin: "000001")
+            #expect(wrong.status == 401 && wrong.problem?.code == "invalid_pin")
+            #expect(try await cluster.api.get("/api/v1/idp/requests/\(id)", as: VerificationStatus.self,
+                                              headers: sp.auth).value?.status == .failed)
+            #expect(try await cluster.api.confirm(person, id).status == 409)
             for _ in 0..<4 {
-                #expect(try await confirm(cluster, person, try await request(cluster, otherSP, person), pin: "000001").status == 401)
+                #expect(try await cluster.api.confirm(person, try await cluster.api.request(otherSP, person), pin: "000001").status == 401)
             }
-            let locked = try await confirm(cluster, person, try await request(cluster, otherSP, person))
-            #expect(locked.status == 423 && json(locked.body)["code"] as? String == "pin_locked", "\(locked.body)")
+            let locked = try await cluster.api.confirm(person, try await cluster.api.request(otherSP, person))
+            #expect(locked.status == 423 && locked.problem?.code == "pin_locked", "\(locked.body)")
             // Declining is always possible.
-            let declined = try await cluster.post("/api/v1/idp/requests/\(try await request(cluster, otherSP, person))/reject", body: "", contentType: nil, headers: person.auth)
-            #expect(declined.status == 200 && json(declined.body)["status"] as? String == "FAILED", "\(declined.body)")
+            let declined = try await cluster.api.post("/api/v1/idp/requests/\(try await cluster.api.request(otherSP, person))/reject",
+                                                      as: DecisionResult.self, headers: person.auth)
+            #expect(declined.status == 200 && declined.value?.status == .failed, "\(declined.body)")
         }
     }
 
     @Test func historyPagesAndStatisticsCountWhatHappened() async throws {
         try await withReadyCluster() { cluster, receiver in
-            let sp = try await makeSP(cluster, callback: receiver.url)
-            let otherSP = try await makeSP(cluster, callback: receiver.url)
-            let person = try await makePerson(cluster)
-            let confirmed = try await request(cluster, sp, person)
-            #expect(try await confirm(cluster, person, confirmed).status == 200)
-            let rejected = try await request(cluster, sp, person)
-            #expect(try await cluster.post("/api/v1/idp/requests/\(rejected)/reject", body: "", contentType: nil, headers: person.auth).status == 200)
-            let pending = try await request(cluster, sp, person)
+            let sp = try await cluster.api.makeSP(callback: receiver.url)
+            let otherSP = try await cluster.api.makeSP(callback: receiver.url)
+            let person = try await cluster.api.makePerson()
+            let confirmed = try await cluster.api.request(sp, person)
+            #expect(try await cluster.api.confirm(person, confirmed).status == 200)
+            let rejected = try await cluster.api.request(sp, person)
+            #expect(try await cluster.api.post("/api/v1/idp/requests/\(rejected)/reject", headers: person.auth).status == 200)
+            let pending = try await cluster.api.request(sp, person)
 
-            let first = json(try await cluster.get("/api/v1/idp/history?limit=2", headers: person.auth).body)
-            let firstPage = (first["requests"] as? [[String: Any]] ?? []).compactMap { $0["transaction_id"] as? String }
-            let cursor = try #require(first["next_cursor"] as? String)
-            let second = json(try await cluster.get("/api/v1/idp/history?limit=2&cursor=\(cursor)", headers: person.auth).body)
-            let secondPage = (second["requests"] as? [[String: Any]] ?? []).compactMap { $0["transaction_id"] as? String }
-            #expect(firstPage + secondPage == [pending, rejected, confirmed])
-            #expect(second["next_cursor"] == nil)
-            let badCursor = try await cluster.get("/api/v1/idp/history?cursor=nonsense", headers: person.auth)
-            #expect(badCursor.status == 422 && json(badCursor.body)["field"] as? String == "cursor")
+            let first = try await cluster.api.get("/api/v1/idp/history?limit=2", as: History.self, headers: person.auth).decoded()
+            let cursor = try #require(first.nextCursor)
+            let second = try await cluster.api.get("/api/v1/idp/history?limit=2&cursor=\(cursor)", as: History.self,
+                                                   headers: person.auth).decoded()
+            #expect((first.requests + second.requests).map(\.transactionID) == [pending, rejected, confirmed])
+            #expect(second.nextCursor == nil)
+            let badCursor = try await cluster.api.get("/api/v1/idp/history?cursor=nonsense", headers: person.auth)
+            #expect(badCursor.status == 422 && badCursor.problem?.field == "cursor")
 
-            let statsAnswer = try await cluster.get("/api/v1/idp/stats?days=7", headers: sp.auth)
-            let stats = json(statsAnswer.body)
+            let statsAnswer = try await cluster.api.get("/api/v1/idp/stats?days=7", as: Statistics.self, headers: sp.auth)
             #expect(statsAnswer.status == 200, "\(statsAnswer.body)")
-            let today = try #require((stats["days"] as? [[String: Any]])?.first)
-            #expect(today["total"] as? Int == 3 && today["completed"] as? Int == 1 && today["failed"] as? Int == 1 && today["pending"] as? Int == 1)
-            #expect(today["success_rate"] as? Double == 0.5)
-            #expect((json(try await cluster.get("/api/v1/idp/stats", headers: otherSP.auth).body)["days"] as? [Any])?.isEmpty == true)
-            #expect(try await cluster.get("/api/v1/idp/stats").status == 401)
+            let today = try #require(try statsAnswer.decoded().days.first)
+            #expect(today.total == 3 && today.completed == 1 && today.failed == 1 && today.pending == 1)
+            #expect(today.successRate == 0.5)
+            #expect(try await cluster.api.get("/api/v1/idp/stats", as: Statistics.self, headers: otherSP.auth).value?.days.isEmpty == true)
+            #expect(try await cluster.api.get("/api/v1/idp/stats").status == 401)
         }
     }
 
     @Test func adminsManageTheirServiceProvidersAndRotateTheirKeys() async throws {
         try await withReadyCluster() { cluster, receiver in
-            let admins = ServiceAdminTests()
-            let (_, mine) = try await admins.admin(cluster, role: "SERVICE_ADMIN")
-            let (_, theirs) = try await admins.admin(cluster, role: "SERVICE_ADMIN")
-            let (_, plain) = try await admins.admin(cluster, role: "USER")
-            let auth = ["Authorization": "Bearer \(mine)"]
-            let created = try await cluster.post("/api/v1/idp/service-providers", body: #"{"name":"Bank","callback_url":"\#(receiver.url)"}"#, headers: auth)
+            let (_, mine) = try await cluster.api.admin(role: "SERVICE_ADMIN")
+            let (_, theirs) = try await cluster.api.admin(role: "SERVICE_ADMIN")
+            let (_, plain) = try await cluster.api.admin(role: "USER")
+            let auth = bearer(mine)
+            let created = try await cluster.api.post("/api/v1/idp/service-providers", ServiceProviderBody(name: "Bank",
+                                                                                                          callbackURL: receiver.url),
+                                                     as: ServiceProviderCreated.self, headers: auth)
             #expect(created.status == 201, "\(created.body)")
-            let body = json(created.body)
-            let view = try #require(body["service_provider"] as? [String: Any])
-            let clientID = try #require(view["client_id"] as? String)
-            let firstKey = try #require(body["result_key"] as? [String: Any])
-            var sp = SP(clientID: clientID, clientSecret: try #require(body["client_secret"] as? String),
-                        webhookSecret: Base64URL.decode(try #require(body["webhook_secret"] as? String)) ?? [],
-                        resultKey: try #require(firstKey["k"] as? String), kid: try #require(firstKey["kid"] as? String))
-            #expect(try await cluster.post("/api/v1/idp/service-providers", body: #"{"name":"Bad","callback_url":"ftp://x"}"#, headers: auth).status == 422)
+            let body = try created.decoded()
+            let clientID = body.serviceProvider.clientID
+            var sp = SPClient(clientID: clientID, clientSecret: body.clientSecret,
+                              webhookSecret: try #require(Base64URL.decode(body.webhookSecret)),
+                              resultKey: body.resultKey.k, kid: body.resultKey.kid)
+            #expect(try await cluster.api.post("/api/v1/idp/service-providers", ServiceProviderBody(name: "Bad", callbackURL: "ftp://x"),
+                                               headers: auth).status == 422)
 
             // Only its owner (or a SUPER_ADMIN) sees and changes it; plain users get nothing.
-            #expect((json(try await cluster.get("/api/v1/idp/service-providers", headers: ["Authorization": "Bearer \(theirs)"]).body)["service_providers"] as? [Any])?.isEmpty == true)
-            #expect(try await cluster.post("/api/v1/idp/service-providers/\(clientID)/secret", body: "", contentType: nil,
-                                           headers: ["Authorization": "Bearer \(theirs)"]).status == 404)
-            #expect(try await cluster.get("/api/v1/idp/service-providers", headers: ["Authorization": "Bearer \(plain)"]).status == 403)
+            #expect(try await cluster.api.get("/api/v1/idp/service-providers", as: ServiceProviderList.self, headers: bearer(theirs))
+                .value?.serviceProviders.isEmpty == true)
+            #expect(try await cluster.api.post("/api/v1/idp/service-providers/\(clientID)/secret", headers: bearer(theirs)).status == 404)
+            #expect(try await cluster.api.get("/api/v1/idp/service-providers", headers: bearer(plain)).status == 403)
 
             // A rotated result key is the one the next result is sealed for.
-            let person = try await makePerson(cluster)
-            let rotatedKey = json(try await cluster.post("/api/v1/idp/service-providers/\(clientID)/result-key", body: "", contentType: nil, headers: auth).body)
-            sp = SP(clientID: sp.clientID, clientSecret: sp.clientSecret, webhookSecret: sp.webhookSecret,
-                    resultKey: try #require(rotatedKey["k"] as? String), kid: try #require(rotatedKey["kid"] as? String))
+            let person = try await cluster.api.makePerson()
+            let rotatedKey = try await cluster.api.post("/api/v1/idp/service-providers/\(clientID)/result-key", as: ResultKey.self,
+                                                        headers: auth)
+                .decoded()
+            sp = SPClient(clientID: sp.clientID, clientSecret: sp.clientSecret, webhookSecret: sp.webhookSecret,
+                          resultKey: rotatedKey.k, kid: rotatedKey.kid)
             #expect(sp.kid == "\(clientID).v2")
-            #expect(try await confirm(cluster, person, try await request(cluster, sp, person)).status == 200)
+            #expect(try await cluster.api.confirm(person, try await cluster.api.request(sp, person)).status == 200)
             #expect(try await eventually { await receiver.deliveries().count == 1 })
             // An SP its SERVICE_ADMIN made gets the DI, not the plain CI (only the operator grants that).
-            let opened = try decrypt(sp, try #require(await receiver.deliveries().first?.json["result"] as? String))
-            #expect(opened["di"] != nil && opened["ci"] == nil, "\(opened)")
-            let delivered = json(try await cluster.get("/api/v1/idp/service-providers/\(clientID)/deliveries?status=delivered", headers: auth).body)
-            #expect((delivered["deliveries"] as? [[String: Any]])?.count == 1)
+            let opened = try decrypt(sp, try #require(await receiver.deliveries().first?.callback?.result))
+            #expect(opened.di != nil && opened.ci == nil, "\(opened)")
+            let delivered = try await cluster.api.get("/api/v1/idp/service-providers/\(clientID)/deliveries?status=delivered",
+                                                      as: DeliveryList.self,
+                                                      headers: auth)
+            #expect(delivered.value?.deliveries.count == 1, "\(delivered)")
             // Issue 22 (caught on the code before: only the SP's own credentials read its
             // statistics, though DESIGN gives them to its owner and super admins too).
             for path in ["/api/v1/idp/stats?client_id=\(clientID)&days=7", "/api/v1/idp/service-providers/\(clientID)/stats?days=7"] {
-                let ownerStats = try await cluster.get(path, headers: auth)
+                let ownerStats = try await cluster.api.get(path, as: Statistics.self, headers: auth)
                 #expect(ownerStats.status == 200, "\(path): \(ownerStats.body)")
-                #expect(((json(ownerStats.body)["days"] as? [[String: Any]])?.first)?["completed"] as? Int == 1, "\(ownerStats.body)")
-                #expect(try await cluster.get(path, headers: ["Authorization": "Bearer \(theirs)"]).status == 404)
-                #expect(try await cluster.get(path, headers: ["Authorization": "Bearer \(plain)"]).status == 403)
+                #expect(ownerStats.value?.days.first?.completed == 1, "\(ownerStats.body)")
+                #expect(try await cluster.api.get(path, headers: bearer(theirs)).status == 404)
+                #expect(try await cluster.api.get(path, headers: bearer(plain)).status == 403)
             }
-            let (_, root) = try await admins.admin(cluster, role: "SUPER_ADMIN")
-            #expect(try await cluster.get("/api/v1/idp/stats?client_id=\(clientID)", headers: ["Authorization": "Bearer \(root)"]).status == 200)
-            let unnamed = try await cluster.get("/api/v1/idp/stats", headers: auth)
-            #expect(unnamed.status == 422 && json(unnamed.body)["field"] as? String == "client_id", "\(unnamed.body)")
+            let (_, root) = try await cluster.api.admin(role: "SUPER_ADMIN")
+            #expect(try await cluster.api.get("/api/v1/idp/stats?client_id=\(clientID)", headers: bearer(root)).status == 200)
+            let unnamed = try await cluster.api.get("/api/v1/idp/stats", headers: auth)
+            #expect(unnamed.status == 422 && unnamed.problem?.field == "client_id", "\(unnamed.body)")
 
             // A rotated secret replaces the old at once; a deactivated SP cannot ask.
-            let rotated = json(try await cluster.post("/api/v1/idp/service-providers/\(clientID)/secret", body: "", contentType: nil, headers: auth).body)
-            #expect(try await cluster.get("/api/v1/idp/stats", headers: sp.auth).status == 401)
-            sp = SP(clientID: sp.clientID, clientSecret: try #require(rotated["client_secret"] as? String), webhookSecret: sp.webhookSecret,
-                    resultKey: sp.resultKey, kid: sp.kid)
-            #expect(try await cluster.get("/api/v1/idp/stats", headers: sp.auth).status == 200)
-            let paused = try await cluster.post("/api/v1/idp/service-providers/\(clientID)", body: #"{"is_active":false}"#, method: .PATCH, headers: auth)
-            #expect(paused.status == 200 && json(paused.body)["is_active"] as? Bool == false, "\(paused.body)")
-            #expect(try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(person.phone)"}"#, headers: sp.auth).status == 401)
+            let rotated = try await cluster.api.post("/api/v1/idp/service-providers/\(clientID)/secret", as: ServiceProviderSecret.self,
+                                                     headers: auth)
+            #expect(try await cluster.api.get("/api/v1/idp/stats", headers: sp.auth).status == 401)
+            sp = SPClient(clientID: sp.clientID, clientSecret: try rotated.decoded().clientSecret, webhookSecret: sp.webhookSecret,
+                          resultKey: sp.resultKey, kid: sp.kid)
+            #expect(try await cluster.api.get("/api/v1/idp/stats", headers: sp.auth).status == 200)
+            let paused = try await cluster.api.post("/api/v1/idp/service-providers/\(clientID)", ServiceProviderBody(isActive: false),
+                                                    as: ServiceProviderView.self, method: .PATCH, headers: auth)
+            #expect(paused.status == 200 && paused.value?.isActive == false, "\(paused.body)")
+            #expect(try await cluster.api.post("/api/v1/idp/requests", VerificationRequestBody(userPhoneNumber: person.phone),
+                                               headers: sp.auth).status == 401)
         }
     }
 
@@ -574,14 +530,15 @@ import Testing
                                  try cluster.startWithMetrics("idp-service", instance: "idp-second")]
                 #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
                 #expect(try await eventually { instances.allSatisfy { $0.process.log.contains("serving") } }, "\(cluster.logs)")
-                let (_, token) = try await ServiceAdminTests().admin(cluster, role: "SERVICE_ADMIN")
-                let admin = ["Authorization": "Bearer \(token)"]
-                let created = try await cluster.post("/api/v1/idp/service-providers",
-                                                     body: #"{"name":"Bank","callback_url":"\#(receiver.url)"}"#, headers: admin)
+                let (_, token) = try await cluster.api.admin(role: "SERVICE_ADMIN")
+                let admin = bearer(token)
+                let created = try await cluster.api.post("/api/v1/idp/service-providers", ServiceProviderBody(name: "Bank",
+                                                                                                              callbackURL: receiver.url),
+                                                         as: ServiceProviderCreated.self, headers: admin)
                 #expect(created.status == 201, "\(created.body)")
-                let clientID = try #require((json(created.body)["service_provider"] as? [String: Any])?["client_id"] as? String)
+                let clientID = try created.decoded().serviceProvider.clientID
                 func auth(_ secret: String) -> [String: String] { ["X-Client-ID": clientID, "X-Client-Secret": secret] }
-                let original = auth(try #require(json(created.body)["client_secret"] as? String))
+                let original = auth(try created.decoded().clientSecret)
 
                 /// Forty concurrent calls with these credentials: their statuses and codes, and how
                 /// many of them each instance served (from its own metrics).
@@ -591,8 +548,8 @@ import Testing
                     let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
                         for _ in 0..<40 {
                             group.addTask {
-                                let answer = try await cluster.get("/api/v1/idp/stats", headers: headers)
-                                return (answer.status, json(answer.body)["code"] as? String ?? "")
+                                let answer = try await cluster.api.get("/api/v1/idp/stats", headers: headers)
+                                return (answer.status, answer.problem?.code ?? "")
                             }
                         }
                         return try await group.reduce(into: [(Int, String)]()) { $0.append($1) }
@@ -618,18 +575,18 @@ import Testing
 
                 // Both instances hold the SP as it is.
                 #expect(try await allAccepted(original))
-                let rotated = try await cluster.post("/api/v1/idp/service-providers/\(clientID)/secret", body: "", contentType: nil,
-                                                     headers: admin)
+                let rotated = try await cluster.api.post("/api/v1/idp/service-providers/\(clientID)/secret", as: ServiceProviderSecret.self,
+                                                         headers: admin)
                 #expect(rotated.status == 200, "\(rotated.body)")
-                let current = auth(try #require(json(rotated.body)["client_secret"] as? String))
+                let current = auth(try rotated.decoded().clientSecret)
                 let oldRefused = try await eventually(timeout: propagationLimit) { try await allRefused(original) }
                 #expect(oldRefused, "the old secret was still accepted by an instance: \(seen)")
                 #expect(try await allAccepted(current))
 
                 // Both hold the SP with its new secret when it is deactivated.
-                let paused = try await cluster.post("/api/v1/idp/service-providers/\(clientID)", body: #"{"is_active":false}"#, method: .PATCH,
-                                                    headers: admin)
-                #expect(paused.status == 200 && json(paused.body)["is_active"] as? Bool == false, "\(paused.body)")
+                let paused = try await cluster.api.post("/api/v1/idp/service-providers/\(clientID)", ServiceProviderBody(isActive: false),
+                                                        as: ServiceProviderView.self, method: .PATCH, headers: admin)
+                #expect(paused.status == 200 && paused.value?.isActive == false, "\(paused.body)")
                 let inactiveRefused = try await eventually(timeout: propagationLimit) { try await allRefused(current) }
                 #expect(inactiveRefused, "a deactivated SP was still accepted by an instance: \(seen)")
                 #expect(instances.allSatisfy { $0.process.isRunning }, "\(cluster.logs)")

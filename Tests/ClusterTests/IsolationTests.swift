@@ -9,8 +9,8 @@ import Testing
     @Test func oneServicesContextCannotReadOrWriteAnothersMemberships() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let a = try await LoginTests().makeAccount(cluster)
-            let b = try await LoginTests().makeAccount(cluster)
+            let a = try await cluster.api.makeAccount()
+            let b = try await cluster.api.makeAccount()
             try await withPostgres(TestEnvironment.database(owner: false)) { app in
                 func id(_ slug: String) async throws -> UUID {
                     try #require(try await app.query("SELECT id FROM token.services WHERE slug = \(slug)", logger: TestEnvironment.logger)

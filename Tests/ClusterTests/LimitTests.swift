@@ -14,8 +14,8 @@ import Testing
         try await withCluster(environment: ["GATEHOUSE_RATE_LIMIT_API": "5/60", "GATEHOUSE_RATE_LIMIT_SP": "1000/60"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let idp = IdPTests()
-            let busy = try await idp.makeSP(cluster, callback: "http://127.0.0.1:9/cb")
-            let small = try await idp.makeSP(cluster, callback: "http://127.0.0.1:9/cb")
+            let busy = try await cluster.api.makeSP(callback: "http://127.0.0.1:9/cb")
+            let small = try await cluster.api.makeSP(callback: "http://127.0.0.1:9/cb")
             let set = try cluster.start("idp-service", arguments: ["admin", "call-limit", "--client-id", small.clientID, "--per-minute", "3"])
             #expect(await set.waitForExit(timeout: .seconds(20)) == 0, "\(set.log)")
 
@@ -33,7 +33,7 @@ import Testing
             #expect(refused.headers["ratelimit-limit"] == "3")
 
             // A made-up secret buys no budget of its own: those calls count against the address.
-            let forged = IdPTests.SP(clientID: busy.clientID, clientSecret: "guess", webhookSecret: [], resultKey: "", kid: "")
+            let forged = SPClient(clientID: busy.clientID, clientSecret: "guess", webhookSecret: [], resultKey: "", kid: "")
             var forgedStatuses: [Int] = []
             for _ in 0..<6 { forgedStatuses.append(try await cluster.get(path, headers: forged.auth).status) }
             #expect(forgedStatuses.first == 401 && forgedStatuses.last == 429, "\(forgedStatuses)")
@@ -48,10 +48,10 @@ import Testing
         try await withCluster(environment: ["GATEHOUSE_RATE_LIMIT_USER": "3/60"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let login = LoginTests()
-            let first = try await login.makeAccount(cluster)
-            let second = try await login.makeAccount(cluster)
-            let firstToken = try #require(json(try await login.login(cluster, first).body)["access_token"] as? String)
-            let secondToken = try #require(json(try await login.login(cluster, second).body)["access_token"] as? String)
+            let first = try await cluster.api.makeAccount()
+            let second = try await cluster.api.makeAccount()
+            let firstToken = try #require(json(try await cluster.api.login(first).body)["access_token"] as? String)
+            let secondToken = try #require(json(try await cluster.api.login(second).body)["access_token"] as? String)
             var answers: [(status: Int, headers: [String: String], body: String)] = []
             for _ in 0..<4 { answers.append(try await cluster.get("/api/v1/users/me", headers: ["Authorization": "Bearer \(firstToken)"])) }
             #expect(answers.map(\.status) == [200, 200, 200, 429], "\(answers.map(\.status))")
@@ -67,8 +67,8 @@ import Testing
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let login = LoginTests()
             let refresh = RefreshTests()
-            let account = try await login.makeAccount(cluster)
-            var token = try #require(json(try await login.login(cluster, account).body)["refresh_token"] as? String)
+            let account = try await cluster.api.makeAccount()
+            var token = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
             for _ in 0..<2 {
                 let rotated = try await refresh.refresh(cluster, token)
                 #expect(rotated.status == 200, "\(rotated.body)")
@@ -83,7 +83,7 @@ import Testing
                     """, logger: TestEnvironment.logger).collect()
                 #expect(try rows.first?.decode(Bool.self) == true, "the refused refresh spent the token")
             }
-            let other = try #require(json(try await login.login(cluster, account).body)["refresh_token"] as? String)
+            let other = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
             #expect(try await refresh.refresh(cluster, other).status == 200)
         }
     }

@@ -17,17 +17,17 @@ import Testing
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let account = try await refreshing.makeAccount(cluster)
-            let signedIn = try await login.login(cluster, account, clientType: clientType)
+            let signedIn = try await cluster.api.login(account, clientType: try #require(ClientType(rawValue: clientType)))
             let grant = json(signedIn.body)
             let access = try #require(grant["access_token"] as? String)
-            #expect(try await login.verify(cluster, access).status == 200)
+            #expect(try await cluster.api.verify(access).status == 200)
 
             let out = try await bearerPost(cluster, "/api/v1/auth/logout", access)
             #expect(out.status == 200, "\(out.body)")
             #expect(json(out.body)["sessions_ended"] as? Int == 1)
             #expect(out.headers["set-cookie"]?.contains("Max-Age=0") == true)
 
-            let refused = try await eventually(timeout: propagationLimit) { try await login.verify(cluster, access).status == 401 }
+            let refused = try await eventually(timeout: propagationLimit) { try await cluster.api.verify(access).status == 401 }
             #expect(refused, "the access token still verifies after logout")
             if clientType == "web" {
                 let cookie = try #require(signedIn.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
@@ -45,23 +45,23 @@ import Testing
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let account = try await refreshing.makeAccount(cluster)
-            let phone = json(try await login.login(cluster, account).body)
-            let laptop = json(try await login.login(cluster, account).body)
+            let phone = json(try await cluster.api.login(account).body)
+            let laptop = json(try await cluster.api.login(account).body)
             let phoneAccess = try #require(phone["access_token"] as? String)
             let laptopAccess = try #require(laptop["access_token"] as? String)
 
             let out = try await bearerPost(cluster, "/api/v1/auth/logout-all", laptopAccess)
             #expect(out.status == 200 && json(out.body)["sessions_ended"] as? Int == 2, "\(out.body)")
             let bothRefused = try await eventually(timeout: propagationLimit) {
-                let a = try await login.verify(cluster, phoneAccess).status, b = try await login.verify(cluster, laptopAccess).status
+                let a = try await cluster.api.verify(phoneAccess).status, b = try await cluster.api.verify(laptopAccess).status
                 return a == 401 && b == 401
             }
             #expect(bothRefused)
             #expect(try await refreshing.refresh(cluster, try #require(phone["refresh_token"] as? String)).status == 401)
 
             // A new sign-in gets the new token version and works.
-            let fresh = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
-            let verified = try await login.verify(cluster, fresh)
+            let fresh = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
+            let verified = try await cluster.api.verify(fresh)
             #expect(verified.status == 200)
             #expect((json(verified.body)["claims"] as? [String: Any])?["tv"] as? Int == 1)
         }
@@ -71,14 +71,14 @@ import Testing
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let account = try await refreshing.makeAccount(cluster)
-            let access = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
+            let access = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
             #expect(try await bearerPost(cluster, "/api/v1/auth/logout", access).status == 200)
             // Restart the gateway: it never saw the event, and learns the revocation from Redis.
             let gateway = try #require(cluster.processes.first { $0.name == "gateway" })
             await gateway.stop()
             try cluster.start("gateway")
             #expect(try await cluster.waitUntilReady())
-            #expect(try await login.verify(cluster, access).status == 401)
+            #expect(try await cluster.api.verify(access).status == 401)
         }
     }
 }

@@ -7,9 +7,6 @@ import Testing
 /// TOTP MFA through the real gateway and token-service, with codes computed by pyotp as an
 /// authenticator app would.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct MFATests {
-    let login = LoginTests()
-    let admin = ServiceAdminTests()
-
     /// The code an authenticator app shows for the enrolment's `otpauth://` URI, `steps` × 30 s from now.
     func code(_ uri: String, steps: Int = 0) throws -> String {
         let (status, output) = try PythonCheck.run("totp_code.py", [uri, String(steps)])
@@ -19,81 +16,84 @@ import Testing
 
     /// Enrols and enables TOTP for a signed-in user: the enrolment's URI and the backup codes.
     func enable(_ cluster: Cluster, token: String, password: String) async throws -> (uri: String, backupCodes: [String]) {
-        let auth = ["Authorization": "Bearer \(token)"]
-        try await firstParty(cluster, token: token)
-        let started = try await cluster.post("/api/v1/users/me/mfa/totp", body: #"{"current_password":"\#(password)"}"#, headers: auth)
+        let auth = bearer(token)
+        try await cluster.api.firstParty(token: token)
+        let started = try await cluster.api.post("/api/v1/users/me/mfa/totp", MFACodeBody(currentPassword: password),
+                                                 as: TOTPEnrolment.self,
+                                                 headers: auth)
         #expect(started.status == 200, "\(started.body)")
-        let uri = try #require(json(started.body)["otpauth_uri"] as? String)
-        let enabled = try await cluster.post("/api/v1/users/me/mfa/totp/enable", body: #"{"code":"\#(try code(uri))"}"#, headers: auth)
+        let uri = try started.decoded().otpauthURI
+        let enabled = try await cluster.api.post("/api/v1/users/me/mfa/totp/enable", MFACodeBody(code: try code(uri)),
+                                                 as: BackupCodeList.self,
+                                                 headers: auth)
         #expect(enabled.status == 200, "\(enabled.body)")
-        return (uri, try #require(json(enabled.body)["backup_codes"] as? [String]))
-    }
-
-    /// Marks the service of `token` first-party: only such services' tokens enrol a second factor.
-    func firstParty(_ cluster: Cluster, token: String) async throws {
-        let slug = try #require(ServiceAdminTests().claims(token)["aud"] as? String)
-        _ = try await cluster.tokenAdmin(["admin", "set-first-party", "--slug", slug])
+        return (uri, try enabled.decoded().backupCodes)
     }
 
     /// A password sign-in that stops at the second factor: its `mfa_token`.
-    func mfaToken(_ cluster: Cluster, _ account: LoginTests.Account) async throws -> String {
-        let first = try await login.login(cluster, account)
-        let problem = json(first.body)
-        #expect(first.status == 401 && problem["code"] as? String == "mfa_required", "\(first.body)")
-        #expect(problem["access_token"] == nil)
-        return try #require(problem["mfa_token"] as? String)
+    func mfaToken(_ cluster: Cluster, _ account: Account) async throws -> String {
+        let first = try await cluster.api.login(account)
+        #expect(first.status == 401 && first.problem?.code == "mfa_required", "\(first.body)")
+        #expect(first.value == nil && json(first.body)["access_token"] == nil)
+        return try #require(first.problem?.extensions["mfa_token"], "\(first.body)")
     }
 
-    func verify(_ cluster: Cluster, _ mfaToken: String, code: String? = nil, backupCode: String? = nil)
-        async throws -> (status: Int, headers: [String: String], body: String) {
-        let proof = code.map { #""code":"\#($0)""# } ?? #""backup_code":"\#(backupCode ?? "")""#
-        return try await cluster.post("/api/v1/auth/mfa/verify", body: #"{"mfa_token":"\#(mfaToken)",\#(proof)}"#)
+    /// The second step of a sign-in: `mfaToken` with a code, or else a backup code.
+    func verify(_ cluster: Cluster, _ mfaToken: String, code: String? = nil,
+                backupCode: String? = nil) async throws -> Answer<TokenAnswer> {
+        let body = MFAVerifyBody(mfaToken: mfaToken, code: code, backupCode: code == nil ? backupCode ?? "" : nil)
+        return try await cluster.api.post("/api/v1/auth/mfa/verify", body, as: TokenAnswer.self)
     }
 
     @Test func enrolmentSignInBackupCodesAndReplays() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await login.makeAccount(cluster)
-            let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
-            let auth = ["Authorization": "Bearer \(token)"]
-            let elsewhere = try #require(json(try await login.login(cluster, account).body)["refresh_token"] as? String)
+            let account = try await cluster.api.makeAccount()
+            let token = try await cluster.api.signIn(account).accessToken
+            let auth = bearer(token)
+            let elsewhere = try #require(try await cluster.api.signIn(account).refreshToken)
 
             // Enrolment answers the secret three ways: base32, otpauth:// URI and a QR code PNG.
             // Only a first-party service's token enrols (issue 27; caught on the code before: a
             // token of any service, a third-party app's included, could put a device on the account).
-            let thirdParty = try await cluster.post("/api/v1/users/me/mfa/totp", body: #"{"current_password":"\#(account.password)"}"#, headers: auth)
-            #expect(thirdParty.status == 403 && json(thirdParty.body)["code"] as? String == "first_party_required", "\(thirdParty.body)")
-            try await firstParty(cluster, token: token)
+            let withPassword = MFACodeBody(currentPassword: account.password)
+            let thirdParty = try await cluster.api.post("/api/v1/users/me/mfa/totp", withPassword, headers: auth)
+            #expect(thirdParty.status == 403 && thirdParty.problem?.code == "first_party_required", "\(thirdParty.body)")
+            try await cluster.api.firstParty(token: token)
             // Enrolment asks for the password again: a stolen access token alone cannot add a device.
-            let bare = try await cluster.post("/api/v1/users/me/mfa/totp", body: "", contentType: nil, headers: auth)
-            #expect(bare.status == 422 && json(bare.body)["field"] as? String == "current_password", "\(bare.body)")
-            let guessed = try await cluster.post("/api/v1/users/me/mfa/totp", body: #"{"current_password":"not it at all"}"#, headers: auth)
-            #expect(guessed.status == 403 && json(guessed.body)["code"] as? String == "invalid_current_password", "\(guessed.body)")
-            let withPassword = #"{"current_password":"\#(account.password)"}"#
-            let started = json(try await cluster.post("/api/v1/users/me/mfa/totp", body: withPassword, headers: auth).body)
-            let uri = try #require(started["otpauth_uri"] as? String)
-            let secret = try #require(started["secret"] as? String)
+            let bare = try await cluster.api.post("/api/v1/users/me/mfa/totp", headers: auth)
+            #expect(bare.status == 422 && bare.problem?.field == "current_password", "\(bare.body)")
+            let guessed = try await cluster.api.post("/api/v1/users/me/mfa/totp", MFACodeBody(currentPassword: "not it at all"),
+                                                     headers: auth)
+            #expect(guessed.status == 403 && guessed.problem?.code == "invalid_current_password", "\(guessed.body)")
+            let started = try await cluster.api.post("/api/v1/users/me/mfa/totp", withPassword, as: TOTPEnrolment.self,
+                                                     headers: auth).decoded()
+            let uri = started.otpauthURI
+            let secret = started.secret
             #expect(uri.hasPrefix("otpauth://totp/Gatehouse:") && uri.contains("secret=\(secret)") && uri.contains("issuer=Gatehouse"))
-            let qr = try #require(started["qr_code"] as? String)
+            let qr = started.qrCode
             #expect(qr.hasPrefix("data:image/png;base64,"))
             let png = try #require(Data(base64Encoded: String(qr.dropFirst("data:image/png;base64,".count))))
             #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
             let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
             #expect(width == height && width >= 150, "\(width)×\(height)")
             // Until enabled, sign-in needs no second factor, and a wrong first code is refused.
-            #expect(try await login.login(cluster, account).status == 200)
-            let wrong = try await cluster.post("/api/v1/users/me/mfa/totp/enable", body: #"{"code":"\#(try code(uri, steps: 10))"}"#, headers: auth)
-            #expect(wrong.status == 422 && json(wrong.body)["code"] as? String == "invalid_mfa_code", "\(wrong.body)")
+            #expect(try await cluster.api.login(account).status == 200)
+            let wrong = try await cluster.api.post("/api/v1/users/me/mfa/totp/enable", MFACodeBody(code: try code(uri, steps: 10)),
+                                                   headers: auth)
+            #expect(wrong.status == 422 && wrong.problem?.code == "invalid_mfa_code", "\(wrong.body)")
 
             let enrolCode = try code(uri)
-            let enabled = try await cluster.post("/api/v1/users/me/mfa/totp/enable", body: #"{"code":"\#(enrolCode)"}"#, headers: auth)
+            let enabled = try await cluster.api.post("/api/v1/users/me/mfa/totp/enable", MFACodeBody(code: enrolCode),
+                                                     as: BackupCodeList.self,
+                                                     headers: auth)
             #expect(enabled.status == 200, "\(enabled.body)")
-            let backupCodes = try #require(json(enabled.body)["backup_codes"] as? [String])
+            let backupCodes = try enabled.decoded().backupCodes
             #expect(backupCodes.count == 10 && Set(backupCodes).count == 10)
             // Sessions that never passed the new factor end with it.
-            #expect(try await RefreshTests().refresh(cluster, elsewhere).status == 401)
-            let again = try await cluster.post("/api/v1/users/me/mfa/totp", body: withPassword, headers: auth)
-            #expect(again.status == 409 && json(again.body)["code"] as? String == "mfa_already_enabled")
+            #expect(try await cluster.api.refresh(elsewhere).status == 401)
+            let again = try await cluster.api.post("/api/v1/users/me/mfa/totp", withPassword, headers: auth)
+            #expect(again.status == 409 && again.problem?.code == "mfa_already_enabled")
 
             // Sign-in now stops at the second factor. The code spent on enrolment is refused (replay);
             // the next one is accepted, once.
@@ -102,16 +102,16 @@ import Testing
             let nextCode = try code(uri, steps: 1)
             let signedIn = try await verify(cluster, pending, code: nextCode)
             #expect(signedIn.status == 200, "\(signedIn.body)")
-            let claims = admin.claims(try #require(json(signedIn.body)["access_token"] as? String))
-            #expect(claims["amr"] as? [String] == ["pwd", "otp", "mfa"] && claims["mfa_enabled"] as? Bool == true)
-            #expect(claims["mfa_at"] as? Int != nil)
-            #expect(json(signedIn.body)["refresh_token"] as? String != nil)
+            let claims = try tokenClaims(try signedIn.decoded().accessToken)
+            #expect(claims.amr == ["pwd", "otp", "mfa"] && claims.mfaEnabled == true)
+            #expect(claims.mfaAt != nil)
+            #expect(try signedIn.decoded().refreshToken != nil)
             // An mfa_token completes one sign-in; a made-up one none.
             let used = try await verify(cluster, pending, code: try code(uri, steps: -1))
-            #expect(used.status == 401 && json(used.body)["code"] as? String == "invalid_mfa_token", "\(used.body)")
-            #expect(json(try await verify(cluster, "made-up", code: nextCode).body)["code"] as? String == "invalid_mfa_token")
+            #expect(used.status == 401 && used.problem?.code == "invalid_mfa_token", "\(used.body)")
+            #expect(try await verify(cluster, "made-up", code: nextCode).problem?.code == "invalid_mfa_token")
             let replayed = try await verify(cluster, try await mfaToken(cluster, account), code: nextCode)
-            #expect(replayed.status == 401 && json(replayed.body)["code"] as? String == "invalid_mfa_code", "\(replayed.body)")
+            #expect(replayed.status == 401 && replayed.problem?.code == "invalid_mfa_code", "\(replayed.body)")
 
             // A backup code works once, typed in any case.
             let withBackup = try await verify(cluster, try await mfaToken(cluster, account), backupCode: backupCodes[3].uppercased())
@@ -135,35 +135,36 @@ import Testing
             }
 
             // Turning MFA off takes a code; afterwards the password alone signs in again.
-            let fresh = try #require(json(signedIn.body)["access_token"] as? String)
-            let off = try await cluster.post("/api/v1/users/me/mfa/totp", body: #"{"code":"\#(nextCode)"}"#,
-                                             method: .DELETE, headers: ["Authorization": "Bearer \(fresh)"])
+            let fresh = try signedIn.decoded().accessToken
+            let off = try await cluster.api.post("/api/v1/users/me/mfa/totp", MFACodeBody(code: nextCode), method: .DELETE,
+                                                 headers: bearer(fresh))
             #expect(off.status == 401, "that code was spent: \(off.body)")
-            let offWithBackup = try await cluster.post("/api/v1/users/me/mfa/totp", body: #"{"backup_code":"\#(backupCodes[0])"}"#,
-                                                       method: .DELETE, headers: ["Authorization": "Bearer \(fresh)"])
-            #expect(offWithBackup.status == 200 && json(offWithBackup.body)["mfa_enabled"] as? Bool == false, "\(offWithBackup.body)")
-            #expect(try await login.login(cluster, account).status == 200)
+            let offWithBackup = try await cluster.api.post("/api/v1/users/me/mfa/totp", MFACodeBody(backupCode: backupCodes[0]),
+                                                           as: MFADisabled.self, method: .DELETE, headers: bearer(fresh))
+            #expect(offWithBackup.status == 200 && offWithBackup.value?.mfaEnabled == false, "\(offWithBackup.body)")
+            #expect(try await cluster.api.login(account).status == 200)
         }
     }
 
     @Test func backupCodesAreReplacedAllAtOnceForAProof() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await login.makeAccount(cluster)
-            let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
-            let auth = ["Authorization": "Bearer \(token)"]
+            let account = try await cluster.api.makeAccount()
+            let token = try await cluster.api.signIn(account).accessToken
+            let auth = bearer(token)
             let (_, oldCodes) = try await enable(cluster, token: token, password: account.password)
 
-            let bare = try await cluster.post("/api/v1/users/me/mfa/backup-codes", body: "{}", headers: auth)
-            #expect(bare.status == 422 && json(bare.body)["field"] as? String == "code", "\(bare.body)")
-            #expect(try await cluster.post("/api/v1/users/me/mfa/backup-codes", body: #"{"backup_code":"\#(oldCodes[0])"}"#).status == 401)
-            let replaced = try await cluster.post("/api/v1/users/me/mfa/backup-codes", body: #"{"backup_code":"\#(oldCodes[0])"}"#, headers: auth)
+            let bare = try await cluster.api.post("/api/v1/users/me/mfa/backup-codes", MFACodeBody(), headers: auth)
+            #expect(bare.status == 422 && bare.problem?.field == "code", "\(bare.body)")
+            let proof = MFACodeBody(backupCode: oldCodes[0])
+            #expect(try await cluster.api.post("/api/v1/users/me/mfa/backup-codes", proof).status == 401)
+            let replaced = try await cluster.api.post("/api/v1/users/me/mfa/backup-codes", proof, as: BackupCodeList.self, headers: auth)
             #expect(replaced.status == 200, "\(replaced.body)")
-            let newCodes = try #require(json(replaced.body)["backup_codes"] as? [String])
+            let newCodes = try replaced.decoded().backupCodes
             #expect(newCodes.count == 10 && Set(newCodes).count == 10 && Set(newCodes).isDisjoint(with: oldCodes))
             // The proof is spent, and every old code is gone, used or not; the new ones work.
-            let again = try await cluster.post("/api/v1/users/me/mfa/backup-codes", body: #"{"backup_code":"\#(oldCodes[0])"}"#, headers: auth)
-            #expect(again.status == 401 && json(again.body)["code"] as? String == "invalid_mfa_code", "\(again.body)")
+            let again = try await cluster.api.post("/api/v1/users/me/mfa/backup-codes", proof, headers: auth)
+            #expect(again.status == 401 && again.problem?.code == "invalid_mfa_code", "\(again.body)")
             #expect(try await verify(cluster, try await mfaToken(cluster, account), backupCode: oldCodes[1]).status == 401)
             let signedIn = try await verify(cluster, try await mfaToken(cluster, account), backupCode: newCodes[0])
             #expect(signedIn.status == 200, "\(signedIn.body)")
@@ -184,34 +185,34 @@ import Testing
     @Test func aSuperAdminResetsALostSecondFactorAndEndsTheSessions() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await login.makeAccount(cluster)
-            let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
-            let userID = try #require(admin.claims(token)["sub"] as? String)
+            let account = try await cluster.api.makeAccount()
+            let token = try await cluster.api.signIn(account).accessToken
+            let userID = try tokenClaims(token).sub
             let (_, backupCodes) = try await enable(cluster, token: token, password: account.password)
-            let signedIn = json(try await verify(cluster, try await mfaToken(cluster, account), backupCode: backupCodes[0]).body)
-            let access = try #require(signedIn["access_token"] as? String)
-            let refresh = try #require(signedIn["refresh_token"] as? String)
+            let signedIn = try await verify(cluster, try await mfaToken(cluster, account), backupCode: backupCodes[0]).decoded()
+            let access = signedIn.accessToken
+            let refresh = try #require(signedIn.refreshToken)
 
-            let (_, serviceAdmin) = try await admin.admin(cluster, role: "SERVICE_ADMIN")
-            let (root, superAdmin) = try await admin.admin(cluster, role: "SUPER_ADMIN")
-            func reset(_ id: String, by token: String) async throws -> (status: Int, headers: [String: String], body: String) {
-                try await cluster.delete("/api/v1/users/\(id)/mfa", headers: ["Authorization": "Bearer \(token)"])
+            let (_, serviceAdmin) = try await cluster.api.admin(role: "SERVICE_ADMIN")
+            let (root, superAdmin) = try await cluster.api.admin(role: "SUPER_ADMIN")
+            func reset(_ id: String, by token: String) async throws -> Answer<MFADisabled> {
+                try await cluster.api.delete("/api/v1/users/\(id)/mfa", as: MFADisabled.self, headers: bearer(token))
             }
             #expect(try await reset(userID, by: access).status == 403)
             let notSuper = try await reset(userID, by: serviceAdmin)
-            #expect(notSuper.status == 403 && json(notSuper.body)["code"] as? String == "forbidden", "\(notSuper.body)")
-            let own = try await reset(try #require(admin.claims(superAdmin)["sub"] as? String), by: superAdmin)
-            #expect(own.status == 403 && json(own.body)["code"] as? String == "own_second_factor", "\(own.body)")
+            #expect(notSuper.status == 403 && notSuper.problem?.code == "forbidden", "\(notSuper.body)")
+            let own = try await reset(try tokenClaims(superAdmin).sub, by: superAdmin)
+            #expect(own.status == 403 && own.problem?.code == "own_second_factor", "\(own.body)")
             #expect(try await reset(UUID().uuidString, by: superAdmin).status == 404)
 
             let done = try await reset(userID, by: superAdmin)
-            #expect(done.status == 200 && json(done.body)["mfa_enabled"] as? Bool == false, "\(done.body)")
+            #expect(done.status == 200 && done.value?.mfaEnabled == false, "\(done.body)")
             let twice = try await reset(userID, by: superAdmin)
-            #expect(twice.status == 409 && json(twice.body)["code"] as? String == "mfa_not_enabled", "\(twice.body)")
+            #expect(twice.status == 409 && twice.problem?.code == "mfa_not_enabled", "\(twice.body)")
             // Whatever the lost device opened is closed; the password alone signs in again.
-            #expect(try await eventually(timeout: propagationLimit) { try await login.verify(cluster, access).status == 401 })
-            #expect(try await RefreshTests().refresh(cluster, refresh).status == 401)
-            #expect(try await login.login(cluster, account).status == 200)
+            #expect(try await eventually(timeout: propagationLimit) { try await cluster.api.verify(access).status == 401 })
+            #expect(try await cluster.api.refresh(refresh).status == 401)
+            #expect(try await cluster.api.login(account).status == 200)
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 let rows = try await owner.query("""
                     SELECT (SELECT count(*)::int FROM token.totp_credentials c WHERE c.user_id = u.id),
@@ -230,17 +231,17 @@ import Testing
     @Test func fiveWrongCodesLockTheSecondFactorForFifteenMinutes() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await login.makeAccount(cluster)
-            let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
+            let account = try await cluster.api.makeAccount()
+            let token = try await cluster.api.signIn(account).accessToken
             let (uri, _) = try await enable(cluster, token: token, password: account.password)
             let pending = try await mfaToken(cluster, account)
             let wrong = try code(uri, steps: 20)
             for attempt in 1...4 {
                 let refused = try await verify(cluster, pending, code: wrong)
-                #expect(refused.status == 401 && json(refused.body)["code"] as? String == "invalid_mfa_code", "attempt \(attempt): \(refused.body)")
+                #expect(refused.status == 401 && refused.problem?.code == "invalid_mfa_code", "attempt \(attempt): \(refused.body)")
             }
             let locked = try await verify(cluster, pending, code: wrong)
-            #expect(locked.status == 423 && json(locked.body)["code"] as? String == "mfa_locked", "\(locked.body)")
+            #expect(locked.status == 423 && locked.problem?.code == "mfa_locked", "\(locked.body)")
             // Even the right code waits out the lock.
             let right = try await verify(cluster, pending, code: try code(uri, steps: 1))
             #expect(right.status == 423, "\(right.body)")
@@ -258,8 +259,8 @@ import Testing
     @Test func oneCodeRacedOverManySignInsCompletesExactlyOne() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await login.makeAccount(cluster)
-            let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
+            let account = try await cluster.api.makeAccount()
+            let token = try await cluster.api.signIn(account).accessToken
             let (uri, _) = try await enable(cluster, token: token, password: account.password)
             var pending: [String] = []
             for _ in 0..<8 { pending.append(try await mfaToken(cluster, account)) }
@@ -284,12 +285,12 @@ import Testing
     @Test func adminsWithMFANeedARecentSecondFactorAndServicesCanRequireIt() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let (account, token) = try await admin.admin(cluster, role: "SUPER_ADMIN")
+            let (account, token) = try await cluster.api.admin(role: "SUPER_ADMIN")
             let (uri, backupCodes) = try await enable(cluster, token: token, password: account.password)
             // Signing in with a backup code leaves the next TOTP step for the step-up below (each step is accepted once).
-            let signedIn = json(try await verify(cluster, try await mfaToken(cluster, account), backupCode: backupCodes[0]).body)
-            let fresh = try #require(signedIn["access_token"] as? String)
-            #expect(try await cluster.get("/api/v1/services", headers: ["Authorization": "Bearer \(fresh)"]).status == 200)
+            let signedIn = try await verify(cluster, try await mfaToken(cluster, account), backupCode: backupCodes[0]).decoded()
+            let fresh = signedIn.accessToken
+            #expect(try await cluster.api.get("/api/v1/services", headers: bearer(fresh)).status == 200)
 
             // Half an hour later (the session's proof is moved back), a refreshed token no longer opens admin routes.
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
@@ -298,28 +299,30 @@ import Testing
                     WHERE user_id = (SELECT id FROM token.users WHERE username = \(account.username))
                     """, logger: TestEnvironment.logger).collect()
             }
-            let refreshed = try await RefreshTests().refresh(cluster, try #require(signedIn["refresh_token"] as? String))
-            let stale = try #require(json(refreshed.body)["access_token"] as? String)
-            let refused = try await cluster.get("/api/v1/services", headers: ["Authorization": "Bearer \(stale)"])
-            #expect(refused.status == 403 && json(refused.body)["code"] as? String == "mfa_step_up_required", "\(refused.body)")
-            #expect(try await cluster.get("/api/v1/audit-events", headers: ["Authorization": "Bearer \(stale)"]).status == 403)
+            let refreshed = try await cluster.api.refresh(try #require(signedIn.refreshToken))
+            let stale = try refreshed.decoded().accessToken
+            let refused = try await cluster.api.get("/api/v1/services", headers: bearer(stale))
+            #expect(refused.status == 403 && refused.problem?.code == "mfa_step_up_required", "\(refused.body)")
+            #expect(try await cluster.api.get("/api/v1/audit-events", headers: bearer(stale)).status == 403)
             // Step-up with a code: a fresh access token for the same session opens them again.
-            let steppedUp = try await cluster.post("/api/v1/auth/mfa/verify", body: #"{"code":"\#(try code(uri, steps: 1))"}"#,
-                                                   headers: ["Authorization": "Bearer \(stale)"])
+            let steppedUp = try await cluster.api.post("/api/v1/auth/mfa/verify", MFAVerifyBody(code: try code(uri, steps: 1)),
+                                                       as: MFAStepUp.self,
+                                                       headers: bearer(stale))
             #expect(steppedUp.status == 200, "\(steppedUp.body)")
-            let upToken = try #require(json(steppedUp.body)["access_token"] as? String)
-            #expect(admin.claims(upToken)["sid"] as? String == admin.claims(stale)["sid"] as? String)
-            #expect(try await cluster.get("/api/v1/services", headers: ["Authorization": "Bearer \(upToken)"]).status == 200)
+            let upToken = try steppedUp.decoded().accessToken
+            #expect(try tokenClaims(upToken).sid == tokenClaims(stale).sid)
+            #expect(try await cluster.api.get("/api/v1/services", headers: bearer(upToken)).status == 200)
 
             // A service that requires MFA of its admins refuses an admin without it.
-            let (_, plainAdmin) = try await admin.admin(cluster, role: "SUPER_ADMIN")
+            let (_, plainAdmin) = try await cluster.api.admin(role: "SUPER_ADMIN")
             let slug = account.slug
-            let required = try await cluster.post("/api/v1/services/\(slug)", body: #"{"require_admin_mfa":true}"#, method: .PATCH,
-                                                  headers: ["Authorization": "Bearer \(upToken)"])
-            #expect(required.status == 200 && json(required.body)["require_admin_mfa"] as? Bool == true, "\(required.body)")
-            let withoutMFA = try await cluster.get("/api/v1/services/\(slug)", headers: ["Authorization": "Bearer \(plainAdmin)"])
-            #expect(withoutMFA.status == 403 && json(withoutMFA.body)["code"] as? String == "mfa_required_by_service", "\(withoutMFA.body)")
-            #expect(try await cluster.get("/api/v1/services/\(slug)", headers: ["Authorization": "Bearer \(upToken)"]).status == 200)
+            let required = try await cluster.api.post("/api/v1/services/\(slug)", ServiceSettingsBody(requireAdminMFA: true),
+                                                      as: ServiceView.self,
+                                                      method: .PATCH, headers: bearer(upToken))
+            #expect(required.status == 200 && required.value?.requireAdminMFA == true, "\(required.body)")
+            let withoutMFA = try await cluster.api.get("/api/v1/services/\(slug)", headers: bearer(plainAdmin))
+            #expect(withoutMFA.status == 403 && withoutMFA.problem?.code == "mfa_required_by_service", "\(withoutMFA.body)")
+            #expect(try await cluster.api.get("/api/v1/services/\(slug)", headers: bearer(upToken)).status == 200)
         }
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// `/oauth/token`, `/oauth/revoke`, `/oauth/introspect` through the real gateway and token-service.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct OAuthTests {
     struct Client {
-        let account: LoginTests.Account
+        let account: Account
         let clientID: String
         let clientSecret: String
 
@@ -21,7 +21,7 @@ import Testing
         func value(_ name: String) -> String {
             printed.split(separator: "\n").first { $0.hasPrefix(name) }.map { String($0.dropFirst(name.count)).trimmingCharacters(in: .whitespaces) } ?? ""
         }
-        let account = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName("ada"))
+        let account = Account(slug: slug, username: TestEnvironment.uniqueName("ada"))
         let registered = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(account.username)","email":"\#(account.username)@example.com","password":"\#(account.password)"}"#)
         #expect(registered.status == 201, "\(registered.body)")
         return Client(account: account, clientID: value("client_id"), clientSecret: value("client_secret"))
@@ -51,7 +51,7 @@ import Testing
             #expect(tokens["scope"] as? String == "openid profile email")
             let access = try #require(tokens["access_token"] as? String)
             let refresh = try #require(tokens["refresh_token"] as? String)
-            #expect(try await LoginTests().verify(cluster, access).status == 200)
+            #expect(try await cluster.api.verify(access).status == 200)
 
             let wrong = try await passwordGrant(cluster, client, password: "not the password 1")
             #expect(wrong.status == 400 && json(wrong.body)["error"] as? String == "invalid_grant", "\(wrong.body)")
@@ -150,7 +150,7 @@ import Testing
             let revokedAccess = try await form(cluster, "/oauth/revoke", [("token", access), ("client_id", client.clientID)])
             #expect(revokedAccess.status == 200 && revokedAccess.headers["cache-control"] == "no-store")
             #expect(try await introspect(access, as: client)["active"] as? Bool == false)
-            #expect(try await eventually(timeout: propagationLimit) { try await LoginTests().verify(cluster, access).status == 401 })
+            #expect(try await eventually(timeout: propagationLimit) { try await cluster.api.verify(access).status == 401 })
 
             #expect(try await form(cluster, "/oauth/revoke", [("token", refresh), ("token_type_hint", "refresh_token")], headers: client.basic).status == 200)
             #expect(try await introspect(refresh, as: client)["active"] as? Bool == false)

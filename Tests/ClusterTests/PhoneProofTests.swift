@@ -20,8 +20,8 @@ import Testing
     /// Signed in, without a verification profile yet.
     func signedIn(_ cluster: Cluster) async throws -> [String: String] {
         let login = LoginTests()
-        let account = try await login.makeAccount(cluster)
-        let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
+        let account = try await cluster.api.makeAccount()
+        let token = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
         return ["Authorization": "Bearer \(token)"]
     }
 
@@ -58,7 +58,7 @@ import Testing
     @Test func aSquattersClaimNeitherBlocksTheOwnerNorReceivesRequests() async throws {
         try await idp.withReadyCluster { cluster, receiver in
             let sms = try await SMSReceiver.shared()
-            let sp = try await idp.makeSP(cluster, callback: receiver.url)
+            let sp = try await cluster.api.makeSP(callback: receiver.url)
             let phone = Self.randomNumber()
             let squatter = try await signedIn(cluster)
             let owner = try await signedIn(cluster)
@@ -83,7 +83,7 @@ import Testing
 
             // The owner is not blocked: a claim of their own, its code, the number is theirs.
             #expect(try await claim(cluster, phone, auth: owner).status == 202)
-            try await idp.proveNumber(cluster, phone, index: 1, auth: owner)
+            try await cluster.api.proveNumber(phone, index: 1, auth: owner)
             let id = try #require(json(try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(phone)"}"#,
                                                                headers: sp.auth).body)["transaction_id"] as? String)
             let ownerInbox = try await cluster.get("/api/v1/idp/inbox", headers: owner).body
@@ -94,7 +94,7 @@ import Testing
             // The number is recycled: its next owner proves it and takes it; the owner's profile loses it.
             let next = try await signedIn(cluster)
             #expect(try await claim(cluster, phone, auth: next).status == 202)
-            try await idp.proveNumber(cluster, phone, index: 2, auth: next)
+            try await cluster.api.proveNumber(phone, index: 2, auth: next)
             let released = try await withOwner(cluster) { owner in
                 var count = 0
                 for try await value in try await owner.query("""

@@ -9,17 +9,17 @@ import Testing
     @Test func theSixthLoginFromOneAddressIsRefusedWith429AndRetryAfter() async throws {
         try await withCluster(environment: ["GATEHOUSE_RATE_LIMIT_LOGIN": "5/300", "GATEHOUSE_RATE_LIMIT_API": "1000/60"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await LoginTests().makeAccount(cluster)
+            let account = try await cluster.api.makeAccount()
             var statuses: [Int] = []
-            var last: (status: Int, headers: [String: String], body: String)?
+            var last: Answer<TokenAnswer>?
             for _ in 0..<6 {
-                let response = try await LoginTests().login(cluster, account)
+                let response = try await cluster.api.login(account)
                 statuses.append(response.status)
                 last = response
             }
             #expect(statuses == [200, 200, 200, 200, 200, 429])
             let refused = try #require(last)
-            #expect(json(refused.body)["code"] as? String == "rate_limited")
+            #expect(refused.problem?.code == "rate_limited")
             #expect(Int(refused.headers["retry-after"] ?? "") ?? 0 >= 1)
             #expect(refused.headers["ratelimit-limit"] == "5")
         }
@@ -53,15 +53,15 @@ import Testing
                                             "GATEHOUSE_TRUSTED_PROXIES": "127.0.0.1/32"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let login = LoginTests()
-            let first = try await login.makeAccount(cluster)
+            let first = try await cluster.api.makeAccount()
             var people = [first]
             for index in 1..<4 {
-                let person = LoginTests.Account(slug: first.slug, username: "\(first.username)-\(index)")
+                let person = Account(slug: first.slug, username: "\(first.username)-\(index)")
                 let registered = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(person.slug)","username":"\#(person.username)","email":"\#(person.username)@example.com","password":"\#(person.password)"}"#)
                 #expect(registered.status == 201, "\(registered.body)")
                 people.append(person)
             }
-            func signIn(_ person: LoginTests.Account, from address: String) async throws -> Int {
+            func signIn(_ person: Account, from address: String) async throws -> Int {
                 try await cluster.post("/api/v1/auth/login", body: #"{"service":"\#(person.slug)","username":"\#(person.username)","password":"\#(person.password)","client_type":"mobile"}"#,
                                        headers: ["X-Forwarded-For": address]).status
             }
@@ -85,15 +85,15 @@ import Testing
         try await withCluster(environment: ["GATEHOUSE_RATE_LIMIT_API": "4/60"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let login = LoginTests()
-            let account = try await login.makeAccount(cluster)
-            let token = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
+            let account = try await cluster.api.makeAccount()
+            let token = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
             // The limit holds while Redis answers.
             var statuses: [Int] = []
-            for _ in 0..<3 { statuses.append(try await login.verify(cluster, token).status) }
+            for _ in 0..<3 { statuses.append(try await cluster.api.verify(token).status) }
             #expect(statuses.last == 429, "\(statuses)")
             #expect(!(try await cluster.get("/metrics").body.contains("gatehouse_rate_limit_unavailable_total")))
             cluster.redis.kill()
-            let allowed = try await login.verify(cluster, token)
+            let allowed = try await cluster.api.verify(token)
             #expect(allowed.status == 200, "\(allowed.body)")
             #expect(allowed.headers["retry-after"] == nil)
             let metrics = try await cluster.get("/metrics").body

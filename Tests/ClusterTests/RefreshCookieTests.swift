@@ -16,8 +16,8 @@ import Testing
     @Test func twoWebServicesInOneBrowserKeepTheirOwnSessions() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let shop = try await RefreshTests().makeAccount(cluster, origin: "https://shop.example")
-            let admin = try await RefreshTests().makeAccount(cluster, origin: "https://admin.example")
+            let shop = try await cluster.api.makeAccount(origin: "https://shop.example")
+            let admin = try await cluster.api.makeAccount(origin: "https://admin.example")
             let browser = CookieJarClient(cluster: cluster)
             #expect(try await browser.signIn(shop).status == 200)
             #expect(try await browser.signIn(admin).status == 200)
@@ -51,8 +51,8 @@ import Testing
     @Test func theLegacyCookieServesOneRefreshOfItsOwnServiceOnly() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let shop = try await RefreshTests().makeAccount(cluster, origin: "https://shop.example")
-            let admin = try await RefreshTests().makeAccount(cluster, origin: "https://shop.example")
+            let shop = try await cluster.api.makeAccount(origin: "https://shop.example")
+            let admin = try await cluster.api.makeAccount(origin: "https://shop.example")
             // What the old gateway left in the browser: the web sign-in's token under the shared name.
             let browser = CookieJarClient(cluster: cluster)
             #expect(try await browser.signIn(shop).status == 200)
@@ -76,7 +76,7 @@ import Testing
 
     func audience(_ cluster: Cluster, _ body: String) async throws -> String? {
         let access = try #require(json(body)["access_token"] as? String)
-        return (json(try await login.verify(cluster, access).body)["claims"] as? [String: Any])?["aud"] as? String
+        return (json(try await cluster.api.verify(access).body)["claims"] as? [String: Any])?["aud"] as? String
     }
 }
 
@@ -89,7 +89,7 @@ final class CookieJarClient: @unchecked Sendable {
 
     init(cluster: Cluster) { self.cluster = cluster }
 
-    func signIn(_ account: LoginTests.Account) async throws -> (status: Int, cookies: [String], body: String) {
+    func signIn(_ account: Account) async throws -> (status: Int, cookies: [String], body: String) {
         try await send("/api/v1/auth/login", body: #"{"service":"\#(account.slug)","username":"\#(account.username)","password":"\#(account.password)","client_type":"web"}"#)
     }
 

@@ -9,10 +9,10 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(5))) struct RefreshTests {
     let login = LoginTests()
 
-    func makeAccount(_ cluster: Cluster, origin: String = "https://app.example") async throws -> LoginTests.Account {
+    func makeAccount(_ cluster: Cluster, origin: String = "https://app.example") async throws -> Account {
         let slug = TestEnvironment.uniqueName("svc").replacingOccurrences(of: "_", with: "-")
         _ = try await cluster.tokenAdmin(["admin", "create-service", "--slug", slug, "--name", "Test", "--origin", origin])
-        let account = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName("ada"))
+        let account = Account(slug: slug, username: TestEnvironment.uniqueName("ada"))
         let registered = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(account.username)","email":"\#(account.username)@example.com","password":"\#(account.password)"}"#)
         #expect(registered.status == 201)
         return account
@@ -26,7 +26,7 @@ import Testing
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let account = try await makeAccount(cluster)
-            let first = json(try await login.login(cluster, account).body)
+            let first = json(try await cluster.api.login(account).body)
             let token = try #require(first["refresh_token"] as? String)
 
             let rotated = try await refresh(cluster, token)
@@ -35,7 +35,7 @@ import Testing
             let next = try #require(pair["refresh_token"] as? String)
             #expect(next != token)
             let access = try #require(pair["access_token"] as? String)
-            #expect(try await login.verify(cluster, access).status == 200)
+            #expect(try await cluster.api.verify(access).status == 200)
 
             let retried = json(try await refresh(cluster, token).body)
             #expect(retried["refresh_token"] as? String == next)
@@ -59,7 +59,7 @@ import Testing
             for name in ["social-service", "idp-service"] { try cluster.start(name) }
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let account = try await makeAccount(cluster)
-            let token = try #require(json(try await login.login(cluster, account).body)["refresh_token"] as? String)
+            let token = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
             let before = (try await cluster.served("token.refresh", metricsPort: first.metricsPort),
                           try await cluster.served("token.refresh", metricsPort: second.metricsPort))
             let answers = try await withThrowingTaskGroup(of: (status: Int, refresh: String?, access: String?, body: String).self) { group in
@@ -105,7 +105,7 @@ import Testing
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 _ = try await owner.query("UPDATE token.services SET refresh_grace_seconds = 1 WHERE slug = \(account.slug)", logger: TestEnvironment.logger).collect()
             }
-            let token = try #require(json(try await login.login(cluster, account).body)["refresh_token"] as? String)
+            let token = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
             let next = try #require(json(try await refresh(cluster, token).body)["refresh_token"] as? String)
             try await Task.sleep(for: .milliseconds(1300))
             let replay = try await refresh(cluster, token)
@@ -133,7 +133,7 @@ import Testing
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let account = try await makeAccount(cluster)
             func signIn() async throws -> (refresh: String, access: String) {
-                let grant = json(try await login.login(cluster, account).body)
+                let grant = json(try await cluster.api.login(account).body)
                 return (try #require(grant["refresh_token"] as? String), try #require(grant["access_token"] as? String))
             }
             func owner(_ sql: PostgresQuery) async throws -> [PostgresRow] {
@@ -184,7 +184,7 @@ import Testing
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let account = try await makeAccount(cluster)
-            let web = try await login.login(cluster, account, clientType: "web")
+            let web = try await cluster.api.login(account, clientType: .web)
             let cookie = try #require(web.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
             let foreign = try await cluster.post("/api/v1/auth/refresh", body: "", contentType: nil,
                                                  headers: ["Cookie": cookie, "Origin": "https://evil.example"])
@@ -205,7 +205,7 @@ import Testing
             let account = try await makeAccount(cluster)
             var tokens: [String] = []
             for _ in 0..<20 {
-                tokens.append(try #require(json(try await login.login(cluster, account).body)["refresh_token"] as? String))
+                tokens.append(try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String))
             }
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for token in tokens { group.addTask { try await refresh(cluster, token).status } }

@@ -23,15 +23,15 @@ import Testing
     @Test func aRevokedTokenStaysRefusedAfterRedisIsFlushedByAGatewayStartedAfterwards() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let single = try await login.makeAccount(cluster)
-            let loggedOut = try #require(json(try await login.login(cluster, single).body)["access_token"] as? String)
+            let single = try await cluster.api.makeAccount()
+            let loggedOut = try #require(json(try await cluster.api.login(single).body)["access_token"] as? String)
             #expect(try await cluster.post("/api/v1/auth/logout", body: "", contentType: nil, headers: ["Authorization": "Bearer \(loggedOut)"]).status == 200)
-            let everywhere = try await login.makeAccount(cluster)
-            let phone = try #require(json(try await login.login(cluster, everywhere).body)["access_token"] as? String)
+            let everywhere = try await cluster.api.makeAccount()
+            let phone = try #require(json(try await cluster.api.login(everywhere).body)["access_token"] as? String)
             #expect(try await cluster.post("/api/v1/auth/logout-all", body: "", contentType: nil, headers: ["Authorization": "Bearer \(phone)"]).status == 200)
 
             // The database holds both revocations.
-            let jti = try #require(ServiceAdminTests().claims(loggedOut)["jti"] as? String)
+            let jti = try tokenClaims(loggedOut).jti
             #expect(try await count("SELECT count(*)::int FROM token.revocations WHERE jti = \(jti) AND expires_at > now()") == 1)
             #expect(try await count("""
                 SELECT count(*)::int FROM token.revocations r JOIN token.users u ON r.subject = u.id::text
@@ -45,12 +45,12 @@ import Testing
             try await cluster.startGateway()
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
 
-            let first = try await login.verify(cluster, loggedOut)
+            let first = try await cluster.api.verify(loggedOut)
             #expect(first.status == 401 && json(first.body)["code"] as? String == "invalid_token", "\(first.body)")
-            #expect(try await login.verify(cluster, phone).status == 401)
+            #expect(try await cluster.api.verify(phone).status == 401)
             // Not a gateway that refuses everything: a new sign-in verifies.
-            let fresh = try #require(json(try await login.login(cluster, everywhere).body)["access_token"] as? String)
-            #expect(try await login.verify(cluster, fresh).status == 200)
+            let fresh = try #require(json(try await cluster.api.login(everywhere).body)["access_token"] as? String)
+            #expect(try await cluster.api.verify(fresh).status == 200)
         }
     }
 
@@ -63,16 +63,16 @@ import Testing
             let client = try await oauth.makeClient(cluster)
             let granted = try await oauth.form(cluster, "/oauth/token", [("grant_type", "client_credentials")], headers: client.basic)
             let old = try #require(json(granted.body)["access_token"] as? String)
-            #expect(try await login.verify(cluster, old).status == 200)
+            #expect(try await cluster.api.verify(old).status == 200)
 
-            let (_, adminToken) = try await ServiceAdminTests().admin(cluster, role: "SUPER_ADMIN")
+            let (_, adminToken) = try await cluster.api.admin(role: "SUPER_ADMIN")
             let rotated = try await cluster.post("/api/v1/services/\(client.account.slug)/credentials", body: "", contentType: nil,
                                                  headers: ["Authorization": "Bearer \(adminToken)"])
             #expect(rotated.status == 200, "\(rotated.body)")
             let newSecret = try #require(json(rotated.body)["client_secret"] as? String)
             let renewed = OAuthTests.Client(account: client.account, clientID: client.clientID, clientSecret: newSecret)
 
-            let refused = try await eventually(timeout: propagationLimit) { try await login.verify(cluster, old).status == 401 }
+            let refused = try await eventually(timeout: propagationLimit) { try await cluster.api.verify(old).status == 401 }
             #expect(refused, "the token got with the old secret still verifies")
             let introspected = try await oauth.form(cluster, "/oauth/introspect", [("token", old)], headers: renewed.basic)
             #expect(json(introspected.body)["active"] as? Bool == false, "\(introspected.body)")
@@ -81,7 +81,7 @@ import Testing
 
             let fresh = try #require(json(try await oauth.form(cluster, "/oauth/token", [("grant_type", "client_credentials")],
                                                                headers: renewed.basic).body)["access_token"] as? String)
-            #expect(try await login.verify(cluster, fresh).status == 200)
+            #expect(try await cluster.api.verify(fresh).status == 200)
             let active = try await oauth.form(cluster, "/oauth/introspect", [("token", fresh)], headers: renewed.basic)
             #expect(json(active.body)["active"] as? Bool == true, "\(active.body)")
             #expect(try await count("""
@@ -100,10 +100,10 @@ import Testing
             let access = try #require(json(try await oauth.passwordGrant(cluster, client).body)["access_token"] as? String)
             let revoked = try await oauth.form(cluster, "/oauth/revoke", [("token", access), ("token_type_hint", "access_token")], headers: client.basic)
             #expect(revoked.status == 200, "\(revoked.body)")
-            #expect(try await eventually(timeout: propagationLimit) { try await login.verify(cluster, access).status == 401 })
+            #expect(try await eventually(timeout: propagationLimit) { try await cluster.api.verify(access).status == 401 })
             let introspected = try await oauth.form(cluster, "/oauth/introspect", [("token", access)], headers: client.basic)
             #expect(json(introspected.body)["active"] as? Bool == false)
-            let jti = try #require(ServiceAdminTests().claims(access)["jti"] as? String)
+            let jti = try tokenClaims(access).jti
             #expect(try await count("""
                 SELECT count(*)::int FROM token.revocations r JOIN audit.events e ON e.details->>'jti' = r.jti
                 WHERE r.jti = \(jti) AND e.action = 'TOKEN_REVOKED'

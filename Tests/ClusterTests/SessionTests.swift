@@ -9,9 +9,9 @@ import Testing
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let login = LoginTests()
-            let account = try await RefreshTests().makeAccount(cluster)
-            let laptop = json(try await login.login(cluster, account).body)
-            let phone = json(try await login.login(cluster, account).body)
+            let account = try await cluster.api.makeAccount(origin: "https://app.example")
+            let laptop = json(try await cluster.api.login(account).body)
+            let phone = json(try await cluster.api.login(account).body)
             let laptopToken = try #require(laptop["access_token"] as? String)
             let auth = ["Authorization": "Bearer \(laptopToken)"]
 
@@ -28,7 +28,7 @@ import Testing
             let after = json(try await cluster.get("/api/v1/users/me/sessions", headers: auth).body)["sessions"] as? [[String: Any]] ?? []
             #expect(after.count == 1)
             // The ended session's refresh token no longer works.
-            #expect(try await RefreshTests().refresh(cluster, try #require(phone["refresh_token"] as? String)).status == 401)
+            #expect(try await cluster.api.refresh(try #require(phone["refresh_token"] as? String)).status == 401)
             let again = try await cluster.delete("/api/v1/users/me/sessions/\(other)", headers: auth)
             #expect(again.status == 404 && json(again.body)["code"] as? String == "session_not_found")
         }

@@ -43,7 +43,7 @@ import Testing
     @Test func concurrentFailuresAllCountAndASuccessClearsThem() async throws {
         try await withCluster(environment: Self.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await logins.makeAccount(cluster)
+            let account = try await cluster.api.makeAccount()
             func wrongBurst() async throws -> [Int] {
                 try await withThrowingTaskGroup(of: Int.self) { group in
                     for index in 0..<4 {
@@ -79,7 +79,7 @@ import Testing
     @Test func aBurstOfWrongPasswordsCannotOutrunTheLockOut() async throws {
         try await withCluster(environment: Self.environment.merging(["GATEHOUSE_BCRYPT_COST": "10"]) { _, new in new }, exclusive: true) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await logins.makeAccount(cluster)
+            let account = try await cluster.api.makeAccount()
             let (burst, right) = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
                 for index in 0..<20 {
                     group.addTask {
@@ -118,7 +118,7 @@ import Testing
     @Test func unknownAndExistingAccountsAnswerTheSameSequence() async throws {
         try await withCluster(environment: Self.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await logins.makeAccount(cluster)
+            let account = try await cluster.api.makeAccount()
             var existing: [Int] = [], unknown: [Int] = []
             for _ in 0..<7 {
                 existing.append(try await login(cluster, service: account.slug, username: account.username, password: "wrong horse 1").status)
@@ -135,7 +135,7 @@ import Testing
     @Test func guessersLockOutThemselvesNotTheOwner() async throws {
         try await withCluster(environment: Self.environment) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await logins.makeAccount(cluster)
+            let account = try await cluster.api.makeAccount()
             for attacker in ["203.0.113.7", "203.0.113.8", "2001:db8:1:2::7"] {
                 var statuses: [Int] = []
                 for index in 0..<6 {

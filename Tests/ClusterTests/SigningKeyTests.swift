@@ -111,17 +111,17 @@ import Testing
                 let first = try #require(cluster.processes.first { $0.name == "token-service" })
                 let second = try cluster.start("token-service")   // a second instance, checking the schedule too
                 let login = LoginTests()
-                let account = try await login.makeAccount(cluster)
-                let before = try #require(json(try await login.login(cluster, account).body)["access_token"] as? String)
+                let account = try await cluster.api.makeAccount()
+                let before = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
                 func kid(_ token: String) -> String? {
                     json(String(decoding: Base64URL.decode(String(token.split(separator: ".")[0])) ?? [], as: UTF8.self))["kid"] as? String
                 }
                 // New tokens come signed by a newer key without anyone running a command...
                 #expect(try await eventually(timeout: .seconds(12)) {
-                    kid(json(try await login.login(cluster, account).body)["access_token"] as? String ?? "") != kid(before)
+                    kid(json(try await cluster.api.login(account).body)["access_token"] as? String ?? "") != kid(before)
                 })
                 // ...and the tokens signed before keep verifying.
-                #expect(try await login.verify(cluster, before).status == 200)
+                #expect(try await cluster.api.verify(before).status == 200)
 
                 // Every instance checks the schedule: the one that has been rotating stops, and the
                 // other takes over, as its own log shows.

@@ -196,8 +196,8 @@ import Testing
             let grant = json(tokens.body)
             let access = try #require(grant["access_token"] as? String)
             #expect((grant["user"] as? [String: Any])?["email"] as? String == email)
-            #expect(ServiceAdminTests().claims(access)["amr"] as? [String] == ["fed"])
-            #expect(try await LoginTests().verify(cluster, access).status == 200)
+            #expect(try tokenClaims(access).amr == ["fed"])
+            #expect(try await cluster.api.verify(access).status == 200)
             let me = json(try await cluster.get("/api/v1/users/me", headers: ["Authorization": "Bearer \(access)"]).body)
             #expect(me["first_name"] as? String == "Alice" && me["last_name"] as? String == "Kim" && me["email_verified"] as? Bool == true)
 
@@ -409,7 +409,7 @@ import Testing
                 let tokens = try await exchange(cluster, code: code, pkce: flows[index].pkce)
                 #expect(tokens.status == 200, "flow \(index): \(tokens.body)")
                 let access = json(tokens.body)["access_token"] as? String
-                if let user = access.flatMap({ ServiceAdminTests().claims($0)["sub"] as? String }) { users.insert(user) }
+                if let user = access.flatMap({ try? tokenClaims($0).sub }) { users.insert(user) }
             }
             let rows = try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 try await owner.query("""
@@ -437,7 +437,7 @@ import Testing
                 return json(tokens.body)
             }
             // A password account whose (unverified) address provider accounts also claim.
-            let account = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName("bob"))
+            let account = Account(slug: slug, username: TestEnvironment.uniqueName("bob"))
             let email = "\(account.username)@example.com"
             #expect(try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(account.username)","email":"\#(email)","password":"\#(account.password)"}"#).status == 201)
 
@@ -461,7 +461,7 @@ import Testing
 
             // Bob links GitHub from his account: the callback gives the client a link code, which
             // only Bob's own token completes.
-            let token = try #require(json(try await LoginTests().login(cluster, account).body)["access_token"] as? String)
+            let token = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
             let auth = ["Authorization": "Bearer \(token)"]
             try await setPersona(fakes, "github", #"{"id": 555\#(digits.prefix(6)), "login": "bob\#(digits.prefix(4))", "email": "other-\#(tag)@example.com"}"#)
             func startLink(_ bearer: String, password: String?) async throws -> (status: Int, headers: [String: String], body: String) {
@@ -480,7 +480,7 @@ import Testing
             let wrongProof = try await startLink(token, password: "not bobs password 1")
             #expect(wrongProof.status == 403 && json(wrongProof.body)["code"] as? String == "invalid_current_password", "\(wrongProof.body)")
             let thirdParty = try await makeService(cluster)
-            let thirdPartyToken = try #require(json(try await LoginTests().login(cluster, LoginTests.Account(slug: thirdParty, username: account.username)).body)["access_token"] as? String)
+            let thirdPartyToken = try #require(json(try await cluster.api.login(Account(slug: thirdParty, username: account.username)).body)["access_token"] as? String)
             let fromThirdParty = try await startLink(thirdPartyToken, password: account.password)
             #expect(fromThirdParty.status == 403 && json(fromThirdParty.body)["code"] as? String == "first_party_required", "\(fromThirdParty.body)")
             func linkCode(_ bearer: String, password: String = account.password) async throws -> String {
@@ -497,9 +497,9 @@ import Testing
                                               json: #"{"link_code":"\#(code)"\#(proof)}"#, headers: ["Authorization": "Bearer \(bearer)"])
             }
             // Someone else completing Bob's link flow (link CSRF) links nothing, and spends the code.
-            let eve = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName("eve"))
+            let eve = Account(slug: slug, username: TestEnvironment.uniqueName("eve"))
             _ = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(eve.username)","email":"\#(eve.username)@example.com","password":"\#(eve.password)"}"#)
-            let eveToken = try #require(json(try await LoginTests().login(cluster, eve).body)["access_token"] as? String)
+            let eveToken = try #require(json(try await cluster.api.login(eve).body)["access_token"] as? String)
             let stolen = try await linkCode(token)
             let hijack = try await complete(stolen, eveToken, password: eve.password)
             #expect(hijack.status == 400 && json(hijack.body)["code"] as? String == "invalid_link_code", "\(hijack.body)")
@@ -551,10 +551,10 @@ import Testing
                 let answer = try await signIn(cluster, "kakao", service: slug, pkce: pkce)
                 #expect(try await exchange(cluster, code: try #require(answer["code"], "\(answer)"), pkce: pkce).status == 200)
             }
-            let member = LoginTests.Account(slug: slug, username: TestEnvironment.uniqueName("pw"))
+            let member = Account(slug: slug, username: TestEnvironment.uniqueName("pw"))
             _ = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(member.username)","email":"\#(member.username)@example.com","password":"\#(member.password)"}"#)
-            #expect(try await LoginTests().login(cluster, member).status == 200)
-            let (_, root) = try await ServiceAdminTests().admin(cluster, role: "SUPER_ADMIN")
+            #expect(try await cluster.api.login(member).status == 200)
+            let (_, root) = try await cluster.api.admin(role: "SUPER_ADMIN")
             let stats = json(try await cluster.get("/api/v1/services/\(slug)/stats", headers: ["Authorization": "Bearer \(root)"]).body)
             let popular = (stats["popular_providers"] as? [[String: Any]] ?? []).map { "\($0["provider"] ?? "?"):\($0["logins"] ?? "?")" }
             #expect(popular == ["kakao:2", "password:1"], "\(stats)")

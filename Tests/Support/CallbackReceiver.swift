@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+@testable import Shared
 
 /// A real HTTP server standing in for a service provider's callback endpoint: it records every
 /// delivery and answers with the statuses it was given, in order (then 200), optionally slowly,
@@ -16,6 +17,9 @@ final class CallbackReceiver: Sendable {
         let body: String
 
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
+
+        /// The body as the callback idp-service sends; nil when it is not one.
+        var callback: CallbackBody? { try? JSON.decode(CallbackBody.self, from: ByteBuffer(string: body)) }
 
         /// Checks `X-Gatehouse-Signature` as an SP would (docs/idp.md): HMAC-SHA256 over
         /// "timestamp.delivery_id.body" under the decoded webhook secret; `deliveryID` is the

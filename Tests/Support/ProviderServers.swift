@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+@testable import Shared
 
 /// A local OAuth/OIDC provider for social sign-in tests: Tests/python/social_fakes.py (every
 /// built-in OAuth2 provider) or the PyPI package oidc-provider-mock (a real OIDC provider).
@@ -89,6 +90,12 @@ enum Browser {
         let body = try await response.body.collect(upTo: 1 << 20)
         let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         return (Int(response.status.code), headers, String(buffer: body))
+    }
+
+    /// A request with `body` as JSON (Shared's encoding), its answer read as `Value`.
+    static func send<Value>(_ url: String, method: HTTPMethod = .POST, body: some Encodable & Sendable, as type: Value.Type,
+                            headers: [String: String] = [:]) async throws -> Answer<Value> {
+        Answer(try await send(url, method: method, json: String(buffer: try JSON.encode(body)), headers: headers))
     }
 
     static func formEncoded(_ form: [String: String]) -> String {

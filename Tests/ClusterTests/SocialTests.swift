@@ -37,11 +37,10 @@ import Testing
         set("discord", ["AUTHORIZE_URL": "\(base)/discord/oauth2/authorize", "TOKEN_URL": "\(base)/discord/api/oauth2/token",
                         "USERINFO_URL": "\(base)/discord/api/users/@me"])
         // Apple: the fake's own client key signs the client secret, as a team's key would.
-        let apple = json(try await Browser.send("\(base)/_control/apple/client").body)
+        let apple = try Answer<AppleFakeClient>(try await Browser.send("\(base)/_control/apple/client")).decoded()
         set("apple", ["AUTHORIZE_URL": "\(base)/apple/auth/authorize", "TOKEN_URL": "\(base)/apple/auth/token",
                       "JWKS_URL": "\(base)/apple/auth/keys", "CLIENT_ID": "test-client",
-                      "TEAM_ID": apple["team_id"] as? String ?? "", "KEY_ID": apple["key_id"] as? String ?? "",
-                      "PRIVATE_KEY": apple["private_key_pem"] as? String ?? ""])
+                      "TEAM_ID": apple.teamID, "KEY_ID": apple.keyID, "PRIVATE_KEY": apple.privateKeyPEM])
         return environment
     }
 
@@ -76,10 +75,10 @@ import Testing
 
     /// `GET /api/v1/social/{provider}/authorize`: the answer (a 302 to the provider, or a problem).
     func authorize(_ cluster: Cluster, _ provider: String, service: String, pkce: PKCE, redirectURI: String = redirectURI,
-                   state: String = "client-state") async throws -> (status: Int, headers: [String: String], body: String) {
+                   state: String = "client-state") async throws -> Answer<NoValue> {
         let query = Browser.formEncoded(["service": service, "redirect_uri": redirectURI, "state": state,
                                          "code_challenge": pkce.challenge, "code_challenge_method": "S256"])
-        return try await Browser.send(cluster.url("/api/v1/social/\(provider)/authorize?\(query)"))
+        return Answer(try await Browser.send(cluster.url("/api/v1/social/\(provider)/authorize?\(query)")))
     }
 
     /// The provider approves (an OAuth2 fake at once; the OIDC mock signs in `sub`; Apple posts a
@@ -106,9 +105,9 @@ import Testing
             .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
     }
 
-    func callback(_ hop: (url: String, form: [String: String]?)) async throws -> (status: Int, headers: [String: String], body: String) {
-        if let form = hop.form { return try await Browser.send(hop.url, method: .POST, form: form) }
-        return try await Browser.send(hop.url)
+    func callback(_ hop: (url: String, form: [String: String]?)) async throws -> Answer<NoValue> {
+        if let form = hop.form { return Answer(try await Browser.send(hop.url, method: .POST, form: form)) }
+        return Answer(try await Browser.send(hop.url))
     }
 
     /// A whole sign-in up to the client's redirect: its query (code and state, or error).
@@ -122,9 +121,11 @@ import Testing
         return Browser.query(location)
     }
 
-    func exchange(_ cluster: Cluster, code: String, pkce: PKCE) async throws -> (status: Int, headers: [String: String], body: String) {
-        try await Browser.send(cluster.url("/api/v1/social/token"), method: .POST,
-                               json: #"{"code":"\#(code)","redirect_uri":"\#(Self.redirectURI)","code_verifier":"\#(pkce.verifier)"}"#)
+    /// `POST /api/v1/social/token`: the login code for tokens, with the client's verifier.
+    func exchange(_ cluster: Cluster, code: String, pkce: PKCE) async throws -> Answer<TokenAnswer> {
+        try await Browser.send(cluster.url("/api/v1/social/token"), body: SocialExchangeBody(code: code, redirectURI: Self.redirectURI,
+                                                                                             codeVerifier: pkce.verifier),
+                               as: TokenAnswer.self)
     }
 
     func setPersona(_ fakes: ProviderServer, _ provider: String, _ persona: String) async throws {
@@ -164,8 +165,9 @@ import Testing
             let email = "\(sub)@example.com"
             try await setOIDCUser(oidc, sub, #"{"email":"\#(email)","email_verified":true,"name":"Alice Kim","given_name":"Alice","family_name":"Kim"}"#)
 
-            let listed = json(try await Browser.send(cluster.url("/api/v1/social/providers?service=\(slug)")).body)["providers"] as? [[String: Any]]
-            #expect(Set(listed?.compactMap { $0["name"] as? String } ?? []) == Set(["google", "oidc"] + Self.oauth2Providers))
+            let providers = try await Browser.send(cluster.url("/api/v1/social/providers?service=\(slug)"))
+            let listed = Answer<SocialProviderList>(providers).value?.providers
+            #expect(Set(listed?.map(\.name) ?? []) == Set(["google", "oidc"] + Self.oauth2Providers))
 
             let pkce = PKCE()
             let started = try await authorize(cluster, "google", service: slug, pkce: pkce)
@@ -186,34 +188,34 @@ import Testing
 
             // The login code for tokens, once, with the client's verifier.
             let wrongVerifier = try await exchange(cluster, code: code, pkce: PKCE())
-            #expect(wrongVerifier.status == 400 && json(wrongVerifier.body)["code"] as? String == "invalid_grant")
+            #expect(wrongVerifier.status == 400 && wrongVerifier.problem?.code == "invalid_grant")
             // The wrong verifier spent it: a code is tried once.
             #expect(try await exchange(cluster, code: code, pkce: pkce).status == 400)
 
             let second = try await signIn(cluster, "google", service: slug, pkce: pkce, sub: sub)
             let tokens = try await exchange(cluster, code: try #require(second["code"]), pkce: pkce)
             #expect(tokens.status == 200, "\(tokens.body)")
-            let grant = json(tokens.body)
-            let access = try #require(grant["access_token"] as? String)
-            #expect((grant["user"] as? [String: Any])?["email"] as? String == email)
+            let grant = try tokens.decoded()
+            let access = grant.accessToken
+            #expect(grant.user.email == email)
             #expect(try tokenClaims(access).amr == ["fed"])
             #expect(try await cluster.api.verify(access).status == 200)
-            let me = json(try await cluster.get("/api/v1/users/me", headers: ["Authorization": "Bearer \(access)"]).body)
-            #expect(me["first_name"] as? String == "Alice" && me["last_name"] as? String == "Kim" && me["email_verified"] as? Bool == true)
+            let me = try await cluster.api.get("/api/v1/users/me", as: Profile.self, headers: bearer(access)).decoded()
+            #expect(me.firstName == "Alice" && me.lastName == "Kim" && me.emailVerified == true)
 
             // The callback cannot be replayed: its state was spent.
             let replayed = try await callback(hop)
-            #expect(replayed.status == 400 && json(replayed.body)["code"] as? String == "invalid_state", "\(replayed.body)")
+            #expect(replayed.status == 400 && replayed.problem?.code == "invalid_state", "\(replayed.body)")
             // An OAuth client exchanges the same kind of code at /oauth/token (authorization_code, PKCE).
             let third = try await signIn(cluster, "google", service: slug, pkce: pkce, sub: sub)
-            let oauth = try await Browser.send(cluster.url("/oauth/token"), method: .POST, form: [
+            let oauth = Answer<OAuthTokenResponse>(try await Browser.send(cluster.url("/oauth/token"), method: .POST, form: [
                 "grant_type": "authorization_code", "code": try #require(third["code"]), "redirect_uri": Self.redirectURI,
-                "code_verifier": pkce.verifier, "client_id": clientID])
-            #expect(oauth.status == 200 && json(oauth.body)["refresh_token"] as? String != nil, "\(oauth.body)")
-            let spent = try await Browser.send(cluster.url("/oauth/token"), method: .POST, form: [
+                "code_verifier": pkce.verifier, "client_id": clientID]))
+            #expect(oauth.status == 200 && oauth.value?.refreshToken != nil, "\(oauth.body)")
+            let spent = Answer<OAuthErrorAnswer>(try await Browser.send(cluster.url("/oauth/token"), method: .POST, form: [
                 "grant_type": "authorization_code", "code": try #require(third["code"]), "redirect_uri": Self.redirectURI,
-                "code_verifier": pkce.verifier, "client_id": clientID])
-            #expect(spent.status == 400 && json(spent.body)["error"] as? String == "invalid_grant", "\(spent.body)")
+                "code_verifier": pkce.verifier, "client_id": clientID]))
+            #expect(spent.status == 400 && spent.value?.error == "invalid_grant", "\(spent.body)")
             // One user, one link, however many sign-ins.
             #expect(try await traces(email: email, provider: "google", providerUserID: sub) == (1, 1))
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
@@ -284,9 +286,8 @@ import Testing
                 let answer = try await signIn(cluster, item.provider, service: slug, pkce: pkce)
                 let tokens = try await exchange(cluster, code: try #require(answer["code"], "\(item.provider): \(answer)"), pkce: pkce)
                 #expect(tokens.status == 200, "\(item.provider): \(tokens.body)")
-                let user = json(tokens.body)["user"] as? [String: Any]
                 // The account takes the provider's address only when the provider verified it.
-                let accountEmail = user?["email"] as? String ?? ""
+                let accountEmail = tokens.value?.user.email ?? ""
                 #expect(item.verified ? accountEmail == item.email : accountEmail.hasSuffix("@users.invalid"), "\(item.provider): \(tokens.body)")
                 try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                     let rows = try await owner.query("""
@@ -299,12 +300,12 @@ import Testing
                 }
             }
             // What the fakes saw: PKCE everywhere, JSON asked of GitHub, Apple's secret a JWT.
-            let log = json(#"{"requests":\#(try await Browser.send("\(fakes.url)/_control/requests").body)}"#)["requests"] as? [[String: Any]] ?? []
+            let log = try Answer<[FakeProviderRequest]>(try await Browser.send("\(fakes.url)/_control/requests")).decoded()
             for provider in Self.oauth2Providers {
-                let authorizes = log.filter { $0["provider"] as? String == provider && ($0["path"] as? String ?? "").contains("auth") && $0["method"] as? String == "GET" }
-                #expect(authorizes.contains { (($0["query"] as? [String: Any])?["code_challenge_method"] as? String) == "S256" }, "\(provider)")
+                let authorizes = log.filter { $0.provider == provider && $0.path.contains("auth") && $0.method == "GET" }
+                #expect(authorizes.contains { $0.query["code_challenge_method"] == .one("S256") }, "\(provider)")
             }
-            #expect(log.contains { $0["provider"] as? String == "github" && (($0["headers"] as? [String: Any])?["Accept"] as? String)?.contains("application/json") == true })
+            #expect(log.contains { $0.provider == "github" && $0.headers["Accept"]?.contains("application/json") == true })
         }
     }
 
@@ -319,15 +320,16 @@ import Testing
             // A redirect URI the service did not register: 400, and no redirect anywhere.
             let misdirected = try await authorize(cluster, "kakao", service: slug, pkce: pkce, redirectURI: "https://evil.example/cb")
             #expect(misdirected.status == 400 && misdirected.headers["location"] == nil)
-            #expect(json(misdirected.body)["code"] as? String == "invalid_redirect_uri")
+            #expect(misdirected.problem?.code == "invalid_redirect_uri")
             #expect(try await authorize(cluster, "myspace", service: slug, pkce: pkce).status == 404)
 
             // A state issued for Kakao, presented at Naver's callback.
             try await setPersona(fakes, "kakao", #"{"id": 77\#(tag.filter(\.isNumber).prefix(6)), "email": "kx-\#(tag)@kakao.example", "email_verified": true}"#)
             let kakao = try await authorize(cluster, "kakao", service: slug, pkce: pkce)
             let hop = try await approve(try #require(kakao.headers["location"]), provider: "kakao")
-            let foreign = try await Browser.send(hop.url.replacingOccurrences(of: "/social/kakao/", with: "/social/naver/"))
-            #expect(foreign.status == 400 && json(foreign.body)["code"] as? String == "invalid_state", "\(foreign.body)")
+            let foreign = Answer<NoValue>(try await Browser.send(hop.url.replacingOccurrences(of: "/social/kakao/",
+                                                                                              with: "/social/naver/")))
+            #expect(foreign.status == 400 && foreign.problem?.code == "invalid_state", "\(foreign.body)")
             // ...which spent it: the real callback now fails too.
             #expect(try await callback(hop).status == 400)
             #expect(try await traces(email: "kx-\(tag)@kakao.example", provider: "kakao", providerUserID: "77\(tag.filter(\.isNumber).prefix(6))") == (0, 0))
@@ -408,7 +410,7 @@ import Testing
                 guard let code = query["code"] else { continue }
                 let tokens = try await exchange(cluster, code: code, pkce: flows[index].pkce)
                 #expect(tokens.status == 200, "flow \(index): \(tokens.body)")
-                let access = json(tokens.body)["access_token"] as? String
+                let access = tokens.value?.accessToken
                 if let user = access.flatMap({ try? tokenClaims($0).sub }) { users.insert(user) }
             }
             let rows = try await withPostgres(TestEnvironment.database(owner: true)) { owner in
@@ -430,21 +432,20 @@ import Testing
             let slug = try await makeService(cluster)
             let tag = TestEnvironment.uniqueName("l")
             let digits = String(tag.filter(\.isNumber).prefix(8))
-            func signedInUser(_ provider: String) async throws -> [String: Any] {
+            func signedInUser(_ provider: String) async throws -> TokenAnswer {
                 let pkce = PKCE()
                 let answer = try await signIn(cluster, provider, service: slug, pkce: pkce)
-                let tokens = try await exchange(cluster, code: try #require(answer["code"], "\(provider): \(answer)"), pkce: pkce)
-                return json(tokens.body)
+                return try await exchange(cluster, code: try #require(answer["code"], "\(provider): \(answer)"), pkce: pkce).decoded()
             }
             // A password account whose (unverified) address provider accounts also claim.
             let account = Account(slug: slug, username: TestEnvironment.uniqueName("bob"))
             let email = "\(account.username)@example.com"
-            #expect(try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(account.username)","email":"\#(email)","password":"\#(account.password)"}"#).status == 201)
+            #expect(try await cluster.api.register(account).status == 201)
 
             // Unverified at the provider: a separate new account, which does not take the address.
             try await setPersona(fakes, "discord", #"{"id": "111\#(digits)", "email": "\#(email)", "email_verified": false}"#)
-            let separate = (try await signedInUser("discord"))["user"] as? [String: Any]
-            #expect(separate?["username"] as? String != account.username && (separate?["email"] as? String)?.hasSuffix("@users.invalid") == true)
+            let separate = try await signedInUser("discord").user
+            #expect(separate.username != account.username && separate.email.hasSuffix("@users.invalid"))
             // Verified at the provider, but the account never verified its address: no takeover.
             try await setPersona(fakes, "discord", #"{"id": "222\#(digits)", "email": "\#(email)", "email_verified": true}"#)
             let refused = try await signIn(cluster, "discord", service: slug, pkce: PKCE())
@@ -454,21 +455,20 @@ import Testing
             // Verified on both sides: an account made by a verified Kakao sign-in is joined by Discord with that address.
             let shared = "shared-\(tag)@example.com"
             try await setPersona(fakes, "kakao", #"{"id": 333\#(digits.prefix(6)), "email": "\#(shared)", "email_verified": true}"#)
-            let first = (try await signedInUser("kakao"))["user"] as? [String: Any]
+            let first = try await signedInUser("kakao").user
             try await setPersona(fakes, "discord", #"{"id": "444\#(digits)", "email": "\#(shared)", "email_verified": true}"#)
-            let joined = (try await signedInUser("discord"))["user"] as? [String: Any]
-            #expect(first?["id"] as? String != nil && joined?["id"] as? String == first?["id"] as? String)
+            let joined = try await signedInUser("discord").user
+            #expect(!first.id.isEmpty && joined.id == first.id)
 
             // Bob links GitHub from his account: the callback gives the client a link code, which
             // only Bob's own token completes.
-            let token = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
-            let auth = ["Authorization": "Bearer \(token)"]
+            let token = try await cluster.api.signIn(account).accessToken
+            let auth = bearer(token)
             try await setPersona(fakes, "github", #"{"id": 555\#(digits.prefix(6)), "login": "bob\#(digits.prefix(4))", "email": "other-\#(tag)@example.com"}"#)
-            func startLink(_ bearer: String, password: String?) async throws -> (status: Int, headers: [String: String], body: String) {
-                let proof = password.map { #","current_password":"\#($0)""# } ?? ""
-                return try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github"), method: .POST,
-                                              json: #"{"redirect_uri":"\#(Self.redirectURI)","state":"link-1"\#(proof)}"#,
-                                              headers: ["Authorization": "Bearer \(bearer)"])
+            func startLink(_ token: String, password: String?) async throws -> Answer<LinkStartedAnswer> {
+                try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github"),
+                                       body: LinkStartBody(redirectURI: Self.redirectURI, state: "link-1", currentPassword: password),
+                                       as: LinkStartedAnswer.self, headers: bearer(token))
             }
             // Issue 27 (caught on the code before: any access token of any service linked the
             // attacker's provider account, and the attacker then signed in as Bob everywhere):
@@ -476,39 +476,39 @@ import Testing
             // with a token of a service that is not first-party, nothing starts.
             _ = try await cluster.tokenAdmin(["admin", "set-first-party", "--slug", slug])
             let withoutProof = try await startLink(token, password: nil)
-            #expect(withoutProof.status == 403 && json(withoutProof.body)["code"] as? String == "reauthentication_required", "\(withoutProof.body)")
+            #expect(withoutProof.status == 403 && withoutProof.problem?.code == "reauthentication_required", "\(withoutProof.body)")
             let wrongProof = try await startLink(token, password: "not bobs password 1")
-            #expect(wrongProof.status == 403 && json(wrongProof.body)["code"] as? String == "invalid_current_password", "\(wrongProof.body)")
+            #expect(wrongProof.status == 403 && wrongProof.problem?.code == "invalid_current_password", "\(wrongProof.body)")
             let thirdParty = try await makeService(cluster)
-            let thirdPartyToken = try #require(json(try await cluster.api.login(Account(slug: thirdParty, username: account.username)).body)["access_token"] as? String)
+            let thirdPartyToken = try await cluster.api.signIn(Account(slug: thirdParty, username: account.username)).accessToken
             let fromThirdParty = try await startLink(thirdPartyToken, password: account.password)
-            #expect(fromThirdParty.status == 403 && json(fromThirdParty.body)["code"] as? String == "first_party_required", "\(fromThirdParty.body)")
-            func linkCode(_ bearer: String, password: String = account.password) async throws -> String {
-                let started = try await startLink(bearer, password: password)
-                let authorizeURL = try #require(json(started.body)["authorize_url"] as? String, "\(started.body)")
+            #expect(fromThirdParty.status == 403 && fromThirdParty.problem?.code == "first_party_required", "\(fromThirdParty.body)")
+            func linkCode(_ token: String, password: String = account.password) async throws -> String {
+                let authorizeURL = try await startLink(token, password: password).decoded().authorizeURL
                 let back = try await callback(try await approve(authorizeURL, provider: "github"))
                 let answer = Browser.query(try #require(back.headers["location"], "\(back.body)"))
                 #expect(answer["state"] == "link-1" && answer["code"] == nil, "\(answer)")
                 return try #require(answer["link_code"], "\(answer)")
             }
-            func complete(_ code: String, _ bearer: String, password: String? = nil) async throws -> (status: Int, headers: [String: String], body: String) {
-                let proof = password.map { #","current_password":"\#($0)""# } ?? ""
-                return try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github/complete"), method: .POST,
-                                              json: #"{"link_code":"\#(code)"\#(proof)}"#, headers: ["Authorization": "Bearer \(bearer)"])
+            func complete(_ code: String, _ token: String, password: String? = nil) async throws -> Answer<LinkedAccountList> {
+                try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github/complete"),
+                                       body: LinkCodeBody(linkCode: code, currentPassword: password), as: LinkedAccountList.self,
+                                       headers: bearer(token))
             }
             // Someone else completing Bob's link flow (link CSRF) links nothing, and spends the code.
             let eve = Account(slug: slug, username: TestEnvironment.uniqueName("eve"))
-            _ = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(eve.username)","email":"\#(eve.username)@example.com","password":"\#(eve.password)"}"#)
-            let eveToken = try #require(json(try await cluster.api.login(eve).body)["access_token"] as? String)
+            _ = try await cluster.api.register(eve)
+            let eveToken = try await cluster.api.signIn(eve).accessToken
             let stolen = try await linkCode(token)
             let hijack = try await complete(stolen, eveToken, password: eve.password)
-            #expect(hijack.status == 400 && json(hijack.body)["code"] as? String == "invalid_link_code", "\(hijack.body)")
+            #expect(hijack.status == 400 && hijack.problem?.code == "invalid_link_code", "\(hijack.body)")
             #expect(try await complete(stolen, token).status == 400)
             // Bob's own completion links it.
             let linked = try await complete(try await linkCode(token), token)
             #expect(linked.status == 200, "\(linked.body)")
-            let links = json(try await cluster.get("/api/v1/users/me/social-accounts", headers: auth).body)["accounts"] as? [[String: Any]]
-            #expect(Set(links?.compactMap { $0["provider"] as? String } ?? []) == ["github"])
+            let links = try await cluster.api.get("/api/v1/users/me/social-accounts", as: LinkedAccountList.self,
+                                                  headers: auth).value?.accounts
+            #expect(Set(links?.map(\.provider) ?? []) == ["github"])
             // The audit row names the provider account that was attached.
             let named = try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 try await owner.query("""
@@ -520,7 +520,7 @@ import Testing
             #expect(named == 1)
             // That GitHub account cannot be linked to anyone else.
             let taken = try await complete(try await linkCode(eveToken, password: eve.password), eveToken)
-            #expect(taken.status == 409 && json(taken.body)["code"] as? String == "already_linked", "\(taken.body)")
+            #expect(taken.status == 409 && taken.problem?.code == "already_linked", "\(taken.body)")
 
             // Unlinking: fine while a password remains.
             let unlinked = try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github"), method: .DELETE, headers: auth)
@@ -528,12 +528,13 @@ import Testing
 
             // A user who only ever signed in with Kakao cannot unlink it.
             try await setPersona(fakes, "kakao", #"{"id": 666\#(digits.prefix(6)), "email": "only-\#(tag)@kakao.example", "email_verified": true}"#)
-            let onlyToken = try #require((try await signedInUser("kakao"))["access_token"] as? String)
-            let last = try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/kakao"), method: .DELETE,
-                                              headers: ["Authorization": "Bearer \(onlyToken)"])
-            #expect(last.status == 409 && json(last.body)["code"] as? String == "last_login_method", "\(last.body)")
-            let stillThere = json(try await cluster.get("/api/v1/users/me/social-accounts", headers: ["Authorization": "Bearer \(onlyToken)"]).body)
-            #expect((stillThere["accounts"] as? [[String: Any]])?.count == 1)
+            let onlyToken = try await signedInUser("kakao").accessToken
+            let last = Answer<NoValue>(try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/kakao"), method: .DELETE,
+                                                              headers: bearer(onlyToken)))
+            #expect(last.status == 409 && last.problem?.code == "last_login_method", "\(last.body)")
+            let stillThere = try await cluster.api.get("/api/v1/users/me/social-accounts", as: LinkedAccountList.self,
+                                                       headers: bearer(onlyToken))
+            #expect(stillThere.value?.accounts.count == 1, "\(stillThere)")
         }
     }
 
@@ -552,11 +553,11 @@ import Testing
                 #expect(try await exchange(cluster, code: try #require(answer["code"], "\(answer)"), pkce: pkce).status == 200)
             }
             let member = Account(slug: slug, username: TestEnvironment.uniqueName("pw"))
-            _ = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(member.username)","email":"\#(member.username)@example.com","password":"\#(member.password)"}"#)
+            _ = try await cluster.api.register(member)
             #expect(try await cluster.api.login(member).status == 200)
             let (_, root) = try await cluster.api.admin(role: "SUPER_ADMIN")
-            let stats = json(try await cluster.get("/api/v1/services/\(slug)/stats", headers: ["Authorization": "Bearer \(root)"]).body)
-            let popular = (stats["popular_providers"] as? [[String: Any]] ?? []).map { "\($0["provider"] ?? "?"):\($0["logins"] ?? "?")" }
+            let stats = try await cluster.api.get("/api/v1/services/\(slug)/stats", as: ServiceStats.self, headers: bearer(root))
+            let popular = (stats.value?.popularProviders ?? []).map { "\($0.provider):\($0.logins)" }
             #expect(popular == ["kakao:2", "password:1"], "\(stats)")
         }
     }

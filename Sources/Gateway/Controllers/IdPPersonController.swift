@@ -31,7 +31,7 @@ struct IdPPersonController: Sendable {
 
     private func decide(_ method: RPCMethod<UserDecision, DecisionResult>, pin: String?, _ request: Request,
                         _ context: SignedInContext) async throws -> Response {
-        let decision = UserDecision(userID: context.user.sub, transactionID: try context.parameters.require("id"), pinCode: pin,
+        let decision = UserDecision(transactionID: try context.parameters.require("id"), pinCode: pin,
                                     client: context.client(request))
         return JSONResponse.relayed(try await rpc.relay(method, decision, context: context.rpcContext))
     }
@@ -41,7 +41,7 @@ struct IdPPersonController: Sendable {
     @Sendable func putProfile(_ request: Request, context: SignedInContext) async throws -> Response {
         let body = try await JSONBody.decode(IdentityProfileBody.self, from: request)
         let profile = try await rpc.call(
-            IdPRPC.putProfile, PutIdentityProfile(userID: context.user.sub, body: body, client: context.client(request)),
+            IdPRPC.putProfile, PutIdentityProfile(body: body, client: context.client(request)),
             context: context.rpcContext)
         let waiting = profile.phoneVerification?.userPhoneNumber == body.userPhoneNumber.trimmingCharacters(in: .whitespaces)
         return try JSONResponse.make(profile, status: waiting ? .accepted : .ok)
@@ -49,13 +49,13 @@ struct IdPPersonController: Sendable {
 
     @Sendable func verifyPhone(_ request: Request, context: SignedInContext) async throws -> Response {
         let body = try await JSONBody.decode(PhoneCodeBody.self, from: request)
-        let call = VerifyPhone(userID: context.user.sub, code: body.code, client: context.client(request))
+        let call = VerifyPhone(code: body.code, client: context.client(request))
         return JSONResponse.relayed(try await rpc.relay(IdPRPC.verifyPhone, call, context: context.rpcContext))
     }
 
     @Sendable func changePin(_ request: Request, context: SignedInContext) async throws -> Response {
         let body = try await JSONBody.decode(PinChangeBody.self, from: request)
-        let call = ChangePin(userID: context.user.sub, body: body, client: context.client(request))
+        let call = ChangePin(body: body, client: context.client(request))
         return JSONResponse.relayed(try await rpc.relay(IdPRPC.changePin, call, context: context.rpcContext))
     }
 

@@ -19,8 +19,8 @@ struct PhoneProof: Sendable {
     let redis: RedisClient
     let logger: Logger
 
-    func putProfile(_ request: PutIdentityProfile, requestID: String?) async throws -> IdentityProfileView {
-        let userID = try Verification.user(request.userID)
+    func putProfile(_ request: PutIdentityProfile, user: String, requestID: String?) async throws -> IdentityProfileView {
+        let userID = try Verification.user(user)
         let phone = request.body.userPhoneNumber.trimmingCharacters(in: .whitespaces)
         try PhoneNumber.check(phone)
         var newProfile: PhoneClaimStore.NewProfile?
@@ -53,8 +53,8 @@ struct PhoneProof: Sendable {
         return try await view(userID: userID)
     }
 
-    func verify(_ request: VerifyPhone, requestID: String?) async throws -> IdentityProfileView {
-        let userID = try Verification.user(request.userID)
+    func verify(_ request: VerifyPhone, user: String, requestID: String?) async throws -> IdentityProfileView {
+        let userID = try Verification.user(user)
         let code = request.code.trimmingCharacters(in: .whitespaces)
         guard PhoneCodes.wellFormed(code) else {
             throw RequestProblems.invalidField.problem("A code is the six digits sent by SMS.", field: "code")

@@ -83,8 +83,8 @@ struct Verification: Sendable {
         return try await transactions.history(userID: try Self.user(userID), limit: request.limit, cursor: request.cursor)
     }
 
-    func changePin(_ request: ChangePin, requestID: String?) async throws -> IdentityProfileView {
-        let userID = try Self.user(request.userID)
+    func changePin(_ request: ChangePin, user: String, requestID: String?) async throws -> IdentityProfileView {
+        let userID = try Self.user(user)
         guard let profile = try await profiles.profile(userID: userID) else { throw Self.noProfile }
         if let until = profile.pinLockedUntil { throw Self.pinLocked(until) }
         guard pins.matches(request.body.currentPinCode, userID: userID, verifier: profile.pinVerifier) else {
@@ -104,8 +104,8 @@ struct Verification: Sendable {
 
     /// Confirm (with the PIN) or reject: serialised per transaction on this instance, decided by
     /// the locked row across instances.
-    func decide(_ request: UserDecision, confirm: Bool, requestID: String?) async throws -> DecisionResult {
-        let userID = try Self.user(request.userID)
+    func decide(_ request: UserDecision, user: String, confirm: Bool, requestID: String?) async throws -> DecisionResult {
+        let userID = try Self.user(user)
         guard let id = UUID(uuidString: request.transactionID) else { throw TransactionStore.notFound }
         if confirm {
             guard let pin = request.pinCode else {

@@ -147,19 +147,12 @@ public struct IdentityProfileBody: Codable, Sendable {
 }
 
 public struct PutIdentityProfile: Codable, Sendable {
-    public var userID: String
     public var body: IdentityProfileBody
     public var client: ClientInfo
 
-    public init(userID: String, body: IdentityProfileBody, client: ClientInfo) {
-        self.userID = userID
+    public init(body: IdentityProfileBody, client: ClientInfo) {
         self.body = body
         self.client = client
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
-        case body, client
     }
 }
 
@@ -180,19 +173,12 @@ public struct PinChangeBody: Codable, Sendable {
 }
 
 public struct ChangePin: Codable, Sendable {
-    public var userID: String
     public var body: PinChangeBody
     public var client: ClientInfo
 
-    public init(userID: String, body: PinChangeBody, client: ClientInfo) {
-        self.userID = userID
+    public init(body: PinChangeBody, client: ClientInfo) {
         self.body = body
         self.client = client
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
-        case body, client
     }
 }
 
@@ -257,20 +243,17 @@ public struct PinBody: Codable, Sendable {
 }
 
 public struct UserDecision: Codable, Sendable {
-    public var userID: String
     public var transactionID: String
     public var pinCode: String?
     public var client: ClientInfo
 
-    public init(userID: String, transactionID: String, pinCode: String?, client: ClientInfo) {
-        self.userID = userID
+    public init(transactionID: String, pinCode: String?, client: ClientInfo) {
         self.transactionID = transactionID
         self.pinCode = pinCode
         self.client = client
     }
 
     enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
         case transactionID = "transaction_id"
         case pinCode = "pin_code"
         case client

@@ -31,18 +31,11 @@ public struct PhoneCodeBody: Codable, Sendable {
 }
 
 public struct VerifyPhone: Codable, Sendable {
-    public var userID: String
     public var code: String
     public var client: ClientInfo
 
-    public init(userID: String, code: String, client: ClientInfo) {
-        self.userID = userID
+    public init(code: String, client: ClientInfo) {
         self.code = code
         self.client = client
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
-        case code, client
     }
 }

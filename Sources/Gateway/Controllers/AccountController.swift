@@ -14,17 +14,13 @@ struct AccountController: Sendable {
     }
 
     @Sendable func profile(_ request: Request, context: SignedInContext) async throws -> Response {
-        let user = context.user
-        let profile = try await rpc.call(TokenRPC.me, MeRequest(userID: user.sub, service: user.aud), context: context.rpcContext)
+        let profile = try await rpc.call(TokenRPC.me, NoRequest(), context: context.rpcContext)
         return try JSONResponse.make(profile)
     }
 
     @Sendable func updateProfile(_ request: Request, context: SignedInContext) async throws -> Response {
-        let user = context.user
         let changes = try await JSONBody.decode(ProfileChanges.self, from: request)
-        let profile = try await rpc.call(
-            TokenRPC.updateProfile, UpdateProfileRequest(userID: user.sub, service: user.aud, changes: changes),
-            context: context.rpcContext)
+        let profile = try await rpc.call(TokenRPC.updateProfile, UpdateProfileRequest(changes: changes), context: context.rpcContext)
         return try JSONResponse.make(profile)
     }
 
@@ -38,15 +34,13 @@ struct AccountController: Sendable {
     }
 
     @Sendable func sessions(_ request: Request, context: SignedInContext) async throws -> Response {
-        let user = context.user
-        let list = try await rpc.call(
-            TokenRPC.sessions, SessionsRequest(userID: user.sub, currentSessionID: user.sid ?? ""), context: context.rpcContext)
+        let list = try await rpc.call(TokenRPC.sessions, NoRequest(), context: context.rpcContext)
         return try JSONResponse.make(list)
     }
 
     @Sendable func endSession(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        _ = try await rpc.call(TokenRPC.endSession, EndSessionRequest(userID: context.user.sub, sessionID: id), context: context.rpcContext)
+        _ = try await rpc.call(TokenRPC.endSession, EndSessionRequest(sessionID: id), context: context.rpcContext)
         return Response(status: .noContent)
     }
 }

@@ -37,15 +37,28 @@ extension Principal {
     }
 }
 
+/// The signed-in user a method acts for, as the gateway verified it: the user, the service of
+/// their token and their session.
+public struct SignedInCaller: Sendable {
+    public let userID: String
+    public let service: String
+    public let sessionID: String?
+}
+
 extension RPCRequestContext {
-    /// The user the gateway verified for this call (the principal's), for methods that act for a
+    /// The caller the gateway verified for this call (the principal), for methods that act for a
     /// signed-in user and so carry no user id of their own. A call without one is a caller's bug,
     /// not the user's: 500, logged.
-    public func signedInUserID() throws(Problem) -> String {
-        guard let userID = principal?.userID else {
+    public func signedInCaller() throws(Problem) -> SignedInCaller {
+        guard let principal, let userID = principal.userID else {
             logger.error("a method for a signed-in user was called without a principal")
             throw Problem.internalError()
         }
-        return userID
+        return SignedInCaller(userID: userID, service: principal.serviceSlug ?? "", sessionID: principal.sessionID)
+    }
+
+    /// The verified caller's user id (`signedInCaller`).
+    public func signedInUserID() throws(Problem) -> String {
+        try signedInCaller().userID
     }
 }

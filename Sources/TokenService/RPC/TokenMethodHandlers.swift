@@ -81,12 +81,14 @@ enum TokenMethodHandlers {
         router.register(TokenRPC.logoutAll) { request, call in
             try await logout.logoutAll(request, requestID: call.requestID)
         }
-        router.register(TokenRPC.sessions) { request, _ in
-            guard let user = UUID(uuidString: request.userID) else { throw AccountProblems.accountNotFound.problem("No such account.") }
-            return SessionList(sessions: try await sessionStore.open(userID: user, current: UUID(uuidString: request.currentSessionID)))
+        // The account routes act for the call's principal, the user the gateway verified.
+        router.register(TokenRPC.sessions) { _, call in
+            let caller = try call.signedInCaller()
+            guard let user = UUID(uuidString: caller.userID) else { throw AccountProblems.accountNotFound.problem("No such account.") }
+            return SessionList(sessions: try await sessionStore.open(userID: user, current: UUID(uuidString: caller.sessionID ?? "")))
         }
         router.register(TokenRPC.endSession) { request, call in
-            guard let user = UUID(uuidString: request.userID), let session = UUID(uuidString: request.sessionID) else {
+            guard let user = UUID(uuidString: try call.signedInUserID()), let session = UUID(uuidString: request.sessionID) else {
                 throw SignInProblems.sessionNotFound.problem("No such session.")
             }
             let ended = try await sessionStore.end(sessionID: session, userID: user, requestID: call.requestID)
@@ -94,16 +96,18 @@ enum TokenMethodHandlers {
             return LogoutResponse(sessionsEnded: 1)
         }
         let profiles = ProfileStore(postgres: context.postgres, logger: context.logger)
-        router.register(TokenRPC.me) { request, _ in
-            guard let id = UUID(uuidString: request.userID), let profile = try await profiles.profile(userID: id, serviceSlug: request.service) else {
+        router.register(TokenRPC.me) { _, call in
+            let caller = try call.signedInCaller()
+            guard let id = UUID(uuidString: caller.userID), let profile = try await profiles.profile(userID: id, serviceSlug: caller.service) else {
                 throw AccountProblems.accountNotFound.problem("No such account.")
             }
             return profile
         }
         router.register(TokenRPC.updateProfile) { request, call in
             let update = try ProfileUpdate(request.changes)
-            guard let id = UUID(uuidString: request.userID), try await profiles.update(userID: id, update, requestID: call.requestID),
-                  let profile = try await profiles.profile(userID: id, serviceSlug: request.service) else {
+            let caller = try call.signedInCaller()
+            guard let id = UUID(uuidString: caller.userID), try await profiles.update(userID: id, update, requestID: call.requestID),
+                  let profile = try await profiles.profile(userID: id, serviceSlug: caller.service) else {
                 throw AccountProblems.accountNotFound.problem("No such account.")
             }
             return profile

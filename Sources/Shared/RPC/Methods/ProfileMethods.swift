@@ -1,23 +1,8 @@
 import Foundation
 
 extension TokenRPC {
-    /// The signed-in user's own account, as seen from the service of their token.
-    public static let me = RPCMethod<MeRequest, Profile>(service: .token, name: "me")
-}
-
-public struct MeRequest: Codable, Sendable {
-    public var userID: String
-    public var service: String
-
-    public init(userID: String, service: String) {
-        self.userID = userID
-        self.service = service
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
-        case service
-    }
+    /// The signed-in user's own account, as seen from the service of their token (both the call's principal).
+    public static let me = RPCMethod<NoRequest, Profile>(service: .token, name: "me")
 }
 
 /// `GET /api/v1/users/me`.
@@ -62,25 +47,11 @@ public struct Profile: Codable, Sendable {
 }
 
 extension TokenRPC {
-    /// The user's sessions that are still open, newest first.
-    public static let sessions = RPCMethod<SessionsRequest, SessionList>(service: .token, name: "sessions")
+    /// The user's sessions that are still open, newest first (the user and the current session
+    /// are the call's principal).
+    public static let sessions = RPCMethod<NoRequest, SessionList>(service: .token, name: "sessions")
     /// Ends one of the user's own sessions.
     public static let endSession = RPCMethod<EndSessionRequest, LogoutResponse>(service: .token, name: "end_session")
-}
-
-public struct SessionsRequest: Codable, Sendable {
-    public var userID: String
-    public var currentSessionID: String
-
-    public init(userID: String, currentSessionID: String) {
-        self.userID = userID
-        self.currentSessionID = currentSessionID
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
-        case currentSessionID = "current_session_id"
-    }
 }
 
 public struct SessionView: Codable, Sendable, Equatable {
@@ -118,17 +89,15 @@ public struct SessionList: Codable, Sendable {
     public init(sessions: [SessionView]) { self.sessions = sessions }
 }
 
+/// The session to end, one of the call's principal's.
 public struct EndSessionRequest: Codable, Sendable {
-    public var userID: String
     public var sessionID: String
 
-    public init(userID: String, sessionID: String) {
-        self.userID = userID
+    public init(sessionID: String) {
         self.sessionID = sessionID
     }
 
     enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
         case sessionID = "session_id"
     }
 }
@@ -166,20 +135,12 @@ public struct ProfileChanges: Codable, Sendable {
     }
 }
 
+/// The user and the service are the call's principal.
 public struct UpdateProfileRequest: Codable, Sendable {
-    public var userID: String
-    public var service: String
     public var changes: ProfileChanges
 
-    public init(userID: String, service: String, changes: ProfileChanges) {
-        self.userID = userID
-        self.service = service
+    public init(changes: ProfileChanges) {
         self.changes = changes
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
-        case service, changes
     }
 }
 

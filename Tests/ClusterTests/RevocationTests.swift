@@ -8,8 +8,6 @@ import Testing
 /// later, cover a service's own tokens when its secret is rotated, and are pruned when they can
 /// no longer matter.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct RevocationTests {
-    let login = LoginTests()
-    let oauth = OAuthTests()
 
     func count(_ sql: PostgresQuery) async throws -> Int {
         try await withPostgres(TestEnvironment.database(owner: true)) { owner in
@@ -24,11 +22,11 @@ import Testing
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let single = try await cluster.api.makeAccount()
-            let loggedOut = try #require(json(try await cluster.api.login(single).body)["access_token"] as? String)
-            #expect(try await cluster.post("/api/v1/auth/logout", body: "", contentType: nil, headers: ["Authorization": "Bearer \(loggedOut)"]).status == 200)
+            let loggedOut = try await cluster.api.signIn(single).accessToken
+            #expect(try await cluster.api.post("/api/v1/auth/logout", headers: bearer(loggedOut)).status == 200)
             let everywhere = try await cluster.api.makeAccount()
-            let phone = try #require(json(try await cluster.api.login(everywhere).body)["access_token"] as? String)
-            #expect(try await cluster.post("/api/v1/auth/logout-all", body: "", contentType: nil, headers: ["Authorization": "Bearer \(phone)"]).status == 200)
+            let phone = try await cluster.api.signIn(everywhere).accessToken
+            #expect(try await cluster.api.post("/api/v1/auth/logout-all", headers: bearer(phone)).status == 200)
 
             // The database holds both revocations.
             let jti = try tokenClaims(loggedOut).jti
@@ -46,10 +44,10 @@ import Testing
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
 
             let first = try await cluster.api.verify(loggedOut)
-            #expect(first.status == 401 && json(first.body)["code"] as? String == "invalid_token", "\(first.body)")
+            #expect(first.status == 401 && first.problem?.code == "invalid_token", "\(first.body)")
             #expect(try await cluster.api.verify(phone).status == 401)
             // Not a gateway that refuses everything: a new sign-in verifies.
-            let fresh = try #require(json(try await cluster.api.login(everywhere).body)["access_token"] as? String)
+            let fresh = try await cluster.api.signIn(everywhere).accessToken
             #expect(try await cluster.api.verify(fresh).status == 200)
         }
     }
@@ -60,30 +58,30 @@ import Testing
     @Test func rotatingAClientSecretRevokesTheTokensGotWithTheOldOne() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let client = try await oauth.makeClient(cluster)
-            let granted = try await oauth.form(cluster, "/oauth/token", [("grant_type", "client_credentials")], headers: client.basic)
-            let old = try #require(json(granted.body)["access_token"] as? String)
+            let client = try await cluster.api.makeOAuthClient()
+            let old = try await cluster.api.oauthToken([("grant_type", "client_credentials")], headers: client.basic).decoded().accessToken
             #expect(try await cluster.api.verify(old).status == 200)
 
             let (_, adminToken) = try await cluster.api.admin(role: "SUPER_ADMIN")
-            let rotated = try await cluster.post("/api/v1/services/\(client.account.slug)/credentials", body: "", contentType: nil,
-                                                 headers: ["Authorization": "Bearer \(adminToken)"])
+            let rotated = try await cluster.api.post("/api/v1/services/\(client.account.slug)/credentials", as: ServiceCredentials.self,
+                                                     headers: bearer(adminToken))
             #expect(rotated.status == 200, "\(rotated.body)")
-            let newSecret = try #require(json(rotated.body)["client_secret"] as? String)
-            let renewed = OAuthTests.Client(account: client.account, clientID: client.clientID, clientSecret: newSecret)
+            let newSecret = try rotated.decoded().clientSecret
+            let renewed = OAuthClient(account: client.account, clientID: client.clientID, clientSecret: newSecret)
 
             let refused = try await eventually(timeout: propagationLimit) { try await cluster.api.verify(old).status == 401 }
             #expect(refused, "the token got with the old secret still verifies")
-            let introspected = try await oauth.form(cluster, "/oauth/introspect", [("token", old)], headers: renewed.basic)
-            #expect(json(introspected.body)["active"] as? Bool == false, "\(introspected.body)")
-            let oldSecret = try await oauth.form(cluster, "/oauth/token", [("grant_type", "client_credentials")], headers: client.basic)
+            let introspected = try await cluster.api.form("/oauth/introspect", [("token", old)], as: Introspection.self,
+                                                          headers: renewed.basic)
+            #expect(introspected.value?.active == false, "\(introspected.body)")
+            let oldSecret = try await cluster.api.oauthToken([("grant_type", "client_credentials")], headers: client.basic)
             #expect(oldSecret.status == 401)
 
-            let fresh = try #require(json(try await oauth.form(cluster, "/oauth/token", [("grant_type", "client_credentials")],
-                                                               headers: renewed.basic).body)["access_token"] as? String)
+            let fresh = try await cluster.api.oauthToken([("grant_type", "client_credentials")],
+                                                         headers: renewed.basic).decoded().accessToken
             #expect(try await cluster.api.verify(fresh).status == 200)
-            let active = try await oauth.form(cluster, "/oauth/introspect", [("token", fresh)], headers: renewed.basic)
-            #expect(json(active.body)["active"] as? Bool == true, "\(active.body)")
+            let active = try await cluster.api.form("/oauth/introspect", [("token", fresh)], as: Introspection.self, headers: renewed.basic)
+            #expect(active.value?.active == true, "\(active.body)")
             #expect(try await count("""
                 SELECT count(*)::int FROM token.revocations r JOIN token.services s ON s.client_id = r.subject
                 WHERE s.slug = \(client.account.slug) AND r.token_version = 1 AND s.secret_version = 1
@@ -96,13 +94,16 @@ import Testing
     @Test func anAccessTokenRevokedByItsClientIsRecordedAndRefused() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let client = try await oauth.makeClient(cluster)
-            let access = try #require(json(try await oauth.passwordGrant(cluster, client).body)["access_token"] as? String)
-            let revoked = try await oauth.form(cluster, "/oauth/revoke", [("token", access), ("token_type_hint", "access_token")], headers: client.basic)
+            let client = try await cluster.api.makeOAuthClient()
+            let access = try await cluster.api.passwordGrant(client).decoded().accessToken
+            let revoked = try await cluster.api.form("/oauth/revoke", [("token", access), ("token_type_hint", "access_token")],
+                                                     as: NoValue.self,
+                                                     headers: client.basic)
             #expect(revoked.status == 200, "\(revoked.body)")
             #expect(try await eventually(timeout: propagationLimit) { try await cluster.api.verify(access).status == 401 })
-            let introspected = try await oauth.form(cluster, "/oauth/introspect", [("token", access)], headers: client.basic)
-            #expect(json(introspected.body)["active"] as? Bool == false)
+            let introspected = try await cluster.api.form("/oauth/introspect", [("token", access)], as: Introspection.self,
+                                                          headers: client.basic)
+            #expect(introspected.value?.active == false, "\(introspected.body)")
             let jti = try tokenClaims(access).jti
             #expect(try await count("""
                 SELECT count(*)::int FROM token.revocations r JOIN audit.events e ON e.details->>'jti' = r.jti

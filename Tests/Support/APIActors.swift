@@ -179,3 +179,49 @@ func decrypt(_ sp: SPClient, _ jwe: String, sourceLocation: SourceLocation = #_s
     #expect(opened.status == 0, "\(opened.output)", sourceLocation: sourceLocation)
     return try Answer<ResultPayload>(status: Int(opened.status), headers: [:], body: opened.output).decoded(sourceLocation: sourceLocation)
 }
+
+// MARK: - OAuth clients
+
+/// A service with a registered user, and the service's OAuth client credentials.
+struct OAuthClient: Sendable {
+    let account: Account
+    let clientID: String
+    let clientSecret: String
+
+    var basic: [String: String] { ["Authorization": "Basic " + Data("\(clientID):\(clientSecret)".utf8).base64EncodedString()] }
+}
+
+extension API {
+    /// A service made by the operator's command, with a registered user, and its client credentials.
+    func makeOAuthClient() async throws -> OAuthClient {
+        let slug = TestEnvironment.uniqueName("svc").replacingOccurrences(of: "_", with: "-")
+        let printed = try await cluster.tokenAdmin(["admin", "create-service", "--slug", slug, "--name", "Test"])
+        func value(_ name: String) -> String {
+            printed.split(separator: "\n").first { $0.hasPrefix(name) }
+                .map { String($0.dropFirst(name.count)).trimmingCharacters(in: .whitespaces) } ?? ""
+        }
+        let account = Account(slug: slug, username: TestEnvironment.uniqueName("ada"))
+        let registered = try await register(account)
+        #expect(registered.status == 201, "\(registered.body)")
+        return OAuthClient(account: account, clientID: value("client_id"), clientSecret: value("client_secret"))
+    }
+
+    /// A form POST (OAuth's bodies are forms, not JSON), its answer read as `Value` (an error as `answer.oauthError`).
+    func form<Value>(_ path: String, _ fields: [(String, String)], as type: Value.Type,
+                     headers: [String: String] = [:]) async throws -> Answer<Value> {
+        let encoded = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+            .joined(separator: "&")
+        return Answer(try await cluster.post(path, body: encoded, contentType: "application/x-www-form-urlencoded", headers: headers))
+    }
+
+    /// `POST /oauth/token` with `fields`.
+    func oauthToken(_ fields: [(String, String)], headers: [String: String] = [:]) async throws -> Answer<OAuthTokenResponse> {
+        try await form("/oauth/token", fields, as: OAuthTokenResponse.self, headers: headers)
+    }
+
+    /// The password grant for the client's user (or with `password`).
+    func passwordGrant(_ client: OAuthClient, password: String? = nil) async throws -> Answer<OAuthTokenResponse> {
+        try await oauthToken([("grant_type", "password"), ("client_id", client.clientID),
+                              ("username", client.account.username), ("password", password ?? client.account.password)])
+    }
+}

@@ -175,3 +175,27 @@ struct FakeProviderRequest: Decodable, Sendable {
         }
     }
 }
+
+extension Answer {
+    /// The body as an OAuth 2.0 error; nil when it is not one.
+    var oauthError: OAuthErrorAnswer? { decodeJSON(OAuthErrorAnswer.self, from: body) }
+}
+
+/// `GET /.well-known/openid-configuration` (Gateway's discovery document), the members tests read.
+struct DiscoveryDocument: Decodable, Sendable {
+    var issuer: String
+    var jwksURI: String
+    var tokenEndpoint: String
+    var revocationEndpoint: String
+    var introspectionEndpoint: String
+    var grantTypesSupported: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case issuer
+        case jwksURI = "jwks_uri"
+        case tokenEndpoint = "token_endpoint"
+        case revocationEndpoint = "revocation_endpoint"
+        case introspectionEndpoint = "introspection_endpoint"
+        case grantTypesSupported = "grant_types_supported"
+    }
+}

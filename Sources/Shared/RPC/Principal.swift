@@ -10,7 +10,8 @@ public struct Principal: Codable, Sendable, Equatable {
     public var roles: [String]
     public var scopes: [String]
 
-    public init(userID: String? = nil, serviceSlug: String? = nil, sessionID: String? = nil, clientID: String? = nil, roles: [String] = [], scopes: [String] = []) {
+    public init(userID: String? = nil, serviceSlug: String? = nil, sessionID: String? = nil, clientID: String? = nil, roles: [String] = [],
+                scopes: [String] = []) {
         self.userID = userID
         self.serviceSlug = serviceSlug
         self.sessionID = sessionID

@@ -101,7 +101,8 @@ public final class RPCClient: Sendable {
                     arguments: [.bytes(encoded)]
                 )
                 if pushed.int != 1 {
-                    waiters.complete(id, with: .failure(Problem.serviceUnavailable("No instance of the \(method.service) service is running.")))
+                    let problem = Problem.serviceUnavailable("No instance of the \(method.service) service is running.")
+                    waiters.complete(id, with: .failure(problem))
                 }
             } catch {
                 waiters.complete(id, with: .failure(Problem.serviceUnavailable("The message bus is unavailable.")))

@@ -72,7 +72,8 @@ public struct RPCRouter: Sendable {
             return .gatewayTimeout("The request could not be completed in time.")
         }
         if StatementRefused.isDataException(cause) {
-            logger.warning("value refused by the database", metadata: ["method": "\(method)", "error": "\(StatementRefused.loggable(cause))"])
+            logger.warning("value refused by the database",
+                           metadata: ["method": "\(method)", "error": "\(StatementRefused.loggable(cause))"])
             return .valueNotStorable()
         }
         logger.error("rpc handler failed", metadata: ["method": "\(method)", "error": "\(StatementRefused.loggable(cause))"])

@@ -109,7 +109,8 @@ public final class RPCServer: Service {
                 logger.warning("rpc reply not published", metadata: ["method": "\(method)", "error": "\(error)"])
             }
             count(method, "answered")
-            Timer(label: "gatehouse_rpc_server_duration_seconds", dimensions: [("method", method)]).record(duration: ContinuousClock.now - start)
+            Timer(label: "gatehouse_rpc_server_duration_seconds", dimensions: [("method", method)])
+                .record(duration: ContinuousClock.now - start)
         case .expired(let method):
             count(method, "expired")
             logger.debug("dropped an expired rpc request", metadata: ["method": "\(method)"])

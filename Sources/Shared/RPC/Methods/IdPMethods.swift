@@ -326,7 +326,8 @@ public struct HistoryItem: Codable, Sendable {
     public var createdAt: Date
     public var completedAt: Date?
 
-    public init(transactionID: String, serviceProvider: String, purpose: String, status: VerificationStatusName, createdAt: Date, completedAt: Date?) {
+    public init(transactionID: String, serviceProvider: String, purpose: String, status: VerificationStatusName, createdAt: Date,
+                completedAt: Date?) {
         self.transactionID = transactionID
         self.serviceProvider = serviceProvider
         self.purpose = purpose
@@ -421,7 +422,8 @@ extension IdPRPC {
     public static let createServiceProvider = RPCMethod<SPAdminRequest, ServiceProviderCreated>(service: .idp, name: "create_sp")
     public static let listServiceProviders = RPCMethod<SPAdminRequest, ServiceProviderList>(service: .idp, name: "list_sps")
     public static let updateServiceProvider = RPCMethod<SPAdminRequest, ServiceProviderView>(service: .idp, name: "update_sp")
-    public static let rotateServiceProviderSecret = RPCMethod<SPAdminRequest, ServiceProviderSecret>(service: .idp, name: "rotate_sp_secret")
+    public static let rotateServiceProviderSecret = RPCMethod<SPAdminRequest, ServiceProviderSecret>(
+        service: .idp, name: "rotate_sp_secret")
     public static let rotateResultKey = RPCMethod<SPAdminRequest, ResultKey>(service: .idp, name: "rotate_result_key")
     public static let deliveries = RPCMethod<SPAdminRequest, DeliveryList>(service: .idp, name: "deliveries")
     /// A dead-lettered callback delivered again (same delivery id), once the SP is fixed.

@@ -64,7 +64,8 @@ public struct SessionView: Codable, Sendable, Equatable {
     public var lastUsedAt: Date
     public var current: Bool
 
-    public init(id: String, service: String, clientType: String, ip: String?, userAgent: String?, createdAt: Date, lastUsedAt: Date, current: Bool) {
+    public init(id: String, service: String, clientType: String, ip: String?, userAgent: String?, createdAt: Date, lastUsedAt: Date,
+                current: Bool) {
         self.id = id
         self.service = service
         self.clientType = clientType

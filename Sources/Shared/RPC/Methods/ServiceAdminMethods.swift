@@ -8,7 +8,8 @@ extension TokenRPC {
     public static let getService = RPCMethod<ServiceAdminRequest, ServiceView>(service: .token, name: "get_service")
     public static let updateService = RPCMethod<ServiceAdminRequest, ServiceView>(service: .token, name: "update_service")
     public static let deleteService = RPCMethod<ServiceAdminRequest, ServiceView>(service: .token, name: "delete_service")
-    public static let rotateServiceSecret = RPCMethod<ServiceAdminRequest, ServiceCredentials>(service: .token, name: "rotate_service_secret")
+    public static let rotateServiceSecret = RPCMethod<ServiceAdminRequest, ServiceCredentials>(
+        service: .token, name: "rotate_service_secret")
     public static let serviceMembers = RPCMethod<ServiceAdminRequest, MemberList>(service: .token, name: "service_members")
     public static let updateServiceMember = RPCMethod<ServiceAdminRequest, MemberView>(service: .token, name: "update_service_member")
     /// Slugs whose tokens must no longer verify (deleted or not active), for the gateways.

@@ -34,7 +34,8 @@ public struct SocialLinkCompletion: Codable, Sendable {
 /// token-service's side of social sign-in: what social-service asks of it.
 extension TokenRPC {
     /// A service's social settings (enabled providers, redirect URIs, whether it is open).
-    public static let socialServiceSettings = RPCMethod<SocialServiceQuery, SocialServiceSettings>(service: .token, name: "social_service_settings")
+    public static let socialServiceSettings = RPCMethod<SocialServiceQuery, SocialServiceSettings>(
+        service: .token, name: "social_service_settings")
     /// Finds the user a verified e-mail belongs to, or creates one without a password.
     public static let socialUser = RPCMethod<SocialUserQuery, SocialUserAnswer>(service: .token, name: "social_user")
     /// Opens a session for a user who signed in with a provider (or answers `mfa_required`).
@@ -255,7 +256,8 @@ public struct SocialUserQuery: Codable, Sendable {
     public var lastName: String?
     public var username: String?
 
-    public init(service: String, provider: String, email: String?, emailVerified: Bool, firstName: String?, lastName: String?, username: String?) {
+    public init(service: String, provider: String, email: String?, emailVerified: Bool, firstName: String?, lastName: String?,
+                username: String?) {
         self.service = service
         self.provider = provider
         self.email = email

@@ -16,10 +16,16 @@ import Testing
         try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database), body)
     }
 
-    func createSP(_ cluster: Cluster, _ auth: [String: String], callback: String) async throws -> (status: Int, body: [String: Any]) {
-        let answer = try await cluster.post(
-            "/api/v1/idp/service-providers", body: #"{"name":"Probe","callback_url":"\#(callback)"}"#, headers: auth)
-        return (answer.status, json(answer.body))
+    func createSP(_ cluster: Cluster, _ auth: [String: String], callback: String) async throws -> Answer<ServiceProviderCreated> {
+        try await cluster.api.post("/api/v1/idp/service-providers", ServiceProviderBody(name: "Probe", callbackURL: callback),
+                                   as: ServiceProviderCreated.self, headers: auth)
+    }
+
+    /// The SP a SERVICE_ADMIN's creation answered, with its secrets (no webhook secret: these tests do not check signatures).
+    func spClient(_ created: Answer<ServiceProviderCreated>) throws -> SPClient {
+        let body = try created.decoded()
+        return SPClient(clientID: body.serviceProvider.clientID, clientSecret: body.clientSecret, webhookSecret: [],
+                        resultKey: body.resultKey.k, kid: body.resultKey.kid)
     }
 
     /// SSRF at creation and update. Before: every URL below was accepted with 201 (any https
@@ -29,7 +35,7 @@ import Testing
     @Test func callbackURLsToInternalAddressesAreRefusedAtCreationAndUpdate() async throws {
         try await idp.withReadyCluster { cluster, receiver in
             let (_, token) = try await cluster.api.admin(role: "SERVICE_ADMIN")
-            let auth = ["Authorization": "Bearer \(token)"]
+            let auth = bearer(token)
             for url in [
                 "https://169.254.169.254/latest/meta-data/", "https://10.0.0.5:6379/", "https://192.168.1.10/cb", "https://100.64.0.1/",
                 "http://127.attacker.example/cb", "https://127.attacker.example/cb", "https://[::ffff:a9fe:a9fe]/", "https://0x7f.1/",
@@ -37,16 +43,16 @@ import Testing
             ] {
                 let refused = try await createSP(cluster, auth, callback: url)
                 #expect(
-                    refused.status == 422 && refused.body["code"] as? String == "callback_url_refused"
-                        && refused.body["field"] as? String == "callback_url", "\(url): \(refused)")
+                    refused.status == 422 && refused.problem?.code == "callback_url_refused"
+                        && refused.problem?.field == "callback_url", "\(url): \(refused)")
             }
             let created = try await createSP(cluster, auth, callback: receiver.url)
             #expect(created.status == 201, "\(created.body)")
-            let clientID = try #require((created.body["service_provider"] as? [String: Any])?["client_id"] as? String)
-            let patched = try await cluster.post(
-                "/api/v1/idp/service-providers/\(clientID)", body: #"{"callback_url":"https://169.254.169.254/"}"#,
+            let clientID = try created.decoded().serviceProvider.clientID
+            let patched = try await cluster.api.post(
+                "/api/v1/idp/service-providers/\(clientID)", ServiceProviderBody(callbackURL: "https://169.254.169.254/"),
                 method: .PATCH, headers: auth)
-            #expect(patched.status == 422 && json(patched.body)["code"] as? String == "callback_url_refused", "\(patched.body)")
+            #expect(patched.status == 422 && patched.problem?.code == "callback_url_refused", "\(patched.body)")
             // The operator's command applies the same rule.
             let command = try cluster.start(
                 "idp-service", arguments: ["admin", "create-sp", "--name", "Probe", "--callback-url", "https://10.0.0.5/"])
@@ -71,20 +77,14 @@ import Testing
     @Test func everySendIsCheckedAndOwnersSeeOnlyAGenericReason() async throws {
         try await idp.withReadyCluster { cluster, receiver in
             let (_, token) = try await cluster.api.admin(role: "SERVICE_ADMIN")
-            let auth = ["Authorization": "Bearer \(token)"]
+            let auth = bearer(token)
             let person = try await cluster.api.makePerson()
             var clientIDs: [String] = []
             var sps: [SPClient] = []
             for _ in 0..<2 {
-                let created = try await createSP(cluster, auth, callback: receiver.url)
-                let clientID = try #require(
-                    (created.body["service_provider"] as? [String: Any])?["client_id"] as? String, "\(created.body)")
-                let key = try #require(created.body["result_key"] as? [String: Any])
-                clientIDs.append(clientID)
-                sps.append(
-                    SPClient(
-                        clientID: clientID, clientSecret: try #require(created.body["client_secret"] as? String), webhookSecret: [],
-                        resultKey: try #require(key["k"] as? String), kid: try #require(key["kid"] as? String)))
+                let sp = try spClient(try await createSP(cluster, auth, callback: receiver.url))
+                clientIDs.append(sp.clientID)
+                sps.append(sp)
             }
             let closedPort = try FreePort.find()
             try await owner(cluster) { owner in
@@ -100,10 +100,10 @@ import Testing
             for sp in sps { #expect(try await cluster.api.confirm(person, try await cluster.api.request(sp, person)).status == 200) }
             for (clientID, reason) in zip(clientIDs, ["refused by address policy", "connection failed"]) {
                 let dead = try await eventually(timeout: .seconds(20)) {
-                    let list = json(try await cluster.get("/api/v1/idp/service-providers/\(clientID)/deliveries", headers: auth).body)
-                    let first = (list["deliveries"] as? [[String: Any]])?.first
-                    return first?["status"] as? String == "dead" && first?["last_error"] as? String == reason
-                        && first?["attempts"] as? Int == 3
+                    let list = try await cluster.api.get("/api/v1/idp/service-providers/\(clientID)/deliveries", as: DeliveryList.self,
+                                                         headers: auth)
+                    let first = list.value?.deliveries.first
+                    return first?.status == "dead" && first?.lastError == reason && first?.attempts == 3
                 }
                 let list = try await cluster.get("/api/v1/idp/service-providers/\(clientID)/deliveries", headers: auth).body
                 #expect(dead, "\(clientID): \(list)")
@@ -167,26 +167,19 @@ import Testing
         ]
         try await idp.withReadyCluster(environment: IdPTests.environment.merging(limits) { $1 }) { cluster, receiver in
             let (_, token) = try await cluster.api.admin(role: "SERVICE_ADMIN")
-            let auth = ["Authorization": "Bearer \(token)"]
+            let auth = bearer(token)
             let person = try await cluster.api.makePerson()
             func mint() async throws -> (sp: SPClient, owner: String) {
                 let created = try await createSP(cluster, auth, callback: receiver.url)
-                let view = try #require(created.body["service_provider"] as? [String: Any], "\(created.body)")
-                let key = try #require(created.body["result_key"] as? [String: Any])
-                return (
-                    SPClient(
-                        clientID: try #require(view["client_id"] as? String),
-                        clientSecret: try #require(created.body["client_secret"] as? String),
-                        webhookSecret: [], resultKey: try #require(key["k"] as? String), kid: try #require(key["kid"] as? String)),
-                    try #require(view["owner_user_id"] as? String)
-                )
+                return (try spClient(created), try #require(try created.decoded().serviceProvider.ownerUserID, "\(created.body)"))
             }
             var unknown = 0
             func ask(_ sp: SPClient, known: Bool) async throws -> (Int, String) {
                 unknown += 1
                 let phone = known ? person.phone : "010-0000-\(String(format: "%04d", unknown))"
-                let answer = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(phone)"}"#, headers: sp.auth)
-                return (answer.status, json(answer.body)["code"] as? String ?? "")
+                let answer = try await cluster.api.post("/api/v1/idp/requests", VerificationRequestBody(userPhoneNumber: phone),
+                                                        headers: sp.auth)
+                return (answer.status, answer.problem?.code ?? "")
             }
             let limited = (429, "too_many_unknown_numbers")
             // One owner: two misses on its first SP, one on its second: the owner's budget is spent,
@@ -240,11 +233,11 @@ import Testing
                 #expect(attempt.status == 404 && attempt.status == nobody.status, "\(attempt.body)")
                 #expect(attempt.problem?.code == "transaction_not_found")
                 #expect(attempt.problem?.code == nobody.problem?.code)
-                #expect(json(attempt.body)["detail"] as? String == json(nobody.body)["detail"] as? String)
+                #expect(attempt.problem?.detail == nobody.problem?.detail)
             }
             // Its owner is still answered from memory.
             let again = try await cluster.api.confirm(person, id)
-            #expect(again.status == 409 && json(again.body)["code"] as? String == "already_processed")
+            #expect(again.status == 409 && again.problem?.code == "already_processed")
         }
     }
 
@@ -282,12 +275,10 @@ import Testing
             let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
                 for _ in 0..<20 {
                     group.addTask {
-                        let pulled = try await cluster.post(
-                            "/api/v1/idp/requests/\(id)/result", body: #"{"auth_code":"\#(authCode)"}"#, headers: sp.auth)
-                        return (
-                            pulled.status,
-                            pulled.status == 200 ? json(pulled.body)["result"] as? String ?? "" : json(pulled.body)["code"] as? String ?? ""
-                        )
+                        let pulled = try await cluster.api.post(
+                            "/api/v1/idp/requests/\(id)/result", AuthCodeBody(authCode: authCode), as: VerificationResult.self,
+                            headers: sp.auth)
+                        return (pulled.status, pulled.status == 200 ? pulled.value?.result ?? "" : pulled.problem?.code ?? "")
                     }
                 }
                 return try await group.reduce(into: [(Int, String)]()) { $0.append($1) }

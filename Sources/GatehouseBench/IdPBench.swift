@@ -78,7 +78,8 @@ struct IdPBench: AsyncParsableCommand {
         let delivered = Double(outcome.delivered) / Double(seconds)
         let p99 = percentile(outcome.confirms, 0.99)
         return BenchRow(
-            path: "SP request + confirm + callback received, \(rate) started per second (open loop, \(arriving.count) people in turn) for \(seconds) s",
+            path: "SP request + confirm + callback received, \(rate) started per second "
+                + "(open loop, \(arriving.count) people in turn) for \(seconds) s",
             result: "\(Int(delivered)) transactions/s delivered, confirm p50 \(ms(percentile(outcome.confirms, 0.50))) ms, p99 \(ms(p99)) ms; "
                 + "request+confirm from when due p50 \(ms(percentile(load.samples, 0.50))) ms, p99 \(ms(percentile(load.samples, 0.99))) ms; "
                 + "\(load.errors) errors\(outcome.failureKinds), \(load.shed) shed, \(outcome.lost) callbacks lost, "
@@ -93,7 +94,8 @@ struct IdPBench: AsyncParsableCommand {
         let outcome = try await trial.drain()
         let delivered = Double(outcome.delivered) / ((load.elapsed + outcome.drain).fractionalMilliseconds / 1000)
         return BenchRow(
-            path: "The same, \(together.count) people at once (closed loop: capacity; latency here is mostly the people's own queue) for \(seconds) s",
+            path: "The same, \(together.count) people at once "
+                + "(closed loop: capacity; latency here is mostly the people's own queue) for \(seconds) s",
             result: "\(Int(delivered)) transactions/s (callbacks included), confirm p50 \(ms(percentile(outcome.confirms, 0.50))) ms, "
                 + "p99 \(ms(percentile(outcome.confirms, 0.99))) ms; request+confirm p50 \(ms(percentile(load.samples, 0.50))) ms, "
                 + "p99 \(ms(percentile(load.samples, 0.99))) ms; \(load.errors) errors\(outcome.failureKinds), \(outcome.lost) callbacks lost",

@@ -44,7 +44,8 @@ struct LoginBench: AsyncParsableCommand {
         let rows = [BenchRow(
             path: "POST /api/v1/auth/login, bcrypt cost \(cost), \(concurrency) in flight for \(seconds) s",
             result: "\(String(format: "%.1f", rate)) sign-ins/s = \(Int(share * 100))% of the bound \(String(format: "%.1f", bound))/s "
-                + "(\(cores) cores ÷ \(ms(oneHash)) ms per comparison), p50 \(ms(percentile(samples, 0.50))) ms, p99 \(ms(percentile(samples, 0.99))) ms, \(errors) errors",
+                + "(\(cores) cores ÷ \(ms(oneHash)) ms per comparison), "
+                + "p50 \(ms(percentile(samples, 0.50))) ms, p99 \(ms(percentile(samples, 0.99))) ms, \(errors) errors",
             budget: "≥ 90% of the bound", met: share >= 0.9 && errors == 0)]
         try BenchReport(file: out).replaceSection("login", title: "Password sign-in (bcrypt-bound)", rows: rows, command: "make bench")
         for row in rows { logger.info("\(row.path): \(row.result) (budget \(row.budget))") }

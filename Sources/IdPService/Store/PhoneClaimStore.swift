@@ -92,62 +92,88 @@ struct PhoneClaimStore: Sendable {
     func prove(userID: UUID, maxAttempts: Int, caller: Caller, matches: @Sendable (UUID, [UInt8]) -> Bool) async throws -> Proof {
         try await postgres.transaction(logger: logger) { connection in
             try await lock(Self.personLock, userID.uuidString.lowercased(), on: connection)
-            let rows = try await connection.query("""
-                SELECT id, phone_number, code_hash, attempts, status, expires_at <= now()
-                FROM idp.phone_claims WHERE user_id = \(userID) ORDER BY created_at DESC LIMIT 1
-                """, logger: logger)
-            var latest: (id: UUID, phone: String, hash: [UInt8], attempts: Int, status: String, expired: Bool)?
-            for try await (id, phone, hash, attempts, status, expired) in rows.decode((UUID, String, ByteBuffer, Int, String, Bool).self) {
-                latest = (id, phone, Array(hash.readableBytesView), attempts, status, expired)
-            }
-            guard let claim = latest, claim.status != "REPLACED" else { return .noClaim }
+            guard let claim = try await latestClaim(userID: userID, on: connection), claim.status != "REPLACED" else { return .noClaim }
             switch claim.status {
             case "PROVEN": return .alreadyProven
             case "DEAD": return .dead
             default: break
             }
             if claim.expired { return .expired }
-            let masked = PhoneNumber.masked(claim.phone)
             guard matches(claim.id, claim.hash) else {
-                let attempts = claim.attempts + 1
-                let dead = attempts >= maxAttempts
-                _ = try await connection.query("""
-                    UPDATE idp.phone_claims SET attempts = \(attempts),
-                           status = CASE WHEN \(dead) THEN 'DEAD' ELSE status END, decided_at = CASE WHEN \(dead) THEN now() END
-                    WHERE id = \(claim.id)
-                    """, logger: logger).collect()
-                try await AuditEvent(action: dead ? "IDP_PHONE_CLAIM_DEAD" : "IDP_PHONE_CODE_WRONG", actorUserID: userID, requestID: caller.requestID,
-                                     client: caller.client,
-                                     details: ["user_phone_number": masked, "claim_id": claim.id.uuidString.lowercased(), "attempts": String(attempts)])
-                    .insert(on: connection, logger: logger)
-                return .wrongCode(attemptsLeft: max(0, maxAttempts - attempts))
+                return try await countWrongCode(claim, userID: userID, maxAttempts: maxAttempts, caller: caller, on: connection)
             }
-            try await lock(Self.numberLock, claim.phone, on: connection)
-            let released = try await connection.query("""
-                UPDATE idp.identity_profiles SET phone_number = NULL, phone_verified_at = NULL, updated_at = now()
-                WHERE phone_number = \(claim.phone) AND user_id <> \(userID)
-                RETURNING user_id
-                """, logger: logger)
-            var previous: [UUID] = []
-            for try await holder in released.decode(UUID.self) { previous.append(holder) }
-            for holder in previous {
-                try await AuditEvent(action: "IDP_PHONE_NUMBER_RELEASED", actorUserID: userID, requestID: caller.requestID, client: caller.client,
-                                     details: ["user_phone_number": masked, "released_from_user_id": holder.uuidString.lowercased(),
-                                               "reason": "proven by another person"])
-                    .insert(on: connection, logger: logger)
-            }
-            _ = try await connection.query("""
-                UPDATE idp.identity_profiles SET phone_number = \(claim.phone), phone_verified_at = now(), updated_at = now()
-                WHERE user_id = \(userID)
-                """, logger: logger).collect()
-            _ = try await connection.query("""
-                UPDATE idp.phone_claims SET status = 'PROVEN', attempts = attempts + 1, decided_at = now() WHERE id = \(claim.id)
-                """, logger: logger).collect()
-            try await AuditEvent(action: "IDP_PHONE_NUMBER_VERIFIED", actorUserID: userID, requestID: caller.requestID, client: caller.client,
-                                 details: ["user_phone_number": masked, "claim_id": claim.id.uuidString.lowercased()])
-                .insert(on: connection, logger: logger)
-            return .proven(released: previous.count)
+            return .proven(released: try await grantNumber(claim, userID: userID, caller: caller, on: connection))
         }
+    }
+
+    private struct Claim {
+        let id: UUID
+        let phone: String
+        let hash: [UInt8]
+        let attempts: Int
+        let status: String
+        let expired: Bool
+    }
+
+    private func latestClaim(userID: UUID, on connection: PostgresConnection) async throws -> Claim? {
+        let rows = try await connection.query("""
+            SELECT id, phone_number, code_hash, attempts, status, expires_at <= now()
+            FROM idp.phone_claims WHERE user_id = \(userID) ORDER BY created_at DESC LIMIT 1
+            """, logger: logger)
+        var latest: Claim?
+        for try await (id, phone, hash, attempts, status, expired) in rows.decode((UUID, String, ByteBuffer, Int, String, Bool).self) {
+            latest = Claim(id: id, phone: phone, hash: Array(hash.readableBytesView), attempts: attempts, status: status, expired: expired)
+        }
+        return latest
+    }
+
+    /// A wrong code counts against the claim, which dies at `maxAttempts`, with its audit row.
+    private func countWrongCode(_ claim: Claim, userID: UUID, maxAttempts: Int, caller: Caller,
+                                on connection: PostgresConnection) async throws -> Proof {
+        let attempts = claim.attempts + 1
+        let dead = attempts >= maxAttempts
+        _ = try await connection.query("""
+            UPDATE idp.phone_claims SET attempts = \(attempts),
+                   status = CASE WHEN \(dead) THEN 'DEAD' ELSE status END, decided_at = CASE WHEN \(dead) THEN now() END
+            WHERE id = \(claim.id)
+            """, logger: logger).collect()
+        try await AuditEvent(action: dead ? "IDP_PHONE_CLAIM_DEAD" : "IDP_PHONE_CODE_WRONG", actorUserID: userID, requestID: caller.requestID,
+                             client: caller.client,
+                             details: ["user_phone_number": PhoneNumber.masked(claim.phone), "claim_id": claim.id.uuidString.lowercased(),
+                                       "attempts": String(attempts)])
+            .insert(on: connection, logger: logger)
+        return .wrongCode(attemptsLeft: max(0, maxAttempts - attempts))
+    }
+
+    /// The proven number becomes the person's, taken from anyone who held it, each change with its
+    /// audit row. Returns how many people it was taken from.
+    private func grantNumber(_ claim: Claim, userID: UUID, caller: Caller, on connection: PostgresConnection) async throws -> Int {
+        let masked = PhoneNumber.masked(claim.phone)
+        try await lock(Self.numberLock, claim.phone, on: connection)
+        let released = try await connection.query("""
+            UPDATE idp.identity_profiles SET phone_number = NULL, phone_verified_at = NULL, updated_at = now()
+            WHERE phone_number = \(claim.phone) AND user_id <> \(userID)
+            RETURNING user_id
+            """, logger: logger)
+        var previous: [UUID] = []
+        for try await holder in released.decode(UUID.self) { previous.append(holder) }
+        for holder in previous {
+            try await AuditEvent(action: "IDP_PHONE_NUMBER_RELEASED", actorUserID: userID, requestID: caller.requestID, client: caller.client,
+                                 details: ["user_phone_number": masked, "released_from_user_id": holder.uuidString.lowercased(),
+                                           "reason": "proven by another person"])
+                .insert(on: connection, logger: logger)
+        }
+        _ = try await connection.query("""
+            UPDATE idp.identity_profiles SET phone_number = \(claim.phone), phone_verified_at = now(), updated_at = now()
+            WHERE user_id = \(userID)
+            """, logger: logger).collect()
+        _ = try await connection.query("""
+            UPDATE idp.phone_claims SET status = 'PROVEN', attempts = attempts + 1, decided_at = now() WHERE id = \(claim.id)
+            """, logger: logger).collect()
+        try await AuditEvent(action: "IDP_PHONE_NUMBER_VERIFIED", actorUserID: userID, requestID: caller.requestID, client: caller.client,
+                             details: ["user_phone_number": masked, "claim_id": claim.id.uuidString.lowercased()])
+            .insert(on: connection, logger: logger)
+        return previous.count
     }
 
     /// The person's pending claim, for their profile view.
@@ -205,7 +231,8 @@ struct PhoneClaimStore: Sendable {
         let numberPeriod = Double(rules.perNumber.period.milliseconds) / 1000
         let personPeriod = Double(rules.perUser.period.milliseconds) / 1000
         let rows = try await connection.query("""
-            SELECT count(*) FILTER (WHERE phone_number = \(claim.phoneNumber) AND created_at > now() - make_interval(secs => \(numberPeriod)))::int8,
+            SELECT count(*) FILTER (WHERE phone_number = \(claim.phoneNumber)
+                AND created_at > now() - make_interval(secs => \(numberPeriod)))::int8,
                    extract(epoch FROM now() - min(created_at) FILTER (
                        WHERE phone_number = \(claim.phoneNumber) AND created_at > now() - make_interval(secs => \(numberPeriod))))::float8,
                    count(*) FILTER (WHERE user_id = \(claim.userID) AND created_at > now() - make_interval(secs => \(personPeriod)))::int8,

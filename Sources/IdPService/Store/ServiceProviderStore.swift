@@ -97,7 +97,8 @@ struct ServiceProviderStore: Sendable {
 
 extension ServiceProviderStore {
     static let viewSQL = """
-        SELECT sp.id, sp.client_id, sp.name, sp.callback_url, sp.is_active, sp.owner_user_id, sp.may_receive_ci, k.kid, sp.created_at, sp.updated_at
+        SELECT sp.id, sp.client_id, sp.name, sp.callback_url, sp.is_active, sp.owner_user_id,
+            sp.may_receive_ci, k.kid, sp.created_at, sp.updated_at
         FROM idp.service_providers sp JOIN idp.result_keys k ON k.sp_id = sp.id AND k.retired_at IS NULL
         """
 

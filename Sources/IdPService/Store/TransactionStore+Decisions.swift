@@ -178,7 +178,8 @@ extension TransactionStore {
                 SELECT id, $7, $8, CASE WHEN $16 THEN 1 ELSE 0 END, now() + make_interval(secs => $9) FROM finished RETURNING id
             ), audited AS (
                 INSERT INTO audit.events (action, actor_user_id, client_id, request_id, details)
-                SELECT a.action, $10, $11, $12, a.details::jsonb FROM finished, unnest($13::text[], $14::text[]) WITH ORDINALITY AS a(action, details, n)
+                SELECT a.action, $10, $11, $12, a.details::jsonb
+                    FROM finished, unnest($13::text[], $14::text[]) WITH ORDINALITY AS a(action, details, n)
                 ORDER BY a.n
             ), reset AS (
                 UPDATE idp.identity_profiles SET pin_failures = 0, pin_first_failed_at = NULL

@@ -20,7 +20,8 @@ extension TransactionStore {
                    (EXTRACT(EPOCH FROM t.created_at) * 1000000)::int8
             FROM idp.transactions t JOIN idp.service_providers sp ON sp.id = t.sp_id
             WHERE t.user_id = \(userID)
-              AND (\(after == nil) OR ((EXTRACT(EPOCH FROM t.created_at) * 1000000)::int8, t.id) < (\(after?.micros ?? 0), \(after?.id ?? SecureRandom.uuid())))
+              AND (\(after == nil) OR ((EXTRACT(EPOCH FROM t.created_at) * 1000000)::int8, t.id)
+                  < (\(after?.micros ?? 0), \(after?.id ?? SecureRandom.uuid())))
             ORDER BY t.created_at DESC, t.id DESC LIMIT \(limit + 1)
             """, logger: logger)
         var items: [(HistoryItem, String)] = []
@@ -41,7 +42,8 @@ extension TransactionStore {
                    count(*) FILTER (WHERE status = 'EXPIRED')::int, count(*) FILTER (WHERE status = 'PENDING')::int,
                    (avg(EXTRACT(EPOCH FROM completed_at - created_at)) FILTER (WHERE status IN ('COMPLETED', 'FAILED')))::float8
             FROM idp.transactions
-            WHERE sp_id = \(spID) AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(days => \(days - 1)::int)
+            WHERE sp_id = \(spID)
+                AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(days => \(days - 1)::int)
             GROUP BY 1 ORDER BY 1 DESC
             """, logger: logger)
         var result: [DailyStatistics] = []

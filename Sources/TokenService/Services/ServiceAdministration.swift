@@ -4,9 +4,9 @@ import Shared
 /// The services admin API's rules (docs/admin.md): SUPER_ADMIN manages every service; SERVICE_ADMIN
 /// creates services (it owns them) and manages only those it owns (others read as 404). A
 /// member of a service, with a token for it, may do what its role's permissions allow there
-/// (the role table in docs/admin.md: `service.read` to read it, `user.list` for its members, ...); 403 for the
-/// rest. Anyone else gets 403 on the list and 404 on a service. Every change is audited and announced on `gh:ev:config`, so gateways apply new
-/// origins and statuses at once.
+/// (the role table in docs/admin.md: `service.read` to read it, `user.list` for its members,
+/// ...); 403 for the rest. Anyone else gets 403 on the list and 404 on a service. Every change
+/// is audited and announced on `gh:ev:config`, so gateways apply new origins and statuses at once.
 struct ServiceAdministration: Sendable {
     let store: ServiceAdminStore
     let events: EventBus

@@ -18,7 +18,8 @@ struct AccountStore: Sendable {
                 let rows = try await connection.query("""
                     INSERT INTO token.users (username, username_key, email, password_hash, first_name, last_name, preferred_language,
                                              marketing_consent)
-                    VALUES (\(account.username), \(Username.key(account.username)), \(account.email), \(passwordHash), \(account.firstName), \(account.lastName),
+                    VALUES (\(account.username), \(Username.key(account.username)), \(account.email),
+                        \(passwordHash), \(account.firstName), \(account.lastName),
                             \(account.preferredLanguage), \(account.marketingConsent))
                     RETURNING id
                     """, logger: logger)
@@ -111,7 +112,8 @@ extension AccountStore {
                 var created: UUID?
                 for try await id in try await connection.query("""
                     INSERT INTO token.users (username, username_key, email, password_hash, platform_role, email_verified)
-                    VALUES (\(Username.normalised(username)), \(Username.key(username)), \(email), \(passwordHash), \(role.rawValue), true) RETURNING id
+                    VALUES (\(Username.normalised(username)), \(Username.key(username)), \(email),
+                        \(passwordHash), \(role.rawValue), true) RETURNING id
                     """, logger: logger).decode(UUID.self) {
                     created = id
                 }

@@ -73,27 +73,7 @@ struct LoginStore: Sendable {
         let refreshHash = ByteBuffer(bytes: SHA256.hash(data: Array(refreshToken.utf8)))
         let refreshTTL = min(rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
         try await connection.scope(toService: service.id, logger: logger)
-        var membership: (role: String, status: String)?
-        for try await (role, status) in try await connection.query(
-            "SELECT role, status FROM token.memberships WHERE service_id = \(service.id) AND user_id = \(account.id) FOR UPDATE",
-            logger: logger
-        ).decode((String, String).self) {
-            membership = (role, status)
-        }
-        if membership == nil {
-            guard service.autoCreateUser else {
-                throw SignInProblems.accessDenied.problem("This account is not a member of \(service.slug).")
-            }
-            _ = try await connection.query(
-                "INSERT INTO token.memberships (service_id, user_id) VALUES (\(service.id), \(account.id))", logger: logger).collect()
-            membership = ("user", "active")
-        }
-        guard let membership, membership.status == "active" else {
-            throw SignInProblems.accessDenied.problem("This account's membership of \(service.slug) is not active.")
-        }
-        _ = try await connection.query(
-            "UPDATE token.memberships SET last_login_at = now() WHERE service_id = \(service.id) AND user_id = \(account.id)",
-            logger: logger).collect()
+        let role = try await signIn(account: account, to: service, on: connection)
         let ip = client.ip
         var sessionID: UUID?
         var mfaAt: Date?
@@ -116,7 +96,34 @@ struct LoginStore: Sendable {
             client: client, details: ["session_id": sessionID.uuidString.lowercased(), "client_type": clientType.rawValue, "ip": client.ip ?? "",
                       "mfa": secondFactor ?? "none", "method": method]
         ).insert(on: connection, logger: logger)
-        return Opened(sessionID: sessionID, role: membership.role, refreshToken: refreshToken, refreshTTL: refreshTTL,
+        return Opened(sessionID: sessionID, role: role, refreshToken: refreshToken, refreshTTL: refreshTTL,
                       mfa: SessionMFA(enabled: account.mfaEnabled, verifiedAt: mfaAt, method: method))
+    }
+
+    /// The account's role in the service, its membership created first when the service lets
+    /// anyone join, and its last sign-in noted; refused when it is not an active member.
+    private func signIn(account: Account, to service: ServiceRecord, on connection: PostgresConnection) async throws -> String {
+        var membership: (role: String, status: String)?
+        for try await (role, status) in try await connection.query(
+            "SELECT role, status FROM token.memberships WHERE service_id = \(service.id) AND user_id = \(account.id) FOR UPDATE",
+            logger: logger
+        ).decode((String, String).self) {
+            membership = (role, status)
+        }
+        if membership == nil {
+            guard service.autoCreateUser else {
+                throw SignInProblems.accessDenied.problem("This account is not a member of \(service.slug).")
+            }
+            _ = try await connection.query(
+                "INSERT INTO token.memberships (service_id, user_id) VALUES (\(service.id), \(account.id))", logger: logger).collect()
+            membership = ("user", "active")
+        }
+        guard let membership, membership.status == "active" else {
+            throw SignInProblems.accessDenied.problem("This account's membership of \(service.slug) is not active.")
+        }
+        _ = try await connection.query(
+            "UPDATE token.memberships SET last_login_at = now() WHERE service_id = \(service.id) AND user_id = \(account.id)",
+            logger: logger).collect()
+        return membership.role
     }
 }

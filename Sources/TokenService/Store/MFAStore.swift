@@ -133,7 +133,8 @@ struct MFAStore: Sendable {
         }
     }
 
-    /// Counts a wrong or replayed code (`lockOut`), with its audit row. Returns the lock's end when this failure (or an earlier one) locked MFA.
+    /// Counts a wrong or replayed code (`lockOut`), with its audit row. Returns the lock's end when this
+    /// failure (or an earlier one) locked MFA.
     func recordFailure(userID: UUID, reason: String, requestID: String?) async throws -> Date? {
         try await postgres.transaction(logger: logger) { connection in
             var lockedUntil: Date?

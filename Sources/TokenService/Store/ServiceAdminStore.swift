@@ -152,7 +152,8 @@ struct ServiceAdminStore: Sendable {
                 WHERE m.service_id = \(serviceID)
                   AND (\(query.role)::text IS NULL OR m.role = \(query.role))
                   AND (\(query.status)::text IS NULL OR m.status = \(query.status))
-                  AND (\(after == nil) OR ((EXTRACT(EPOCH FROM m.created_at) * 1000000)::int8, u.id) < (\(after?.0 ?? 0), \(after?.1 ?? SecureRandom.uuid())))
+                  AND (\(after == nil) OR ((EXTRACT(EPOCH FROM m.created_at) * 1000000)::int8, u.id)
+                      < (\(after?.0 ?? 0), \(after?.1 ?? SecureRandom.uuid())))
                 ORDER BY m.created_at DESC, u.id DESC LIMIT \(query.limit + 1)
                 """, logger: logger)
             var members: [(MemberView, String)] = []

@@ -82,7 +82,8 @@ struct SignInThrottleStore: Sendable {
             }
             let runIsOld = "t.first_failed_at IS NULL OR t.first_failed_at < now() - interval '\(lockOut.windowMinutes) minutes'"
             _ = try await connection.query("""
-                INSERT INTO token.sign_in_throttles AS t (key, user_id, failures, first_failed_at) VALUES (\(identifier), \(subject.userID), 1, now())
+                INSERT INTO token.sign_in_throttles AS t (key, user_id, failures, first_failed_at)
+                    VALUES (\(identifier), \(subject.userID), 1, now())
                 ON CONFLICT (key) DO UPDATE SET
                     failures = CASE WHEN \(unescaped: runIsOld) THEN 1 ELSE t.failures + 1 END,
                     first_failed_at = CASE WHEN \(unescaped: runIsOld) THEN now() ELSE t.first_failed_at END,
@@ -124,7 +125,8 @@ struct SignInThrottleStore: Sendable {
     /// Neither outcome (the attempt ended for another reason): the claim is given back.
     func release(_ subject: SignInThrottle.Subject) async throws {
         _ = try await postgres.query("""
-            UPDATE token.sign_in_throttles SET pending = greatest(pending - 1, 0), updated_at = now() WHERE key = \(ByteBuffer(bytes: subject.pairKey))
+            UPDATE token.sign_in_throttles SET pending = greatest(pending - 1, 0), updated_at = now()
+                WHERE key = \(ByteBuffer(bytes: subject.pairKey))
             """, logger: logger).collect()
     }
 }

@@ -9,7 +9,6 @@ import Testing
 /// the SSE inbox after logout-all, and redirect URIs. Each test failed on the code before its fix.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct GatewaySecurityTests {
     let login = LoginTests()
-    let refreshing = RefreshTests()
 
     /// Caught: a refresh retried inside the grace window was answered from the grace copy before
     /// any check, so a cookie replayed from `https://evil.example` got 200 and a new cookie, and
@@ -17,7 +16,7 @@ import Testing
     @Test func aRefreshReplayedInTheGraceWindowPassesEveryCheckAFirstRefreshPasses() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await refreshing.makeAccount(cluster)
+            let account = try await cluster.api.makeAccount(origin: RefreshTests.origin)
             let web = try await cluster.api.login(account, clientType: .web)
             let cookie = try #require(web.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
             let first = try await cluster.post("/api/v1/auth/refresh", body: "", contentType: nil,
@@ -38,12 +37,12 @@ import Testing
 
             // A mobile session whose account is deactivated between the refresh and its retry.
             let mobile = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
-            #expect(try await refreshing.refresh(cluster, mobile).status == 200)
+            #expect(try await cluster.api.refresh(mobile).status == 200)
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 _ = try await owner.query("UPDATE token.users SET is_active = false WHERE username = \(account.username)",
                                           logger: TestEnvironment.logger).collect()
             }
-            let replay = try await refreshing.refresh(cluster, mobile)
+            let replay = try await cluster.api.refresh(mobile)
             #expect(replay.status == 401 && json(replay.body)["code"] as? String == "invalid_refresh_token", "\(replay.body)")
             #expect(json(replay.body)["access_token"] == nil)
 

@@ -66,15 +66,14 @@ import Testing
         try await withCluster(environment: ["GATEHOUSE_RATE_LIMIT_REFRESH": "2/60"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let login = LoginTests()
-            let refresh = RefreshTests()
             let account = try await cluster.api.makeAccount()
             var token = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
             for _ in 0..<2 {
-                let rotated = try await refresh.refresh(cluster, token)
+                let rotated = try await cluster.api.refresh(token)
                 #expect(rotated.status == 200, "\(rotated.body)")
                 token = try #require(json(rotated.body)["refresh_token"] as? String)
             }
-            let refused = try await refresh.refresh(cluster, token)
+            let refused = try await cluster.api.refresh(token)
             #expect(refused.status == 429 && json(refused.body)["code"] as? String == "rate_limited", "\(refused.body)")
             #expect(Int(refused.headers["retry-after"] ?? "") ?? 0 >= 1)
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
@@ -84,7 +83,7 @@ import Testing
                 #expect(try rows.first?.decode(Bool.self) == true, "the refused refresh spent the token")
             }
             let other = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
-            #expect(try await refresh.refresh(cluster, other).status == 200)
+            #expect(try await cluster.api.refresh(other).status == 200)
         }
     }
 }

@@ -6,7 +6,6 @@ import Testing
 /// Logout and logout-all through the real gateway and token-service.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct LogoutTests {
     let login = LoginTests()
-    let refreshing = RefreshTests()
 
     func bearerPost(_ cluster: Cluster, _ path: String, _ token: String) async throws -> (status: Int, headers: [String: String], body: String) {
         try await cluster.post(path, body: "", contentType: nil, headers: ["Authorization": "Bearer \(token)"])
@@ -16,7 +15,7 @@ import Testing
     func afterLogoutTheAccessAndRefreshTokensAreRefused(clientType: String) async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await refreshing.makeAccount(cluster)
+            let account = try await cluster.api.makeAccount(origin: RefreshTests.origin)
             let signedIn = try await cluster.api.login(account, clientType: try #require(ClientType(rawValue: clientType)))
             let grant = json(signedIn.body)
             let access = try #require(grant["access_token"] as? String)
@@ -36,7 +35,7 @@ import Testing
                 #expect(again.status == 401)
             } else {
                 let refreshToken = try #require(grant["refresh_token"] as? String)
-                #expect(try await refreshing.refresh(cluster, refreshToken).status == 401)
+                #expect(try await cluster.api.refresh(refreshToken).status == 401)
             }
         }
     }
@@ -44,7 +43,7 @@ import Testing
     @Test func logoutAllEndsEverySessionAndEveryIssuedAccessToken() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await refreshing.makeAccount(cluster)
+            let account = try await cluster.api.makeAccount(origin: RefreshTests.origin)
             let phone = json(try await cluster.api.login(account).body)
             let laptop = json(try await cluster.api.login(account).body)
             let phoneAccess = try #require(phone["access_token"] as? String)
@@ -57,7 +56,7 @@ import Testing
                 return a == 401 && b == 401
             }
             #expect(bothRefused)
-            #expect(try await refreshing.refresh(cluster, try #require(phone["refresh_token"] as? String)).status == 401)
+            #expect(try await cluster.api.refresh(try #require(phone["refresh_token"] as? String)).status == 401)
 
             // A new sign-in gets the new token version and works.
             let fresh = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
@@ -70,7 +69,7 @@ import Testing
     @Test func aGatewayStartedAfterALogoutStillRefusesTheToken() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await refreshing.makeAccount(cluster)
+            let account = try await cluster.api.makeAccount(origin: RefreshTests.origin)
             let access = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
             #expect(try await bearerPost(cluster, "/api/v1/auth/logout", access).status == 200)
             // Restart the gateway: it never saw the event, and learns the revocation from Redis.

@@ -7,42 +7,29 @@ import Testing
 /// Refresh-token rotation through the real gateway and token-service.
 // Each test at most 5 minutes (it takes seconds): one hung await fails its test instead of stopping CI.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct RefreshTests {
-    let login = LoginTests()
-
-    func makeAccount(_ cluster: Cluster, origin: String = "https://app.example") async throws -> Account {
-        let slug = TestEnvironment.uniqueName("svc").replacingOccurrences(of: "_", with: "-")
-        _ = try await cluster.tokenAdmin(["admin", "create-service", "--slug", slug, "--name", "Test", "--origin", origin])
-        let account = Account(slug: slug, username: TestEnvironment.uniqueName("ada"))
-        let registered = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(account.username)","email":"\#(account.username)@example.com","password":"\#(account.password)"}"#)
-        #expect(registered.status == 201)
-        return account
-    }
-
-    func refresh(_ cluster: Cluster, _ token: String) async throws -> (status: Int, headers: [String: String], body: String) {
-        try await cluster.post("/api/v1/auth/refresh", body: #"{"refresh_token":"\#(token)"}"#)
-    }
+    /// The service allows this origin (the cookie refreshes send it).
+    static let origin = "https://app.example"
 
     @Test func aRefreshRotatesAndARetryWithinTheGraceWindowGetsTheSamePair() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await makeAccount(cluster)
-            let first = json(try await cluster.api.login(account).body)
-            let token = try #require(first["refresh_token"] as? String)
+            let account = try await cluster.api.makeAccount(origin: Self.origin)
+            let token = try #require(try await cluster.api.signIn(account).refreshToken)
 
-            let rotated = try await refresh(cluster, token)
+            let rotated = try await cluster.api.refresh(token)
             #expect(rotated.status == 200, "\(rotated.body)")
-            let pair = json(rotated.body)
-            let next = try #require(pair["refresh_token"] as? String)
+            let pair = try rotated.decoded()
+            let next = try #require(pair.refreshToken)
             #expect(next != token)
-            let access = try #require(pair["access_token"] as? String)
+            let access = pair.accessToken
             #expect(try await cluster.api.verify(access).status == 200)
 
-            let retried = json(try await refresh(cluster, token).body)
-            #expect(retried["refresh_token"] as? String == next)
-            #expect(retried["access_token"] as? String == access)
+            let retried = try await cluster.api.refresh(token)
+            #expect(retried.value?.refreshToken == next, "\(retried)")
+            #expect(retried.value?.accessToken == access)
 
             // The new token rotates in turn.
-            #expect(try await refresh(cluster, next).status == 200)
+            #expect(try await cluster.api.refresh(next).status == 200)
         }
     }
 
@@ -58,16 +45,15 @@ import Testing
             let second = try cluster.startWithMetrics("token-service", instance: "refresh-second")
             for name in ["social-service", "idp-service"] { try cluster.start(name) }
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await makeAccount(cluster)
-            let token = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
+            let account = try await cluster.api.makeAccount(origin: Self.origin)
+            let token = try #require(try await cluster.api.signIn(account).refreshToken)
             let before = (try await cluster.served("token.refresh", metricsPort: first.metricsPort),
                           try await cluster.served("token.refresh", metricsPort: second.metricsPort))
             let answers = try await withThrowingTaskGroup(of: (status: Int, refresh: String?, access: String?, body: String).self) { group in
                 for _ in 0..<50 {
                     group.addTask {
-                        let response = try await refresh(cluster, token)
-                        let body = json(response.body)
-                        return (response.status, body["refresh_token"] as? String, body["access_token"] as? String, response.body)
+                        let response = try await cluster.api.refresh(token)
+                        return (response.status, response.value?.refreshToken, response.value?.accessToken, response.body)
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -82,7 +68,7 @@ import Testing
             #expect(servedFirst > 0 && servedSecond > 0 && servedFirst + servedSecond == 50, "served \(servedFirst) and \(servedSecond)")
             // The pair works: its refresh token rotates in turn.
             let next = try #require(pairs.first?.refresh)
-            #expect(try await refresh(cluster, next).status == 200)
+            #expect(try await cluster.api.refresh(next).status == 200)
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 let rows = try await owner.query("""
                     SELECT (SELECT count(*)::int FROM token.refresh_tokens child JOIN token.refresh_tokens parent ON child.parent_id = parent.id
@@ -101,18 +87,18 @@ import Testing
     @Test func aSpentTokenReplayedAfterTheGraceWindowEndsTheSession() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await makeAccount(cluster)
+            let account = try await cluster.api.makeAccount(origin: Self.origin)
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 _ = try await owner.query("UPDATE token.services SET refresh_grace_seconds = 1 WHERE slug = \(account.slug)", logger: TestEnvironment.logger).collect()
             }
-            let token = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
-            let next = try #require(json(try await refresh(cluster, token).body)["refresh_token"] as? String)
+            let token = try #require(try await cluster.api.signIn(account).refreshToken)
+            let next = try #require(try await cluster.api.refresh(token).decoded().refreshToken)
             try await Task.sleep(for: .milliseconds(1300))
-            let replay = try await refresh(cluster, token)
-            #expect(replay.status == 401 && json(replay.body)["code"] as? String == "refresh_token_reused")
+            let replay = try await cluster.api.refresh(token)
+            #expect(replay.status == 401 && replay.problem?.code == "refresh_token_reused")
             // The thief's copy and the owner's new token die with the session.
-            let afterwards = try await refresh(cluster, next)
-            #expect(afterwards.status == 401 && json(afterwards.body)["code"] as? String == "invalid_refresh_token")
+            let afterwards = try await cluster.api.refresh(next)
+            #expect(afterwards.status == 401 && afterwards.problem?.code == "invalid_refresh_token")
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 let rows = try await owner.query("""
                     SELECT s.revoked_reason, (SELECT count(*)::int FROM audit.events e WHERE e.actor_user_id = u.id AND e.action = 'TOKEN_REUSE_DETECTED')
@@ -131,10 +117,10 @@ import Testing
     @Test func aRefreshIsRefusedForAnEndedSessionAndAnInactiveAccount() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await makeAccount(cluster)
+            let account = try await cluster.api.makeAccount(origin: Self.origin)
             func signIn() async throws -> (refresh: String, access: String) {
-                let grant = json(try await cluster.api.login(account).body)
-                return (try #require(grant["refresh_token"] as? String), try #require(grant["access_token"] as? String))
+                let grant = try await cluster.api.signIn(account)
+                return (try #require(grant.refreshToken), grant.accessToken)
             }
             func owner(_ sql: PostgresQuery) async throws -> [PostgresRow] {
                 try await withPostgres(TestEnvironment.database(owner: true)) { try await $0.query(sql, logger: TestEnvironment.logger).collect() }
@@ -146,16 +132,15 @@ import Testing
                     """)
             }
             func expectRefused(_ token: String, _ name: String) async throws {
-                let answer = try await refresh(cluster, token)
-                #expect(answer.status == 401 && json(answer.body)["code"] as? String == "invalid_refresh_token", "\(name): \(answer.body)")
+                let answer = try await cluster.api.refresh(token)
+                #expect(answer.status == 401 && answer.problem?.code == "invalid_refresh_token", "\(name): \(answer.body)")
                 let unspent = try await owner("SELECT used_at IS NULL FROM token.refresh_tokens WHERE token_hash = sha256(convert_to(\(token), 'UTF8'))")
                 #expect(try unspent.first?.decode(Bool.self) == true, "\(name): the refused refresh spent the token")
             }
 
             // Ended by the person (logout).
             let loggedOut = try await signIn()
-            #expect(try await cluster.post("/api/v1/auth/logout", body: "", contentType: nil,
-                                           headers: ["Authorization": "Bearer \(loggedOut.access)"]).status == 200)
+            #expect(try await cluster.api.post("/api/v1/auth/logout", headers: bearer(loggedOut.access)).status == 200)
             try await expectRefused(loggedOut.refresh, "revoked session")
 
             // Past its absolute lifetime, though its refresh token has not expired.
@@ -169,30 +154,30 @@ import Testing
             try await expectRefused(idle.refresh, "idle timeout")
             let recent = try await signIn()
             try await age(recent.refresh, "last_used_at = now() - interval '13 days 23 hours'")
-            #expect(try await refresh(cluster, recent.refresh).status == 200, "a session idle less than the timeout was refused")
+            #expect(try await cluster.api.refresh(recent.refresh).status == 200, "a session idle less than the timeout was refused")
 
             // An account made inactive: every session of it stops refreshing.
             let control = try await signIn()
             _ = try await owner("UPDATE token.users SET is_active = false WHERE username = \(account.username)")
             try await expectRefused(control.refresh, "inactive account")
             _ = try await owner("UPDATE token.users SET is_active = true WHERE username = \(account.username)")
-            #expect(try await refresh(cluster, control.refresh).status == 200)
+            #expect(try await cluster.api.refresh(control.refresh).status == 200)
         }
     }
 
     @Test func webClientsRefreshWithTheCookieFromAnAllowedOriginOnly() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await makeAccount(cluster)
+            let account = try await cluster.api.makeAccount(origin: Self.origin)
             let web = try await cluster.api.login(account, clientType: .web)
             let cookie = try #require(web.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
-            let foreign = try await cluster.post("/api/v1/auth/refresh", body: "", contentType: nil,
-                                                 headers: ["Cookie": cookie, "Origin": "https://evil.example"])
-            #expect(foreign.status == 403 && json(foreign.body)["code"] as? String == "origin_not_allowed")
-            let allowed = try await cluster.post("/api/v1/auth/refresh", body: "", contentType: nil,
-                                                 headers: ["Cookie": cookie, "Origin": "https://app.example"])
+            let foreign = try await cluster.api.post("/api/v1/auth/refresh", as: TokenAnswer.self,
+                                                     headers: ["Cookie": cookie, "Origin": "https://evil.example"])
+            #expect(foreign.status == 403 && foreign.problem?.code == "origin_not_allowed")
+            let allowed = try await cluster.api.post("/api/v1/auth/refresh", as: TokenAnswer.self, headers: ["Cookie": cookie,
+                                                                                                             "Origin": Self.origin])
             #expect(allowed.status == 200, "\(allowed.body)")
-            #expect(json(allowed.body)["refresh_token"] == nil)
+            #expect(try allowed.decoded().refreshToken == nil)
             #expect(allowed.headers["set-cookie"]?.hasPrefix("__Host-gh_refresh_\(account.slug)=") == true)
         }
     }
@@ -202,13 +187,13 @@ import Testing
         // while holding its first would deadlock here (it did, under make bench).
         try await withCluster(environment: ["GATEHOUSE_PG_POOL_SIZE": "3"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let account = try await makeAccount(cluster)
+            let account = try await cluster.api.makeAccount(origin: Self.origin)
             var tokens: [String] = []
             for _ in 0..<20 {
-                tokens.append(try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String))
+                tokens.append(try #require(try await cluster.api.signIn(account).refreshToken))
             }
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for token in tokens { group.addTask { try await refresh(cluster, token).status } }
+                for token in tokens { group.addTask { try await cluster.api.refresh(token).status } }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")

@@ -17,7 +17,6 @@ import Testing
         try await withFreshDatabase { database in
             try await withCluster(database: database) { cluster in
                 #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-                let login = LoginTests()
                 let account = try await cluster.api.makeAccount()
                 // Many transactions at once, each writing audit rows.
                 let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -79,43 +78,43 @@ import Testing
     @Test func auditorsReadTheLogAndServiceAdminsOnlyTheirServices() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let admins = ServiceAdminTests()
             let (_, plain) = try await cluster.api.admin(role: "USER")
             let auditorAccount = try await cluster.api.makeAccount()
             _ = try await cluster.tokenAdmin(["admin", "set-platform-role", "--username", auditorAccount.username, "--role", "AUDITOR"])
-            let auditorToken = try #require(json(try await cluster.api.login(auditorAccount).body)["access_token"] as? String)
+            let auditorToken = try await cluster.api.signIn(auditorAccount).accessToken
             let (_, owner) = try await cluster.api.admin(role: "SERVICE_ADMIN")
             let slug = TestEnvironment.uniqueName("audited").replacingOccurrences(of: "_", with: "-")
-            #expect(try await cluster.post("/api/v1/services", body: #"{"slug":"\#(slug)","name":"Audited","type":"web"}"#,
-                                           headers: ["Authorization": "Bearer \(owner)"]).status == 201)
+            #expect(try await cluster.api.post("/api/v1/services", ServiceSettingsBody(slug: slug, name: "Audited", type: "web"),
+                                               headers: bearer(owner)).status == 201)
             // Someone signs in to it three times.
             let member = Account(slug: slug, username: TestEnvironment.uniqueName("ada"))
-            _ = try await cluster.post("/api/v1/auth/register", body: #"{"service":"\#(slug)","username":"\#(member.username)","email":"\#(member.username)@example.com","password":"\#(member.password)"}"#)
+            _ = try await cluster.api.register(member)
             var userID = ""
             for _ in 0..<3 {
-                let token = try #require(json(try await cluster.api.login(member).body)["access_token"] as? String)
+                let token = try await cluster.api.signIn(member).accessToken
                 userID = try tokenClaims(token).sub
             }
 
             // The auditor pages through that user's sign-ins, two at a time.
-            let auth = ["Authorization": "Bearer \(auditorToken)"]
-            let first = json(try await cluster.get("/api/v1/audit-events?user_id=\(userID)&action=USER_LOGIN&limit=2", headers: auth).body)
-            let firstEvents = first["events"] as? [[String: Any]] ?? []
-            let cursor = try #require(first["next_cursor"] as? String)
-            let second = json(try await cluster.get("/api/v1/audit-events?user_id=\(userID)&action=USER_LOGIN&limit=2&cursor=\(cursor)", headers: auth).body)
-            let all = firstEvents + (second["events"] as? [[String: Any]] ?? [])
-            #expect(all.count == 3 && all.allSatisfy { $0["action"] as? String == "USER_LOGIN" && $0["user_id"] as? String == userID })
-            #expect(second["next_cursor"] == nil)
+            let auth = bearer(auditorToken)
+            let logins = "/api/v1/audit-events?user_id=\(userID)&action=USER_LOGIN&limit=2"
+            let first = try await cluster.api.get(logins, as: AuditPage.self, headers: auth).decoded()
+            let cursor = try #require(first.nextCursor)
+            let second = try await cluster.api.get(logins + "&cursor=\(cursor)", as: AuditPage.self, headers: auth).decoded()
+            let all = first.events + second.events
+            #expect(all.count == 3 && all.allSatisfy { $0.action == "USER_LOGIN" && $0.userID == userID })
+            #expect(second.nextCursor == nil)
 
             // The owner sees its service's events; another SERVICE_ADMIN none; a plain user is refused.
-            let ownerView = json(try await cluster.get("/api/v1/audit-events?service=\(slug)", headers: ["Authorization": "Bearer \(owner)"]).body)
-            #expect((ownerView["events"] as? [[String: Any]])?.contains { $0["action"] as? String == "SERVICE_CREATED" } == true)
+            let ownerView = try await cluster.api.get("/api/v1/audit-events?service=\(slug)", as: AuditPage.self, headers: bearer(owner))
+            #expect(ownerView.value?.events.contains { $0.action == "SERVICE_CREATED" } == true, "\(ownerView)")
             let (_, stranger) = try await cluster.api.admin(role: "SERVICE_ADMIN")
-            let strangerView = json(try await cluster.get("/api/v1/audit-events?service=\(slug)", headers: ["Authorization": "Bearer \(stranger)"]).body)
-            #expect((strangerView["events"] as? [Any])?.isEmpty == true)
-            #expect(try await cluster.get("/api/v1/audit-events", headers: ["Authorization": "Bearer \(plain)"]).status == 403)
-            let badTime = try await cluster.get("/api/v1/audit-events?from=yesterday", headers: auth)
-            #expect(badTime.status == 422 && json(badTime.body)["field"] as? String == "from")
+            let strangerView = try await cluster.api.get("/api/v1/audit-events?service=\(slug)", as: AuditPage.self,
+                                                         headers: bearer(stranger))
+            #expect(strangerView.value?.events.isEmpty == true, "\(strangerView)")
+            #expect(try await cluster.api.get("/api/v1/audit-events", headers: bearer(plain)).status == 403)
+            let badTime = try await cluster.api.get("/api/v1/audit-events?from=yesterday", headers: auth)
+            #expect(badTime.status == 422 && badTime.problem?.field == "from")
         }
     }
 
@@ -130,25 +129,26 @@ import Testing
             let octet = Int.random(in: 1...250)
             let address = "198.18.\(octet).\(Int.random(in: 1...250))"
             for password in [member.password, "wrong horse 1"] {
-                _ = try await cluster.post(
+                _ = try await cluster.api.post(
                     "/api/v1/auth/login",
-                    body: #"{"service":"\#(member.slug)","username":"\#(member.username)","password":"\#(password)","client_type":"mobile"}"#,
+                    LoginBody(service: member.slug, username: member.username, email: nil, password: password, rememberMe: nil,
+                              clientType: .mobile),
                     headers: ["X-Forwarded-For": address, "User-Agent": "AuditProbe/1.0"])
             }
             let auditor = try await cluster.api.makeAccount()
             _ = try await cluster.tokenAdmin(["admin", "set-platform-role", "--username", auditor.username, "--role", "AUDITOR"])
-            let token = try #require(json(try await cluster.api.login(auditor).body)["access_token"] as? String)
-            let auth = ["Authorization": "Bearer \(token)"]
+            let token = try await cluster.api.signIn(auditor).accessToken
+            let auth = bearer(token)
             for search in [address, "198.18.\(octet).0/24"] {
-                let page = json(try await cluster.get("/api/v1/audit-events?ip=\(search)", headers: auth).body)
-                let events = page["events"] as? [[String: Any]] ?? []
-                let actions = Set(events.compactMap { $0["action"] as? String })
+                let page = try await cluster.api.get("/api/v1/audit-events?ip=\(search)", as: AuditPage.self, headers: auth)
+                let events = page.value?.events ?? []
+                let actions = Set(events.map(\.action))
                 #expect(actions.isSuperset(of: ["USER_LOGIN", "USER_LOGIN_FAILED"]), "\(search): \(page)")
-                #expect(events.allSatisfy { ($0["ip"] as? String)?.hasPrefix("198.18.\(octet).") == true })
-                #expect(events.contains { $0["ip"] as? String == address && $0["user_agent"] as? String == "AuditProbe/1.0" })
+                #expect(events.allSatisfy { $0.ip?.hasPrefix("198.18.\(octet).") == true })
+                #expect(events.contains { $0.ip == address && $0.userAgent == "AuditProbe/1.0" })
             }
-            let bad = try await cluster.get("/api/v1/audit-events?ip=198.18.0.0/99", headers: auth)
-            #expect(bad.status == 422 && json(bad.body)["field"] as? String == "ip", "\(bad.body)")
+            let bad = try await cluster.api.get("/api/v1/audit-events?ip=198.18.0.0/99", headers: auth)
+            #expect(bad.status == 422 && bad.problem?.field == "ip", "\(bad.body)")
             #expect(try await AuditTests().verify(cluster).status == 0)
         }
     }

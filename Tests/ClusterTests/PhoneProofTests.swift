@@ -19,21 +19,31 @@ import Testing
 
     /// Signed in, without a verification profile yet.
     func signedIn(_ cluster: Cluster) async throws -> [String: String] {
-        let login = LoginTests()
         let account = try await cluster.api.makeAccount()
-        let token = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
-        return ["Authorization": "Bearer \(token)"]
+        return bearer(try await cluster.api.signIn(account).accessToken)
     }
 
-    func claim(_ cluster: Cluster, _ phone: String, auth: [String: String], pin: String? = "284615")
-        async throws -> (status: Int, headers: [String: String], body: String)
-    {
-        let body = pin.map { #"{"user_phone_number":"\#(phone)","pin_code":"\#($0)"}"# } ?? #"{"user_phone_number":"\#(phone)"}"#
-        return try await cluster.post("/api/v1/idp/profile", body: body, method: .PUT, headers: auth)
+    func claim(_ cluster: Cluster, _ phone: String, auth: [String: String],
+               pin: String? = "284615") async throws -> Answer<IdentityProfileView> {
+        try await cluster.api.post("/api/v1/idp/profile", IdentityProfileBody(userPhoneNumber: phone, pinCode: pin),
+                                   as: IdentityProfileView.self,
+                                   method: .PUT, headers: auth)
     }
 
-    func verify(_ cluster: Cluster, _ code: String, auth: [String: String]) async throws -> (status: Int, headers: [String: String], body: String) {
-        try await cluster.post("/api/v1/idp/profile/phone/verify", body: #"{"code":"\#(code)"}"#, headers: auth)
+    func verify(_ cluster: Cluster, _ code: String, auth: [String: String]) async throws -> Answer<IdentityProfileView> {
+        try await cluster.api.post("/api/v1/idp/profile/phone/verify", PhoneCodeBody(code: code), as: IdentityProfileView.self,
+                                   headers: auth)
+    }
+
+    /// The transactions waiting in the inbox of whoever `auth` signs in.
+    func inbox(_ cluster: Cluster, _ auth: [String: String]) async throws -> [String] {
+        try await cluster.api.get("/api/v1/idp/inbox", as: Inbox.self, headers: auth).decoded().requests.map(\.transactionID)
+    }
+
+    /// `sp` asks for the holder of `phone`.
+    func ask(_ cluster: Cluster, _ sp: SPClient, _ phone: String) async throws -> Answer<VerificationStatus> {
+        try await cluster.api.post("/api/v1/idp/requests", VerificationRequestBody(userPhoneNumber: phone), as: VerificationStatus.self,
+                                   headers: sp.auth)
     }
 
     func withOwner<T: Sendable>(_ cluster: Cluster, _ body: (PostgresClient) async throws -> T) async throws -> T {
@@ -65,9 +75,9 @@ import Testing
 
             let squatted = try await claim(cluster, phone, auth: squatter)
             #expect(squatted.status == 202, "\(squatted.body)")
-            #expect(json(squatted.body)["user_phone_number"] == nil, "\(squatted.body)")
-            let waiting = json(squatted.body)["phone_verification"] as? [String: Any]
-            #expect(waiting?["user_phone_number"] as? String == phone && waiting?["attempts_left"] as? Int == 5, "\(squatted.body)")
+            #expect(try squatted.decoded().userPhoneNumber == nil, "\(squatted.body)")
+            let waiting = try squatted.decoded().phoneVerification
+            #expect(waiting?.userPhoneNumber == phone && waiting?.attemptsLeft == 5, "\(squatted.body)")
             // The SMS API received the code for the number, with the operator's bearer token.
             _ = try await sms.code(to: phone)
             let first = try #require(await sms.messages(to: phone).first)
@@ -75,20 +85,19 @@ import Testing
             #expect(first.text.contains(try #require(first.code)))
 
             // Unproven: nobody holds the number, so an SP's request is 404 as for an unknown number.
-            let asked = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(phone)"}"#, headers: sp.auth)
-            #expect(asked.status == 404 && json(asked.body)["code"] as? String == "user_not_found", "\(asked.body)")
-            #expect(try await cluster.get("/api/v1/idp/inbox", headers: squatter).body.contains("transaction_id") == false)
+            let asked = try await ask(cluster, sp, phone)
+            #expect(asked.status == 404 && asked.problem?.code == "user_not_found", "\(asked.body)")
+            #expect(try await inbox(cluster, squatter).isEmpty)
             // The squatter cannot guess it.
             #expect(try await verify(cluster, first.code == "000000" ? "000001" : "000000", auth: squatter).status == 403)
 
             // The owner is not blocked: a claim of their own, its code, the number is theirs.
             #expect(try await claim(cluster, phone, auth: owner).status == 202)
             try await cluster.api.proveNumber(phone, index: 1, auth: owner)
-            let id = try #require(json(try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(phone)"}"#,
-                                                               headers: sp.auth).body)["transaction_id"] as? String)
-            let ownerInbox = try await cluster.get("/api/v1/idp/inbox", headers: owner).body
+            let id = try await ask(cluster, sp, phone).decoded().transactionID
+            let ownerInbox = try await inbox(cluster, owner)
             #expect(ownerInbox.contains(id), "\(ownerInbox)")
-            #expect(try await cluster.get("/api/v1/idp/inbox", headers: squatter).body.contains(id) == false)
+            #expect(try await inbox(cluster, squatter).contains(id) == false)
             #expect(try await auditCount(cluster, "IDP_PHONE_NUMBER_VERIFIED", phone: phone) == 1)
 
             // The number is recycled: its next owner proves it and takes it; the owner's profile loses it.
@@ -104,10 +113,9 @@ import Testing
                 return count
             }
             #expect(released == 1)
-            let second = try await cluster.post("/api/v1/idp/requests", body: #"{"user_phone_number":"\#(phone)"}"#, headers: sp.auth)
-            let secondID = try #require(json(second.body)["transaction_id"] as? String)
-            #expect(try await cluster.get("/api/v1/idp/inbox", headers: next).body.contains(secondID))
-            #expect(try await cluster.get("/api/v1/idp/inbox", headers: owner).body.contains(secondID) == false)
+            let secondID = try await ask(cluster, sp, phone).decoded().transactionID
+            #expect(try await inbox(cluster, next).contains(secondID))
+            #expect(try await inbox(cluster, owner).contains(secondID) == false)
         }
     }
 
@@ -125,13 +133,13 @@ import Testing
             #expect(try await verify(cluster, "12a456", auth: person).status == 422)
             for left in (1...4).reversed() {
                 let answer = try await verify(cluster, wrong, auth: person)
-                #expect(answer.status == 403 && json(answer.body)["code"] as? String == "invalid_code", "\(answer.body)")
+                #expect(answer.status == 403 && answer.problem?.code == "invalid_code", "\(answer.body)")
                 #expect(answer.body.contains("\(left) tr"), "\(answer.body)")
             }
             let fifth = try await verify(cluster, wrong, auth: person)
-            #expect(fifth.status == 410 && json(fifth.body)["code"] as? String == "phone_claim_dead", "\(fifth.body)")
+            #expect(fifth.status == 410 && fifth.problem?.code == "phone_claim_dead", "\(fifth.body)")
             let late = try await verify(cluster, code, auth: person)
-            #expect(late.status == 410 && json(late.body)["code"] as? String == "phone_claim_dead", "\(late.body)")
+            #expect(late.status == 410 && late.problem?.code == "phone_claim_dead", "\(late.body)")
 
             // An expired code: the claim's end moved into the past.
             #expect(try await claim(cluster, phone, auth: person, pin: nil).status == 202)
@@ -142,18 +150,18 @@ import Testing
                     """, logger: TestEnvironment.logger).collect()
             }
             let expired = try await verify(cluster, second, auth: person)
-            #expect(expired.status == 410 && json(expired.body)["code"] as? String == "code_expired", "\(expired.body)")
+            #expect(expired.status == 410 && expired.problem?.code == "code_expired", "\(expired.body)")
 
             // Three codes per number per hour; the fourth is refused with Retry-After.
             #expect(try await claim(cluster, phone, auth: person, pin: nil).status == 202)
             let fourth = try await claim(cluster, phone, auth: person, pin: nil)
-            #expect(fourth.status == 429 && json(fourth.body)["code"] as? String == "too_many_codes", "\(fourth.body)")
+            #expect(fourth.status == 429 && fourth.problem?.code == "too_many_codes", "\(fourth.body)")
             #expect(Int(fourth.headers["retry-after"] ?? "") ?? 0 > 3_000, "\(fourth.headers)")
             // Five codes per person per hour: two more numbers, then the sixth is refused.
             #expect(try await claim(cluster, Self.randomNumber(), auth: person, pin: nil).status == 202)
             #expect(try await claim(cluster, Self.randomNumber(), auth: person, pin: nil).status == 202)
             let sixth = try await claim(cluster, Self.randomNumber(), auth: person, pin: nil)
-            #expect(sixth.status == 429 && json(sixth.body)["code"] as? String == "too_many_codes", "\(sixth.body)")
+            #expect(sixth.status == 429 && sixth.problem?.code == "too_many_codes", "\(sixth.body)")
             #expect(Int(sixth.headers["retry-after"] ?? "") ?? 0 > 0, "\(sixth.headers)")
 
             // 20 concurrent verifications with the right code prove the number once.

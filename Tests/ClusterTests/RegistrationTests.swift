@@ -6,8 +6,9 @@ import Testing
 
 /// `POST /api/v1/auth/register` through the real gateway and token-service.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct RegistrationTests {
-    func body(service: String, username: String, email: String? = nil, password: String = "correct horse 1") -> String {
-        #"{"service":"\#(service)","username":"\#(username)","email":"\#(email ?? "\(username)@example.com")","password":"\#(password)","first_name":"Ada","last_name":"Lovelace"}"#
+    func body(service: String, username: String, email: String? = nil, password: String = "correct horse 1") -> RegisterBody {
+        RegisterBody(service: service, username: username, email: email ?? "\(username)@example.com", password: password, firstName: "Ada",
+                     lastName: "Lovelace")
     }
 
     @Test func registrationCreatesTheUserTheirMembershipAndAnAuditRow() async throws {
@@ -18,15 +19,15 @@ import Testing
             #expect(created.contains("client_secret"))
             let username = TestEnvironment.uniqueName("ada")
 
-            let response = try await cluster.post("/api/v1/auth/register", body: body(service: slug, username: username))
+            let response = try await cluster.api.register(body(service: slug, username: username))
             #expect(response.status == 201, "\(response.body)")
-            let answer = json(response.body)
-            let user = answer["user"] as? [String: Any]
-            #expect(user?["username"] as? String == username)
-            #expect(user?["full_name"] as? String == "Ada Lovelace")
-            let id = try #require(user?["id"] as? String)
+            let answer = try response.decoded()
+            let user = answer.user
+            #expect(user.username == username)
+            #expect(user.fullName == "Ada Lovelace")
+            let id = user.id
             #expect(UUID(uuidString: id) != nil && id == id.lowercased())
-            #expect((answer["service"] as? [String: Any])?["role"] as? String == "user")
+            #expect(answer.service.role == "user")
             #expect(!response.body.contains("password"))
 
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
@@ -41,10 +42,11 @@ import Testing
             }
 
             // The same name in another case, and the same e-mail, are taken.
-            let sameName = try await cluster.post("/api/v1/auth/register", body: body(service: slug, username: username.uppercased(), email: "other-\(username)@example.com"))
-            #expect(sameName.status == 409 && json(sameName.body)["code"] as? String == "username_taken")
-            let sameEmail = try await cluster.post("/api/v1/auth/register", body: body(service: slug, username: "x" + username, email: "\(username)@EXAMPLE.com"))
-            #expect(sameEmail.status == 409 && json(sameEmail.body)["code"] as? String == "email_taken")
+            let sameName = try await cluster.api.register(body(service: slug, username: username.uppercased(),
+                                                               email: "other-\(username)@example.com"))
+            #expect(sameName.status == 409 && sameName.problem?.code == "username_taken")
+            let sameEmail = try await cluster.api.register(body(service: slug, username: "x" + username, email: "\(username)@EXAMPLE.com"))
+            #expect(sameEmail.status == 409 && sameEmail.problem?.code == "email_taken")
         }
     }
 
@@ -54,28 +56,31 @@ import Testing
             let slug = TestEnvironment.uniqueName("svc").replacingOccurrences(of: "_", with: "-")
             _ = try await cluster.tokenAdmin(["admin", "create-service", "--slug", slug, "--name", "Test"])
             let name = TestEnvironment.uniqueName("bob")
+            // Raw bodies: some are not a RegisterBody at all (a field missing, a number for a name, no JSON).
             let cases: [(String, Int, String, String?)] = [
-                (body(service: slug, username: name, password: "short1"), 422, "invalid_field", "password"),
-                (body(service: slug, username: name, password: "alllowercaseletters"), 422, "invalid_field", "password"),
-                (body(service: slug, username: name, password: String(repeating: "aB3", count: 30)), 422, "invalid_field", "password"),
-                (body(service: slug, username: name, email: "not-an-email"), 422, "invalid_field", "email"),
-                (body(service: slug, username: "ab"), 422, "invalid_field", "username"),
-                (body(service: slug, username: "has space"), 422, "invalid_field", "username"),
+                (try jsonText(body(service: slug, username: name, password: "short1")), 422, "invalid_field", "password"),
+                (try jsonText(body(service: slug, username: name, password: "alllowercaseletters")), 422, "invalid_field", "password"),
+                (try jsonText(body(service: slug, username: name, password: String(repeating: "aB3", count: 30))), 422, "invalid_field",
+                 "password"),
+                (try jsonText(body(service: slug, username: name, email: "not-an-email")), 422, "invalid_field", "email"),
+                (try jsonText(body(service: slug, username: "ab")), 422, "invalid_field", "username"),
+                (try jsonText(body(service: slug, username: "has space")), 422, "invalid_field", "username"),
                 (#"{"service":"\#(slug)","username":"\#(name)","password":"correct horse 1"}"#, 422, "missing_field", "email"),
                 (#"{"service":"\#(slug)","username":42,"email":"a@b.co","password":"correct horse 1"}"#, 422, "invalid_field", "username"),
                 ("{not json", 400, "malformed_json", nil),
-                (body(service: "no-such-service", username: name), 404, "service_not_found", nil),
+                (try jsonText(body(service: "no-such-service", username: name)), 404, "service_not_found", nil),
             ]
             for (payload, status, code, field) in cases {
-                let response = try await cluster.post("/api/v1/auth/register", body: payload)
-                let problem = json(response.body)
+                let response = Answer<RegisterResponse>(try await cluster.post("/api/v1/auth/register", body: payload))
+                let problem = response.problem
                 #expect(response.status == status, "\(payload) → \(response.body)")
                 #expect(response.headers["content-type"] == "application/problem+json")
-                #expect(problem["code"] as? String == code, "\(payload) → \(response.body)")
-                #expect(problem["field"] as? String == field, "\(payload) → \(response.body)")
+                #expect(problem?.code == code, "\(payload) → \(response.body)")
+                #expect(problem?.field == field, "\(payload) → \(response.body)")
             }
-            let huge = try await cluster.post("/api/v1/auth/register", body: "{\"pad\":\"" + String(repeating: "x", count: 70_000) + "\"}")
-            #expect(huge.status == 413 && json(huge.body)["code"] as? String == "payload_too_large")
+            let huge = Answer<NoValue>(try await cluster.post("/api/v1/auth/register",
+                                                              body: "{\"pad\":\"" + String(repeating: "x", count: 70_000) + "\"}"))
+            #expect(huge.status == 413 && huge.problem?.code == "payload_too_large")
             let form = try await cluster.post("/api/v1/auth/register", body: "username=x", contentType: "application/x-www-form-urlencoded")
             #expect(form.status == 415)
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
@@ -94,7 +99,7 @@ import Testing
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for i in 0..<20 {
                     group.addTask {
-                        try await cluster.post("/api/v1/auth/register", body: body(service: slug, username: name, email: "\(name)-\(i)@example.com")).status
+                        try await cluster.api.register(body(service: slug, username: name, email: "\(name)-\(i)@example.com")).status
                     }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }

@@ -76,6 +76,11 @@ func decodeJSON<T: Decodable>(_ type: T.Type, from text: String) -> T? {
     try? JSON.decode(T.self, from: ByteBuffer(string: text))
 }
 
+/// `value` as the JSON text `API` would send: for a raw body built from a typed one.
+func jsonText(_ value: some Encodable) throws -> String {
+    String(buffer: try JSON.encode(value))
+}
+
 /// `Authorization: Bearer <token>`.
 func bearer(_ token: String) -> [String: String] { ["Authorization": "Bearer \(token)"] }
 

@@ -53,9 +53,10 @@ struct MFAController: Sendable {
         let body = try await JSONBody.decode(MFAVerifyBody.self, from: request)
         guard let mfaToken = body.mfaToken else {
             let user = try await verifier.signedInUser(request, context: context)
-            let stepUp = try await rpc.call(TokenRPC.stepUpMFA, MFARequest(
-                userID: user.sub, sessionID: user.sid ?? "", service: user.aud, body: body.proof, client: context.client(request)),
-                context: context.rpcContext)
+            var call = context.rpcContext
+            call.principal = Principal(claims: user)
+            let proof = MFARequest(body: body.proof, client: context.client(request))
+            let stepUp = try await rpc.call(TokenRPC.stepUpMFA, proof, context: call)
             return try JSONResponse.make(stepUp)
         }
         let ip = context.client(request).ip ?? "unknown"
@@ -69,8 +70,7 @@ struct MFAController: Sendable {
     /// The caller's MFA request to token-service, its answer passed on as it is.
     private func relay<Answer: Codable & Sendable>(_ method: RPCMethod<MFARequest, Answer>, _ request: Request, _ context: SignedInContext,
                                                    _ body: MFACodeBody) async throws -> Response {
-        let user = context.user
-        let call = MFARequest(userID: user.sub, sessionID: user.sid ?? "", service: user.aud, body: body, client: context.client(request))
+        let call = MFARequest(body: body, client: context.client(request))
         return JSONResponse.relayed(try await rpc.relay(method, call, context: context.rpcContext))
     }
 }

@@ -23,9 +23,9 @@ struct MultiFactor: Sendable {
     /// cannot put its own device on the account: the current password (wrong ones count towards
     /// the sign-in lock-out), or for an account without one a session opened in the last 10 minutes;
     /// and only from a first-party service (`FirstParty`).
-    func start(_ request: MFARequest, requestID: String?) async throws -> TOTPEnrolment {
-        let account = try await account(request.userID)
-        _ = try await firstParty.require(request.service)
+    func start(_ request: MFARequest, caller: SignedInCaller, requestID: String?) async throws -> TOTPEnrolment {
+        let account = try await account(caller.userID)
+        _ = try await firstParty.require(caller.service)
         if let hash = account.passwordHash {
             guard let password = request.body.currentPassword else {
                 throw RequestProblems.invalidField.problem("Send current_password to start enrolment.", field: "current_password")
@@ -33,7 +33,8 @@ struct MultiFactor: Sendable {
             try await currentPassword.check(password, against: hash, userID: account.id, serviceID: { nil },
                                                   client: request.client, requestID: requestID)
         } else {
-            guard let sessionID = UUID(uuidString: request.sessionID), try await store.sessionIsFresh(sessionID, userID: account.id) else {
+            guard let sessionID = UUID(uuidString: caller.sessionID ?? ""),
+                  try await store.sessionIsFresh(sessionID, userID: account.id) else {
                 throw MFAProblems.enrolmentNeedsSignIn.problem("Sign in again (within the last 10 minutes) to start enrolment.")
             }
         }
@@ -42,10 +43,10 @@ struct MultiFactor: Sendable {
         return factor.enrolment(account: account.email, issuer: issuerName)
     }
 
-    func enable(_ request: MFARequest, requestID: String?) async throws -> BackupCodeList {
-        let account = try await account(request.userID)
-        _ = try await firstParty.require(request.service)
-        guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionEnded }
+    func enable(_ request: MFARequest, caller: SignedInCaller, requestID: String?) async throws -> BackupCodeList {
+        let account = try await account(caller.userID)
+        _ = try await firstParty.require(caller.service)
+        guard let sessionID = UUID(uuidString: caller.sessionID ?? "") else { throw Self.sessionEnded }
         guard let code = request.body.code else {
             throw RequestProblems.invalidField.problem("Send the code the authenticator app shows.", field: "code")
         }
@@ -65,8 +66,8 @@ struct MultiFactor: Sendable {
         return BackupCodeList(backupCodes: codes)
     }
 
-    func disable(_ request: MFARequest, requestID: String?) async throws -> MFADisabled {
-        let account = try await account(request.userID)
+    func disable(_ request: MFARequest, caller: SignedInCaller, requestID: String?) async throws -> MFADisabled {
+        let account = try await account(caller.userID)
         let credential = try await enabledCredential(account.id)
         let proof = try await proof(request.body, userID: account.id, credential: credential, requestID: requestID)
         guard try await store.disable(userID: account.id, proof: proof, requestID: requestID) else {
@@ -77,8 +78,8 @@ struct MultiFactor: Sendable {
 
     /// Ten new backup codes in place of all the old ones (used or not), for a code or a backup
     /// code: for someone who used most of theirs, or fears they were seen.
-    func replaceBackupCodes(_ request: MFARequest, requestID: String?) async throws -> BackupCodeList {
-        let account = try await account(request.userID)
+    func replaceBackupCodes(_ request: MFARequest, caller: SignedInCaller, requestID: String?) async throws -> BackupCodeList {
+        let account = try await account(caller.userID)
         let credential = try await enabledCredential(account.id)
         let proof = try await proof(request.body, userID: account.id, credential: credential, requestID: requestID)
         let codes = BackupCodes.generate()
@@ -152,9 +153,9 @@ struct MultiFactor: Sendable {
 
     /// `POST /api/v1/auth/mfa/verify` with the user's access token instead: the session passes
     /// MFA now (admin routes ask for one within 30 minutes), and a fresh access token says so.
-    func stepUp(_ request: MFARequest, requestID: String?) async throws -> MFAStepUp {
-        let account = try await account(request.userID)
-        guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionEnded }
+    func stepUp(_ request: MFARequest, caller: SignedInCaller, requestID: String?) async throws -> MFAStepUp {
+        let account = try await account(caller.userID)
+        guard let sessionID = UUID(uuidString: caller.sessionID ?? "") else { throw Self.sessionEnded }
         let credential = try await enabledCredential(account.id)
         let proof = try await proof(request.body, userID: account.id, credential: credential, requestID: requestID)
         guard let (slug, role, method) = try await store.stepUp(userID: account.id, sessionID: sessionID, proof: proof, requestID: requestID) else {

@@ -33,15 +33,24 @@ enum TokenMethodHandlers {
             services: services, tokens: tokens, backupCodes: BackupCodes(keyRing: context.keyRing),
             currentPassword: currentPassword, firstParty: firstParty,
             revocations: revocations, issuerName: "Gatehouse")
-        router.register(TokenRPC.startTOTP) { request, call in try await multiFactor.start(request, requestID: call.requestID) }
-        router.register(TokenRPC.enableTOTP) { request, call in try await multiFactor.enable(request, requestID: call.requestID) }
-        router.register(TokenRPC.disableTOTP) { request, call in try await multiFactor.disable(request, requestID: call.requestID) }
+        // The caller's own second factor: the user, session and service are the call's principal.
+        router.register(TokenRPC.startTOTP) { request, call in
+            try await multiFactor.start(request, caller: try call.signedInCaller(), requestID: call.requestID)
+        }
+        router.register(TokenRPC.enableTOTP) { request, call in
+            try await multiFactor.enable(request, caller: try call.signedInCaller(), requestID: call.requestID)
+        }
+        router.register(TokenRPC.disableTOTP) { request, call in
+            try await multiFactor.disable(request, caller: try call.signedInCaller(), requestID: call.requestID)
+        }
         router.register(TokenRPC.replaceBackupCodes) { request, call in
-            try await multiFactor.replaceBackupCodes(request, requestID: call.requestID)
+            try await multiFactor.replaceBackupCodes(request, caller: try call.signedInCaller(), requestID: call.requestID)
         }
         router.register(TokenRPC.resetMFA) { request, call in try await multiFactor.reset(request, requestID: call.requestID) }
         router.register(TokenRPC.verifyMFA) { request, call in try await multiFactor.verify(request, requestID: call.requestID) }
-        router.register(TokenRPC.stepUpMFA) { request, call in try await multiFactor.stepUp(request, requestID: call.requestID) }
+        router.register(TokenRPC.stepUpMFA) { request, call in
+            try await multiFactor.stepUp(request, caller: try call.signedInCaller(), requestID: call.requestID)
+        }
         let social = SocialAccounts(
             store: SocialAccountStore(postgres: context.postgres, logger: context.logger), services: services, logins: logins,
             tokens: tokens, multiFactor: multiFactor)

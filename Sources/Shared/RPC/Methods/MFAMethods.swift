@@ -33,25 +33,14 @@ public struct MFACodeBody: Codable, Sendable {
 }
 
 /// A signed-in user's MFA call: who, from which session, and the code when one is needed.
+/// The caller's own second factor: the user, session and service are the call's principal.
 public struct MFARequest: Codable, Sendable {
-    public var userID: String
-    public var sessionID: String
-    public var service: String
     public var body: MFACodeBody
     public var client: ClientInfo
 
-    public init(userID: String, sessionID: String, service: String, body: MFACodeBody = MFACodeBody(), client: ClientInfo) {
-        self.userID = userID
-        self.sessionID = sessionID
-        self.service = service
+    public init(body: MFACodeBody = MFACodeBody(), client: ClientInfo) {
         self.body = body
         self.client = client
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
-        case sessionID = "session_id"
-        case service, body, client
     }
 }
 

@@ -13,7 +13,6 @@ import Testing
     @Test func serviceProvidersAreLimitedPerClientIDNotPerAddress() async throws {
         try await withCluster(environment: ["GATEHOUSE_RATE_LIMIT_API": "5/60", "GATEHOUSE_RATE_LIMIT_SP": "1000/60"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let idp = IdPTests()
             let busy = try await cluster.api.makeSP(callback: "http://127.0.0.1:9/cb")
             let small = try await cluster.api.makeSP(callback: "http://127.0.0.1:9/cb")
             let set = try cluster.start("idp-service", arguments: ["admin", "call-limit", "--client-id", small.clientID, "--per-minute", "3"])
@@ -24,11 +23,11 @@ import Testing
             for _ in 0..<12 { busyStatuses.append(try await cluster.get(path, headers: busy.auth).status) }
             #expect(!busyStatuses.contains(429) && Set(busyStatuses).count == 1, "\(busyStatuses)")
 
-            var smallAnswers: [(status: Int, headers: [String: String], body: String)] = []
-            for _ in 0..<4 { smallAnswers.append(try await cluster.get(path, headers: small.auth)) }
+            var smallAnswers: [Answer<VerificationStatus>] = []
+            for _ in 0..<4 { smallAnswers.append(try await cluster.api.get(path, as: VerificationStatus.self, headers: small.auth)) }
             #expect(smallAnswers.map(\.status).prefix(3).allSatisfy { $0 != 429 }, "\(smallAnswers.map(\.status))")
             let refused = try #require(smallAnswers.last)
-            #expect(refused.status == 429 && json(refused.body)["code"] as? String == "rate_limited", "\(refused.body)")
+            #expect(refused.status == 429 && refused.problem?.code == "rate_limited", "\(refused.body)")
             #expect(Int(refused.headers["retry-after"] ?? "") ?? 0 >= 1)
             #expect(refused.headers["ratelimit-limit"] == "3")
 
@@ -47,16 +46,15 @@ import Testing
     @Test func aSignedInUserIsLimitedAndAnotherIsNot() async throws {
         try await withCluster(environment: ["GATEHOUSE_RATE_LIMIT_USER": "3/60"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let login = LoginTests()
             let first = try await cluster.api.makeAccount()
             let second = try await cluster.api.makeAccount()
-            let firstToken = try #require(json(try await cluster.api.login(first).body)["access_token"] as? String)
-            let secondToken = try #require(json(try await cluster.api.login(second).body)["access_token"] as? String)
-            var answers: [(status: Int, headers: [String: String], body: String)] = []
-            for _ in 0..<4 { answers.append(try await cluster.get("/api/v1/users/me", headers: ["Authorization": "Bearer \(firstToken)"])) }
+            let firstToken = try await cluster.api.signIn(first).accessToken
+            let secondToken = try await cluster.api.signIn(second).accessToken
+            var answers: [Answer<Profile>] = []
+            for _ in 0..<4 { answers.append(try await cluster.api.get("/api/v1/users/me", as: Profile.self, headers: bearer(firstToken))) }
             #expect(answers.map(\.status) == [200, 200, 200, 429], "\(answers.map(\.status))")
-            #expect(json(answers[3].body)["code"] as? String == "rate_limited" && answers[3].headers["retry-after"] != nil)
-            #expect(try await cluster.get("/api/v1/users/me", headers: ["Authorization": "Bearer \(secondToken)"]).status == 200)
+            #expect(answers[3].problem?.code == "rate_limited" && answers[3].headers["retry-after"] != nil)
+            #expect(try await cluster.api.get("/api/v1/users/me", headers: bearer(secondToken)).status == 200)
         }
     }
 
@@ -65,16 +63,15 @@ import Testing
     @Test func refreshesAreLimitedPerSession() async throws {
         try await withCluster(environment: ["GATEHOUSE_RATE_LIMIT_REFRESH": "2/60"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let login = LoginTests()
             let account = try await cluster.api.makeAccount()
-            var token = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
+            var token = try #require(try await cluster.api.signIn(account).refreshToken)
             for _ in 0..<2 {
                 let rotated = try await cluster.api.refresh(token)
                 #expect(rotated.status == 200, "\(rotated.body)")
-                token = try #require(json(rotated.body)["refresh_token"] as? String)
+                token = try #require(try rotated.decoded().refreshToken)
             }
             let refused = try await cluster.api.refresh(token)
-            #expect(refused.status == 429 && json(refused.body)["code"] as? String == "rate_limited", "\(refused.body)")
+            #expect(refused.status == 429 && refused.problem?.code == "rate_limited", "\(refused.body)")
             #expect(Int(refused.headers["retry-after"] ?? "") ?? 0 >= 1)
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 let rows = try await owner.query("""
@@ -82,7 +79,7 @@ import Testing
                     """, logger: TestEnvironment.logger).collect()
                 #expect(try rows.first?.decode(Bool.self) == true, "the refused refresh spent the token")
             }
-            let other = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
+            let other = try #require(try await cluster.api.signIn(account).refreshToken)
             #expect(try await cluster.api.refresh(other).status == 200)
         }
     }

@@ -15,8 +15,8 @@ import Testing
         try await withCluster(startAll: false) { cluster in
             try await cluster.startGateway()
             let token = "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
-            let answer = try await cluster.get("/api/v1/auth/verify", headers: ["Authorization": "Bearer \(token)"])
-            #expect(answer.status == 503 && json(answer.body)["code"] as? String == "keys_unavailable", "\(answer.body)")
+            let answer = try await cluster.api.verify(token)
+            #expect(answer.status == 503 && answer.problem?.code == "keys_unavailable", "\(answer.body)")
         }
     }
 
@@ -29,26 +29,24 @@ import Testing
             #expect(health.status == 200)
             #expect(health.headers["x-request-id"]?.isEmpty == false)
 
-            let readiness = try await cluster.get("/readyz")
-            let report = try JSONSerialization.jsonObject(with: Data(readiness.body.utf8)) as? [String: Any]
-            let checks = report?["checks"] as? [String: [String: Any]] ?? [:]
+            let readiness = try await cluster.api.get("/readyz", as: ReadinessReport.self)
+            let checks = try readiness.decoded().checks
             #expect(Set(checks.keys) == ["redis", "postgres", "token", "social", "idp"])
             for (name, check) in checks {
-                let ok = check["ok"] as? Bool
-                #expect(ok == true, "\(name) not ok")
-                #expect(check["latency_ms"] is Double, "\(name) has no latency")
+                #expect(check.ok, "\(name) not ok")
+                #expect(check.latencyMs != nil, "\(name) has no latency")
             }
 
             let trailing = try await cluster.get("/healthz/")
             #expect(trailing.status == 200)
 
-            let missing = try await cluster.get("/no/such/path")
+            let missing = try await cluster.api.get("/no/such/path")
             #expect(missing.status == 404)
             #expect(missing.headers["content-type"] == "application/problem+json")
-            let problem = try JSONSerialization.jsonObject(with: Data(missing.body.utf8)) as? [String: Any]
-            #expect(problem?["code"] as? String == "not_found")
-            #expect(problem?["status"] as? Int == 404)
-            #expect(problem?["request_id"] as? String == missing.headers["x-request-id"])
+            let problem = missing.problem
+            #expect(problem?.code == "not_found")
+            #expect(problem?.status == 404)
+            #expect(problem?.requestID == missing.headers["x-request-id"])
 
             let metrics = try await cluster.get("/metrics")
             #expect(metrics.status == 200)

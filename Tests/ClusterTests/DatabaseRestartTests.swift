@@ -79,8 +79,6 @@ import Testing
         environment["GATEHOUSE_IDP_MAX_PENDING"] = "50"
         try await withCluster(environment: environment, exclusive: true) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let idp = IdPTests()
-            let login = LoginTests()
             let sp = try await cluster.api.makeSP(callback: receiver.url)
             var people: [Person] = []
             for _ in 0..<3 { people.append(try await cluster.api.makePerson()) }
@@ -89,22 +87,22 @@ import Testing
 
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for account in accounts {
-                    group.addTask { await load.signIns(cluster, login, account) }
-                    group.addTask { await load.refreshes(cluster, login, account) }
+                    group.addTask { await load.signIns(cluster, account) }
+                    group.addTask { await load.refreshes(cluster, account) }
                 }
                 for person in people {
-                    group.addTask { await load.verifications(cluster, idp, sp, person) }
+                    group.addTask { await load.verifications(cluster, sp, person) }
                 }
 
                 try await Task.sleep(for: .seconds(2))
                 try await postgres.restart()
-                let afterRestart = try await load.secondsUntilEveryPathAnswers(cluster, login, accounts[0])
+                let afterRestart = try await load.secondsUntilEveryPathAnswers(cluster, accounts[0])
                 #expect(afterRestart < 5, "service resumed \(afterRestart) s after PostgreSQL restarted")
 
                 try await postgres.stop()
                 try await Task.sleep(for: .seconds(10))
                 try await postgres.start()
-                let afterOutage = try await load.secondsUntilEveryPathAnswers(cluster, login, accounts[0])
+                let afterOutage = try await load.secondsUntilEveryPathAnswers(cluster, accounts[0])
                 #expect(afterOutage < 5, "service resumed \(afterOutage) s after PostgreSQL came back from a 10 s outage")
 
                 try await Task.sleep(for: .seconds(2))
@@ -126,10 +124,10 @@ import Testing
             // Every verification whose confirm answered 200 is COMPLETED, and its SP was told.
             let completed = Set(load.completedVerifications)
             let told = try await eventually(timeout: .seconds(30)) {
-                let ids = Set(await receiver.deliveries().compactMap { $0.json["transaction_id"] as? String })
+                let ids = Set(await receiver.deliveries().compactMap { $0.callback?.transactionID })
                 return completed.isSubset(of: ids)
             }
-            let delivered = Set(await receiver.deliveries().compactMap { $0.json["transaction_id"] as? String })
+            let delivered = Set(await receiver.deliveries().compactMap { $0.callback?.transactionID })
             #expect(told, "no callback for \(completed.subtracting(delivered).count) of \(completed.count) completed transactions")
             try await withPostgres(postgres.endpoint(owner: true)) { owner in
                 let ids = completed.compactMap(UUID.init(uuidString:))
@@ -185,7 +183,7 @@ final class FaultLoad: Sendable {
         try? await Task.sleep(for: .milliseconds(status < 500 ? 20 : 200))
     }
 
-    func signIns(_ cluster: Cluster, _ login: LoginTests, _ account: Account) async {
+    func signIns(_ cluster: Cluster, _ account: Account) async {
         while running {
             guard let answer = try? await cluster.api.login(account) else { continue }
             await pause(after: record("sign-in", answer.raw))
@@ -194,26 +192,28 @@ final class FaultLoad: Sendable {
 
     /// Rotates one refresh token after another. A 503 keeps the token: its retry inside the grace
     /// window gets the pair the lost answer carried.
-    func refreshes(_ cluster: Cluster, _ login: LoginTests, _ account: Account) async {
-        var token = (try? await cluster.api.login(account)).flatMap { json($0.body)["refresh_token"] as? String }
+    func refreshes(_ cluster: Cluster, _ account: Account) async {
+        var token = (try? await cluster.api.login(account))?.value?.refreshToken
         while running {
             guard let current = token else {
-                token = (try? await cluster.api.login(account)).flatMap { json($0.body)["refresh_token"] as? String }
+                token = (try? await cluster.api.login(account))?.value?.refreshToken
                 continue
             }
-            guard let answer = try? await cluster.post("/api/v1/auth/refresh", body: #"{"refresh_token":"\#(current)"}"#) else { continue }
-            let status = record("refresh", answer)
-            if status == 200 { token = json(answer.body)["refresh_token"] as? String }
+            guard let answer = try? await cluster.api.refresh(current) else { continue }
+            let status = record("refresh", answer.raw)
+            if status == 200 { token = answer.value?.refreshToken }
             await pause(after: status)
         }
     }
 
-    func verifications(_ cluster: Cluster, _ idp: IdPTests, _ sp: SPClient, _ person: Person) async {
+    func verifications(_ cluster: Cluster, _ sp: SPClient, _ person: Person) async {
         while running {
-            guard let created = try? await cluster.post(
-                "/api/v1/idp/requests", body: #"{"user_phone_number":"\#(person.phone)","purpose":"Fault run"}"#, headers: sp.auth)
+            guard let created = try? await cluster.api.post(
+                "/api/v1/idp/requests", VerificationRequestBody(userPhoneNumber: person.phone,
+                                                                purpose: "Fault run"), as: VerificationStatus.self,
+                headers: sp.auth)
             else { continue }
-            guard record("verification request", created) == 201, let id = json(created.body)["transaction_id"] as? String else {
+            guard record("verification request", created.raw) == 201, let id = created.value?.transactionID else {
                 await pause(after: created.status)
                 continue
             }
@@ -234,12 +234,12 @@ final class FaultLoad: Sendable {
     }
 
     /// Seconds from now until a sign-in and a refresh both answer 200.
-    func secondsUntilEveryPathAnswers(_ cluster: Cluster, _ login: LoginTests, _ account: Account) async throws -> Double {
+    func secondsUntilEveryPathAnswers(_ cluster: Cluster, _ account: Account) async throws -> Double {
         let start = ContinuousClock.now
         let answered = try await eventually(timeout: .seconds(30)) {
             let signIn = try await cluster.api.login(account)
-            guard signIn.status == 200, let token = json(signIn.body)["refresh_token"] as? String else { return false }
-            return try await cluster.post("/api/v1/auth/refresh", body: #"{"refresh_token":"\#(token)"}"#).status == 200
+            guard signIn.status == 200, let token = signIn.value?.refreshToken else { return false }
+            return try await cluster.api.refresh(token).status == 200
         }
         #expect(answered, "no sign-in and refresh answered 200 within 30 s")
         let elapsed = ContinuousClock.now - start

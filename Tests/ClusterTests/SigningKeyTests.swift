@@ -95,12 +95,12 @@ import Testing
     @Test func discoveryNamesTheIssuerAndItsKeys() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let response = try await cluster.get("/.well-known/openid-configuration")
+            let response = try await cluster.api.get("/.well-known/openid-configuration", as: DiscoveryDocument.self)
             #expect(response.status == 200)
-            let document = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+            let document = response.value
             let issuer = "http://127.0.0.1:\(cluster.httpPort)"
-            #expect(document?["issuer"] as? String == issuer)
-            #expect(document?["jwks_uri"] as? String == issuer + "/.well-known/jwks.json")
+            #expect(document?.issuer == issuer, "\(response)")
+            #expect(document?.jwksURI == issuer + "/.well-known/jwks.json")
         }
     }
 
@@ -110,15 +110,13 @@ import Testing
                 #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
                 let first = try #require(cluster.processes.first { $0.name == "token-service" })
                 let second = try cluster.start("token-service")   // a second instance, checking the schedule too
-                let login = LoginTests()
                 let account = try await cluster.api.makeAccount()
-                let before = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
-                func kid(_ token: String) -> String? {
-                    json(String(decoding: Base64URL.decode(String(token.split(separator: ".")[0])) ?? [], as: UTF8.self))["kid"] as? String
-                }
+                let before = try await cluster.api.signIn(account).accessToken
+                func kid(_ token: String) throws -> String? { try tokenHeader(token).kid }
                 // New tokens come signed by a newer key without anyone running a command...
                 #expect(try await eventually(timeout: .seconds(12)) {
-                    kid(json(try await cluster.api.login(account).body)["access_token"] as? String ?? "") != kid(before)
+                    guard let fresh = try await cluster.api.login(account).value?.accessToken else { return false }
+                    return try kid(fresh) != kid(before)
                 })
                 // ...and the tokens signed before keep verifying.
                 #expect(try await cluster.api.verify(before).status == 200)

@@ -199,3 +199,21 @@ struct DiscoveryDocument: Decodable, Sendable {
         case grantTypesSupported = "grant_types_supported"
     }
 }
+
+/// `GET /readyz`'s report (Gateway's `ReadinessCheck.Report`).
+struct ReadinessReport: Decodable, Sendable {
+    var status: String
+    var checks: [String: Dependency]
+
+    struct Dependency: Decodable, Sendable {
+        var ok: Bool
+        var latencyMs: Double?
+        var instance: String?
+        var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case ok, instance, error
+            case latencyMs = "latency_ms"
+        }
+    }
+}

@@ -25,11 +25,9 @@ struct AccountController: Sendable {
     }
 
     @Sendable func changePassword(_ request: Request, context: SignedInContext) async throws -> Response {
-        let user = context.user
         let body = try await JSONBody.decode(PasswordChangeBody.self, from: request)
-        let changed = try await rpc.call(TokenRPC.changePassword, ChangePasswordRequest(
-            userID: user.sub, sessionID: user.sid ?? "", service: user.aud, body: body, client: context.client(request)),
-            context: context.rpcContext)
+        let changed = try await rpc.call(
+            TokenRPC.changePassword, ChangePasswordRequest(body: body, client: context.client(request)), context: context.rpcContext)
         return try JSONResponse.make(changed)
     }
 

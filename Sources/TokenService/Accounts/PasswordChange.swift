@@ -15,17 +15,17 @@ struct PasswordChange: Sendable {
     let tokens: TokenIssuer
     let revocations: RevocationPublisher
 
-    func change(_ request: ChangePasswordRequest, requestID: String?) async throws -> PasswordChanged {
-        guard let userID = UUID(uuidString: request.userID), let sessionID = UUID(uuidString: request.sessionID),
+    func change(_ request: ChangePasswordRequest, caller: SignedInCaller, requestID: String?) async throws -> PasswordChanged {
+        guard let userID = UUID(uuidString: caller.userID), let sessionID = UUID(uuidString: caller.sessionID ?? ""),
               let account = try await logins.account(id: userID), account.isActive else {
             throw AccountProblems.accountNotFound.problem("No such account.")
         }
-        _ = try await firstParty.require(request.service)
+        _ = try await firstParty.require(caller.service)
         guard let currentHash = account.passwordHash else {
             throw AccountProblems.noPassword.problem("This account signs in without a password, so there is none to change.")
         }
         try await currentPassword.check(request.body.currentPassword, against: currentHash, userID: userID,
-                                              serviceID: { try await services.find(slug: request.service)?.id }, client: request.client,
+                                              serviceID: { try await services.find(slug: caller.service)?.id }, client: request.client,
                                               requestID: requestID)
         try PasswordRules.check(request.body.newPassword, field: "new_password")
         guard request.body.newPassword != request.body.currentPassword else {
@@ -37,7 +37,7 @@ struct PasswordChange: Sendable {
               let service = try await services.find(slug: outcome.serviceSlug) else {
             throw SignInProblems.invalidToken.problem("This session has ended.")
         }
-        try await revocations.raise(userID: request.userID, to: outcome.tokenVersion)
+        try await revocations.raise(userID: caller.userID, to: outcome.tokenVersion)
         let token = try await tokens.accessToken(
             user: account.summary, tokenVersion: outcome.tokenVersion, platformRole: account.platformRole, service: service, role: outcome.role,
             sessionID: sessionID, mfa: outcome.mfa)

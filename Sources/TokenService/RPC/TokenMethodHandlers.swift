@@ -126,7 +126,7 @@ enum TokenMethodHandlers {
             tokens: tokens,
             revocations: revocations)
         router.register(TokenRPC.changePassword) { request, call in
-            try await passwordChange.change(request, requestID: call.requestID)
+            try await passwordChange.change(request, caller: try call.signedInCaller(), requestID: call.requestID)
         }
         let clients = ClientAuthenticator(services: services)
         let oauth = OAuthTokenEndpoint(clients: clients, login: login, refresh: refresh, tokens: tokens, rpc: context.rpc)

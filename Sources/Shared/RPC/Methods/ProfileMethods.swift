@@ -161,25 +161,14 @@ public struct PasswordChangeBody: Codable, Sendable {
     }
 }
 
+/// The user, the session that stays open and its service are the call's principal.
 public struct ChangePasswordRequest: Codable, Sendable {
-    public var userID: String
-    public var sessionID: String
-    public var service: String
     public var body: PasswordChangeBody
     public var client: ClientInfo
 
-    public init(userID: String, sessionID: String, service: String, body: PasswordChangeBody, client: ClientInfo) {
-        self.userID = userID
-        self.sessionID = sessionID
-        self.service = service
+    public init(body: PasswordChangeBody, client: ClientInfo) {
         self.body = body
         self.client = client
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
-        case sessionID = "session_id"
-        case service, body, client
     }
 }
 

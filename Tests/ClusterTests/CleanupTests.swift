@@ -13,7 +13,6 @@ import Testing
 /// Each test has a database of its own: a short retention or a backlog must not reach the rows
 /// of tests running beside it on the shared one.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct CleanupTests {
-    let login = LoginTests()
     /// Runs are driven by the tests (`<service> cleanup`), never by a schedule and a sleep.
     static let manual = ["GATEHOUSE_CLEANUP_INTERVAL": "0s"]
 
@@ -169,9 +168,8 @@ import Testing
                 let again = try await cleanup(cluster)
                 #expect(!again.contains("deleted 1") && !again.contains("deleted 2"), "\(again)")
                 // The person whose old sessions went still signs in and refreshes.
-                let signedIn = try await cluster.api.login(account)
-                let refresh = try #require(json(signedIn.body)["refresh_token"] as? String)
-                #expect(try await cluster.post("/api/v1/auth/refresh", body: #"{"refresh_token":"\#(refresh)"}"#).status == 200)
+                let refresh = try #require(try await cluster.api.signIn(account).refreshToken)
+                #expect(try await cluster.api.refresh(refresh).status == 200)
             }
         }
     }
@@ -185,7 +183,6 @@ import Testing
             // One failed attempt and a callback is dead: no retry races the statuses set below.
             try await withCluster(database: db, environment: Self.manual.merging(["GATEHOUSE_CALLBACK_MAX_ATTEMPTS": "1"]) { $1 }) { cluster in
                 #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-                let idp = IdPTests()
                 // Callbacks go nowhere: their deliveries are set by hand below.
                 let sp = try await cluster.api.makeSP(callback: "http://127.0.0.1:9/callback")
                 let otherSP = try await cluster.api.makeSP(callback: "http://127.0.0.1:9/callback")
@@ -244,11 +241,11 @@ import Testing
                 #expect(try await int(db, "SELECT count(*)::int FROM idp.unknown_number_budgets WHERE scope = 'test:current'") == 1)
 
                 // The statistics of the last 366 days still count the transaction of 300 days ago.
-                let stats = try await cluster.get("/api/v1/idp/stats?days=366", headers: sp.auth)
+                let stats = try await cluster.api.get("/api/v1/idp/stats?days=366", as: Statistics.self, headers: sp.auth)
                 #expect(stats.status == 200, "\(stats.body)")
-                let days = json(stats.body)["days"] as? [[String: Any]] ?? []
-                #expect(days.reduce(0) { $0 + ($1["completed"] as? Int ?? 0) } == 1, "\(stats.body)")
-                #expect(days.reduce(0) { $0 + ($1["total"] as? Int ?? 0) } == 2, "\(stats.body)")
+                let days = try stats.decoded().days
+                #expect(days.reduce(0) { $0 + $1.completed } == 1, "\(stats.body)")
+                #expect(days.reduce(0) { $0 + $1.total } == 2, "\(stats.body)")
 
                 #expect(try await int(db, "SELECT count(*)::int FROM audit.events WHERE id <= \(lastBefore)") == auditBefore)
                 #expect(try await int(db, "SELECT count(*)::int FROM audit.events WHERE details->>'transaction_id' = \(old)") >= 2,

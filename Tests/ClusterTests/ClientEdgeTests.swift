@@ -8,17 +8,15 @@ import Testing
 /// What the gateway makes of who is calling: the client address behind trusted proxies, and
 /// CORS for the services' origins.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ClientEdgeTests {
-    let login = LoginTests()
-
     func sessionAddresses(_ cluster: Cluster, _ token: String) async throws -> [String] {
-        let listed = json(try await cluster.get("/api/v1/users/me/sessions", headers: ["Authorization": "Bearer \(token)"]).body)
-        return (listed["sessions"] as? [[String: Any]] ?? []).compactMap { $0["ip"] as? String }.sorted()
+        let listed = try await cluster.api.get("/api/v1/users/me/sessions", as: SessionList.self, headers: bearer(token))
+        return (listed.value?.sessions ?? []).compactMap(\.ip).sorted()
     }
 
-    func loginFrom(_ cluster: Cluster, _ account: Account, forwardedFor: String?) async throws -> (status: Int, headers: [String: String],
-                                                                                                   body: String) {
-        try await cluster.post("/api/v1/auth/login", body: #"{"service":"\#(account.slug)","username":"\#(account.username)","password":"\#(account.password)","client_type":"mobile"}"#,
-                               headers: forwardedFor.map { ["X-Forwarded-For": $0] } ?? [:])
+    func loginFrom(_ cluster: Cluster, _ account: Account, forwardedFor: String?) async throws -> Answer<TokenAnswer> {
+        try await cluster.api.post("/api/v1/auth/login", LoginBody(service: account.slug, username: account.username, email: nil,
+                                                                   password: account.password, rememberMe: nil, clientType: .mobile),
+                                   as: TokenAnswer.self, headers: forwardedFor.map { ["X-Forwarded-For": $0] } ?? [:])
     }
 
     @Test func forwardedAddressesAreBelievedFromTrustedProxiesOnly() async throws {
@@ -29,7 +27,7 @@ import Testing
             // The client forged the leftmost entry; our proxies (127.0.0.1, 10.x) wrote the rest.
             let proxied = try await loginFrom(cluster, account, forwardedFor: "198.51.100.9, 203.0.113.7, 10.1.2.3")
             #expect(proxied.status == 200, "\(proxied.body)")
-            let token = try #require(json(proxied.body)["access_token"] as? String)
+            let token = try proxied.decoded().accessToken
             _ = try await loginFrom(cluster, account, forwardedFor: nil)
             #expect(try await sessionAddresses(cluster, token) == ["127.0.0.1", "203.0.113.7"])
             // Limits count per forwarded client: 203.0.113.7 has one sign-in left, 192.0.2.1 two.
@@ -42,7 +40,7 @@ import Testing
             let account = try await cluster.api.makeAccount()
             // No trusted proxies: the header is the client's word, and ignored.
             let direct = try await loginFrom(cluster, account, forwardedFor: "203.0.113.7")
-            let token = try #require(json(direct.body)["access_token"] as? String)
+            let token = try direct.decoded().accessToken
             #expect(try await sessionAddresses(cluster, token) == ["127.0.0.1"])
         }
     }
@@ -54,36 +52,28 @@ import Testing
         #expect(process.log.contains("GATEHOUSE_TRUSTED_PROXIES"))
     }
 
-    func preflight(_ cluster: Cluster, _ path: String, origin: String) async throws -> (status: Int, headers: [String: String], body: String) {
-        var request = HTTPClientRequest(url: cluster.url(path))
-        request.method = .OPTIONS
-        request.headers.add(name: "Origin", value: origin)
-        request.headers.add(name: "Access-Control-Request-Method", value: "POST")
-        request.headers.add(name: "Access-Control-Request-Headers", value: "content-type")
-        return try await cluster.send(request)
-    }
-
     @Test func browsersOnTheServicesOriginsMayCallWithCredentialsAndOthersMayNot() async throws {
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let account = try await cluster.api.makeAccount(origin: "https://app.example")
 
-            let allowed = try await preflight(cluster, "/api/v1/auth/login", origin: "https://app.example")
+            let allowed = try await cluster.api.preflight("/api/v1/auth/login", origin: "https://app.example")
             #expect(allowed.status == 204, "\(allowed.body)")
             #expect(allowed.headers["access-control-allow-origin"] == "https://app.example")
             #expect(allowed.headers["access-control-allow-credentials"] == "true")
             #expect(allowed.headers["access-control-allow-methods"]?.contains("POST") == true)
             #expect(allowed.headers["access-control-allow-headers"]?.contains("Content-Type") == true)
 
-            let foreign = try await preflight(cluster, "/api/v1/auth/login", origin: "https://evil.example")
-            #expect(foreign.status == 403 && json(foreign.body)["code"] as? String == "origin_not_allowed")
+            let foreign = try await cluster.api.preflight("/api/v1/auth/login", origin: "https://evil.example")
+            #expect(foreign.status == 403 && foreign.problem?.code == "origin_not_allowed")
             #expect(foreign.headers["access-control-allow-origin"] == nil)
 
-            let body = #"{"service":"\#(account.slug)","username":"\#(account.username)","password":"\#(account.password)","client_type":"web"}"#
-            let fromApp = try await cluster.post("/api/v1/auth/login", body: body, headers: ["Origin": "https://app.example"])
+            let body = LoginBody(service: account.slug, username: account.username, email: nil, password: account.password, rememberMe: nil,
+                                 clientType: .web)
+            let fromApp = try await cluster.api.post("/api/v1/auth/login", body, headers: ["Origin": "https://app.example"])
             #expect(fromApp.status == 200 && fromApp.headers["access-control-allow-origin"] == "https://app.example")
             #expect(fromApp.headers["access-control-expose-headers"]?.contains("X-Request-Id") == true)
-            let fromElsewhere = try await cluster.post("/api/v1/auth/login", body: body, headers: ["Origin": "https://evil.example"])
+            let fromElsewhere = try await cluster.api.post("/api/v1/auth/login", body, headers: ["Origin": "https://evil.example"])
             #expect(fromElsewhere.headers["access-control-allow-origin"] == nil && fromElsewhere.headers["vary"] == "Origin")
             // Errors carry the headers too, or the page could not read them.
             let problem = try await cluster.get("/api/v1/users/me", headers: ["Origin": "https://app.example"])
@@ -95,7 +85,7 @@ import Testing
             // A service created now is allowed within a second, not after the cache expires.
             _ = try await cluster.api.makeAccount(origin: "https://new.example")
             #expect(try await eventually(timeout: propagationLimit) {
-                try await preflight(cluster, "/api/v1/auth/login", origin: "https://new.example").status == 204
+                try await cluster.api.preflight("/api/v1/auth/login", origin: "https://new.example").status == 204
             })
         }
     }

@@ -8,8 +8,6 @@ import Testing
 /// Issue 27's low-severity holes at the edge: refresh replays, path spellings and the rate limit,
 /// the SSE inbox after logout-all, and redirect URIs. Each test failed on the code before its fix.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct GatewaySecurityTests {
-    let login = LoginTests()
-
     /// Caught: a refresh retried inside the grace window was answered from the grace copy before
     /// any check, so a cookie replayed from `https://evil.example` got 200 and a new cookie, and
     /// a deactivated account still got the pair.
@@ -19,31 +17,31 @@ import Testing
             let account = try await cluster.api.makeAccount(origin: RefreshTests.origin)
             let web = try await cluster.api.login(account, clientType: .web)
             let cookie = try #require(web.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
-            let first = try await cluster.post("/api/v1/auth/refresh", body: "", contentType: nil,
-                                               headers: ["Cookie": cookie, "Origin": "https://app.example"])
+            let first = try await cluster.api.post("/api/v1/auth/refresh", as: TokenAnswer.self, headers: ["Cookie": cookie,
+                                                                                                           "Origin": RefreshTests.origin])
             #expect(first.status == 200, "\(first.body)")
 
             // The same (now spent) cookie again within the grace window, from a foreign page.
-            let foreign = try await cluster.post("/api/v1/auth/refresh", body: "", contentType: nil,
-                                                 headers: ["Cookie": cookie, "Origin": "https://evil.example"])
-            #expect(foreign.status == 403 && json(foreign.body)["code"] as? String == "origin_not_allowed", "\(foreign.body)")
+            let foreign = try await cluster.api.post("/api/v1/auth/refresh", as: TokenAnswer.self,
+                                                     headers: ["Cookie": cookie, "Origin": "https://evil.example"])
+            #expect(foreign.status == 403 && foreign.problem?.code == "origin_not_allowed", "\(foreign.body)")
             #expect(foreign.headers["set-cookie"] == nil && json(foreign.body)["access_token"] == nil)
-            let noOrigin = try await cluster.post("/api/v1/auth/refresh", body: "", contentType: nil, headers: ["Cookie": cookie])
+            let noOrigin = try await cluster.api.post("/api/v1/auth/refresh", as: TokenAnswer.self, headers: ["Cookie": cookie])
             #expect(noOrigin.status == 403 && noOrigin.headers["set-cookie"] == nil)
             // From the service's own page the retry still gets the same pair (the grace window's purpose).
-            let retried = try await cluster.post("/api/v1/auth/refresh", body: "", contentType: nil,
-                                                 headers: ["Cookie": cookie, "Origin": "https://app.example"])
+            let retried = try await cluster.api.post("/api/v1/auth/refresh", as: TokenAnswer.self, headers: ["Cookie": cookie,
+                                                                                                             "Origin": RefreshTests.origin])
             #expect(retried.status == 200 && retried.headers["set-cookie"] == first.headers["set-cookie"])
 
             // A mobile session whose account is deactivated between the refresh and its retry.
-            let mobile = try #require(json(try await cluster.api.login(account).body)["refresh_token"] as? String)
+            let mobile = try #require(try await cluster.api.signIn(account).refreshToken)
             #expect(try await cluster.api.refresh(mobile).status == 200)
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 _ = try await owner.query("UPDATE token.users SET is_active = false WHERE username = \(account.username)",
                                           logger: TestEnvironment.logger).collect()
             }
             let replay = try await cluster.api.refresh(mobile)
-            #expect(replay.status == 401 && json(replay.body)["code"] as? String == "invalid_refresh_token", "\(replay.body)")
+            #expect(replay.status == 401 && replay.problem?.code == "invalid_refresh_token", "\(replay.body)")
             #expect(json(replay.body)["access_token"] == nil)
 
             // Each session rotated once: the refusals created no token.
@@ -73,8 +71,8 @@ import Testing
             }
             #expect(statuses.prefix(4).allSatisfy { $0 != 429 }, "\(statuses)")
             #expect(statuses.suffix(2) == [429, 429], "\(statuses)")
-            let limited = try await cluster.get("//api/v1/auth/verify")
-            #expect(limited.status == 429 && json(limited.body)["code"] as? String == "rate_limited" && limited.headers["retry-after"] != nil)
+            let limited = try await cluster.api.get("//api/v1/auth/verify")
+            #expect(limited.status == 429 && limited.problem?.code == "rate_limited" && limited.headers["retry-after"] != nil)
         }
     }
 
@@ -149,15 +147,20 @@ import Testing
         try await withCluster { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
             let (_, token) = try await cluster.api.admin(role: "SUPER_ADMIN")
-            let auth = ["Authorization": "Bearer \(token)"]
+            let auth = bearer(token)
             let slug = TestEnvironment.uniqueName("svc").replacingOccurrences(of: "_", with: "-")
-            let created = try await cluster.post("/api/v1/services", body: #"{"slug":"\#(slug)","name":"Shop","type":"web","redirect_uris":["javascript:alert(document.cookie)"]}"#, headers: auth)
-            #expect(created.status == 422 && json(created.body)["field"] as? String == "redirect_uris", "\(created.body)")
-            let good = try await cluster.post("/api/v1/services", body: #"{"slug":"\#(slug)","name":"Shop","type":"web","redirect_uris":["https://shop.example/cb","com.example.shop:/cb"]}"#, headers: auth)
+            let unsafe = ServiceSettingsBody(slug: slug, name: "Shop", type: "web", redirectURIs: ["javascript:alert(document.cookie)"])
+            let created = try await cluster.api.post("/api/v1/services", unsafe, headers: auth)
+            #expect(created.status == 422 && created.problem?.field == "redirect_uris", "\(created.body)")
+            let good = try await cluster.api.post("/api/v1/services", ServiceSettingsBody(slug: slug, name: "Shop", type: "web",
+                                                                                          redirectURIs: ["https://shop.example/cb",
+                                                                                                         "com.example.shop:/cb"]),
+                                                  headers: auth)
             #expect(good.status == 201, "\(good.body)")
             for bad in ["data:text/html;base64,PHNjcmlwdD4=", "https://shop.example/cb#x", "https://shop.example@evil.example/cb"] {
-                let patched = try await cluster.post("/api/v1/services/\(slug)", body: #"{"redirect_uris":["\#(bad)"]}"#, method: .PATCH, headers: auth)
-                #expect(patched.status == 422 && json(patched.body)["code"] as? String == "invalid_field", "\(bad): \(patched.body)")
+                let patched = try await cluster.api.post("/api/v1/services/\(slug)", ServiceSettingsBody(redirectURIs: [bad]),
+                                                         method: .PATCH, headers: auth)
+                #expect(patched.status == 422 && patched.problem?.code == "invalid_field", "\(bad): \(patched.body)")
             }
             try await withPostgres(TestEnvironment.database(owner: true)) { owner in
                 let rows = try await owner.query("SELECT redirect_uris FROM token.services WHERE slug = \(slug)", logger: TestEnvironment.logger).collect()

@@ -52,7 +52,6 @@ import Testing
         try await withCluster(environment: ["GATEHOUSE_RATE_LIMIT_LOGIN": "3/300", "GATEHOUSE_RATE_LIMIT_LOGIN_USER": "2/300",
                                             "GATEHOUSE_TRUSTED_PROXIES": "127.0.0.1/32"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let login = LoginTests()
             let first = try await cluster.api.makeAccount()
             var people = [first]
             for index in 1..<4 {
@@ -84,9 +83,8 @@ import Testing
     @Test func requestsAreAllowedWhenRedisCannotAnswerAndTheMetricSaysSo() async throws {
         try await withCluster(environment: ["GATEHOUSE_RATE_LIMIT_API": "4/60"]) { cluster in
             #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
-            let login = LoginTests()
             let account = try await cluster.api.makeAccount()
-            let token = try #require(json(try await cluster.api.login(account).body)["access_token"] as? String)
+            let token = try await cluster.api.signIn(account).accessToken
             // The limit holds while Redis answers.
             var statuses: [Int] = []
             for _ in 0..<3 { statuses.append(try await cluster.api.verify(token).status) }

@@ -7,8 +7,6 @@ import Testing
 
 /// A browser's refresh cookies, one per web service (issue 22), through the real gateway.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct RefreshCookieTests {
-    let login = LoginTests()
-
     /// Two web services of one deployment, one browser (one cookie jar): both refresh, and logging
     /// out of one leaves the other signed in. Caught: every service's cookie was `__Host-gh_refresh`,
     /// so the second sign-in replaced the first one's token (the first service's refresh then spent
@@ -28,7 +26,8 @@ import Testing
             #expect(try await audience(cluster, shopRefresh.body) == shop.slug)
             let adminRefresh = try await browser.refresh(service: admin.slug, origin: "https://admin.example")
             #expect(adminRefresh.status == 200, "\(adminRefresh.body)")
-            let adminAccess = try #require(json(adminRefresh.body)["access_token"] as? String)
+            let adminAccess = try Answer<TokenAnswer>(status: adminRefresh.status, headers: [:],
+                                                      body: adminRefresh.body).decoded().accessToken
             #expect(try await audience(cluster, adminRefresh.body) == admin.slug)
 
             // Signing out of the admin panel ends its session and its cookie only.
@@ -39,7 +38,8 @@ import Testing
             #expect(shopAgain.status == 200, "\(shopAgain.body)")
             #expect(try await audience(cluster, shopAgain.body) == shop.slug)
             let adminAgain = try await browser.refresh(service: admin.slug, origin: "https://admin.example")
-            #expect(adminAgain.status == 400 && json(adminAgain.body)["code"] as? String == "missing_refresh_token", "\(adminAgain.body)")
+            #expect(adminAgain.status == 400 && decodeJSON(ProblemBody.self, from: adminAgain.body)?.code == "missing_refresh_token",
+                    "\(adminAgain.body)")
             // With one service cookie left, a client that names no service still finds its own.
             #expect(try await browser.refresh(service: nil, origin: "https://shop.example").status == 200)
         }
@@ -61,7 +61,8 @@ import Testing
             browser.jar["__Host-gh_refresh"] = token
 
             let foreign = try await browser.refresh(service: admin.slug, origin: "https://shop.example")
-            #expect(foreign.status == 401 && json(foreign.body)["code"] as? String == "invalid_refresh_token", "\(foreign.body)")
+            #expect(foreign.status == 401 && decodeJSON(ProblemBody.self, from: foreign.body)?.code == "invalid_refresh_token",
+                    "\(foreign.body)")
             #expect(browser.jar["__Host-gh_refresh"] == token)
 
             let own = try await browser.refresh(service: shop.slug, origin: "https://shop.example")
@@ -75,8 +76,8 @@ import Testing
     }
 
     func audience(_ cluster: Cluster, _ body: String) async throws -> String? {
-        let access = try #require(json(body)["access_token"] as? String)
-        return (json(try await cluster.api.verify(access).body)["claims"] as? [String: Any])?["aud"] as? String
+        let access = try #require(decodeJSON(TokenAnswer.self, from: body)?.accessToken, "\(body)")
+        return try await cluster.api.verify(access).value?.claims.aud
     }
 }
 

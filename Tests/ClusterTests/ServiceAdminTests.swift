@@ -60,7 +60,7 @@ import Testing
                                                      as: ServiceView.self, method: .PATCH, headers: auth)
             #expect(patched.status == 200 && patched.value?.accessTokenTTLSeconds == 600, "\(patched.body)")
             #expect(try await eventually(timeout: propagationLimit) {
-                try await ClientEdgeTests().preflight(cluster, "/api/v1/auth/login", origin: "https://new-shop.example").status == 204
+                try await cluster.api.preflight("/api/v1/auth/login", origin: "https://new-shop.example").status == 204
             })
             let rotated = try await cluster.api.post("/api/v1/services/\(slug)/credentials", as: ServiceCredentials.self, headers: auth)
             #expect(rotated.value?.clientSecret.count == 43, "\(rotated)")

@@ -10,17 +10,15 @@ import Testing
 /// (a 500 whose log line carried the failing row, bcrypt hash included).
 // Each test at most 5 minutes (it takes seconds): one hung await fails its test instead of stopping CI.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct SignInSecurityTests {
-    let logins = LoginTests()
-
     /// Addresses are told apart through a trusted proxy's X-Forwarded-For, as in production.
     static let environment = ["GATEHOUSE_TRUSTED_PROXIES": "127.0.0.1/32"]
 
     func login(_ cluster: Cluster, service: String, username: String, password: String, from address: String = "192.0.2.1")
-        async throws -> (status: Int, headers: [String: String], body: String) {
-        try await cluster.post(
+        async throws -> Answer<TokenAnswer> {
+        try await cluster.api.post(
             "/api/v1/auth/login",
-            body: #"{"service":"\#(service)","username":"\#(username)","password":"\#(password)","client_type":"mobile"}"#,
-            headers: ["X-Forwarded-For": address])
+            LoginBody(service: service, username: username, email: nil, password: password, rememberMe: nil, clientType: .mobile),
+            as: TokenAnswer.self, headers: ["X-Forwarded-For": address])
     }
 
     func makeService(_ cluster: Cluster) async throws -> String {
@@ -151,7 +149,7 @@ import Testing
             let owner = try await login(cluster, service: account.slug, username: account.username, password: account.password,
                                         from: "198.51.100.9")
             #expect(owner.status == 200, "\(owner.body)")
-            #expect(json(owner.body)["access_token"] is String)
+            #expect(owner.value?.accessToken.isEmpty == false, "\(owner)")
         }
     }
 
@@ -166,8 +164,9 @@ import Testing
                 let body = try JSONSerialization.data(withJSONObject: [
                     "service": slug, "username": username, "email": email, "password": "correct horse 1",
                 ])
-                let answer = try await cluster.post("/api/v1/auth/register", body: String(decoding: body, as: UTF8.self))
-                return (answer.status, json(answer.body)["code"] as? String)
+                let answer = Answer<RegisterResponse>(try await cluster.post("/api/v1/auth/register", body: String(decoding: body,
+                                                                                                                   as: UTF8.self)))
+                return (answer.status, answer.problem?.code)
             }
             let composed = "jos\u{E9}_\(suffix)", decomposed = "jose\u{301}_\(suffix)"
             #expect(try await register(composed, "a-\(suffix)@example.com").0 == 201)
@@ -216,9 +215,10 @@ import Testing
             ]
             for (name, fields, field) in cases {
                 let body = try JSONSerialization.data(withJSONObject: fields.merging(["service": slug, "password": "correct horse 1"]) { a, _ in a })
-                let answer = try await cluster.post("/api/v1/auth/register", body: String(decoding: body, as: UTF8.self))
+                let answer = Answer<RegisterResponse>(try await cluster.post("/api/v1/auth/register", body: String(decoding: body,
+                                                                                                                   as: UTF8.self)))
                 #expect(answer.status == 422, "\(name): \(answer.status) \(answer.body)")
-                #expect(json(answer.body)["field"] as? String == field, "\(name): \(answer.body)")
+                #expect(answer.problem?.field == field, "\(name): \(answer.body)")
             }
             for process in cluster.processes {
                 #expect(!process.log.contains("$2b$") && !process.log.contains("$2y$") && !process.log.contains("Failing row"), "\(process.name)")

@@ -52,6 +52,16 @@ struct API: Sendable {
         try await send(.DELETE, path, body: nil, headers: headers)
     }
 
+    /// A browser's CORS preflight for a POST with a JSON body from `origin`.
+    func preflight(_ path: String, origin: String) async throws -> Answer<NoValue> {
+        var request = HTTPClientRequest(url: cluster.url(path))
+        request.method = .OPTIONS
+        request.headers.add(name: "Origin", value: origin)
+        request.headers.add(name: "Access-Control-Request-Method", value: "POST")
+        request.headers.add(name: "Access-Control-Request-Headers", value: "content-type")
+        return Answer(try await cluster.send(request))
+    }
+
     private func send<Value>(_ method: HTTPMethod, _ path: String, body: ByteBuffer?,
                              headers: [String: String]) async throws -> Answer<Value> {
         var request = HTTPClientRequest(url: cluster.url(path))

@@ -107,7 +107,8 @@ enum TokenMethodHandlers {
         let profiles = ProfileStore(postgres: context.postgres, logger: context.logger)
         router.register(TokenRPC.me) { _, call in
             let caller = try call.signedInCaller()
-            guard let id = UUID(uuidString: caller.userID), let profile = try await profiles.profile(userID: id, serviceSlug: caller.service) else {
+            guard let id = UUID(uuidString: caller.userID),
+                  let profile = try await profiles.profile(userID: id, serviceSlug: caller.service) else {
                 throw AccountProblems.accountNotFound.problem("No such account.")
             }
             return profile

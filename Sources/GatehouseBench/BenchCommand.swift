@@ -8,8 +8,8 @@ import Shared
 
 @main
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "gatehouse-bench",
-        abstract: "Measure Gatehouse against the budgets in docs/benchmarks.md.",
-        subcommands: [RPCBench.self, RefreshBench.self, LoginBench.self, IdPBench.self, FootprintBench.self])
+  static let configuration = CommandConfiguration(
+    commandName: "gatehouse-bench",
+    abstract: "Measure Gatehouse against the budgets in docs/benchmarks.md.",
+    subcommands: [RPCBench.self, RefreshBench.self, LoginBench.self, IdPBench.self, FootprintBench.self])
 }

@@ -6,14 +6,14 @@ import Foundation
 import Shared
 
 enum SocialBackend: BackendDescriptor {
-    static let definition = BackendDefinition(
-        service: .social, schema: "social",
-        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
-        registerMethods: { router, context in try SocialMethodHandlers.register(&router, context) })
+  static let definition = BackendDefinition(
+    service: .social, schema: "social",
+    migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
+    registerMethods: { router, context in try SocialMethodHandlers.register(&router, context) })
 }
 
 @main
 struct SocialServiceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration.backend(
-        SocialBackend.self, name: "social-service", abstract: "Gatehouse social login service.")
+  static let configuration = CommandConfiguration.backend(
+    SocialBackend.self, name: "social-service", abstract: "Gatehouse social login service.")
 }

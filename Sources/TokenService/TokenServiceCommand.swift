@@ -5,32 +5,34 @@ import Foundation
 import Shared
 
 enum TokenBackend: BackendDescriptor {
-    static let definition = BackendDefinition(
-        service: .token, schema: "token",
-        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
-        registerMethods: TokenMethodHandlers.register,
-        makeWorkers: { context in
-            guard let interval = try readSetting(service: .token, { () throws(ConfigurationError) in try KeyRotationSchedule.interval() }) else {
-                return []
-            }
-            let store = SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
-            return [KeyRotationSchedule(store: store, events: context.events, interval: interval, logger: context.logger)]
-        },
-        cleanupTasks: { _ in
-            RetentionStore(retention: try readSetting(service: .token) { () throws(ConfigurationError) in try TokenRetention.load() }).tasks()
-        },
-        onStart: { context in
-            // A new database gets its first keys here, so tokens can be signed from the start.
-            if let first = try await SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger).initializeIfEmpty() {
-                _ = try? await context.events.publish(Topics.keys, KeysChanged(currentKid: first.current))
-            }
-            try await LocalDemo.seed(context)
-        })
+  static let definition = BackendDefinition(
+    service: .token, schema: "token",
+    migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
+    registerMethods: TokenMethodHandlers.register,
+    makeWorkers: { context in
+      guard let interval = try readSetting(service: .token, { () throws(ConfigurationError) in try KeyRotationSchedule.interval() }) else {
+        return []
+      }
+      let store = SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
+      return [KeyRotationSchedule(store: store, events: context.events, interval: interval, logger: context.logger)]
+    },
+    cleanupTasks: { _ in
+      RetentionStore(retention: try readSetting(service: .token) { () throws(ConfigurationError) in try TokenRetention.load() }).tasks()
+    },
+    onStart: { context in
+      // A new database gets its first keys here, so tokens can be signed from the start.
+      if let first = try await SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
+        .initializeIfEmpty()
+      {
+        _ = try? await context.events.publish(Topics.keys, KeysChanged(currentKid: first.current))
+      }
+      try await LocalDemo.seed(context)
+    })
 }
 
 @main
 struct TokenServiceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration.backend(
-        TokenBackend.self, name: "token-service", abstract: "Gatehouse token service: accounts, sessions and tokens.",
-        adminCommands: [KeysCommand.self, AdminCommand.self])
+  static let configuration = CommandConfiguration.backend(
+    TokenBackend.self, name: "token-service", abstract: "Gatehouse token service: accounts, sessions and tokens.",
+    adminCommands: [KeysCommand.self, AdminCommand.self])
 }

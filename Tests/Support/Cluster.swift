@@ -4,139 +4,150 @@ import NIOCore
 import NIOHTTP1
 import PostgresNIO
 import Testing
+
 @testable import Shared
 
 /// The real executables, started as processes, on a Redis of the test's own.
 final class Cluster: @unchecked Sendable {
-    // @unchecked: owned by one test, mutated only from it.
-    let redis: RedisServerProcess
-    private(set) var httpPort: Int
-    let database: String?
-    let extraEnvironment: [String: String]
-    var processes: [ServiceProcess] = []
+  // @unchecked: owned by one test, mutated only from it.
+  let redis: RedisServerProcess
+  private(set) var httpPort: Int
+  let database: String?
+  let extraEnvironment: [String: String]
+  var processes: [ServiceProcess] = []
 
-    init(database: String? = nil, environment: [String: String] = [:]) throws {
-        self.redis = try RedisServerProcess()
-        self.httpPort = try FreePort.find()
-        self.database = database
-        self.extraEnvironment = environment
+  init(database: String? = nil, environment: [String: String] = [:]) throws {
+    self.redis = try RedisServerProcess()
+    self.httpPort = try FreePort.find()
+    self.database = database
+    self.extraEnvironment = environment
+  }
+
+  var environment: [String: String] {
+    ServiceProcess.environment(
+      redisPort: redis.port, database: database,
+      extra: extraEnvironment.merging(["GATEHOUSE_HTTP_PORT": "\(httpPort)"]) { _, new in new })
+  }
+
+  @discardableResult
+  func start(_ name: String, arguments: [String] = ["serve"], extra: [String: String] = [:]) throws -> ServiceProcess {
+    let process = ServiceProcess(name, arguments: arguments, environment: environment.merging(extra) { _, new in new })
+    try process.start()
+    processes.append(process)
+    return process
+  }
+
+  /// A backend with its internal listener (`/metrics`, `/healthz`) on a port of its own: what
+  /// that one instance served can then be read from it (`served`).
+  @discardableResult
+  func startWithMetrics(_ name: String, instance: String, arguments: [String] = ["serve"]) throws -> (
+    process: ServiceProcess, metricsPort: Int
+  ) {
+    let port = try FreePort.find()
+    let process = try start(name, arguments: arguments + ["--metrics-port", "\(port)"], extra: ["GATEHOUSE_INSTANCE_ID": instance])
+    return (process, port)
+  }
+
+  /// How many requests of the RPC method `method` (`token.refresh`) the instance whose internal
+  /// listener is on `metricsPort` answered, whatever the outcome, from its Prometheus text.
+  func served(_ method: String, metricsPort: Int) async throws -> Int {
+    let response = try await HTTPClient.shared.execute(
+      HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"), timeout: .seconds(10))
+    let text = String(buffer: try await response.body.collect(upTo: 4 << 20))
+    return text.split(separator: "\n")
+      .filter { $0.hasPrefix("gatehouse_rpc_server_requests_total{") && $0.contains(#"method="\#(method)""#) }
+      .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+      .reduce(0) { $0 + Int($1) }
+  }
+
+  func startAll() async throws {
+    try await redis.start()
+    try await startGateway()
+    for name in ["token-service", "social-service", "idp-service"] { try start(name) }
+  }
+
+  /// The gateway first, on the port chosen free. Another process may take that port between
+  /// the choice and the gateway's bind (the gateway then exits "Address already in use"): then
+  /// again on another port, before anything else learns the port.
+  func startGateway() async throws {
+    for _ in 0..<5 {
+      let gateway = try start("gateway")
+      _ = try await eventually(timeout: .seconds(20)) { gateway.log.contains("Server started and listening") || !gateway.isRunning }
+      guard !gateway.isRunning, gateway.log.contains("Address already in use") else { return }
+      processes.removeAll { $0 === gateway }
+      httpPort = try FreePort.find()
     }
+  }
 
-    var environment: [String: String] {
-        ServiceProcess.environment(redisPort: redis.port, database: database,
-                                   extra: extraEnvironment.merging(["GATEHOUSE_HTTP_PORT": "\(httpPort)"]) { _, new in new })
+  /// Runs `body` with an RPC client on this cluster's Redis, once `service` answers a ping.
+  func withCaller<T: Sendable>(waitingFor service: ServiceProcess, _ body: (RPCClient) async throws -> T) async throws -> T {
+    try await withRedis(redis.endpoint) { redis in
+      let rpc = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
+      try await rpc.start()
+      let up = try await eventually(timeout: .seconds(20)) {
+        (try? await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(1))) != nil
+      }
+      #expect(up, "\(service.name) did not answer:\n\(service.log)")
+      return try await body(rpc)
     }
+  }
 
-    @discardableResult
-    func start(_ name: String, arguments: [String] = ["serve"], extra: [String: String] = [:]) throws -> ServiceProcess {
-        let process = ServiceProcess(name, arguments: arguments, environment: environment.merging(extra) { _, new in new })
-        try process.start()
-        processes.append(process)
-        return process
-    }
+  func url(_ path: String) -> String { "http://127.0.0.1:\(httpPort)\(path)" }
 
-    /// A backend with its internal listener (`/metrics`, `/healthz`) on a port of its own: what
-    /// that one instance served can then be read from it (`served`).
-    @discardableResult
-    func startWithMetrics(_ name: String, instance: String, arguments: [String] = ["serve"]) throws -> (process: ServiceProcess, metricsPort: Int) {
-        let port = try FreePort.find()
-        let process = try start(name, arguments: arguments + ["--metrics-port", "\(port)"], extra: ["GATEHOUSE_INSTANCE_ID": instance])
-        return (process, port)
-    }
+  /// Status, headers (names lowercased) and body of a response.
+  func send(_ request: HTTPClientRequest) async throws -> (status: Int, headers: [String: String], body: String) {
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let body = try await response.body.collect(upTo: 1 << 20)
+    let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+    return (Int(response.status.code), headers, String(buffer: body))
+  }
 
-    /// How many requests of the RPC method `method` (`token.refresh`) the instance whose internal
-    /// listener is on `metricsPort` answered, whatever the outcome, from its Prometheus text.
-    func served(_ method: String, metricsPort: Int) async throws -> Int {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"), timeout: .seconds(10))
-        let text = String(buffer: try await response.body.collect(upTo: 4 << 20))
-        return text.split(separator: "\n")
-            .filter { $0.hasPrefix("gatehouse_rpc_server_requests_total{") && $0.contains(#"method="\#(method)""#) }
-            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
-            .reduce(0) { $0 + Int($1) }
-    }
+  /// Status, headers (names lowercased) and body of a GET.
+  func get(_ path: String, headers extra: [String: String] = [:]) async throws -> (status: Int, headers: [String: String], body: String) {
+    var request = HTTPClientRequest(url: url(path))
+    for (name, value) in extra { request.headers.add(name: name, value: value) }
+    return try await send(request)
+  }
 
-    func startAll() async throws {
-        try await redis.start()
-        try await startGateway()
-        for name in ["token-service", "social-service", "idp-service"] { try start(name) }
-    }
+  /// Status, headers and body of a POST (or PATCH, PUT) with a JSON (or any) body.
+  func post(
+    _ path: String, body: String, method: NIOHTTP1.HTTPMethod = .POST, contentType: String? = "application/json",
+    headers extra: [String: String] = [:]
+  ) async throws -> (status: Int, headers: [String: String], body: String) {
+    var request = HTTPClientRequest(url: url(path))
+    request.method = method
+    if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+    for (name, value) in extra { request.headers.add(name: name, value: value) }
+    request.body = .bytes(ByteBuffer(string: body))
+    return try await send(request)
+  }
 
-    /// The gateway first, on the port chosen free. Another process may take that port between
-    /// the choice and the gateway's bind (the gateway then exits "Address already in use"): then
-    /// again on another port, before anything else learns the port.
-    func startGateway() async throws {
-        for _ in 0..<5 {
-            let gateway = try start("gateway")
-            _ = try await eventually(timeout: .seconds(20)) { gateway.log.contains("Server started and listening") || !gateway.isRunning }
-            guard !gateway.isRunning, gateway.log.contains("Address already in use") else { return }
-            processes.removeAll { $0 === gateway }
-            httpPort = try FreePort.find()
-        }
-    }
+  func delete(_ path: String, headers extra: [String: String] = [:]) async throws -> (status: Int, headers: [String: String], body: String)
+  {
+    var request = HTTPClientRequest(url: url(path))
+    request.method = .DELETE
+    for (name, value) in extra { request.headers.add(name: name, value: value) }
+    return try await send(request)
+  }
 
-    /// Runs `body` with an RPC client on this cluster's Redis, once `service` answers a ping.
-    func withCaller<T: Sendable>(waitingFor service: ServiceProcess, _ body: (RPCClient) async throws -> T) async throws -> T {
-        try await withRedis(redis.endpoint) { redis in
-            let rpc = RPCClient(redis: redis, instanceID: TestEnvironment.uniqueName("caller"), logger: TestEnvironment.logger)
-            try await rpc.start()
-            let up = try await eventually(timeout: .seconds(20)) { (try? await rpc.call(.ping(.token), PingRequest(), timeout: .seconds(1))) != nil }
-            #expect(up, "\(service.name) did not answer:\n\(service.log)")
-            return try await body(rpc)
-        }
-    }
+  /// Runs a token-service admin command to completion and returns what it printed.
+  func tokenAdmin(_ arguments: [String]) async throws -> String {
+    let process = try start("token-service", arguments: arguments)
+    let status = await process.waitForExit(timeout: .seconds(20))
+    #expect(status == 0, "token-service \(arguments.joined(separator: " ")) failed:\n\(process.log)")
+    return process.log
+  }
 
-    func url(_ path: String) -> String { "http://127.0.0.1:\(httpPort)\(path)" }
+  func waitUntilReady(timeout: Duration = .seconds(30)) async throws -> Bool {
+    try await eventually(timeout: timeout) { try await self.get("/readyz").status == 200 }
+  }
 
-    /// Status, headers (names lowercased) and body of a response.
-    func send(_ request: HTTPClientRequest) async throws -> (status: Int, headers: [String: String], body: String) {
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
-        return (Int(response.status.code), headers, String(buffer: body))
-    }
+  func stop() async {
+    for process in processes.reversed() { await process.stop() }
+    redis.kill()
+  }
 
-    /// Status, headers (names lowercased) and body of a GET.
-    func get(_ path: String, headers extra: [String: String] = [:]) async throws -> (status: Int, headers: [String: String], body: String) {
-        var request = HTTPClientRequest(url: url(path))
-        for (name, value) in extra { request.headers.add(name: name, value: value) }
-        return try await send(request)
-    }
-
-    /// Status, headers and body of a POST (or PATCH, PUT) with a JSON (or any) body.
-    func post(_ path: String, body: String, method: NIOHTTP1.HTTPMethod = .POST, contentType: String? = "application/json", headers extra: [String: String] = [:]) async throws -> (status: Int, headers: [String: String], body: String) {
-        var request = HTTPClientRequest(url: url(path))
-        request.method = method
-        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
-        for (name, value) in extra { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(string: body))
-        return try await send(request)
-    }
-
-    func delete(_ path: String, headers extra: [String: String] = [:]) async throws -> (status: Int, headers: [String: String], body: String) {
-        var request = HTTPClientRequest(url: url(path))
-        request.method = .DELETE
-        for (name, value) in extra { request.headers.add(name: name, value: value) }
-        return try await send(request)
-    }
-
-    /// Runs a token-service admin command to completion and returns what it printed.
-    func tokenAdmin(_ arguments: [String]) async throws -> String {
-        let process = try start("token-service", arguments: arguments)
-        let status = await process.waitForExit(timeout: .seconds(20))
-        #expect(status == 0, "token-service \(arguments.joined(separator: " ")) failed:\n\(process.log)")
-        return process.log
-    }
-
-    func waitUntilReady(timeout: Duration = .seconds(30)) async throws -> Bool {
-        try await eventually(timeout: timeout) { try await self.get("/readyz").status == 200 }
-    }
-
-    func stop() async {
-        for process in processes.reversed() { await process.stop() }
-        redis.kill()
-    }
-
-    var logs: String { processes.map { "== \($0.name)\n\($0.log.suffix(3000))" }.joined(separator: "\n") }
+  var logs: String { processes.map { "== \($0.name)\n\($0.log.suffix(3000))" }.joined(separator: "\n") }
 }
 
 /// At most this many clusters run at once. Every suite starts clusters of four processes and a
@@ -150,7 +161,7 @@ let clusterPermitCount = 10
 let exclusiveGate = AsyncPermits(1)
 
 enum ClusterPermit {
-    @TaskLocal static var held = false
+  @TaskLocal static var held = false
 }
 
 /// Runs `body` with a cluster and stops every process it started, whatever `body` did.
@@ -159,31 +170,31 @@ enum ClusterPermit {
 /// the same two cores made their RPCs time out (504) and their recovery take longer than the
 /// bound the test proves.
 func withCluster<T: Sendable>(
-    database: String? = nil, environment: [String: String] = [:], startAll: Bool = true, exclusive: Bool = false,
-    _ body: (Cluster) async throws -> T
+  database: String? = nil, environment: [String: String] = [:], startAll: Bool = true, exclusive: Bool = false,
+  _ body: (Cluster) async throws -> T
 ) async throws -> T {
-    guard ClusterPermit.held else {
-        let count = exclusive ? clusterPermitCount : 1
-        if exclusive { await exclusiveGate.acquire() }
-        for _ in 0..<count { await clusterPermits.acquire() }
-        defer {
-            clusterPermits.release(count)
-            if exclusive { exclusiveGate.release() }
-        }
-        return try await ClusterPermit.$held.withValue(true) {
-            try await withCluster(database: database, environment: environment, startAll: startAll, body)
-        }
+  guard ClusterPermit.held else {
+    let count = exclusive ? clusterPermitCount : 1
+    if exclusive { await exclusiveGate.acquire() }
+    for _ in 0..<count { await clusterPermits.acquire() }
+    defer {
+      clusterPermits.release(count)
+      if exclusive { exclusiveGate.release() }
     }
-    // idp-service sends its SMS codes to the test process's SMS API receiver unless a test says otherwise.
-    let sms = try await SMSReceiver.shared().environment
-    let cluster = try Cluster(database: database, environment: sms.merging(environment) { _, given in given })
-    do {
-        if startAll { try await cluster.startAll() } else { try await cluster.redis.start() }
-        let result = try await body(cluster)
-        await cluster.stop()
-        return result
-    } catch {
-        await cluster.stop()
-        throw error
+    return try await ClusterPermit.$held.withValue(true) {
+      try await withCluster(database: database, environment: environment, startAll: startAll, body)
     }
+  }
+  // idp-service sends its SMS codes to the test process's SMS API receiver unless a test says otherwise.
+  let sms = try await SMSReceiver.shared().environment
+  let cluster = try Cluster(database: database, environment: sms.merging(environment) { _, given in given })
+  do {
+    if startAll { try await cluster.startAll() } else { try await cluster.redis.start() }
+    let result = try await body(cluster)
+    await cluster.stop()
+    return result
+  } catch {
+    await cluster.stop()
+    throw error
+  }
 }

@@ -5,28 +5,28 @@ import Shared
 /// bearer token, refused a client's own token and counted the call against the user's limit, so
 /// the handler gets the caller instead of asking for it.
 struct SignedInContext: GatewayChildContext {
-    var coreContext: CoreRequestContextStorage
-    let parent: GatewayRequestContext
-    /// The verified caller.
-    let user: AccessTokenClaims
-    /// The caller as the services read it from each RPC's envelope (`RPCRequestContext.principal`).
-    let principal: Principal
+  var coreContext: CoreRequestContextStorage
+  let parent: GatewayRequestContext
+  /// The verified caller.
+  let user: AccessTokenClaims
+  /// The caller as the services read it from each RPC's envelope (`RPCRequestContext.principal`).
+  let principal: Principal
 
-    init(context: GatewayRequestContext) throws {
-        // Only reached without a caller if a route group left out SignedInMiddleware: refuse as it would.
-        guard let user = context.caller else { throw BearerChallenge(AccessTokenVerifier.missingBearer) }
-        self.coreContext = context.coreContext
-        self.parent = context
-        self.user = user
-        self.principal = Principal(claims: user)
-    }
+  init(context: GatewayRequestContext) throws {
+    // Only reached without a caller if a route group left out SignedInMiddleware: refuse as it would.
+    guard let user = context.caller else { throw BearerChallenge(AccessTokenVerifier.missingBearer) }
+    self.coreContext = context.coreContext
+    self.parent = context
+    self.user = user
+    self.principal = Principal(claims: user)
+  }
 
-    /// RPCs made for this caller carry it as their principal.
-    var rpcContext: RPCCallContext { RPCCallContext(requestID: requestID, traceparent: traceparent, principal: principal) }
+  /// RPCs made for this caller carry it as their principal.
+  var rpcContext: RPCCallContext { RPCCallContext(requestID: requestID, traceparent: traceparent, principal: principal) }
 
-    /// The caller of an admin route of one service (AdminAccess.session).
-    func adminSession() throws -> AdminActor { try AdminAccess.session(user) }
+  /// The caller of an admin route of one service (AdminAccess.session).
+  func adminSession() throws -> AdminActor { try AdminAccess.session(user) }
 
-    /// The caller of an admin route that needs a platform role (AdminAccess.platformAdmin).
-    func platformAdmin() throws -> AdminActor { try AdminAccess.platformAdmin(user) }
+  /// The caller of an admin route that needs a platform role (AdminAccess.platformAdmin).
+  func platformAdmin() throws -> AdminActor { try AdminAccess.platformAdmin(user) }
 }

@@ -3,42 +3,42 @@ import Shared
 
 /// `/api/v1/users/me*`: the signed-in user's own account (docs/accounts.md).
 struct AccountController: Sendable {
-    let rpc: RPCClient
+  let rpc: RPCClient
 
-    func addRoutes(to group: RouterGroup<SignedInContext>) {
-        group.get(use: profile)
-            .patch(use: updateProfile)
-            .post("password", use: changePassword)
-            .get("sessions", use: sessions)
-            .delete("sessions/:id", use: endSession)
-    }
+  func addRoutes(to group: RouterGroup<SignedInContext>) {
+    group.get(use: profile)
+      .patch(use: updateProfile)
+      .post("password", use: changePassword)
+      .get("sessions", use: sessions)
+      .delete("sessions/:id", use: endSession)
+  }
 
-    @Sendable func profile(_ request: Request, context: SignedInContext) async throws -> Response {
-        let profile = try await rpc.call(TokenRPC.me, NoRequest(), context: context.rpcContext)
-        return try JSONResponse.make(profile)
-    }
+  @Sendable func profile(_ request: Request, context: SignedInContext) async throws -> Response {
+    let profile = try await rpc.call(TokenRPC.me, NoRequest(), context: context.rpcContext)
+    return try JSONResponse.make(profile)
+  }
 
-    @Sendable func updateProfile(_ request: Request, context: SignedInContext) async throws -> Response {
-        let changes = try await JSONBody.decode(ProfileChanges.self, from: request)
-        let profile = try await rpc.call(TokenRPC.updateProfile, UpdateProfileRequest(changes: changes), context: context.rpcContext)
-        return try JSONResponse.make(profile)
-    }
+  @Sendable func updateProfile(_ request: Request, context: SignedInContext) async throws -> Response {
+    let changes = try await JSONBody.decode(ProfileChanges.self, from: request)
+    let profile = try await rpc.call(TokenRPC.updateProfile, UpdateProfileRequest(changes: changes), context: context.rpcContext)
+    return try JSONResponse.make(profile)
+  }
 
-    @Sendable func changePassword(_ request: Request, context: SignedInContext) async throws -> Response {
-        let body = try await JSONBody.decode(PasswordChangeBody.self, from: request)
-        let changed = try await rpc.call(
-            TokenRPC.changePassword, ChangePasswordRequest(body: body, client: context.client(request)), context: context.rpcContext)
-        return try JSONResponse.make(changed)
-    }
+  @Sendable func changePassword(_ request: Request, context: SignedInContext) async throws -> Response {
+    let body = try await JSONBody.decode(PasswordChangeBody.self, from: request)
+    let changed = try await rpc.call(
+      TokenRPC.changePassword, ChangePasswordRequest(body: body, client: context.client(request)), context: context.rpcContext)
+    return try JSONResponse.make(changed)
+  }
 
-    @Sendable func sessions(_ request: Request, context: SignedInContext) async throws -> Response {
-        let list = try await rpc.call(TokenRPC.sessions, NoRequest(), context: context.rpcContext)
-        return try JSONResponse.make(list)
-    }
+  @Sendable func sessions(_ request: Request, context: SignedInContext) async throws -> Response {
+    let list = try await rpc.call(TokenRPC.sessions, NoRequest(), context: context.rpcContext)
+    return try JSONResponse.make(list)
+  }
 
-    @Sendable func endSession(_ request: Request, context: SignedInContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        _ = try await rpc.call(TokenRPC.endSession, EndSessionRequest(sessionID: id), context: context.rpcContext)
-        return Response(status: .noContent)
-    }
+  @Sendable func endSession(_ request: Request, context: SignedInContext) async throws -> Response {
+    let id = try context.parameters.require("id")
+    _ = try await rpc.call(TokenRPC.endSession, EndSessionRequest(sessionID: id), context: context.rpcContext)
+    return Response(status: .noContent)
+  }
 }

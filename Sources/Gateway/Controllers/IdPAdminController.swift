@@ -4,74 +4,78 @@ import Shared
 /// `/api/v1/idp/service-providers*`: the SP admin API for platform admins (docs/idp.md);
 /// idp-service decides per SP.
 struct IdPAdminController: Sendable {
-    let rpc: RPCClient
+  let rpc: RPCClient
 
-    func addRoutes(to group: RouterGroup<SignedInContext>) {
-        group.post(use: create)
-            .get(use: list)
-            .patch(":client_id", use: update)
-            .post(":client_id/secret", use: rotateSecret)
-            .post(":client_id/result-key", use: rotateResultKey)
-            .post(":client_id/deliveries/:delivery_id/resend", use: resendDelivery)
-            .get(":client_id/stats", use: stats)
-            .get(":client_id/deliveries", use: deliveries)
-    }
+  func addRoutes(to group: RouterGroup<SignedInContext>) {
+    group.post(use: create)
+      .get(use: list)
+      .patch(":client_id", use: update)
+      .post(":client_id/secret", use: rotateSecret)
+      .post(":client_id/result-key", use: rotateResultKey)
+      .post(":client_id/deliveries/:delivery_id/resend", use: resendDelivery)
+      .get(":client_id/stats", use: stats)
+      .get(":client_id/deliveries", use: deliveries)
+  }
 
-    @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
-        try await call(IdPRPC.createServiceProvider, context, status: .created) {
-            SPAdminRequest(actor: $0, body: try await JSONBody.decode(ServiceProviderBody.self, from: request))
-        }
+  @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
+    try await call(IdPRPC.createServiceProvider, context, status: .created) {
+      SPAdminRequest(actor: $0, body: try await JSONBody.decode(ServiceProviderBody.self, from: request))
     }
+  }
 
-    @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
-        try await call(IdPRPC.listServiceProviders, context) { SPAdminRequest(actor: $0) }
-    }
+  @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
+    try await call(IdPRPC.listServiceProviders, context) { SPAdminRequest(actor: $0) }
+  }
 
-    @Sendable func update(_ request: Request, context: SignedInContext) async throws -> Response {
-        try await call(IdPRPC.updateServiceProvider, context) {
-            SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id"),
-                           body: try await JSONBody.decode(ServiceProviderBody.self, from: request))
-        }
+  @Sendable func update(_ request: Request, context: SignedInContext) async throws -> Response {
+    try await call(IdPRPC.updateServiceProvider, context) {
+      SPAdminRequest(
+        actor: $0, clientID: try context.parameters.require("client_id"),
+        body: try await JSONBody.decode(ServiceProviderBody.self, from: request))
     }
+  }
 
-    @Sendable func rotateSecret(_ request: Request, context: SignedInContext) async throws -> Response {
-        try await call(IdPRPC.rotateServiceProviderSecret, context) {
-            SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id"))
-        }
+  @Sendable func rotateSecret(_ request: Request, context: SignedInContext) async throws -> Response {
+    try await call(IdPRPC.rotateServiceProviderSecret, context) {
+      SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id"))
     }
+  }
 
-    @Sendable func rotateResultKey(_ request: Request, context: SignedInContext) async throws -> Response {
-        try await call(IdPRPC.rotateResultKey, context) { SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id")) }
-    }
+  @Sendable func rotateResultKey(_ request: Request, context: SignedInContext) async throws -> Response {
+    try await call(IdPRPC.rotateResultKey, context) { SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id")) }
+  }
 
-    @Sendable func resendDelivery(_ request: Request, context: SignedInContext) async throws -> Response {
-        try await call(IdPRPC.resendDelivery, context) {
-            SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id"),
-                           deliveryID: try context.parameters.require("delivery_id"))
-        }
+  @Sendable func resendDelivery(_ request: Request, context: SignedInContext) async throws -> Response {
+    try await call(IdPRPC.resendDelivery, context) {
+      SPAdminRequest(
+        actor: $0, clientID: try context.parameters.require("client_id"),
+        deliveryID: try context.parameters.require("delivery_id"))
     }
+  }
 
-    @Sendable func stats(_ request: Request, context: SignedInContext) async throws -> Response {
-        try await call(IdPRPC.adminStats, context) {
-            SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id"),
-                           days: request.uri.queryParameters["days"].flatMap { Int(String($0)) } ?? 30)
-        }
+  @Sendable func stats(_ request: Request, context: SignedInContext) async throws -> Response {
+    try await call(IdPRPC.adminStats, context) {
+      SPAdminRequest(
+        actor: $0, clientID: try context.parameters.require("client_id"),
+        days: request.uri.queryParameters["days"].flatMap { Int(String($0)) } ?? 30)
     }
+  }
 
-    @Sendable func deliveries(_ request: Request, context: SignedInContext) async throws -> Response {
-        try await call(IdPRPC.deliveries, context) {
-            SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id"),
-                           status: request.uri.queryParameters["status"].map(String.init))
-        }
+  @Sendable func deliveries(_ request: Request, context: SignedInContext) async throws -> Response {
+    try await call(IdPRPC.deliveries, context) {
+      SPAdminRequest(
+        actor: $0, clientID: try context.parameters.require("client_id"),
+        status: request.uri.queryParameters["status"].map(String.init))
     }
+  }
 
-    /// Checks the caller is a platform admin before `build` reads the request, then passes
-    /// idp-service's answer on as it is.
-    private func call<Answer: Codable & Sendable>(
-        _ method: RPCMethod<SPAdminRequest, Answer>, _ context: SignedInContext, status: HTTPResponse.Status = .ok,
-        _ build: (AdminActor) async throws -> SPAdminRequest
-    ) async throws -> Response {
-        let actor = try context.platformAdmin()
-        return JSONResponse.relayed(try await rpc.relay(method, try await build(actor), context: context.rpcContext), status: status)
-    }
+  /// Checks the caller is a platform admin before `build` reads the request, then passes
+  /// idp-service's answer on as it is.
+  private func call<Answer: Codable & Sendable>(
+    _ method: RPCMethod<SPAdminRequest, Answer>, _ context: SignedInContext, status: HTTPResponse.Status = .ok,
+    _ build: (AdminActor) async throws -> SPAdminRequest
+  ) async throws -> Response {
+    let actor = try context.platformAdmin()
+    return JSONResponse.relayed(try await rpc.relay(method, try await build(actor), context: context.rpcContext), status: status)
+  }
 }

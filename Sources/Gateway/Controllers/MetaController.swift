@@ -3,26 +3,26 @@ import Shared
 
 /// `/healthz`, `/readyz`, `/metrics`: for the platform; not API routes, so no limit counts them.
 struct MetaController: Sendable {
-    let readiness: ReadinessCheck
+  let readiness: ReadinessCheck
 
-    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("healthz", use: health)
-            .get("readyz", use: ready)
-            .get("metrics", use: metrics)
-    }
+  func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+    group.get("healthz", use: health)
+      .get("readyz", use: ready)
+      .get("metrics", use: metrics)
+  }
 
-    /// The process answers.
-    @Sendable func health(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try JSONResponse.make(["status": "ok"])
-    }
+  /// The process answers.
+  @Sendable func health(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    try JSONResponse.make(["status": "ok"])
+  }
 
-    /// Redis and one instance of every backend answer (ReadinessCheck); 503 with the report otherwise.
-    @Sendable func ready(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let report = await readiness.run(requestID: context.requestID)
-        return try JSONResponse.make(report, status: report.ready ? .ok : .serviceUnavailable)
-    }
+  /// Redis and one instance of every backend answer (ReadinessCheck); 503 with the report otherwise.
+  @Sendable func ready(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    let report = await readiness.run(requestID: context.requestID)
+    return try JSONResponse.make(report, status: report.ready ? .ok : .serviceUnavailable)
+  }
 
-    @Sendable func metrics(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        MetricsResponse.make()
-    }
+  @Sendable func metrics(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    MetricsResponse.make()
+  }
 }

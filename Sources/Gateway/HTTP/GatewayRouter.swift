@@ -9,35 +9,37 @@ import Shared
 /// (SignedInContext), a service provider's ServiceProviderMiddleware (SPContext). Group
 /// middleware runs only for a matched route, so an unknown path is the same 404 everywhere.
 enum GatewayRouter {
-    static func make(readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, closedServices: ClosedServices,
-                     rpc: RPCClient, limits: RateLimits,
-                     proxies: TrustedProxies, origins: AllowedOrigins, waiters: TransactionWaiters, events: EventBus,
-                     issuer: String) -> Router<GatewayRequestContext> {
-        let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: SecurityHeadersMiddleware())
-        router.add(middleware: ClientAddressMiddleware(proxies: proxies))
-        router.add(middleware: CORSMiddleware(origins: origins))
-        router.add(middleware: MetricsMiddleware())
-        router.add(middleware: ProblemMiddleware())
-        router.add(middleware: APIRateLimitMiddleware(limits: limits, serviceProviders: ServiceProviderLimits(rpc: rpc)))
-        let verifier = AccessTokenVerifier(
-            jwks: keys, revocations: revocations, closedServices: closedServices, issuer: issuer, limits: limits)
-        MetaController(readiness: readiness).addRoutes(to: router.group())
-        WellKnownController(keys: keys, issuer: issuer).addRoutes(to: router.group(".well-known"))
-        AuthController(rpc: rpc, verifier: verifier, limits: limits).addRoutes(to: router.group("api/v1/auth"))
-        AccountController(rpc: rpc).addRoutes(to: router.group("api/v1/users/me").signedIn(verifier))
-        MFAController(rpc: rpc, verifier: verifier, limits: limits)
-            .addRoutes(users: router.group("api/v1/users").signedIn(verifier), auth: router.group("api/v1/auth"))
-        SocialController(rpc: rpc, limits: limits)
-            .addRoutes(social: router.group("api/v1/social"), linked: router.group("api/v1/users/me/social-accounts").signedIn(verifier))
-        OAuthController(rpc: rpc, limits: limits).addRoutes(to: router.group("oauth"))
-        IdPController(rpc: rpc, verifier: verifier, longPoll: TransactionLongPoll(rpc: rpc, waiters: waiters))
-            .addRoutes(to: router.group("api/v1/idp"))
-        IdPPersonController(rpc: rpc, verifier: verifier, events: events).addRoutes(to: router.group("api/v1/idp").signedIn(verifier))
-        ServiceAdminController(rpc: rpc).addRoutes(to: router.group("api/v1/services").signedIn(verifier))
-        IdPAdminController(rpc: rpc).addRoutes(to: router.group("api/v1/idp/service-providers").signedIn(verifier))
-        AuditController(rpc: rpc).addRoutes(to: router.group("api/v1/audit-events").signedIn(verifier))
-        return router
-    }
+  static func make(
+    readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, closedServices: ClosedServices,
+    rpc: RPCClient, limits: RateLimits,
+    proxies: TrustedProxies, origins: AllowedOrigins, waiters: TransactionWaiters, events: EventBus,
+    issuer: String
+  ) -> Router<GatewayRequestContext> {
+    let router = Router(context: GatewayRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ClientAddressMiddleware(proxies: proxies))
+    router.add(middleware: CORSMiddleware(origins: origins))
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: APIRateLimitMiddleware(limits: limits, serviceProviders: ServiceProviderLimits(rpc: rpc)))
+    let verifier = AccessTokenVerifier(
+      jwks: keys, revocations: revocations, closedServices: closedServices, issuer: issuer, limits: limits)
+    MetaController(readiness: readiness).addRoutes(to: router.group())
+    WellKnownController(keys: keys, issuer: issuer).addRoutes(to: router.group(".well-known"))
+    AuthController(rpc: rpc, verifier: verifier, limits: limits).addRoutes(to: router.group("api/v1/auth"))
+    AccountController(rpc: rpc).addRoutes(to: router.group("api/v1/users/me").signedIn(verifier))
+    MFAController(rpc: rpc, verifier: verifier, limits: limits)
+      .addRoutes(users: router.group("api/v1/users").signedIn(verifier), auth: router.group("api/v1/auth"))
+    SocialController(rpc: rpc, limits: limits)
+      .addRoutes(social: router.group("api/v1/social"), linked: router.group("api/v1/users/me/social-accounts").signedIn(verifier))
+    OAuthController(rpc: rpc, limits: limits).addRoutes(to: router.group("oauth"))
+    IdPController(rpc: rpc, verifier: verifier, longPoll: TransactionLongPoll(rpc: rpc, waiters: waiters))
+      .addRoutes(to: router.group("api/v1/idp"))
+    IdPPersonController(rpc: rpc, verifier: verifier, events: events).addRoutes(to: router.group("api/v1/idp").signedIn(verifier))
+    ServiceAdminController(rpc: rpc).addRoutes(to: router.group("api/v1/services").signedIn(verifier))
+    IdPAdminController(rpc: rpc).addRoutes(to: router.group("api/v1/idp/service-providers").signedIn(verifier))
+    AuditController(rpc: rpc).addRoutes(to: router.group("api/v1/audit-events").signedIn(verifier))
+    return router
+  }
 }

@@ -3,36 +3,36 @@ import Shared
 
 /// The body of a token response (`/api/v1/auth/login` and `/refresh`, `/api/v1/auth/mfa/verify`, `/api/v1/social/token`).
 struct TokenResponseBody: Encodable {
-    let accessToken: String
-    let tokenType = "Bearer"
-    let expiresIn: Int
-    /// Absent for web clients: theirs travels only in their service's `__Host-gh_refresh_<slug>` cookie.
-    let refreshToken: String?
-    let user: UserSummary
-    let service: ServiceSummary
+  let accessToken: String
+  let tokenType = "Bearer"
+  let expiresIn: Int
+  /// Absent for web clients: theirs travels only in their service's `__Host-gh_refresh_<slug>` cookie.
+  let refreshToken: String?
+  let user: UserSummary
+  let service: ServiceSummary
 
-    /// The token response, with the refresh token moved into the cookie for web clients.
-    static func response(for grant: TokenGrant) throws -> Response {
-        var response = try JSONResponse.make(TokenResponseBody(grant))
-        if grant.clientType == .web {
-            response.headers[.setCookie] = RefreshCookie.header(grant)
-        }
-        return response
+  /// The token response, with the refresh token moved into the cookie for web clients.
+  static func response(for grant: TokenGrant) throws -> Response {
+    var response = try JSONResponse.make(TokenResponseBody(grant))
+    if grant.clientType == .web {
+      response.headers[.setCookie] = RefreshCookie.header(grant)
     }
+    return response
+  }
 
-    init(_ grant: TokenGrant) {
-        accessToken = grant.accessToken
-        expiresIn = grant.expiresIn
-        refreshToken = grant.clientType == .web ? nil : grant.refreshToken
-        user = grant.user
-        service = grant.service
-    }
+  init(_ grant: TokenGrant) {
+    accessToken = grant.accessToken
+    expiresIn = grant.expiresIn
+    refreshToken = grant.clientType == .web ? nil : grant.refreshToken
+    user = grant.user
+    service = grant.service
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case accessToken = "access_token"
-        case tokenType = "token_type"
-        case expiresIn = "expires_in"
-        case refreshToken = "refresh_token"
-        case user, service
-    }
+  enum CodingKeys: String, CodingKey {
+    case accessToken = "access_token"
+    case tokenType = "token_type"
+    case expiresIn = "expires_in"
+    case refreshToken = "refresh_token"
+    case user, service
+  }
 }

@@ -13,126 +13,127 @@ import Synchronization
 /// signature on one thread. The verifier keeps one collection per core and spreads tokens over
 /// them, which lets signature checks run in parallel.
 final class AccessTokenVerifier: Sendable {
-    private let jwks: JWKSCache
-    let revocations: RevocationList
-    private let closedServices: ClosedServices
-    private let issuer: String
-    let leeway: Int = 30
-    private let keys = Mutex<(set: JWKSet, collections: [JWTKeyCollection])?>(nil)
-    private let lastForcedReload = Mutex<ContinuousClock.Instant?>(nil)
-    private let next = Atomic<Int>(0)
-    private let lanes = max(2, System.coreCount)
-    private let verified = VerifiedTokenCache()
-    /// Counts a signed-in user's requests (`signedInUser`); nil counts nothing.
-    let limits: RateLimits?
+  private let jwks: JWKSCache
+  let revocations: RevocationList
+  private let closedServices: ClosedServices
+  private let issuer: String
+  let leeway: Int = 30
+  private let keys = Mutex<(set: JWKSet, collections: [JWTKeyCollection])?>(nil)
+  private let lastForcedReload = Mutex<ContinuousClock.Instant?>(nil)
+  private let next = Atomic<Int>(0)
+  private let lanes = max(2, System.coreCount)
+  private let verified = VerifiedTokenCache()
+  /// Counts a signed-in user's requests (`signedInUser`); nil counts nothing.
+  let limits: RateLimits?
 
-    init(jwks: JWKSCache, revocations: RevocationList, closedServices: ClosedServices, issuer: String, limits: RateLimits? = nil) {
-        self.jwks = jwks
-        self.revocations = revocations
-        self.closedServices = closedServices
-        self.issuer = issuer
-        self.limits = limits
+  init(jwks: JWKSCache, revocations: RevocationList, closedServices: ClosedServices, issuer: String, limits: RateLimits? = nil) {
+    self.jwks = jwks
+    self.revocations = revocations
+    self.closedServices = closedServices
+    self.issuer = issuer
+    self.limits = limits
+  }
+
+  func verify(_ token: String, context: RPCCallContext) async throws(Problem) -> AccessTokenClaims {
+    let claims: AccessTokenClaims
+    if let known = verified.claims(for: token) {
+      claims = known
+    } else {
+      claims = try await checkSignature(token, context: context)
+      verified.remember(token, claims)
     }
+    let now = Int(Date().timeIntervalSince1970)
+    guard claims.exp + leeway > now else { throw Self.invalid("The token has expired.") }
+    guard claims.nbf - leeway <= now else { throw Self.invalid("The token is not valid yet.") }
+    guard claims.iss == issuer else { throw Self.invalid("The token was issued by someone else.") }
+    guard await revocations.ensureLoaded() else {
+      throw PlatformProblems.revocationsUnavailable.problem(
+        "The gateway could not load the list of revoked tokens to check the token; try again shortly.")
+    }
+    guard await !revocations.isRevoked(claims) else { throw Self.invalid("The token has been revoked.") }
+    guard await !closedServices.isClosed(claims.aud) else { throw Self.invalid("The token's service is closed.") }
+    return claims
+  }
 
-    func verify(_ token: String, context: RPCCallContext) async throws(Problem) -> AccessTokenClaims {
-        let claims: AccessTokenClaims
-        if let known = verified.claims(for: token) {
-            claims = known
-        } else {
-            claims = try await checkSignature(token, context: context)
-            verified.remember(token, claims)
+  private func checkSignature(_ token: String, context: RPCCallContext) async throws(Problem) -> AccessTokenClaims {
+    do {
+      return try await keyCollection(context: context).verify(token, as: AccessTokenPayload.self).claims
+    } catch let problem as Problem {
+      throw problem
+    } catch {
+      // jwt-kit checks a token whose kid it does not know against the first key it was
+      // given, so a key we have not heard of (a rotation event missed: pub/sub is at most
+      // once) looked like a bad signature, and good tokens were refused until the JWKS
+      // cache expired. A kid missing from our set: reload once (at most every 10 s, so
+      // forged kids cannot make us hammer token-service) and try again.
+      if let kid = try? DefaultJWTParser().parse(Array(token.utf8), as: AccessTokenPayload.self).header.kid, !knows(kid) {
+        guard await reloadIfAllowed(context: context),
+          let retried = try? await keyCollection(context: context).verify(token, as: AccessTokenPayload.self)
+        else {
+          throw Self.invalid("The token is not signed by a Gatehouse key.")
         }
-        let now = Int(Date().timeIntervalSince1970)
-        guard claims.exp + leeway > now else { throw Self.invalid("The token has expired.") }
-        guard claims.nbf - leeway <= now else { throw Self.invalid("The token is not valid yet.") }
-        guard claims.iss == issuer else { throw Self.invalid("The token was issued by someone else.") }
-        guard await revocations.ensureLoaded() else {
-            throw PlatformProblems.revocationsUnavailable.problem(
-                "The gateway could not load the list of revoked tokens to check the token; try again shortly.")
-        }
-        guard await !revocations.isRevoked(claims) else { throw Self.invalid("The token has been revoked.") }
-        guard await !closedServices.isClosed(claims.aud) else { throw Self.invalid("The token's service is closed.") }
-        return claims
+        return retried.claims
+      }
+      if let error = error as? JWTError, error.errorType == .signatureVerificationFailed {
+        throw Self.invalid("The token's signature does not verify.")
+      }
+      throw Self.invalid("The token is malformed.")
     }
+  }
 
-    private func checkSignature(_ token: String, context: RPCCallContext) async throws(Problem) -> AccessTokenClaims {
-        do {
-            return try await keyCollection(context: context).verify(token, as: AccessTokenPayload.self).claims
-        } catch let problem as Problem {
-            throw problem
-        } catch {
-            // jwt-kit checks a token whose kid it does not know against the first key it was
-            // given, so a key we have not heard of (a rotation event missed: pub/sub is at most
-            // once) looked like a bad signature, and good tokens were refused until the JWKS
-            // cache expired. A kid missing from our set: reload once (at most every 10 s, so
-            // forged kids cannot make us hammer token-service) and try again.
-            if let kid = try? DefaultJWTParser().parse(Array(token.utf8), as: AccessTokenPayload.self).header.kid, !knows(kid) {
-                guard await reloadIfAllowed(context: context),
-                      let retried = try? await keyCollection(context: context).verify(token, as: AccessTokenPayload.self) else {
-                    throw Self.invalid("The token is not signed by a Gatehouse key.")
-                }
-                return retried.claims
-            }
-            if let error = error as? JWTError, error.errorType == .signatureVerificationFailed {
-                throw Self.invalid("The token's signature does not verify.")
-            }
-            throw Self.invalid("The token is malformed.")
-        }
-    }
+  /// Whether the key set in use has `kid`.
+  private func knows(_ kid: String) -> Bool {
+    keys.withLock { $0?.set.keys.contains { $0.kid == kid } } ?? false
+  }
 
-    /// Whether the key set in use has `kid`.
-    private func knows(_ kid: String) -> Bool {
-        keys.withLock { $0?.set.keys.contains { $0.kid == kid } } ?? false
+  /// The keys to check a signature with. Not having them is the gateway's problem, not the
+  /// token's: 503, so that a client retries instead of throwing away a good token.
+  private func keyCollection(context: RPCCallContext) async throws -> JWTKeyCollection {
+    do {
+      return try await collection(context: context)
+    } catch {
+      throw PlatformProblems.keysUnavailable.problem(
+        "The gateway could not load the signing keys to check the token; try again shortly.")
     }
+  }
 
-    /// The keys to check a signature with. Not having them is the gateway's problem, not the
-    /// token's: 503, so that a client retries instead of throwing away a good token.
-    private func keyCollection(context: RPCCallContext) async throws -> JWTKeyCollection {
-        do {
-            return try await collection(context: context)
-        } catch {
-            throw PlatformProblems.keysUnavailable.problem(
-                "The gateway could not load the signing keys to check the token; try again shortly.")
-        }
+  private func collection(context: RPCCallContext) async throws -> JWTKeyCollection {
+    let set = try await jwks.keys(context: context)
+    let lane = next.wrappingAdd(1, ordering: .relaxed).oldValue % lanes
+    if let current = keys.withLock({ $0 }), current.set == set { return current.collections[lane] }
+    verified.removeAll()
+    var collections: [JWTKeyCollection] = []
+    for _ in 0..<lanes {
+      let collection = JWTKeyCollection()
+      for key in set.keys where key.alg == "ES256" {
+        await collection.add(ecdsa: try ES256PublicKey(parameters: (x: key.x, y: key.y)), kid: JWKIdentifier(string: key.kid))
+      }
+      collections.append(collection)
     }
+    keys.withLock { $0 = (set, collections) }
+    return collections[lane]
+  }
 
-    private func collection(context: RPCCallContext) async throws -> JWTKeyCollection {
-        let set = try await jwks.keys(context: context)
-        let lane = next.wrappingAdd(1, ordering: .relaxed).oldValue % lanes
-        if let current = keys.withLock({ $0 }), current.set == set { return current.collections[lane] }
-        verified.removeAll()
-        var collections: [JWTKeyCollection] = []
-        for _ in 0..<lanes {
-            let collection = JWTKeyCollection()
-            for key in set.keys where key.alg == "ES256" {
-                await collection.add(ecdsa: try ES256PublicKey(parameters: (x: key.x, y: key.y)), kid: JWKIdentifier(string: key.kid))
-            }
-            collections.append(collection)
-        }
-        keys.withLock { $0 = (set, collections) }
-        return collections[lane]
+  private func reloadIfAllowed(context: RPCCallContext) async -> Bool {
+    let allowed = lastForcedReload.withLock { last -> Bool in
+      if let previous = last, ContinuousClock.now - previous < .seconds(10) { return false }
+      last = .now
+      return true
     }
+    if allowed { await jwks.invalidate() }
+    return allowed
+  }
 
-    private func reloadIfAllowed(context: RPCCallContext) async -> Bool {
-        let allowed = lastForcedReload.withLock { last -> Bool in
-            if let previous = last, ContinuousClock.now - previous < .seconds(10) { return false }
-            last = .now
-            return true
-        }
-        if allowed { await jwks.invalidate() }
-        return allowed
-    }
-
-    static func invalid(_ detail: String) -> Problem {
-        SignInProblems.invalidToken.problem(detail)
-    }
+  static func invalid(_ detail: String) -> Problem {
+    SignInProblems.invalidToken.problem(detail)
+  }
 }
 
 /// The claims as jwt-kit's payload; the verifier checks the times itself, with its leeway.
 struct AccessTokenPayload: JWTPayload {
-    var claims: AccessTokenClaims
+  var claims: AccessTokenClaims
 
-    init(from decoder: any Decoder) throws { claims = try AccessTokenClaims(from: decoder) }
-    func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
+  init(from decoder: any Decoder) throws { claims = try AccessTokenClaims(from: decoder) }
+  func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
+  func verify(using algorithm: some JWTAlgorithm) async throws {}
 }

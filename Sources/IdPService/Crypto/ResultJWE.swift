@@ -7,12 +7,12 @@ import Shared
 /// five base64url parts: protected header, (empty) encrypted key, IV, ciphertext, tag, with the
 /// protected header's encoding as the additional authenticated data.
 enum ResultJWE {
-    static func seal(_ plaintext: some DataProtocol, key: [UInt8], kid: String) throws -> String {
-        let header = Base64URL.encode(Array(#"{"alg":"dir","enc":"A256GCM","kid":"\#(kid)"}"#.utf8))
-        let nonce = try AES.GCM.Nonce(data: SecureRandom.bytes(12))
-        let box = try AES.GCM.seal(plaintext, using: SymmetricKey(data: key), nonce: nonce, authenticating: Array(header.utf8))
-        return [header, "", Base64URL.encode(Array(nonce)), Base64URL.encode(box.ciphertext), Base64URL.encode(box.tag)].joined(separator: ".")
-    }
+  static func seal(_ plaintext: some DataProtocol, key: [UInt8], kid: String) throws -> String {
+    let header = Base64URL.encode(Array(#"{"alg":"dir","enc":"A256GCM","kid":"\#(kid)"}"#.utf8))
+    let nonce = try AES.GCM.Nonce(data: SecureRandom.bytes(12))
+    let box = try AES.GCM.seal(plaintext, using: SymmetricKey(data: key), nonce: nonce, authenticating: Array(header.utf8))
+    return [header, "", Base64URL.encode(Array(nonce)), Base64URL.encode(box.ciphertext), Base64URL.encode(box.tag)].joined(separator: ".")
+  }
 }
 
 /// `X-Gatehouse-Signature: v1=<hex HMAC-SHA256 over "timestamp.delivery_id.body">` (docs/idp.md,
@@ -21,9 +21,9 @@ enum ResultJWE {
 /// another id to get past an SP's de-duplication; the timestamp, so that an SP can refuse one
 /// older than its tolerance (±5 minutes).
 enum WebhookSignature {
-    static func sign(body: String, deliveryID: UUID, timestamp: Int, secret: [UInt8]) -> String {
-        let signed = "\(timestamp).\(deliveryID.uuidString.lowercased()).\(body)"
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(signed.utf8), using: SymmetricKey(data: secret))
-        return "v1=" + Hex.encode(mac)
-    }
+  static func sign(body: String, deliveryID: UUID, timestamp: Int, secret: [UInt8]) -> String {
+    let signed = "\(timestamp).\(deliveryID.uuidString.lowercased()).\(body)"
+    let mac = HMAC<SHA256>.authenticationCode(for: Array(signed.utf8), using: SymmetricKey(data: secret))
+    return "v1=" + Hex.encode(mac)
+  }
 }

@@ -11,72 +11,74 @@ import Shared
 /// and the person asks for a new code. A Redis flush loses nothing: the outbox sweeper hands the
 /// row out again, and a code that expired meanwhile is not sent late.
 struct SMSDelivery: Sendable {
-    static let queue = JobQueue("idp.sms")
+  static let queue = JobQueue("idp.sms")
 
-    let outbox: Outbox
-    let claims: PhoneClaimStore
-    let codes: PhoneCodes
-    let settings: SMSSettings
-    let rules: PhoneCodeRules
-    let logger: Logger
+  let outbox: Outbox
+  let claims: PhoneClaimStore
+  let codes: PhoneCodes
+  let settings: SMSSettings
+  let rules: PhoneCodeRules
+  let logger: Logger
 
-    /// The outbox payload: the number and the code sealed to its claim (never the code in clear).
-    struct Payload: Codable, Sendable {
-        let claimID: UUID
-        let to: String
-        let sealedCode: String
-        let keyVersion: Int
+  /// The outbox payload: the number and the code sealed to its claim (never the code in clear).
+  struct Payload: Codable, Sendable {
+    let claimID: UUID
+    let to: String
+    let sealedCode: String
+    let keyVersion: Int
 
-        enum CodingKeys: String, CodingKey {
-            case claimID = "claim_id"
-            case to
-            case sealedCode = "sealed_code"
-            case keyVersion = "key_version"
+    enum CodingKeys: String, CodingKey {
+      case claimID = "claim_id"
+      case to
+      case sealedCode = "sealed_code"
+      case keyVersion = "key_version"
+    }
+  }
+
+  func handle(_ job: Job) async throws {
+    let payload = try job.decode(Payload.self)
+    var logger = self.logger
+    logger[metadataKey: "claim_id"] = "\(payload.claimID)"
+    try await outbox.complete(job, client: claims.postgres, logger: logger) { connection in
+      switch try await claims.delivery(of: payload.claimID, on: connection) {
+      case .moot:
+        return
+      case .expired(let userID):
+        try await claims.recordSMS(of: payload.claimID, userID: userID, failure: "the code expired before it was sent", on: connection)
+        logger.warning("SMS dead: its code expired before it was sent")
+      case .send(let userID):
+        guard let sealed = Base64URL.decode(payload.sealedCode) else { throw SMSSendFailure(reason: "unreadable outbox payload") }
+        let code = try codes.open(EncryptedValue(keyVersion: payload.keyVersion, sealed: sealed), claimID: payload.claimID)
+        do {
+          try await settings.sender.send(SMSMessage(to: payload.to, text: PhoneCodes.message(code: code, validFor: rules.lifetime)))
+        } catch {
+          let reason = (error as? SMSSendFailure)?.reason ?? OutboundFailure.connectionFailed
+          guard job.attempt >= settings.maxAttempts else {
+            throw SMSSendFailure(reason: reason)  // retried by the job worker
+          }
+          try await claims.recordSMS(of: payload.claimID, userID: userID, failure: reason, on: connection)
+          logger.warning("SMS dead after its last attempt", metadata: ["attempt": "\(job.attempt)", "error": "\(reason)"])
+          return
         }
+        try await claims.recordSMS(of: payload.claimID, userID: userID, failure: nil, on: connection)
+        logger.info("SMS sent", metadata: ["attempt": "\(job.attempt)", "to": "\(PhoneNumber.masked(payload.to))"])
+      }
     }
+  }
 
-    func handle(_ job: Job) async throws {
-        let payload = try job.decode(Payload.self)
-        var logger = self.logger
-        logger[metadataKey: "claim_id"] = "\(payload.claimID)"
-        try await outbox.complete(job, client: claims.postgres, logger: logger) { connection in
-            switch try await claims.delivery(of: payload.claimID, on: connection) {
-            case .moot:
-                return
-            case .expired(let userID):
-                try await claims.recordSMS(of: payload.claimID, userID: userID, failure: "the code expired before it was sent", on: connection)
-                logger.warning("SMS dead: its code expired before it was sent")
-            case .send(let userID):
-                guard let sealed = Base64URL.decode(payload.sealedCode) else { throw SMSSendFailure(reason: "unreadable outbox payload") }
-                let code = try codes.open(EncryptedValue(keyVersion: payload.keyVersion, sealed: sealed), claimID: payload.claimID)
-                do {
-                    try await settings.sender.send(SMSMessage(to: payload.to, text: PhoneCodes.message(code: code, validFor: rules.lifetime)))
-                } catch {
-                    let reason = (error as? SMSSendFailure)?.reason ?? OutboundFailure.connectionFailed
-                    guard job.attempt >= settings.maxAttempts else {
-                        throw SMSSendFailure(reason: reason)   // retried by the job worker
-                    }
-                    try await claims.recordSMS(of: payload.claimID, userID: userID, failure: reason, on: connection)
-                    logger.warning("SMS dead after its last attempt", metadata: ["attempt": "\(job.attempt)", "error": "\(reason)"])
-                    return
-                }
-                try await claims.recordSMS(of: payload.claimID, userID: userID, failure: nil, on: connection)
-                logger.info("SMS sent", metadata: ["attempt": "\(job.attempt)", "to": "\(PhoneNumber.masked(payload.to))"])
-            }
-        }
-    }
-
-    /// The job worker for `queue`, retrying as `settings` say, and the sweeper for `idp.outbox`.
-    func services(_ context: BackendContext) -> [any Service] {
-        var options = JobWorker.Options()
-        // Each send holds a pooled connection (the outbox row stays locked while the API answers,
-        // so no message goes twice): two at a time, so a slow SMS API can never take the pool
-        // the verification path needs. Codes are few (3 per number, 5 per person an hour).
-        options.concurrency = min(2, context.config.jobConcurrency)
-        options.claimIdle = context.config.jobClaimIdle
-        options.retry = RetryPolicy(maxAttempts: settings.maxAttempts, baseDelay: settings.retryBase, maxDelay: .seconds(60))
-        let worker = JobWorker(queue: Self.queue, redis: context.redis, consumer: context.config.instanceID, options: options,
-                               logger: context.logger) { job in try await handle(job) }
-        return [worker, OutboxSweeper(outbox: outbox, client: claims.postgres, redis: context.redis, logger: context.logger)]
-    }
+  /// The job worker for `queue`, retrying as `settings` say, and the sweeper for `idp.outbox`.
+  func services(_ context: BackendContext) -> [any Service] {
+    var options = JobWorker.Options()
+    // Each send holds a pooled connection (the outbox row stays locked while the API answers,
+    // so no message goes twice): two at a time, so a slow SMS API can never take the pool
+    // the verification path needs. Codes are few (3 per number, 5 per person an hour).
+    options.concurrency = min(2, context.config.jobConcurrency)
+    options.claimIdle = context.config.jobClaimIdle
+    options.retry = RetryPolicy(maxAttempts: settings.maxAttempts, baseDelay: settings.retryBase, maxDelay: .seconds(60))
+    let worker = JobWorker(
+      queue: Self.queue, redis: context.redis, consumer: context.config.instanceID, options: options,
+      logger: context.logger
+    ) { job in try await handle(job) }
+    return [worker, OutboxSweeper(outbox: outbox, client: claims.postgres, redis: context.redis, logger: context.logger)]
+  }
 }

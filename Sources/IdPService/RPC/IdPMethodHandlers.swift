@@ -3,43 +3,46 @@ import Foundation
 import Shared
 
 enum IdPMethodHandlers {
-    static func register(_ router: inout RPCRouter, _ verification: Verification, _ phones: PhoneProof,
-                         _ administration: ServiceProviderAdministration) {
-        router.register(IdPRPC.createServiceProvider) { request, call in try await administration.create(request, requestID: call.requestID) }
-        router.register(IdPRPC.listServiceProviders) { request, _ in try await administration.list(request) }
-        router.register(IdPRPC.updateServiceProvider) { request, call in try await administration.update(request, requestID: call.requestID) }
-        router.register(IdPRPC.rotateServiceProviderSecret) { request, call in
-            try await administration.rotateSecret(request, requestID: call.requestID)
-        }
-        router.register(IdPRPC.rotateResultKey) { request, call in try await administration.rotateResultKey(request, requestID: call.requestID) }
-        router.register(IdPRPC.deliveries) { request, _ in try await administration.deliveries(request) }
-        router.register(IdPRPC.resendDelivery) { request, call in try await administration.resend(request, requestID: call.requestID) }
-        router.register(IdPRPC.createRequest) { request, call in try await verification.request(request, requestID: call.requestID) }
-        router.register(IdPRPC.requestStatus) { request, _ in try await verification.status(request) }
-        router.register(IdPRPC.result) { request, call in try await verification.result(request, requestID: call.requestID) }
-        // The person's side: the user is the call's principal, verified by the gateway.
-        router.register(IdPRPC.putProfile) { request, call in
-            try await phones.putProfile(request, user: try call.signedInUserID(), requestID: call.requestID)
-        }
-        router.register(IdPRPC.verifyPhone) { request, call in
-            try await phones.verify(request, user: try call.signedInUserID(), requestID: call.requestID)
-        }
-        router.register(IdPRPC.changePin) { request, call in
-            try await verification.changePin(request, user: try call.signedInUserID(), requestID: call.requestID)
-        }
-        router.register(IdPRPC.inbox) { _, call in try await verification.inbox(userID: try call.signedInUserID()) }
-        router.register(IdPRPC.history) { request, call in try await verification.history(request, userID: try call.signedInUserID()) }
-        router.register(IdPRPC.stats) { request, _ in try await verification.statistics(request) }
-        router.register(IdPRPC.adminStats) { request, _ in
-            let provider = try await administration.managed(request)
-            return try await verification.statistics(spID: provider.id, name: provider.name, days: request.days ?? 30)
-        }
-        router.register(IdPRPC.callLimit) { request, _ in try await verification.providers.callLimit(request) }
-        router.register(IdPRPC.confirm) { request, call in
-            try await verification.decide(request, user: try call.signedInUserID(), confirm: true, requestID: call.requestID)
-        }
-        router.register(IdPRPC.reject) { request, call in
-            try await verification.decide(request, user: try call.signedInUserID(), confirm: false, requestID: call.requestID)
-        }
+  static func register(
+    _ router: inout RPCRouter, _ verification: Verification, _ phones: PhoneProof,
+    _ administration: ServiceProviderAdministration
+  ) {
+    router.register(IdPRPC.createServiceProvider) { request, call in try await administration.create(request, requestID: call.requestID) }
+    router.register(IdPRPC.listServiceProviders) { request, _ in try await administration.list(request) }
+    router.register(IdPRPC.updateServiceProvider) { request, call in try await administration.update(request, requestID: call.requestID) }
+    router.register(IdPRPC.rotateServiceProviderSecret) { request, call in
+      try await administration.rotateSecret(request, requestID: call.requestID)
     }
+    router.register(IdPRPC.rotateResultKey) { request, call in try await administration.rotateResultKey(request, requestID: call.requestID)
+    }
+    router.register(IdPRPC.deliveries) { request, _ in try await administration.deliveries(request) }
+    router.register(IdPRPC.resendDelivery) { request, call in try await administration.resend(request, requestID: call.requestID) }
+    router.register(IdPRPC.createRequest) { request, call in try await verification.request(request, requestID: call.requestID) }
+    router.register(IdPRPC.requestStatus) { request, _ in try await verification.status(request) }
+    router.register(IdPRPC.result) { request, call in try await verification.result(request, requestID: call.requestID) }
+    // The person's side: the user is the call's principal, verified by the gateway.
+    router.register(IdPRPC.putProfile) { request, call in
+      try await phones.putProfile(request, user: try call.signedInUserID(), requestID: call.requestID)
+    }
+    router.register(IdPRPC.verifyPhone) { request, call in
+      try await phones.verify(request, user: try call.signedInUserID(), requestID: call.requestID)
+    }
+    router.register(IdPRPC.changePin) { request, call in
+      try await verification.changePin(request, user: try call.signedInUserID(), requestID: call.requestID)
+    }
+    router.register(IdPRPC.inbox) { _, call in try await verification.inbox(userID: try call.signedInUserID()) }
+    router.register(IdPRPC.history) { request, call in try await verification.history(request, userID: try call.signedInUserID()) }
+    router.register(IdPRPC.stats) { request, _ in try await verification.statistics(request) }
+    router.register(IdPRPC.adminStats) { request, _ in
+      let provider = try await administration.managed(request)
+      return try await verification.statistics(spID: provider.id, name: provider.name, days: request.days ?? 30)
+    }
+    router.register(IdPRPC.callLimit) { request, _ in try await verification.providers.callLimit(request) }
+    router.register(IdPRPC.confirm) { request, call in
+      try await verification.decide(request, user: try call.signedInUserID(), confirm: true, requestID: call.requestID)
+    }
+    router.register(IdPRPC.reject) { request, call in
+      try await verification.decide(request, user: try call.signedInUserID(), confirm: false, requestID: call.requestID)
+    }
+  }
 }

@@ -11,14 +11,14 @@ import Shared
 ///   it is spent, only SPs that have missed in their own current window are refused, so that
 ///   spending it does not stop every verification.
 struct UnknownNumberLimits: Sendable {
-    var perSP = 20
-    var perOwner = 60
-    var perDeployment = 1_000
+  var perSP = 20
+  var perOwner = 60
+  var perDeployment = 1_000
 
-    static func load(_ settings: Settings) throws(ConfigurationError) -> UnknownNumberLimits {
-        UnknownNumberLimits(
-            perSP: try settings.int("GATEHOUSE_IDP_UNKNOWN_NUMBER_LIMIT", default: 20, range: 1...100_000),
-            perOwner: try settings.int("GATEHOUSE_IDP_UNKNOWN_NUMBER_OWNER_LIMIT", default: 60, range: 1...1_000_000),
-            perDeployment: try settings.int("GATEHOUSE_IDP_UNKNOWN_NUMBER_DEPLOYMENT_LIMIT", default: 1_000, range: 1...10_000_000))
-    }
+  static func load(_ settings: Settings) throws(ConfigurationError) -> UnknownNumberLimits {
+    UnknownNumberLimits(
+      perSP: try settings.int("GATEHOUSE_IDP_UNKNOWN_NUMBER_LIMIT", default: 20, range: 1...100_000),
+      perOwner: try settings.int("GATEHOUSE_IDP_UNKNOWN_NUMBER_OWNER_LIMIT", default: 60, range: 1...1_000_000),
+      perDeployment: try settings.int("GATEHOUSE_IDP_UNKNOWN_NUMBER_DEPLOYMENT_LIMIT", default: 1_000, range: 1...10_000_000))
+  }
 }

@@ -4,164 +4,167 @@ import Shared
 /// The verification flow (docs/idp.md): an SP asks, the person's
 /// app is told, the person approves with their PIN (or declines), and the SP hears the outcome.
 struct Verification: Sendable {
-    let providers: ServiceProviderStore
-    let profiles: IdentityProfileStore
-    let transactions: TransactionStore
-    let decider: TransactionDecider
-    let actors: TransactionActors
-    let announcer: DecisionAnnouncer
-    let vault: IdentityVault
-    let pins: PinVerifier
-    let events: EventBus
-    let rules: Rules
+  let providers: ServiceProviderStore
+  let profiles: IdentityProfileStore
+  let transactions: TransactionStore
+  let decider: TransactionDecider
+  let actors: TransactionActors
+  let announcer: DecisionAnnouncer
+  let vault: IdentityVault
+  let pins: PinVerifier
+  let events: EventBus
+  let rules: Rules
 
-    struct Rules: Sendable {
-        /// How long a request waits for the person (3 minutes; docs/idp.md).
-        var lifetime: Duration = .seconds(180)
-        /// Undecided requests one person may have at once.
-        var maxPending = 3
-        /// Unknown phone numbers an SP, an owner's SPs and the deployment may ask about per 10
-        /// minutes, so numbers cannot be enumerated cheaply.
-        var unknownNumbers = UnknownNumberLimits()
+  struct Rules: Sendable {
+    /// How long a request waits for the person (3 minutes; docs/idp.md).
+    var lifetime: Duration = .seconds(180)
+    /// Undecided requests one person may have at once.
+    var maxPending = 3
+    /// Unknown phone numbers an SP, an owner's SPs and the deployment may ask about per 10
+    /// minutes, so numbers cannot be enumerated cheaply.
+    var unknownNumbers = UnknownNumberLimits()
 
-        static func load(_ settings: Settings = .fromEnvironment()) throws(ConfigurationError) -> Rules {
-            Rules(lifetime: .seconds(try settings.int("GATEHOUSE_IDP_REQUEST_TTL_SECONDS", default: 180, range: 1...3_600)),
-                  maxPending: try settings.int("GATEHOUSE_IDP_MAX_PENDING", default: 3, range: 1...100),
-                  unknownNumbers: try UnknownNumberLimits.load(settings))
-        }
+    static func load(_ settings: Settings = .fromEnvironment()) throws(ConfigurationError) -> Rules {
+      Rules(
+        lifetime: .seconds(try settings.int("GATEHOUSE_IDP_REQUEST_TTL_SECONDS", default: 180, range: 1...3_600)),
+        maxPending: try settings.int("GATEHOUSE_IDP_MAX_PENDING", default: 3, range: 1...100),
+        unknownNumbers: try UnknownNumberLimits.load(settings))
     }
+  }
 
-    // MARK: the SP's side
+  // MARK: the SP's side
 
-    func request(_ request: VerificationRequest, requestID: String?) async throws -> VerificationStatus {
-        let sp = try await providers.authenticate(request.credentials)
-        let phone = request.body.userPhoneNumber.trimmingCharacters(in: .whitespaces)
-        try PhoneNumber.check(phone)
-        let purpose = request.body.purpose ?? ""
-        guard purpose.count <= 200 else {
-            throw RequestProblems.invalidField.problem("A purpose has at most 200 characters.", field: "purpose")
-        }
-        guard let (status, item, userID) = try await transactions.create(
-            sp: sp, phoneNumber: phone, purpose: purpose, lifetime: rules.lifetime, maxPending: rules.maxPending,
-            unknownNumbers: rules.unknownNumbers, requestID: requestID) else {
-            throw IdPProblems.userNotFound.problem("No one with this phone number uses Gatehouse verification.")
-        }
-        // The answer does not wait for the push; the app also finds the request in its inbox.
-        Task { [events] in _ = try? await events.publish(Topics.notify(user: userID.uuidString.lowercased()), item) }
-        return status
+  func request(_ request: VerificationRequest, requestID: String?) async throws -> VerificationStatus {
+    let sp = try await providers.authenticate(request.credentials)
+    let phone = request.body.userPhoneNumber.trimmingCharacters(in: .whitespaces)
+    try PhoneNumber.check(phone)
+    let purpose = request.body.purpose ?? ""
+    guard purpose.count <= 200 else {
+      throw RequestProblems.invalidField.problem("A purpose has at most 200 characters.", field: "purpose")
     }
-
-    func status(_ request: SPTransactionRequest) async throws -> VerificationStatus {
-        let sp = try await providers.authenticate(request.credentials)
-        guard let id = UUID(uuidString: request.transactionID), let status = try await transactions.status(id: id, spID: sp.id) else {
-            throw TransactionStore.notFound
-        }
-        return status
+    guard
+      let (status, item, userID) = try await transactions.create(
+        sp: sp, phoneNumber: phone, purpose: purpose, lifetime: rules.lifetime, maxPending: rules.maxPending,
+        unknownNumbers: rules.unknownNumbers, requestID: requestID)
+    else {
+      throw IdPProblems.userNotFound.problem("No one with this phone number uses Gatehouse verification.")
     }
+    // The answer does not wait for the push; the app also finds the request in its inbox.
+    Task { [events] in _ = try? await events.publish(Topics.notify(user: userID.uuidString.lowercased()), item) }
+    return status
+  }
 
-    func result(_ request: SPResultRequest, requestID: String?) async throws -> VerificationResult {
-        let sp = try await providers.authenticate(request.credentials)
-        guard let id = UUID(uuidString: request.transactionID) else { throw TransactionStore.notFound }
-        return try await transactions.result(id: id, sp: sp, authCode: request.authCode, requestID: requestID)
+  func status(_ request: SPTransactionRequest) async throws -> VerificationStatus {
+    let sp = try await providers.authenticate(request.credentials)
+    guard let id = UUID(uuidString: request.transactionID), let status = try await transactions.status(id: id, spID: sp.id) else {
+      throw TransactionStore.notFound
     }
+    return status
+  }
 
-    func statistics(_ request: StatsRequest) async throws -> Statistics {
-        let sp = try await providers.authenticate(request.credentials)
-        return try await statistics(spID: sp.id, name: sp.name, days: request.days)
+  func result(_ request: SPResultRequest, requestID: String?) async throws -> VerificationResult {
+    let sp = try await providers.authenticate(request.credentials)
+    guard let id = UUID(uuidString: request.transactionID) else { throw TransactionStore.notFound }
+    return try await transactions.result(id: id, sp: sp, authCode: request.authCode, requestID: requestID)
+  }
+
+  func statistics(_ request: StatsRequest) async throws -> Statistics {
+    let sp = try await providers.authenticate(request.credentials)
+    return try await statistics(spID: sp.id, name: sp.name, days: request.days)
+  }
+
+  /// For the SP itself, its owner or a super admin (who decides who may read is the caller's).
+  func statistics(spID: UUID, name: String, days: Int) async throws -> Statistics {
+    guard (1...366).contains(days) else { throw RequestProblems.invalidField.problem("days is 1 to 366.", field: "days") }
+    return Statistics(serviceProvider: name, days: try await transactions.statistics(spID: spID, days: days))
+  }
+
+  // MARK: the person's side
+
+  func history(_ request: HistoryRequest, userID: String) async throws -> History {
+    guard (1...100).contains(request.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 100.", field: "limit") }
+    return try await transactions.history(userID: try Self.user(userID), limit: request.limit, cursor: request.cursor)
+  }
+
+  func changePin(_ request: ChangePin, user: String, requestID: String?) async throws -> IdentityProfileView {
+    let userID = try Self.user(user)
+    guard let profile = try await profiles.profile(userID: userID) else { throw Self.noProfile }
+    if let until = profile.pinLockedUntil { throw Self.pinLocked(until) }
+    guard pins.matches(request.body.currentPinCode, userID: userID, verifier: profile.pinVerifier) else {
+      let locked = try await transactions.postgres.withConnection { try await profiles.recordWrongPin(userID: userID, on: $0) }
+      if let locked { throw Self.pinLocked(locked) }
+      throw IdPProblems.invalidPIN.problem("current_pin_code is not your PIN.", field: "current_pin_code")
     }
+    try PinVerifier.check(request.body.pinCode, field: "pin_code")
+    try await profiles.setPin(userID: userID, verifier: pins.verifier(userID: userID, pin: request.body.pinCode), requestID: requestID)
+    guard let updated = try await profiles.profile(userID: userID) else { throw Self.noProfile }
+    return updated.view
+  }
 
-    /// For the SP itself, its owner or a super admin (who decides who may read is the caller's).
-    func statistics(spID: UUID, name: String, days: Int) async throws -> Statistics {
-        guard (1...366).contains(days) else { throw RequestProblems.invalidField.problem("days is 1 to 366.", field: "days") }
-        return Statistics(serviceProvider: name, days: try await transactions.statistics(spID: spID, days: days))
+  func inbox(userID: String) async throws -> Inbox {
+    Inbox(requests: try await transactions.inbox(userID: try Self.user(userID)))
+  }
+
+  /// Confirm (with the PIN) or reject: serialised per transaction on this instance, decided by
+  /// the locked row across instances.
+  func decide(_ request: UserDecision, user: String, confirm: Bool, requestID: String?) async throws -> DecisionResult {
+    let userID = try Self.user(user)
+    guard let id = UUID(uuidString: request.transactionID) else { throw TransactionStore.notFound }
+    if confirm {
+      guard let pin = request.pinCode else {
+        throw RequestProblems.missingField.problem("pin_code is required.", field: "pin_code")
+      }
+      guard pin.count == 6, pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        throw RequestProblems.invalidField.problem("A PIN is six digits.", field: "pin_code")
+      }
     }
-
-    // MARK: the person's side
-
-    func history(_ request: HistoryRequest, userID: String) async throws -> History {
-        guard (1...100).contains(request.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 100.", field: "limit") }
-        return try await transactions.history(userID: try Self.user(userID), limit: request.limit, cursor: request.cursor)
+    let decider = self.decider
+    let pin = confirm ? request.pinCode : nil
+    let here = announcer.direct.reserve()
+    let outcome: TransactionDecider.Decision
+    do {
+      outcome = try await actors.actor(for: id).decide(by: userID) {
+        try await decider.decide(id: id, userID: userID, pin: pin, claimDelivery: here, requestID: requestID)
+      }
+    } catch {
+      if here { announcer.direct.release() }
+      throw error
     }
-
-    func changePin(_ request: ChangePin, user: String, requestID: String?) async throws -> IdentityProfileView {
-        let userID = try Self.user(user)
-        guard let profile = try await profiles.profile(userID: userID) else { throw Self.noProfile }
-        if let until = profile.pinLockedUntil { throw Self.pinLocked(until) }
-        guard pins.matches(request.body.currentPinCode, userID: userID, verifier: profile.pinVerifier) else {
-            let locked = try await transactions.postgres.withConnection { try await profiles.recordWrongPin(userID: userID, on: $0) }
-            if let locked { throw Self.pinLocked(locked) }
-            throw IdPProblems.invalidPIN.problem("current_pin_code is not your PIN.", field: "current_pin_code")
-        }
-        try PinVerifier.check(request.body.pinCode, field: "pin_code")
-        try await profiles.setPin(userID: userID, verifier: pins.verifier(userID: userID, pin: request.body.pinCode), requestID: requestID)
-        guard let updated = try await profiles.profile(userID: userID) else { throw Self.noProfile }
-        return updated.view
+    if here, outcome.delivery?.claimedHere != true { announcer.direct.release() }
+    let idText = id.uuidString.lowercased()
+    switch outcome {
+    case .completed(let delivery):
+      await announcer.announce(delivery)
+      return DecisionResult(transactionID: idText, status: .completed)
+    case .rejected(let delivery):
+      await announcer.announce(delivery)
+      return DecisionResult(transactionID: idText, status: .failed)
+    case .wrongPin(let delivery, let lockedUntil):
+      await announcer.announce(delivery)
+      let locked = lockedUntil.map { " PIN approval is locked until \($0.formatted(.iso8601))." } ?? ""
+      throw IdPProblems.pinRejected.problem("The PIN is wrong; the request has failed." + locked, field: "pin_code")
+    case .expired(let delivery):
+      await announcer.announce(delivery)
+      throw Self.expired
+    case .alreadyDecided(.expired):
+      throw Self.expired
+    case .alreadyDecided(let status):
+      throw IdPProblems.alreadyProcessed.problem("The request is \(status.rawValue) already.")
+    case .pinLocked(let until):
+      throw Self.pinLocked(until)
     }
+  }
 
-    func inbox(userID: String) async throws -> Inbox {
-        Inbox(requests: try await transactions.inbox(userID: try Self.user(userID)))
-    }
+  static func user(_ id: String) throws(Problem) -> UUID {
+    guard let user = UUID(uuidString: id) else { throw AccountProblems.accountNotFound.problem("No such account.") }
+    return user
+  }
 
-    /// Confirm (with the PIN) or reject: serialised per transaction on this instance, decided by
-    /// the locked row across instances.
-    func decide(_ request: UserDecision, user: String, confirm: Bool, requestID: String?) async throws -> DecisionResult {
-        let userID = try Self.user(user)
-        guard let id = UUID(uuidString: request.transactionID) else { throw TransactionStore.notFound }
-        if confirm {
-            guard let pin = request.pinCode else {
-                throw RequestProblems.missingField.problem("pin_code is required.", field: "pin_code")
-            }
-            guard pin.count == 6, pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                throw RequestProblems.invalidField.problem("A PIN is six digits.", field: "pin_code")
-            }
-        }
-        let decider = self.decider
-        let pin = confirm ? request.pinCode : nil
-        let here = announcer.direct.reserve()
-        let outcome: TransactionDecider.Decision
-        do {
-            outcome = try await actors.actor(for: id).decide(by: userID) {
-                try await decider.decide(id: id, userID: userID, pin: pin, claimDelivery: here, requestID: requestID)
-            }
-        } catch {
-            if here { announcer.direct.release() }
-            throw error
-        }
-        if here, outcome.delivery?.claimedHere != true { announcer.direct.release() }
-        let idText = id.uuidString.lowercased()
-        switch outcome {
-        case .completed(let delivery):
-            await announcer.announce(delivery)
-            return DecisionResult(transactionID: idText, status: .completed)
-        case .rejected(let delivery):
-            await announcer.announce(delivery)
-            return DecisionResult(transactionID: idText, status: .failed)
-        case .wrongPin(let delivery, let lockedUntil):
-            await announcer.announce(delivery)
-            let locked = lockedUntil.map { " PIN approval is locked until \($0.formatted(.iso8601))." } ?? ""
-            throw IdPProblems.pinRejected.problem("The PIN is wrong; the request has failed." + locked, field: "pin_code")
-        case .expired(let delivery):
-            await announcer.announce(delivery)
-            throw Self.expired
-        case .alreadyDecided(.expired):
-            throw Self.expired
-        case .alreadyDecided(let status):
-            throw IdPProblems.alreadyProcessed.problem("The request is \(status.rawValue) already.")
-        case .pinLocked(let until):
-            throw Self.pinLocked(until)
-        }
-    }
+  static let expired = IdPProblems.expired.problem("The request expired before it was decided.")
 
-    static func user(_ id: String) throws(Problem) -> UUID {
-        guard let user = UUID(uuidString: id) else { throw AccountProblems.accountNotFound.problem("No such account.") }
-        return user
-    }
+  static let noProfile = IdPProblems.profileNotFound.problem("Set up your verification profile first (PUT /api/v1/idp/profile).")
 
-    static let expired = IdPProblems.expired.problem("The request expired before it was decided.")
-
-    static let noProfile = IdPProblems.profileNotFound.problem("Set up your verification profile first (PUT /api/v1/idp/profile).")
-
-    static func pinLocked(_ until: Date) -> Problem {
-        IdPProblems.pinLocked.problem("Too many wrong PINs. Try again after \(until.formatted(.iso8601)).")
-    }
+  static func pinLocked(_ until: Date) -> Problem {
+    IdPProblems.pinLocked.problem("Too many wrong PINs. Try again after \(until.formatted(.iso8601)).")
+  }
 }

@@ -4,28 +4,28 @@ import ServiceLifecycle
 
 /// Runs `Outbox.sweep` every `interval` until graceful shutdown.
 public struct OutboxSweeper: Service {
-    let outbox: Outbox
-    let client: Database
-    let redis: RedisClient
-    let interval: Duration
-    let logger: Logger
+  let outbox: Outbox
+  let client: Database
+  let redis: RedisClient
+  let interval: Duration
+  let logger: Logger
 
-    public init(outbox: Outbox, client: Database, redis: RedisClient, interval: Duration = .seconds(5), logger: Logger) {
-        self.outbox = outbox
-        self.client = client
-        self.redis = redis
-        self.interval = interval
-        self.logger = logger
-    }
+  public init(outbox: Outbox, client: Database, redis: RedisClient, interval: Duration = .seconds(5), logger: Logger) {
+    self.outbox = outbox
+    self.client = client
+    self.redis = redis
+    self.interval = interval
+    self.logger = logger
+  }
 
-    public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                _ = try await outbox.sweep(client: client, redis: redis, logger: logger)
-            } catch {
-                logger.warning("outbox sweep failed", metadata: ["table": "\(outbox.table)", "error": "\(StatementRefused.loggable(error))"])
-            }
-            await pause(for: interval)
-        }
+  public func run() async throws {
+    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+      do {
+        _ = try await outbox.sweep(client: client, redis: redis, logger: logger)
+      } catch {
+        logger.warning("outbox sweep failed", metadata: ["table": "\(outbox.table)", "error": "\(StatementRefused.loggable(error))"])
+      }
+      await pause(for: interval)
     }
+  }
 }

@@ -7,36 +7,36 @@ import ServiceLifecycle
 /// Reads the configuration and installs logging and metrics. A bad setting ends the process with
 /// exit status 78 (EX_CONFIG) and one line on standard error that names it.
 public func loadConfiguration(service: ServiceName) throws -> GatehouseConfig {
-    StartupSignals.install()
-    let config = try readSetting(service: service) { () throws(ConfigurationError) in try GatehouseConfig(settings: .fromEnvironment()) }
-    // Before anything touches the shared event-loop group, which is created on first use.
-    if let loops = config.eventLoops { NIOSingletons.groupLoopCountSuggestion = loops }
-    Telemetry.bootstrap(service: service.rawValue, config: config)
-    return config
+  StartupSignals.install()
+  let config = try readSetting(service: service) { () throws(ConfigurationError) in try GatehouseConfig(settings: .fromEnvironment()) }
+  // Before anything touches the shared event-loop group, which is created on first use.
+  if let loops = config.eventLoops { NIOSingletons.groupLoopCountSuggestion = loops }
+  Telemetry.bootstrap(service: service.rawValue, config: config)
+  return config
 }
 
 /// Runs `read`; a `ConfigurationError` becomes one line on standard error and exit status 78.
 public func readSetting<T>(service: ServiceName, _ read: () throws(ConfigurationError) -> T) throws -> T {
-    do {
-        return try read()
-    } catch {
-        FileHandle.standardError.write(Data("\(service): \(error.description)\n".utf8))
-        throw ExitCode(78)
-    }
+  do {
+    return try read()
+  } catch {
+    FileHandle.standardError.write(Data("\(service): \(error.description)\n".utf8))
+    throw ExitCode(78)
+  }
 }
 
 /// Runs `services` until SIGTERM or SIGINT, then shuts them down in reverse order, giving them
 /// `shutdownGrace` to finish in-flight work before cancelling them.
 public func runServiceGroup(_ services: [any Service], config: GatehouseConfig, logger: Logger) async throws {
-    var configuration = ServiceGroupConfiguration(
-        services: ([StartupSignals.SignalsTaken()] + services).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-        gracefulShutdownSignals: [.sigterm, .sigint],
-        logger: logger)
-    configuration.maximumGracefulShutdownDuration = config.shutdownGrace
-    configuration.maximumCancellationDuration = .seconds(1)
-    try await ServiceGroup(configuration: configuration).run()
-    logger.info("stopped")
-    exitSoonAfterStopping()
+  var configuration = ServiceGroupConfiguration(
+    services: ([StartupSignals.SignalsTaken()] + services).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+    gracefulShutdownSignals: [.sigterm, .sigint],
+    logger: logger)
+  configuration.maximumGracefulShutdownDuration = config.shutdownGrace
+  configuration.maximumCancellationDuration = .seconds(1)
+  try await ServiceGroup(configuration: configuration).run()
+  logger.info("stopped")
+  exitSoonAfterStopping()
 }
 
 /// Every service has stopped and nothing durable is left to do; what remains is the runtime's
@@ -44,22 +44,22 @@ public func runServiceGroup(_ services: [any Service], config: GatehouseConfig, 
 /// and still be running 10 s later, and once an admin command that had printed its result still
 /// running 20 s later, so the way out gets 3 s, then the process exits with `status`.
 func exitSoonAfterStopping(status: Int32 = 0) {
-    let watchdog = Thread {
-        Thread.sleep(forTimeInterval: 3)
-        fflush(nil)
-        _exit(status)
-    }
-    watchdog.start()
+  let watchdog = Thread {
+    Thread.sleep(forTimeInterval: 3)
+    fflush(nil)
+    _exit(status)
+  }
+  watchdog.start()
 }
 
 extension RPCClient {
-    /// Subscribes the reply channel now if Redis is up; otherwise the subscriber does it when
-    /// Redis comes back, so a process can start before Redis does.
-    public func startOrRetryLater() async {
-        do {
-            try await start()
-        } catch {
-            Logger(label: "gatehouse.rpc").warning("reply channel not subscribed yet; will retry", metadata: ["error": "\(error)"])
-        }
+  /// Subscribes the reply channel now if Redis is up; otherwise the subscriber does it when
+  /// Redis comes back, so a process can start before Redis does.
+  public func startOrRetryLater() async {
+    do {
+      try await start()
+    } catch {
+      Logger(label: "gatehouse.rpc").warning("reply channel not subscribed yet; will retry", metadata: ["error": "\(error)"])
     }
+  }
 }

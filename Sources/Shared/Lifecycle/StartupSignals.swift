@@ -10,29 +10,29 @@ import Synchronization
 /// before it starts any service, so `SignalsTaken`, its first service, marks that moment), these
 /// handlers stand aside and the group shuts down gracefully.
 public enum StartupSignals {
-    private static let groupHasThem = Atomic<Bool>(false)
-    private static let installed = Mutex<[any DispatchSourceSignal]>([])
+  private static let groupHasThem = Atomic<Bool>(false)
+  private static let installed = Mutex<[any DispatchSourceSignal]>([])
 
-    public static func install() {
-        installed.withLock { sources in
-            guard sources.isEmpty else { return }
-            for number in [SIGTERM, SIGINT] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler {
-                    if !groupHasThem.load(ordering: .acquiring) { exit(0) }
-                }
-                source.resume()
-                sources.append(source)
-            }
+  public static func install() {
+    installed.withLock { sources in
+      guard sources.isEmpty else { return }
+      for number in [SIGTERM, SIGINT] {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler {
+          if !groupHasThem.load(ordering: .acquiring) { exit(0) }
         }
+        source.resume()
+        sources.append(source)
+      }
     }
+  }
 
-    /// The first service of a group: by the time it runs, the group traps the signals.
-    struct SignalsTaken: Service {
-        func run() async throws {
-            groupHasThem.store(true, ordering: .releasing)
-            try? await gracefulShutdown()
-        }
+  /// The first service of a group: by the time it runs, the group traps the signals.
+  struct SignalsTaken: Service {
+    func run() async throws {
+      groupHasThem.store(true, ordering: .releasing)
+      try? await gracefulShutdown()
     }
+  }
 }

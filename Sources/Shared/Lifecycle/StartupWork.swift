@@ -5,21 +5,22 @@ import ServiceLifecycle
 /// between tries) until it succeeds, then idles until shutdown: a service that returned would
 /// end the whole group.
 struct StartupWork: Service {
-    let context: BackendContext
-    let work: @Sendable (BackendContext) async throws -> Void
+  let context: BackendContext
+  let work: @Sendable (BackendContext) async throws -> Void
 
-    func run() async throws {
-        var failures = 0
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await work(context)
-                break
-            } catch {
-                failures += 1
-                context.logger.warning("start-up work failed; retrying", metadata: ["error": "\(StatementRefused.loggable(error))", "attempt": "\(failures)"])
-                await pause(for: .milliseconds(min(5000, 100 << min(failures, 6))))
-            }
-        }
-        try? await gracefulShutdown()
+  func run() async throws {
+    var failures = 0
+    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+      do {
+        try await work(context)
+        break
+      } catch {
+        failures += 1
+        context.logger.warning(
+          "start-up work failed; retrying", metadata: ["error": "\(StatementRefused.loggable(error))", "attempt": "\(failures)"])
+        await pause(for: .milliseconds(min(5000, 100 << min(failures, 6))))
+      }
     }
+    try? await gracefulShutdown()
+  }
 }

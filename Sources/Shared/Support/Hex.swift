@@ -1,13 +1,13 @@
 /// Lowercase hexadecimal, without Foundation's format strings (slow on hot paths).
 public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
+  private static let digits = Array("0123456789abcdef".utf8)
 
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var text: [UInt8] = []
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: text, as: UTF8.self)
+  public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    var text: [UInt8] = []
+    for byte in bytes {
+      text.append(digits[Int(byte >> 4)])
+      text.append(digits[Int(byte & 0xF)])
     }
+    return String(decoding: text, as: UTF8.self)
+  }
 }

@@ -5,29 +5,29 @@ import Synchronization
 /// year. A change made elsewhere is seen within `lifetime` (docs/idp.md); what must be exact,
 /// the transaction itself, is never cached.
 public final class ShortLivedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private let entries = Mutex<[Key: (value: Value, until: ContinuousClock.Instant)]>([:])
-    private let lifetime: Duration
-    private let bound: Int
+  private let entries = Mutex<[Key: (value: Value, until: ContinuousClock.Instant)]>([:])
+  private let lifetime: Duration
+  private let bound: Int
 
-    public init(lifetime: Duration, bound: Int = 10_000) {
-        self.lifetime = lifetime
-        self.bound = bound
-    }
+  public init(lifetime: Duration, bound: Int = 10_000) {
+    self.lifetime = lifetime
+    self.bound = bound
+  }
 
-    /// The cached value, or `load`'s (which is kept for next time unless it is nil).
-    public func value(for key: Key, load: () async throws -> Value?) async rethrows -> Value? {
-        let now = ContinuousClock.now
-        if let hit = entries.withLock({ $0[key] }), hit.until > now { return hit.value }
-        guard let loaded = try await load() else { return nil }
-        entries.withLock { entries in
-            if entries.count >= bound { entries = entries.filter { $0.value.until > now } }
-            if entries.count < bound { entries[key] = (loaded, now + lifetime) }
-        }
-        return loaded
+  /// The cached value, or `load`'s (which is kept for next time unless it is nil).
+  public func value(for key: Key, load: () async throws -> Value?) async rethrows -> Value? {
+    let now = ContinuousClock.now
+    if let hit = entries.withLock({ $0[key] }), hit.until > now { return hit.value }
+    guard let loaded = try await load() else { return nil }
+    entries.withLock { entries in
+      if entries.count >= bound { entries = entries.filter { $0.value.until > now } }
+      if entries.count < bound { entries[key] = (loaded, now + lifetime) }
     }
+    return loaded
+  }
 
-    /// After a change made here: this instance sees it at once.
-    public func forgetAll() {
-        entries.withLock { $0.removeAll() }
-    }
+  /// After a change made here: this instance sees it at once.
+  public func forgetAll() {
+    entries.withLock { $0.removeAll() }
+  }
 }

@@ -4,37 +4,40 @@ import Foundation
 import Shared
 
 enum SocialMethodHandlers {
-    static func register(_ router: inout RPCRouter, _ context: BackendContext) throws {
-        let catalog = try readSetting(service: .social) { () throws(ConfigurationError) in try ProviderCatalog.load() }
-        let timeout = try readSetting(service: .social) { () throws(ConfigurationError) in
-            try Settings.fromEnvironment().int("GATEHOUSE_SOCIAL_PROVIDER_TIMEOUT_MS", default: 10_000, range: 100...60_000)
-        }
-        let client = ProviderClient(http: ProviderClient.noRedirects, timeout: .milliseconds(Int64(timeout)))
-        let links = LinkedAccountStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
-        let signIn = SocialSignIn(
-            catalog: catalog, client: client, flows: FlowStore(redis: context.redis), profiles: ProfileReader(client: client),
-            accounts: AccountLinker(links: links, rpc: context.rpc), rpc: context.rpc, publicURL: context.config.issuer)
-        router.register(SocialRPC.providers) { request, _ in try await signIn.providers(request) }
-        router.register(SocialRPC.authorize) { request, _ in try await signIn.authorize(request) }
-        router.register(SocialRPC.callback) { request, call in try await signIn.callback(request, requestID: call.requestID) }
-        router.register(SocialRPC.exchange) { request, call in try await signIn.exchange(request, requestID: call.requestID) }
-        router.register(SocialRPC.completeLink) { request, call in try await signIn.completeLink(request, requestID: call.requestID) }
-        router.register(SocialRPC.linkedAccounts) { request, _ in
-            LinkedAccountList(accounts: try await links.accounts(userID: try Self.user(request)))
-        }
-        router.register(SocialRPC.unlink) { request, call in
-            let user = try Self.user(request)
-            let methods = try await context.rpc.call(TokenRPC.loginMethods, request, context: RPCCallContext(requestID: call.requestID))
-            guard try await links.unlink(userID: user, provider: request.provider ?? "", hasPassword: methods.hasPassword,
-                                         requestID: call.requestID) else {
-                throw SocialProblems.notLinked.problem("No \(request.provider ?? "") account is linked.")
-            }
-            return LinkedAccountList(accounts: try await links.accounts(userID: user))
-        }
+  static func register(_ router: inout RPCRouter, _ context: BackendContext) throws {
+    let catalog = try readSetting(service: .social) { () throws(ConfigurationError) in try ProviderCatalog.load() }
+    let timeout = try readSetting(service: .social) { () throws(ConfigurationError) in
+      try Settings.fromEnvironment().int("GATEHOUSE_SOCIAL_PROVIDER_TIMEOUT_MS", default: 10_000, range: 100...60_000)
     }
+    let client = ProviderClient(http: ProviderClient.noRedirects, timeout: .milliseconds(Int64(timeout)))
+    let links = LinkedAccountStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
+    let signIn = SocialSignIn(
+      catalog: catalog, client: client, flows: FlowStore(redis: context.redis), profiles: ProfileReader(client: client),
+      accounts: AccountLinker(links: links, rpc: context.rpc), rpc: context.rpc, publicURL: context.config.issuer)
+    router.register(SocialRPC.providers) { request, _ in try await signIn.providers(request) }
+    router.register(SocialRPC.authorize) { request, _ in try await signIn.authorize(request) }
+    router.register(SocialRPC.callback) { request, call in try await signIn.callback(request, requestID: call.requestID) }
+    router.register(SocialRPC.exchange) { request, call in try await signIn.exchange(request, requestID: call.requestID) }
+    router.register(SocialRPC.completeLink) { request, call in try await signIn.completeLink(request, requestID: call.requestID) }
+    router.register(SocialRPC.linkedAccounts) { request, _ in
+      LinkedAccountList(accounts: try await links.accounts(userID: try Self.user(request)))
+    }
+    router.register(SocialRPC.unlink) { request, call in
+      let user = try Self.user(request)
+      let methods = try await context.rpc.call(TokenRPC.loginMethods, request, context: RPCCallContext(requestID: call.requestID))
+      guard
+        try await links.unlink(
+          userID: user, provider: request.provider ?? "", hasPassword: methods.hasPassword,
+          requestID: call.requestID)
+      else {
+        throw SocialProblems.notLinked.problem("No \(request.provider ?? "") account is linked.")
+      }
+      return LinkedAccountList(accounts: try await links.accounts(userID: user))
+    }
+  }
 
-    static func user(_ request: SocialUserRequest) throws -> UUID {
-        guard let id = UUID(uuidString: request.userID) else { throw AccountProblems.accountNotFound.problem("No such account.") }
-        return id
-    }
+  static func user(_ request: SocialUserRequest) throws -> UUID {
+    guard let id = UUID(uuidString: request.userID) else { throw AccountProblems.accountNotFound.problem("No such account.") }
+    return id
+  }
 }

@@ -7,61 +7,64 @@ import Shared
 /// not the account exists, and the attempt is claimed and settled through `SignInThrottle` the
 /// same way for both (docs/security.md).
 struct Login: Sendable {
-    let services: ServiceStore
-    let store: LoginStore
-    let throttle: SignInThrottleStore
-    let hasher: PasswordHasher
-    let tokens: TokenIssuer
-    let multiFactor: MultiFactor
-    /// A bcrypt hash of nothing anyone knows, at the configured cost, to compare against when
-    /// there is no account.
-    let decoyHash: String
+  let services: ServiceStore
+  let store: LoginStore
+  let throttle: SignInThrottleStore
+  let hasher: PasswordHasher
+  let tokens: TokenIssuer
+  let multiFactor: MultiFactor
+  /// A bcrypt hash of nothing anyone knows, at the configured cost, to compare against when
+  /// there is no account.
+  let decoyHash: String
 
-    func login(_ request: LoginRequest, requestID: String?) async throws -> TokenGrant {
-        let body = request.body
-        guard (body.username == nil) != (body.email == nil) else {
-            throw RequestProblems.invalidField.problem("Give either username or email.", field: body.username == nil ? "username" : "email")
-        }
-        let service = try await services.open(slug: body.service)
-        guard service.allowedClientTypes.contains(body.clientType.rawValue) else {
-            throw SignInProblems.clientTypeNotAllowed.problem("\(service.slug) does not accept \(body.clientType.rawValue) clients.",
-                                                              field: "client_type")
-        }
-        let typed = body.username.map { "name:\(Username.key($0))" } ?? "email:\((body.email ?? "").lowercased())"
-        let account = try await store.account(username: body.username, email: body.email)
-        let subject = SignInThrottle.Subject(userID: account?.id, typed: typed, client: request.client)
-        let pause = try await throttle.admit(subject)
-        // Every claim is settled once: as a failure, a success, or given back when the attempt
-        // ends otherwise (an error, a disabled account, the deadline).
-        var settled = false
-        do {
-            if pause > .zero { try await Task.sleep(for: pause) }
-            let matches = try await hasher.verify(body.password, against: account?.passwordHash ?? decoyHash)
-            guard let account, account.passwordHash != nil, matches else {
-                let lockedUntil = try await throttle.failed(subject, serviceID: service.id, client: request.client, requestID: requestID)
-                settled = true
-                if let lockedUntil { throw SignInThrottle.locked(until: lockedUntil) }
-                throw SignInProblems.invalidCredentials.problem("The username, e-mail or password is wrong.")
-            }
-            guard account.isActive else {
-                throw SignInProblems.accountDisabled.problem("This account is disabled.")
-            }
-            if account.mfaEnabled {
-                try await throttle.succeeded(subject)
-                settled = true
-                try await multiFactor.requireSecondFactor(account: account, service: service, clientType: body.clientType,
-                                                          rememberMe: body.rememberMe ?? false, client: request.client, requestID: requestID)
-            }
-            let opened = try await store.postgres.transaction(logger: store.logger) { connection in
-                try await throttle.succeeded(subject, on: connection)
-                return try await store.open(account: account, service: service, clientType: body.clientType, rememberMe: body.rememberMe ?? false,
-                                            secondFactor: nil, method: "password", client: request.client, requestID: requestID, on: connection)
-            }
-            settled = true
-            return try await tokens.grant(account: account, service: service, opened: opened, clientType: body.clientType)
-        } catch {
-            if !settled { throttle.releaseDetached(subject) }
-            throw error
-        }
+  func login(_ request: LoginRequest, requestID: String?) async throws -> TokenGrant {
+    let body = request.body
+    guard (body.username == nil) != (body.email == nil) else {
+      throw RequestProblems.invalidField.problem("Give either username or email.", field: body.username == nil ? "username" : "email")
     }
+    let service = try await services.open(slug: body.service)
+    guard service.allowedClientTypes.contains(body.clientType.rawValue) else {
+      throw SignInProblems.clientTypeNotAllowed.problem(
+        "\(service.slug) does not accept \(body.clientType.rawValue) clients.",
+        field: "client_type")
+    }
+    let typed = body.username.map { "name:\(Username.key($0))" } ?? "email:\((body.email ?? "").lowercased())"
+    let account = try await store.account(username: body.username, email: body.email)
+    let subject = SignInThrottle.Subject(userID: account?.id, typed: typed, client: request.client)
+    let pause = try await throttle.admit(subject)
+    // Every claim is settled once: as a failure, a success, or given back when the attempt
+    // ends otherwise (an error, a disabled account, the deadline).
+    var settled = false
+    do {
+      if pause > .zero { try await Task.sleep(for: pause) }
+      let matches = try await hasher.verify(body.password, against: account?.passwordHash ?? decoyHash)
+      guard let account, account.passwordHash != nil, matches else {
+        let lockedUntil = try await throttle.failed(subject, serviceID: service.id, client: request.client, requestID: requestID)
+        settled = true
+        if let lockedUntil { throw SignInThrottle.locked(until: lockedUntil) }
+        throw SignInProblems.invalidCredentials.problem("The username, e-mail or password is wrong.")
+      }
+      guard account.isActive else {
+        throw SignInProblems.accountDisabled.problem("This account is disabled.")
+      }
+      if account.mfaEnabled {
+        try await throttle.succeeded(subject)
+        settled = true
+        try await multiFactor.requireSecondFactor(
+          account: account, service: service, clientType: body.clientType,
+          rememberMe: body.rememberMe ?? false, client: request.client, requestID: requestID)
+      }
+      let opened = try await store.postgres.transaction(logger: store.logger) { connection in
+        try await throttle.succeeded(subject, on: connection)
+        return try await store.open(
+          account: account, service: service, clientType: body.clientType, rememberMe: body.rememberMe ?? false,
+          secondFactor: nil, method: "password", client: request.client, requestID: requestID, on: connection)
+      }
+      settled = true
+      return try await tokens.grant(account: account, service: service, opened: opened, clientType: body.clientType)
+    } catch {
+      if !settled { throttle.releaseDetached(subject) }
+      throw error
+    }
+  }
 }

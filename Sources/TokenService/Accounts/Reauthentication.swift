@@ -8,36 +8,44 @@ import Shared
 /// current password sent with the request (counted by the sign-in throttle), a second factor, or
 /// for an account with neither, the sign-in itself.
 struct Reauthentication: Sendable {
-    static let window = 10 * 60
+  static let window = 10 * 60
 
-    let firstParty: FirstParty
-    let logins: LoginStore
-    let store: AccountSecurityStore
-    let currentPassword: CurrentPassword
+  let firstParty: FirstParty
+  let logins: LoginStore
+  let store: AccountSecurityStore
+  let currentPassword: CurrentPassword
 
-    func check(_ request: ReauthenticationRequest, requestID: String?) async throws -> Reauthenticated {
-        guard let userID = UUID(uuidString: request.userID), let account = try await logins.account(id: userID), account.isActive else {
-            throw AccountProblems.accountNotFound.problem("No such account.")
-        }
-        guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionRequired }
-        let service = try await firstParty.require(request.service)
-        if let password = request.currentPassword, let hash = account.passwordHash {
-            try await currentPassword.check(password, against: hash, userID: userID, serviceID: { service.id }, client: request.client,
-                                            requestID: requestID)
-            guard try await store.markReauthenticated(sessionID: sessionID, userID: userID, serviceID: service.id, purpose: request.purpose,
-                                                      client: request.client, requestID: requestID) else {
-                throw Self.sessionRequired
-            }
-        }
-        guard let proof = try await store.lastProof(sessionID: sessionID, userID: userID, hasPassword: account.passwordHash != nil,
-                                                    mfaEnabled: account.mfaEnabled),
-              Date().timeIntervalSince(proof) < Double(Self.window) else {
-            throw AccountProblems.reauthenticationRequired.problem(account.passwordHash != nil
-                ? "Send current_password with this request (or pass the second factor again)."
-                : "Sign in again (or pass the second factor again) within 10 minutes of this request.")
-        }
-        return Reauthenticated(until: proof.addingTimeInterval(Double(Self.window)))
+  func check(_ request: ReauthenticationRequest, requestID: String?) async throws -> Reauthenticated {
+    guard let userID = UUID(uuidString: request.userID), let account = try await logins.account(id: userID), account.isActive else {
+      throw AccountProblems.accountNotFound.problem("No such account.")
     }
+    guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionRequired }
+    let service = try await firstParty.require(request.service)
+    if let password = request.currentPassword, let hash = account.passwordHash {
+      try await currentPassword.check(
+        password, against: hash, userID: userID, serviceID: { service.id }, client: request.client,
+        requestID: requestID)
+      guard
+        try await store.markReauthenticated(
+          sessionID: sessionID, userID: userID, serviceID: service.id, purpose: request.purpose,
+          client: request.client, requestID: requestID)
+      else {
+        throw Self.sessionRequired
+      }
+    }
+    guard
+      let proof = try await store.lastProof(
+        sessionID: sessionID, userID: userID, hasPassword: account.passwordHash != nil,
+        mfaEnabled: account.mfaEnabled),
+      Date().timeIntervalSince(proof) < Double(Self.window)
+    else {
+      throw AccountProblems.reauthenticationRequired.problem(
+        account.passwordHash != nil
+          ? "Send current_password with this request (or pass the second factor again)."
+          : "Sign in again (or pass the second factor again) within 10 minutes of this request.")
+    }
+    return Reauthenticated(until: proof.addingTimeInterval(Double(Self.window)))
+  }
 
-    static let sessionRequired = AccountProblems.sessionRequired.problem("Account security is changed with a person's own session token.")
+  static let sessionRequired = AccountProblems.sessionRequired.problem("Account security is changed with a person's own session token.")
 }

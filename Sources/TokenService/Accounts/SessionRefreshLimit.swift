@@ -8,16 +8,16 @@ import Shared
 /// retries the same token after `Retry-After`. Retries answered from the grace copy are not
 /// rotations and do not count.
 struct SessionRefreshLimit: Sendable {
-    let limiter: RateLimiter
-    let limit: RateLimit?
+  let limiter: RateLimiter
+  let limit: RateLimit?
 
-    static func load(redis: RedisClient, settings: Settings = .fromEnvironment()) throws(ConfigurationError) -> SessionRefreshLimit {
-        SessionRefreshLimit(limiter: RateLimiter(redis: redis), limit: try RateLimit.load("refresh", default: (20, 60), settings: settings))
-    }
+  static func load(redis: RedisClient, settings: Settings = .fromEnvironment()) throws(ConfigurationError) -> SessionRefreshLimit {
+    SessionRefreshLimit(limiter: RateLimiter(redis: redis), limit: try RateLimit.load("refresh", default: (20, 60), settings: settings))
+  }
 
-    func admit(session: UUID) async throws {
-        guard let limit else { return }
-        let decision = await limiter.check(limit, subject: "session:\(session.uuidString.lowercased())")
-        guard decision.allowed else { throw decision.problem }
-    }
+  func admit(session: UUID) async throws {
+    guard let limit else { return }
+    let decision = await limiter.check(limit, subject: "session:\(session.uuidString.lowercased())")
+    guard decision.allowed else { throw decision.problem }
+  }
 }

@@ -3,66 +3,77 @@ import Shared
 
 /// Builds access tokens (claims per RFC 9068, signed) and the token responses around them.
 struct TokenIssuer: Sendable {
-    let signer: AccessTokenSigner
-    let issuer: String
+  let signer: AccessTokenSigner
+  let issuer: String
 
-    static let userScope = "openid profile email"
-    /// A service's own token (`client_credentials`) acts for the service, not for a user.
-    static let clientScope = "service"
+  static let userScope = "openid profile email"
+  /// A service's own token (`client_credentials`) acts for the service, not for a user.
+  static let clientScope = "service"
 
-    /// The response to a sign-in or a refresh.
-    func grant(user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String, sessionID: UUID,
-               mfa: SessionMFA, refreshToken: String, refreshTTL: Int, clientType: ClientType) async throws -> TokenGrant {
-        let token = try await accessToken(user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, role: role,
-                                          sessionID: sessionID, mfa: mfa)
-        var summary = service.summary
-        summary.role = role
-        return TokenGrant(
-            accessToken: token, expiresIn: service.accessTokenTTL,
-            refreshToken: refreshToken, refreshExpiresIn: refreshTTL, clientType: clientType, user: user, service: summary)
-    }
+  /// The response to a sign-in or a refresh.
+  func grant(
+    user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String, sessionID: UUID,
+    mfa: SessionMFA, refreshToken: String, refreshTTL: Int, clientType: ClientType
+  ) async throws -> TokenGrant {
+    let token = try await accessToken(
+      user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, role: role,
+      sessionID: sessionID, mfa: mfa)
+    var summary = service.summary
+    summary.role = role
+    return TokenGrant(
+      accessToken: token, expiresIn: service.accessTokenTTL,
+      refreshToken: refreshToken, refreshExpiresIn: refreshTTL, clientType: clientType, user: user, service: summary)
+  }
 
-    /// The response to a sign-in that just opened its session (password, MFA or social).
-    func grant(account: LoginStore.Account, service: ServiceRecord, opened: LoginStore.Opened, clientType: ClientType) async throws -> TokenGrant {
-        try await grant(user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service,
-                        role: opened.role, sessionID: opened.sessionID, mfa: opened.mfa, refreshToken: opened.refreshToken,
-                        refreshTTL: opened.refreshTTL, clientType: clientType)
-    }
+  /// The response to a sign-in that just opened its session (password, MFA or social).
+  func grant(account: LoginStore.Account, service: ServiceRecord, opened: LoginStore.Opened, clientType: ClientType) async throws
+    -> TokenGrant
+  {
+    try await grant(
+      user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service,
+      role: opened.role, sessionID: opened.sessionID, mfa: opened.mfa, refreshToken: opened.refreshToken,
+      refreshTTL: opened.refreshTTL, clientType: clientType)
+  }
 
-    /// A user's access token for one session: the membership's role and its permissions, and
-    /// the platform role when it is more than USER, and what the session proved (`amr`, `mfa_at`).
-    func accessToken(user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String,
-                     sessionID: UUID, mfa: SessionMFA) async throws -> String {
-        var claims = claims(sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: Self.userScope, roles: [role],
-                            tv: tokenVersion)
-        claims.permissions = ServiceRole(rawValue: role)?.permissions.map(\.rawValue) ?? []
-        claims.platformRole = platformRole == PlatformRole.user.rawValue ? nil : platformRole
-        let first = mfa.method == "password" ? "pwd" : "fed"
-        claims.amr = mfa.verifiedAt == nil ? [first] : [first, "otp", "mfa"]
-        claims.mfaAt = mfa.verifiedAt.map { Int($0.timeIntervalSince1970) }
-        claims.mfaEnabled = mfa.enabled ? true : nil
-        return try await signer.sign(claims)
-    }
+  /// A user's access token for one session: the membership's role and its permissions, and
+  /// the platform role when it is more than USER, and what the session proved (`amr`, `mfa_at`).
+  func accessToken(
+    user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String,
+    sessionID: UUID, mfa: SessionMFA
+  ) async throws -> String {
+    var claims = claims(
+      sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: Self.userScope, roles: [role],
+      tv: tokenVersion)
+    claims.permissions = ServiceRole(rawValue: role)?.permissions.map(\.rawValue) ?? []
+    claims.platformRole = platformRole == PlatformRole.user.rawValue ? nil : platformRole
+    let first = mfa.method == "password" ? "pwd" : "fed"
+    claims.amr = mfa.verifiedAt == nil ? [first] : [first, "otp", "mfa"]
+    claims.mfaAt = mfa.verifiedAt.map { Int($0.timeIntervalSince1970) }
+    claims.mfaEnabled = mfa.enabled ? true : nil
+    return try await signer.sign(claims)
+  }
 
-    /// The service's own access token: `sub` is its client id, and there is no session or user.
-    /// `tv` is the client secret's version, so rotating the secret revokes it.
-    func clientToken(service: ServiceRecord) async throws -> String {
-        try await signer.sign(claims(sub: service.clientID, service: service, sid: nil, scope: Self.clientScope, roles: [],
-                                     tv: service.secretVersion))
-    }
+  /// The service's own access token: `sub` is its client id, and there is no session or user.
+  /// `tv` is the client secret's version, so rotating the secret revokes it.
+  func clientToken(service: ServiceRecord) async throws -> String {
+    try await signer.sign(
+      claims(
+        sub: service.clientID, service: service, sid: nil, scope: Self.clientScope, roles: [],
+        tv: service.secretVersion))
+  }
 
-    private func claims(sub: String, service: ServiceRecord, sid: String?, scope: String, roles: [String], tv: Int) -> AccessTokenClaims {
-        let now = Int(Date().timeIntervalSince1970)
-        return AccessTokenClaims(
-            iss: issuer, sub: sub, aud: service.slug, exp: now + service.accessTokenTTL, iat: now, nbf: now,
-            jti: SecureRandom.uuid().uuidString.lowercased(), sid: sid, clientID: service.clientID, scope: scope, roles: roles, tv: tv)
-    }
+  private func claims(sub: String, service: ServiceRecord, sid: String?, scope: String, roles: [String], tv: Int) -> AccessTokenClaims {
+    let now = Int(Date().timeIntervalSince1970)
+    return AccessTokenClaims(
+      iss: issuer, sub: sub, aud: service.slug, exp: now + service.accessTokenTTL, iat: now, nbf: now,
+      jti: SecureRandom.uuid().uuidString.lowercased(), sid: sid, clientID: service.clientID, scope: scope, roles: roles, tv: tv)
+  }
 }
 
 /// What an access token says about how the session signed in: with a password or a social
 /// provider (`method`), whether the user has MFA on, and when the session last passed it.
 struct SessionMFA: Sendable {
-    var enabled: Bool
-    var verifiedAt: Date?
-    var method = "password"
+  var enabled: Bool
+  var verifiedAt: Date?
+  var method = "password"
 }

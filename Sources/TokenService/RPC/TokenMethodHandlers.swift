@@ -5,225 +5,233 @@ import Shared
 
 /// Every method token-service answers, by area. `Parts` builds what several areas share once.
 enum TokenMethodHandlers {
-    static func register(_ router: inout RPCRouter, _ context: BackendContext) throws {
-        let parts = try Parts(context)
-        registerKeysAndOrigins(&router, parts)
-        registerSignIn(&router, parts)
-        registerSessions(&router, parts)
-        registerProfile(&router, parts, context: context)
-        registerMFA(&router, parts)
-        registerSocial(&router, parts, context: context)
-        registerOAuth(&router, parts, context: context)
-        registerAdministration(&router, parts, context: context)
-    }
+  static func register(_ router: inout RPCRouter, _ context: BackendContext) throws {
+    let parts = try Parts(context)
+    registerKeysAndOrigins(&router, parts)
+    registerSignIn(&router, parts)
+    registerSessions(&router, parts)
+    registerProfile(&router, parts, context: context)
+    registerMFA(&router, parts)
+    registerSocial(&router, parts, context: context)
+    registerOAuth(&router, parts, context: context)
+    registerAdministration(&router, parts, context: context)
+  }
 
-    /// The stores and domain types more than one area uses.
-    struct Parts {
-        let keys: SigningKeyStore
-        let services: ServiceStore
-        let hasher: PasswordHasher
-        let accounts: AccountStore
-        let tokens: TokenIssuer
-        let logins: LoginStore
-        let revocations: RevocationPublisher
-        let revoked: RevocationStore
-        let throttle: SignInThrottleStore
-        let currentPassword: CurrentPassword
-        let accountSecurity: AccountSecurityStore
-        let firstParty: FirstParty
-        let multiFactor: MultiFactor
-        let sessions: SessionStore
-        let refreshTokens: RefreshStore
-        let refresh: Refresh
-        let login: Login
+  /// The stores and domain types more than one area uses.
+  struct Parts {
+    let keys: SigningKeyStore
+    let services: ServiceStore
+    let hasher: PasswordHasher
+    let accounts: AccountStore
+    let tokens: TokenIssuer
+    let logins: LoginStore
+    let revocations: RevocationPublisher
+    let revoked: RevocationStore
+    let throttle: SignInThrottleStore
+    let currentPassword: CurrentPassword
+    let accountSecurity: AccountSecurityStore
+    let firstParty: FirstParty
+    let multiFactor: MultiFactor
+    let sessions: SessionStore
+    let refreshTokens: RefreshStore
+    let refresh: Refresh
+    let login: Login
 
-        init(_ context: BackendContext) throws {
-            keys = SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
-            services = ServiceStore(postgres: context.postgres, logger: context.logger)
-            hasher = try readSetting(service: .token) { () throws(ConfigurationError) in try PasswordHasher.fromSettings(.fromEnvironment()) }
-            accounts = AccountStore(postgres: context.postgres, logger: context.logger)
-            tokens = TokenIssuer(signer: AccessTokenSigner(store: keys), issuer: context.config.issuer)
-            logins = LoginStore(postgres: context.postgres, logger: context.logger)
-            revocations = RevocationPublisher(events: context.events)
-            revoked = RevocationStore(postgres: context.postgres, logger: context.logger)
-            throttle = SignInThrottleStore(postgres: context.postgres, logger: context.logger)
-            currentPassword = CurrentPassword(throttle: throttle, hasher: hasher)
-            accountSecurity = AccountSecurityStore(postgres: context.postgres, logger: context.logger)
-            firstParty = FirstParty(services: services, store: accountSecurity)
-            multiFactor = MultiFactor(
-                store: MFAStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger), logins: logins,
-                services: services, tokens: tokens, backupCodes: BackupCodes(keyRing: context.keyRing),
-                currentPassword: currentPassword, firstParty: firstParty,
-                revocations: revocations, issuerName: "Gatehouse")
-            sessions = SessionStore(postgres: context.postgres, logger: context.logger)
-            refreshTokens = RefreshStore(postgres: context.postgres, logger: context.logger)
-            let sessionLimit = try readSetting(service: .token) { () throws(ConfigurationError) in
-                try SessionRefreshLimit.load(redis: context.redis)
-            }
-            refresh = Refresh(store: refreshTokens, tokens: tokens, keyRing: context.keyRing, sessionLimit: sessionLimit)
-            login = Login(
-                services: services, store: logins, throttle: throttle, hasher: hasher,
-                tokens: tokens, multiFactor: multiFactor,
-                decoyHash: Bcrypt.hash(SecureRandom.hex(bytes: 16), cost: hasher.cost))
-        }
+    init(_ context: BackendContext) throws {
+      keys = SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
+      services = ServiceStore(postgres: context.postgres, logger: context.logger)
+      hasher = try readSetting(service: .token) { () throws(ConfigurationError) in try PasswordHasher.fromSettings(.fromEnvironment()) }
+      accounts = AccountStore(postgres: context.postgres, logger: context.logger)
+      tokens = TokenIssuer(signer: AccessTokenSigner(store: keys), issuer: context.config.issuer)
+      logins = LoginStore(postgres: context.postgres, logger: context.logger)
+      revocations = RevocationPublisher(events: context.events)
+      revoked = RevocationStore(postgres: context.postgres, logger: context.logger)
+      throttle = SignInThrottleStore(postgres: context.postgres, logger: context.logger)
+      currentPassword = CurrentPassword(throttle: throttle, hasher: hasher)
+      accountSecurity = AccountSecurityStore(postgres: context.postgres, logger: context.logger)
+      firstParty = FirstParty(services: services, store: accountSecurity)
+      multiFactor = MultiFactor(
+        store: MFAStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger), logins: logins,
+        services: services, tokens: tokens, backupCodes: BackupCodes(keyRing: context.keyRing),
+        currentPassword: currentPassword, firstParty: firstParty,
+        revocations: revocations, issuerName: "Gatehouse")
+      sessions = SessionStore(postgres: context.postgres, logger: context.logger)
+      refreshTokens = RefreshStore(postgres: context.postgres, logger: context.logger)
+      let sessionLimit = try readSetting(service: .token) { () throws(ConfigurationError) in
+        try SessionRefreshLimit.load(redis: context.redis)
+      }
+      refresh = Refresh(store: refreshTokens, tokens: tokens, keyRing: context.keyRing, sessionLimit: sessionLimit)
+      login = Login(
+        services: services, store: logins, throttle: throttle, hasher: hasher,
+        tokens: tokens, multiFactor: multiFactor,
+        decoyHash: Bcrypt.hash(SecureRandom.hex(bytes: 16), cost: hasher.cost))
     }
+  }
 
-    private static func registerKeysAndOrigins(_ router: inout RPCRouter, _ parts: Parts) {
-        let keys = parts.keys, services = parts.services, revoked = parts.revoked
-        router.register(TokenRPC.jwks) { _, _ in
-            try await keys.published()
-        }
-        router.register(TokenRPC.allowedOrigins) { _, _ in
-            OriginList(origins: try await services.allowedOrigins())
-        }
-        router.register(TokenRPC.revocations) { _, _ in RevocationSet(revocations: try await revoked.active()) }
+  private static func registerKeysAndOrigins(_ router: inout RPCRouter, _ parts: Parts) {
+    let keys = parts.keys
+    let services = parts.services
+    let revoked = parts.revoked
+    router.register(TokenRPC.jwks) { _, _ in
+      try await keys.published()
     }
+    router.register(TokenRPC.allowedOrigins) { _, _ in
+      OriginList(origins: try await services.allowedOrigins())
+    }
+    router.register(TokenRPC.revocations) { _, _ in RevocationSet(revocations: try await revoked.active()) }
+  }
 
-    private static func registerSignIn(_ router: inout RPCRouter, _ parts: Parts) {
-        let registration = Registration(services: parts.services, accounts: parts.accounts, hasher: parts.hasher)
-        router.register(TokenRPC.register) { request, call in
-            try await registration.register(request, requestID: call.requestID)
-        }
-        let login = parts.login
-        router.register(TokenRPC.login) { request, call in
-            try await login.login(request, requestID: call.requestID)
-        }
-        let reauthentication = Reauthentication(
-            firstParty: parts.firstParty, logins: parts.logins, store: parts.accountSecurity, currentPassword: parts.currentPassword)
-        router.register(TokenRPC.reauthenticate) { request, call in
-            try await reauthentication.check(request, requestID: call.requestID)
-        }
-        let refresh = parts.refresh
-        router.register(TokenRPC.refresh) { request, call in
-            try await refresh.refresh(request, requestID: call.requestID)
-        }
+  private static func registerSignIn(_ router: inout RPCRouter, _ parts: Parts) {
+    let registration = Registration(services: parts.services, accounts: parts.accounts, hasher: parts.hasher)
+    router.register(TokenRPC.register) { request, call in
+      try await registration.register(request, requestID: call.requestID)
     }
+    let login = parts.login
+    router.register(TokenRPC.login) { request, call in
+      try await login.login(request, requestID: call.requestID)
+    }
+    let reauthentication = Reauthentication(
+      firstParty: parts.firstParty, logins: parts.logins, store: parts.accountSecurity, currentPassword: parts.currentPassword)
+    router.register(TokenRPC.reauthenticate) { request, call in
+      try await reauthentication.check(request, requestID: call.requestID)
+    }
+    let refresh = parts.refresh
+    router.register(TokenRPC.refresh) { request, call in
+      try await refresh.refresh(request, requestID: call.requestID)
+    }
+  }
 
-    private static func registerSessions(_ router: inout RPCRouter, _ parts: Parts) {
-        let sessionStore = parts.sessions
-        let logout = Logout(sessions: sessionStore, revocations: parts.revocations)
-        router.register(TokenRPC.logout) { request, call in
-            try await logout.logout(request, requestID: call.requestID)
-        }
-        router.register(TokenRPC.logoutAll) { request, call in
-            try await logout.logoutAll(request, requestID: call.requestID)
-        }
-        // The account routes act for the call's principal, the user the gateway verified.
-        router.register(TokenRPC.sessions) { _, call in
-            let caller = try call.signedInCaller()
-            guard let user = UUID(uuidString: caller.userID) else { throw AccountProblems.accountNotFound.problem("No such account.") }
-            return SessionList(sessions: try await sessionStore.open(userID: user, current: UUID(uuidString: caller.sessionID ?? "")))
-        }
-        router.register(TokenRPC.endSession) { request, call in
-            guard let user = UUID(uuidString: try call.signedInUserID()), let session = UUID(uuidString: request.sessionID) else {
-                throw SignInProblems.sessionNotFound.problem("No such session.")
-            }
-            let ended = try await sessionStore.end(sessionID: session, userID: user, requestID: call.requestID)
-            guard ended == 1 else { throw SignInProblems.sessionNotFound.problem("No open session \(request.sessionID) of yours.") }
-            return LogoutResponse(sessionsEnded: 1)
-        }
+  private static func registerSessions(_ router: inout RPCRouter, _ parts: Parts) {
+    let sessionStore = parts.sessions
+    let logout = Logout(sessions: sessionStore, revocations: parts.revocations)
+    router.register(TokenRPC.logout) { request, call in
+      try await logout.logout(request, requestID: call.requestID)
     }
+    router.register(TokenRPC.logoutAll) { request, call in
+      try await logout.logoutAll(request, requestID: call.requestID)
+    }
+    // The account routes act for the call's principal, the user the gateway verified.
+    router.register(TokenRPC.sessions) { _, call in
+      let caller = try call.signedInCaller()
+      guard let user = UUID(uuidString: caller.userID) else { throw AccountProblems.accountNotFound.problem("No such account.") }
+      return SessionList(sessions: try await sessionStore.open(userID: user, current: UUID(uuidString: caller.sessionID ?? "")))
+    }
+    router.register(TokenRPC.endSession) { request, call in
+      guard let user = UUID(uuidString: try call.signedInUserID()), let session = UUID(uuidString: request.sessionID) else {
+        throw SignInProblems.sessionNotFound.problem("No such session.")
+      }
+      let ended = try await sessionStore.end(sessionID: session, userID: user, requestID: call.requestID)
+      guard ended == 1 else { throw SignInProblems.sessionNotFound.problem("No open session \(request.sessionID) of yours.") }
+      return LogoutResponse(sessionsEnded: 1)
+    }
+  }
 
-    private static func registerProfile(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
-        let profiles = ProfileStore(postgres: context.postgres, logger: context.logger)
-        router.register(TokenRPC.me) { _, call in
-            let caller = try call.signedInCaller()
-            guard let id = UUID(uuidString: caller.userID),
-                  let profile = try await profiles.profile(userID: id, serviceSlug: caller.service) else {
-                throw AccountProblems.accountNotFound.problem("No such account.")
-            }
-            return profile
-        }
-        router.register(TokenRPC.updateProfile) { request, call in
-            let update = try ProfileUpdate(request.changes)
-            let caller = try call.signedInCaller()
-            guard let id = UUID(uuidString: caller.userID), try await profiles.update(userID: id, update, requestID: call.requestID),
-                  let profile = try await profiles.profile(userID: id, serviceSlug: caller.service) else {
-                throw AccountProblems.accountNotFound.problem("No such account.")
-            }
-            return profile
-        }
-        let passwordChange = PasswordChange(
-            services: parts.services, logins: parts.logins, currentPassword: parts.currentPassword, firstParty: parts.firstParty,
-            accounts: parts.accounts, hasher: parts.hasher, tokens: parts.tokens, revocations: parts.revocations)
-        router.register(TokenRPC.changePassword) { request, call in
-            try await passwordChange.change(request, caller: try call.signedInCaller(), requestID: call.requestID)
-        }
+  private static func registerProfile(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
+    let profiles = ProfileStore(postgres: context.postgres, logger: context.logger)
+    router.register(TokenRPC.me) { _, call in
+      let caller = try call.signedInCaller()
+      guard let id = UUID(uuidString: caller.userID),
+        let profile = try await profiles.profile(userID: id, serviceSlug: caller.service)
+      else {
+        throw AccountProblems.accountNotFound.problem("No such account.")
+      }
+      return profile
     }
+    router.register(TokenRPC.updateProfile) { request, call in
+      let update = try ProfileUpdate(request.changes)
+      let caller = try call.signedInCaller()
+      guard let id = UUID(uuidString: caller.userID), try await profiles.update(userID: id, update, requestID: call.requestID),
+        let profile = try await profiles.profile(userID: id, serviceSlug: caller.service)
+      else {
+        throw AccountProblems.accountNotFound.problem("No such account.")
+      }
+      return profile
+    }
+    let passwordChange = PasswordChange(
+      services: parts.services, logins: parts.logins, currentPassword: parts.currentPassword, firstParty: parts.firstParty,
+      accounts: parts.accounts, hasher: parts.hasher, tokens: parts.tokens, revocations: parts.revocations)
+    router.register(TokenRPC.changePassword) { request, call in
+      try await passwordChange.change(request, caller: try call.signedInCaller(), requestID: call.requestID)
+    }
+  }
 
-    private static func registerMFA(_ router: inout RPCRouter, _ parts: Parts) {
-        let multiFactor = parts.multiFactor
-        // The caller's own second factor: the user, session and service are the call's principal.
-        router.register(TokenRPC.startTOTP) { request, call in
-            try await multiFactor.start(request, caller: try call.signedInCaller(), requestID: call.requestID)
-        }
-        router.register(TokenRPC.enableTOTP) { request, call in
-            try await multiFactor.enable(request, caller: try call.signedInCaller(), requestID: call.requestID)
-        }
-        router.register(TokenRPC.disableTOTP) { request, call in
-            try await multiFactor.disable(request, caller: try call.signedInCaller(), requestID: call.requestID)
-        }
-        router.register(TokenRPC.replaceBackupCodes) { request, call in
-            try await multiFactor.replaceBackupCodes(request, caller: try call.signedInCaller(), requestID: call.requestID)
-        }
-        router.register(TokenRPC.resetMFA) { request, call in try await multiFactor.reset(request, requestID: call.requestID) }
-        router.register(TokenRPC.verifyMFA) { request, call in try await multiFactor.verify(request, requestID: call.requestID) }
-        router.register(TokenRPC.stepUpMFA) { request, call in
-            try await multiFactor.stepUp(request, caller: try call.signedInCaller(), requestID: call.requestID)
-        }
+  private static func registerMFA(_ router: inout RPCRouter, _ parts: Parts) {
+    let multiFactor = parts.multiFactor
+    // The caller's own second factor: the user, session and service are the call's principal.
+    router.register(TokenRPC.startTOTP) { request, call in
+      try await multiFactor.start(request, caller: try call.signedInCaller(), requestID: call.requestID)
     }
+    router.register(TokenRPC.enableTOTP) { request, call in
+      try await multiFactor.enable(request, caller: try call.signedInCaller(), requestID: call.requestID)
+    }
+    router.register(TokenRPC.disableTOTP) { request, call in
+      try await multiFactor.disable(request, caller: try call.signedInCaller(), requestID: call.requestID)
+    }
+    router.register(TokenRPC.replaceBackupCodes) { request, call in
+      try await multiFactor.replaceBackupCodes(request, caller: try call.signedInCaller(), requestID: call.requestID)
+    }
+    router.register(TokenRPC.resetMFA) { request, call in try await multiFactor.reset(request, requestID: call.requestID) }
+    router.register(TokenRPC.verifyMFA) { request, call in try await multiFactor.verify(request, requestID: call.requestID) }
+    router.register(TokenRPC.stepUpMFA) { request, call in
+      try await multiFactor.stepUp(request, caller: try call.signedInCaller(), requestID: call.requestID)
+    }
+  }
 
-    private static func registerSocial(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
-        let social = SocialAccounts(
-            store: SocialAccountStore(postgres: context.postgres, logger: context.logger), services: parts.services, logins: parts.logins,
-            tokens: parts.tokens, multiFactor: parts.multiFactor)
-        router.register(TokenRPC.socialServiceSettings) { query, _ in
-            // A redirect URI stored before RedirectURIRule existed (javascript:, a fragment) is never
-            // offered to social-service, which would redirect browsers to it.
-            var settings = try await social.settings(query)
-            settings.redirectURIs.removeAll { RedirectURIRule.refusal($0, loopbackHTTP: context.config.environment != .production) != nil }
-            return settings
-        }
-        router.register(TokenRPC.socialUser) { query, call in try await social.user(query, requestID: call.requestID) }
-        router.register(TokenRPC.socialSession) { request, call in try await social.session(request, requestID: call.requestID) }
-        router.register(TokenRPC.loginMethods) { request, _ in try await social.loginMethods(request) }
+  private static func registerSocial(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
+    let social = SocialAccounts(
+      store: SocialAccountStore(postgres: context.postgres, logger: context.logger), services: parts.services, logins: parts.logins,
+      tokens: parts.tokens, multiFactor: parts.multiFactor)
+    router.register(TokenRPC.socialServiceSettings) { query, _ in
+      // A redirect URI stored before RedirectURIRule existed (javascript:, a fragment) is never
+      // offered to social-service, which would redirect browsers to it.
+      var settings = try await social.settings(query)
+      settings.redirectURIs.removeAll { RedirectURIRule.refusal($0, loopbackHTTP: context.config.environment != .production) != nil }
+      return settings
     }
+    router.register(TokenRPC.socialUser) { query, call in try await social.user(query, requestID: call.requestID) }
+    router.register(TokenRPC.socialSession) { request, call in try await social.session(request, requestID: call.requestID) }
+    router.register(TokenRPC.loginMethods) { request, _ in try await social.loginMethods(request) }
+  }
 
-    private static func registerOAuth(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
-        let clients = ClientAuthenticator(services: parts.services)
-        let oauth = OAuthTokenEndpoint(clients: clients, login: parts.login, refresh: parts.refresh, tokens: parts.tokens, rpc: context.rpc)
-        router.register(TokenRPC.oauthToken) { request, call in
-            try await oauth.token(request, requestID: call.requestID)
-        }
-        let inspector = TokenInspector(
-            clients: clients, reader: AccessTokenReader(store: parts.keys, issuer: context.config.issuer), refreshTokens: parts.refreshTokens,
-            sessions: parts.sessions, logins: parts.logins, revocations: parts.revocations, revoked: parts.revoked)
-        router.register(TokenRPC.oauthIntrospect) { request, _ in
-            try await inspector.introspect(request)
-        }
-        router.register(TokenRPC.oauthRevoke) { request, call in
-            try await inspector.revoke(request, requestID: call.requestID)
-            return NoRequest()
-        }
+  private static func registerOAuth(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
+    let clients = ClientAuthenticator(services: parts.services)
+    let oauth = OAuthTokenEndpoint(clients: clients, login: parts.login, refresh: parts.refresh, tokens: parts.tokens, rpc: context.rpc)
+    router.register(TokenRPC.oauthToken) { request, call in
+      try await oauth.token(request, requestID: call.requestID)
     }
+    let inspector = TokenInspector(
+      clients: clients, reader: AccessTokenReader(store: parts.keys, issuer: context.config.issuer), refreshTokens: parts.refreshTokens,
+      sessions: parts.sessions, logins: parts.logins, revocations: parts.revocations, revoked: parts.revoked)
+    router.register(TokenRPC.oauthIntrospect) { request, _ in
+      try await inspector.introspect(request)
+    }
+    router.register(TokenRPC.oauthRevoke) { request, call in
+      try await inspector.revoke(request, requestID: call.requestID)
+      return NoRequest()
+    }
+  }
 
-    private static func registerAdministration(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
-        let administration = ServiceAdministration(
-            store: ServiceAdminStore(postgres: context.postgres, logger: context.logger), events: context.events,
-            revocations: parts.revocations, environment: context.config.environment)
-        router.register(TokenRPC.createService) { request, call in try await administration.create(request, requestID: call.requestID) }
-        router.register(TokenRPC.listServices) { request, _ in try await administration.list(request) }
-        router.register(TokenRPC.getService) { request, _ in try await administration.get(request) }
-        router.register(TokenRPC.updateService) { request, call in try await administration.update(request, requestID: call.requestID) }
-        router.register(TokenRPC.deleteService) { request, call in try await administration.delete(request, requestID: call.requestID) }
-        router.register(TokenRPC.rotateServiceSecret) { request, call in try await administration.rotateSecret(request, requestID: call.requestID) }
-        router.register(TokenRPC.serviceMembers) { request, _ in try await administration.members(request) }
-        router.register(TokenRPC.serviceStats) { request, _ in try await administration.stats(request) }
-        router.register(TokenRPC.updateServiceMember) { request, call in try await administration.updateMember(request, requestID: call.requestID) }
-        router.register(TokenRPC.closedServices) { _, _ in
-            ClosedServices(slugs: try await ServiceAdminStore(postgres: context.postgres, logger: context.logger).closedSlugs())
-        }
-        let auditLog = AuditLogReader(store: AuditLogStore(postgres: context.postgres, logger: context.logger), administration: administration)
-        router.register(TokenRPC.auditEvents) { query, _ in try await auditLog.page(query) }
+  private static func registerAdministration(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
+    let administration = ServiceAdministration(
+      store: ServiceAdminStore(postgres: context.postgres, logger: context.logger), events: context.events,
+      revocations: parts.revocations, environment: context.config.environment)
+    router.register(TokenRPC.createService) { request, call in try await administration.create(request, requestID: call.requestID) }
+    router.register(TokenRPC.listServices) { request, _ in try await administration.list(request) }
+    router.register(TokenRPC.getService) { request, _ in try await administration.get(request) }
+    router.register(TokenRPC.updateService) { request, call in try await administration.update(request, requestID: call.requestID) }
+    router.register(TokenRPC.deleteService) { request, call in try await administration.delete(request, requestID: call.requestID) }
+    router.register(TokenRPC.rotateServiceSecret) { request, call in
+      try await administration.rotateSecret(request, requestID: call.requestID)
     }
+    router.register(TokenRPC.serviceMembers) { request, _ in try await administration.members(request) }
+    router.register(TokenRPC.serviceStats) { request, _ in try await administration.stats(request) }
+    router.register(TokenRPC.updateServiceMember) { request, call in
+      try await administration.updateMember(request, requestID: call.requestID)
+    }
+    router.register(TokenRPC.closedServices) { _, _ in
+      ClosedServices(slugs: try await ServiceAdminStore(postgres: context.postgres, logger: context.logger).closedSlugs())
+    }
+    let auditLog = AuditLogReader(store: AuditLogStore(postgres: context.postgres, logger: context.logger), administration: administration)
+    router.register(TokenRPC.auditEvents) { query, _ in try await auditLog.page(query) }
+  }
 }

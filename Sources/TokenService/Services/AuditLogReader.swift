@@ -5,35 +5,35 @@ import Shared
 /// AUDITOR and SUPER_ADMIN read everything, a SERVICE_ADMIN the services it owns, and a member
 /// whose role has `admin.logs` the service its token is for.
 struct AuditLogReader: Sendable {
-    let store: AuditLogStore
-    let administration: ServiceAdministration
+  let store: AuditLogStore
+  let administration: ServiceAdministration
 
-    func page(_ query: AuditQuery) async throws -> AuditPage {
-        guard let actor = UUID(uuidString: query.actor.userID) else { throw ServiceAdministration.forbidden }
-        var serviceSlug = query.service
-        var ownedBy: UUID?
-        switch PlatformRole(rawValue: query.actor.platformRole) ?? .user {
-        case .superAdmin, .auditor: break
-        case .serviceAdmin: ownedBy = actor
-        case .user:
-            let service = try await administration.memberService(query.actor, needs: .adminLogs)
-            guard query.service == nil || query.service == service.slug else {
-                throw ServiceAdminProblems.forbidden.problem("Your token reads the audit log of \(service.slug) only.")
-            }
-            serviceSlug = service.slug
-        }
-        guard (1...200).contains(query.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 200.", field: "limit") }
-        let before = try query.cursor.map { cursor throws(Problem) -> Int64 in
-            guard let id = Int64(cursor) else {
-                throw RequestProblems.invalidField.problem("cursor is not one this API gave out.", field: "cursor")
-            }
-            return id
-        }
-        guard query.userID == nil || UUID(uuidString: query.userID ?? "") != nil else {
-            throw RequestProblems.invalidField.problem("user_id is a user id.", field: "user_id")
-        }
-        return try await store.page(
-            userID: query.userID.flatMap(UUID.init(uuidString:)), action: query.action, serviceSlug: serviceSlug,
-            ip: try query.ip.map(AuditAddress.block), from: query.from, to: query.to, ownedBy: ownedBy, before: before, limit: query.limit)
+  func page(_ query: AuditQuery) async throws -> AuditPage {
+    guard let actor = UUID(uuidString: query.actor.userID) else { throw ServiceAdministration.forbidden }
+    var serviceSlug = query.service
+    var ownedBy: UUID?
+    switch PlatformRole(rawValue: query.actor.platformRole) ?? .user {
+    case .superAdmin, .auditor: break
+    case .serviceAdmin: ownedBy = actor
+    case .user:
+      let service = try await administration.memberService(query.actor, needs: .adminLogs)
+      guard query.service == nil || query.service == service.slug else {
+        throw ServiceAdminProblems.forbidden.problem("Your token reads the audit log of \(service.slug) only.")
+      }
+      serviceSlug = service.slug
     }
+    guard (1...200).contains(query.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 200.", field: "limit") }
+    let before = try query.cursor.map { cursor throws(Problem) -> Int64 in
+      guard let id = Int64(cursor) else {
+        throw RequestProblems.invalidField.problem("cursor is not one this API gave out.", field: "cursor")
+      }
+      return id
+    }
+    guard query.userID == nil || UUID(uuidString: query.userID ?? "") != nil else {
+      throw RequestProblems.invalidField.problem("user_id is a user id.", field: "user_id")
+    }
+    return try await store.page(
+      userID: query.userID.flatMap(UUID.init(uuidString:)), action: query.action, serviceSlug: serviceSlug,
+      ip: try query.ip.map(AuditAddress.block), from: query.from, to: query.to, ownedBy: ownedBy, before: before, limit: query.limit)
+  }
 }

@@ -8,143 +8,149 @@ import Shared
 /// ...); 403 for the rest. Anyone else gets 403 on the list and 404 on a service. Every change
 /// is audited and announced on `gh:ev:config`, so gateways apply new origins and statuses at once.
 struct ServiceAdministration: Sendable {
-    let store: ServiceAdminStore
-    let events: EventBus
-    let revocations: RevocationPublisher
-    /// Decides whether http redirect URIs to the loopback address are allowed (not in production).
-    let environment: DeploymentEnvironment
+  let store: ServiceAdminStore
+  let events: EventBus
+  let revocations: RevocationPublisher
+  /// Decides whether http redirect URIs to the loopback address are allowed (not in production).
+  let environment: DeploymentEnvironment
 
-    static let memberStatuses: Set<String> = ["active", "inactive", "suspended", "banned"]
+  static let memberStatuses: Set<String> = ["active", "inactive", "suspended", "banned"]
 
-    func create(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceCreated {
-        let (actor, role) = try Self.admin(request.actor)
-        var settings = request.settings ?? ServiceSettingsBody()
-        try ServiceSettingsRules.check(settings, creating: true, environment: environment)
-        if role == .serviceAdmin {
-            guard settings.ownerUserID == nil || settings.ownerUserID == actor.uuidString.lowercased() else { throw Self.forbidden }
-            settings.ownerUserID = actor.uuidString.lowercased()
-        }
-        guard let created = try await store.create(settings, actor: actor, requestID: requestID) else {
-            throw ServiceAdminProblems.slugTaken.problem("A service named \(settings.slug ?? "") exists.", field: "slug")
-        }
-        await announce(created.service.slug)
-        return created
+  func create(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceCreated {
+    let (actor, role) = try Self.admin(request.actor)
+    var settings = request.settings ?? ServiceSettingsBody()
+    try ServiceSettingsRules.check(settings, creating: true, environment: environment)
+    if role == .serviceAdmin {
+      guard settings.ownerUserID == nil || settings.ownerUserID == actor.uuidString.lowercased() else { throw Self.forbidden }
+      settings.ownerUserID = actor.uuidString.lowercased()
     }
-
-    func list(_ request: ServiceAdminRequest) async throws -> ServiceList {
-        let (actor, role) = try Self.admin(request.actor)
-        return ServiceList(services: try await store.list(owner: role == .superAdmin ? nil : actor))
+    guard let created = try await store.create(settings, actor: actor, requestID: requestID) else {
+      throw ServiceAdminProblems.slugTaken.problem("A service named \(settings.slug ?? "") exists.", field: "slug")
     }
+    await announce(created.service.slug)
+    return created
+  }
 
-    func get(_ request: ServiceAdminRequest) async throws -> ServiceView {
-        try await service(request, needs: .serviceRead).1
+  func list(_ request: ServiceAdminRequest) async throws -> ServiceList {
+    let (actor, role) = try Self.admin(request.actor)
+    return ServiceList(services: try await store.list(owner: role == .superAdmin ? nil : actor))
+  }
+
+  func get(_ request: ServiceAdminRequest) async throws -> ServiceView {
+    try await service(request, needs: .serviceRead).1
+  }
+
+  func update(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceView {
+    let ((actor, role), service) = try await service(request, needs: .serviceUpdate)
+    let settings = request.settings ?? ServiceSettingsBody()
+    try ServiceSettingsRules.check(settings, creating: false, environment: environment)
+    // Who owns a service, and whether it is open, only a SUPER_ADMIN decides: an owner could
+    // otherwise undo a suspension, and an admin member lock every other member out.
+    if settings.ownerUserID != nil || settings.status != nil, role != .superAdmin {
+      throw ServiceAdminProblems.forbidden.problem("Only a SUPER_ADMIN changes a service's owner or status.")
     }
+    guard let id = UUID(uuidString: service.id),
+      let updated = try await store.update(id: id, settings, actor: actor, requestID: requestID)
+    else { throw Self.notFound }
+    await announce(updated.slug)
+    return updated
+  }
 
-    func update(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceView {
-        let ((actor, role), service) = try await service(request, needs: .serviceUpdate)
-        let settings = request.settings ?? ServiceSettingsBody()
-        try ServiceSettingsRules.check(settings, creating: false, environment: environment)
-        // Who owns a service, and whether it is open, only a SUPER_ADMIN decides: an owner could
-        // otherwise undo a suspension, and an admin member lock every other member out.
-        if settings.ownerUserID != nil || settings.status != nil, role != .superAdmin {
-            throw ServiceAdminProblems.forbidden.problem("Only a SUPER_ADMIN changes a service's owner or status.")
-        }
-        guard let id = UUID(uuidString: service.id),
-              let updated = try await store.update(id: id, settings, actor: actor, requestID: requestID) else { throw Self.notFound }
-        await announce(updated.slug)
-        return updated
+  func delete(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceView {
+    let ((actor, _), service) = try await service(request, needs: .serviceDelete)
+    guard let id = UUID(uuidString: service.id), let deleted = try await store.delete(id: id, actor: actor, requestID: requestID) else {
+      throw Self.notFound
     }
+    await announce(deleted.slug)
+    return deleted
+  }
 
-    func delete(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceView {
-        let ((actor, _), service) = try await service(request, needs: .serviceDelete)
-        guard let id = UUID(uuidString: service.id), let deleted = try await store.delete(id: id, actor: actor, requestID: requestID) else {
-            throw Self.notFound
-        }
-        await announce(deleted.slug)
-        return deleted
+  func stats(_ request: ServiceAdminRequest) async throws -> ServiceStats {
+    let (_, service) = try await service(request, needs: .adminAnalytics)
+    guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
+    return try await store.stats(serviceID: id)
+  }
+
+  func rotateSecret(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceCredentials {
+    let ((actor, _), service) = try await service(request, needs: .serviceManage)
+    guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
+    let (credentials, version) = try await store.rotateSecret(id: id, clientID: service.clientID, actor: actor, requestID: requestID)
+    // The tokens got with the old secret stop verifying (the database recorded it with the rotation).
+    try await revocations.raise(userID: service.clientID, to: version)
+    return credentials
+  }
+
+  func members(_ request: ServiceAdminRequest) async throws -> MemberList {
+    let (_, service) = try await service(request, needs: .userList)
+    let query = request.query ?? MemberQuery(role: nil, status: nil, limit: 50, cursor: nil)
+    if let role = query.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
+    if let status = query.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
+    guard (1...100).contains(query.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 100.", field: "limit") }
+    guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
+    return try await store.members(serviceID: id, query: query)
+  }
+
+  func updateMember(_ request: ServiceAdminRequest, requestID: String?) async throws -> MemberView {
+    let ((actor, _), service) = try await service(request, needs: .userUpdate)
+    let changes = request.member ?? MemberChanges(role: nil, status: nil)
+    if let role = changes.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
+    if let status = changes.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
+    guard let serviceID = UUID(uuidString: service.id), let userID = request.memberID.flatMap(UUID.init(uuidString:)),
+      let (member, version) = try await store.updateMember(
+        serviceID: serviceID, userID: userID, changes, actor: actor, requestID: requestID)
+    else {
+      throw ServiceAdminProblems.memberNotFound.problem("No such member of \(service.slug).")
     }
+    // The tokens they hold carry the old role: they stop verifying; the next refresh carries the new one.
+    try await revocations.raise(userID: member.userID, to: version)
+    return member
+  }
 
-    func stats(_ request: ServiceAdminRequest) async throws -> ServiceStats {
-        let (_, service) = try await service(request, needs: .adminAnalytics)
-        guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
-        return try await store.stats(serviceID: id)
+  /// The service a member's token is for, when its role there has `permission`, checked as every
+  /// admin route of a service checks it (403 without the permission, the service's own MFA rule).
+  func memberService(_ actor: AdminActor, needs permission: Permission) async throws -> ServiceView {
+    try await service(
+      ServiceAdminRequest(actor: actor, slug: actor.service, client: ClientInfo(ip: nil, userAgent: nil)), needs: permission
+    ).1
+  }
+
+  /// The actor and the service, when the actor may do what needs `permission` there: a
+  /// SUPER_ADMIN, the SERVICE_ADMIN who owns it, or a member whose token for it carries the
+  /// permission. Others learn nothing of the service (404), except its members (403).
+  private func service(_ request: ServiceAdminRequest, needs permission: Permission) async throws -> ((UUID, PlatformRole), ServiceView) {
+    guard let actor = UUID(uuidString: request.actor.userID) else { throw Self.forbidden }
+    let role = PlatformRole(rawValue: request.actor.platformRole) ?? .user
+    guard let slug = request.slug, let service = try await store.find(slug: slug) else { throw Self.notFound }
+    let isPlatformAdmin = role == .superAdmin || (role == .serviceAdmin && service.ownerUserID == actor.uuidString.lowercased())
+    if !isPlatformAdmin {
+      guard request.actor.service == slug else { throw Self.notFound }
+      guard request.actor.permissions.contains(permission.rawValue) else {
+        throw ServiceAdminProblems.forbidden.problem("Your role in \(slug) does not have \(permission.rawValue).")
+      }
     }
-
-    func rotateSecret(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceCredentials {
-        let ((actor, _), service) = try await service(request, needs: .serviceManage)
-        guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
-        let (credentials, version) = try await store.rotateSecret(id: id, clientID: service.clientID, actor: actor, requestID: requestID)
-        // The tokens got with the old secret stop verifying (the database recorded it with the rotation).
-        try await revocations.raise(userID: service.clientID, to: version)
-        return credentials
+    if service.requireAdminMFA, !request.actor.passedMFARecently() {
+      throw MFAProblems.mfaRequiredByService.problem(
+        "\(service.slug) requires its admins to have passed MFA in the last 30 minutes; enrol TOTP and step up.")
     }
+    return ((actor, role), service)
+  }
 
-    func members(_ request: ServiceAdminRequest) async throws -> MemberList {
-        let (_, service) = try await service(request, needs: .userList)
-        let query = request.query ?? MemberQuery(role: nil, status: nil, limit: 50, cursor: nil)
-        if let role = query.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
-        if let status = query.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
-        guard (1...100).contains(query.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 100.", field: "limit") }
-        guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
-        return try await store.members(serviceID: id, query: query)
-    }
+  private func announce(_ slug: String) async {
+    _ = try? await events.publish(Topics.config, ConfigChanged(service: slug))
+  }
 
-    func updateMember(_ request: ServiceAdminRequest, requestID: String?) async throws -> MemberView {
-        let ((actor, _), service) = try await service(request, needs: .userUpdate)
-        let changes = request.member ?? MemberChanges(role: nil, status: nil)
-        if let role = changes.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
-        if let status = changes.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
-        guard let serviceID = UUID(uuidString: service.id), let userID = request.memberID.flatMap(UUID.init(uuidString:)),
-              let (member, version) = try await store.updateMember(serviceID: serviceID, userID: userID, changes, actor: actor, requestID: requestID)
-        else {
-            throw ServiceAdminProblems.memberNotFound.problem("No such member of \(service.slug).")
-        }
-        // The tokens they hold carry the old role: they stop verifying; the next refresh carries the new one.
-        try await revocations.raise(userID: member.userID, to: version)
-        return member
-    }
+  static func admin(_ actor: AdminActor) throws(Problem) -> (UUID, PlatformRole) {
+    guard let id = UUID(uuidString: actor.userID), let role = PlatformRole(rawValue: actor.platformRole),
+      role == .superAdmin || role == .serviceAdmin
+    else { throw forbidden }
+    return (id, role)
+  }
 
-    /// The service a member's token is for, when its role there has `permission`, checked as every
-    /// admin route of a service checks it (403 without the permission, the service's own MFA rule).
-    func memberService(_ actor: AdminActor, needs permission: Permission) async throws -> ServiceView {
-        try await service(ServiceAdminRequest(actor: actor, slug: actor.service, client: ClientInfo(ip: nil, userAgent: nil)), needs: permission).1
-    }
-
-    /// The actor and the service, when the actor may do what needs `permission` there: a
-    /// SUPER_ADMIN, the SERVICE_ADMIN who owns it, or a member whose token for it carries the
-    /// permission. Others learn nothing of the service (404), except its members (403).
-    private func service(_ request: ServiceAdminRequest, needs permission: Permission) async throws -> ((UUID, PlatformRole), ServiceView) {
-        guard let actor = UUID(uuidString: request.actor.userID) else { throw Self.forbidden }
-        let role = PlatformRole(rawValue: request.actor.platformRole) ?? .user
-        guard let slug = request.slug, let service = try await store.find(slug: slug) else { throw Self.notFound }
-        let isPlatformAdmin = role == .superAdmin || (role == .serviceAdmin && service.ownerUserID == actor.uuidString.lowercased())
-        if !isPlatformAdmin {
-            guard request.actor.service == slug else { throw Self.notFound }
-            guard request.actor.permissions.contains(permission.rawValue) else {
-                throw ServiceAdminProblems.forbidden.problem("Your role in \(slug) does not have \(permission.rawValue).")
-            }
-        }
-        if service.requireAdminMFA, !request.actor.passedMFARecently() {
-            throw MFAProblems.mfaRequiredByService.problem(
-                "\(service.slug) requires its admins to have passed MFA in the last 30 minutes; enrol TOTP and step up.")
-        }
-        return ((actor, role), service)
-    }
-
-    private func announce(_ slug: String) async {
-        _ = try? await events.publish(Topics.config, ConfigChanged(service: slug))
-    }
-
-    static func admin(_ actor: AdminActor) throws(Problem) -> (UUID, PlatformRole) {
-        guard let id = UUID(uuidString: actor.userID), let role = PlatformRole(rawValue: actor.platformRole),
-              role == .superAdmin || role == .serviceAdmin else { throw forbidden }
-        return (id, role)
-    }
-
-    static let forbidden = ServiceAdminProblems.forbidden.problem("This needs a SUPER_ADMIN, or the SERVICE_ADMIN who owns the service.")
-    static let notFound = ServiceAdminProblems.serviceNotFound.problem("No such service.")
-    static let unknownRole = RequestProblems.invalidField.problem(
-        "role is one of \(ServiceRole.allCases.map(\.rawValue).joined(separator: ", ")).", field: "role")
-    static let unknownStatus = RequestProblems.invalidField.problem("status is one of active, inactive, suspended, banned.",
-                                                                    field: "status")
+  static let forbidden = ServiceAdminProblems.forbidden.problem("This needs a SUPER_ADMIN, or the SERVICE_ADMIN who owns the service.")
+  static let notFound = ServiceAdminProblems.serviceNotFound.problem("No such service.")
+  static let unknownRole = RequestProblems.invalidField.problem(
+    "role is one of \(ServiceRole.allCases.map(\.rawValue).joined(separator: ", ")).", field: "role")
+  static let unknownStatus = RequestProblems.invalidField.problem(
+    "status is one of active, inactive, suspended, banned.",
+    field: "status")
 }

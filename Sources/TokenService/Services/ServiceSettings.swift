@@ -5,106 +5,110 @@ import Shared
 
 /// A service as token-service's rules need it.
 struct ServiceRecord: Sendable {
-    let id: UUID
-    let slug: String
-    let name: String
-    let status: String
-    let autoCreateUser: Bool
-    let deleted: Bool
-    let clientID: String
-    let accessTokenTTL: Int
-    let refreshTokenTTL: Int
-    let rememberMeTTL: Int
-    let sessionLifetime: Int
-    let allowedClientTypes: [String]
-    let allowedOrigins: [String]
+  let id: UUID
+  let slug: String
+  let name: String
+  let status: String
+  let autoCreateUser: Bool
+  let deleted: Bool
+  let clientID: String
+  let accessTokenTTL: Int
+  let refreshTokenTTL: Int
+  let rememberMeTTL: Int
+  let sessionLifetime: Int
+  let allowedClientTypes: [String]
+  let allowedOrigins: [String]
 
-    let refreshGraceSeconds: Int
-    /// The generation of the client secret; the service's own tokens carry it as `tv`, so a
-    /// rotation of the secret revokes the tokens got with the old one.
-    let secretVersion: Int
+  let refreshGraceSeconds: Int
+  /// The generation of the client secret; the service's own tokens carry it as `tv`, so a
+  /// rotation of the secret revokes the tokens got with the old one.
+  let secretVersion: Int
 
-    var summary: ServiceSummary { ServiceSummary(id: id, slug: slug, name: name, role: nil) }
+  var summary: ServiceSummary { ServiceSummary(id: id, slug: slug, name: name, role: nil) }
 
-    /// The SELECT list a record is read from, for a query that names `token.services` `alias`.
-    static func columns(of alias: String) -> String {
-        ["id", "slug", "name", "status", "auto_create_user", "deleted_at IS NOT NULL", "client_id", "access_token_ttl_seconds",
-         "refresh_token_ttl_seconds", "remember_me_ttl_seconds", "session_absolute_lifetime_seconds", "allowed_client_types",
-         "allowed_origins", "refresh_grace_seconds", "secret_version"].map { "\(alias).\($0)" }.joined(separator: ", ")
+  /// The SELECT list a record is read from, for a query that names `token.services` `alias`.
+  static func columns(of alias: String) -> String {
+    [
+      "id", "slug", "name", "status", "auto_create_user", "deleted_at IS NOT NULL", "client_id", "access_token_ttl_seconds",
+      "refresh_token_ttl_seconds", "remember_me_ttl_seconds", "session_absolute_lifetime_seconds", "allowed_client_types",
+      "allowed_origins", "refresh_grace_seconds", "secret_version",
+    ].map { "\(alias).\($0)" }.joined(separator: ", ")
+  }
+
+  static let columnCount = 15
+
+  /// Reads the `columns(of:)` list starting at column `first` of a row.
+  init(_ c: PostgresRandomAccessRow, from first: Int) throws {
+    id = try c[first].decode(UUID.self)
+    slug = try c[first + 1].decode(String.self)
+    name = try c[first + 2].decode(String.self)
+    status = try c[first + 3].decode(String.self)
+    autoCreateUser = try c[first + 4].decode(Bool.self)
+    deleted = try c[first + 5].decode(Bool.self)
+    clientID = try c[first + 6].decode(String.self)
+    accessTokenTTL = try c[first + 7].decode(Int.self)
+    refreshTokenTTL = try c[first + 8].decode(Int.self)
+    rememberMeTTL = try c[first + 9].decode(Int.self)
+    sessionLifetime = try c[first + 10].decode(Int.self)
+    allowedClientTypes = try c[first + 11].decode([String].self)
+    allowedOrigins = try c[first + 12].decode([String].self)
+    refreshGraceSeconds = try c[first + 13].decode(Int.self)
+    secretVersion = try c[first + 14].decode(Int.self)
+  }
+
+  /// A service users may sign up to and sign in to now.
+  func requireOpen() throws(Problem) {
+    guard !deleted else { throw ServiceAdminProblems.serviceNotFound.problem("No service named \(slug).") }
+    guard status == "active" else {
+      throw ServiceAdminProblems.serviceClosed.problem("The service \(slug) is \(status).")
     }
-
-    static let columnCount = 15
-
-    /// Reads the `columns(of:)` list starting at column `first` of a row.
-    init(_ c: PostgresRandomAccessRow, from first: Int) throws {
-        id = try c[first].decode(UUID.self)
-        slug = try c[first + 1].decode(String.self)
-        name = try c[first + 2].decode(String.self)
-        status = try c[first + 3].decode(String.self)
-        autoCreateUser = try c[first + 4].decode(Bool.self)
-        deleted = try c[first + 5].decode(Bool.self)
-        clientID = try c[first + 6].decode(String.self)
-        accessTokenTTL = try c[first + 7].decode(Int.self)
-        refreshTokenTTL = try c[first + 8].decode(Int.self)
-        rememberMeTTL = try c[first + 9].decode(Int.self)
-        sessionLifetime = try c[first + 10].decode(Int.self)
-        allowedClientTypes = try c[first + 11].decode([String].self)
-        allowedOrigins = try c[first + 12].decode([String].self)
-        refreshGraceSeconds = try c[first + 13].decode(Int.self)
-        secretVersion = try c[first + 14].decode(Int.self)
-    }
-
-    /// A service users may sign up to and sign in to now.
-    func requireOpen() throws(Problem) {
-        guard !deleted else { throw ServiceAdminProblems.serviceNotFound.problem("No service named \(slug).") }
-        guard status == "active" else {
-            throw ServiceAdminProblems.serviceClosed.problem("The service \(slug) is \(status).")
-        }
-    }
+  }
 }
 
 /// What `admin create-service` (and the local demo) creates.
 struct NewService: Sendable {
-    var slug: String
-    var name: String
-    var type: String
-    var allowedOrigins: [String]
-    var redirectURIs: [String]
-    var socialProviders: [String]
+  var slug: String
+  var name: String
+  var type: String
+  var allowedOrigins: [String]
+  var redirectURIs: [String]
+  var socialProviders: [String]
 
-    static let types: Set<String> = ["web", "mobile", "desktop", "api", "admin"]
+  static let types: Set<String> = ["web", "mobile", "desktop", "api", "admin"]
 
-    func validate(environment: DeploymentEnvironment) throws(Problem) {
-        guard slug.wholeMatch(of: /[a-z0-9][a-z0-9-]{1,62}/) != nil else {
-            throw RequestProblems.invalidField.problem("A slug is 2 to 63 lowercase letters, digits and '-', not starting with '-'.",
-                                                       field: "slug")
-        }
-        guard (1...200).contains(name.count) else {
-            throw RequestProblems.invalidField.problem("A name has 1 to 200 characters.", field: "name")
-        }
-        guard Self.types.contains(type) else {
-            throw RequestProblems.invalidField.problem("type is one of \(Self.types.sorted().joined(separator: ", ")).", field: "type")
-        }
-        try Self.checkOrigins(allowedOrigins)
-        try Self.checkRedirectURIs(redirectURIs, environment: environment)
+  func validate(environment: DeploymentEnvironment) throws(Problem) {
+    guard slug.wholeMatch(of: /[a-z0-9][a-z0-9-]{1,62}/) != nil else {
+      throw RequestProblems.invalidField.problem(
+        "A slug is 2 to 63 lowercase letters, digits and '-', not starting with '-'.",
+        field: "slug")
     }
-
-    static func checkOrigins(_ origins: [String]) throws(Problem) {
-        for origin in origins {
-            guard let url = URL(string: origin), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
-                  url.path.isEmpty, url.query == nil else {
-                throw RequestProblems.invalidField.problem("\(origin) is not an origin (scheme://host[:port]).", field: "allowed_origins")
-            }
-        }
+    guard (1...200).contains(name.count) else {
+      throw RequestProblems.invalidField.problem("A name has 1 to 200 characters.", field: "name")
     }
-
-    /// Each must pass `RedirectURIRule`: https, a native app's private-use scheme, or (outside
-    /// production) http to the loopback address.
-    static func checkRedirectURIs(_ uris: [String], environment: DeploymentEnvironment) throws(Problem) {
-        for uri in uris {
-            if let refusal = RedirectURIRule.refusal(uri, loopbackHTTP: environment != .production) {
-                throw RequestProblems.invalidField.problem("The redirect URI \(uri) \(refusal).", field: "redirect_uris")
-            }
-        }
+    guard Self.types.contains(type) else {
+      throw RequestProblems.invalidField.problem("type is one of \(Self.types.sorted().joined(separator: ", ")).", field: "type")
     }
+    try Self.checkOrigins(allowedOrigins)
+    try Self.checkRedirectURIs(redirectURIs, environment: environment)
+  }
+
+  static func checkOrigins(_ origins: [String]) throws(Problem) {
+    for origin in origins {
+      guard let url = URL(string: origin), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
+        url.path.isEmpty, url.query == nil
+      else {
+        throw RequestProblems.invalidField.problem("\(origin) is not an origin (scheme://host[:port]).", field: "allowed_origins")
+      }
+    }
+  }
+
+  /// Each must pass `RedirectURIRule`: https, a native app's private-use scheme, or (outside
+  /// production) http to the loopback address.
+  static func checkRedirectURIs(_ uris: [String], environment: DeploymentEnvironment) throws(Problem) {
+    for uri in uris {
+      if let refusal = RedirectURIRule.refusal(uri, loopbackHTTP: environment != .production) {
+        throw RequestProblems.invalidField.problem("The redirect URI \(uri) \(refusal).", field: "redirect_uris")
+      }
+    }
+  }
 }

@@ -5,92 +5,97 @@ import Shared
 /// The rules of a service's settings, for the admin API: each field checked and named when it
 /// breaks one; `columns` turns the fields present into the SQL columns to write.
 enum ServiceSettingsRules {
-    static let providers: Set<String> = ["google", "kakao", "naver", "github", "facebook", "apple", "discord", "oidc"]
-    static let statuses: Set<String> = ["active", "inactive", "suspended", "maintenance"]
-    static let clientTypes: Set<String> = ["web", "mobile", "native"]
+  static let providers: Set<String> = ["google", "kakao", "naver", "github", "facebook", "apple", "discord", "oidc"]
+  static let statuses: Set<String> = ["active", "inactive", "suspended", "maintenance"]
+  static let clientTypes: Set<String> = ["web", "mobile", "native"]
 
-    static func check(_ body: ServiceSettingsBody, creating: Bool, environment: DeploymentEnvironment) throws(Problem) {
-        if creating {
-            guard let slug = body.slug else { throw missing("slug") }
-            guard body.name != nil else { throw missing("name") }
-            guard body.type != nil else { throw missing("type") }
-            guard slug.wholeMatch(of: /[a-z0-9][a-z0-9-]{1,62}/) != nil else {
-                throw RequestProblems.invalidField.problem("A slug is 2 to 63 lowercase letters, digits and '-', not starting with '-'.",
-                                                           field: "slug")
-            }
-        } else if body.slug != nil {
-            throw RequestProblems.invalidField.problem("A service's slug does not change (tokens name it).", field: "slug")
-        }
-        if let name = body.name, !(1...200).contains(name.count) { throw RequestProblems.invalidField.problem(
-            "A name has 1 to 200 characters.", field: "name") }
-        if let type = body.type, !NewService.types.contains(type) {
-            throw RequestProblems.invalidField.problem("type is one of \(NewService.types.sorted().joined(separator: ", ")).",
-                                                       field: "type")
-        }
-        if let status = body.status, !statuses.contains(status) {
-            throw RequestProblems.invalidField.problem("status is one of \(statuses.sorted().joined(separator: ", ")).", field: "status")
-        }
-        try NewService.checkOrigins(body.allowedOrigins ?? [])
-        try NewService.checkRedirectURIs(body.redirectURIs ?? [], environment: environment)
-        for provider in body.socialProviders ?? [] where !providers.contains(provider) {
-            throw RequestProblems.invalidField.problem(
-                "\(provider) is not a known provider (\(providers.sorted().joined(separator: ", "))).", field: "social_providers")
-        }
-        if let types = body.allowedClientTypes, types.isEmpty || !Set(types).isSubset(of: clientTypes) {
-            throw RequestProblems.invalidField.problem("allowed_client_types is a non-empty list of web, mobile, native.",
-                                                       field: "allowed_client_types")
-        }
-        for (field, value, range) in [
-            ("access_token_ttl_seconds", body.accessTokenTTLSeconds, 60...86_400),
-            ("refresh_token_ttl_seconds", body.refreshTokenTTLSeconds, 300...31_536_000),
-            ("session_idle_timeout_seconds", body.sessionIdleTimeoutSeconds, 300...31_536_000),
-            ("session_absolute_lifetime_seconds", body.sessionAbsoluteLifetimeSeconds, 300...31_536_000),
-        ] {
-            if let value, !range.contains(value) {
-                throw RequestProblems.invalidField.problem("\(field) is \(range.lowerBound) to \(range.upperBound).", field: field)
-            }
-        }
-        // Stored since the start and enforced nowhere: e-mail verification does not exist yet
-        // (the account-recovery issue). A setting that silently does nothing is refused instead.
-        if body.requireEmailVerification == true {
-            throw ServiceAdminProblems.emailVerificationUnavailable.problem(
-                "Gatehouse does not verify e-mail addresses yet, so a service cannot require it; require_email_verification can only be false.",
-                field: "require_email_verification")
-        }
-        if let owner = body.ownerUserID, UUID(uuidString: owner) == nil {
-            throw RequestProblems.invalidField.problem("owner_user_id is a user id.", field: "owner_user_id")
-        }
+  static func check(_ body: ServiceSettingsBody, creating: Bool, environment: DeploymentEnvironment) throws(Problem) {
+    if creating {
+      guard let slug = body.slug else { throw missing("slug") }
+      guard body.name != nil else { throw missing("name") }
+      guard body.type != nil else { throw missing("type") }
+      guard slug.wholeMatch(of: /[a-z0-9][a-z0-9-]{1,62}/) != nil else {
+        throw RequestProblems.invalidField.problem(
+          "A slug is 2 to 63 lowercase letters, digits and '-', not starting with '-'.",
+          field: "slug")
+      }
+    } else if body.slug != nil {
+      throw RequestProblems.invalidField.problem("A service's slug does not change (tokens name it).", field: "slug")
     }
+    if let name = body.name, !(1...200).contains(name.count) {
+      throw RequestProblems.invalidField.problem(
+        "A name has 1 to 200 characters.", field: "name")
+    }
+    if let type = body.type, !NewService.types.contains(type) {
+      throw RequestProblems.invalidField.problem(
+        "type is one of \(NewService.types.sorted().joined(separator: ", ")).",
+        field: "type")
+    }
+    if let status = body.status, !statuses.contains(status) {
+      throw RequestProblems.invalidField.problem("status is one of \(statuses.sorted().joined(separator: ", ")).", field: "status")
+    }
+    try NewService.checkOrigins(body.allowedOrigins ?? [])
+    try NewService.checkRedirectURIs(body.redirectURIs ?? [], environment: environment)
+    for provider in body.socialProviders ?? [] where !providers.contains(provider) {
+      throw RequestProblems.invalidField.problem(
+        "\(provider) is not a known provider (\(providers.sorted().joined(separator: ", "))).", field: "social_providers")
+    }
+    if let types = body.allowedClientTypes, types.isEmpty || !Set(types).isSubset(of: clientTypes) {
+      throw RequestProblems.invalidField.problem(
+        "allowed_client_types is a non-empty list of web, mobile, native.",
+        field: "allowed_client_types")
+    }
+    for (field, value, range) in [
+      ("access_token_ttl_seconds", body.accessTokenTTLSeconds, 60...86_400),
+      ("refresh_token_ttl_seconds", body.refreshTokenTTLSeconds, 300...31_536_000),
+      ("session_idle_timeout_seconds", body.sessionIdleTimeoutSeconds, 300...31_536_000),
+      ("session_absolute_lifetime_seconds", body.sessionAbsoluteLifetimeSeconds, 300...31_536_000),
+    ] {
+      if let value, !range.contains(value) {
+        throw RequestProblems.invalidField.problem("\(field) is \(range.lowerBound) to \(range.upperBound).", field: field)
+      }
+    }
+    // Stored since the start and enforced nowhere: e-mail verification does not exist yet
+    // (the account-recovery issue). A setting that silently does nothing is refused instead.
+    if body.requireEmailVerification == true {
+      throw ServiceAdminProblems.emailVerificationUnavailable.problem(
+        "Gatehouse does not verify e-mail addresses yet, so a service cannot require it; require_email_verification can only be false.",
+        field: "require_email_verification")
+    }
+    if let owner = body.ownerUserID, UUID(uuidString: owner) == nil {
+      throw RequestProblems.invalidField.problem("owner_user_id is a user id.", field: "owner_user_id")
+    }
+  }
 
-    static func missing(_ field: String) -> Problem {
-        RequestProblems.missingField.problem("\(field) is required.", field: field)
-    }
+  static func missing(_ field: String) -> Problem {
+    RequestProblems.missingField.problem("\(field) is required.", field: field)
+  }
 
-    /// The columns to write for the fields present, and their values bound as $1, $2, ... in order.
-    static func columns(_ body: ServiceSettingsBody) throws -> (names: [String], binds: PostgresBindings) {
-        var names: [String] = []
-        var binds = PostgresBindings()
-        func add<T: PostgresEncodable>(_ column: String, _ value: T?) throws {
-            guard let value else { return }
-            names.append(column)
-            try binds.append(value)
-        }
-        try add("slug", body.slug)
-        try add("name", body.name)
-        try add("type", body.type)
-        try add("status", body.status)
-        try add("allowed_origins", body.allowedOrigins)
-        try add("redirect_uris", body.redirectURIs)
-        try add("social_providers", body.socialProviders)
-        try add("allowed_client_types", body.allowedClientTypes)
-        try add("access_token_ttl_seconds", body.accessTokenTTLSeconds)
-        try add("refresh_token_ttl_seconds", body.refreshTokenTTLSeconds)
-        try add("session_idle_timeout_seconds", body.sessionIdleTimeoutSeconds)
-        try add("session_absolute_lifetime_seconds", body.sessionAbsoluteLifetimeSeconds)
-        try add("auto_create_user", body.autoCreateUser)
-        try add("require_email_verification", body.requireEmailVerification)
-        try add("require_admin_mfa", body.requireAdminMFA)
-        try add("owner_user_id", body.ownerUserID.flatMap(UUID.init(uuidString:)))
-        return (names, binds)
+  /// The columns to write for the fields present, and their values bound as $1, $2, ... in order.
+  static func columns(_ body: ServiceSettingsBody) throws -> (names: [String], binds: PostgresBindings) {
+    var names: [String] = []
+    var binds = PostgresBindings()
+    func add<T: PostgresEncodable>(_ column: String, _ value: T?) throws {
+      guard let value else { return }
+      names.append(column)
+      try binds.append(value)
     }
+    try add("slug", body.slug)
+    try add("name", body.name)
+    try add("type", body.type)
+    try add("status", body.status)
+    try add("allowed_origins", body.allowedOrigins)
+    try add("redirect_uris", body.redirectURIs)
+    try add("social_providers", body.socialProviders)
+    try add("allowed_client_types", body.allowedClientTypes)
+    try add("access_token_ttl_seconds", body.accessTokenTTLSeconds)
+    try add("refresh_token_ttl_seconds", body.refreshTokenTTLSeconds)
+    try add("session_idle_timeout_seconds", body.sessionIdleTimeoutSeconds)
+    try add("session_absolute_lifetime_seconds", body.sessionAbsoluteLifetimeSeconds)
+    try add("auto_create_user", body.autoCreateUser)
+    try add("require_email_verification", body.requireEmailVerification)
+    try add("require_admin_mfa", body.requireAdminMFA)
+    try add("owner_user_id", body.ownerUserID.flatMap(UUID.init(uuidString:)))
+    return (names, binds)
+  }
 }

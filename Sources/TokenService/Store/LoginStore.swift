@@ -7,123 +7,138 @@ import Shared
 /// The SQL of signing in: finding the account and opening a session (failures are
 /// `SignInThrottleStore`'s).
 struct LoginStore: Sendable {
-    let postgres: Database
-    let logger: Logger
+  let postgres: Database
+  let logger: Logger
 
-    struct Account: Sendable {
-        let id: UUID
-        let username: String
-        let email: String
-        let fullName: String
-        let passwordHash: String?
-        let isActive: Bool
-        let tokenVersion: Int
-        let platformRole: String
-        let mfaEnabled: Bool
+  struct Account: Sendable {
+    let id: UUID
+    let username: String
+    let email: String
+    let fullName: String
+    let passwordHash: String?
+    let isActive: Bool
+    let tokenVersion: Int
+    let platformRole: String
+    let mfaEnabled: Bool
 
-        var summary: UserSummary { UserSummary(id: id, username: username, email: email, fullName: fullName) }
+    var summary: UserSummary { UserSummary(id: id, username: username, email: email, fullName: fullName) }
+  }
+
+  /// By username (as `Username.key` reads it) or e-mail, in any case.
+  func account(username: String?, email: String?) async throws -> Account? {
+    if let username { return try await account(where: "username_key = $1", Username.key(username)) }
+    return try await account(where: "lower(email) = lower($1)", email ?? "")
+  }
+
+  func account(id: UUID) async throws -> Account? {
+    try await account(where: "id = $1::uuid", id.uuidString)
+  }
+
+  private func account(where condition: String, _ value: String) async throws -> Account? {
+    var binds = PostgresBindings()
+    binds.append(value)
+    let rows = try await postgres.query(
+      PostgresQuery(
+        unsafeSQL: """
+          SELECT id, username, email, first_name, last_name, password_hash, is_active, token_version, platform_role,
+                 mfa_enabled
+          FROM token.users WHERE \(condition)
+          """, binds: binds), logger: logger)
+    for try await row in rows {
+      let c = row.makeRandomAccess()
+      let first = try c[3].decode(String.self)
+      let last = try c[4].decode(String.self)
+      return Account(
+        id: try c[0].decode(UUID.self), username: try c[1].decode(String.self), email: try c[2].decode(String.self),
+        fullName: UserSummary.fullName(first: first, last: last),
+        passwordHash: try c[5].decode(String?.self), isActive: try c[6].decode(Bool.self),
+        tokenVersion: try c[7].decode(Int.self), platformRole: try c[8].decode(String.self), mfaEnabled: try c[9].decode(Bool.self))
     }
+    return nil
+  }
 
-    /// By username (as `Username.key` reads it) or e-mail, in any case.
-    func account(username: String?, email: String?) async throws -> Account? {
-        if let username { return try await account(where: "username_key = $1", Username.key(username)) }
-        return try await account(where: "lower(email) = lower($1)", email ?? "")
-    }
+  struct Opened: Sendable {
+    let sessionID: UUID
+    let role: String
+    let refreshToken: String
+    let refreshTTL: Int
+    let mfa: SessionMFA
+  }
 
-    func account(id: UUID) async throws -> Account? {
-        try await account(where: "id = $1::uuid", id.uuidString)
+  /// After the sign-in's proof, inside a transaction the caller holds (a password sign-in
+  /// settles its claim in it, the MFA step spends its code in it): the membership (created on
+  /// first sign-in when the service allows it), a session and its first refresh token, the audit
+  /// row. `secondFactor` (`totp` or `backup_code`) marks the session as having passed MFA now;
+  /// `method` is `password` or the social provider that vouched for the user.
+  func open(
+    account: Account, service: ServiceRecord, clientType: ClientType, rememberMe: Bool, secondFactor: String?,
+    method: String, client: ClientInfo, requestID: String?, on connection: PostgresConnection
+  ) async throws -> Opened {
+    let refreshToken = Base64URL.encode(SecureRandom.bytes(32))
+    let refreshHash = ByteBuffer(bytes: SHA256.hash(data: Array(refreshToken.utf8)))
+    let refreshTTL = min(rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
+    try await connection.scope(toService: service.id, logger: logger)
+    let role = try await signIn(account: account, to: service, on: connection)
+    let ip = client.ip
+    var sessionID: UUID?
+    var mfaAt: Date?
+    for try await (id, passedAt) in try await connection.query(
+      """
+      INSERT INTO token.sessions (user_id, service_id, client_type, remember_me, ip, user_agent, expires_at, mfa_at, auth_method)
+      VALUES (\(account.id), \(service.id), \(clientType.rawValue), \(rememberMe), \(ip)::inet, \(client.userAgent),
+              now() + make_interval(secs => \(Double(service.sessionLifetime))), CASE WHEN \(secondFactor != nil) THEN now() END, \(method))
+      RETURNING id, mfa_at
+      """, logger: logger
+    ).decode((UUID, Date?).self) {
+      sessionID = id
+      mfaAt = passedAt
     }
+    guard let sessionID else { throw Problem.internalError() }
+    _ = try await connection.query(
+      """
+      INSERT INTO token.refresh_tokens (session_id, token_hash, expires_at)
+      VALUES (\(sessionID), \(refreshHash), now() + make_interval(secs => \(Double(refreshTTL))))
+      """, logger: logger
+    ).collect()
+    try await AuditEvent(
+      action: "USER_LOGIN", actorUserID: account.id, serviceID: service.id, requestID: requestID,
+      client: client,
+      details: [
+        "session_id": sessionID.uuidString.lowercased(), "client_type": clientType.rawValue, "ip": client.ip ?? "",
+        "mfa": secondFactor ?? "none", "method": method,
+      ]
+    ).insert(on: connection, logger: logger)
+    return Opened(
+      sessionID: sessionID, role: role, refreshToken: refreshToken, refreshTTL: refreshTTL,
+      mfa: SessionMFA(enabled: account.mfaEnabled, verifiedAt: mfaAt, method: method))
+  }
 
-    private func account(where condition: String, _ value: String) async throws -> Account? {
-        var binds = PostgresBindings()
-        binds.append(value)
-        let rows = try await postgres.query(PostgresQuery(unsafeSQL: """
-            SELECT id, username, email, first_name, last_name, password_hash, is_active, token_version, platform_role,
-                   mfa_enabled
-            FROM token.users WHERE \(condition)
-            """, binds: binds), logger: logger)
-        for try await row in rows {
-            let c = row.makeRandomAccess()
-            let first = try c[3].decode(String.self), last = try c[4].decode(String.self)
-            return Account(
-                id: try c[0].decode(UUID.self), username: try c[1].decode(String.self), email: try c[2].decode(String.self),
-                fullName: UserSummary.fullName(first: first, last: last),
-                passwordHash: try c[5].decode(String?.self), isActive: try c[6].decode(Bool.self),
-                tokenVersion: try c[7].decode(Int.self), platformRole: try c[8].decode(String.self), mfaEnabled: try c[9].decode(Bool.self))
-        }
-        return nil
+  /// The account's role in the service, its membership created first when the service lets
+  /// anyone join, and its last sign-in noted; refused when it is not an active member.
+  private func signIn(account: Account, to service: ServiceRecord, on connection: PostgresConnection) async throws -> String {
+    var membership: (role: String, status: String)?
+    for try await (role, status) in try await connection.query(
+      "SELECT role, status FROM token.memberships WHERE service_id = \(service.id) AND user_id = \(account.id) FOR UPDATE",
+      logger: logger
+    ).decode((String, String).self) {
+      membership = (role, status)
     }
-
-    struct Opened: Sendable {
-        let sessionID: UUID
-        let role: String
-        let refreshToken: String
-        let refreshTTL: Int
-        let mfa: SessionMFA
+    if membership == nil {
+      guard service.autoCreateUser else {
+        throw SignInProblems.accessDenied.problem("This account is not a member of \(service.slug).")
+      }
+      _ = try await connection.query(
+        "INSERT INTO token.memberships (service_id, user_id) VALUES (\(service.id), \(account.id))", logger: logger
+      ).collect()
+      membership = ("user", "active")
     }
-
-    /// After the sign-in's proof, inside a transaction the caller holds (a password sign-in
-    /// settles its claim in it, the MFA step spends its code in it): the membership (created on
-    /// first sign-in when the service allows it), a session and its first refresh token, the audit
-    /// row. `secondFactor` (`totp` or `backup_code`) marks the session as having passed MFA now;
-    /// `method` is `password` or the social provider that vouched for the user.
-    func open(account: Account, service: ServiceRecord, clientType: ClientType, rememberMe: Bool, secondFactor: String?,
-              method: String, client: ClientInfo, requestID: String?, on connection: PostgresConnection) async throws -> Opened {
-        let refreshToken = Base64URL.encode(SecureRandom.bytes(32))
-        let refreshHash = ByteBuffer(bytes: SHA256.hash(data: Array(refreshToken.utf8)))
-        let refreshTTL = min(rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
-        try await connection.scope(toService: service.id, logger: logger)
-        let role = try await signIn(account: account, to: service, on: connection)
-        let ip = client.ip
-        var sessionID: UUID?
-        var mfaAt: Date?
-        for try await (id, passedAt) in try await connection.query("""
-            INSERT INTO token.sessions (user_id, service_id, client_type, remember_me, ip, user_agent, expires_at, mfa_at, auth_method)
-            VALUES (\(account.id), \(service.id), \(clientType.rawValue), \(rememberMe), \(ip)::inet, \(client.userAgent),
-                    now() + make_interval(secs => \(Double(service.sessionLifetime))), CASE WHEN \(secondFactor != nil) THEN now() END, \(method))
-            RETURNING id, mfa_at
-            """, logger: logger).decode((UUID, Date?).self) {
-            sessionID = id
-            mfaAt = passedAt
-        }
-        guard let sessionID else { throw Problem.internalError() }
-        _ = try await connection.query("""
-            INSERT INTO token.refresh_tokens (session_id, token_hash, expires_at)
-            VALUES (\(sessionID), \(refreshHash), now() + make_interval(secs => \(Double(refreshTTL))))
-            """, logger: logger).collect()
-        try await AuditEvent(
-            action: "USER_LOGIN", actorUserID: account.id, serviceID: service.id, requestID: requestID,
-            client: client, details: ["session_id": sessionID.uuidString.lowercased(), "client_type": clientType.rawValue, "ip": client.ip ?? "",
-                      "mfa": secondFactor ?? "none", "method": method]
-        ).insert(on: connection, logger: logger)
-        return Opened(sessionID: sessionID, role: role, refreshToken: refreshToken, refreshTTL: refreshTTL,
-                      mfa: SessionMFA(enabled: account.mfaEnabled, verifiedAt: mfaAt, method: method))
+    guard let membership, membership.status == "active" else {
+      throw SignInProblems.accessDenied.problem("This account's membership of \(service.slug) is not active.")
     }
-
-    /// The account's role in the service, its membership created first when the service lets
-    /// anyone join, and its last sign-in noted; refused when it is not an active member.
-    private func signIn(account: Account, to service: ServiceRecord, on connection: PostgresConnection) async throws -> String {
-        var membership: (role: String, status: String)?
-        for try await (role, status) in try await connection.query(
-            "SELECT role, status FROM token.memberships WHERE service_id = \(service.id) AND user_id = \(account.id) FOR UPDATE",
-            logger: logger
-        ).decode((String, String).self) {
-            membership = (role, status)
-        }
-        if membership == nil {
-            guard service.autoCreateUser else {
-                throw SignInProblems.accessDenied.problem("This account is not a member of \(service.slug).")
-            }
-            _ = try await connection.query(
-                "INSERT INTO token.memberships (service_id, user_id) VALUES (\(service.id), \(account.id))", logger: logger).collect()
-            membership = ("user", "active")
-        }
-        guard let membership, membership.status == "active" else {
-            throw SignInProblems.accessDenied.problem("This account's membership of \(service.slug) is not active.")
-        }
-        _ = try await connection.query(
-            "UPDATE token.memberships SET last_login_at = now() WHERE service_id = \(service.id) AND user_id = \(account.id)",
-            logger: logger).collect()
-        return membership.role
-    }
+    _ = try await connection.query(
+      "UPDATE token.memberships SET last_login_at = now() WHERE service_id = \(service.id) AND user_id = \(account.id)",
+      logger: logger
+    ).collect()
+    return membership.role
+  }
 }

@@ -3,40 +3,40 @@ import Foundation
 /// token-service's gate in front of account-security changes (docs/security.md): linking and unlinking a
 /// social account need a token of a first-party service and a recent proof of who is asking.
 extension TokenRPC {
-    public static let reauthenticate = RPCMethod<ReauthenticationRequest, Reauthenticated>(service: .token, name: "reauthenticate")
+  public static let reauthenticate = RPCMethod<ReauthenticationRequest, Reauthenticated>(service: .token, name: "reauthenticate")
 }
 
 /// Who asks (the access token's `sub`, `sid` and `aud`), for what, and the current password
 /// when they send it with the change.
 public struct ReauthenticationRequest: Codable, Sendable {
-    public var userID: String
-    public var sessionID: String
-    public var service: String
-    /// What is about to change, for the audit row: `social_link`, `social_unlink`.
-    public var purpose: String
-    public var currentPassword: String?
-    public var client: ClientInfo
+  public var userID: String
+  public var sessionID: String
+  public var service: String
+  /// What is about to change, for the audit row: `social_link`, `social_unlink`.
+  public var purpose: String
+  public var currentPassword: String?
+  public var client: ClientInfo
 
-    public init(claims: AccessTokenClaims, purpose: String, currentPassword: String?, client: ClientInfo) {
-        self.userID = claims.sub
-        self.sessionID = claims.sid ?? ""
-        self.service = claims.aud
-        self.purpose = purpose
-        self.currentPassword = currentPassword
-        self.client = client
-    }
+  public init(claims: AccessTokenClaims, purpose: String, currentPassword: String?, client: ClientInfo) {
+    self.userID = claims.sub
+    self.sessionID = claims.sid ?? ""
+    self.service = claims.aud
+    self.purpose = purpose
+    self.currentPassword = currentPassword
+    self.client = client
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
-        case sessionID = "session_id"
-        case currentPassword = "current_password"
-        case service, purpose, client
-    }
+  enum CodingKeys: String, CodingKey {
+    case userID = "user_id"
+    case sessionID = "session_id"
+    case currentPassword = "current_password"
+    case service, purpose, client
+  }
 }
 
 /// The session's proof is recent enough until `until`.
 public struct Reauthenticated: Codable, Sendable {
-    public var until: Date
+  public var until: Date
 
-    public init(until: Date) { self.until = until }
+  public init(until: Date) { self.until = until }
 }

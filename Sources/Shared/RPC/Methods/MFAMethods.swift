@@ -3,165 +3,165 @@ import Foundation
 /// token-service's TOTP methods (docs/admin.md, "TOTP MFA"): enrolment and removal on the account routes, the
 /// second step of a password sign-in, and step-up for a session that needs a fresh proof.
 extension TokenRPC {
-    public static let startTOTP = RPCMethod<MFARequest, TOTPEnrolment>(service: .token, name: "mfa_totp_start")
-    public static let enableTOTP = RPCMethod<MFARequest, BackupCodeList>(service: .token, name: "mfa_totp_enable")
-    public static let disableTOTP = RPCMethod<MFARequest, MFADisabled>(service: .token, name: "mfa_totp_disable")
-    public static let replaceBackupCodes = RPCMethod<MFARequest, BackupCodeList>(service: .token, name: "mfa_backup_codes_replace")
-    public static let resetMFA = RPCMethod<MFAResetRequest, MFADisabled>(service: .token, name: "mfa_admin_reset")
-    public static let verifyMFA = RPCMethod<MFAVerifyRequest, TokenGrant>(service: .token, name: "mfa_verify")
-    public static let stepUpMFA = RPCMethod<MFARequest, MFAStepUp>(service: .token, name: "mfa_step_up")
+  public static let startTOTP = RPCMethod<MFARequest, TOTPEnrolment>(service: .token, name: "mfa_totp_start")
+  public static let enableTOTP = RPCMethod<MFARequest, BackupCodeList>(service: .token, name: "mfa_totp_enable")
+  public static let disableTOTP = RPCMethod<MFARequest, MFADisabled>(service: .token, name: "mfa_totp_disable")
+  public static let replaceBackupCodes = RPCMethod<MFARequest, BackupCodeList>(service: .token, name: "mfa_backup_codes_replace")
+  public static let resetMFA = RPCMethod<MFAResetRequest, MFADisabled>(service: .token, name: "mfa_admin_reset")
+  public static let verifyMFA = RPCMethod<MFAVerifyRequest, TokenGrant>(service: .token, name: "mfa_verify")
+  public static let stepUpMFA = RPCMethod<MFARequest, MFAStepUp>(service: .token, name: "mfa_step_up")
 }
 
 /// A code from the authenticator app, or one of the backup codes (exactly one of them); to
 /// start enrolment, the account's current password instead.
 public struct MFACodeBody: Codable, Sendable {
-    public var code: String?
-    public var backupCode: String?
-    public var currentPassword: String?
+  public var code: String?
+  public var backupCode: String?
+  public var currentPassword: String?
 
-    public init(code: String? = nil, backupCode: String? = nil, currentPassword: String? = nil) {
-        self.code = code
-        self.backupCode = backupCode
-        self.currentPassword = currentPassword
-    }
+  public init(code: String? = nil, backupCode: String? = nil, currentPassword: String? = nil) {
+    self.code = code
+    self.backupCode = backupCode
+    self.currentPassword = currentPassword
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case code
-        case backupCode = "backup_code"
-        case currentPassword = "current_password"
-    }
+  enum CodingKeys: String, CodingKey {
+    case code
+    case backupCode = "backup_code"
+    case currentPassword = "current_password"
+  }
 }
 
 /// A signed-in user's MFA call: who, from which session, and the code when one is needed.
 /// The caller's own second factor: the user, session and service are the call's principal.
 public struct MFARequest: Codable, Sendable {
-    public var body: MFACodeBody
-    public var client: ClientInfo
+  public var body: MFACodeBody
+  public var client: ClientInfo
 
-    public init(body: MFACodeBody = MFACodeBody(), client: ClientInfo) {
-        self.body = body
-        self.client = client
-    }
+  public init(body: MFACodeBody = MFACodeBody(), client: ClientInfo) {
+    self.body = body
+    self.client = client
+  }
 }
 
 /// `POST /api/v1/auth/mfa/verify`'s body when it completes a sign-in.
 public struct MFAVerifyBody: Codable, Sendable {
-    public var mfaToken: String?
-    public var code: String?
-    public var backupCode: String?
+  public var mfaToken: String?
+  public var code: String?
+  public var backupCode: String?
 
-    public init(mfaToken: String? = nil, code: String? = nil, backupCode: String? = nil) {
-        self.mfaToken = mfaToken
-        self.code = code
-        self.backupCode = backupCode
-    }
+  public init(mfaToken: String? = nil, code: String? = nil, backupCode: String? = nil) {
+    self.mfaToken = mfaToken
+    self.code = code
+    self.backupCode = backupCode
+  }
 
-    public var proof: MFACodeBody { MFACodeBody(code: code, backupCode: backupCode) }
+  public var proof: MFACodeBody { MFACodeBody(code: code, backupCode: backupCode) }
 
-    enum CodingKeys: String, CodingKey {
-        case mfaToken = "mfa_token"
-        case code
-        case backupCode = "backup_code"
-    }
+  enum CodingKeys: String, CodingKey {
+    case mfaToken = "mfa_token"
+    case code
+    case backupCode = "backup_code"
+  }
 }
 
 public struct MFAVerifyRequest: Codable, Sendable {
-    public var mfaToken: String
-    public var proof: MFACodeBody
-    public var client: ClientInfo
+  public var mfaToken: String
+  public var proof: MFACodeBody
+  public var client: ClientInfo
 
-    public init(mfaToken: String, proof: MFACodeBody, client: ClientInfo) {
-        self.mfaToken = mfaToken
-        self.proof = proof
-        self.client = client
-    }
+  public init(mfaToken: String, proof: MFACodeBody, client: ClientInfo) {
+    self.mfaToken = mfaToken
+    self.proof = proof
+    self.client = client
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case mfaToken = "mfa_token"
-        case proof, client
-    }
+  enum CodingKeys: String, CodingKey {
+    case mfaToken = "mfa_token"
+    case proof, client
+  }
 }
 
 /// `POST /api/v1/users/me/mfa/totp`: what the authenticator app needs. Shown once; enrolment
 /// completes when a code made from it is sent to `.../enable`.
 public struct TOTPEnrolment: Codable, Sendable {
-    /// The shared secret in base32, for typing in by hand.
-    public var secret: String
-    public var otpauthURI: String
-    /// The `otpauth://` URI as a QR code: a `data:image/png;base64,...` URI.
-    public var qrCode: String
+  /// The shared secret in base32, for typing in by hand.
+  public var secret: String
+  public var otpauthURI: String
+  /// The `otpauth://` URI as a QR code: a `data:image/png;base64,...` URI.
+  public var qrCode: String
 
-    public init(secret: String, otpauthURI: String, qrCode: String) {
-        self.secret = secret
-        self.otpauthURI = otpauthURI
-        self.qrCode = qrCode
-    }
+  public init(secret: String, otpauthURI: String, qrCode: String) {
+    self.secret = secret
+    self.otpauthURI = otpauthURI
+    self.qrCode = qrCode
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case secret
-        case otpauthURI = "otpauth_uri"
-        case qrCode = "qr_code"
-    }
+  enum CodingKeys: String, CodingKey {
+    case secret
+    case otpauthURI = "otpauth_uri"
+    case qrCode = "qr_code"
+  }
 }
 
 /// The ten one-time backup codes, shown once when MFA is enabled.
 public struct BackupCodeList: Codable, Sendable {
-    public var mfaEnabled: Bool
-    public var backupCodes: [String]
+  public var mfaEnabled: Bool
+  public var backupCodes: [String]
 
-    public init(backupCodes: [String]) {
-        self.mfaEnabled = true
-        self.backupCodes = backupCodes
-    }
+  public init(backupCodes: [String]) {
+    self.mfaEnabled = true
+    self.backupCodes = backupCodes
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case mfaEnabled = "mfa_enabled"
-        case backupCodes = "backup_codes"
-    }
+  enum CodingKeys: String, CodingKey {
+    case mfaEnabled = "mfa_enabled"
+    case backupCodes = "backup_codes"
+  }
 }
 
 /// `DELETE /api/v1/users/{user_id}/mfa`: a SUPER_ADMIN removes the second factor of someone who
 /// lost both the device and the backup codes.
 public struct MFAResetRequest: Codable, Sendable {
-    public var actor: AdminActor
-    public var userID: String
+  public var actor: AdminActor
+  public var userID: String
 
-    public init(actor: AdminActor, userID: String) {
-        self.actor = actor
-        self.userID = userID
-    }
+  public init(actor: AdminActor, userID: String) {
+    self.actor = actor
+    self.userID = userID
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case actor
-        case userID = "user_id"
-    }
+  enum CodingKeys: String, CodingKey {
+    case actor
+    case userID = "user_id"
+  }
 }
 
 public struct MFADisabled: Codable, Sendable {
-    public var mfaEnabled: Bool
+  public var mfaEnabled: Bool
 
-    public init() { mfaEnabled = false }
+  public init() { mfaEnabled = false }
 
-    enum CodingKeys: String, CodingKey {
-        case mfaEnabled = "mfa_enabled"
-    }
+  enum CodingKeys: String, CodingKey {
+    case mfaEnabled = "mfa_enabled"
+  }
 }
 
 /// A step-up: the session passed MFA now, and this access token says so.
 public struct MFAStepUp: Codable, Sendable {
-    public var accessToken: String
-    public var tokenType: String
-    public var expiresIn: Int
+  public var accessToken: String
+  public var tokenType: String
+  public var expiresIn: Int
 
-    public init(accessToken: String, expiresIn: Int) {
-        self.accessToken = accessToken
-        self.tokenType = "Bearer"
-        self.expiresIn = expiresIn
-    }
+  public init(accessToken: String, expiresIn: Int) {
+    self.accessToken = accessToken
+    self.tokenType = "Bearer"
+    self.expiresIn = expiresIn
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case accessToken = "access_token"
-        case tokenType = "token_type"
-        case expiresIn = "expires_in"
-    }
+  enum CodingKeys: String, CodingKey {
+    case accessToken = "access_token"
+    case tokenType = "token_type"
+    case expiresIn = "expires_in"
+  }
 }

@@ -3,357 +3,364 @@ import Foundation
 /// token-service's admin API for services (docs/admin.md): platform admins manage
 /// services; a SERVICE_ADMIN only those it owns.
 extension TokenRPC {
-    public static let createService = RPCMethod<ServiceAdminRequest, ServiceCreated>(service: .token, name: "create_service")
-    public static let listServices = RPCMethod<ServiceAdminRequest, ServiceList>(service: .token, name: "list_services")
-    public static let getService = RPCMethod<ServiceAdminRequest, ServiceView>(service: .token, name: "get_service")
-    public static let updateService = RPCMethod<ServiceAdminRequest, ServiceView>(service: .token, name: "update_service")
-    public static let deleteService = RPCMethod<ServiceAdminRequest, ServiceView>(service: .token, name: "delete_service")
-    public static let rotateServiceSecret = RPCMethod<ServiceAdminRequest, ServiceCredentials>(
-        service: .token, name: "rotate_service_secret")
-    public static let serviceMembers = RPCMethod<ServiceAdminRequest, MemberList>(service: .token, name: "service_members")
-    public static let updateServiceMember = RPCMethod<ServiceAdminRequest, MemberView>(service: .token, name: "update_service_member")
-    /// Slugs whose tokens must no longer verify (deleted or not active), for the gateways.
-    public static let closedServices = RPCMethod<NoRequest, ClosedServices>(service: .token, name: "closed_services")
+  public static let createService = RPCMethod<ServiceAdminRequest, ServiceCreated>(service: .token, name: "create_service")
+  public static let listServices = RPCMethod<ServiceAdminRequest, ServiceList>(service: .token, name: "list_services")
+  public static let getService = RPCMethod<ServiceAdminRequest, ServiceView>(service: .token, name: "get_service")
+  public static let updateService = RPCMethod<ServiceAdminRequest, ServiceView>(service: .token, name: "update_service")
+  public static let deleteService = RPCMethod<ServiceAdminRequest, ServiceView>(service: .token, name: "delete_service")
+  public static let rotateServiceSecret = RPCMethod<ServiceAdminRequest, ServiceCredentials>(
+    service: .token, name: "rotate_service_secret")
+  public static let serviceMembers = RPCMethod<ServiceAdminRequest, MemberList>(service: .token, name: "service_members")
+  public static let updateServiceMember = RPCMethod<ServiceAdminRequest, MemberView>(service: .token, name: "update_service_member")
+  /// Slugs whose tokens must no longer verify (deleted or not active), for the gateways.
+  public static let closedServices = RPCMethod<NoRequest, ClosedServices>(service: .token, name: "closed_services")
 }
 
 /// Who is asking, from their verified access token.
 public struct AdminActor: Codable, Sendable {
-    public var userID: String
-    public var platformRole: String
-    /// When the actor's session last passed MFA (seconds since 1970): a service that requires
-    /// MFA of its admins asks for one within `AdminActor.mfaFreshness`.
-    public var mfaAt: Int?
-    /// The service the actor's token is for, and the permissions its role there gives: a
-    /// member acts on that service's admin routes with them.
-    public var service: String?
-    public var permissions: [String]
+  public var userID: String
+  public var platformRole: String
+  /// When the actor's session last passed MFA (seconds since 1970): a service that requires
+  /// MFA of its admins asks for one within `AdminActor.mfaFreshness`.
+  public var mfaAt: Int?
+  /// The service the actor's token is for, and the permissions its role there gives: a
+  /// member acts on that service's admin routes with them.
+  public var service: String?
+  public var permissions: [String]
 
-    /// How recent an admin's second factor must be.
-    public static let mfaFreshness = 30 * 60
+  /// How recent an admin's second factor must be.
+  public static let mfaFreshness = 30 * 60
 
-    public init(userID: String, platformRole: String, mfaAt: Int? = nil, service: String? = nil, permissions: [String] = []) {
-        self.userID = userID
-        self.platformRole = platformRole
-        self.mfaAt = mfaAt
-        self.service = service
-        self.permissions = permissions
-    }
+  public init(userID: String, platformRole: String, mfaAt: Int? = nil, service: String? = nil, permissions: [String] = []) {
+    self.userID = userID
+    self.platformRole = platformRole
+    self.mfaAt = mfaAt
+    self.service = service
+    self.permissions = permissions
+  }
 
-    public init(claims: AccessTokenClaims) {
-        self.init(userID: claims.sub, platformRole: claims.platformRole ?? PlatformRole.user.rawValue, mfaAt: claims.mfaAt,
-                  service: claims.aud, permissions: claims.permissions)
-    }
+  public init(claims: AccessTokenClaims) {
+    self.init(
+      userID: claims.sub, platformRole: claims.platformRole ?? PlatformRole.user.rawValue, mfaAt: claims.mfaAt,
+      service: claims.aud, permissions: claims.permissions)
+  }
 
-    /// The session passed MFA within the last 30 minutes.
-    public func passedMFARecently(now: Date = Date()) -> Bool {
-        guard let mfaAt else { return false }
-        return Int(now.timeIntervalSince1970) - mfaAt <= Self.mfaFreshness
-    }
+  /// The session passed MFA within the last 30 minutes.
+  public func passedMFARecently(now: Date = Date()) -> Bool {
+    guard let mfaAt else { return false }
+    return Int(now.timeIntervalSince1970) - mfaAt <= Self.mfaFreshness
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
-        case platformRole = "platform_role"
-        case mfaAt = "mfa_at"
-        case service, permissions
-    }
+  enum CodingKeys: String, CodingKey {
+    case userID = "user_id"
+    case platformRole = "platform_role"
+    case mfaAt = "mfa_at"
+    case service, permissions
+  }
 }
 
 /// One admin call: the actor, the service it is about (when any), and the body or query.
 public struct ServiceAdminRequest: Codable, Sendable {
-    public var actor: AdminActor
-    public var slug: String?
-    public var settings: ServiceSettingsBody?
-    public var memberID: String?
-    public var member: MemberChanges?
-    public var query: MemberQuery?
-    public var client: ClientInfo
+  public var actor: AdminActor
+  public var slug: String?
+  public var settings: ServiceSettingsBody?
+  public var memberID: String?
+  public var member: MemberChanges?
+  public var query: MemberQuery?
+  public var client: ClientInfo
 
-    public init(actor: AdminActor, slug: String? = nil, settings: ServiceSettingsBody? = nil, memberID: String? = nil,
-                member: MemberChanges? = nil, query: MemberQuery? = nil, client: ClientInfo) {
-        self.actor = actor
-        self.slug = slug
-        self.settings = settings
-        self.memberID = memberID
-        self.member = member
-        self.query = query
-        self.client = client
-    }
+  public init(
+    actor: AdminActor, slug: String? = nil, settings: ServiceSettingsBody? = nil, memberID: String? = nil,
+    member: MemberChanges? = nil, query: MemberQuery? = nil, client: ClientInfo
+  ) {
+    self.actor = actor
+    self.slug = slug
+    self.settings = settings
+    self.memberID = memberID
+    self.member = member
+    self.query = query
+    self.client = client
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case actor, slug, settings, member, query, client
-        case memberID = "member_id"
-    }
+  enum CodingKeys: String, CodingKey {
+    case actor, slug, settings, member, query, client
+    case memberID = "member_id"
+  }
 }
 
 /// A service's settings: every field for `POST /api/v1/services` (slug, name and type
 /// required there), the ones to change for `PATCH /api/v1/services/{slug}`.
 public struct ServiceSettingsBody: Codable, Sendable {
-    public var slug: String?
-    public var name: String?
-    public var type: String?
-    public var status: String?
-    public var allowedOrigins: [String]?
-    public var redirectURIs: [String]?
-    public var socialProviders: [String]?
-    public var allowedClientTypes: [String]?
-    public var accessTokenTTLSeconds: Int?
-    public var refreshTokenTTLSeconds: Int?
-    public var sessionIdleTimeoutSeconds: Int?
-    public var sessionAbsoluteLifetimeSeconds: Int?
-    public var autoCreateUser: Bool?
-    public var requireEmailVerification: Bool?
-    /// The service's admins must have passed MFA within 30 minutes to manage it.
-    public var requireAdminMFA: Bool?
-    public var ownerUserID: String?
+  public var slug: String?
+  public var name: String?
+  public var type: String?
+  public var status: String?
+  public var allowedOrigins: [String]?
+  public var redirectURIs: [String]?
+  public var socialProviders: [String]?
+  public var allowedClientTypes: [String]?
+  public var accessTokenTTLSeconds: Int?
+  public var refreshTokenTTLSeconds: Int?
+  public var sessionIdleTimeoutSeconds: Int?
+  public var sessionAbsoluteLifetimeSeconds: Int?
+  public var autoCreateUser: Bool?
+  public var requireEmailVerification: Bool?
+  /// The service's admins must have passed MFA within 30 minutes to manage it.
+  public var requireAdminMFA: Bool?
+  public var ownerUserID: String?
 
-    public init() {}
+  public init() {}
 
-    enum CodingKeys: String, CodingKey {
-        case slug, name, type, status
-        case allowedOrigins = "allowed_origins"
-        case redirectURIs = "redirect_uris"
-        case socialProviders = "social_providers"
-        case allowedClientTypes = "allowed_client_types"
-        case accessTokenTTLSeconds = "access_token_ttl_seconds"
-        case refreshTokenTTLSeconds = "refresh_token_ttl_seconds"
-        case sessionIdleTimeoutSeconds = "session_idle_timeout_seconds"
-        case sessionAbsoluteLifetimeSeconds = "session_absolute_lifetime_seconds"
-        case autoCreateUser = "auto_create_user"
-        case requireEmailVerification = "require_email_verification"
-        case requireAdminMFA = "require_admin_mfa"
-        case ownerUserID = "owner_user_id"
-    }
+  enum CodingKeys: String, CodingKey {
+    case slug, name, type, status
+    case allowedOrigins = "allowed_origins"
+    case redirectURIs = "redirect_uris"
+    case socialProviders = "social_providers"
+    case allowedClientTypes = "allowed_client_types"
+    case accessTokenTTLSeconds = "access_token_ttl_seconds"
+    case refreshTokenTTLSeconds = "refresh_token_ttl_seconds"
+    case sessionIdleTimeoutSeconds = "session_idle_timeout_seconds"
+    case sessionAbsoluteLifetimeSeconds = "session_absolute_lifetime_seconds"
+    case autoCreateUser = "auto_create_user"
+    case requireEmailVerification = "require_email_verification"
+    case requireAdminMFA = "require_admin_mfa"
+    case ownerUserID = "owner_user_id"
+  }
 }
 
 public struct ServiceView: Codable, Sendable {
-    public var id: String
-    public var slug: String
-    public var name: String
-    public var type: String
-    public var status: String
-    public var allowedOrigins: [String]
-    public var redirectURIs: [String]
-    public var socialProviders: [String]
-    public var allowedClientTypes: [String]
-    public var accessTokenTTLSeconds: Int
-    public var refreshTokenTTLSeconds: Int
-    public var sessionIdleTimeoutSeconds: Int
-    public var sessionAbsoluteLifetimeSeconds: Int
-    public var autoCreateUser: Bool
-    public var requireEmailVerification: Bool
-    public var requireAdminMFA: Bool
-    public var clientID: String
-    public var ownerUserID: String?
-    public var createdAt: Date
-    public var updatedAt: Date
-    public var deletedAt: Date?
+  public var id: String
+  public var slug: String
+  public var name: String
+  public var type: String
+  public var status: String
+  public var allowedOrigins: [String]
+  public var redirectURIs: [String]
+  public var socialProviders: [String]
+  public var allowedClientTypes: [String]
+  public var accessTokenTTLSeconds: Int
+  public var refreshTokenTTLSeconds: Int
+  public var sessionIdleTimeoutSeconds: Int
+  public var sessionAbsoluteLifetimeSeconds: Int
+  public var autoCreateUser: Bool
+  public var requireEmailVerification: Bool
+  public var requireAdminMFA: Bool
+  public var clientID: String
+  public var ownerUserID: String?
+  public var createdAt: Date
+  public var updatedAt: Date
+  public var deletedAt: Date?
 
-    public init(id: String, slug: String, name: String, type: String, status: String, allowedOrigins: [String], redirectURIs: [String],
-                socialProviders: [String], allowedClientTypes: [String], accessTokenTTLSeconds: Int, refreshTokenTTLSeconds: Int,
-                sessionIdleTimeoutSeconds: Int, sessionAbsoluteLifetimeSeconds: Int, autoCreateUser: Bool, requireEmailVerification: Bool,
-                requireAdminMFA: Bool, clientID: String, ownerUserID: String?, createdAt: Date, updatedAt: Date, deletedAt: Date?) {
-        self.id = id
-        self.slug = slug
-        self.name = name
-        self.type = type
-        self.status = status
-        self.allowedOrigins = allowedOrigins
-        self.redirectURIs = redirectURIs
-        self.socialProviders = socialProviders
-        self.allowedClientTypes = allowedClientTypes
-        self.accessTokenTTLSeconds = accessTokenTTLSeconds
-        self.refreshTokenTTLSeconds = refreshTokenTTLSeconds
-        self.sessionIdleTimeoutSeconds = sessionIdleTimeoutSeconds
-        self.sessionAbsoluteLifetimeSeconds = sessionAbsoluteLifetimeSeconds
-        self.autoCreateUser = autoCreateUser
-        self.requireEmailVerification = requireEmailVerification
-        self.requireAdminMFA = requireAdminMFA
-        self.clientID = clientID
-        self.ownerUserID = ownerUserID
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-        self.deletedAt = deletedAt
-    }
+  public init(
+    id: String, slug: String, name: String, type: String, status: String, allowedOrigins: [String], redirectURIs: [String],
+    socialProviders: [String], allowedClientTypes: [String], accessTokenTTLSeconds: Int, refreshTokenTTLSeconds: Int,
+    sessionIdleTimeoutSeconds: Int, sessionAbsoluteLifetimeSeconds: Int, autoCreateUser: Bool, requireEmailVerification: Bool,
+    requireAdminMFA: Bool, clientID: String, ownerUserID: String?, createdAt: Date, updatedAt: Date, deletedAt: Date?
+  ) {
+    self.id = id
+    self.slug = slug
+    self.name = name
+    self.type = type
+    self.status = status
+    self.allowedOrigins = allowedOrigins
+    self.redirectURIs = redirectURIs
+    self.socialProviders = socialProviders
+    self.allowedClientTypes = allowedClientTypes
+    self.accessTokenTTLSeconds = accessTokenTTLSeconds
+    self.refreshTokenTTLSeconds = refreshTokenTTLSeconds
+    self.sessionIdleTimeoutSeconds = sessionIdleTimeoutSeconds
+    self.sessionAbsoluteLifetimeSeconds = sessionAbsoluteLifetimeSeconds
+    self.autoCreateUser = autoCreateUser
+    self.requireEmailVerification = requireEmailVerification
+    self.requireAdminMFA = requireAdminMFA
+    self.clientID = clientID
+    self.ownerUserID = ownerUserID
+    self.createdAt = createdAt
+    self.updatedAt = updatedAt
+    self.deletedAt = deletedAt
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case id, slug, name, type, status
-        case allowedOrigins = "allowed_origins"
-        case redirectURIs = "redirect_uris"
-        case socialProviders = "social_providers"
-        case allowedClientTypes = "allowed_client_types"
-        case accessTokenTTLSeconds = "access_token_ttl_seconds"
-        case refreshTokenTTLSeconds = "refresh_token_ttl_seconds"
-        case sessionIdleTimeoutSeconds = "session_idle_timeout_seconds"
-        case sessionAbsoluteLifetimeSeconds = "session_absolute_lifetime_seconds"
-        case autoCreateUser = "auto_create_user"
-        case requireEmailVerification = "require_email_verification"
-        case requireAdminMFA = "require_admin_mfa"
-        case clientID = "client_id"
-        case ownerUserID = "owner_user_id"
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-        case deletedAt = "deleted_at"
-    }
+  enum CodingKeys: String, CodingKey {
+    case id, slug, name, type, status
+    case allowedOrigins = "allowed_origins"
+    case redirectURIs = "redirect_uris"
+    case socialProviders = "social_providers"
+    case allowedClientTypes = "allowed_client_types"
+    case accessTokenTTLSeconds = "access_token_ttl_seconds"
+    case refreshTokenTTLSeconds = "refresh_token_ttl_seconds"
+    case sessionIdleTimeoutSeconds = "session_idle_timeout_seconds"
+    case sessionAbsoluteLifetimeSeconds = "session_absolute_lifetime_seconds"
+    case autoCreateUser = "auto_create_user"
+    case requireEmailVerification = "require_email_verification"
+    case requireAdminMFA = "require_admin_mfa"
+    case clientID = "client_id"
+    case ownerUserID = "owner_user_id"
+    case createdAt = "created_at"
+    case updatedAt = "updated_at"
+    case deletedAt = "deleted_at"
+  }
 }
 
 /// A new service, with its client secret (shown this once).
 public struct ServiceCreated: Codable, Sendable {
-    public var service: ServiceView
-    public var clientSecret: String
+  public var service: ServiceView
+  public var clientSecret: String
 
-    public init(service: ServiceView, clientSecret: String) {
-        self.service = service
-        self.clientSecret = clientSecret
-    }
+  public init(service: ServiceView, clientSecret: String) {
+    self.service = service
+    self.clientSecret = clientSecret
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case service
-        case clientSecret = "client_secret"
-    }
+  enum CodingKeys: String, CodingKey {
+    case service
+    case clientSecret = "client_secret"
+  }
 }
 
 public struct ServiceList: Codable, Sendable {
-    public var services: [ServiceView]
-    public init(services: [ServiceView]) { self.services = services }
+  public var services: [ServiceView]
+  public init(services: [ServiceView]) { self.services = services }
 }
 
 public struct ServiceCredentials: Codable, Sendable {
-    public var clientID: String
-    public var clientSecret: String
+  public var clientID: String
+  public var clientSecret: String
 
-    public init(clientID: String, clientSecret: String) {
-        self.clientID = clientID
-        self.clientSecret = clientSecret
-    }
+  public init(clientID: String, clientSecret: String) {
+    self.clientID = clientID
+    self.clientSecret = clientSecret
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case clientID = "client_id"
-        case clientSecret = "client_secret"
-    }
+  enum CodingKeys: String, CodingKey {
+    case clientID = "client_id"
+    case clientSecret = "client_secret"
+  }
 }
 
 /// `GET /api/v1/services/{slug}/users?role=&status=&limit=&cursor=`.
 public struct MemberQuery: Codable, Sendable {
-    public var role: String?
-    public var status: String?
-    public var limit: Int
-    public var cursor: String?
+  public var role: String?
+  public var status: String?
+  public var limit: Int
+  public var cursor: String?
 
-    public init(role: String?, status: String?, limit: Int, cursor: String?) {
-        self.role = role
-        self.status = status
-        self.limit = limit
-        self.cursor = cursor
-    }
+  public init(role: String?, status: String?, limit: Int, cursor: String?) {
+    self.role = role
+    self.status = status
+    self.limit = limit
+    self.cursor = cursor
+  }
 }
 
 /// `PATCH /api/v1/services/{slug}/users/{user_id}`.
 public struct MemberChanges: Codable, Sendable {
-    public var role: String?
-    public var status: String?
+  public var role: String?
+  public var status: String?
 
-    public init(role: String?, status: String?) {
-        self.role = role
-        self.status = status
-    }
+  public init(role: String?, status: String?) {
+    self.role = role
+    self.status = status
+  }
 }
 
 public struct MemberView: Codable, Sendable {
-    public var userID: String
-    public var username: String
-    public var email: String
-    public var role: String
-    public var status: String
-    public var joinedAt: Date
-    public var lastLoginAt: Date?
+  public var userID: String
+  public var username: String
+  public var email: String
+  public var role: String
+  public var status: String
+  public var joinedAt: Date
+  public var lastLoginAt: Date?
 
-    public init(userID: String, username: String, email: String, role: String, status: String, joinedAt: Date, lastLoginAt: Date?) {
-        self.userID = userID
-        self.username = username
-        self.email = email
-        self.role = role
-        self.status = status
-        self.joinedAt = joinedAt
-        self.lastLoginAt = lastLoginAt
-    }
+  public init(userID: String, username: String, email: String, role: String, status: String, joinedAt: Date, lastLoginAt: Date?) {
+    self.userID = userID
+    self.username = username
+    self.email = email
+    self.role = role
+    self.status = status
+    self.joinedAt = joinedAt
+    self.lastLoginAt = lastLoginAt
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id"
-        case username, email, role, status
-        case joinedAt = "joined_at"
-        case lastLoginAt = "last_login_at"
-    }
+  enum CodingKeys: String, CodingKey {
+    case userID = "user_id"
+    case username, email, role, status
+    case joinedAt = "joined_at"
+    case lastLoginAt = "last_login_at"
+  }
 }
 
 public struct MemberList: Codable, Sendable {
-    public var users: [MemberView]
-    public var nextCursor: String?
+  public var users: [MemberView]
+  public var nextCursor: String?
 
-    public init(users: [MemberView], nextCursor: String?) {
-        self.users = users
-        self.nextCursor = nextCursor
-    }
+  public init(users: [MemberView], nextCursor: String?) {
+    self.users = users
+    self.nextCursor = nextCursor
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case users
-        case nextCursor = "next_cursor"
-    }
+  enum CodingKeys: String, CodingKey {
+    case users
+    case nextCursor = "next_cursor"
+  }
 }
 
 public struct ClosedServices: Codable, Sendable {
-    public var slugs: [String]
-    public init(slugs: [String]) { self.slugs = slugs }
+  public var slugs: [String]
+  public init(slugs: [String]) { self.slugs = slugs }
 }
 
 extension TokenRPC {
-    public static let serviceStats = RPCMethod<ServiceAdminRequest, ServiceStats>(service: .token, name: "service_stats")
+  public static let serviceStats = RPCMethod<ServiceAdminRequest, ServiceStats>(service: .token, name: "service_stats")
 }
 
 /// `GET /api/v1/services/{slug}/stats` (docs/admin.md). Periods are calendar periods in
 /// UTC (today, this ISO week, this month).
 public struct ServiceStats: Codable, Sendable {
-    public var totalUsers: Int
-    public var activeUsers: Int
-    public var newUsersToday: Int
-    public var newUsersThisWeek: Int
-    public var newUsersThisMonth: Int
-    public var loginCountToday: Int
-    public var loginCountThisWeek: Int
-    public var loginCountThisMonth: Int
-    public var popularProviders: [ProviderCount]
+  public var totalUsers: Int
+  public var activeUsers: Int
+  public var newUsersToday: Int
+  public var newUsersThisWeek: Int
+  public var newUsersThisMonth: Int
+  public var loginCountToday: Int
+  public var loginCountThisWeek: Int
+  public var loginCountThisMonth: Int
+  public var popularProviders: [ProviderCount]
 
-    public init(totalUsers: Int, activeUsers: Int, newUsersToday: Int, newUsersThisWeek: Int, newUsersThisMonth: Int,
-                loginCountToday: Int, loginCountThisWeek: Int, loginCountThisMonth: Int, popularProviders: [ProviderCount]) {
-        self.totalUsers = totalUsers
-        self.activeUsers = activeUsers
-        self.newUsersToday = newUsersToday
-        self.newUsersThisWeek = newUsersThisWeek
-        self.newUsersThisMonth = newUsersThisMonth
-        self.loginCountToday = loginCountToday
-        self.loginCountThisWeek = loginCountThisWeek
-        self.loginCountThisMonth = loginCountThisMonth
-        self.popularProviders = popularProviders
-    }
+  public init(
+    totalUsers: Int, activeUsers: Int, newUsersToday: Int, newUsersThisWeek: Int, newUsersThisMonth: Int,
+    loginCountToday: Int, loginCountThisWeek: Int, loginCountThisMonth: Int, popularProviders: [ProviderCount]
+  ) {
+    self.totalUsers = totalUsers
+    self.activeUsers = activeUsers
+    self.newUsersToday = newUsersToday
+    self.newUsersThisWeek = newUsersThisWeek
+    self.newUsersThisMonth = newUsersThisMonth
+    self.loginCountToday = loginCountToday
+    self.loginCountThisWeek = loginCountThisWeek
+    self.loginCountThisMonth = loginCountThisMonth
+    self.popularProviders = popularProviders
+  }
 
-    enum CodingKeys: String, CodingKey {
-        case totalUsers = "total_users"
-        case activeUsers = "active_users"
-        case newUsersToday = "new_users_today"
-        case newUsersThisWeek = "new_users_this_week"
-        case newUsersThisMonth = "new_users_this_month"
-        case loginCountToday = "login_count_today"
-        case loginCountThisWeek = "login_count_this_week"
-        case loginCountThisMonth = "login_count_this_month"
-        case popularProviders = "popular_providers"
-    }
+  enum CodingKeys: String, CodingKey {
+    case totalUsers = "total_users"
+    case activeUsers = "active_users"
+    case newUsersToday = "new_users_today"
+    case newUsersThisWeek = "new_users_this_week"
+    case newUsersThisMonth = "new_users_this_month"
+    case loginCountToday = "login_count_today"
+    case loginCountThisWeek = "login_count_this_week"
+    case loginCountThisMonth = "login_count_this_month"
+    case popularProviders = "popular_providers"
+  }
 }
 
 /// Sign-ins this month by how they were made (`password` until social sign-in lands).
 public struct ProviderCount: Codable, Sendable {
-    public var provider: String
-    public var logins: Int
-    public init(provider: String, logins: Int) {
-        self.provider = provider
-        self.logins = logins
-    }
+  public var provider: String
+  public var logins: Int
+  public init(provider: String, logins: Int) {
+    self.provider = provider
+    self.logins = logins
+  }
 }

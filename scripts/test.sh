@@ -58,6 +58,11 @@ main() {
     # Standard JOSE libraries the tests verify Gatehouse's tokens with (PyPI).
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r Tests/python/requirements.txt
 
+    # The house's layout and size rules (docs/architecture.md), before the slow build.
+    say "swift format lint --strict (.swift-format) and scripts/house-rules.py"
+    swift format lint --strict --recursive --parallel Sources Tests Package.swift
+    python3 scripts/house-rules.py
+
     say "swift build -c $config --build-tests"
     swift build -c "$config" --build-tests
     export GATEHOUSE_BIN_DIR

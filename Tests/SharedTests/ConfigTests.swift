@@ -3,7 +3,6 @@ import Foundation
 import Testing
 
 @testable import Shared
-@testable import TestSupport
 
 @Suite(.timeLimit(.minutes(2))) struct ConfigTests {
   func config(_ environment: [String: String]) throws(ConfigurationError) -> GatehouseConfig {

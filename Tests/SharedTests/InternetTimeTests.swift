@@ -2,7 +2,6 @@ import Foundation
 import Testing
 
 @testable import Shared
-@testable import TestSupport
 
 /// Gatehouse's own RFC 3339 writer and reader agree with Foundation's ISO 8601 strategy, which
 /// they replaced on the hot path.

@@ -4,7 +4,6 @@ import Foundation
 import Testing
 
 @testable import Shared
-@testable import TestSupport
 
 @Suite(.timeLimit(.minutes(2))) struct MasterKeyRingTests {
   let oldKey = SymmetricKey(size: .bits256)

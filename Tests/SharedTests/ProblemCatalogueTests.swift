@@ -6,7 +6,6 @@ import NIOCore
 import Testing
 
 @testable import Shared
-@testable import TestSupport
 
 /// The problem catalogue (Sources/Shared/Errors/Catalogue) is the one place a problem code is
 /// defined: these tests keep docs/problems.md in step with it and keep codes out of other files.

@@ -2,7 +2,6 @@ import NIOCore
 import Testing
 
 @testable import Shared
-@testable import TestSupport
 
 /// hiredis encodes commands and parses replies; these pin the bytes on the wire.
 @Suite(.timeLimit(.minutes(2))) struct RESPTests {

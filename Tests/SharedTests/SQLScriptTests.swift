@@ -1,7 +1,6 @@
 import Testing
 
 @testable import Shared
-@testable import TestSupport
 
 @Suite(.timeLimit(.minutes(2))) struct SQLScriptTests {
   @Test func splitsAtTopLevelSemicolonsOnly() {

@@ -2,8 +2,6 @@ import Foundation
 import Shared
 import Testing
 
-@testable import TestSupport
-
 /// The pooled random source behind every token, code, secret and id Gatehouse makes.
 @Suite(.timeLimit(.minutes(2))) struct SecureRandomTests {
   @Test func uuidsAreVersion4AndNeverRepeatAcrossConcurrentCallers() async {

@@ -45,7 +45,7 @@ public final class RedisClient: Sendable {
   }
 
   public func close() {
-    shared.forEach { $0.close() }
+    for connection in shared { connection.close() }
   }
 }
 

@@ -91,7 +91,7 @@ public final class RedisConnection: Sendable {
       return queued.requests
     }
     guard channel.isActive else {
-      requests.forEach { $0.promise.fail(RedisError.connectionClosed) }
+      for request in requests { request.promise.fail(RedisError.connectionClosed) }
       return
     }
     for request in requests {

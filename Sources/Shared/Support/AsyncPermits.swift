@@ -46,6 +46,6 @@ final class AsyncPermits: Sendable {
       state.available += count - n
       return woken
     }
-    woken.forEach { $0.resume() }
+    for continuation in woken { continuation.resume() }
   }
 }

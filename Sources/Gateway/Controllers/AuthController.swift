@@ -86,7 +86,7 @@ struct AuthController: Sendable {
     context: SignedInContext
   ) async throws -> Response {
     let ended = try await rpc.call(
-      method, LogoutRequest(claims: context.user, client: context.client(request)), context: context.rpcContext)
+      method, LogoutRequest(client: context.client(request)), context: context.rpcContext)
     var response = try JSONResponse.make(ended)
     // A web client's refresh cookie of this service goes too; other services' cookies stay.
     response.headers[.setCookie] = RefreshCookie.expired(RefreshCookie.name(service: context.user.aud))

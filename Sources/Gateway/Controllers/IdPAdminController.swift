@@ -19,36 +19,36 @@ struct IdPAdminController: Sendable {
 
   @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
     try await call(IdPRPC.createServiceProvider, context, status: .created) {
-      SPAdminRequest(actor: $0, body: try await JSONBody.decode(ServiceProviderBody.self, from: request))
+      SPAdminRequest(body: try await JSONBody.decode(ServiceProviderBody.self, from: request))
     }
   }
 
   @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
-    try await call(IdPRPC.listServiceProviders, context) { SPAdminRequest(actor: $0) }
+    try await call(IdPRPC.listServiceProviders, context) { SPAdminRequest() }
   }
 
   @Sendable func update(_ request: Request, context: SignedInContext) async throws -> Response {
     try await call(IdPRPC.updateServiceProvider, context) {
       SPAdminRequest(
-        actor: $0, clientID: try context.parameters.require("client_id"),
+        clientID: try context.parameters.require("client_id"),
         body: try await JSONBody.decode(ServiceProviderBody.self, from: request))
     }
   }
 
   @Sendable func rotateSecret(_ request: Request, context: SignedInContext) async throws -> Response {
     try await call(IdPRPC.rotateServiceProviderSecret, context) {
-      SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id"))
+      SPAdminRequest(clientID: try context.parameters.require("client_id"))
     }
   }
 
   @Sendable func rotateResultKey(_ request: Request, context: SignedInContext) async throws -> Response {
-    try await call(IdPRPC.rotateResultKey, context) { SPAdminRequest(actor: $0, clientID: try context.parameters.require("client_id")) }
+    try await call(IdPRPC.rotateResultKey, context) { SPAdminRequest(clientID: try context.parameters.require("client_id")) }
   }
 
   @Sendable func resendDelivery(_ request: Request, context: SignedInContext) async throws -> Response {
     try await call(IdPRPC.resendDelivery, context) {
       SPAdminRequest(
-        actor: $0, clientID: try context.parameters.require("client_id"),
+        clientID: try context.parameters.require("client_id"),
         deliveryID: try context.parameters.require("delivery_id"))
     }
   }
@@ -56,7 +56,7 @@ struct IdPAdminController: Sendable {
   @Sendable func stats(_ request: Request, context: SignedInContext) async throws -> Response {
     try await call(IdPRPC.adminStats, context) {
       SPAdminRequest(
-        actor: $0, clientID: try context.parameters.require("client_id"),
+        clientID: try context.parameters.require("client_id"),
         days: request.uri.queryParameters["days"].flatMap { Int(String($0)) } ?? 30)
     }
   }
@@ -64,7 +64,7 @@ struct IdPAdminController: Sendable {
   @Sendable func deliveries(_ request: Request, context: SignedInContext) async throws -> Response {
     try await call(IdPRPC.deliveries, context) {
       SPAdminRequest(
-        actor: $0, clientID: try context.parameters.require("client_id"),
+        clientID: try context.parameters.require("client_id"),
         status: request.uri.queryParameters["status"].map(String.init))
     }
   }
@@ -73,9 +73,9 @@ struct IdPAdminController: Sendable {
   /// idp-service's answer on as it is.
   private func call<Answer: Codable & Sendable>(
     _ method: RPCMethod<SPAdminRequest, Answer>, _ context: SignedInContext, status: HTTPResponse.Status = .ok,
-    _ build: (AdminActor) async throws -> SPAdminRequest
+    _ build: () async throws -> SPAdminRequest
   ) async throws -> Response {
-    let actor = try context.platformAdmin()
-    return JSONResponse.relayed(try await rpc.relay(method, try await build(actor), context: context.rpcContext), status: status)
+    _ = try context.platformAdmin()
+    return JSONResponse.relayed(try await rpc.relay(method, try await build(), context: context.rpcContext), status: status)
   }
 }

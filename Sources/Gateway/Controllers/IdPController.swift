@@ -51,11 +51,15 @@ struct IdPController: Sendable {
       let call = StatsRequest(credentials: try ServiceProviderMiddleware.credentials(request), days: days)
       return JSONResponse.relayed(try await rpc.relay(IdPRPC.stats, call, context: context.rpcContext))
     }
-    let actor = try AdminAccess.platformAdmin(try await verifier.signedInUser(request, context: context))
+    let caller = try await verifier.signedInUser(request, context: context)
+    _ = try AdminAccess.platformAdmin(caller)
     guard let clientID = request.uri.queryParameters["client_id"].map(String.init), !clientID.isEmpty else {
       throw RequestProblems.invalidField.problem("Name the service provider with client_id.", field: "client_id")
     }
-    let call = SPAdminRequest(actor: actor, clientID: clientID, days: days)
-    return JSONResponse.relayed(try await rpc.relay(IdPRPC.adminStats, call, context: context.rpcContext))
+    // This route checks its token itself (it also takes SP credentials), so it names the caller itself.
+    var rpcContext = context.rpcContext
+    rpcContext.principal = Principal(claims: caller)
+    let call = SPAdminRequest(clientID: clientID, days: days)
+    return JSONResponse.relayed(try await rpc.relay(IdPRPC.adminStats, call, context: rpcContext))
   }
 }

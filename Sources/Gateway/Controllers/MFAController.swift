@@ -42,8 +42,8 @@ struct MFAController: Sendable {
 
   /// A SUPER_ADMIN's (or SERVICE_ADMIN's, as token-service decides) reset of someone's MFA.
   @Sendable func reset(_ request: Request, context: SignedInContext) async throws -> Response {
-    let actor = try context.platformAdmin()
-    let reset = MFAResetRequest(actor: actor, userID: try context.parameters.require("user_id"))
+    _ = try context.platformAdmin()
+    let reset = MFAResetRequest(userID: try context.parameters.require("user_id"))
     return JSONResponse.relayed(try await rpc.relay(TokenRPC.resetMFA, reset, context: context.rpcContext))
   }
 

@@ -21,52 +21,52 @@ struct ServiceAdminController: Sendable {
   }
 
   @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
-    try await call(TokenRPC.createService, context, status: .created, platformOnly: true) { actor in
+    try await call(TokenRPC.createService, context, status: .created, platformOnly: true) {
       ServiceAdminRequest(
-        actor: actor, settings: try await JSONBody.decode(ServiceSettingsBody.self, from: request),
+        settings: try await JSONBody.decode(ServiceSettingsBody.self, from: request),
         client: context.client(request))
     }
   }
 
   @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
     try await call(TokenRPC.listServices, context, platformOnly: true) {
-      ServiceAdminRequest(actor: $0, client: context.client(request))
+      ServiceAdminRequest(client: context.client(request))
     }
   }
 
   @Sendable func show(_ request: Request, context: SignedInContext) async throws -> Response {
-    try await call(TokenRPC.getService, context) { try slugRequest($0, request, context) }
+    try await call(TokenRPC.getService, context) { try slugRequest(request, context) }
   }
 
   @Sendable func update(_ request: Request, context: SignedInContext) async throws -> Response {
-    try await call(TokenRPC.updateService, context) { actor in
+    try await call(TokenRPC.updateService, context) {
       ServiceAdminRequest(
-        actor: actor, slug: try context.parameters.require("slug"),
+        slug: try context.parameters.require("slug"),
         settings: try await JSONBody.decode(ServiceSettingsBody.self, from: request),
         client: context.client(request))
     }
   }
 
   @Sendable func delete(_ request: Request, context: SignedInContext) async throws -> Response {
-    try await call(TokenRPC.deleteService, context) { try slugRequest($0, request, context) }
+    try await call(TokenRPC.deleteService, context) { try slugRequest(request, context) }
   }
 
   @Sendable func rotateSecret(_ request: Request, context: SignedInContext) async throws -> Response {
-    try await call(TokenRPC.rotateServiceSecret, context) { try slugRequest($0, request, context) }
+    try await call(TokenRPC.rotateServiceSecret, context) { try slugRequest(request, context) }
   }
 
   @Sendable func stats(_ request: Request, context: SignedInContext) async throws -> Response {
-    try await call(TokenRPC.serviceStats, context) { try slugRequest($0, request, context) }
+    try await call(TokenRPC.serviceStats, context) { try slugRequest(request, context) }
   }
 
   @Sendable func members(_ request: Request, context: SignedInContext) async throws -> Response {
-    try await call(TokenRPC.serviceMembers, context) { actor in
+    try await call(TokenRPC.serviceMembers, context) {
       let query = request.uri.queryParameters
       guard let limit = Int(String(query["limit"] ?? "50")) else {
         throw RequestProblems.invalidField.problem("limit is a number.", field: "limit")
       }
       return ServiceAdminRequest(
-        actor: actor, slug: try context.parameters.require("slug"),
+        slug: try context.parameters.require("slug"),
         query: MemberQuery(
           role: query["role"].map(String.init), status: query["status"].map(String.init), limit: limit,
           cursor: query["cursor"].map(String.init)),
@@ -75,26 +75,26 @@ struct ServiceAdminController: Sendable {
   }
 
   @Sendable func updateMember(_ request: Request, context: SignedInContext) async throws -> Response {
-    try await call(TokenRPC.updateServiceMember, context) { actor in
+    try await call(TokenRPC.updateServiceMember, context) {
       ServiceAdminRequest(
-        actor: actor, slug: try context.parameters.require("slug"),
+        slug: try context.parameters.require("slug"),
         memberID: try context.parameters.require("user_id"),
         member: try await JSONBody.decode(MemberChanges.self, from: request), client: context.client(request))
     }
   }
 
   /// A request about the service named in the path.
-  private func slugRequest(_ actor: AdminActor, _ request: Request, _ context: SignedInContext) throws -> ServiceAdminRequest {
-    ServiceAdminRequest(actor: actor, slug: try context.parameters.require("slug"), client: context.client(request))
+  private func slugRequest(_ request: Request, _ context: SignedInContext) throws -> ServiceAdminRequest {
+    ServiceAdminRequest(slug: try context.parameters.require("slug"), client: context.client(request))
   }
 
   /// Checks the caller may use admin routes at all (a platform role too when `platformOnly`)
   /// before `build` reads the request, then passes token-service's answer on as it is.
   private func call<Answer: Codable & Sendable>(
     _ method: RPCMethod<ServiceAdminRequest, Answer>, _ context: SignedInContext, status: HTTPResponse.Status = .ok,
-    platformOnly: Bool = false, _ build: (AdminActor) async throws -> ServiceAdminRequest
+    platformOnly: Bool = false, _ build: () async throws -> ServiceAdminRequest
   ) async throws -> Response {
-    let actor = platformOnly ? try context.platformAdmin() : try context.adminSession()
-    return JSONResponse.relayed(try await rpc.relay(method, try await build(actor), context: context.rpcContext), status: status)
+    _ = platformOnly ? try context.platformAdmin() : try context.adminSession()
+    return JSONResponse.relayed(try await rpc.relay(method, try await build(), context: context.rpcContext), status: status)
   }
 }

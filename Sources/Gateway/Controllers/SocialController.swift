@@ -117,8 +117,7 @@ struct SocialController: Sendable {
   private func reauthenticate(_ purpose: String, _ password: String?, _ request: Request, _ context: SignedInContext) async throws {
     _ = try await rpc.call(
       TokenRPC.reauthenticate,
-      ReauthenticationRequest(
-        claims: context.user, purpose: purpose, currentPassword: password, client: context.client(request)),
+      ReauthenticationRequest(purpose: purpose, currentPassword: password, client: context.client(request)),
       context: context.rpcContext)
   }
 }

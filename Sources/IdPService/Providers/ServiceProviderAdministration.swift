@@ -7,8 +7,8 @@ struct ServiceProviderAdministration: Sendable {
   let store: ServiceProviderStore
   let environment: DeploymentEnvironment
 
-  func create(_ request: SPAdminRequest, requestID: String?) async throws -> ServiceProviderCreated {
-    let (actor, role) = try Self.admin(request.actor)
+  func create(_ request: SPAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> ServiceProviderCreated {
+    let (actor, role) = try Self.admin(caller)
     let body = request.body ?? ServiceProviderBody()
     var owner = body.ownerUserID.flatMap(UUID.init(uuidString:))
     if role == .serviceAdmin {
@@ -25,13 +25,13 @@ struct ServiceProviderAdministration: Sendable {
       resultKey: ResultKey(kid: secrets.resultKeyID, k: secrets.resultKey))
   }
 
-  func list(_ request: SPAdminRequest) async throws -> ServiceProviderList {
-    let (actor, role) = try Self.admin(request.actor)
+  func list(_ request: SPAdminRequest, actor caller: AdminActor) async throws -> ServiceProviderList {
+    let (actor, role) = try Self.admin(caller)
     return ServiceProviderList(serviceProviders: try await store.list(owner: role == .superAdmin ? nil : actor))
   }
 
-  func update(_ request: SPAdminRequest, requestID: String?) async throws -> ServiceProviderView {
-    let (actor, provider) = try await provider(request)
+  func update(_ request: SPAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> ServiceProviderView {
+    let (actor, provider) = try await provider(request, actor: caller)
     let body = request.body ?? ServiceProviderBody()
     guard body.ownerUserID == nil else {
       throw RequestProblems.invalidField.problem("owner_user_id does not change here.", field: "owner_user_id")
@@ -46,20 +46,20 @@ struct ServiceProviderAdministration: Sendable {
     return updated
   }
 
-  func rotateSecret(_ request: SPAdminRequest, requestID: String?) async throws -> ServiceProviderSecret {
-    let (actor, provider) = try await provider(request)
+  func rotateSecret(_ request: SPAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> ServiceProviderSecret {
+    let (actor, provider) = try await provider(request, actor: caller)
     guard let id = UUID(uuidString: provider.id) else { throw Self.notFound }
     return try await store.rotateSecret(id: id, clientID: provider.clientID, actor: actor, requestID: requestID)
   }
 
-  func rotateResultKey(_ request: SPAdminRequest, requestID: String?) async throws -> ResultKey {
-    let (actor, provider) = try await provider(request)
+  func rotateResultKey(_ request: SPAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> ResultKey {
+    let (actor, provider) = try await provider(request, actor: caller)
     guard let id = UUID(uuidString: provider.id) else { throw Self.notFound }
     return try await store.rotateResultKey(id: id, clientID: provider.clientID, actor: actor, requestID: requestID)
   }
 
-  func deliveries(_ request: SPAdminRequest) async throws -> DeliveryList {
-    let (_, provider) = try await provider(request)
+  func deliveries(_ request: SPAdminRequest, actor caller: AdminActor) async throws -> DeliveryList {
+    let (_, provider) = try await provider(request, actor: caller)
     if let status = request.status, !["pending", "delivered", "dead"].contains(status) {
       throw RequestProblems.invalidField.problem("status is pending, delivered or dead.", field: "status")
     }
@@ -69,8 +69,8 @@ struct ServiceProviderAdministration: Sendable {
 
   /// A dead delivery goes back to pending for a new series of attempts under the same delivery
   /// id (the sweeper hands it to a worker within its period). Only dead ones: 409 otherwise.
-  func resend(_ request: SPAdminRequest, requestID: String?) async throws -> DeliveryList {
-    let (actor, provider) = try await provider(request)
+  func resend(_ request: SPAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> DeliveryList {
+    let (actor, provider) = try await provider(request, actor: caller)
     guard let id = UUID(uuidString: provider.id), let deliveryID = request.deliveryID.flatMap(UUID.init(uuidString:)) else {
       throw IdPProblems.deliveryNotFound.problem("No such delivery.")
     }
@@ -86,14 +86,14 @@ struct ServiceProviderAdministration: Sendable {
 
   /// The SP `request.client_id` names, when the actor may manage it (a SUPER_ADMIN, or the
   /// SERVICE_ADMIN who owns it); 404 otherwise, so others cannot tell which client ids exist.
-  func managed(_ request: SPAdminRequest) async throws -> (id: UUID, name: String) {
-    let (_, provider) = try await provider(request)
+  func managed(_ request: SPAdminRequest, actor caller: AdminActor) async throws -> (id: UUID, name: String) {
+    let (_, provider) = try await provider(request, actor: caller)
     guard let id = UUID(uuidString: provider.id) else { throw Self.notFound }
     return (id, provider.name)
   }
 
-  private func provider(_ request: SPAdminRequest) async throws -> (UUID, ServiceProviderView) {
-    let (actor, role) = try Self.admin(request.actor)
+  private func provider(_ request: SPAdminRequest, actor caller: AdminActor) async throws -> (UUID, ServiceProviderView) {
+    let (actor, role) = try Self.admin(caller)
     guard let clientID = request.clientID, let provider = try await store.view(clientID: clientID),
       role == .superAdmin || provider.ownerUserID == actor.uuidString.lowercased()
     else { throw Self.notFound }

@@ -7,16 +7,24 @@ enum IdPMethodHandlers {
     _ router: inout RPCRouter, _ verification: Verification, _ phones: PhoneProof,
     _ administration: ServiceProviderAdministration
   ) {
-    router.register(IdPRPC.createServiceProvider) { request, call in try await administration.create(request, requestID: call.requestID) }
-    router.register(IdPRPC.listServiceProviders) { request, _ in try await administration.list(request) }
-    router.register(IdPRPC.updateServiceProvider) { request, call in try await administration.update(request, requestID: call.requestID) }
+    // The SP admin API: who asks is the call's principal; the gateway checked the platform role first.
+    router.register(IdPRPC.createServiceProvider) { request, call in
+      try await administration.create(request, actor: try call.adminActor(), requestID: call.requestID)
+    }
+    router.register(IdPRPC.listServiceProviders) { request, call in try await administration.list(request, actor: try call.adminActor()) }
+    router.register(IdPRPC.updateServiceProvider) { request, call in
+      try await administration.update(request, actor: try call.adminActor(), requestID: call.requestID)
+    }
     router.register(IdPRPC.rotateServiceProviderSecret) { request, call in
-      try await administration.rotateSecret(request, requestID: call.requestID)
+      try await administration.rotateSecret(request, actor: try call.adminActor(), requestID: call.requestID)
     }
-    router.register(IdPRPC.rotateResultKey) { request, call in try await administration.rotateResultKey(request, requestID: call.requestID)
+    router.register(IdPRPC.rotateResultKey) { request, call in
+      try await administration.rotateResultKey(request, actor: try call.adminActor(), requestID: call.requestID)
     }
-    router.register(IdPRPC.deliveries) { request, _ in try await administration.deliveries(request) }
-    router.register(IdPRPC.resendDelivery) { request, call in try await administration.resend(request, requestID: call.requestID) }
+    router.register(IdPRPC.deliveries) { request, call in try await administration.deliveries(request, actor: try call.adminActor()) }
+    router.register(IdPRPC.resendDelivery) { request, call in
+      try await administration.resend(request, actor: try call.adminActor(), requestID: call.requestID)
+    }
     router.register(IdPRPC.createRequest) { request, call in try await verification.request(request, requestID: call.requestID) }
     router.register(IdPRPC.requestStatus) { request, _ in try await verification.status(request) }
     router.register(IdPRPC.result) { request, call in try await verification.result(request, requestID: call.requestID) }
@@ -33,8 +41,8 @@ enum IdPMethodHandlers {
     router.register(IdPRPC.inbox) { _, call in try await verification.inbox(userID: try call.signedInUserID()) }
     router.register(IdPRPC.history) { request, call in try await verification.history(request, userID: try call.signedInUserID()) }
     router.register(IdPRPC.stats) { request, _ in try await verification.statistics(request) }
-    router.register(IdPRPC.adminStats) { request, _ in
-      let provider = try await administration.managed(request)
+    router.register(IdPRPC.adminStats) { request, call in
+      let provider = try await administration.managed(request, actor: try call.adminActor())
       return try await verification.statistics(spID: provider.id, name: provider.name, days: request.days ?? 30)
     }
     router.register(IdPRPC.callLimit) { request, _ in try await verification.providers.callLimit(request) }

@@ -9,6 +9,15 @@ public struct Principal: Codable, Sendable, Equatable {
   public var clientID: String?
   public var roles: [String]
   public var scopes: [String]
+  /// The user's role across the deployment (`SUPER_ADMIN`, ...), when the token names one.
+  public var platformRole: String?
+  /// What the roles allow in the token's service.
+  public var permissions: [String]?
+  /// When the session last passed a second factor (seconds since 1970).
+  public var mfaAt: Int?
+  /// The access token's own id and expiry, for a logout that revokes it.
+  public var tokenID: String?
+  public var tokenExpiresAt: Int?
 
   public init(
     userID: String? = nil, serviceSlug: String? = nil, sessionID: String? = nil, clientID: String? = nil, roles: [String] = [],
@@ -27,7 +36,11 @@ public struct Principal: Codable, Sendable, Equatable {
     case serviceSlug = "service"
     case sessionID = "session_id"
     case clientID = "client_id"
-    case roles, scopes
+    case roles, scopes, permissions
+    case platformRole = "platform_role"
+    case mfaAt = "mfa_at"
+    case tokenID = "jti"
+    case tokenExpiresAt = "exp"
   }
 }
 
@@ -38,6 +51,11 @@ extension Principal {
     self.init(
       userID: claims.sub, serviceSlug: claims.aud, sessionID: claims.sid, clientID: claims.clientID,
       roles: claims.roles, scopes: claims.scope.split(separator: " ").map(String.init))
+    platformRole = claims.platformRole
+    permissions = claims.permissions
+    mfaAt = claims.mfaAt
+    tokenID = claims.jti
+    tokenExpiresAt = claims.exp
   }
 }
 
@@ -64,5 +82,23 @@ extension RPCRequestContext {
   /// The verified caller's user id (`signedInCaller`).
   public func signedInUserID() throws(Problem) -> String {
     try signedInCaller().userID
+  }
+
+  /// The caller of an admin method, as the gateway verified it: the user, their platform role,
+  /// their last second factor, and the service and permissions of their token.
+  public func adminActor() throws(Problem) -> AdminActor {
+    let caller = try signedInCaller()
+    return AdminActor(
+      userID: caller.userID, platformRole: principal?.platformRole ?? PlatformRole.user.rawValue, mfaAt: principal?.mfaAt,
+      service: principal?.serviceSlug, permissions: principal?.permissions ?? [])
+  }
+
+  /// The id and expiry of the access token the call was made with.
+  public func signedInToken() throws(Problem) -> (id: String, expiresAt: Int) {
+    guard let id = principal?.tokenID, let expiresAt = principal?.tokenExpiresAt else {
+      logger.error("a method that needs the caller's token was called without one")
+      throw Problem.internalError()
+    }
+    return (id, expiresAt)
   }
 }

@@ -15,12 +15,12 @@ struct Reauthentication: Sendable {
   let store: AccountSecurityStore
   let currentPassword: CurrentPassword
 
-  func check(_ request: ReauthenticationRequest, requestID: String?) async throws -> Reauthenticated {
-    guard let userID = UUID(uuidString: request.userID), let account = try await logins.account(id: userID), account.isActive else {
+  func check(_ request: ReauthenticationRequest, caller: SignedInCaller, requestID: String?) async throws -> Reauthenticated {
+    guard let userID = UUID(uuidString: caller.userID), let account = try await logins.account(id: userID), account.isActive else {
       throw AccountProblems.accountNotFound.problem("No such account.")
     }
-    guard let sessionID = UUID(uuidString: request.sessionID) else { throw Self.sessionRequired }
-    let service = try await firstParty.require(request.service)
+    guard let sessionID = UUID(uuidString: caller.sessionID ?? "") else { throw Self.sessionRequired }
+    let service = try await firstParty.require(caller.service)
     if let password = request.currentPassword, let hash = account.passwordHash {
       try await currentPassword.check(
         password, against: hash, userID: userID, serviceID: { service.id }, client: request.client,

@@ -103,8 +103,8 @@ struct MultiFactor: Sendable {
   /// a recent second factor of their own, checked at the gateway) removes the user's. Never
   /// their own this way, so one stolen admin session cannot strip its own factor. The user's
   /// sessions end and the gateways refuse their access tokens at once.
-  func reset(_ request: MFAResetRequest, requestID: String?) async throws -> MFADisabled {
-    let (adminID, role) = try ServiceAdministration.admin(request.actor)
+  func reset(_ request: MFAResetRequest, actor: AdminActor, requestID: String?) async throws -> MFADisabled {
+    let (adminID, role) = try ServiceAdministration.admin(actor)
     guard role == .superAdmin else {
       throw ServiceAdminProblems.forbidden.problem("Only a SUPER_ADMIN resets someone's second factor.")
     }

@@ -93,7 +93,7 @@ enum TokenMethodHandlers {
     let reauthentication = Reauthentication(
       firstParty: parts.firstParty, logins: parts.logins, store: parts.accountSecurity, currentPassword: parts.currentPassword)
     router.register(TokenRPC.reauthenticate) { request, call in
-      try await reauthentication.check(request, requestID: call.requestID)
+      try await reauthentication.check(request, caller: try call.signedInCaller(), requestID: call.requestID)
     }
     let refresh = parts.refresh
     router.register(TokenRPC.refresh) { request, call in
@@ -104,11 +104,12 @@ enum TokenMethodHandlers {
   private static func registerSessions(_ router: inout RPCRouter, _ parts: Parts) {
     let sessionStore = parts.sessions
     let logout = Logout(sessions: sessionStore, revocations: parts.revocations)
-    router.register(TokenRPC.logout) { request, call in
-      try await logout.logout(request, requestID: call.requestID)
+    // The caller, their session and token are the call's principal.
+    router.register(TokenRPC.logout) { _, call in
+      try await logout.logout(try call.signedInCaller(), token: try call.signedInToken(), requestID: call.requestID)
     }
-    router.register(TokenRPC.logoutAll) { request, call in
-      try await logout.logoutAll(request, requestID: call.requestID)
+    router.register(TokenRPC.logoutAll) { _, call in
+      try await logout.logoutAll(try call.signedInCaller(), requestID: call.requestID)
     }
     // The account routes act for the call's principal, the user the gateway verified.
     router.register(TokenRPC.sessions) { _, call in
@@ -170,7 +171,9 @@ enum TokenMethodHandlers {
     router.register(TokenRPC.replaceBackupCodes) { request, call in
       try await multiFactor.replaceBackupCodes(request, caller: try call.signedInCaller(), requestID: call.requestID)
     }
-    router.register(TokenRPC.resetMFA) { request, call in try await multiFactor.reset(request, requestID: call.requestID) }
+    router.register(TokenRPC.resetMFA) { request, call in
+      try await multiFactor.reset(request, actor: try call.adminActor(), requestID: call.requestID)
+    }
     router.register(TokenRPC.verifyMFA) { request, call in try await multiFactor.verify(request, requestID: call.requestID) }
     router.register(TokenRPC.stepUpMFA) { request, call in
       try await multiFactor.stepUp(request, caller: try call.signedInCaller(), requestID: call.requestID)
@@ -215,23 +218,30 @@ enum TokenMethodHandlers {
     let administration = ServiceAdministration(
       store: ServiceAdminStore(postgres: context.postgres, logger: context.logger), events: context.events,
       revocations: parts.revocations, environment: context.config.environment)
-    router.register(TokenRPC.createService) { request, call in try await administration.create(request, requestID: call.requestID) }
-    router.register(TokenRPC.listServices) { request, _ in try await administration.list(request) }
-    router.register(TokenRPC.getService) { request, _ in try await administration.get(request) }
-    router.register(TokenRPC.updateService) { request, call in try await administration.update(request, requestID: call.requestID) }
-    router.register(TokenRPC.deleteService) { request, call in try await administration.delete(request, requestID: call.requestID) }
-    router.register(TokenRPC.rotateServiceSecret) { request, call in
-      try await administration.rotateSecret(request, requestID: call.requestID)
+    // Who asks is the call's principal; the gateway checked the platform role and MFA first.
+    router.register(TokenRPC.createService) { request, call in
+      try await administration.create(request, actor: try call.adminActor(), requestID: call.requestID)
     }
-    router.register(TokenRPC.serviceMembers) { request, _ in try await administration.members(request) }
-    router.register(TokenRPC.serviceStats) { request, _ in try await administration.stats(request) }
+    router.register(TokenRPC.listServices) { request, call in try await administration.list(request, actor: try call.adminActor()) }
+    router.register(TokenRPC.getService) { request, call in try await administration.get(request, actor: try call.adminActor()) }
+    router.register(TokenRPC.updateService) { request, call in
+      try await administration.update(request, actor: try call.adminActor(), requestID: call.requestID)
+    }
+    router.register(TokenRPC.deleteService) { request, call in
+      try await administration.delete(request, actor: try call.adminActor(), requestID: call.requestID)
+    }
+    router.register(TokenRPC.rotateServiceSecret) { request, call in
+      try await administration.rotateSecret(request, actor: try call.adminActor(), requestID: call.requestID)
+    }
+    router.register(TokenRPC.serviceMembers) { request, call in try await administration.members(request, actor: try call.adminActor()) }
+    router.register(TokenRPC.serviceStats) { request, call in try await administration.stats(request, actor: try call.adminActor()) }
     router.register(TokenRPC.updateServiceMember) { request, call in
-      try await administration.updateMember(request, requestID: call.requestID)
+      try await administration.updateMember(request, actor: try call.adminActor(), requestID: call.requestID)
     }
     router.register(TokenRPC.closedServices) { _, _ in
       ClosedServices(slugs: try await ServiceAdminStore(postgres: context.postgres, logger: context.logger).closedSlugs())
     }
     let auditLog = AuditLogReader(store: AuditLogStore(postgres: context.postgres, logger: context.logger), administration: administration)
-    router.register(TokenRPC.auditEvents) { query, _ in try await auditLog.page(query) }
+    router.register(TokenRPC.auditEvents) { query, call in try await auditLog.page(query, actor: try call.adminActor()) }
   }
 }

@@ -8,15 +8,15 @@ struct AuditLogReader: Sendable {
   let store: AuditLogStore
   let administration: ServiceAdministration
 
-  func page(_ query: AuditQuery) async throws -> AuditPage {
-    guard let actor = UUID(uuidString: query.actor.userID) else { throw ServiceAdministration.forbidden }
+  func page(_ query: AuditQuery, actor caller: AdminActor) async throws -> AuditPage {
+    guard let actor = UUID(uuidString: caller.userID) else { throw ServiceAdministration.forbidden }
     var serviceSlug = query.service
     var ownedBy: UUID?
-    switch PlatformRole(rawValue: query.actor.platformRole) ?? .user {
+    switch PlatformRole(rawValue: caller.platformRole) ?? .user {
     case .superAdmin, .auditor: break
     case .serviceAdmin: ownedBy = actor
     case .user:
-      let service = try await administration.memberService(query.actor, needs: .adminLogs)
+      let service = try await administration.memberService(caller, needs: .adminLogs)
       guard query.service == nil || query.service == service.slug else {
         throw ServiceAdminProblems.forbidden.problem("Your token reads the audit log of \(service.slug) only.")
       }

@@ -16,8 +16,8 @@ struct ServiceAdministration: Sendable {
 
   static let memberStatuses: Set<String> = ["active", "inactive", "suspended", "banned"]
 
-  func create(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceCreated {
-    let (actor, role) = try Self.admin(request.actor)
+  func create(_ request: ServiceAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> ServiceCreated {
+    let (actor, role) = try Self.admin(caller)
     var settings = request.settings ?? ServiceSettingsBody()
     try ServiceSettingsRules.check(settings, creating: true, environment: environment)
     if role == .serviceAdmin {
@@ -31,17 +31,17 @@ struct ServiceAdministration: Sendable {
     return created
   }
 
-  func list(_ request: ServiceAdminRequest) async throws -> ServiceList {
-    let (actor, role) = try Self.admin(request.actor)
+  func list(_ request: ServiceAdminRequest, actor caller: AdminActor) async throws -> ServiceList {
+    let (actor, role) = try Self.admin(caller)
     return ServiceList(services: try await store.list(owner: role == .superAdmin ? nil : actor))
   }
 
-  func get(_ request: ServiceAdminRequest) async throws -> ServiceView {
-    try await service(request, needs: .serviceRead).1
+  func get(_ request: ServiceAdminRequest, actor caller: AdminActor) async throws -> ServiceView {
+    try await service(request, actor: caller, needs: .serviceRead).1
   }
 
-  func update(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceView {
-    let ((actor, role), service) = try await service(request, needs: .serviceUpdate)
+  func update(_ request: ServiceAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> ServiceView {
+    let ((actor, role), service) = try await service(request, actor: caller, needs: .serviceUpdate)
     let settings = request.settings ?? ServiceSettingsBody()
     try ServiceSettingsRules.check(settings, creating: false, environment: environment)
     // Who owns a service, and whether it is open, only a SUPER_ADMIN decides: an owner could
@@ -56,8 +56,8 @@ struct ServiceAdministration: Sendable {
     return updated
   }
 
-  func delete(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceView {
-    let ((actor, _), service) = try await service(request, needs: .serviceDelete)
+  func delete(_ request: ServiceAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> ServiceView {
+    let ((actor, _), service) = try await service(request, actor: caller, needs: .serviceDelete)
     guard let id = UUID(uuidString: service.id), let deleted = try await store.delete(id: id, actor: actor, requestID: requestID) else {
       throw Self.notFound
     }
@@ -65,14 +65,14 @@ struct ServiceAdministration: Sendable {
     return deleted
   }
 
-  func stats(_ request: ServiceAdminRequest) async throws -> ServiceStats {
-    let (_, service) = try await service(request, needs: .adminAnalytics)
+  func stats(_ request: ServiceAdminRequest, actor caller: AdminActor) async throws -> ServiceStats {
+    let (_, service) = try await service(request, actor: caller, needs: .adminAnalytics)
     guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
     return try await store.stats(serviceID: id)
   }
 
-  func rotateSecret(_ request: ServiceAdminRequest, requestID: String?) async throws -> ServiceCredentials {
-    let ((actor, _), service) = try await service(request, needs: .serviceManage)
+  func rotateSecret(_ request: ServiceAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> ServiceCredentials {
+    let ((actor, _), service) = try await service(request, actor: caller, needs: .serviceManage)
     guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
     let (credentials, version) = try await store.rotateSecret(id: id, clientID: service.clientID, actor: actor, requestID: requestID)
     // The tokens got with the old secret stop verifying (the database recorded it with the rotation).
@@ -80,8 +80,8 @@ struct ServiceAdministration: Sendable {
     return credentials
   }
 
-  func members(_ request: ServiceAdminRequest) async throws -> MemberList {
-    let (_, service) = try await service(request, needs: .userList)
+  func members(_ request: ServiceAdminRequest, actor caller: AdminActor) async throws -> MemberList {
+    let (_, service) = try await service(request, actor: caller, needs: .userList)
     let query = request.query ?? MemberQuery(role: nil, status: nil, limit: 50, cursor: nil)
     if let role = query.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
     if let status = query.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
@@ -90,8 +90,8 @@ struct ServiceAdministration: Sendable {
     return try await store.members(serviceID: id, query: query)
   }
 
-  func updateMember(_ request: ServiceAdminRequest, requestID: String?) async throws -> MemberView {
-    let ((actor, _), service) = try await service(request, needs: .userUpdate)
+  func updateMember(_ request: ServiceAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> MemberView {
+    let ((actor, _), service) = try await service(request, actor: caller, needs: .userUpdate)
     let changes = request.member ?? MemberChanges(role: nil, status: nil)
     if let role = changes.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
     if let status = changes.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
@@ -110,25 +110,27 @@ struct ServiceAdministration: Sendable {
   /// admin route of a service checks it (403 without the permission, the service's own MFA rule).
   func memberService(_ actor: AdminActor, needs permission: Permission) async throws -> ServiceView {
     try await service(
-      ServiceAdminRequest(actor: actor, slug: actor.service, client: ClientInfo(ip: nil, userAgent: nil)), needs: permission
+      ServiceAdminRequest(slug: actor.service, client: ClientInfo(ip: nil, userAgent: nil)), actor: actor, needs: permission
     ).1
   }
 
   /// The actor and the service, when the actor may do what needs `permission` there: a
   /// SUPER_ADMIN, the SERVICE_ADMIN who owns it, or a member whose token for it carries the
   /// permission. Others learn nothing of the service (404), except its members (403).
-  private func service(_ request: ServiceAdminRequest, needs permission: Permission) async throws -> ((UUID, PlatformRole), ServiceView) {
-    guard let actor = UUID(uuidString: request.actor.userID) else { throw Self.forbidden }
-    let role = PlatformRole(rawValue: request.actor.platformRole) ?? .user
+  private func service(
+    _ request: ServiceAdminRequest, actor caller: AdminActor, needs permission: Permission
+  ) async throws -> ((UUID, PlatformRole), ServiceView) {
+    guard let actor = UUID(uuidString: caller.userID) else { throw Self.forbidden }
+    let role = PlatformRole(rawValue: caller.platformRole) ?? .user
     guard let slug = request.slug, let service = try await store.find(slug: slug) else { throw Self.notFound }
     let isPlatformAdmin = role == .superAdmin || (role == .serviceAdmin && service.ownerUserID == actor.uuidString.lowercased())
     if !isPlatformAdmin {
-      guard request.actor.service == slug else { throw Self.notFound }
-      guard request.actor.permissions.contains(permission.rawValue) else {
+      guard caller.service == slug else { throw Self.notFound }
+      guard caller.permissions.contains(permission.rawValue) else {
         throw ServiceAdminProblems.forbidden.problem("Your role in \(slug) does not have \(permission.rawValue).")
       }
     }
-    if service.requireAdminMFA, !request.actor.passedMFARecently() {
+    if service.requireAdminMFA, !caller.passedMFARecently() {
       throw MFAProblems.mfaRequiredByService.problem(
         "\(service.slug) requires its admins to have passed MFA in the last 30 minutes; enrol TOTP and step up.")
     }

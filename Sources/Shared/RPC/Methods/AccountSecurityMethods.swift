@@ -6,31 +6,23 @@ extension TokenRPC {
   public static let reauthenticate = RPCMethod<ReauthenticationRequest, Reauthenticated>(service: .token, name: "reauthenticate")
 }
 
-/// Who asks (the access token's `sub`, `sid` and `aud`), for what, and the current password
-/// when they send it with the change.
+/// For what, and the current password when they send it with the change. Who asks (the user,
+/// session and service of the access token) is the call's principal.
 public struct ReauthenticationRequest: Codable, Sendable {
-  public var userID: String
-  public var sessionID: String
-  public var service: String
   /// What is about to change, for the audit row: `social_link`, `social_unlink`.
   public var purpose: String
   public var currentPassword: String?
   public var client: ClientInfo
 
-  public init(claims: AccessTokenClaims, purpose: String, currentPassword: String?, client: ClientInfo) {
-    self.userID = claims.sub
-    self.sessionID = claims.sid ?? ""
-    self.service = claims.aud
+  public init(purpose: String, currentPassword: String?, client: ClientInfo) {
     self.purpose = purpose
     self.currentPassword = currentPassword
     self.client = client
   }
 
   enum CodingKeys: String, CodingKey {
-    case userID = "user_id"
-    case sessionID = "session_id"
     case currentPassword = "current_password"
-    case service, purpose, client
+    case purpose, client
   }
 }
 

@@ -5,8 +5,8 @@ extension TokenRPC {
   public static let auditEvents = RPCMethod<AuditQuery, AuditPage>(service: .token, name: "audit_events")
 }
 
+/// Which events; who asks is the call's principal (`RPCRequestContext.adminActor()`).
 public struct AuditQuery: Codable, Sendable {
-  public var actor: AdminActor
   public var userID: String?
   public var action: String?
   public var service: String?
@@ -18,10 +18,9 @@ public struct AuditQuery: Codable, Sendable {
   public var cursor: String?
 
   public init(
-    actor: AdminActor, userID: String?, action: String?, service: String?, ip: String? = nil, from: Date?, to: Date?,
+    userID: String?, action: String?, service: String?, ip: String? = nil, from: Date?, to: Date?,
     limit: Int, cursor: String?
   ) {
-    self.actor = actor
     self.userID = userID
     self.action = action
     self.service = service
@@ -33,7 +32,7 @@ public struct AuditQuery: Codable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case actor, action, service, ip, from, to, limit, cursor
+    case action, service, ip, from, to, limit, cursor
     case userID = "user_id"
   }
 }

@@ -13,8 +13,8 @@ extension IdPRPC {
   public static let resendDelivery = RPCMethod<SPAdminRequest, DeliveryList>(service: .idp, name: "resend_delivery")
 }
 
+/// One SP admin call; who asks is the call's principal (`RPCRequestContext.adminActor()`).
 public struct SPAdminRequest: Codable, Sendable {
-  public var actor: AdminActor
   public var clientID: String?
   public var body: ServiceProviderBody?
   public var status: String?
@@ -22,10 +22,9 @@ public struct SPAdminRequest: Codable, Sendable {
   public var days: Int?
 
   public init(
-    actor: AdminActor, clientID: String? = nil, body: ServiceProviderBody? = nil, status: String? = nil,
+    clientID: String? = nil, body: ServiceProviderBody? = nil, status: String? = nil,
     deliveryID: String? = nil, days: Int? = nil
   ) {
-    self.actor = actor
     self.clientID = clientID
     self.body = body
     self.status = status
@@ -34,7 +33,7 @@ public struct SPAdminRequest: Codable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case actor, body, status, days
+    case body, status, days
     case clientID = "client_id"
     case deliveryID = "delivery_id"
   }

@@ -5,28 +5,13 @@ extension TokenRPC {
   public static let logoutAll = RPCMethod<LogoutRequest, LogoutResponse>(service: .token, name: "logout_all")
 }
 
-/// Who is logging out, from the access token the gateway verified.
+/// A logout. Who logs out, their session and the token they presented are the call's principal,
+/// from the access token the gateway verified.
 public struct LogoutRequest: Codable, Sendable {
-  public var userID: String
-  public var sessionID: String
-  public var jti: String
-  public var expiresAt: Int
   public var client: ClientInfo
 
-  public init(claims: AccessTokenClaims, client: ClientInfo) {
-    userID = claims.sub
-    sessionID = claims.sid ?? ""
-    jti = claims.jti
-    expiresAt = claims.exp
+  public init(client: ClientInfo) {
     self.client = client
-  }
-
-  enum CodingKeys: String, CodingKey {
-    case userID = "user_id"
-    case sessionID = "session_id"
-    case jti
-    case expiresAt = "expires_at"
-    case client
   }
 }
 

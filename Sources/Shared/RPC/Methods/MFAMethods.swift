@@ -123,16 +123,14 @@ public struct BackupCodeList: Codable, Sendable {
 /// `DELETE /api/v1/users/{user_id}/mfa`: a SUPER_ADMIN removes the second factor of someone who
 /// lost both the device and the backup codes.
 public struct MFAResetRequest: Codable, Sendable {
-  public var actor: AdminActor
+  /// Whose second factor goes; who asks is the call's principal.
   public var userID: String
 
-  public init(actor: AdminActor, userID: String) {
-    self.actor = actor
+  public init(userID: String) {
     self.userID = userID
   }
 
   enum CodingKeys: String, CodingKey {
-    case actor
     case userID = "user_id"
   }
 }

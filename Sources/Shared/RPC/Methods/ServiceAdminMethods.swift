@@ -59,9 +59,9 @@ public struct AdminActor: Codable, Sendable {
   }
 }
 
-/// One admin call: the actor, the service it is about (when any), and the body or query.
+/// One admin call: the service it is about (when any), and the body or query. Who asks is the
+/// call's principal (`RPCRequestContext.adminActor()`).
 public struct ServiceAdminRequest: Codable, Sendable {
-  public var actor: AdminActor
   public var slug: String?
   public var settings: ServiceSettingsBody?
   public var memberID: String?
@@ -70,10 +70,9 @@ public struct ServiceAdminRequest: Codable, Sendable {
   public var client: ClientInfo
 
   public init(
-    actor: AdminActor, slug: String? = nil, settings: ServiceSettingsBody? = nil, memberID: String? = nil,
+    slug: String? = nil, settings: ServiceSettingsBody? = nil, memberID: String? = nil,
     member: MemberChanges? = nil, query: MemberQuery? = nil, client: ClientInfo
   ) {
-    self.actor = actor
     self.slug = slug
     self.settings = settings
     self.memberID = memberID
@@ -83,7 +82,7 @@ public struct ServiceAdminRequest: Codable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case actor, slug, settings, member, query, client
+    case slug, settings, member, query, client
     case memberID = "member_id"
   }
 }

@@ -76,7 +76,7 @@ struct SocialController: Sendable {
   @Sendable func linkedAccounts(_ request: Request, context: SignedInContext) async throws -> Response {
     JSONResponse.relayed(
       try await rpc.relay(
-        SocialRPC.linkedAccounts, SocialUserRequest(userID: context.user.sub), context: context.rpcContext))
+        SocialRPC.linkedAccounts, NoRequest(), context: context.rpcContext))
   }
 
   @Sendable func startLink(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -87,7 +87,7 @@ struct SocialController: Sendable {
       SocialRPC.authorize,
       SocialAuthorizeRequest(
         provider: try context.parameters.require("provider"), service: user.aud, redirectURI: body.redirectURI, state: body.state,
-        codeChallenge: nil, codeChallengeMethod: nil, linkUserID: user.sub), context: context.rpcContext)
+        codeChallenge: nil, codeChallengeMethod: nil, link: true), context: context.rpcContext)
     return try JSONResponse.make(LinkStarted(authorizeURL: redirect.location))
   }
 
@@ -97,8 +97,7 @@ struct SocialController: Sendable {
     return JSONResponse.relayed(
       try await rpc.relay(
         SocialRPC.completeLink,
-        SocialLinkCompletion(
-          userID: context.user.sub, provider: try context.parameters.require("provider"), code: body.linkCode),
+        SocialLinkCompletion(provider: try context.parameters.require("provider"), code: body.linkCode),
         context: context.rpcContext))
   }
 
@@ -107,7 +106,7 @@ struct SocialController: Sendable {
     try await reauthenticate("social_unlink", body?.currentPassword, request, context)
     return JSONResponse.relayed(
       try await rpc.relay(
-        SocialRPC.unlink, SocialUserRequest(userID: context.user.sub, provider: try context.parameters.require("provider")),
+        SocialRPC.unlink, SocialUnlinkRequest(provider: try context.parameters.require("provider")),
         context: context.rpcContext))
   }
 

@@ -26,7 +26,8 @@ struct SocialSignIn: Sendable {
       })
   }
 
-  func authorize(_ request: SocialAuthorizeRequest) async throws -> SocialRedirect {
+  /// `linkUserID`: the signed-in user a link flow is for (the call's principal); nil for a sign-in.
+  func authorize(_ request: SocialAuthorizeRequest, linkUserID: String?) async throws -> SocialRedirect {
     let entry = try configured(request.provider)
     let settings = try await serviceSettings(request.service)
     guard settings.socialProviders.contains(entry.name) else {
@@ -39,7 +40,7 @@ struct SocialSignIn: Sendable {
     }
     // A sign-in ends in a login code, exchanged with the client's PKCE verifier; a link flow ends in no code.
     let challenge = request.codeChallenge ?? ""
-    guard request.linkUserID != nil || (challenge.count == 43 && Base64URL.decode(challenge)?.count == 32) else {
+    guard linkUserID != nil || (challenge.count == 43 && Base64URL.decode(challenge)?.count == 32) else {
       throw RequestProblems.invalidRequest.problem(
         "Send code_challenge: the S256 PKCE challenge (43 base64url characters).",
         field: "code_challenge")
@@ -59,7 +60,7 @@ struct SocialSignIn: Sendable {
     let state = try await flows.save(
       FlowStore.PendingAuthorization(
         provider: entry.name, service: settings.slug, redirectURI: request.redirectURI, clientState: request.state,
-        clientChallenge: challenge, verifier: verifier, nonce: nonce, linkUserID: request.linkUserID))
+        clientChallenge: challenge, verifier: verifier, nonce: nonce, linkUserID: linkUserID))
     var query = [
       ("response_type", "code"), ("client_id", entry.clientID ?? ""), ("redirect_uri", callbackURL(entry.name)),
       ("state", state), ("code_challenge", Self.challenge(for: verifier)), ("code_challenge_method", "S256"),
@@ -146,9 +147,9 @@ struct SocialSignIn: Sendable {
 
   /// The end of a link flow: the provider account joins the signed-in user who started it,
   /// once (the code is single use and expires in 60 s). Provider tokens are not kept for links.
-  func completeLink(_ request: SocialLinkCompletion, requestID: String?) async throws -> LinkedAccountList {
-    guard let link = try await flows.takeLink(request.code), link.userID == request.userID, link.provider == request.provider,
-      let user = UUID(uuidString: request.userID)
+  func completeLink(_ request: SocialLinkCompletion, userID: String, requestID: String?) async throws -> LinkedAccountList {
+    guard let link = try await flows.takeLink(request.code), link.userID == userID, link.provider == request.provider,
+      let user = UUID(uuidString: userID)
     else {
       throw SocialProblems.invalidLinkCode.problem("The link code is unknown, used, expired or not yours.", field: "link_code")
     }

@@ -15,29 +15,37 @@ enum SocialMethodHandlers {
       catalog: catalog, client: client, flows: FlowStore(redis: context.redis), profiles: ProfileReader(client: client),
       accounts: AccountLinker(links: links, rpc: context.rpc), rpc: context.rpc, publicURL: context.config.issuer)
     router.register(SocialRPC.providers) { request, _ in try await signIn.providers(request) }
-    router.register(SocialRPC.authorize) { request, _ in try await signIn.authorize(request) }
+    // A link flow is for the signed-in user the gateway verified (the principal); a sign-in has none.
+    router.register(SocialRPC.authorize) { request, call in
+      try await signIn.authorize(request, linkUserID: request.link ? try call.signedInUserID() : nil)
+    }
     router.register(SocialRPC.callback) { request, call in try await signIn.callback(request, requestID: call.requestID) }
     router.register(SocialRPC.exchange) { request, call in try await signIn.exchange(request, requestID: call.requestID) }
-    router.register(SocialRPC.completeLink) { request, call in try await signIn.completeLink(request, requestID: call.requestID) }
-    router.register(SocialRPC.linkedAccounts) { request, _ in
-      LinkedAccountList(accounts: try await links.accounts(userID: try Self.user(request)))
+    router.register(SocialRPC.completeLink) { request, call in
+      try await signIn.completeLink(request, userID: try call.signedInUserID(), requestID: call.requestID)
+    }
+    router.register(SocialRPC.linkedAccounts) { _, call in
+      LinkedAccountList(accounts: try await links.accounts(userID: try Self.user(try call.signedInUserID())))
     }
     router.register(SocialRPC.unlink) { request, call in
-      let user = try Self.user(request)
-      let methods = try await context.rpc.call(TokenRPC.loginMethods, request, context: RPCCallContext(requestID: call.requestID))
+      let userID = try call.signedInUserID()
+      let user = try Self.user(userID)
+      let methods = try await context.rpc.call(
+        TokenRPC.loginMethods, SocialUserRequest(userID: userID, provider: request.provider),
+        context: RPCCallContext(requestID: call.requestID))
       guard
         try await links.unlink(
-          userID: user, provider: request.provider ?? "", hasPassword: methods.hasPassword,
+          userID: user, provider: request.provider, hasPassword: methods.hasPassword,
           requestID: call.requestID)
       else {
-        throw SocialProblems.notLinked.problem("No \(request.provider ?? "") account is linked.")
+        throw SocialProblems.notLinked.problem("No \(request.provider) account is linked.")
       }
       return LinkedAccountList(accounts: try await links.accounts(userID: user))
     }
   }
 
-  static func user(_ request: SocialUserRequest) throws -> UUID {
-    guard let id = UUID(uuidString: request.userID) else { throw AccountProblems.accountNotFound.problem("No such account.") }
+  static func user(_ userID: String) throws -> UUID {
+    guard let id = UUID(uuidString: userID) else { throw AccountProblems.accountNotFound.problem("No such account.") }
     return id
   }
 }

@@ -7,28 +7,30 @@ public enum SocialRPC {
   public static let authorize = RPCMethod<SocialAuthorizeRequest, SocialRedirect>(service: .social, name: "authorize")
   public static let callback = RPCMethod<SocialCallbackRequest, SocialRedirect>(service: .social, name: "callback")
   public static let exchange = RPCMethod<SocialExchangeRequest, TokenGrant>(service: .social, name: "exchange")
-  public static let linkedAccounts = RPCMethod<SocialUserRequest, LinkedAccountList>(service: .social, name: "linked_accounts")
-  public static let unlink = RPCMethod<SocialUserRequest, LinkedAccountList>(service: .social, name: "unlink")
+  // The signed-in user's own links: the user is the call's principal.
+  public static let linkedAccounts = RPCMethod<NoRequest, LinkedAccountList>(service: .social, name: "linked_accounts")
+  public static let unlink = RPCMethod<SocialUnlinkRequest, LinkedAccountList>(service: .social, name: "unlink")
   public static let completeLink = RPCMethod<SocialLinkCompletion, LinkedAccountList>(service: .social, name: "complete_link")
 }
 
 /// `POST /api/v1/users/me/social-accounts/{provider}/complete {link_code}`: the signed-in user
-/// who started a link flow finishes it with the code its callback gave the client.
+/// (the call's principal) who started a link flow finishes it with the code its callback gave
+/// the client.
 public struct SocialLinkCompletion: Codable, Sendable {
-  public var userID: String
   public var provider: String
   public var code: String
 
-  public init(userID: String, provider: String, code: String) {
-    self.userID = userID
+  public init(provider: String, code: String) {
     self.provider = provider
     self.code = code
   }
+}
 
-  enum CodingKeys: String, CodingKey {
-    case userID = "user_id"
-    case provider, code
-  }
+/// `DELETE /api/v1/users/me/social-accounts/{provider}`: the signed-in user is the call's principal.
+public struct SocialUnlinkRequest: Codable, Sendable {
+  public var provider: String
+
+  public init(provider: String) { self.provider = provider }
 }
 
 /// token-service's side of social sign-in: what social-service asks of it.
@@ -79,12 +81,13 @@ public struct SocialAuthorizeRequest: Codable, Sendable {
   public var state: String?
   public var codeChallenge: String?
   public var codeChallengeMethod: String?
-  /// Set for `POST /api/v1/users/me/social-accounts/{provider}`: the callback links instead of signing in.
-  public var linkUserID: String?
+  /// Set for `POST /api/v1/users/me/social-accounts/{provider}`: the callback links the provider
+  /// account to the signed-in user (the call's principal) instead of signing in.
+  public var link: Bool
 
   public init(
     provider: String, service: String, redirectURI: String, state: String?, codeChallenge: String?,
-    codeChallengeMethod: String?, linkUserID: String? = nil
+    codeChallengeMethod: String?, link: Bool = false
   ) {
     self.provider = provider
     self.service = service
@@ -92,7 +95,7 @@ public struct SocialAuthorizeRequest: Codable, Sendable {
     self.state = state
     self.codeChallenge = codeChallenge
     self.codeChallengeMethod = codeChallengeMethod
-    self.linkUserID = linkUserID
+    self.link = link
   }
 
   enum CodingKeys: String, CodingKey {
@@ -100,7 +103,7 @@ public struct SocialAuthorizeRequest: Codable, Sendable {
     case redirectURI = "redirect_uri"
     case codeChallenge = "code_challenge"
     case codeChallengeMethod = "code_challenge_method"
-    case linkUserID = "link_user_id"
+    case link
   }
 }
 

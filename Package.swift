@@ -137,6 +137,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "SocialServiceTests",
+      dependencies: ["SocialService"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
       name: "TokenServiceTests",
       dependencies: ["TokenService", "Shared"],
       swiftSettings: swiftSettings

@@ -23,7 +23,7 @@ import Testing
     let database = Database(endpoint: server.endpoint(poolSize: 4), serving: true, logger: TestEnvironment.logger)
     let tally = QueryTally()
     try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { await database.run() }
+      await group.addRunning { await database.run() }
       try await withThrowingTaskGroup(of: Void.self) { load in
         for _ in 0..<16 {
           load.addTask {

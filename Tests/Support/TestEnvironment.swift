@@ -65,7 +65,7 @@ func withRedis<T: Sendable>(
 func withPostgres<T: Sendable>(_ endpoint: DatabaseEndpoint, _ body: (PostgresClient) async throws -> T) async throws -> T {
   let client = endpoint.makeClient(logger: TestEnvironment.logger)
   return try await withThrowingTaskGroup(of: Void.self) { group in
-    group.addTask { await client.run() }
+    await group.addRunning { await client.run() }
     defer { group.cancelAll() }
     return try await body(client)
   }
@@ -102,7 +102,7 @@ func sqlState(_ body: () async throws -> Void) async -> String? {
 func withDatabase<T: Sendable>(_ endpoint: DatabaseEndpoint, _ body: (Database) async throws -> T) async throws -> T {
   let database = Database(endpoint: endpoint, serving: false, logger: TestEnvironment.logger)
   return try await withThrowingTaskGroup(of: Void.self) { group in
-    group.addTask { await database.run() }
+    await group.addRunning { await database.run() }
     defer { group.cancelAll() }
     return try await body(database)
   }
@@ -133,5 +133,20 @@ private func dropDatabase(_ name: String) async throws {
   try await withPostgres(TestEnvironment.database(owner: true, name: "postgres")) { admin in
     _ = try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: TestEnvironment.logger)
       .collect()
+  }
+}
+
+extension ThrowingTaskGroup where ChildTaskResult == Void {
+  /// Adds a client's `run()` and returns once it has begun. A query leased before postgres-nio's
+  /// `run()` starts still works but logs a warning, and hundreds of them buried CI's failures.
+  mutating func addRunning(_ run: @escaping @Sendable () async -> Void) async {
+    let (started, signal) = AsyncStream<Void>.makeStream()
+    addTask {
+      signal.finish()
+      await run()
+    }
+    for await _ in started {}
+    // `run()` flags itself running at once, but the task may not have reached it yet.
+    try? await Task.sleep(for: .milliseconds(10))
   }
 }

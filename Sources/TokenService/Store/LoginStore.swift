@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -75,7 +74,7 @@ struct LoginStore: Sendable {
     method: String, client: ClientInfo, requestID: String?, on connection: PostgresConnection
   ) async throws -> Opened {
     let refreshToken = Base64URL.encode(SecureRandom.bytes(32))
-    let refreshHash = ByteBuffer(bytes: SHA256.hash(data: Array(refreshToken.utf8)))
+    let refreshHash = RefreshStore.hash(refreshToken)
     let refreshTTL = min(rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
     try await connection.scope(toService: service.id, logger: logger)
     let role = try await signIn(account: account, to: service, on: connection)

@@ -26,6 +26,7 @@ struct RefreshStore: Sendable {
     let mfa: SessionMFA
   }
 
+  /// What a refresh token is stored and looked up as: its SHA-256, at issue (LoginStore) and on every use.
   static func hash(_ token: String) -> ByteBuffer { ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8))) }
 
   /// Spends the token if nobody has, with its successor (`next`, a hash, living `lifetime`
@@ -209,7 +210,7 @@ extension RefreshStore {
   }
 
   func held(token: String) async throws -> Held? {
-    let hash = ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8)))
+    let hash = Self.hash(token)
     let rows = try await postgres.query(
       """
       SELECT s.id, sv.id, sv.slug, sv.client_id, u.id, u.username, rt.created_at, rt.expires_at,

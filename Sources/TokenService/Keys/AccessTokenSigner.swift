@@ -17,10 +17,19 @@ actor AccessTokenSigner {
   }
 
   func sign(_ claims: AccessTokenClaims) async throws -> String {
+    try await sign(AccessTokenPayload(claims: claims), typ: "at+jwt")
+  }
+
+  /// An ID token (OIDC Core 1.0 section 2), with the same key.
+  func sign(_ claims: IDTokenClaims) async throws -> String {
+    try await sign(IDTokenPayload(claims: claims), typ: "JWT")
+  }
+
+  private func sign(_ payload: some JWTPayload, typ: String) async throws -> String {
     let (kid, keys) = try await current()
     var header = JWTHeader()
-    header.typ = "at+jwt"
-    return try await keys.sign(AccessTokenPayload(claims: claims), kid: JWKIdentifier(string: kid), header: header)
+    header.typ = typ
+    return try await keys.sign(payload, kid: JWKIdentifier(string: kid), header: header)
   }
 
   private func current() async throws -> (String, JWTKeyCollection) {

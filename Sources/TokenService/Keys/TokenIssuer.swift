@@ -41,16 +41,27 @@ struct TokenIssuer: Sendable {
     user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String,
     sessionID: UUID, mfa: SessionMFA
   ) async throws -> String {
+    try await issueAccessToken(
+      user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, role: role, sessionID: sessionID,
+      mfa: mfa, scope: Self.userScope
+    ).token
+  }
+
+  /// An access token with what revoking it needs (its `jti` and `exp`); `scope` is what the
+  /// client was granted.
+  func issueAccessToken(
+    user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String,
+    sessionID: UUID, mfa: SessionMFA, scope: String
+  ) async throws -> IssuedAccessToken {
     var claims = claims(
-      sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: Self.userScope, roles: [role],
-      tv: tokenVersion)
+      sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: scope, roles: [role], tv: tokenVersion)
     claims.permissions = ServiceRole(rawValue: role)?.permissions.map(\.rawValue) ?? []
     claims.platformRole = platformRole == PlatformRole.user.rawValue ? nil : platformRole
     let first = mfa.method == "password" ? "pwd" : "fed"
     claims.amr = mfa.verifiedAt == nil ? [first] : [first, "otp", "mfa"]
     claims.mfaAt = mfa.verifiedAt.map { Int($0.timeIntervalSince1970) }
     claims.mfaEnabled = mfa.enabled ? true : nil
-    return try await signer.sign(claims)
+    return IssuedAccessToken(token: try await signer.sign(claims), jti: claims.jti, exp: claims.exp)
   }
 
   /// The service's own access token: `sub` is its client id, and there is no session or user.
@@ -76,4 +87,10 @@ struct SessionMFA: Sendable {
   var enabled: Bool
   var verifiedAt: Date?
   var method = "password"
+}
+
+struct IssuedAccessToken: Sendable {
+  let token: String
+  let jti: String
+  let exp: Int
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import Shared
 
 /// TOTP as a second factor (docs/admin.md, "TOTP MFA"): enrolment, the second step of a password sign-in, step-up
@@ -138,31 +139,50 @@ struct MultiFactor: Sendable {
     throw problem
   }
 
+  /// The same wait for the sign-in page: the challenge's token, which the page's authorization keeps.
+  func challenge(account: LoginStore.Account, service: ServiceRecord, client: ClientInfo, requestID: String?) async throws -> String {
+    try await store.challenge(
+      userID: account.id, serviceID: service.id, clientType: .web, rememberMe: false, method: "password", client: client,
+      requestID: requestID)
+  }
+
   /// `POST /api/v1/auth/mfa/verify` with an `mfa_token`: the sign-in completes with the same
   /// token response a password sign-in gives.
   func verify(_ request: MFAVerifyRequest, requestID: String?) async throws -> TokenGrant {
-    guard let challenge = try await store.openChallenge(token: request.mfaToken),
+    let (account, service, challenge, opened) = try await complete(
+      token: request.mfaToken, proof: request.proof, requestID: requestID
+    ) { account, service, challenge, proof, connection in
+      try await logins.open(
+        account: account, service: service, clientType: challenge.clientType,
+        rememberMe: challenge.rememberMe, secondFactor: proof, method: challenge.method,
+        client: request.client, requestID: requestID, on: connection)
+    }
+    return try await tokens.grant(account: account, service: service, opened: opened, clientType: challenge.clientType)
+  }
+
+  /// A waiting sign-in's second factor checked and spent, and the challenge closed, in the
+  /// transaction in which `open` opens what the sign-in was for (`proof` is `totp` or `backup_code`).
+  func complete<Opened: Sendable>(
+    token: String, proof body: MFACodeBody, requestID: String?,
+    open: (LoginStore.Account, ServiceRecord, MFAStore.Challenge, _ proof: String, PostgresConnection) async throws -> Opened
+  ) async throws -> (LoginStore.Account, ServiceRecord, MFAStore.Challenge, Opened) {
+    guard let challenge = try await store.openChallenge(token: token),
       let account = try await logins.account(id: challenge.userID), account.isActive,
       let service = try await services.find(id: challenge.serviceID)
     else { throw Self.invalidToken }
     try service.requireOpen()
     let credential = try await enabledCredential(account.id)
-    let proof = try await proof(request.proof, userID: account.id, credential: credential, requestID: requestID)
-    let opened: LoginStore.Opened
+    let proof = try await proof(body, userID: account.id, credential: credential, requestID: requestID)
     do {
-      opened = try await logins.postgres.transaction(logger: logins.logger) { connection in
-        guard try await store.complete(token: request.mfaToken, on: connection) else { throw Self.invalidToken }
+      let opened = try await logins.postgres.transaction(logger: logins.logger) { connection in
+        guard try await store.complete(token: token, on: connection) else { throw Self.invalidToken }
         guard try await store.spend(proof, userID: account.id, on: connection) else { throw Replayed() }
-        return try await logins.open(
-          account: account, service: service, clientType: challenge.clientType,
-          rememberMe: challenge.rememberMe, secondFactor: proof.method, method: challenge.method,
-          client: request.client,
-          requestID: requestID, on: connection)
+        return try await open(account, service, challenge, proof.method, connection)
       }
+      return (account, service, challenge, opened)
     } catch is Replayed {
       throw try await failure(account.id, reason: "replayed", requestID: requestID)
     }
-    return try await tokens.grant(account: account, service: service, opened: opened, clientType: challenge.clientType)
   }
 
   /// `POST /api/v1/auth/mfa/verify` with the user's access token instead: the session passes

@@ -15,18 +15,18 @@ enum AuthorizationRequestRules {
     var serviceScopes: Set<String> = []
   }
 
-  enum Prompt: String, Sendable, CaseIterable {
+  enum Prompt: String, Sendable, CaseIterable, Codable {
     case none, login, consent
     case selectAccount = "select_account"
   }
 
-  enum ResponseMode: String, Sendable {
+  enum ResponseMode: String, Sendable, Codable {
     case query
     case formPost = "form_post"
   }
 
   /// A request that may go on to sign the person in.
-  struct Accepted: Sendable, Equatable {
+  struct Accepted: Sendable, Equatable, Codable {
     var clientID: String
     var redirectURI: String
     var scopes: [String]

@@ -11,6 +11,7 @@ struct OAuthTokenEndpoint: Sendable {
   let refresh: Refresh
   let tokens: TokenIssuer
   let rpc: RPCClient
+  let codes: CodeExchange
 
   func token(_ request: OAuthTokenRequest, requestID: String?) async throws -> OAuthTokenResponse {
     switch request.grantType {
@@ -47,8 +48,11 @@ struct OAuthTokenEndpoint: Sendable {
       let token = try await tokens.clientToken(service: client.service)
       return OAuthTokenResponse(accessToken: token, expiresIn: client.service.accessTokenTTL, refreshToken: nil, scope: scope)
     case "authorization_code":
-      // The code of a social sign-in (social-service keeps it); a confidential client also proves its secret.
       let client = try await clients.authenticate(request.credentials, requireSecret: false)
+      if let code = request.code, code.hasPrefix(AuthorizationCodeStore.prefix) {
+        return try await codes.exchange(code, request, client: client, requestID: requestID)
+      }
+      // The code of a social sign-in (social-service keeps it); a confidential client also proves its secret.
       guard let code = request.code, let redirectURI = request.redirectURI, let verifier = request.codeVerifier else {
         throw OAuthProblems.invalidRequest.problem("The authorization_code grant needs code, redirect_uri and code_verifier.")
       }

@@ -14,6 +14,7 @@ enum TokenMethodHandlers {
     registerMFA(&router, parts)
     registerSocial(&router, parts, context: context)
     registerOAuth(&router, parts, context: context)
+    registerOpenID(&router, parts, context: context)
     registerAdministration(&router, parts, context: context)
   }
 
@@ -36,6 +37,8 @@ enum TokenMethodHandlers {
     let refreshTokens: RefreshStore
     let refresh: Refresh
     let login: Login
+    let codes: AuthorizationCodeStore
+    let reader: AccessTokenReader
 
     init(_ context: BackendContext) throws {
       keys = SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
@@ -65,10 +68,12 @@ enum TokenMethodHandlers {
         services: services, store: logins, throttle: throttle, hasher: hasher,
         tokens: tokens, multiFactor: multiFactor,
         decoyHash: Bcrypt.hash(SecureRandom.hex(bytes: 16), cost: hasher.cost))
+      codes = AuthorizationCodeStore(postgres: context.postgres, logger: context.logger)
+      reader = AccessTokenReader(store: keys, issuer: context.config.issuer)
     }
   }
 
-  private static func registerKeysAndOrigins(_ router: inout RPCRouter, _ parts: Parts) {
+  static func registerKeysAndOrigins(_ router: inout RPCRouter, _ parts: Parts) {
     let keys = parts.keys
     let services = parts.services
     let revoked = parts.revoked
@@ -81,7 +86,7 @@ enum TokenMethodHandlers {
     router.register(TokenRPC.revocations) { _, _ in RevocationSet(revocations: try await revoked.active()) }
   }
 
-  private static func registerSignIn(_ router: inout RPCRouter, _ parts: Parts) {
+  static func registerSignIn(_ router: inout RPCRouter, _ parts: Parts) {
     let registration = Registration(services: parts.services, accounts: parts.accounts, hasher: parts.hasher)
     router.register(TokenRPC.register) { request, call in
       try await registration.register(request, requestID: call.requestID)
@@ -101,7 +106,7 @@ enum TokenMethodHandlers {
     }
   }
 
-  private static func registerSessions(_ router: inout RPCRouter, _ parts: Parts) {
+  static func registerSessions(_ router: inout RPCRouter, _ parts: Parts) {
     let sessionStore = parts.sessions
     let logout = Logout(sessions: sessionStore, revocations: parts.revocations)
     // The caller, their session and token are the call's principal.
@@ -127,7 +132,7 @@ enum TokenMethodHandlers {
     }
   }
 
-  private static func registerProfile(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
+  static func registerProfile(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
     let profiles = ProfileStore(postgres: context.postgres, logger: context.logger)
     router.register(TokenRPC.me) { _, call in
       let caller = try call.signedInCaller()
@@ -156,7 +161,7 @@ enum TokenMethodHandlers {
     }
   }
 
-  private static func registerMFA(_ router: inout RPCRouter, _ parts: Parts) {
+  static func registerMFA(_ router: inout RPCRouter, _ parts: Parts) {
     let multiFactor = parts.multiFactor
     // The caller's own second factor: the user, session and service are the call's principal.
     router.register(TokenRPC.startTOTP) { request, call in
@@ -180,7 +185,7 @@ enum TokenMethodHandlers {
     }
   }
 
-  private static func registerSocial(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
+  static func registerSocial(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
     let social = SocialAccounts(
       store: SocialAccountStore(postgres: context.postgres, logger: context.logger), services: parts.services, logins: parts.logins,
       tokens: parts.tokens, multiFactor: parts.multiFactor)
@@ -196,14 +201,17 @@ enum TokenMethodHandlers {
     router.register(TokenRPC.loginMethods) { request, _ in try await social.loginMethods(request) }
   }
 
-  private static func registerOAuth(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
+  static func registerOAuth(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
     let clients = ClientAuthenticator(services: parts.services)
-    let oauth = OAuthTokenEndpoint(clients: clients, login: parts.login, refresh: parts.refresh, tokens: parts.tokens, rpc: context.rpc)
+    let codes = CodeExchange(
+      codes: parts.codes, logins: parts.logins, tokens: parts.tokens, revocations: parts.revocations, issuer: context.config.issuer)
+    let oauth = OAuthTokenEndpoint(
+      clients: clients, login: parts.login, refresh: parts.refresh, tokens: parts.tokens, rpc: context.rpc, codes: codes)
     router.register(TokenRPC.oauthToken) { request, call in
       try await oauth.token(request, requestID: call.requestID)
     }
     let inspector = TokenInspector(
-      clients: clients, reader: AccessTokenReader(store: parts.keys, issuer: context.config.issuer), refreshTokens: parts.refreshTokens,
+      clients: clients, reader: parts.reader, refreshTokens: parts.refreshTokens,
       sessions: parts.sessions, logins: parts.logins, revocations: parts.revocations, revoked: parts.revoked)
     router.register(TokenRPC.oauthIntrospect) { request, _ in
       try await inspector.introspect(request)
@@ -214,7 +222,7 @@ enum TokenMethodHandlers {
     }
   }
 
-  private static func registerAdministration(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
+  static func registerAdministration(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
     let administration = ServiceAdministration(
       store: ServiceAdminStore(postgres: context.postgres, logger: context.logger), events: context.events,
       revocations: parts.revocations, environment: context.config.environment)

@@ -23,6 +23,18 @@ struct ServiceRecord: Sendable {
   /// The generation of the client secret; the service's own tokens carry it as `tv`, so a
   /// rotation of the secret revokes the tokens got with the old one.
   let secretVersion: Int
+  /// As an OpenID client (docs/oidc.md): its registered redirect URIs, whether it is public
+  /// (PKCE only, no secret), first-party (no consent asked), where RP-initiated logout may
+  /// return to, its logo, its own scopes, and how its subjects are formed.
+  let redirectURIs: [String]
+  let publicClient: Bool
+  let firstParty: Bool
+  let postLogoutRedirectURIs: [String]
+  let logoURL: String?
+  let scopes: [String]
+  let pairwiseSubjects: Bool
+  let refreshWithoutOfflineAccess: Bool
+  let subjectSalt: [UInt8]
 
   var summary: ServiceSummary { ServiceSummary(id: id, slug: slug, name: name, role: nil) }
 
@@ -31,11 +43,12 @@ struct ServiceRecord: Sendable {
     [
       "id", "slug", "name", "status", "auto_create_user", "deleted_at IS NOT NULL", "client_id", "access_token_ttl_seconds",
       "refresh_token_ttl_seconds", "remember_me_ttl_seconds", "session_absolute_lifetime_seconds", "allowed_client_types",
-      "allowed_origins", "refresh_grace_seconds", "secret_version",
+      "allowed_origins", "refresh_grace_seconds", "secret_version", "redirect_uris", "public_client", "first_party",
+      "post_logout_redirect_uris", "logo_url", "scopes", "pairwise_subjects", "refresh_without_offline_access", "subject_salt",
     ].map { "\(alias).\($0)" }.joined(separator: ", ")
   }
 
-  static let columnCount = 15
+  static let columnCount = 24
 
   /// Reads the `columns(of:)` list starting at column `first` of a row.
   init(_ c: PostgresRandomAccessRow, from first: Int) throws {
@@ -54,6 +67,15 @@ struct ServiceRecord: Sendable {
     allowedOrigins = try c[first + 12].decode([String].self)
     refreshGraceSeconds = try c[first + 13].decode(Int.self)
     secretVersion = try c[first + 14].decode(Int.self)
+    redirectURIs = try c[first + 15].decode([String].self)
+    publicClient = try c[first + 16].decode(Bool.self)
+    firstParty = try c[first + 17].decode(Bool.self)
+    postLogoutRedirectURIs = try c[first + 18].decode([String].self)
+    logoURL = try c[first + 19].decode(String?.self)
+    scopes = try c[first + 20].decode([String].self)
+    pairwiseSubjects = try c[first + 21].decode(Bool.self)
+    refreshWithoutOfflineAccess = try c[first + 22].decode(Bool.self)
+    subjectSalt = Array(try c[first + 23].decode(ByteBuffer.self).readableBytesView)
   }
 
   /// A service users may sign up to and sign in to now.

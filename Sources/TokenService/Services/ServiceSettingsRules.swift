@@ -62,6 +62,7 @@ enum ServiceSettingsRules {
         "Gatehouse does not verify e-mail addresses yet, so a service cannot require it; require_email_verification can only be false.",
         field: "require_email_verification")
     }
+    try checkOpenIDClient(body, environment: environment)
     if let owner = body.ownerUserID, UUID(uuidString: owner) == nil {
       throw RequestProblems.invalidField.problem("owner_user_id is a user id.", field: "owner_user_id")
     }
@@ -96,6 +97,39 @@ enum ServiceSettingsRules {
     try add("require_email_verification", body.requireEmailVerification)
     try add("require_admin_mfa", body.requireAdminMFA)
     try add("owner_user_id", body.ownerUserID.flatMap(UUID.init(uuidString:)))
+    try add("public_client", body.publicClient)
+    try add("post_logout_redirect_uris", body.postLogoutRedirectURIs)
+    // An empty logo_url removes the logo.
+    if let logo = body.logoURL {
+      names.append("logo_url")
+      if logo.isEmpty { binds.appendNull() } else { binds.append(logo) }
+    }
+    try add("pairwise_subjects", body.pairwiseSubjects)
+    try add("scopes", body.scopes)
+    try add("refresh_without_offline_access", body.refreshWithoutOfflineAccess)
     return (names, binds)
+  }
+}
+
+extension ServiceSettingsRules {
+  /// A service's own scopes: lowercase words with `:`, `.`, `_` or `-`, never a standard scope.
+  static func checkOpenIDClient(_ body: ServiceSettingsBody, environment: DeploymentEnvironment) throws(Problem) {
+    for uri in body.postLogoutRedirectURIs ?? [] {
+      if let refusal = RedirectURIRule.refusal(uri, loopbackHTTP: environment != .production) {
+        throw RequestProblems.invalidField.problem("The post-logout redirect URI \(uri) \(refusal).", field: "post_logout_redirect_uris")
+      }
+    }
+    if let logo = body.logoURL, !logo.isEmpty {
+      guard logo.count <= 2048, let url = URL(string: logo), url.scheme == "https", url.host != nil else {
+        throw RequestProblems.invalidField.problem("logo_url is an https URL of at most 2048 characters.", field: "logo_url")
+      }
+    }
+    for scope in body.scopes ?? [] {
+      guard scope.wholeMatch(of: /[a-z][a-z0-9:._-]{0,63}/) != nil, !AuthorizationRequestRules.standardScopes.contains(scope) else {
+        throw RequestProblems.invalidField.problem(
+          "\(scope) is not a scope a service may define (lowercase, up to 64 of a-z 0-9 : . _ -, not a standard scope).",
+          field: "scopes")
+      }
+    }
   }
 }

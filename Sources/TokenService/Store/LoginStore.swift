@@ -68,10 +68,13 @@ struct LoginStore: Sendable {
   /// settles its claim in it, the MFA step spends its code in it): the membership (created on
   /// first sign-in when the service allows it), a session and its first refresh token, the audit
   /// row. `secondFactor` (`totp` or `backup_code`) marks the session as having passed MFA now;
-  /// `method` is `password` or the social provider that vouched for the user.
+  /// `method` is `password` or the social provider that vouched for the user. A session opened
+  /// by exchanging an authorization code names its browser session and keeps the time that
+  /// session passed MFA (`mfaPassedAt`).
   func open(
     account: Account, service: ServiceRecord, clientType: ClientType, rememberMe: Bool, secondFactor: String?,
-    method: String, client: ClientInfo, requestID: String?, on connection: PostgresConnection
+    method: String, client: ClientInfo, requestID: String?, browserSessionID: UUID? = nil, mfaPassedAt: Date? = nil,
+    on connection: PostgresConnection
   ) async throws -> Opened {
     let refreshToken = Base64URL.encode(SecureRandom.bytes(32))
     let refreshHash = RefreshStore.hash(refreshToken)
@@ -83,9 +86,11 @@ struct LoginStore: Sendable {
     var mfaAt: Date?
     for try await (id, passedAt) in try await connection.query(
       """
-      INSERT INTO token.sessions (user_id, service_id, client_type, remember_me, ip, user_agent, expires_at, mfa_at, auth_method)
+      INSERT INTO token.sessions
+        (user_id, service_id, client_type, remember_me, ip, user_agent, expires_at, mfa_at, auth_method, browser_session_id)
       VALUES (\(account.id), \(service.id), \(clientType.rawValue), \(rememberMe), \(ip)::inet, \(client.userAgent),
-              now() + make_interval(secs => \(Double(service.sessionLifetime))), CASE WHEN \(secondFactor != nil) THEN now() END, \(method))
+              now() + make_interval(secs => \(Double(service.sessionLifetime))),
+              COALESCE(\(mfaPassedAt), CASE WHEN \(secondFactor != nil) THEN now() END), \(method), \(browserSessionID))
       RETURNING id, mfa_at
       """, logger: logger
     ).decode((UUID, Date?).self) {
@@ -99,13 +104,13 @@ struct LoginStore: Sendable {
       VALUES (\(sessionID), \(refreshHash), now() + make_interval(secs => \(Double(refreshTTL))))
       """, logger: logger
     ).collect()
+    var details = [
+      "session_id": sessionID.uuidString.lowercased(), "client_type": clientType.rawValue, "ip": client.ip ?? "",
+      "mfa": secondFactor ?? (mfaPassedAt == nil ? "none" : "browser_session"), "method": method,
+    ]
+    details["browser_session_id"] = browserSessionID?.uuidString.lowercased()
     try await AuditEvent(
-      action: "USER_LOGIN", actorUserID: account.id, serviceID: service.id, requestID: requestID,
-      client: client,
-      details: [
-        "session_id": sessionID.uuidString.lowercased(), "client_type": clientType.rawValue, "ip": client.ip ?? "",
-        "mfa": secondFactor ?? "none", "method": method,
-      ]
+      action: "USER_LOGIN", actorUserID: account.id, serviceID: service.id, requestID: requestID, client: client, details: details
     ).insert(on: connection, logger: logger)
     return Opened(
       sessionID: sessionID, role: role, refreshToken: refreshToken, refreshTTL: refreshTTL,

@@ -13,12 +13,13 @@ struct ServiceAdminStore: Sendable {
     id, slug, name, type, status, allowed_origins, redirect_uris, social_providers, allowed_client_types,
     access_token_ttl_seconds, refresh_token_ttl_seconds, session_idle_timeout_seconds, session_absolute_lifetime_seconds,
     auto_create_user, require_email_verification, client_id, owner_user_id, created_at, updated_at, deleted_at,
-    require_admin_mfa
+    require_admin_mfa, public_client, first_party, post_logout_redirect_uris, logo_url, pairwise_subjects, scopes,
+    refresh_without_offline_access
     """
 
   static func view(_ row: PostgresRow) throws -> ServiceView {
     let c = row.makeRandomAccess()
-    return ServiceView(
+    var view = ServiceView(
       id: try c[0].decode(UUID.self).uuidString.lowercased(), slug: try c[1].decode(String.self), name: try c[2].decode(String.self),
       type: try c[3].decode(String.self), status: try c[4].decode(String.self), allowedOrigins: try c[5].decode([String].self),
       redirectURIs: try c[6].decode([String].self), socialProviders: try c[7].decode([String].self),
@@ -29,6 +30,14 @@ struct ServiceAdminStore: Sendable {
       clientID: try c[15].decode(String.self),
       ownerUserID: try c[16].decode(UUID?.self)?.uuidString.lowercased(), createdAt: try c[17].decode(Date.self),
       updatedAt: try c[18].decode(Date.self), deletedAt: try c[19].decode(Date?.self))
+    view.publicClient = try c[21].decode(Bool.self)
+    view.firstParty = try c[22].decode(Bool.self)
+    view.postLogoutRedirectURIs = try c[23].decode([String].self)
+    view.logoURL = try c[24].decode(String?.self)
+    view.pairwiseSubjects = try c[25].decode(Bool.self)
+    view.scopes = try c[26].decode([String].self)
+    view.refreshWithoutOfflineAccess = try c[27].decode(Bool.self)
+    return view
   }
 
   /// A service that is not deleted, with its owner.

@@ -7,7 +7,7 @@ public enum ProblemCatalogue {
   public static var domains: [any ProblemDomain.Type] {
     [
       RequestProblems.self, PlatformProblems.self, SignInProblems.self, AccountProblems.self, MFAProblems.self,
-      ServiceAdminProblems.self, SocialProblems.self, IdPProblems.self, OAuthProblems.self, AuthorizationProblems.self,
+      ServiceAdminProblems.self, SocialProblems.self, IdPProblems.self, OAuthProblems.self, AuthorizationProblems.self, OpenIDProblems.self,
     ]
   }
 

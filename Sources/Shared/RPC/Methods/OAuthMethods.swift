@@ -72,6 +72,8 @@ public struct OAuthTokenResponse: Codable, Sendable {
   public var expiresIn: Int
   public var refreshToken: String?
   public var scope: String
+  /// With `openid` in the scope of an authorization code's exchange.
+  public var idToken: String?
 
   public init(accessToken: String, expiresIn: Int, refreshToken: String?, scope: String) {
     self.accessToken = accessToken
@@ -86,6 +88,7 @@ public struct OAuthTokenResponse: Codable, Sendable {
     case expiresIn = "expires_in"
     case refreshToken = "refresh_token"
     case scope
+    case idToken = "id_token"
   }
 }
 

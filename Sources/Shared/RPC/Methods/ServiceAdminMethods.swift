@@ -107,6 +107,13 @@ public struct ServiceSettingsBody: Codable, Sendable {
   /// The service's admins must have passed MFA within 30 minutes to manage it.
   public var requireAdminMFA: Bool?
   public var ownerUserID: String?
+  /// As an OpenID client (docs/oidc.md).
+  public var publicClient: Bool?
+  public var postLogoutRedirectURIs: [String]?
+  public var logoURL: String?
+  public var pairwiseSubjects: Bool?
+  public var scopes: [String]?
+  public var refreshWithoutOfflineAccess: Bool?
 
   public init() {}
 
@@ -124,6 +131,12 @@ public struct ServiceSettingsBody: Codable, Sendable {
     case requireEmailVerification = "require_email_verification"
     case requireAdminMFA = "require_admin_mfa"
     case ownerUserID = "owner_user_id"
+    case publicClient = "public_client"
+    case postLogoutRedirectURIs = "post_logout_redirect_uris"
+    case logoURL = "logo_url"
+    case pairwiseSubjects = "pairwise_subjects"
+    case scopes
+    case refreshWithoutOfflineAccess = "refresh_without_offline_access"
   }
 }
 
@@ -149,6 +162,14 @@ public struct ServiceView: Codable, Sendable {
   public var createdAt: Date
   public var updatedAt: Date
   public var deletedAt: Date?
+  /// As an OpenID client (docs/oidc.md); `first_party` is the operator's to set.
+  public var publicClient = false
+  public var firstParty = false
+  public var postLogoutRedirectURIs: [String] = []
+  public var logoURL: String?
+  public var pairwiseSubjects = false
+  public var scopes: [String] = []
+  public var refreshWithoutOfflineAccess = false
 
   public init(
     id: String, slug: String, name: String, type: String, status: String, allowedOrigins: [String], redirectURIs: [String],
@@ -197,6 +218,13 @@ public struct ServiceView: Codable, Sendable {
     case createdAt = "created_at"
     case updatedAt = "updated_at"
     case deletedAt = "deleted_at"
+    case publicClient = "public_client"
+    case firstParty = "first_party"
+    case postLogoutRedirectURIs = "post_logout_redirect_uris"
+    case logoURL = "logo_url"
+    case pairwiseSubjects = "pairwise_subjects"
+    case scopes
+    case refreshWithoutOfflineAccess = "refresh_without_offline_access"
   }
 }
 

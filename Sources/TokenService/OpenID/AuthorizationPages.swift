@@ -1,0 +1,125 @@
+import Foundation
+import Shared
+
+/// The forms of the pages an authorization waits on (docs/oidc.md, "Pages"): each continues the
+/// pending request its hidden `request` field names. A wrong password or code shows the same page
+/// again with the reason; every refusal is the JSON API's (lock-out, throttle, no enumeration).
+extension Authorization {
+  /// `POST /signin`.
+  func signIn(_ form: PageSignIn, requestID: String?) async throws -> AuthorizationStep {
+    var (flow, _) = try await pendingFlow(form.request, browser: form.browser)
+    let identifier = form.identifier.trimmingCharacters(in: .whitespaces)
+    guard !identifier.isEmpty, !form.password.isEmpty, identifier.count <= 254, form.password.utf8.count <= 1024 else {
+      let problem = RequestProblems.missingField.problem("Enter your username or e-mail and your password.", field: "identifier")
+      return AuthorizationStep(page: try await page("sign_in", flow, problem: problem))
+    }
+    let byEmail = identifier.contains("@")
+    let client = form.browser.client
+    let outcome: Login.Outcome<(BrowserSessionStore.Session, token: String)>
+    do {
+      outcome = try await login.checkPassword(
+        service: flow.service, username: byEmail ? nil : identifier, email: byEmail ? identifier : nil, password: form.password,
+        client: client, requestID: requestID
+      ) { account, connection in
+        try await browserSessions.open(
+          userID: account.id, amr: ["pwd"], secondFactor: false, serviceID: flow.service.id, client: client, requestID: requestID,
+          on: connection)
+      }
+    } catch let problem as Problem where Self.shownOnSignIn(problem) {
+      return AuthorizationStep(page: try await page("sign_in", flow, problem: problem))
+    }
+    switch outcome {
+    case .secondFactor(let account):
+      let token = try await multiFactor.challenge(account: account, service: flow.service, client: client, requestID: requestID)
+      guard let pending = flow.pendingID else { throw Problem.internalError() }
+      try await requests.awaitSecondFactor(id: pending, userID: account.id, mfaToken: token)
+      return AuthorizationStep(page: try await page("second_factor", flow))
+    case .signedIn(_, let (session, token)):
+      try await endReplacedSession(form.browser, requestID: requestID)
+      flow.newSession = NewBrowserSession(token: token, maxAge: BrowserSessionStore.lifetime)
+      return try await proceed(flow, session: session, justSignedIn: true)
+    }
+  }
+
+  /// `POST /signin/second-factor`: a six-digit code from the app, or a backup code.
+  func secondFactor(_ form: PageSecondFactor, requestID: String?) async throws -> AuthorizationStep {
+    var (flow, pending) = try await pendingFlow(form.request, browser: form.browser)
+    guard let mfaToken = pending.mfaToken else {
+      throw OpenIDProblems.authorizationExpired.problem("This sign-in has no second step waiting; start again from the app.")
+    }
+    let code = form.code.filter { !$0.isWhitespace }
+    let body =
+      code.count == 6 && code.allSatisfy(\.isASCII) && code.allSatisfy(\.isNumber)
+      ? MFACodeBody(code: code) : MFACodeBody(backupCode: form.code.trimmingCharacters(in: .whitespaces))
+    let client = form.browser.client
+    let opened: (BrowserSessionStore.Session, token: String)
+    do {
+      (_, _, _, opened) = try await multiFactor.complete(token: mfaToken, proof: body, requestID: requestID) {
+        account, service, _, proof, connection in
+        try await browserSessions.open(
+          userID: account.id, amr: proof == "totp" ? ["pwd", "otp", "mfa"] : ["pwd", "mfa"], secondFactor: true,
+          serviceID: service.id, client: client, requestID: requestID, on: connection)
+      }
+    } catch let problem as Problem where problem.code == MFAProblems.invalidMFACode.code || problem.code == MFAProblems.mfaLocked.code {
+      return AuthorizationStep(page: try await page("second_factor", flow, problem: problem))
+    } catch let problem as Problem where problem.code == MFAProblems.invalidMFAToken.code {
+      throw OpenIDProblems.authorizationExpired.problem("The second step of this sign-in expired; start again from the app.")
+    }
+    try await endReplacedSession(form.browser, requestID: requestID)
+    flow.newSession = NewBrowserSession(token: opened.token, maxAge: BrowserSessionStore.lifetime)
+    return try await proceed(flow, session: opened.0, justSignedIn: true)
+  }
+
+  /// `POST /consent`: the signed-in browser allows the client its scopes, or refuses.
+  func consent(_ form: PageConsent, requestID: String?) async throws -> AuthorizationStep {
+    var (flow, _) = try await pendingFlow(form.request, browser: form.browser)
+    guard let session = try await form.browser.session.asyncFlatMap({ try await browserSessions.find(token: $0) }) else {
+      return AuthorizationStep(page: try await page("sign_in", flow))
+    }
+    guard form.allow else {
+      if let pending = flow.pendingID { try await requests.finish(id: pending) }
+      let refused = OpenIDProblems.consentDenied.problem("The person did not allow \(flow.service.name) access.")
+      return AuthorizationResponse.error(refused, to: flow.target, issuer: issuer)
+    }
+    try await requests.grantConsent(
+      userID: session.userID, serviceID: flow.service.id, scopes: flow.request.scopes, client: form.browser.client,
+      requestID: requestID)
+    flow.consentJustGiven = true
+    return try await proceed(flow, session: session, justSignedIn: true)
+  }
+
+  /// The request a page's form continues, still waiting and of an open service.
+  private func pendingFlow(_ id: String, browser: BrowserInfo) async throws -> (Flow, AuthorizationStore.Pending) {
+    guard let pending = try await requests.pending(id: try Self.requestID(id)),
+      let service = try await services.find(id: pending.serviceID), !service.deleted
+    else {
+      throw OpenIDProblems.authorizationExpired.problem("This sign-in is unknown, finished or expired; start again from the app.")
+    }
+    try service.requireOpen()
+    let flow = Flow(
+      request: pending.request, service: service, pendingID: pending.id, languages: pending.request.uiLocales + browser.languages,
+      browser: browser)
+    return (flow, pending)
+  }
+
+  private static func requestID(_ text: String) throws(Problem) -> UUID {
+    guard let id = UUID(uuidString: text) else {
+      throw OpenIDProblems.authorizationExpired.problem("This sign-in is unknown, finished or expired; start again from the app.")
+    }
+    return id
+  }
+
+  /// Refusals the sign-in page shows next to the form rather than as an error page.
+  private static func shownOnSignIn(_ problem: Problem) -> Bool {
+    switch problem {
+    case SignInProblems.invalidCredentials, SignInProblems.accountLocked, SignInProblems.accountDisabled: true
+    default: false
+    }
+  }
+
+  /// A new sign-in in a browser that held another session (`prompt=login`, another account) ends the old one.
+  private func endReplacedSession(_ browser: BrowserInfo, requestID: String?) async throws {
+    guard let old = browser.session else { return }
+    _ = try await browserSessions.end(token: old, reason: "replaced", client: browser.client, requestID: requestID)
+  }
+}

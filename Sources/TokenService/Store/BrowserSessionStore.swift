@@ -1,0 +1,93 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import Shared
+
+/// `token.browser_sessions` (docs/oidc.md, "Single sign-on"): one signed-in browser. Its cookie
+/// holds a random token; only the token's SHA-256 is stored.
+struct BrowserSessionStore: Sendable {
+  let postgres: Database
+  let logger: Logger
+
+  /// How long a browser session lasts from its sign-in, whatever it is used for.
+  static let lifetime = 86_400
+
+  /// What a later authorization request needs to know of a browser's session.
+  struct Session: Sendable {
+    let id: UUID
+    let userID: UUID
+    let amr: [String]
+    let authTime: Date
+    let mfaAt: Date?
+  }
+
+  static func hash(_ token: String) -> ByteBuffer { ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8))) }
+
+  /// The live session the cookie names, of an active account; nil for anything else.
+  func find(token: String) async throws -> Session? {
+    let rows = try await postgres.query(
+      """
+      SELECT b.id, b.user_id, b.amr, b.auth_time, b.mfa_at FROM token.browser_sessions b JOIN token.users u ON u.id = b.user_id
+      WHERE b.token_hash = \(Self.hash(token)) AND b.revoked_at IS NULL AND b.expires_at > now() AND u.is_active
+      """, logger: logger)
+    for try await (id, user, amr, authTime, mfaAt) in rows.decode((UUID, UUID, [String], Date, Date?).self) {
+      return Session(id: id, userID: user, amr: amr, authTime: authTime, mfaAt: mfaAt)
+    }
+    return nil
+  }
+
+  /// Opens a session after a sign-in, with its audit row, inside the caller's transaction (the one
+  /// that settles the password's claim or spends the second factor). Returns it and its token.
+  func open(
+    userID: UUID, amr: [String], secondFactor: Bool, serviceID: UUID, client: ClientInfo, requestID: String?,
+    on connection: PostgresConnection
+  ) async throws -> (Session, token: String) {
+    let token = Base64URL.encode(SecureRandom.bytes(32))
+    let rows = try await connection.query(
+      """
+      INSERT INTO token.browser_sessions (token_hash, user_id, amr, mfa_at, ip, user_agent, expires_at)
+      VALUES (\(Self.hash(token)), \(userID), \(amr), CASE WHEN \(secondFactor) THEN now() END, \(client.ip)::inet,
+              \(client.userAgent), now() + make_interval(secs => \(Double(Self.lifetime))))
+      RETURNING id, auth_time, mfa_at
+      """, logger: logger)
+    var opened: Session?
+    for try await (id, authTime, mfaAt) in rows.decode((UUID, Date, Date?).self) {
+      opened = Session(id: id, userID: userID, amr: amr, authTime: authTime, mfaAt: mfaAt)
+    }
+    guard let opened else { throw Problem.internalError() }
+    try await AuditEvent(
+      action: "BROWSER_SESSION_STARTED", actorUserID: userID, serviceID: serviceID, requestID: requestID, client: client,
+      details: ["browser_session_id": opened.id.uuidString.lowercased(), "amr": amr.joined(separator: " ")]
+    ).insert(on: connection, logger: logger)
+    return (opened, token)
+  }
+
+  /// Ends the browser session and every app session opened through it, with the audit row.
+  /// Returns the user whose session it was, or nil when there was none to end.
+  func end(token: String, reason: String, client: ClientInfo, requestID: String?) async throws -> UUID? {
+    try await postgres.transaction(logger: logger) { connection in
+      var ended: (id: UUID, user: UUID)?
+      for try await (id, user) in try await connection.query(
+        """
+        UPDATE token.browser_sessions SET revoked_at = now(), revoked_reason = \(reason)
+        WHERE token_hash = \(Self.hash(token)) AND revoked_at IS NULL RETURNING id, user_id
+        """, logger: logger
+      ).decode((UUID, UUID).self) {
+        ended = (id, user)
+      }
+      guard let ended else { return nil }
+      let sessions = try await connection.query(
+        """
+        UPDATE token.sessions SET revoked_at = now(), revoked_reason = \(reason)
+        WHERE browser_session_id = \(ended.id) AND revoked_at IS NULL RETURNING id
+        """, logger: logger
+      ).collect().count
+      try await AuditEvent(
+        action: "BROWSER_SESSION_ENDED", actorUserID: ended.user, requestID: requestID, client: client,
+        details: ["browser_session_id": ended.id.uuidString.lowercased(), "reason": reason, "sessions": String(sessions)]
+      ).insert(on: connection, logger: logger)
+      return ended.user
+    }
+  }
+}

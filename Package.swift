@@ -31,6 +31,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
   ],
   targets: [
     .systemLibrary(
@@ -82,7 +83,10 @@ let package = Package(
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "NIOPosix", package: "swift-nio"),
+        // The hosted pages (docs/oidc.md): templates under Resources/Templates.
+        .product(name: "Mustache", package: "swift-mustache"),
       ],
+      resources: [.copy("Resources")],
       swiftSettings: swiftSettings
     ),
     .executableTarget(

@@ -33,7 +33,8 @@ struct GatewayCommand: AsyncParsableCommand {
       let events = EventBus(redis: redis, logger: logger)
       let router = GatewayRouter.make(
         readiness: readiness, keys: keys, revocations: revocations, closedServices: closedServices, rpc: rpc, limits: limits,
-        proxies: proxies, origins: origins, waiters: waiters, events: events, issuer: config.issuer)
+        proxies: proxies, origins: origins, waiters: waiters, events: events, issuer: config.issuer,
+        pages: try await HostedPages.load())
       let app = Application(
         router: router,
         configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil),

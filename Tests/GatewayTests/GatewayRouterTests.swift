@@ -193,7 +193,7 @@ extension GatewayRouterTests {
 
   /// The gateway as GatewayCommand builds it, but with no Redis behind it (nothing listens on port
   /// 1), every limit off and a JWK Set already loaded, so that nothing here is ever asked for.
-  static func app() throws -> some ApplicationProtocol {
+  static func app() async throws -> some ApplicationProtocol {
     let logger = Logger(label: "gatehouse.gateway-tests")
     let redis = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: 1), logger: logger)
     let rpc = RPCClient(redis: redis, instanceID: "gateway-tests", defaultTimeout: .seconds(1), logger: logger)
@@ -208,7 +208,7 @@ extension GatewayRouterTests {
       revocations: RevocationList(rpc: rpc), closedServices: ClosedServices(rpc: rpc), rpc: rpc,
       limits: try RateLimits(redis: redis, settings: settings), proxies: try TrustedProxies(settings: settings),
       origins: AllowedOrigins(rpc: rpc), waiters: TransactionWaiters(), events: EventBus(redis: redis, logger: logger),
-      issuer: issuer)
+      issuer: issuer, pages: try await HostedPages.load())
     return Application(router: router, logger: logger)
   }
 

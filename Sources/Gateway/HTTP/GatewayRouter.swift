@@ -13,7 +13,7 @@ enum GatewayRouter {
     readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, closedServices: ClosedServices,
     rpc: RPCClient, limits: RateLimits,
     proxies: TrustedProxies, origins: AllowedOrigins, waiters: TransactionWaiters, events: EventBus,
-    issuer: String
+    issuer: String, pages: HostedPages
   ) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -34,6 +34,8 @@ enum GatewayRouter {
     SocialController(rpc: rpc, limits: limits)
       .addRoutes(social: router.group("api/v1/social"), linked: router.group("api/v1/users/me/social-accounts").signedIn(verifier))
     OAuthController(rpc: rpc, limits: limits).addRoutes(to: router.group("oauth"))
+    OpenIDController(rpc: rpc, pages: pages).addRoutes(to: router.group("oauth"), signedIn: router.group("oauth").signedIn(verifier))
+    SignInPagesController(rpc: rpc, limits: limits, pages: pages).addRoutes(to: router.group())
     IdPController(rpc: rpc, verifier: verifier, longPoll: TransactionLongPoll(rpc: rpc, waiters: waiters))
       .addRoutes(to: router.group("api/v1/idp"))
     IdPPersonController(rpc: rpc, verifier: verifier, events: events).addRoutes(to: router.group("api/v1/idp").signedIn(verifier))

@@ -24,6 +24,10 @@ enum OAuthErrorResponse {
       // token-service's per-session refresh limit, in OAuth's words.
       problem = OAuthProblems.slowDown.problem(given.detail ?? "Too many requests.")
       headers[.retryAfter] = "\(max(1, given.retryAfterSeconds ?? 1))"
+    case let challenge as BearerChallenge:
+      // `/oauth/userinfo` without a good access token (RFC 6750 section 3).
+      problem = challenge.problem
+      headers[.wwwAuthenticate] = #"Bearer error="invalid_token", error_description="\#(challenge.problem.detail ?? "")""#
     case let given as Problem:
       problem = given
     default:

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// The forms of the hosted sign-in pages (docs/oidc.md, "Pages"): `POST /signin`,
+/// `POST /signin/second-factor`, `POST /consent`, each checked for this browser's CSRF token and
+/// continued by token-service; and `GET /assets/{name}`, the pages' stylesheet and script.
+/// Sign-in attempts count against the same limits as the JSON API's.
+struct SignInPagesController: Sendable {
+  let rpc: RPCClient
+  let limits: RateLimits
+  let pages: HostedPages
+
+  func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+    group.post("signin", use: signIn)
+      .post("signin/second-factor", use: secondFactor)
+      .post("consent", use: consent)
+      .get("assets/{name}", use: asset)
+  }
+
+  @Sendable func signIn(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    await pages.catching(request, context) {
+      let form = try await Self.form(request)
+      let identifier = form["identifier"] ?? form["username"] ?? ""
+      let ip = context.client(request).ip ?? "unknown"
+      _ = try await limits.enforce([(limits.login, "ip:\(ip)"), (limits.loginUser, "user:\(ip):\(identifier.lowercased())")])
+      let step = try await rpc.call(
+        TokenRPC.pageSignIn,
+        PageSignIn(
+          request: form["request"] ?? "", identifier: identifier, password: form["password"] ?? "",
+          browser: BrowserCookies.browser(request, context: context)), context: context.rpcContext)
+      return pages.respond(step, request: request, context: context)
+    }
+  }
+
+  @Sendable func secondFactor(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    await pages.catching(request, context) {
+      let form = try await Self.form(request)
+      _ = try await limits.enforce([(limits.login, "ip:\(context.client(request).ip ?? "unknown")")])
+      let step = try await rpc.call(
+        TokenRPC.pageSecondFactor,
+        PageSecondFactor(
+          request: form["request"] ?? "", code: form["code"] ?? "", browser: BrowserCookies.browser(request, context: context)),
+        context: context.rpcContext)
+      return pages.respond(step, request: request, context: context)
+    }
+  }
+
+  @Sendable func consent(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    await pages.catching(request, context) {
+      let form = try await Self.form(request)
+      let step = try await rpc.call(
+        TokenRPC.pageConsent,
+        PageConsent(
+          request: form["request"] ?? "", allow: form["decision"] == "allow", browser: BrowserCookies.browser(request, context: context)),
+        context: context.rpcContext)
+      return pages.respond(step, request: request, context: context)
+    }
+  }
+
+  @Sendable func asset(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    guard let name = context.parameters.get("name"), let response = pages.asset(name) else {
+      throw RequestProblems.notFound.problem("No resource at \(request.uri.path).")
+    }
+    return response
+  }
+
+  /// A page's form, only when it repeats this browser's CSRF token.
+  private static func form(_ request: Request) async throws -> [String: String] {
+    let form = try await FormBody.decode(request)
+    guard BrowserCookies.formIsOurs(form, request: request) else {
+      throw OpenIDProblems.formExpired.problem("This form did not come from this browser's page, or its page is too old.")
+    }
+    return form
+  }
+}

@@ -1,0 +1,97 @@
+// Pages/: the hosted pages (docs/oidc.md, "Pages"): templates, their words, cookies and headers.
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import Shared
+
+/// Renders the hosted pages from `Resources/Templates` (mustache, every value HTML-escaped) in
+/// Korean or English (`Resources/Locales`), with headers that let nothing but our own stylesheet
+/// and script run and nothing frame the page.
+struct PageRenderer: Sendable {
+  let library: MustacheLibrary
+  let words: [String: [String: String]]
+  static let languages = ["en", "ko"]
+
+  static func load() async throws -> PageRenderer {
+    let resources = try resourceFolder()
+    let library = try await MustacheLibrary(directory: resources.appendingPathComponent("Templates").path)
+    var words: [String: [String: String]] = [:]
+    for language in languages {
+      let data = try Data(contentsOf: resources.appendingPathComponent("Locales/\(language).json"))
+      words[language] = try JSONDecoder().decode([String: String].self, from: data)
+    }
+    return PageRenderer(library: library, words: words)
+  }
+
+  /// `Sources/Gateway/Resources`, as the build copied it.
+  static func resourceFolder() throws -> URL {
+    guard let folder = Bundle.module.url(forResource: "Resources", withExtension: nil) else { throw Problem.internalError() }
+    return folder
+  }
+
+  /// The first wanted language we have (`en-US` counts as `en`), else English.
+  static func language(_ wanted: [String]) -> String {
+    for tag in wanted {
+      let primary = tag.split(separator: "-").first.map { $0.lowercased() } ?? ""
+      if languages.contains(primary) { return primary }
+    }
+    return "en"
+  }
+
+  /// What every page shows: its title and lead, the service, the problem in the reader's words.
+  struct Page {
+    var template: String
+    var view: PageView
+    var status: HTTPResponse.Status = .ok
+    var values: [String: Any] = [:]
+  }
+
+  func render(_ page: Page, requestID: String?) -> Response {
+    let language = Self.language(page.view.languages)
+    let t = words[language] ?? [:]
+    let service = page.view.serviceName ?? "Gatehouse"
+    func word(_ key: String) -> String { (t[key] ?? key).replacingOccurrences(of: "{service}", with: service) }
+    let key = Self.titleKeys[page.template] ?? ("errorTitle", nil)
+    var values: [String: Any] = [
+      "t": t, "lang": language, "page": page.template, "brand": service, "initial": String(service.prefix(1)).uppercased(),
+      "title": word(key.title), "requestID": requestID ?? "",
+    ]
+    if let lead = key.lead { values["lead"] = word(lead) }
+    if let logo = page.view.logoURL { values["logoURL"] = logo }
+    if let hint = page.view.loginHint { values["loginHint"] = hint }
+    if let request = page.view.request { values["request"] = request }
+    if let problem = page.view.problem {
+      values["problem"] = ["code": problem.code, "message": t["error.\(problem.code)"] ?? problem.detail ?? problem.title]
+    }
+    values["scopes"] = page.view.scopes.map { scope -> [String: String] in
+      ["name": t["scope.\(scope)"] ?? scope, "description": t["scope.\(scope).description"] ?? t["scope.other.description"] ?? ""]
+    }
+    values.merge(page.values) { _, new in new }
+    let html = library.render(values, withTemplate: page.template) ?? ""
+    var headers = HTTPFields()
+    headers[.contentType] = "text/html; charset=utf-8"
+    headers[.cacheControl] = "no-store"
+    headers[.contentSecurityPolicy] = Self.policy(formTargets: page.view.clientOrigin.map { [$0] } ?? [])
+    headers[.contentLanguage] = language
+    return Response(status: page.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+  }
+
+  /// No inline script or style; forms post to us (and, for form_post or a redirect after a
+  /// form, the client's origin); never framed.
+  static func policy(formTargets: [String]) -> String {
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+      + "form-action 'self'\(formTargets.map { " " + $0 }.joined()); frame-ancestors 'none'; base-uri 'none'"
+  }
+
+  private static let titleKeys: [String: (title: String, lead: String?)] = [
+    "sign_in": ("signInTitle", "signInLead"), "second_factor": ("secondFactorTitle", "secondFactorLead"),
+    "consent": ("consentTitle", "consentLead"), "error": ("errorTitle", nil), "signed_out": ("signedOutTitle", "signedOutLead"),
+    "confirm_logout": ("confirmLogoutTitle", "confirmLogoutLead"), "form_post": ("formPostTitle", nil),
+  ]
+}
+
+extension HTTPField.Name {
+  static let contentSecurityPolicy = Self("Content-Security-Policy")!
+  static let contentLanguage = Self("Content-Language")!
+}

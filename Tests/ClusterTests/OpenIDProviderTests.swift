@@ -1,0 +1,141 @@
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import Shared
+@testable import TestSupport
+
+/// Gatehouse as an OpenID Provider (docs/oidc.md), driven from discovery by standard relying-party
+/// libraries (authlib and idpyoidc, Tests/python/oidc_rp.py) through the hosted pages.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct OpenIDProviderTests {
+  /// A confidential client (authlib) and a public PKCE client (idpyoidc) of two services: the first
+  /// signs in with the password and gives consent, the second gets in on the browser session alone,
+  /// and RP-initiated logout ends the browser session and both apps' sessions.
+  @Test func twoLibrariesSignInOnceAndSignOutEverywhere() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let shop = try await cluster.api.makeOpenIDClient()
+      let app = try await cluster.api.makeOpenIDClient(publicClient: true, firstParty: true, account: shop.account)
+      let jar = TestEnvironment.runDirectory.appendingPathComponent("oidc-\(UUID().uuidString).json")
+      defer { try? FileManager.default.removeItem(at: jar) }
+
+      let first = try cluster.relyingParty("authlib", shop, scope: "openid profile email offline_access", cookies: jar)
+      #expect(first.status == 0, "\(first.output)\n\(cluster.logs)")
+      #expect(first.pages == ["sign-in", "consent"], "\(first.output)")
+      #expect(first.idToken["aud"] as? String == shop.clientID && first.idToken["azp"] as? String == shop.clientID)
+      #expect(first.idToken["amr"] as? [String] == ["pwd"], "\(first.output)")
+      #expect((first.json["token_response"] as? [String: Any])?["has_refresh_token"] as? Bool == true, "\(first.output)")
+      #expect(first.userinfo["preferred_username"] as? String == shop.account.username, "\(first.output)")
+      #expect(first.userinfo["sub"] as? String == first.idToken["sub"] as? String)
+
+      let second = try cluster.relyingParty("idpyoidc", app, scope: "openid email", cookies: jar, extra: ["--expect-sso", "--logout"])
+      #expect(second.status == 0, "\(second.output)\n\(cluster.logs)")
+      #expect(second.pages.isEmpty, "single sign-on shows no page: \(second.output)")
+      #expect(second.idToken["sid"] as? String == first.idToken["sid"] as? String, "one browser session: \(second.output)")
+      #expect(second.idToken["sub"] as? String == first.idToken["sub"] as? String)
+      #expect((second.json["token_response"] as? [String: Any])?["has_refresh_token"] as? Bool == false, "\(second.output)")
+      #expect(second.userinfo["email"] as? String == "\(shop.account.username)@example.com" && second.userinfo["name"] == nil)
+
+      // After the logout the browser session and both apps' sessions are over.
+      let silent = try cluster.relyingParty("authlib", shop, cookies: jar, extra: ["--param", "prompt=none"])
+      #expect(silent.status == 3 && silent.authorizationError == "login_required", "\(silent.output)")
+      let open = try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+        try await owner.query(
+          """
+          SELECT count(*) FROM token.sessions s JOIN token.browser_sessions b ON b.id = s.browser_session_id
+          WHERE b.user_id = (SELECT id FROM token.users WHERE username = \(shop.account.username)) AND s.revoked_at IS NULL
+          """, logger: TestEnvironment.logger
+        ).collect().first?.decode(Int.self) ?? -1
+      }
+      #expect(open == 0)
+    }
+  }
+}
+
+/// Refusals at the authorization endpoint, its pages and the token endpoint (docs/oidc.md).
+@Suite(.serialized, .timeLimit(.minutes(5))) struct OpenIDRefusalTests {
+  /// RFC 7636 appendix B.
+  static let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+  static let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+  static func escaped(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+
+  static func query(_ client: OpenIDClient, _ extra: String = "", pkce: Bool = true) -> String {
+    "/oauth/authorize?response_type=code&client_id=\(client.clientID)&scope=openid&state=s1&redirect_uri=\(escaped(client.redirectURI))"
+      + (pkce ? "&code_challenge=\(challenge)&code_challenge_method=S256" : "") + extra
+  }
+
+  @Test func refusalsArePagesBeforeTheRedirectURIIsKnownAndRedirectsAfter() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let app = try await cluster.api.makeOpenIDClient(publicClient: true)
+      // A foreign redirect URI: a page, and nothing is sent anywhere.
+      let foreign = try await Browser.send(
+        cluster.url(Self.query(app).replacingOccurrences(of: Self.escaped(app.redirectURI), with: "https%3A%2F%2Fevil.example%2Fcb")))
+      #expect(foreign.status == 400 && foreign.headers["location"] == nil, "\(foreign)")
+      #expect(foreign.body.contains("data-code=\"invalid_redirect_uri\""), "\(foreign.body)")
+      #expect(foreign.headers["content-security-policy"]?.contains("frame-ancestors 'none'") == true)
+      #expect(foreign.headers["content-security-policy"]?.contains("unsafe-inline") == false)
+      // After it: the client is told at its redirect URI, with state and iss.
+      for (query, error) in [
+        (Self.query(app, "&code_challenge=\(Self.challenge)&code_challenge_method=plain", pkce: false), "invalid_request"),
+        (Self.query(app, pkce: false), "invalid_request"),
+        (Self.query(app).replacingOccurrences(of: "scope=openid", with: "scope=openid%20admin"), "invalid_scope"),
+        (Self.query(app, "&prompt=none"), "login_required"),
+      ] {
+        let answer = try await Browser.send(cluster.url(query))
+        let location = answer.headers["location"] ?? ""
+        #expect(answer.status == 303 && location.hasPrefix(app.redirectURI + "?error="), "\(query): \(answer)")
+        let items = URLComponents(string: location)?.queryItems ?? []
+        func item(_ name: String) -> String? { items.first { $0.name == name }?.value }
+        #expect(item("error") == error && item("state") == "s1" && item("iss") == cluster.url(""), "\(location)")
+      }
+      // A form without this browser's CSRF token is refused, and says so in the reader's language.
+      let page = try await Browser.send(cluster.url(Self.query(app)), headers: ["Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"])
+      #expect(page.status == 200 && page.body.contains("id=\"sign-in\"") && page.body.contains("lang=\"ko\""), "\(page.body)")
+      let request = try #require(page.body.firstMatch(of: /name="request" value="([^"]+)"/)?.1).description
+      let csrfless = try await Browser.send(
+        cluster.url("/signin"), method: .POST,
+        form: ["request": request, "identifier": app.account.username, "password": app.account.password, "csrf": "guess"])
+      #expect(csrfless.status == 403 && csrfless.body.contains("data-code=\"form_expired\""), "\(csrfless)")
+    }
+  }
+
+  /// A code is spent once: the second exchange is `invalid_grant` and revokes what the first gave.
+  @Test func aReplayedCodeRevokesWhatItIssued() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let app = try await cluster.api.makeOpenIDClient(publicClient: true, firstParty: true)
+      let page = try await Browser.send(cluster.url(Self.query(app)))
+      let csrf = try #require(page.headers["set-cookie"]?.firstMatch(of: /__Host-gh_csrf=([^;]+)/)?.1).description
+      let request = try #require(page.body.firstMatch(of: /name="request" value="([^"]+)"/)?.1).description
+      let signedIn = try await Browser.send(
+        cluster.url("/signin"), method: .POST,
+        form: ["request": request, "identifier": app.account.username, "password": app.account.password, "csrf": csrf],
+        headers: ["Cookie": "__Host-gh_csrf=\(csrf)"])
+      let location = signedIn.headers["location"] ?? ""
+      #expect(signedIn.status == 303 && location.hasPrefix(app.redirectURI + "?code=ghc_"), "\(signedIn)")
+      let code = try #require(location.firstMatch(of: /code=([^&]+)/)?.1).description
+      let fields = [
+        ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", app.redirectURI), ("client_id", app.clientID),
+        ("code_verifier", Self.verifier),
+      ]
+      let wrongVerifier = try await cluster.api.oauthToken(
+        fields.map { $0.0 == "code_verifier" ? ($0.0, String(repeating: "a", count: 43)) : $0 })
+      #expect(wrongVerifier.status == 400 && wrongVerifier.body.contains("invalid_grant"), "\(wrongVerifier.body)")
+      let first = try await cluster.api.oauthToken(fields)
+      #expect(first.status == 200 && first.value?.idToken != nil, "\(first.body)")
+      let access = try first.decoded().accessToken
+      #expect(try await cluster.api.get("/oauth/userinfo", headers: bearer(access)).status == 200)
+      let replay = try await cluster.api.oauthToken(fields)
+      #expect(replay.status == 400 && replay.body.contains("invalid_grant"), "\(replay.body)")
+      var last = ""
+      #expect(
+        try await eventually(timeout: .seconds(5)) {
+          let answer = try await cluster.api.get("/oauth/userinfo", headers: bearer(access))
+          last = "\(answer.status) \(answer.body)"
+          return answer.status == 401
+        }, "\(replay.body) \(last)")
+    }
+  }
+}

@@ -11,6 +11,10 @@
 #   curl             readiness checks in scripts/run.sh and scripts/bench.sh
 #   python3          test helpers (local OAuth/OIDC providers)
 #
+# With --test (what `make test` passes), also what the browser tests of the hosted pages need:
+#   chromium, chromium-driver   the real browser selenium drives (Tests/python/browser_sso.py)
+#   fonts-nanum                 Korean glyphs, so the Korean pages' screenshots can be read
+#
 # Runs non-interactively. As root it calls apt-get directly; otherwise through
 # sudo when that exists. `apt-get update` runs once, and only if something is missing.
 # Swift itself is not installed here: it must already be on PATH.
@@ -18,6 +22,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 PACKAGES=(postgresql redis-server libhiredis-dev libqrencode-dev libpng-dev pkg-config wrk curl)
+if [[ "${1:-}" == "--test" ]]; then
+    PACKAGES+=(chromium chromium-driver fonts-nanum)
+fi
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

@@ -54,7 +54,7 @@ main() {
     trap 'exit 130' INT
     trap 'exit 143' TERM HUP
 
-    bash scripts/install-deps.sh
+    bash scripts/install-deps.sh --test
     # Standard JOSE libraries the tests verify Gatehouse's tokens with (PyPI).
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r Tests/python/requirements.txt
 

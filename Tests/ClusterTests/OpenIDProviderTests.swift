@@ -139,3 +139,52 @@ import Testing
     }
   }
 }
+
+/// The hosted pages in a real browser (Debian's chromium driven by selenium,
+/// Tests/python/browser_sso.py), with screenshots of every page under the test run's folder
+/// (`screenshots/oidc`).
+@Suite(.serialized, .timeLimit(.minutes(5))) struct OpenIDBrowserTests {
+  @Test func aPersonWithMFASignsInOnceConsentsSignsOnToASecondAppAndSignsOutOfBoth() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let shop = try await cluster.api.makeOpenIDClient(publicClient: true)
+      let portal = try await cluster.api.makeOpenIDClient(publicClient: true, firstParty: true, account: shop.account)
+      let uri = try await Self.enableTOTP(cluster, shop.account, firstPartySlug: portal.slug)
+      let settings: [String: Any] = [
+        "issuer": cluster.url(""),
+        "person": ["username": shop.account.username, "password": shop.account.password, "otpauth_uri": uri],
+        "first": Self.client(shop), "second": Self.client(portal),
+      ]
+      let folder = TestEnvironment.runDirectory.appendingPathComponent("screenshots/oidc")
+      let file = TestEnvironment.runDirectory.appendingPathComponent("browser-\(UUID().uuidString).json")
+      try JSONSerialization.data(withJSONObject: settings).write(to: file)
+      defer { try? FileManager.default.removeItem(at: file) }
+      let (status, output) = try PythonCheck.run("browser_sso.py", [file.path, folder.path])
+      try #require(status == 0, "\(output)\n\(cluster.logs)")
+      for page in ["sign-in", "second-factor", "consent", "sign-in-ko", "sign-in-phone", "error"] {
+        #expect(output.contains("-\(page).png"), "no screenshot of \(page): \(output)")
+      }
+    }
+  }
+
+  static func client(_ client: OpenIDClient) -> [String: String] {
+    ["client_id": client.clientID, "redirect_uri": client.redirectURI, "post_logout_redirect_uri": client.postLogoutRedirectURI]
+  }
+
+  /// TOTP on for the account, enrolled with a token of the first-party service: its otpauth URI.
+  static func enableTOTP(_ cluster: Cluster, _ account: Account, firstPartySlug: String) async throws -> String {
+    let login = try await cluster.api.login(
+      LoginBody(
+        service: firstPartySlug, username: account.username, email: nil, password: account.password, rememberMe: false,
+        clientType: .mobile))
+    let auth = bearer(try login.decoded().accessToken)
+    let started = try await cluster.api.post(
+      "/api/v1/users/me/mfa/totp", MFACodeBody(currentPassword: account.password), as: TOTPEnrolment.self, headers: auth)
+    let uri = try started.decoded().otpauthURI
+    let (status, code) = try PythonCheck.run("totp_code.py", [uri, "0"])
+    #expect(status == 0, "\(code)")
+    let enabled = try await cluster.api.post("/api/v1/users/me/mfa/totp/enable", MFACodeBody(code: code), headers: auth)
+    #expect(enabled.status == 200, "\(enabled.body)")
+    return uri
+  }
+}

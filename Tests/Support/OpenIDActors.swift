@@ -5,6 +5,7 @@ import Testing
 
 /// A service registered as an OpenID client, with a user of its own (docs/oidc.md).
 struct OpenIDClient: Sendable {
+  let slug: String
   let account: Account
   let clientID: String
   let clientSecret: String?
@@ -43,7 +44,8 @@ extension API {
       account = existing!
     }
     return OpenIDClient(
-      account: account, clientID: value("client_id"), clientSecret: publicClient ? nil : value("client_secret"), redirectURI: redirectURI,
+      slug: slug, account: account, clientID: value("client_id"), clientSecret: publicClient ? nil : value("client_secret"),
+      redirectURI: redirectURI,
       postLogoutRedirectURI: postLogout)
   }
 }

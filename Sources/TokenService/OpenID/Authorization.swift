@@ -96,8 +96,9 @@ struct Authorization: Sendable {
     return step
   }
 
-  /// A page of this request, the request saved first if it is not yet waiting.
-  func page(_ name: String, _ flow: Flow, problem: Problem? = nil) async throws -> PageView {
+  /// A page of this request, the request saved first if it is not yet waiting. `identifier`: what
+  /// the person typed, shown again with a refusal so they need not type it twice.
+  func page(_ name: String, _ flow: Flow, problem: Problem? = nil, identifier: String? = nil) async throws -> PageView {
     var id = flow.pendingID
     if id == nil { id = try await requests.savePending(flow.request, serviceID: flow.service.id) }
     guard let id else { throw Problem.internalError() }
@@ -105,7 +106,7 @@ struct Authorization: Sendable {
     let origin = redirect.flatMap { parts in parts.scheme.map { "\($0)://\(parts.host ?? "")" + (parts.port.map { ":\($0)" } ?? "") } }
     return PageView(
       name: name, request: id.uuidString.lowercased(), serviceName: flow.service.name, logoURL: flow.service.logoURL,
-      clientOrigin: origin, loginHint: flow.request.loginHint, scopes: flow.request.scopes, problem: problem,
+      clientOrigin: origin, loginHint: identifier ?? flow.request.loginHint, scopes: flow.request.scopes, problem: problem,
       languages: flow.languages)
   }
 }

@@ -26,7 +26,7 @@ extension Authorization {
           on: connection)
       }
     } catch let problem as Problem where Self.shownOnSignIn(problem) {
-      return AuthorizationStep(page: try await page("sign_in", flow, problem: problem))
+      return AuthorizationStep(page: try await page("sign_in", flow, problem: problem, identifier: identifier))
     }
     switch outcome {
     case .secondFactor(let account):

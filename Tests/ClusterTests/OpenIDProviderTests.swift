@@ -188,3 +188,45 @@ import Testing
     return uri
   }
 }
+
+/// What a third-party client's tokens may do, and what ends a browser session (docs/oidc.md).
+@Suite(.serialized, .timeLimit(.minutes(5))) struct OpenIDSessionRuleTests {
+  /// A super admin signs in to a third-party app with `openid offline_access`: its tokens carry
+  /// no platform role and, refreshed, no more scope than was granted; "sign out everywhere" then
+  /// ends the browser session too.
+  @Test func aThirdPartyAppGetsWhatWasGrantedAndSignOutEverywhereEndsTheBrowserSession() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let (admin, adminToken) = try await cluster.api.admin(role: "SUPER_ADMIN")
+      let app = try await cluster.api.makeOpenIDClient(publicClient: true, account: admin)
+      let browser = PageBrowser(cluster)
+      let query = OpenIDRefusalTests.query(app).replacingOccurrences(of: "scope=openid", with: "scope=openid%20offline_access")
+      let signInPage = try await browser.get(query)
+      let consentPage = try await browser.post(
+        "/signin", ["request": signInPage.field("request") ?? "", "identifier": admin.username, "password": admin.password])
+      #expect(consentPage.body.contains("id=\"consent\""), "\(consentPage.body)")
+      let answer = try await browser.post("/consent", ["request": consentPage.field("request") ?? "", "decision": "allow"])
+      let code = try #require(answer.answer("code"), "\(answer)")
+      let tokens = try await cluster.api.oauthToken([
+        ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", app.redirectURI), ("client_id", app.clientID),
+        ("code_verifier", OpenIDRefusalTests.verifier),
+      ]).decoded()
+      let claims = try tokenClaims(tokens.accessToken)
+      #expect(claims.platformRole == nil && claims.scope == "openid offline_access", "\(claims)")
+      #expect(try tokenClaims(adminToken).platformRole == "SUPER_ADMIN")
+      let refreshed = try await cluster.api.oauthToken([
+        ("grant_type", "refresh_token"), ("refresh_token", try #require(tokens.refreshToken)), ("client_id", app.clientID),
+      ]).decoded()
+      let again = try tokenClaims(refreshed.accessToken)
+      #expect(again.platformRole == nil && again.scope == "openid offline_access", "\(again)")
+      #expect(try await cluster.api.get("/api/v1/services", headers: bearer(refreshed.accessToken)).status == 403)
+
+      // The browser session answers prompt=none until the account signs out everywhere.
+      let silent = try await browser.get(OpenIDRefusalTests.query(app, "&prompt=none"))
+      #expect(silent.answer("code") != nil, "\(silent)")
+      #expect(try await cluster.api.post("/api/v1/auth/logout-all", headers: bearer(adminToken)).status == 200)
+      let after = try await browser.get(OpenIDRefusalTests.query(app, "&prompt=none"))
+      #expect(after.answer("error") == "login_required", "\(after)")
+    }
+  }
+}

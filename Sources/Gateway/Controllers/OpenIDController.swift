@@ -13,6 +13,7 @@ struct OpenIDController: Sendable {
 
   func addRoutes(to group: RouterGroup<GatewayRequestContext>, signedIn: RouterGroup<SignedInContext>) {
     group.get("authorize", use: authorize)
+      .post("authorize", use: authorize)
       .get("logout", use: logout)
       .post("logout", use: logout)
     signedIn.get("userinfo", use: userinfo)
@@ -21,7 +22,10 @@ struct OpenIDController: Sendable {
 
   @Sendable func authorize(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     await pages.catching(request, context) {
-      guard let pairs = FormBody.pairs(ByteBuffer(string: request.uri.query ?? "")), pairs.count <= 40 else {
+      // OIDC Core 1.0 section 3.1.2.1: GET with a query, or POST with a form.
+      let encoded =
+        request.method == .post ? try await request.body.collect(upTo: JSONBody.limit) : ByteBuffer(string: request.uri.query ?? "")
+      guard let pairs = FormBody.pairs(encoded), pairs.count <= 40 else {
         throw AuthorizationProblems.malformedRequest.problem("The query is not valid URL encoding.")
       }
       var parameters: [String: [String]] = [:]
@@ -49,6 +53,12 @@ struct OpenIDController: Sendable {
       }
       let names = ["id_token_hint", "client_id", "post_logout_redirect_uri", "state"]
       func field(_ name: String) -> String? { form[name].flatMap { $0.isEmpty || $0.count > 4096 ? nil : $0 } }
+      // An app's cross-site POST carries no SameSite=Lax cookie: the same request as a GET, a
+      // top-level navigation that does, finds the browser's session.
+      if request.method == .post, !confirmed, BrowserCookies.value(BrowserCookies.session, in: request) == nil {
+        let query = names.compactMap { name in field(name).map { "\(name)=\(URLQuery.escape($0))" } }.joined(separator: "&")
+        return Response(status: .seeOther, headers: [.location: "/oauth/logout?" + query, .cacheControl: "no-store"])
+      }
       let step = try await rpc.call(
         TokenRPC.rpLogout,
         RPLogoutRequest(

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Shared
 
@@ -18,4 +19,14 @@ enum Redirect {
   static func found(_ location: String) -> Response {
     Response(status: .found, headers: [.location: location, .cacheControl: "no-store"])
   }
+}
+
+/// Query strings the gateway writes.
+enum URLQuery {
+  /// Everything but RFC 3986's unreserved characters percent-encoded, so `+`, `&` and `=` survive.
+  static func escape(_ text: String) -> String {
+    text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+  }
+
+  private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }

@@ -28,6 +28,9 @@ enum OAuthErrorResponse {
       // `/oauth/userinfo` without a good access token (RFC 6750 section 3).
       problem = challenge.problem
       headers[.wwwAuthenticate] = #"Bearer error="invalid_token", error_description="\#(challenge.problem.detail ?? "")""#
+    case let given as Problem where OpenIDProblems.insufficientScope ~= given:
+      problem = given
+      headers[.wwwAuthenticate] = #"Bearer error="insufficient_scope", scope="openid""#
     case let given as Problem:
       problem = given
     default:

@@ -26,7 +26,8 @@ struct HostedPages: Sendable {
       response = Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     } else if let post = step.formPost {
       let view = PageView(
-        name: "form_post", clientOrigin: Self.origin(of: post.action), languages: BrowserCookies.acceptLanguages(request))
+        name: "form_post", clientOrigin: RedirectURIRule.formActionSource(post.action),
+        languages: BrowserCookies.acceptLanguages(request))
       let fields = post.fields.filter { $0.count == 2 }.map { ["name": $0[0], "value": $0[1]] }
       response = renderer.render(
         PageRenderer.Page(template: "form_post", view: view, values: ["action": post.action, "fields": fields]),
@@ -68,10 +69,5 @@ struct HostedPages: Sendable {
     guard let asset = assets[name] else { return nil }
     return Response(
       status: .ok, headers: [.contentType: asset.type, .cacheControl: "public, max-age=3600"], body: ResponseBody(byteBuffer: asset.body))
-  }
-
-  static func origin(of url: String) -> String? {
-    guard let parts = URLComponents(string: url), let scheme = parts.scheme, let host = parts.host else { return nil }
-    return "\(scheme)://\(host)" + (parts.port.map { ":\($0)" } ?? "")
   }
 }

@@ -48,3 +48,15 @@ public enum RedirectURIRule {
     }
   }
 }
+
+extension RedirectURIRule {
+  /// What a page's `Content-Security-Policy: form-action` must name for the browser to follow a
+  /// form (or the redirect after one) to `uri`: its origin for http(s), its scheme (`com.example.app:`)
+  /// for a native app's private-use scheme. Nil when it is neither.
+  public static func formActionSource(_ uri: String) -> String? {
+    guard let parts = URLComponents(string: uri), let scheme = parts.scheme?.lowercased() else { return nil }
+    guard scheme == "http" || scheme == "https" else { return scheme + ":" }
+    guard let host = parts.percentEncodedHost, !host.isEmpty else { return nil }
+    return "\(scheme)://\(host)" + (parts.port.map { ":\($0)" } ?? "")
+  }
+}

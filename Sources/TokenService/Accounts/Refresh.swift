@@ -73,8 +73,10 @@ struct Refresh: Sendable {
     try await sessionLimit?.admit(session: family.sessionID)
     let ttl = min(family.rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
     return try await tokens.grant(
-      user: family.user, tokenVersion: family.tokenVersion, platformRole: family.platformRole, service: service, role: role,
-      sessionID: family.sessionID, mfa: family.mfa, refreshToken: refreshToken, refreshTTL: ttl, clientType: family.clientType)
+      user: family.user, tokenVersion: family.tokenVersion,
+      platformRole: OpenIDGrant.platformRole(family.platformRole, service: service, scopes: family.scopes), service: service,
+      role: role, sessionID: family.sessionID, mfa: family.mfa, refreshToken: refreshToken, refreshTTL: ttl, clientType: family.clientType,
+      scope: family.scopes?.joined(separator: " ") ?? TokenIssuer.userScope)
   }
 
   static let gracePurpose = "token.refresh_grace"

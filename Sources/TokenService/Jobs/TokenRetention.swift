@@ -20,6 +20,12 @@ struct TokenRetention: Sendable {
   /// After a sign-in throttle row was last touched, once it holds no lock, no failure in its
   /// 30-minute window and no live claim (it then says nothing a missing row would not).
   var signInThrottles: Duration
+  /// After an authorization code expired (docs/oidc.md): kept so that a late replay still
+  /// revokes what the code gave. Less than the sessions' minimum, so a code never outlives the
+  /// session it names.
+  var authorizationCodes: Duration
+  /// After a browser session ended (revoked or expired), once no app session or code names it.
+  var browserSessions: Duration
 
   static func load(_ settings: Settings = .fromEnvironment()) throws(ConfigurationError) -> TokenRetention {
     let day: Duration = .seconds(86_400)
@@ -29,6 +35,8 @@ struct TokenRetention: Sendable {
       mfaChallenges: try settings.retention("MFA_CHALLENGES", default: day),
       usedBackupCodes: try settings.retention("USED_BACKUP_CODES", default: day * 30),
       totpEnrolments: try settings.retention("TOTP_ENROLMENTS", default: day),
-      signInThrottles: try settings.retention("SIGN_IN_THROTTLES", default: .seconds(1800)))
+      signInThrottles: try settings.retention("SIGN_IN_THROTTLES", default: .seconds(1800)),
+      authorizationCodes: try settings.retention("AUTHORIZATION_CODES", default: day),
+      browserSessions: try settings.retention("BROWSER_SESSIONS", default: day * 30))
   }
 }

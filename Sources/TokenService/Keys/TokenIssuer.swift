@@ -13,11 +13,12 @@ struct TokenIssuer: Sendable {
   /// The response to a sign-in or a refresh.
   func grant(
     user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String, sessionID: UUID,
-    mfa: SessionMFA, refreshToken: String, refreshTTL: Int, clientType: ClientType
+    mfa: SessionMFA, refreshToken: String, refreshTTL: Int, clientType: ClientType, scope: String = userScope
   ) async throws -> TokenGrant {
-    let token = try await accessToken(
+    let token = try await issueAccessToken(
       user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, role: role,
-      sessionID: sessionID, mfa: mfa)
+      sessionID: sessionID, mfa: mfa, scope: scope
+    ).token
     var summary = service.summary
     summary.role = role
     return TokenGrant(

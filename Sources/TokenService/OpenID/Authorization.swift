@@ -39,7 +39,7 @@ struct Authorization: Sendable {
       }
       let session = try await request.browser.session.asyncFlatMap { try await browserSessions.find(token: $0) }
       let flow = Flow(request: accepted, service: service, pendingID: nil, languages: languages, browser: request.browser)
-      return try await proceed(flow, session: session, justSignedIn: false)
+      return try await proceed(flow, session: session, justSignedIn: false, requestID: requestID)
     }
   }
 
@@ -64,7 +64,9 @@ struct Authorization: Sendable {
   }
 
   /// What comes next for a request with this browser session: a page, or the answer to the client.
-  func proceed(_ flow: Flow, session: BrowserSessionStore.Session?, justSignedIn: Bool) async throws -> AuthorizationStep {
+  func proceed(_ flow: Flow, session: BrowserSessionStore.Session?, justSignedIn: Bool, requestID: String?) async throws
+    -> AuthorizationStep
+  {
     var consent = SignOnRules.Consent.none
     if flow.consentJustGiven {
       consent = .justGiven
@@ -87,9 +89,13 @@ struct Authorization: Sendable {
       step = AuthorizationStep(page: try await page("consent", flow))
     case .issueCode:
       guard let session else { throw Problem.internalError() }
-      let code = try await codes.issue(
-        serviceID: flow.service.id, userID: session.userID, browserSessionID: session.id, request: flow.request)
-      if let pending = flow.pendingID { try await requests.finish(id: pending) }
+      guard
+        let code = try await codes.issue(
+          serviceID: flow.service.id, userID: session.userID, browserSessionID: session.id, request: flow.request,
+          pendingID: flow.pendingID, client: flow.browser.client, requestID: requestID)
+      else {
+        throw OpenIDProblems.authorizationExpired.problem("This sign-in was already completed; start again from the app.")
+      }
       step = AuthorizationResponse.code(code, to: flow.target, issuer: issuer)
     }
     step.newSession = flow.newSession
@@ -102,8 +108,7 @@ struct Authorization: Sendable {
     var id = flow.pendingID
     if id == nil { id = try await requests.savePending(flow.request, serviceID: flow.service.id) }
     guard let id else { throw Problem.internalError() }
-    let redirect = URLComponents(string: flow.request.redirectURI)
-    let origin = redirect.flatMap { parts in parts.scheme.map { "\($0)://\(parts.host ?? "")" + (parts.port.map { ":\($0)" } ?? "") } }
+    let origin = RedirectURIRule.formActionSource(flow.request.redirectURI)
     return PageView(
       name: name, request: id.uuidString.lowercased(), serviceName: flow.service.name, logoURL: flow.service.logoURL,
       clientOrigin: origin, loginHint: identifier ?? flow.request.loginHint, scopes: flow.request.scopes, problem: problem,

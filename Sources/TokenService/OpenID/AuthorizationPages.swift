@@ -21,9 +21,11 @@ extension Authorization {
         service: flow.service, username: byEmail ? nil : identifier, email: byEmail ? identifier : nil, password: form.password,
         client: client, requestID: requestID
       ) { account, connection in
-        try await browserSessions.open(
+        let opened = try await browserSessions.open(
           userID: account.id, amr: ["pwd"], secondFactor: false, serviceID: flow.service.id, client: client, requestID: requestID,
           on: connection)
+        if let pending = flow.pendingID { try await requests.markSignedIn(id: pending, session: opened.0.id, on: connection) }
+        return opened
       }
     } catch let problem as Problem where Self.shownOnSignIn(problem) {
       return AuthorizationStep(page: try await page("sign_in", flow, problem: problem, identifier: identifier))
@@ -37,7 +39,7 @@ extension Authorization {
     case .signedIn(_, let (session, token)):
       try await endReplacedSession(form.browser, requestID: requestID)
       flow.newSession = NewBrowserSession(token: token, maxAge: BrowserSessionStore.lifetime)
-      return try await proceed(flow, session: session, justSignedIn: true)
+      return try await proceed(flow, session: session, justSignedIn: true, requestID: requestID)
     }
   }
 
@@ -56,9 +58,11 @@ extension Authorization {
     do {
       (_, _, _, opened) = try await multiFactor.complete(token: mfaToken, proof: body, requestID: requestID) {
         account, service, _, proof, connection in
-        try await browserSessions.open(
+        let session = try await browserSessions.open(
           userID: account.id, amr: proof == "totp" ? ["pwd", "otp", "mfa"] : ["pwd", "mfa"], secondFactor: true,
           serviceID: service.id, client: client, requestID: requestID, on: connection)
+        try await requests.markSignedIn(id: pending.id, session: session.0.id, on: connection)
+        return session
       }
     } catch let problem as Problem where problem.code == MFAProblems.invalidMFACode.code || problem.code == MFAProblems.mfaLocked.code {
       return AuthorizationStep(page: try await page("second_factor", flow, problem: problem))
@@ -67,12 +71,12 @@ extension Authorization {
     }
     try await endReplacedSession(form.browser, requestID: requestID)
     flow.newSession = NewBrowserSession(token: opened.token, maxAge: BrowserSessionStore.lifetime)
-    return try await proceed(flow, session: opened.0, justSignedIn: true)
+    return try await proceed(flow, session: opened.0, justSignedIn: true, requestID: requestID)
   }
 
   /// `POST /consent`: the signed-in browser allows the client its scopes, or refuses.
   func consent(_ form: PageConsent, requestID: String?) async throws -> AuthorizationStep {
-    var (flow, _) = try await pendingFlow(form.request, browser: form.browser)
+    var (flow, pending) = try await pendingFlow(form.request, browser: form.browser)
     guard let session = try await form.browser.session.asyncFlatMap({ try await browserSessions.find(token: $0) }) else {
       return AuthorizationStep(page: try await page("sign_in", flow))
     }
@@ -85,7 +89,8 @@ extension Authorization {
       userID: session.userID, serviceID: flow.service.id, scopes: flow.request.scopes, client: form.browser.client,
       requestID: requestID)
     flow.consentJustGiven = true
-    return try await proceed(flow, session: session, justSignedIn: true)
+    // Only a sign-in on this request's own page satisfies its prompt=login, max_age or select_account.
+    return try await proceed(flow, session: session, justSignedIn: pending.signedInSession == session.id, requestID: requestID)
   }
 
   /// The request a page's form continues, still waiting and of an open service.

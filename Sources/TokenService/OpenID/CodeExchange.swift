@@ -46,10 +46,12 @@ struct CodeExchange: Sendable {
         try await logins.open(
           account: account, service: service, clientType: .native, rememberMe: false, secondFactor: nil,
           method: grant.amr.first == "pwd" ? "password" : (grant.amr.first ?? "password"), client: request.clientInfo,
-          requestID: requestID, browserSessionID: grant.browserSessionID, mfaPassedAt: grant.mfaAt, on: connection)
+          requestID: requestID, browserSessionID: grant.browserSessionID, mfaPassedAt: grant.mfaAt, scopes: grant.scopes,
+          on: connection)
       }
       let access = try await tokens.issueAccessToken(
-        user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service,
+        user: account.summary, tokenVersion: account.tokenVersion,
+        platformRole: OpenIDGrant.platformRole(account.platformRole, service: service, scopes: grant.scopes), service: service,
         role: opened.role, sessionID: opened.sessionID, mfa: opened.mfa, scope: grant.scopes.joined(separator: " "))
       try await codes.recordIssued(
         request.code, sessionID: opened.sessionID, accessTokenJTI: access.jti, accessTokenExp: access.exp, on: connection)
@@ -125,5 +127,14 @@ struct CodeExchange: Sendable {
 
   static func openInOAuthTerms(_ service: ServiceRecord) throws {
     do { try service.requireOpen() } catch let problem { throw problem.asOAuthError }
+  }
+}
+
+/// What a token given to an OpenID client may carry.
+enum OpenIDGrant {
+  /// A third-party client's token never carries the person's platform role: Gatehouse's admin
+  /// routes read it, and the person consented to the client's scopes, not to administration.
+  static func platformRole(_ role: String, service: ServiceRecord, scopes: [String]?) -> String {
+    scopes != nil && !service.firstParty ? PlatformRole.user.rawValue : role
   }
 }

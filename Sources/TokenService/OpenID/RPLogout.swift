@@ -28,7 +28,9 @@ struct RPLogout: Sendable {
       return errorPage(OpenIDProblems.invalidIDTokenHint.problem("id_token_hint was issued to another client than client_id."))
     }
     var service: ServiceRecord?
-    if let clientID, clientID.count <= 200 { service = try await services.find(clientID: clientID)?.0 }
+    if let clientID, clientID.count <= 200, let (found, _) = try await services.find(clientID: clientID), !found.deleted {
+      service = found
+    }
     if let uri = request.postLogoutRedirectURI {
       guard let service, service.postLogoutRedirectURIs.contains(uri) else {
         return errorPage(
@@ -49,11 +51,8 @@ struct RPLogout: Sendable {
     guard let uri = request.postLogoutRedirectURI else {
       return RPLogoutStep(page: PageView(name: "signed_out", serviceName: service?.name, languages: languages), endedSession: ended)
     }
-    guard let state = request.state, var components = URLComponents(string: uri) else {
-      return RPLogoutStep(redirect: uri, endedSession: ended)
-    }
-    let items = components.queryItems ?? []
-    components.queryItems = items + [URLQueryItem(name: "state", value: state)]
-    return RPLogoutStep(redirect: components.string ?? uri, endedSession: ended)
+    guard let state = request.state else { return RPLogoutStep(redirect: uri, endedSession: ended) }
+    let separator = uri.contains("?") ? "&" : "?"
+    return RPLogoutStep(redirect: uri + separator + "state=" + AuthorizationResponse.escape(state), endedSession: ended)
   }
 }

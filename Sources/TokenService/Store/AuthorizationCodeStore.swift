@@ -32,19 +32,35 @@ struct AuthorizationCodeStore: Sendable {
 
   static func hash(_ code: String) -> ByteBuffer { ByteBuffer(bytes: SHA256.hash(data: Array(code.utf8))) }
 
+  /// Issues a code, with its audit row, in one transaction that also finishes the pending request
+  /// the pages were for (`pendingID`): of two forms racing for one request, one gets a code and
+  /// the other nil.
   func issue(
-    serviceID: UUID, userID: UUID, browserSessionID: UUID, request: AuthorizationRequestRules.Accepted
-  ) async throws -> String {
+    serviceID: UUID, userID: UUID, browserSessionID: UUID, request: AuthorizationRequestRules.Accepted, pendingID: UUID?,
+    client: ClientInfo, requestID: String?
+  ) async throws -> String? {
     let code = Self.prefix + Base64URL.encode(SecureRandom.bytes(32))
-    _ = try await postgres.query(
-      """
-      INSERT INTO token.authorization_codes
-        (code_hash, service_id, user_id, browser_session_id, redirect_uri, scopes, nonce, code_challenge, expires_at)
-      VALUES (\(Self.hash(code)), \(serviceID), \(userID), \(browserSessionID), \(request.redirectURI), \(request.scopes),
-              \(request.nonce), \(request.codeChallenge), now() + make_interval(secs => \(Double(Self.lifetime))))
-      """, logger: logger
-    ).collect()
-    return code
+    return try await postgres.transaction(logger: logger) { connection in
+      if let pendingID {
+        let finished = try await connection.query(
+          "DELETE FROM token.authorization_requests WHERE id = \(pendingID) RETURNING 1", logger: logger
+        ).collect().count
+        guard finished == 1 else { return nil }
+      }
+      _ = try await connection.query(
+        """
+        INSERT INTO token.authorization_codes
+          (code_hash, service_id, user_id, browser_session_id, redirect_uri, scopes, nonce, code_challenge, expires_at)
+        VALUES (\(Self.hash(code)), \(serviceID), \(userID), \(browserSessionID), \(request.redirectURI), \(request.scopes),
+                \(request.nonce), \(request.codeChallenge), now() + make_interval(secs => \(Double(Self.lifetime))))
+        """, logger: logger
+      ).collect()
+      try await AuditEvent(
+        action: "AUTHORIZATION_CODE_ISSUED", actorUserID: userID, serviceID: serviceID, requestID: requestID, client: client,
+        details: ["browser_session_id": browserSessionID.uuidString.lowercased(), "scopes": request.scopes.joined(separator: " ")]
+      ).insert(on: connection, logger: logger)
+      return code
+    }
   }
 
   /// Spends the code inside the caller's transaction; nil when it is unknown or was spent before.

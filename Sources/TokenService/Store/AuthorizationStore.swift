@@ -21,6 +21,8 @@ struct AuthorizationStore: Sendable {
     /// Set once the password passed for an account with a second factor.
     let userID: UUID?
     let mfaToken: String?
+    /// The browser session this request's own pages opened.
+    let signedInSession: UUID?
   }
 
   func savePending(_ request: AuthorizationRequestRules.Accepted, serviceID: UUID) async throws -> UUID {
@@ -38,12 +40,12 @@ struct AuthorizationStore: Sendable {
   func pending(id: UUID) async throws -> Pending? {
     let rows = try await postgres.query(
       """
-      SELECT service_id, request::text, user_id, mfa_token FROM token.authorization_requests
+      SELECT service_id, request::text, user_id, mfa_token, signed_in_session FROM token.authorization_requests
       WHERE id = \(id) AND expires_at > now()
       """, logger: logger)
-    for try await (service, json, user, mfaToken) in rows.decode((UUID, String, UUID?, String?).self) {
+    for try await (service, json, user, mfaToken, session) in rows.decode((UUID, String, UUID?, String?, UUID?).self) {
       let request = try JSON.decode(AuthorizationRequestRules.Accepted.self, from: ByteBuffer(string: json))
-      return Pending(id: id, serviceID: service, request: request, userID: user, mfaToken: mfaToken)
+      return Pending(id: id, serviceID: service, request: request, userID: user, mfaToken: mfaToken, signedInSession: session)
     }
     return nil
   }
@@ -52,6 +54,13 @@ struct AuthorizationStore: Sendable {
   func awaitSecondFactor(id: UUID, userID: UUID, mfaToken: String) async throws {
     _ = try await postgres.query(
       "UPDATE token.authorization_requests SET user_id = \(userID), mfa_token = \(mfaToken) WHERE id = \(id)", logger: logger
+    ).collect()
+  }
+
+  /// The request's own page opened `session`, in the transaction that opened it.
+  func markSignedIn(id: UUID, session: UUID, on connection: PostgresConnection) async throws {
+    _ = try await connection.query(
+      "UPDATE token.authorization_requests SET signed_in_session = \(session) WHERE id = \(id)", logger: logger
     ).collect()
   }
 

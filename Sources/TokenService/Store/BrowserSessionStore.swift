@@ -5,7 +5,9 @@ import PostgresNIO
 import Shared
 
 /// `token.browser_sessions` (docs/oidc.md, "Single sign-on"): one signed-in browser. Its cookie
-/// holds a random token; only the token's SHA-256 is stored.
+/// holds a random token; only the token's SHA-256 is stored. A session counts only while the
+/// account's token version is the one it was opened at (a password change, "sign out
+/// everywhere" or MFA turned off raise it).
 struct BrowserSessionStore: Sendable {
   let postgres: Database
   let logger: Logger
@@ -30,6 +32,7 @@ struct BrowserSessionStore: Sendable {
       """
       SELECT b.id, b.user_id, b.amr, b.auth_time, b.mfa_at FROM token.browser_sessions b JOIN token.users u ON u.id = b.user_id
       WHERE b.token_hash = \(Self.hash(token)) AND b.revoked_at IS NULL AND b.expires_at > now() AND u.is_active
+        AND b.token_version = u.token_version
       """, logger: logger)
     for try await (id, user, amr, authTime, mfaAt) in rows.decode((UUID, UUID, [String], Date, Date?).self) {
       return Session(id: id, userID: user, amr: amr, authTime: authTime, mfaAt: mfaAt)
@@ -46,9 +49,10 @@ struct BrowserSessionStore: Sendable {
     let token = Base64URL.encode(SecureRandom.bytes(32))
     let rows = try await connection.query(
       """
-      INSERT INTO token.browser_sessions (token_hash, user_id, amr, mfa_at, ip, user_agent, expires_at)
-      VALUES (\(Self.hash(token)), \(userID), \(amr), CASE WHEN \(secondFactor) THEN now() END, \(client.ip)::inet,
-              \(client.userAgent), now() + make_interval(secs => \(Double(Self.lifetime))))
+      INSERT INTO token.browser_sessions (token_hash, user_id, amr, mfa_at, ip, user_agent, expires_at, token_version)
+      SELECT \(Self.hash(token)), \(userID), \(amr), CASE WHEN \(secondFactor) THEN now() END, \(client.ip)::inet,
+             \(client.userAgent), now() + make_interval(secs => \(Double(Self.lifetime))), u.token_version
+      FROM token.users u WHERE u.id = \(userID)
       RETURNING id, auth_time, mfa_at
       """, logger: logger)
     var opened: Session?

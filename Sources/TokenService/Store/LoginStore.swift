@@ -69,12 +69,12 @@ struct LoginStore: Sendable {
   /// first sign-in when the service allows it), a session and its first refresh token, the audit
   /// row. `secondFactor` (`totp` or `backup_code`) marks the session as having passed MFA now;
   /// `method` is `password` or the social provider that vouched for the user. A session opened
-  /// by exchanging an authorization code names its browser session and keeps the time that
-  /// session passed MFA (`mfaPassedAt`).
+  /// by exchanging an authorization code names its browser session, keeps the time that
+  /// session passed MFA (`mfaPassedAt`) and the scopes granted (every refresh gives those).
   func open(
     account: Account, service: ServiceRecord, clientType: ClientType, rememberMe: Bool, secondFactor: String?,
     method: String, client: ClientInfo, requestID: String?, browserSessionID: UUID? = nil, mfaPassedAt: Date? = nil,
-    on connection: PostgresConnection
+    scopes: [String]? = nil, on connection: PostgresConnection
   ) async throws -> Opened {
     let refreshToken = Base64URL.encode(SecureRandom.bytes(32))
     let refreshHash = RefreshStore.hash(refreshToken)
@@ -87,10 +87,10 @@ struct LoginStore: Sendable {
     for try await (id, passedAt) in try await connection.query(
       """
       INSERT INTO token.sessions
-        (user_id, service_id, client_type, remember_me, ip, user_agent, expires_at, mfa_at, auth_method, browser_session_id)
+        (user_id, service_id, client_type, remember_me, ip, user_agent, expires_at, mfa_at, auth_method, browser_session_id, scopes)
       VALUES (\(account.id), \(service.id), \(clientType.rawValue), \(rememberMe), \(ip)::inet, \(client.userAgent),
               now() + make_interval(secs => \(Double(service.sessionLifetime))),
-              COALESCE(\(mfaPassedAt), CASE WHEN \(secondFactor != nil) THEN now() END), \(method), \(browserSessionID))
+              COALESCE(\(mfaPassedAt), CASE WHEN \(secondFactor != nil) THEN now() END), \(method), \(browserSessionID), \(scopes))
       RETURNING id, mfa_at
       """, logger: logger
     ).decode((UUID, Date?).self) {

@@ -24,6 +24,8 @@ struct RefreshStore: Sendable {
     let membershipStatus: String?
     let platformRole: String
     let mfa: SessionMFA
+    /// What an authorization code's exchange granted; nil for a session of the JSON API.
+    let scopes: [String]?
   }
 
   /// What a refresh token is stored and looked up as: its SHA-256, at issue (LoginStore) and on every use.
@@ -146,7 +148,8 @@ struct RefreshStore: Sendable {
                  OR s.last_used_at < now() - make_interval(secs => sv.session_idle_timeout_seconds),
              s.client_type, s.remember_me,
              u.id, u.username, u.email, u.first_name, u.last_name, u.is_active, u.token_version,
-             m.role, m.status, \(ServiceRecord.columns(of: "sv")), u.platform_role, u.mfa_enabled, s.mfa_at, s.auth_method
+             m.role, m.status, \(ServiceRecord.columns(of: "sv")), u.platform_role, u.mfa_enabled, s.mfa_at, s.auth_method,
+             s.scopes
       FROM token.refresh_tokens rt
       JOIN token.sessions s ON s.id = rt.session_id
       JOIN token.services sv ON sv.id = s.service_id
@@ -184,7 +187,8 @@ struct RefreshStore: Sendable {
         mfa: SessionMFA(
           enabled: try c[20 + ServiceRecord.columnCount].decode(Bool.self),
           verifiedAt: try c[21 + ServiceRecord.columnCount].decode(Date?.self),
-          method: try c[22 + ServiceRecord.columnCount].decode(String.self)))
+          method: try c[22 + ServiceRecord.columnCount].decode(String.self)),
+        scopes: try c[23 + ServiceRecord.columnCount].decode([String]?.self))
       return Found(
         family: family, expired: try c[2].decode(Bool.self), used: try c[3].decode(Bool.self),
         usedSecondsAgo: try c[4].decode(Double?.self),

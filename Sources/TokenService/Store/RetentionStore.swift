@@ -9,7 +9,10 @@ struct RetentionStore: Sendable {
   let retention: TokenRetention
 
   func tasks() -> [CleanupTask] {
-    [sessions(), refreshTokens(), mfaChallenges(), usedBackupCodes(), totpEnrolments(), signInThrottles(), revocations()]
+    [
+      sessions(), refreshTokens(), mfaChallenges(), usedBackupCodes(), totpEnrolments(), signInThrottles(), revocations(),
+      authorizationRequests(), authorizationCodes(), browserSessions(),
+    ]
   }
 
   /// Sessions that ended more than the retention ago, with every refresh token of theirs.
@@ -80,5 +83,27 @@ struct RetentionStore: Sendable {
   /// Revocations past their expiry (migration 010): every token they refused has expired too.
   func revocations() -> CleanupTask {
     .rows(of: "token.revocations", key: "id", retention: nil, where: "expires_at < now()")
+  }
+
+  /// Authorization requests nobody finished within their 15 minutes (docs/oidc.md).
+  func authorizationRequests() -> CleanupTask {
+    .rows(of: "token.authorization_requests", key: "id", retention: nil, where: "expires_at < now()")
+  }
+
+  func authorizationCodes() -> CleanupTask {
+    .rows(
+      of: "token.authorization_codes", key: "code_hash", retention: retention.authorizationCodes,
+      where: "expires_at < now() - make_interval(secs => $1)")
+  }
+
+  /// Ended browser sessions no app session or code still names (those go first, by their own rules).
+  func browserSessions() -> CleanupTask {
+    .rows(
+      of: "token.browser_sessions", key: "id", retention: retention.browserSessions,
+      where: """
+        least(expires_at, coalesce(revoked_at, 'infinity')) < now() - make_interval(secs => $1)
+          AND NOT EXISTS (SELECT 1 FROM token.sessions s WHERE s.browser_session_id = token.browser_sessions.id)
+          AND NOT EXISTS (SELECT 1 FROM token.authorization_codes c WHERE c.browser_session_id = token.browser_sessions.id)
+        """)
   }
 }

@@ -1,0 +1,59 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A browser for the hosted pages, by hand: it keeps the gateway's cookies (all of them, as a
+/// browser would; the tests talk plain http, so `Secure` is not honoured) and follows nothing,
+/// so every redirect can be looked at.
+final class PageBrowser: @unchecked Sendable {
+  let cluster: Cluster
+  private(set) var cookies: [String: String] = [:]
+
+  init(_ cluster: Cluster) { self.cluster = cluster }
+
+  struct Page: Sendable {
+    let status: Int
+    let location: String?
+    let body: String
+
+    /// A hidden field of the page's form.
+    func field(_ name: String) -> String? {
+      let pattern = try? Regex<(Substring, Substring)>("name=\"\(name)\" value=\"([^\"]*)\"")
+      return pattern.flatMap { body.firstMatch(of: $0) }.map { String($0.1) }
+    }
+
+    /// A parameter of the redirect's query.
+    func answer(_ name: String) -> String? {
+      location.flatMap { URLComponents(string: $0)?.queryItems?.first { $0.name == name }?.value }
+    }
+  }
+
+  func get(_ path: String) async throws -> Page { try await send(path, method: .GET, form: nil) }
+
+  /// Posts a page's form with this browser's CSRF token.
+  func post(_ path: String, _ form: [String: String]) async throws -> Page {
+    var all = form
+    all["csrf"] = cookies["__Host-gh_csrf"] ?? ""
+    return try await send(path, method: .POST, form: all)
+  }
+
+  private func send(_ path: String, method: HTTPMethod, form: [String: String]?) async throws -> Page {
+    var request = HTTPClientRequest(url: path.hasPrefix("http") ? path : cluster.url(path))
+    request.method = method
+    if !cookies.isEmpty { request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
+    if let form {
+      request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+      request.body = .bytes(ByteBuffer(string: Browser.formEncoded(form)))
+    }
+    let response = try await Browser.client.execute(request, timeout: .seconds(20))
+    for header in response.headers["Set-Cookie"] {
+      let pair = header.split(separator: ";").first.map(String.init) ?? ""
+      let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+      guard parts.count == 2 else { continue }
+      if header.contains("Max-Age=0") { cookies[parts[0]] = nil } else { cookies[parts[0]] = parts[1] }
+    }
+    let body = try await response.body.collect(upTo: 1 << 20)
+    return Page(status: Int(response.status.code), location: response.headers.first(name: "Location"), body: String(buffer: body))
+  }
+}

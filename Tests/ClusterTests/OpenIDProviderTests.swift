@@ -221,12 +221,95 @@ import Testing
       #expect(again.platformRole == nil && again.scope == "openid offline_access", "\(again)")
       #expect(try await cluster.api.get("/api/v1/services", headers: bearer(refreshed.accessToken)).status == 403)
 
+      // The account sees the grant and the browser session; a revoked grant is asked for again.
+      let listed = try await cluster.api.get("/api/v1/users/me/consents", as: ConsentList.self, headers: bearer(adminToken))
+      #expect(listed.value?.consents.map(\.service) == [app.slug], "\(listed.body)")
+      #expect(Set(listed.value?.consents.first?.scopes ?? []) == ["offline_access", "openid"], "\(listed.body)")
+      let sessions = try await cluster.api.get("/api/v1/users/me/sessions", as: SessionList.self, headers: bearer(adminToken))
+      #expect(sessions.value?.browserSessions.count == 1, "\(sessions.body)")
+      #expect(try await cluster.api.delete("/api/v1/users/me/consents/\(app.slug)", headers: bearer(adminToken)).status == 204)
+      #expect(try await cluster.api.delete("/api/v1/users/me/consents/\(app.slug)", headers: bearer(adminToken)).status == 404)
+      let asked = try await browser.get(OpenIDRefusalTests.query(app))
+      #expect(asked.body.contains("id=\"consent\""), "\(asked)")
+      _ = try await browser.post("/consent", ["request": asked.field("request") ?? "", "decision": "allow"])
+
       // The browser session answers prompt=none until the account signs out everywhere.
       let silent = try await browser.get(OpenIDRefusalTests.query(app, "&prompt=none"))
       #expect(silent.answer("code") != nil, "\(silent)")
       #expect(try await cluster.api.post("/api/v1/auth/logout-all", headers: bearer(adminToken)).status == 200)
       let after = try await browser.get(OpenIDRefusalTests.query(app, "&prompt=none"))
       #expect(after.answer("error") == "login_required", "\(after)")
+      let none = try await cluster.api.get(
+        "/api/v1/users/me/sessions", as: SessionList.self, headers: bearer(try await cluster.api.signIn(admin).accessToken))
+      #expect(none.value?.browserSessions.isEmpty == true, "\(none.body)")
+    }
+  }
+
+  /// Ending one browser session from the account's list ends single sign-on in that browser.
+  @Test func aBrowserSessionEndedFromTheListSignsThatBrowserOut() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let app = try await cluster.api.makeOpenIDClient(publicClient: true, firstParty: true)
+      let browser = PageBrowser(cluster)
+      let signInPage = try await browser.get(OpenIDRefusalTests.query(app))
+      let signedIn = try await browser.post(
+        "/signin", ["request": signInPage.field("request") ?? "", "identifier": app.account.username, "password": app.account.password])
+      #expect(signedIn.answer("code") != nil, "\(signedIn)")
+      let token = bearer(try await cluster.api.signIn(app.account).accessToken)
+      let listed = try await cluster.api.get("/api/v1/users/me/sessions", as: SessionList.self, headers: token)
+      let id = try #require(listed.value?.browserSessions.first?.id, "\(listed.body)")
+      #expect(try await cluster.api.delete("/api/v1/users/me/browser-sessions/\(id)", headers: token).status == 204)
+      #expect(try await cluster.api.delete("/api/v1/users/me/browser-sessions/\(id)", headers: token).status == 404)
+      let after = try await browser.get(OpenIDRefusalTests.query(app, "&prompt=none"))
+      #expect(after.answer("error") == "login_required", "\(after)")
+    }
+  }
+}
+
+/// Exactly once, under concurrency (docs/oidc.md, "Codes").
+@Suite(.serialized, .timeLimit(.minutes(5))) struct OpenIDConcurrencyTests {
+  /// Twelve consent forms of one request at once give one code; twelve exchanges of that code at
+  /// once give one token response, and the replays end the session it opened.
+  @Test func oneRequestGivesOneCodeAndOneCodeGivesOneSession() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let app = try await cluster.api.makeOpenIDClient(publicClient: true)
+      let browser = PageBrowser(cluster)
+      let signInPage = try await browser.get(OpenIDRefusalTests.query(app))
+      let consentPage = try await browser.post(
+        "/signin", ["request": signInPage.field("request") ?? "", "identifier": app.account.username, "password": app.account.password])
+      let request = try #require(consentPage.field("request"), "\(consentPage.body)")
+      let answers = try await withThrowingTaskGroup(of: PageBrowser.Page.self) { group in
+        for _ in 0..<12 { group.addTask { try await browser.post("/consent", ["request": request, "decision": "allow"]) } }
+        return try await group.reduce(into: []) { $0.append($1) }
+      }
+      let codes = answers.compactMap { $0.answer("code") }
+      #expect(codes.count == 1, "\(answers.map { "\($0.status) \($0.location ?? "")" })")
+      #expect(answers.allSatisfy { $0.answer("code") != nil || $0.status == 400 })
+      let code = try #require(codes.first)
+      let fields = [
+        ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", app.redirectURI), ("client_id", app.clientID),
+        ("code_verifier", OpenIDRefusalTests.verifier),
+      ]
+      let exchanges = try await withThrowingTaskGroup(of: Int.self) { group in
+        for _ in 0..<12 { group.addTask { try await cluster.api.oauthToken(fields).status } }
+        return try await group.reduce(into: []) { $0.append($1) }
+      }
+      #expect(exchanges.filter { $0 == 200 }.count == 1 && exchanges.filter { $0 == 400 }.count == 11, "\(exchanges)")
+      try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+        let rows = try await owner.query(
+          """
+          SELECT (SELECT count(*)::int FROM token.authorization_codes c JOIN token.users u ON u.id = c.user_id
+                  WHERE u.username = \(app.account.username)),
+                 (SELECT count(*)::int FROM token.sessions s JOIN token.users u ON u.id = s.user_id
+                  WHERE u.username = \(app.account.username) AND s.browser_session_id IS NOT NULL),
+                 (SELECT count(*)::int FROM token.sessions s JOIN token.users u ON u.id = s.user_id
+                  WHERE u.username = \(app.account.username) AND s.revoked_reason = 'code_replayed')
+          """, logger: TestEnvironment.logger
+        ).collect()
+        let (issued, opened, revoked) = try #require(rows.first).decode((Int, Int, Int).self)
+        #expect(issued == 1 && opened == 1 && revoked == 1, "codes \(issued), sessions \(opened), revoked \(revoked)")
+      }
     }
   }
 }

@@ -8,7 +8,10 @@ import NIOHTTP1
 /// so every redirect can be looked at.
 final class PageBrowser: @unchecked Sendable {
   let cluster: Cluster
-  private(set) var cookies: [String: String] = [:]
+  private let lock = NSLock()
+  private var jar: [String: String] = [:]
+  /// Every cookie the gateway set and has not expired (guarded: tests post forms concurrently).
+  var cookies: [String: String] { lock.withLock { jar } }
 
   init(_ cluster: Cluster) { self.cluster = cluster }
 
@@ -41,7 +44,8 @@ final class PageBrowser: @unchecked Sendable {
   private func send(_ path: String, method: HTTPMethod, form: [String: String]?) async throws -> Page {
     var request = HTTPClientRequest(url: path.hasPrefix("http") ? path : cluster.url(path))
     request.method = method
-    if !cookies.isEmpty { request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
+    let held = cookies
+    if !held.isEmpty { request.headers.add(name: "Cookie", value: held.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
     if let form {
       request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
       request.body = .bytes(ByteBuffer(string: Browser.formEncoded(form)))
@@ -51,7 +55,7 @@ final class PageBrowser: @unchecked Sendable {
       let pair = header.split(separator: ";").first.map(String.init) ?? ""
       let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
       guard parts.count == 2 else { continue }
-      if header.contains("Max-Age=0") { cookies[parts[0]] = nil } else { cookies[parts[0]] = parts[1] }
+      lock.withLock { jar[parts[0]] = header.contains("Max-Age=0") ? nil : parts[1] }
     }
     let body = try await response.body.collect(upTo: 1 << 20)
     return Page(status: Int(response.status.code), location: response.headers.first(name: "Location"), body: String(buffer: body))

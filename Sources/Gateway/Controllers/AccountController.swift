@@ -11,6 +11,9 @@ struct AccountController: Sendable {
       .post("password", use: changePassword)
       .get("sessions", use: sessions)
       .delete("sessions/:id", use: endSession)
+      .delete("browser-sessions/:id", use: endBrowserSession)
+      .get("consents", use: consents)
+      .delete("consents/:service", use: revokeConsent)
   }
 
   @Sendable func profile(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -39,6 +42,24 @@ struct AccountController: Sendable {
   @Sendable func endSession(_ request: Request, context: SignedInContext) async throws -> Response {
     let id = try context.parameters.require("id")
     _ = try await rpc.call(TokenRPC.endSession, EndSessionRequest(sessionID: id), context: context.rpcContext)
+    return Response(status: .noContent)
+  }
+
+  /// Signs one browser out (and every app session opened through it).
+  @Sendable func endBrowserSession(_ request: Request, context: SignedInContext) async throws -> Response {
+    let id = try context.parameters.require("id")
+    _ = try await rpc.call(TokenRPC.endBrowserSession, EndBrowserSessionRequest(id: id), context: context.rpcContext)
+    return Response(status: .noContent)
+  }
+
+  /// The third-party services the person allowed (docs/oidc.md).
+  @Sendable func consents(_ request: Request, context: SignedInContext) async throws -> Response {
+    try JSONResponse.make(try await rpc.call(TokenRPC.consents, NoRequest(), context: context.rpcContext))
+  }
+
+  @Sendable func revokeConsent(_ request: Request, context: SignedInContext) async throws -> Response {
+    let service = try context.parameters.require("service")
+    _ = try await rpc.call(TokenRPC.revokeConsent, RevokeConsentRequest(service: service), context: context.rpcContext)
     return Response(status: .noContent)
   }
 }

@@ -39,6 +39,7 @@ enum TokenMethodHandlers {
     let login: Login
     let codes: AuthorizationCodeStore
     let reader: AccessTokenReader
+    let browserSessions: BrowserSessionStore
 
     init(_ context: BackendContext) throws {
       keys = SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
@@ -70,6 +71,7 @@ enum TokenMethodHandlers {
         decoyHash: Bcrypt.hash(SecureRandom.hex(bytes: 16), cost: hasher.cost))
       codes = AuthorizationCodeStore(postgres: context.postgres, logger: context.logger)
       reader = AccessTokenReader(store: keys, issuer: context.config.issuer)
+      browserSessions = BrowserSessionStore(postgres: context.postgres, logger: context.logger)
     }
   }
 
@@ -120,7 +122,9 @@ enum TokenMethodHandlers {
     router.register(TokenRPC.sessions) { _, call in
       let caller = try call.signedInCaller()
       guard let user = UUID(uuidString: caller.userID) else { throw AccountProblems.accountNotFound.problem("No such account.") }
-      return SessionList(sessions: try await sessionStore.open(userID: user, current: UUID(uuidString: caller.sessionID ?? "")))
+      return SessionList(
+        sessions: try await sessionStore.open(userID: user, current: UUID(uuidString: caller.sessionID ?? "")),
+        browserSessions: try await parts.browserSessions.live(userID: user))
     }
     router.register(TokenRPC.endSession) { request, call in
       guard let user = UUID(uuidString: try call.signedInUserID()), let session = UUID(uuidString: request.sessionID) else {

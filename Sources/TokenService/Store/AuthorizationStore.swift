@@ -98,4 +98,38 @@ struct AuthorizationStore: Sendable {
       ).insert(on: connection, logger: logger)
     }
   }
+
+  /// The third-party services the person allowed, newest first.
+  func consents(userID: UUID) async throws -> [ConsentView] {
+    let rows = try await postgres.query(
+      """
+      SELECT s.slug, s.name, c.scopes, c.granted_at FROM token.consents c JOIN token.services s ON s.id = c.service_id
+      WHERE c.user_id = \(userID) ORDER BY c.granted_at DESC
+      """, logger: logger)
+    var consents: [ConsentView] = []
+    for try await (slug, name, scopes, granted) in rows.decode((String, String, [String], Date).self) {
+      consents.append(ConsentView(service: slug, name: name, scopes: scopes, grantedAt: granted))
+    }
+    return consents
+  }
+
+  /// Forgets what the person allowed the service (its next sign-in asks again), with the audit
+  /// row; false when there was nothing to forget.
+  func revokeConsent(userID: UUID, service slug: String, requestID: String?) async throws -> Bool {
+    try await postgres.transaction(logger: logger) { connection in
+      var revoked: UUID?
+      for try await id in try await connection.query(
+        """
+        DELETE FROM token.consents c USING token.services s
+        WHERE c.service_id = s.id AND s.slug = \(slug) AND c.user_id = \(userID) RETURNING s.id
+        """, logger: logger
+      ).decode(UUID.self) {
+        revoked = id
+      }
+      guard let serviceID = revoked else { return false }
+      try await AuditEvent(action: "CONSENT_REVOKED", actorUserID: userID, serviceID: serviceID, requestID: requestID)
+        .insert(on: connection, logger: logger)
+      return true
+    }
+  }
 }

@@ -70,28 +70,70 @@ struct BrowserSessionStore: Sendable {
   /// Ends the browser session and every app session opened through it, with the audit row.
   /// Returns the user whose session it was, or nil when there was none to end.
   func end(token: String, reason: String, client: ClientInfo, requestID: String?) async throws -> UUID? {
-    try await postgres.transaction(logger: logger) { connection in
-      var ended: (id: UUID, user: UUID)?
-      for try await (id, user) in try await connection.query(
+    try await end(reason: reason, client: client, requestID: requestID) { connection in
+      for try await row in try await connection.query(
         """
         UPDATE token.browser_sessions SET revoked_at = now(), revoked_reason = \(reason)
         WHERE token_hash = \(Self.hash(token)) AND revoked_at IS NULL RETURNING id, user_id
         """, logger: logger
       ).decode((UUID, UUID).self) {
-        ended = (id, user)
+        return row
       }
-      guard let ended else { return nil }
+      return nil
+    }
+  }
+
+  /// The same for one of the user's own sessions, by id (the account's session list).
+  func end(id: UUID, userID: UUID, client: ClientInfo, requestID: String?) async throws -> Bool {
+    try await end(reason: "ended_by_user", client: client, requestID: requestID) { connection in
+      for try await row in try await connection.query(
+        """
+        UPDATE token.browser_sessions SET revoked_at = now(), revoked_reason = 'ended_by_user'
+        WHERE id = \(id) AND user_id = \(userID) AND revoked_at IS NULL RETURNING id, user_id
+        """, logger: logger
+      ).decode((UUID, UUID).self) {
+        return row
+      }
+      return nil
+    } != nil
+  }
+
+  private func end(
+    reason: String, client: ClientInfo, requestID: String?, revoke: (PostgresConnection) async throws -> (UUID, UUID)?
+  ) async throws -> UUID? {
+    try await postgres.transaction(logger: logger) { connection in
+      guard let (id, user) = try await revoke(connection) else { return nil }
       let sessions = try await connection.query(
         """
         UPDATE token.sessions SET revoked_at = now(), revoked_reason = \(reason)
-        WHERE browser_session_id = \(ended.id) AND revoked_at IS NULL RETURNING id
+        WHERE browser_session_id = \(id) AND revoked_at IS NULL RETURNING id
         """, logger: logger
       ).collect().count
       try await AuditEvent(
-        action: "BROWSER_SESSION_ENDED", actorUserID: ended.user, requestID: requestID, client: client,
-        details: ["browser_session_id": ended.id.uuidString.lowercased(), "reason": reason, "sessions": String(sessions)]
+        action: "BROWSER_SESSION_ENDED", actorUserID: user, requestID: requestID, client: client,
+        details: ["browser_session_id": id.uuidString.lowercased(), "reason": reason, "sessions": String(sessions)]
       ).insert(on: connection, logger: logger)
-      return ended.user
+      return user
     }
+  }
+
+  /// The user's live browser sessions, newest first.
+  func live(userID: UUID) async throws -> [BrowserSessionView] {
+    let rows = try await postgres.query(
+      """
+      SELECT b.id, b.amr, host(b.ip), b.user_agent, b.created_at, b.last_seen_at, b.expires_at
+      FROM token.browser_sessions b JOIN token.users u ON u.id = b.user_id
+      WHERE b.user_id = \(userID) AND b.revoked_at IS NULL AND b.expires_at > now() AND b.token_version = u.token_version
+      ORDER BY b.created_at DESC LIMIT 100
+      """, logger: logger)
+    var sessions: [BrowserSessionView] = []
+    for try await (id, amr, ip, agent, created, seen, expires) in rows.decode(
+      (UUID, [String], String?, String?, Date, Date, Date).self)
+    {
+      sessions.append(
+        BrowserSessionView(
+          id: id.uuidString.lowercased(), amr: amr, ip: ip, userAgent: agent, createdAt: created, lastSeenAt: seen, expiresAt: expires))
+    }
+    return sessions
   }
 }

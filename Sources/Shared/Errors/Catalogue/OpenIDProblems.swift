@@ -33,8 +33,12 @@ public enum OpenIDProblems: ProblemDomain {
     "insufficient_scope", status: 403, title: "insufficient_scope",
     doc: "`/oauth/userinfo` with an access token whose scope lacks `openid`: get one through the authorization endpoint.")
 
+  public static let consentNotFound = ProblemKind(
+    "consent_not_found", status: 404, title: "No such consent",
+    doc: "`DELETE /api/v1/users/me/consents/{service}`: you have not allowed that service anything (or revoked it already).")
+
   public static let all = [
     loginRequired, consentRequired, consentDenied, formExpired, authorizationExpired, invalidIDTokenHint,
-    postLogoutRedirectURINotRegistered, insufficientScope,
+    postLogoutRedirectURINotRegistered, insufficientScope, consentNotFound,
   ]
 }

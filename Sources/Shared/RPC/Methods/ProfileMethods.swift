@@ -91,7 +91,18 @@ public struct SessionView: Codable, Sendable, Equatable {
 
 public struct SessionList: Codable, Sendable {
   public var sessions: [SessionView]
-  public init(sessions: [SessionView]) { self.sessions = sessions }
+  /// Signed-in browsers (single sign-on, docs/oidc.md); every app session opened through one ends with it.
+  public var browserSessions: [BrowserSessionView]
+
+  public init(sessions: [SessionView], browserSessions: [BrowserSessionView] = []) {
+    self.sessions = sessions
+    self.browserSessions = browserSessions
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case sessions
+    case browserSessions = "browser_sessions"
+  }
 }
 
 /// The session to end, one of the call's principal's.

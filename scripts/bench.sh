@@ -23,7 +23,7 @@ READY_TIMEOUT=60
 # To add a benchmark: write a function bench_step_NAME and add NAME here.
 # Each step runs with the stack up and GATEHOUSE_* pointing at it, plus
 # GATEHOUSE_BENCH_URL (the gateway) and GATEHOUSE_BIN_DIR (release binaries).
-BENCH_STEPS=(rpc verify refresh login idp footprint)
+BENCH_STEPS=(rpc verify refresh login oidc idp footprint)
 
 bench_step_rpc() {
     # RPC round trip gateway -> service -> gateway; gatehouse-bench writes the markdown.
@@ -50,6 +50,17 @@ bench_step_refresh() {
 bench_step_login() {
     # Password sign-in at the services' bcrypt cost (GATEHOUSE_BCRYPT_COST, default 12), against cores / one hash's time.
     "$STACK_BIN/gatehouse-bench" login --url "$GATEHOUSE_BENCH_URL" --out "$OUT"
+}
+
+bench_step_oidc() {
+    # Authorization-code round trips (single sign-on, then with the password form): a first-party
+    # service of its own whose redirect URI nothing listens at (the code is read from the redirect).
+    local slug="bench-oidc-$(date +%s)" created
+    created=$("$STACK_BIN/token-service" admin create-service --slug "$slug" --name "Bench app" --redirect-uri "http://127.0.0.1:9/cb")
+    "$STACK_BIN/token-service" admin set-first-party --slug "$slug" >/dev/null
+    GATEHOUSE_BENCH_CLIENT_SECRET="$(awk '$1 == "client_secret" {print $2}' <<<"$created")" \
+        "$STACK_BIN/gatehouse-bench" oidc --url "$GATEHOUSE_BENCH_URL" --out "$OUT" \
+        --client-id "$(awk '$1 == "client_id" {print $2}' <<<"$created")" --redirect-uri "http://127.0.0.1:9/cb"
 }
 
 bench_step_idp() {

@@ -34,14 +34,13 @@ struct GatewayClient: Sendable {
 
   /// Sends `body` as it is and returns the status and the body as bytes: the load loops' way,
   /// without building or parsing JSON objects (the generator shares the cores it measures).
-  func sendRaw(_ method: HTTPMethod, _ path: String, body: ByteBuffer, headers: HTTPHeaders) async throws -> (status: Int, body: ByteBuffer)
-  {
+  func sendRaw(_ method: HTTPMethod, _ path: String, body: ByteBuffer, headers: HTTPHeaders) async throws -> RawAnswer {
     var request = HTTPClientRequest(url: baseURL + path)
     request.method = method
     request.headers = headers
-    request.body = .bytes(body)
+    if method != .GET { request.body = .bytes(body) }
     let response = try await http.execute(request, timeout: .seconds(30))
-    return (Int(response.status.code), try await response.body.collect(upTo: 1 << 20))
+    return RawAnswer(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20), headers: response.headers)
   }
 
   /// A fresh user of the demo service, for one benchmark run.
@@ -62,6 +61,25 @@ struct GatewayClient: Sendable {
 
   func shutdown() async {
     try? await http.shutdown()
+  }
+}
+
+/// An answer as the load loops read it.
+struct RawAnswer {
+  let status: Int
+  let body: ByteBuffer
+  let headers: HTTPHeaders
+
+  var location: String? { headers.first(name: "Location") }
+
+  /// The cookies it sets, name to value.
+  var cookies: [String: String] {
+    var found: [String: String] = [:]
+    for header in headers["Set-Cookie"] {
+      let parts = (header.split(separator: ";").first ?? "").split(separator: "=", maxSplits: 1).map(String.init)
+      if parts.count == 2 { found[parts[0]] = parts[1] }
+    }
+    return found
   }
 }
 

@@ -149,7 +149,7 @@ struct IdPBench: AsyncParsableCommand {
     }
 
     /// Counts a failed step under "step", or "step status code" when it was answered.
-    private func failed(_ step: String, _ answer: (status: Int, body: ByteBuffer)? = nil) -> Bool {
+    private func failed(_ step: String, _ answer: RawAnswer? = nil) -> Bool {
       let what = answer.map { [step, String($0.status), jsonString("code", in: $0.body)].compactMap { $0 }.joined(separator: " ") }
       failures.withLock { $0[what ?? "\(step) unanswered", default: 0] += 1 }
       return false

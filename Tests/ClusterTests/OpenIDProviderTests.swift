@@ -101,6 +101,38 @@ import Testing
     }
   }
 
+  /// The registration page refuses a taken username with the form filled in again; a person who
+  /// is not a member of a closed service is turned away at the client with `access_denied`.
+  @Test func registrationRefusalsAndClosedServicesSayWhy() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let app = try await cluster.api.makeOpenIDClient(publicClient: true, firstParty: true)
+      let browser = PageBrowser(cluster)
+      let signInPage = try await browser.get(Self.query(app))
+      let request = try #require(signInPage.field("request"))
+      #expect(signInPage.body.contains("href=\"/signup?request=\(request)\""), "\(signInPage.body)")
+      let form = try await browser.get("/signup?request=\(request)")
+      #expect(form.status == 200 && form.body.contains("id=\"sign-up\""), "\(form.body)")
+      let taken = try await browser.post(
+        "/signup", ["request": request, "username": app.account.username, "email": "other@example.com", "password": "Another-pass-1"])
+      #expect(taken.status == 200 && taken.body.contains("data-code=\"username_taken\""), "\(taken.body)")
+      #expect(taken.body.contains("value=\"other@example.com\"") && !taken.body.contains("Another-pass-1"))
+
+      // A browser session of an account that is not a member of a service nobody may join.
+      let signedIn = try await browser.post(
+        "/signin", ["request": request, "identifier": app.account.username, "password": app.account.password])
+      #expect(signedIn.answer("code") != nil, "\(signedIn)")
+      let closed = try await cluster.api.makeOpenIDClient(publicClient: true, firstParty: true)
+      let (_, adminToken) = try await cluster.api.admin(role: "SUPER_ADMIN")
+      var settings = ServiceSettingsBody()
+      settings.autoCreateUser = false
+      #expect(
+        try await cluster.api.post("/api/v1/services/\(closed.slug)", settings, method: .PATCH, headers: bearer(adminToken)).status == 200)
+      let refused = try await browser.get(Self.query(closed))
+      #expect(refused.answer("error") == "access_denied" && refused.answer("state") == "s1", "\(refused)")
+    }
+  }
+
   /// A code is spent once: the second exchange is `invalid_grant` and revokes what the first gave.
   @Test func aReplayedCodeRevokesWhatItIssued() async throws {
     try await withCluster { cluster in
@@ -154,6 +186,10 @@ import Testing
         "issuer": cluster.url(""),
         "person": ["username": shop.account.username, "password": shop.account.password, "otpauth_uri": uri],
         "first": Self.client(shop), "second": Self.client(portal),
+        "newcomer": [
+          "username": TestEnvironment.uniqueName("new"), "email": "\(TestEnvironment.uniqueName("new"))@example.com",
+          "password": "a new person's passphrase",
+        ],
       ]
       let folder = TestEnvironment.runDirectory.appendingPathComponent("screenshots/oidc")
       let file = TestEnvironment.runDirectory.appendingPathComponent("browser-\(UUID().uuidString).json")
@@ -161,7 +197,7 @@ import Testing
       defer { try? FileManager.default.removeItem(at: file) }
       let (status, output) = try PythonCheck.run("browser_sso.py", [file.path, folder.path])
       try #require(status == 0, "\(output)\n\(cluster.logs)")
-      for page in ["sign-in", "second-factor", "consent", "sign-in-ko", "sign-in-phone", "error"] {
+      for page in ["sign-in", "second-factor", "consent", "sign-up", "sign-in-ko", "sign-in-phone", "error"] {
         #expect(output.contains("-\(page).png"), "no screenshot of \(page): \(output)")
       }
     }

@@ -188,7 +188,26 @@ def journey(person, settings):
     if silent.get("error") != "login_required":
         raise Failure(f"after logout prompt=none should be login_required: {silent}")
     pages(person, first, seen)
-    return {"first": first_claims, "second": second_claims, "screenshots": seen}
+    newcomer = sign_up(person, first, settings["newcomer"], seen)
+    return {"first": first_claims, "second": second_claims, "newcomer": newcomer, "screenshots": seen}
+
+
+def sign_up(person, client, newcomer, seen):
+    """A new person follows the sign-in page's link, creates an account and gets to the app."""
+    driver = person.driver
+    url, verifier, state, nonce = person.authorize_url(client)
+    driver.get(url)
+    driver.find_element(By.CSS_SELECTOR, "a[href^='/signup']").click()
+    person.wait_for(lambda: person.page() == "page-sign_up", "the registration page")
+    seen["sign_up"] = person.screenshot("sign-up")
+    person.submit("sign-up", {"username": newcomer["username"], "email": newcomer["email"], "password": newcomer["password"]})
+    if person.page() != "page-consent":
+        raise Failure(f"after registration the consent page should follow, got {person.page()}: {person.visible_text()}")
+    person.submit("consent", {}, button="button[name=decision][value=allow]")
+    _, claims = person.exchange(client, person.answer_at(client), verifier, state, nonce)
+    if claims.get("preferred_username") != newcomer["username"]:
+        raise Failure(f"the new account should be the one signed in: {claims}")
+    return claims
 
 
 def pages(person, client, seen):

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Shared
 
-/// The forms of the hosted sign-in pages (docs/oidc.md, "Pages"): `POST /signin`,
+/// The forms of the hosted sign-in pages (docs/oidc.md, "Pages"): `POST /signin`, `POST /signup`,
 /// `POST /signin/second-factor`, `POST /consent`, each checked for this browser's CSRF token and
 /// continued by token-service; and `GET /assets/{name}`, the pages' stylesheet and script.
 /// Sign-in attempts count against the same limits as the JSON API's.
@@ -13,6 +13,9 @@ struct SignInPagesController: Sendable {
 
   func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
     group.post("signin", use: signIn)
+      .get("signin", use: pageOfRequest)
+      .get("signup", use: pageOfRequest)
+      .post("signup", use: signUp)
       .post("signin/second-factor", use: secondFactor)
       .post("consent", use: consent)
       .get("assets/{name}", use: asset)
@@ -29,6 +32,34 @@ struct SignInPagesController: Sendable {
         PageSignIn(
           request: form["request"] ?? "", identifier: identifier, password: form["password"] ?? "",
           browser: BrowserCookies.browser(request, context: context)), context: context.rpcContext)
+      return pages.respond(step, request: request, context: context)
+    }
+  }
+
+  /// `GET /signin?request=…` and `GET /signup?request=…`: the links between the two pages.
+  @Sendable func pageOfRequest(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    await pages.catching(request, context) {
+      let page = request.uri.path.hasSuffix("signup") ? "sign_up" : "sign_in"
+      let step = try await rpc.call(
+        TokenRPC.pageOfRequest,
+        PageRequest(
+          request: request.uri.queryParameters["request"].map(String.init) ?? "", page: page,
+          browser: BrowserCookies.browser(request, context: context)), context: context.rpcContext)
+      return pages.respond(step, request: request, context: context)
+    }
+  }
+
+  /// `POST /signup`: counted against the registration limit per address.
+  @Sendable func signUp(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    await pages.catching(request, context) {
+      let form = try await Self.form(request)
+      _ = try await limits.enforce([(limits.register, "ip:\(context.client(request).ip ?? "unknown")")])
+      let step = try await rpc.call(
+        TokenRPC.pageSignUp,
+        PageSignUp(
+          request: form["request"] ?? "", username: form["username"] ?? "", email: form["email"] ?? "",
+          password: form["password"] ?? "", firstName: form["first_name"], browser: BrowserCookies.browser(request, context: context)),
+        context: context.rpcContext)
       return pages.respond(step, request: request, context: context)
     }
   }

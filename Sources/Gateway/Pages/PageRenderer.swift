@@ -61,6 +61,8 @@ struct PageRenderer: Sendable {
     if let logo = page.view.logoURL { values["logoURL"] = logo }
     if let hint = page.view.loginHint { values["loginHint"] = hint }
     if let request = page.view.request { values["request"] = request }
+    if page.view.canRegister { values["canRegister"] = true }
+    values["typed"] = page.view.typed
     if let problem = page.view.problem {
       values["problem"] = ["code": problem.code, "message": t["error.\(problem.code)"] ?? problem.detail ?? problem.title]
     }
@@ -85,7 +87,8 @@ struct PageRenderer: Sendable {
   }
 
   private static let titleKeys: [String: (title: String, lead: String?)] = [
-    "sign_in": ("signInTitle", "signInLead"), "second_factor": ("secondFactorTitle", "secondFactorLead"),
+    "sign_in": ("signInTitle", "signInLead"), "sign_up": ("signUpTitle", "signUpLead"),
+    "second_factor": ("secondFactorTitle", "secondFactorLead"),
     "consent": ("consentTitle", "consentLead"), "error": ("errorTitle", nil), "signed_out": ("signedOutTitle", "signedOutLead"),
     "confirm_logout": ("confirmLogoutTitle", "confirmLogoutLead"), "form_post": ("formPostTitle", nil),
   ]

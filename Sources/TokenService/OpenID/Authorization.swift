@@ -11,6 +11,7 @@ struct Authorization: Sendable {
   let browserSessions: BrowserSessionStore
   let login: Login
   let multiFactor: MultiFactor
+  let registration: Registration
   let issuer: String
 
   /// `GET /oauth/authorize`.
@@ -89,6 +90,12 @@ struct Authorization: Sendable {
       step = AuthorizationStep(page: try await page("consent", flow))
     case .issueCode:
       guard let session else { throw Problem.internalError() }
+      guard try await requests.mayJoin(userID: session.userID, service: flow.service) else {
+        if let pending = flow.pendingID { try await requests.finish(id: pending) }
+        let refused = OpenIDProblems.consentDenied.problem("This account may not sign in to \(flow.service.name).")
+        step = AuthorizationResponse.error(refused, to: flow.target, issuer: issuer)
+        break
+      }
       guard
         let code = try await codes.issue(
           serviceID: flow.service.id, userID: session.userID, browserSessionID: session.id, request: flow.request,
@@ -109,10 +116,12 @@ struct Authorization: Sendable {
     if id == nil { id = try await requests.savePending(flow.request, serviceID: flow.service.id) }
     guard let id else { throw Problem.internalError() }
     let origin = RedirectURIRule.formActionSource(flow.request.redirectURI)
-    return PageView(
+    var view = PageView(
       name: name, request: id.uuidString.lowercased(), serviceName: flow.service.name, logoURL: flow.service.logoURL,
       clientOrigin: origin, loginHint: identifier ?? flow.request.loginHint, scopes: flow.request.scopes, problem: problem,
       languages: flow.languages)
+    view.canRegister = flow.service.autoCreateUser
+    return view
   }
 }
 

@@ -94,7 +94,7 @@ extension Authorization {
   }
 
   /// The request a page's form continues, still waiting and of an open service.
-  private func pendingFlow(_ id: String, browser: BrowserInfo) async throws -> (Flow, AuthorizationStore.Pending) {
+  func pendingFlow(_ id: String, browser: BrowserInfo) async throws -> (Flow, AuthorizationStore.Pending) {
     guard let pending = try await requests.pending(id: try Self.requestID(id)),
       let service = try await services.find(id: pending.serviceID), !service.deleted
     else {
@@ -123,7 +123,7 @@ extension Authorization {
   }
 
   /// A new sign-in in a browser that held another session (`prompt=login`, another account) ends the old one.
-  private func endReplacedSession(_ browser: BrowserInfo, requestID: String?) async throws {
+  func endReplacedSession(_ browser: BrowserInfo, requestID: String?) async throws {
     guard let old = browser.session else { return }
     _ = try await browserSessions.end(token: old, reason: "replaced", client: browser.client, requestID: requestID)
   }

@@ -8,10 +8,13 @@ extension TokenMethodHandlers {
     let requests = AuthorizationStore(postgres: context.postgres, logger: context.logger)
     let authorization = Authorization(
       services: parts.services, requests: requests, codes: parts.codes,
-      browserSessions: browserSessions, login: parts.login, multiFactor: parts.multiFactor, issuer: context.config.issuer)
+      browserSessions: browserSessions, login: parts.login, multiFactor: parts.multiFactor,
+      registration: Registration(services: parts.services, accounts: parts.accounts, hasher: parts.hasher), issuer: context.config.issuer)
     router.register(TokenRPC.authorize) { request, call in try await authorization.authorize(request, requestID: call.requestID) }
     router.register(TokenRPC.pageSignIn) { form, call in try await authorization.signIn(form, requestID: call.requestID) }
     router.register(TokenRPC.pageSecondFactor) { form, call in try await authorization.secondFactor(form, requestID: call.requestID) }
+    router.register(TokenRPC.pageSignUp) { form, call in try await authorization.signUp(form, requestID: call.requestID) }
+    router.register(TokenRPC.pageOfRequest) { form, _ in try await authorization.pageOfRequest(form) }
     router.register(TokenRPC.pageConsent) { form, call in try await authorization.consent(form, requestID: call.requestID) }
     let userInfo = UserInfo(logins: parts.logins, services: parts.services)
     // The caller is the call's principal: the access token the gateway verified.

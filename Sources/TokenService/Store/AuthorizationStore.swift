@@ -73,6 +73,17 @@ struct AuthorizationStore: Sendable {
     _ = try await postgres.query("DELETE FROM token.authorization_requests WHERE id = \(id)", logger: logger).collect()
   }
 
+  /// Whether the person may sign in to the service: an active member, or anyone when it lets
+  /// people join (`auto_create_user`; the exchange then makes them a member).
+  func mayJoin(userID: UUID, service: ServiceRecord) async throws -> Bool {
+    for try await status in try await postgres.query(
+      "SELECT status FROM token.membership(\(service.id), \(userID))", logger: logger
+    ).decode(String.self) {
+      return status == "active"
+    }
+    return service.autoCreateUser
+  }
+
   /// Whether the person allowed the service every one of `scopes` before.
   func hasConsent(userID: UUID, serviceID: UUID, scopes: [String]) async throws -> Bool {
     try await postgres.query(

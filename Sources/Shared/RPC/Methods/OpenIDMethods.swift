@@ -11,6 +11,10 @@ extension TokenRPC {
   public static let pageSignIn = RPCMethod<PageSignIn, AuthorizationStep>(service: .token, name: "oidc_sign_in")
   /// `POST /signin/second-factor`: the second-factor page's form.
   public static let pageSecondFactor = RPCMethod<PageSecondFactor, AuthorizationStep>(service: .token, name: "oidc_second_factor")
+  /// `POST /signup`: the registration page's form.
+  public static let pageSignUp = RPCMethod<PageSignUp, AuthorizationStep>(service: .token, name: "oidc_sign_up")
+  /// `GET /signup?request=…`: the registration page of a pending request.
+  public static let pageOfRequest = RPCMethod<PageRequest, AuthorizationStep>(service: .token, name: "oidc_page")
   /// `POST /consent`: the consent page's form.
   public static let pageConsent = RPCMethod<PageConsent, AuthorizationStep>(service: .token, name: "oidc_consent")
   /// `GET|POST /oauth/userinfo`: the caller (the call's principal) as claims by scope.
@@ -56,6 +60,38 @@ public struct PageSignIn: Codable, Sendable {
     self.request = request
     self.identifier = identifier
     self.password = password
+    self.browser = browser
+  }
+}
+
+/// The registration form: a new account of the request's service, signed in at once.
+public struct PageSignUp: Codable, Sendable {
+  public var request: String
+  public var username: String
+  public var email: String
+  public var password: String
+  public var firstName: String?
+  public var browser: BrowserInfo
+
+  public init(request: String, username: String, email: String, password: String, firstName: String?, browser: BrowserInfo) {
+    self.request = request
+    self.username = username
+    self.email = email
+    self.password = password
+    self.firstName = firstName
+    self.browser = browser
+  }
+}
+
+/// A page of a pending request shown by a link (`sign_up`, or `sign_in` to go back).
+public struct PageRequest: Codable, Sendable {
+  public var request: String
+  public var page: String
+  public var browser: BrowserInfo
+
+  public init(request: String, page: String, browser: BrowserInfo) {
+    self.request = request
+    self.page = page
     self.browser = browser
   }
 }
@@ -140,6 +176,10 @@ public struct PageView: Codable, Sendable {
   public var problem: Problem?
   /// The languages to render in, most wanted first (`ui_locales`, then `Accept-Language`).
   public var languages: [String]
+  /// The service lets people create an account (the sign-in page links the registration page).
+  public var canRegister = false
+  /// What the person typed, shown again with a refusal (never a password).
+  public var typed: [String: String] = [:]
 
   public init(
     name: String, request: String? = nil, serviceName: String? = nil, logoURL: String? = nil, clientOrigin: String? = nil,

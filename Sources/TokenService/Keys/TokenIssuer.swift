@@ -54,6 +54,18 @@ struct TokenIssuer: Sendable {
     user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String,
     sessionID: UUID, mfa: SessionMFA, scope: String
   ) async throws -> IssuedAccessToken {
+    let claims = userClaims(
+      user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, role: role, sessionID: sessionID, mfa: mfa,
+      scope: scope)
+    return IssuedAccessToken(token: try await signer.sign(claims), jti: claims.jti, exp: claims.exp)
+  }
+
+  /// The claims of a user's access token, not yet signed: a caller inside a transaction records
+  /// its `jti` there and signs after the commit.
+  func userClaims(
+    user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String,
+    sessionID: UUID, mfa: SessionMFA, scope: String
+  ) -> AccessTokenClaims {
     var claims = claims(
       sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: scope, roles: [role], tv: tokenVersion)
     claims.permissions = ServiceRole(rawValue: role)?.permissions.map(\.rawValue) ?? []
@@ -62,7 +74,7 @@ struct TokenIssuer: Sendable {
     claims.amr = mfa.verifiedAt == nil ? [first] : [first, "otp", "mfa"]
     claims.mfaAt = mfa.verifiedAt.map { Int($0.timeIntervalSince1970) }
     claims.mfaEnabled = mfa.enabled ? true : nil
-    return IssuedAccessToken(token: try await signer.sign(claims), jti: claims.jti, exp: claims.exp)
+    return claims
   }
 
   /// The service's own access token: `sub` is its client id, and there is no session or user.

@@ -39,7 +39,9 @@ struct CodeExchange: Sendable {
     let outcome = try await logins.postgres.transaction(logger: logins.logger) { connection -> Issued? in
       guard let grant = try await codes.spend(request.code, on: connection) else { return nil }
       try Self.check(grant, request)
-      guard let account = try await logins.account(id: grant.userID), account.isActive else {
+      // Everything on this connection: the code's row lock is held, and concurrent exchanges of
+      // the same code each hold a pooled connection waiting for it.
+      guard let account = try await logins.account(id: grant.userID, on: connection), account.isActive else {
         throw OAuthProblems.invalidGrant.problem("The account may not sign in.")
       }
       let opened = try await Self.inOAuthTerms {
@@ -49,19 +51,20 @@ struct CodeExchange: Sendable {
           requestID: requestID, browserSessionID: grant.browserSessionID, mfaPassedAt: grant.mfaAt, scopes: grant.scopes,
           on: connection)
       }
-      let access = try await tokens.issueAccessToken(
+      let claims = tokens.userClaims(
         user: account.summary, tokenVersion: account.tokenVersion,
         platformRole: OpenIDGrant.platformRole(account.platformRole, service: service, scopes: grant.scopes), service: service,
         role: opened.role, sessionID: opened.sessionID, mfa: opened.mfa, scope: grant.scopes.joined(separator: " "))
       try await codes.recordIssued(
-        request.code, sessionID: opened.sessionID, accessTokenJTI: access.jti, accessTokenExp: access.exp, on: connection)
-      return Issued(grant: grant, account: account, opened: opened, access: access)
+        request.code, sessionID: opened.sessionID, accessTokenJTI: claims.jti, accessTokenExp: claims.exp, on: connection)
+      return Issued(grant: grant, account: account, opened: opened, access: claims)
     }
-    guard let outcome else { throw try await replayed(request, requestID: requestID) }
+    guard var outcome else { throw try await replayed(request, requestID: requestID) }
+    outcome.token = try await tokens.signer.sign(outcome.access)
     let idToken = try await tokens.signer.sign(idTokenClaims(outcome, service: service))
     let refresh = outcome.grant.scopes.contains("offline_access") || service.refreshWithoutOfflineAccess
     var response = OAuthTokenResponse(
-      accessToken: outcome.access.token, expiresIn: service.accessTokenTTL, refreshToken: refresh ? outcome.opened.refreshToken : nil,
+      accessToken: outcome.token, expiresIn: service.accessTokenTTL, refreshToken: refresh ? outcome.opened.refreshToken : nil,
       scope: outcome.grant.scopes.joined(separator: " "))
     response.idToken = idToken
     return response
@@ -71,7 +74,9 @@ struct CodeExchange: Sendable {
     let grant: AuthorizationCodeStore.Grant
     let account: LoginStore.Account
     let opened: LoginStore.Opened
-    let access: IssuedAccessToken
+    let access: AccessTokenClaims
+    /// Signed after the commit.
+    var token = ""
   }
 
   /// RFC 6749 section 4.1.3 and RFC 7636 section 4.6. Any failure rolls the spending back.
@@ -116,7 +121,7 @@ struct CodeExchange: Sendable {
       iss: issuer, sub: scoped.sub, aud: service.clientID, exp: now + service.accessTokenTTL, iat: now,
       authTime: Int(issued.grant.authTime.timeIntervalSince1970), nonce: issued.grant.nonce,
       acr: issued.grant.mfaAt == nil ? IDTokenClaims.acrSingleFactor : IDTokenClaims.acrMultiFactor, amr: issued.grant.amr,
-      azp: service.clientID, atHash: IDTokenClaims.accessTokenHash(issued.access.token),
+      azp: service.clientID, atHash: IDTokenClaims.accessTokenHash(issued.token),
       sid: issued.grant.browserSessionID.uuidString.lowercased(), name: scoped.name, preferredUsername: scoped.preferredUsername,
       email: scoped.email, emailVerified: scoped.emailVerified)
   }

@@ -33,16 +33,25 @@ struct LoginStore: Sendable {
     try await account(where: "id = $1::uuid", id.uuidString)
   }
 
-  private func account(where condition: String, _ value: String) async throws -> Account? {
+  /// The same inside the caller's transaction (no second connection while it holds a row lock).
+  func account(id: UUID, on connection: PostgresConnection) async throws -> Account? {
+    try await account(where: "id = $1::uuid", id.uuidString, on: connection)
+  }
+
+  private func account(where condition: String, _ value: String, on connection: PostgresConnection? = nil) async throws -> Account? {
     var binds = PostgresBindings()
     binds.append(value)
-    let rows = try await postgres.query(
-      PostgresQuery(
-        unsafeSQL: """
-          SELECT id, username, email, first_name, last_name, password_hash, is_active, token_version, platform_role,
-                 mfa_enabled
-          FROM token.users WHERE \(condition)
-          """, binds: binds), logger: logger)
+    let query = PostgresQuery(
+      unsafeSQL: """
+        SELECT id, username, email, first_name, last_name, password_hash, is_active, token_version, platform_role,
+               mfa_enabled
+        FROM token.users WHERE \(condition)
+        """, binds: binds)
+    if let connection { return try await Self.account(try await connection.query(query, logger: logger)) }
+    return try await Self.account(try await postgres.query(query, logger: logger))
+  }
+
+  private static func account(_ rows: PostgresRowSequence) async throws -> Account? {
     for try await row in rows {
       let c = row.makeRandomAccess()
       let first = try c[3].decode(String.self)

@@ -33,7 +33,7 @@ struct OpenIDController: Sendable {
       let step = try await rpc.call(
         TokenRPC.authorize, AuthorizeRequest(parameters: parameters, browser: BrowserCookies.browser(request, context: context)),
         context: context.rpcContext)
-      return pages.respond(step, request: request, context: context)
+      return await pages.respond(step, request: request, context: context, rpc: rpc)
     }
   }
 

@@ -18,6 +18,7 @@ struct SignInPagesController: Sendable {
       .post("signup", use: signUp)
       .post("signin/second-factor", use: secondFactor)
       .post("consent", use: consent)
+      .post("signin/social/{provider}", use: socialSignIn)
       .get("assets/{name}", use: asset)
   }
 
@@ -32,7 +33,7 @@ struct SignInPagesController: Sendable {
         PageSignIn(
           request: form["request"] ?? "", identifier: identifier, password: form["password"] ?? "",
           browser: BrowserCookies.browser(request, context: context)), context: context.rpcContext)
-      return pages.respond(step, request: request, context: context)
+      return await pages.respond(step, request: request, context: context, rpc: rpc)
     }
   }
 
@@ -45,7 +46,7 @@ struct SignInPagesController: Sendable {
         PageRequest(
           request: request.uri.queryParameters["request"].map(String.init) ?? "", page: page,
           browser: BrowserCookies.browser(request, context: context)), context: context.rpcContext)
-      return pages.respond(step, request: request, context: context)
+      return await pages.respond(step, request: request, context: context, rpc: rpc)
     }
   }
 
@@ -60,7 +61,22 @@ struct SignInPagesController: Sendable {
           request: form["request"] ?? "", username: form["username"] ?? "", email: form["email"] ?? "",
           password: form["password"] ?? "", firstName: form["first_name"], browser: BrowserCookies.browser(request, context: context)),
         context: context.rpcContext)
-      return pages.respond(step, request: request, context: context)
+      return await pages.respond(step, request: request, context: context, rpc: rpc)
+    }
+  }
+
+  /// A provider's button: the social flow, coming back to this pending authorization.
+  @Sendable func socialSignIn(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    await pages.catching(request, context) {
+      let form = try await Self.form(request)
+      _ = try await limits.enforce([(limits.social, "ip:\(context.client(request).ip ?? "unknown")")])
+      let redirect = try await rpc.call(
+        SocialRPC.authorize,
+        SocialAuthorizeRequest(
+          provider: try context.parameters.require("provider"), service: form["service"] ?? "", redirectURI: "", state: nil,
+          codeChallenge: nil, codeChallengeMethod: nil, authorization: form["request"] ?? ""),
+        context: context.rpcContext)
+      return Response(status: .seeOther, headers: [.location: redirect.location, .cacheControl: "no-store"])
     }
   }
 
@@ -73,7 +89,7 @@ struct SignInPagesController: Sendable {
         PageSecondFactor(
           request: form["request"] ?? "", code: form["code"] ?? "", browser: BrowserCookies.browser(request, context: context)),
         context: context.rpcContext)
-      return pages.respond(step, request: request, context: context)
+      return await pages.respond(step, request: request, context: context, rpc: rpc)
     }
   }
 
@@ -85,7 +101,7 @@ struct SignInPagesController: Sendable {
         PageConsent(
           request: form["request"] ?? "", allow: form["decision"] == "allow", browser: BrowserCookies.browser(request, context: context)),
         context: context.rpcContext)
-      return pages.respond(step, request: request, context: context)
+      return await pages.respond(step, request: request, context: context, rpc: rpc)
     }
   }
 

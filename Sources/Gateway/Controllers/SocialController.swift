@@ -8,6 +8,7 @@ import Shared
 struct SocialController: Sendable {
   let rpc: RPCClient
   let limits: RateLimits
+  let pages: HostedPages
 
   /// `social` is `/api/v1/social`; `linked` is `/api/v1/users/me/social-accounts` for a signed-in caller.
   func addRoutes(social: RouterGroup<GatewayRequestContext>, linked: RouterGroup<SignedInContext>) {
@@ -60,8 +61,11 @@ struct SocialController: Sendable {
     let redirect = try await rpc.call(
       SocialRPC.callback,
       SocialCallbackRequest(
-        provider: try context.parameters.require("provider"), parameters: parameters, client: context.client(request)),
+        provider: try context.parameters.require("provider"), parameters: parameters, client: context.client(request),
+        browser: BrowserCookies.browser(request, context: context)),
       context: context.rpcContext)
+    // A sign-in of the hosted pages continues its authorization (docs/oidc.md).
+    if let step = redirect.step { return await pages.respond(step, request: request, context: context, rpc: rpc) }
     return Redirect.found(redirect.location)
   }
 

@@ -31,7 +31,7 @@ enum GatewayRouter {
     AccountController(rpc: rpc).addRoutes(to: router.group("api/v1/users/me").signedIn(verifier))
     MFAController(rpc: rpc, verifier: verifier, limits: limits)
       .addRoutes(users: router.group("api/v1/users").signedIn(verifier), auth: router.group("api/v1/auth"))
-    SocialController(rpc: rpc, limits: limits)
+    SocialController(rpc: rpc, limits: limits, pages: pages)
       .addRoutes(social: router.group("api/v1/social"), linked: router.group("api/v1/users/me/social-accounts").signedIn(verifier))
     OAuthController(rpc: rpc, limits: limits).addRoutes(to: router.group("oauth"))
     OpenIDController(rpc: rpc, pages: pages).addRoutes(to: router.group("oauth"), signedIn: router.group("oauth").signedIn(verifier))

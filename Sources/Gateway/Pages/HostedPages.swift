@@ -44,6 +44,19 @@ struct HostedPages: Sendable {
     return response
   }
 
+  /// The browser's next step, the sign-in page with the service's social providers as buttons
+  /// (asked of social-service; without them when it cannot answer).
+  func respond(_ step: AuthorizationStep, request: Request, context: GatewayRequestContext, rpc: RPCClient) async -> Response {
+    var step = step
+    if var view = step.page, view.name == "sign_in", let service = view.service,
+      let list = try? await rpc.call(SocialRPC.providers, SocialProvidersRequest(service: service), context: context.rpcContext)
+    {
+      view.providers = list.providers
+      step.page = view
+    }
+    return respond(step, request: request, context: context)
+  }
+
   /// A page, with the CSRF cookie its form repeats (the browser's own, or a new one).
   func page(_ view: PageView, request: Request, context: GatewayRequestContext, values: [String: Any] = [:]) -> Response {
     let existing = BrowserCookies.value(BrowserCookies.csrf, in: request)

@@ -63,6 +63,14 @@ struct PageRenderer: Sendable {
     if let request = page.view.request { values["request"] = request }
     if page.view.canRegister { values["canRegister"] = true }
     values["typed"] = page.view.typed
+    if let service = page.view.service, !page.view.providers.isEmpty {
+      values["service"] = service
+      values["hasProviders"] = true
+      let label = t["continueWith"] ?? "{provider}"
+      values["providers"] = page.view.providers.map {
+        ["name": $0.name, "label": label.replacingOccurrences(of: "{provider}", with: $0.displayName)]
+      }
+    }
     if let problem = page.view.problem {
       values["problem"] = ["code": problem.code, "message": t["error.\(problem.code)"] ?? problem.detail ?? problem.title]
     }

@@ -26,6 +26,8 @@ struct FlowStore: Sendable {
     var nonce: String
     /// A link flow: the signed-in user the provider account is to be linked to.
     var linkUserID: String?
+    /// A button of the hosted sign-in page: the pending authorization it continues (docs/oidc.md).
+    var authorization: String?
   }
 
   /// A completed sign-in waiting for the client to exchange its code.

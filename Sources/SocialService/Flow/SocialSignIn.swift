@@ -33,14 +33,16 @@ struct SocialSignIn: Sendable {
     guard settings.socialProviders.contains(entry.name) else {
       throw SocialProblems.providerNotEnabled.problem("\(settings.slug) does not offer sign-in with \(entry.name).")
     }
-    guard settings.redirectURIs.contains(request.redirectURI) else {
+    // A hosted page's button comes back to the pending authorization, not to a redirect URI.
+    let hosted = request.authorization != nil
+    guard hosted || settings.redirectURIs.contains(request.redirectURI) else {
       throw SocialProblems.invalidRedirectURI.problem(
         "redirect_uri is not one of \(settings.slug)'s registered redirect URIs.",
         field: "redirect_uri")
     }
     // A sign-in ends in a login code, exchanged with the client's PKCE verifier; a link flow ends in no code.
     let challenge = request.codeChallenge ?? ""
-    guard linkUserID != nil || (challenge.count == 43 && Base64URL.decode(challenge)?.count == 32) else {
+    guard hosted || linkUserID != nil || (challenge.count == 43 && Base64URL.decode(challenge)?.count == 32) else {
       throw RequestProblems.invalidRequest.problem(
         "Send code_challenge: the S256 PKCE challenge (43 base64url characters).",
         field: "code_challenge")
@@ -60,7 +62,7 @@ struct SocialSignIn: Sendable {
     let state = try await flows.save(
       FlowStore.PendingAuthorization(
         provider: entry.name, service: settings.slug, redirectURI: request.redirectURI, clientState: request.state,
-        clientChallenge: challenge, verifier: verifier, nonce: nonce, linkUserID: linkUserID))
+        clientChallenge: challenge, verifier: verifier, nonce: nonce, linkUserID: linkUserID, authorization: request.authorization))
     var query = [
       ("response_type", "code"), ("client_id", entry.clientID ?? ""), ("redirect_uri", callbackURL(entry.name)),
       ("state", state), ("code_challenge", Self.challenge(for: verifier)), ("code_challenge_method", "S256"),
@@ -83,7 +85,8 @@ struct SocialSignIn: Sendable {
       throw SocialProblems.invalidState.problem("The state was issued for another provider.", field: "state")
     }
     func back(_ items: [(String, String)]) -> SocialRedirect {
-      SocialRedirect(location: Self.url(pending.redirectURI, adding: items + (pending.clientState.map { [("state", $0)] } ?? [])))
+      if pending.authorization != nil { return Self.hostedError(items, provider: pending.provider, browser: request.browser) }
+      return SocialRedirect(location: Self.url(pending.redirectURI, adding: items + (pending.clientState.map { [("state", $0)] } ?? [])))
     }
     if let error = parameters["error"] {
       let description = parameters["error_description"] ?? "\(pending.provider) answered \(error)."
@@ -109,6 +112,14 @@ struct SocialSignIn: Sendable {
       let userID = try await accounts.signIn(
         service: pending.service, provider: entry.name, profile: profile, tokens: tokens,
         requestID: requestID)
+      if let authorization = pending.authorization, let browser = request.browser {
+        let step = try await rpc.call(
+          TokenRPC.pageSocialSignIn,
+          PageSocialSignIn(
+            request: authorization, service: pending.service, userID: userID.uuidString.lowercased(), provider: entry.name,
+            browser: browser), context: RPCCallContext(requestID: requestID))
+        return SocialRedirect(location: "", step: step)
+      }
       let loginCode = try await flows.save(
         FlowStore.LoginCode(
           userID: userID.uuidString.lowercased(), service: pending.service, provider: entry.name, redirectURI: pending.redirectURI,
@@ -122,6 +133,14 @@ struct SocialSignIn: Sendable {
       // The state is spent: whatever failed, the browser goes back to the client, not to a bare 500.
       return back([("error", "server_error"), ("error_description", "The sign-in could not be completed; try again.")])
     }
+  }
+
+  /// A hosted page's sign-in that failed after the provider: the error page, in the person's language.
+  static func hostedError(_ items: [(String, String)], provider: String, browser: BrowserInfo?) -> SocialRedirect {
+    let detail = items.first { $0.0 == "error_description" }?.1 ?? "\(provider) did not sign you in."
+    let problem = SocialProblems.providerDenied.problem(detail)
+    return SocialRedirect(
+      location: "", step: AuthorizationStep(page: PageView(name: "error", problem: problem, languages: browser?.languages ?? [])))
   }
 
   /// The login code for the token response, once: the same redirect URI, and the verifier of

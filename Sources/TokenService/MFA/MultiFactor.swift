@@ -140,9 +140,12 @@ struct MultiFactor: Sendable {
   }
 
   /// The same wait for the sign-in page: the challenge's token, which the page's authorization keeps.
-  func challenge(account: LoginStore.Account, service: ServiceRecord, client: ClientInfo, requestID: String?) async throws -> String {
+  /// `method`: `password`, or the provider that vouched for the person.
+  func challenge(
+    account: LoginStore.Account, service: ServiceRecord, method: String = "password", client: ClientInfo, requestID: String?
+  ) async throws -> String {
     try await store.challenge(
-      userID: account.id, serviceID: service.id, clientType: .web, rememberMe: false, method: "password", client: client,
+      userID: account.id, serviceID: service.id, clientType: .web, rememberMe: false, method: method, client: client,
       requestID: requestID)
   }
 

@@ -121,6 +121,7 @@ struct Authorization: Sendable {
       clientOrigin: origin, loginHint: identifier ?? flow.request.loginHint, scopes: flow.request.scopes, problem: problem,
       languages: flow.languages)
     view.canRegister = flow.service.autoCreateUser
+    view.service = flow.service.slug
     return view
   }
 }

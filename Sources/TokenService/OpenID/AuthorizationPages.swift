@@ -57,9 +57,10 @@ extension Authorization {
     let opened: (BrowserSessionStore.Session, token: String)
     do {
       (_, _, _, opened) = try await multiFactor.complete(token: mfaToken, proof: body, requestID: requestID) {
-        account, service, _, proof, connection in
+        account, service, challenge, proof, connection in
+        let first = challenge.method == "password" ? "pwd" : "fed"
         let session = try await browserSessions.open(
-          userID: account.id, amr: proof == "totp" ? ["pwd", "otp", "mfa"] : ["pwd", "mfa"], secondFactor: true,
+          userID: account.id, amr: proof == "totp" ? [first, "otp", "mfa"] : [first, "mfa"], secondFactor: true,
           serviceID: service.id, client: client, requestID: requestID, on: connection)
         try await requests.markSignedIn(id: pending.id, session: session.0.id, on: connection)
         return session

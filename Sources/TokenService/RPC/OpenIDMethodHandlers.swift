@@ -14,6 +14,7 @@ extension TokenMethodHandlers {
     router.register(TokenRPC.pageSignIn) { form, call in try await authorization.signIn(form, requestID: call.requestID) }
     router.register(TokenRPC.pageSecondFactor) { form, call in try await authorization.secondFactor(form, requestID: call.requestID) }
     router.register(TokenRPC.pageSignUp) { form, call in try await authorization.signUp(form, requestID: call.requestID) }
+    router.register(TokenRPC.pageSocialSignIn) { form, call in try await authorization.socialSignIn(form, requestID: call.requestID) }
     router.register(TokenRPC.pageOfRequest) { form, _ in try await authorization.pageOfRequest(form) }
     router.register(TokenRPC.pageConsent) { form, call in try await authorization.consent(form, requestID: call.requestID) }
     let userInfo = UserInfo(logins: parts.logins, services: parts.services)

@@ -34,9 +34,12 @@ public enum SocialProblems: ProblemDomain {
   public static let providerUnavailable = ProblemKind(
     "provider_unavailable", status: 502, title: "Provider unavailable",
     doc: "The provider's discovery endpoints did not answer usably; retry later.")
+  public static let providerDenied = ProblemKind(
+    "provider_denied", status: 400, title: "The provider did not sign you in",
+    doc: "Page: a social sign-in started on the hosted sign-in page failed at or after the provider; go back to the app and try again.")
 
   public static let all = [
     providerNotEnabled, invalidRedirectURI, invalidState, invalidLinkCode, invalidGrant, providerNotFound, notLinked, alreadyLinked,
-    lastLoginMethod, providerUnavailable,
+    lastLoginMethod, providerUnavailable, providerDenied,
   ]
 }

@@ -15,6 +15,8 @@ extension TokenRPC {
   public static let pageSignUp = RPCMethod<PageSignUp, AuthorizationStep>(service: .token, name: "oidc_sign_up")
   /// `GET /signup?request=…`: the registration page of a pending request.
   public static let pageOfRequest = RPCMethod<PageRequest, AuthorizationStep>(service: .token, name: "oidc_page")
+  /// A social sign-in started on the sign-in page came back: social-service found the person.
+  public static let pageSocialSignIn = RPCMethod<PageSocialSignIn, AuthorizationStep>(service: .token, name: "oidc_social_sign_in")
   /// `POST /consent`: the consent page's form.
   public static let pageConsent = RPCMethod<PageConsent, AuthorizationStep>(service: .token, name: "oidc_consent")
   /// `GET|POST /oauth/userinfo`: the caller (the call's principal) as claims by scope.
@@ -79,6 +81,23 @@ public struct PageSignUp: Codable, Sendable {
     self.email = email
     self.password = password
     self.firstName = firstName
+    self.browser = browser
+  }
+}
+
+/// The person a provider vouched for, for the pending request their sign-in page started from.
+public struct PageSocialSignIn: Codable, Sendable {
+  public var request: String
+  public var service: String
+  public var userID: String
+  public var provider: String
+  public var browser: BrowserInfo
+
+  public init(request: String, service: String, userID: String, provider: String, browser: BrowserInfo) {
+    self.request = request
+    self.service = service
+    self.userID = userID
+    self.provider = provider
     self.browser = browser
   }
 }
@@ -180,6 +199,10 @@ public struct PageView: Codable, Sendable {
   public var canRegister = false
   /// What the person typed, shown again with a refusal (never a password).
   public var typed: [String: String] = [:]
+  /// The service's slug; its configured social providers are the sign-in page's buttons (the
+  /// gateway asks social-service for them).
+  public var service: String?
+  public var providers: [SocialProviderView] = []
 
   public init(
     name: String, request: String? = nil, serviceName: String? = nil, logoURL: String? = nil, clientOrigin: String? = nil,

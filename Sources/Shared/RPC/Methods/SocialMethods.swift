@@ -84,11 +84,15 @@ public struct SocialAuthorizeRequest: Codable, Sendable {
   /// Set for `POST /api/v1/users/me/social-accounts/{provider}`: the callback links the provider
   /// account to the signed-in user (the call's principal) instead of signing in.
   public var link: Bool
+  /// Set for a button of the hosted sign-in page (docs/oidc.md): the pending authorization the
+  /// sign-in continues. The callback then signs the browser in there instead of giving a login code.
+  public var authorization: String?
 
   public init(
     provider: String, service: String, redirectURI: String, state: String?, codeChallenge: String?,
-    codeChallengeMethod: String?, link: Bool = false
+    codeChallengeMethod: String?, link: Bool = false, authorization: String? = nil
   ) {
+    self.authorization = authorization
     self.provider = provider
     self.service = service
     self.redirectURI = redirectURI
@@ -103,14 +107,19 @@ public struct SocialAuthorizeRequest: Codable, Sendable {
     case redirectURI = "redirect_uri"
     case codeChallenge = "code_challenge"
     case codeChallengeMethod = "code_challenge_method"
-    case link
+    case link, authorization
   }
 }
 
-/// Where the browser goes next.
+/// Where the browser goes next: a URL, or (a sign-in of the hosted pages) the authorization's next step.
 public struct SocialRedirect: Codable, Sendable {
   public var location: String
-  public init(location: String) { self.location = location }
+  public var step: AuthorizationStep?
+
+  public init(location: String, step: AuthorizationStep? = nil) {
+    self.location = location
+    self.step = step
+  }
 }
 
 /// The provider's answer at `GET|POST /api/v1/social/{provider}/callback`: query and form fields together.
@@ -118,11 +127,14 @@ public struct SocialCallbackRequest: Codable, Sendable {
   public var provider: String
   public var parameters: [String: String]
   public var client: ClientInfo
+  /// The browser's Gatehouse cookies and languages, for a sign-in of the hosted pages.
+  public var browser: BrowserInfo?
 
-  public init(provider: String, parameters: [String: String], client: ClientInfo) {
+  public init(provider: String, parameters: [String: String], client: ClientInfo, browser: BrowserInfo? = nil) {
     self.provider = provider
     self.parameters = parameters
     self.client = client
+    self.browser = browser
   }
 }
 

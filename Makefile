@@ -35,7 +35,7 @@ bench: ## release build, start everything under .bench-run/, write docs/benchmar
 
 build: ## install missing packages and build (GATEHOUSE_BUILD_CONFIG=debug|release)
 	@bash scripts/install-deps.sh
-	swift build -c $${GATEHOUSE_BUILD_CONFIG:-debug}
+	@bash -c 'source scripts/lib/common.sh && build_executables "$$(build_config)"'
 
 clean: ## stop and delete .run/, .test-run/ and .bench-run/ (keeps .build/)
 	@for d in .run .test-run .bench-run; do \

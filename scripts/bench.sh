@@ -116,8 +116,8 @@ main() {
 
     stack_stop_leftovers "$BENCH_DIR"
     bash scripts/install-deps.sh
-    say "swift build -c release"
-    swift build -c release
+    say "swift build -c release (the executables)"
+    build_executables release
     STACK_BIN="$(swift build -c release --show-bin-path)"
     stack_check_binaries
     [[ -x "$STACK_BIN/gatehouse-bench" ]] || die "$STACK_BIN/gatehouse-bench is missing"

@@ -64,8 +64,8 @@ refuse_second_copy() {
 build() {
     local config
     config="$(build_config)"
-    say "swift build -c $config"
-    swift build -c "$config"
+    say "swift build -c $config (the executables)"
+    build_executables "$config"
     STACK_BIN="$(swift build -c "$config" --show-bin-path)"
 }
 

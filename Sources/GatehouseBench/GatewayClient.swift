@@ -13,6 +13,8 @@ struct GatewayClient: Sendable {
     var configuration = HTTPClient.Configuration()
     configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
     configuration.tracing.tracer = nil  // no no-op span per request
+    // Redirects are answers to measure (the OpenID round trip reads its code from one), not to follow.
+    configuration.redirectConfiguration = .disallow
     http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
   }
 

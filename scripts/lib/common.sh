@@ -161,6 +161,15 @@ build_config() {
     esac
 }
 
+# Build the executables (not the test helpers: Tests/Support imports Shared @testable, which a
+# release build refuses), in configuration $1. Prints nothing but SwiftPM's progress.
+build_executables() {
+    local config=$1 product
+    for product in gateway token-service social-service idp-service gatehouse-bench; do
+        swift build -c "$config" --product "$product"
+    done
+}
+
 # Export the variables that point the executables (and tests) at a pair of stores.
 export_store_env() {
     local pg_port=$1 redis_port=$2

@@ -28,6 +28,11 @@ import Testing
       #expect(first.userinfo["preferred_username"] as? String == shop.account.username, "\(first.output)")
       #expect(first.userinfo["sub"] as? String == first.idToken["sub"] as? String)
 
+      // authlib as a public PKCE client too, on the same browser session.
+      let publicRun = try cluster.relyingParty("authlib", app, scope: "openid", cookies: jar, extra: ["--expect-sso"])
+      #expect(publicRun.status == 0 && publicRun.pages.isEmpty, "\(publicRun.output)")
+      #expect(publicRun.idToken["aud"] as? String == app.clientID, "\(publicRun.output)")
+
       let second = try cluster.relyingParty("idpyoidc", app, scope: "openid email", cookies: jar, extra: ["--expect-sso", "--logout"])
       #expect(second.status == 0, "\(second.output)\n\(cluster.logs)")
       #expect(second.pages.isEmpty, "single sign-on shows no page: \(second.output)")
@@ -133,11 +138,14 @@ import Testing
     }
   }
 
-  /// A code is spent once: the second exchange is `invalid_grant` and revokes what the first gave.
+  /// A code is spent once and only by its client: another client's exchange and a wrong verifier
+  /// are `invalid_grant` (and spend nothing); a second exchange is `invalid_grant` and revokes what
+  /// the first gave.
   @Test func aReplayedCodeRevokesWhatItIssued() async throws {
     try await withCluster { cluster in
       #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
       let app = try await cluster.api.makeOpenIDClient(publicClient: true, firstParty: true)
+      let other = try await cluster.api.makeOpenIDClient(publicClient: true)
       let page = try await Browser.send(cluster.url(Self.query(app)))
       let csrf = try #require(page.headers["set-cookie"]?.firstMatch(of: /__Host-gh_csrf=([^;]+)/)?.1).description
       let request = try #require(page.body.firstMatch(of: /name="request" value="([^"]+)"/)?.1).description
@@ -152,6 +160,8 @@ import Testing
         ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", app.redirectURI), ("client_id", app.clientID),
         ("code_verifier", Self.verifier),
       ]
+      let otherClient = try await cluster.api.oauthToken(fields.map { $0.0 == "client_id" ? ($0.0, other.clientID) : $0 })
+      #expect(otherClient.status == 400 && otherClient.body.contains("invalid_grant"), "\(otherClient.body)")
       let wrongVerifier = try await cluster.api.oauthToken(
         fields.map { $0.0 == "code_verifier" ? ($0.0, String(repeating: "a", count: 43)) : $0 })
       #expect(wrongVerifier.status == 400 && wrongVerifier.body.contains("invalid_grant"), "\(wrongVerifier.body)")

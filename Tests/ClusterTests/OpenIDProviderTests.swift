@@ -291,6 +291,43 @@ import Testing
     }
   }
 
+  /// A service that requires a second factor asks a browser session without one for it, in place
+  /// (the same cookie, the other app's session alive), and turns an account without MFA away.
+  @Test func aServiceRequiringMFAStepsTheSessionUpOrTurnsTheAccountAway() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let portal = try await cluster.api.makeOpenIDClient(publicClient: true, firstParty: true)
+      let strict = try await cluster.api.makeOpenIDClient(publicClient: true, firstParty: true, account: portal.account)
+      let (_, adminToken) = try await cluster.api.admin(role: "SUPER_ADMIN")
+      var settings = ServiceSettingsBody()
+      settings.requireMFA = true
+      let patched = try await cluster.api.post(
+        "/api/v1/services/\(strict.slug)", settings, as: ServiceView.self, method: .PATCH, headers: bearer(adminToken))
+      #expect(patched.value?.requireMFA == true, "\(patched.body)")
+      let browser = PageBrowser(cluster)
+      let signInPage = try await browser.get(OpenIDRefusalTests.query(portal))
+      let signedIn = try await browser.post(
+        "/signin",
+        ["request": signInPage.field("request") ?? "", "identifier": portal.account.username, "password": portal.account.password])
+      #expect(signedIn.answer("code") != nil, "\(signedIn)")
+      // No MFA on the account: turned away at the client.
+      let refused = try await browser.get(OpenIDRefusalTests.query(strict))
+      #expect(refused.answer("error") == "access_denied", "\(refused)")
+      // With MFA turned on, the same session is asked for a code and passes it in place.
+      let uri = try await OpenIDBrowserTests.enableTOTP(cluster, portal.account, firstPartySlug: portal.slug)
+      let cookie = browser.cookies["__Host-gh_session"]
+      let asked = try await browser.get(OpenIDRefusalTests.query(strict))
+      #expect(asked.body.contains("id=\"second-factor\""), "\(asked)")
+      let (status, code) = try PythonCheck.run("totp_code.py", [uri, "1"])
+      #expect(status == 0, "\(code)")
+      let passed = try await browser.post("/signin/second-factor", ["request": asked.field("request") ?? "", "code": code])
+      #expect(passed.answer("code") != nil, "\(passed)")
+      #expect(browser.cookies["__Host-gh_session"] == cookie, "the session passes the factor in place")
+      let again = try await browser.get(OpenIDRefusalTests.query(portal, "&prompt=none"))
+      #expect(again.answer("code") != nil, "\(again)")
+    }
+  }
+
   /// Ending one browser session from the account's list ends single sign-on in that browser.
   @Test func aBrowserSessionEndedFromTheListSignsThatBrowserOut() async throws {
     try await withCluster { cluster in

@@ -53,3 +53,19 @@ import Testing
     #expect(problem.code == "consent_required")
   }
 }
+
+extension SignOnRulesTests {
+  @Test func aServiceRequiringMFAAsksASessionWithoutOneForTheSecondFactorFirst() {
+    var plain = session()
+    #expect(SignOnRules.next(request(), session: plain, consent: .none, requireMFA: true, now: now) == .secondFactor)
+    plain.hasMFA = true
+    #expect(SignOnRules.next(request(), session: plain, consent: .none, requireMFA: true, now: now) == .consent)
+    #expect(SignOnRules.next(request(), session: nil, consent: .remembered, requireMFA: true, now: now) == .signIn)
+    let silent = SignOnRules.next(request(prompts: [.none]), session: session(), consent: .remembered, requireMFA: true, now: now)
+    guard case .refuse(let problem) = silent else {
+      Issue.record("\(silent)")
+      return
+    }
+    #expect(problem.code == "interaction_required")
+  }
+}

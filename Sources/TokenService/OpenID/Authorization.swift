@@ -78,14 +78,17 @@ struct Authorization: Sendable {
     {
       consent = .remembered
     }
-    let rulesSession = session.map { SignOnRules.Session(authTime: $0.authTime, justSignedIn: justSignedIn) }
+    let rulesSession = session.map { SignOnRules.Session(authTime: $0.authTime, justSignedIn: justSignedIn, hasMFA: $0.mfaAt != nil) }
     var step: AuthorizationStep
-    switch SignOnRules.next(flow.request, session: rulesSession, consent: consent, now: Date()) {
+    switch SignOnRules.next(flow.request, session: rulesSession, consent: consent, requireMFA: flow.service.requireMFA, now: Date()) {
     case .refuse(let problem):
       if let pending = flow.pendingID { try await requests.finish(id: pending) }
       step = AuthorizationResponse.error(problem, to: flow.target, issuer: issuer)
     case .signIn:
       step = AuthorizationStep(page: try await page("sign_in", flow))
+    case .secondFactor:
+      guard let session else { throw Problem.internalError() }
+      step = try await stepUp(flow, session: session, requestID: requestID)
     case .consent:
       step = AuthorizationStep(page: try await page("consent", flow))
     case .issueCode:
@@ -107,6 +110,24 @@ struct Authorization: Sendable {
     }
     step.newSession = flow.newSession
     return step
+  }
+
+  /// The service requires a second factor this session has not passed: the second-factor page
+  /// for an account with MFA on (passing it opens a browser session that has), else the client
+  /// hears `access_denied`.
+  private func stepUp(_ flow: Flow, session: BrowserSessionStore.Session, requestID: String?) async throws -> AuthorizationStep {
+    guard let account = try await login.store.account(id: session.userID), account.mfaEnabled else {
+      if let pending = flow.pendingID { try await requests.finish(id: pending) }
+      let refused = OpenIDProblems.consentDenied.problem("\(flow.service.name) requires two-step verification; turn it on first.")
+      return AuthorizationResponse.error(refused, to: flow.target, issuer: issuer)
+    }
+    let view = try await page("second_factor", flow)
+    guard let pending = UUID(uuidString: view.request ?? "") else { throw Problem.internalError() }
+    let token = try await multiFactor.challenge(
+      account: account, service: flow.service, method: session.amr.first == "fed" ? "fed" : "password", client: flow.browser.client,
+      requestID: requestID)
+    try await requests.awaitSecondFactor(id: pending, userID: account.id, mfaToken: token)
+    return AuthorizationStep(page: view)
   }
 
   /// A page of this request, the request saved first if it is not yet waiting. `identifier`: what

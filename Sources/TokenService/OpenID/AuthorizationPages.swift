@@ -54,14 +54,27 @@ extension Authorization {
       code.count == 6 && code.allSatisfy(\.isASCII) && code.allSatisfy(\.isNumber)
       ? MFACodeBody(code: code) : MFACodeBody(backupCode: form.code.trimmingCharacters(in: .whitespaces))
     let client = form.browser.client
-    let opened: (BrowserSessionStore.Session, token: String)
+    // A session of this person that lacks the second factor (a service requires one) passes it
+    // in place: its other apps' sessions stay.
+    let existing = try await form.browser.session.asyncFlatMap { try await browserSessions.find(token: $0) }
+    let opened: (BrowserSessionStore.Session, token: String?)
     do {
       (_, _, _, opened) = try await multiFactor.complete(token: mfaToken, proof: body, requestID: requestID) {
         account, service, challenge, proof, connection in
         let first = challenge.method == "password" ? "pwd" : "fed"
-        let session = try await browserSessions.open(
-          userID: account.id, amr: proof == "totp" ? [first, "otp", "mfa"] : [first, "mfa"], secondFactor: true,
-          serviceID: service.id, client: client, requestID: requestID, on: connection)
+        let amr = proof == "totp" ? [first, "otp", "mfa"] : [first, "mfa"]
+        let session: (BrowserSessionStore.Session, token: String?)
+        if let existing, existing.userID == account.id {
+          session = (
+            try await browserSessions.passSecondFactor(
+              existing, amr: amr, serviceID: service.id, client: client, requestID: requestID, on: connection), nil
+          )
+        } else {
+          let new = try await browserSessions.open(
+            userID: account.id, amr: amr, secondFactor: true, serviceID: service.id, client: client, requestID: requestID,
+            on: connection)
+          session = (new.0, new.token)
+        }
         try await requests.markSignedIn(id: pending.id, session: session.0.id, on: connection)
         return session
       }
@@ -70,8 +83,10 @@ extension Authorization {
     } catch let problem as Problem where problem.code == MFAProblems.invalidMFAToken.code {
       throw OpenIDProblems.authorizationExpired.problem("The second step of this sign-in expired; start again from the app.")
     }
-    try await endReplacedSession(form.browser, requestID: requestID)
-    flow.newSession = NewBrowserSession(token: opened.token, maxAge: BrowserSessionStore.lifetime)
+    if let token = opened.token {
+      try await endReplacedSession(form.browser, requestID: requestID)
+      flow.newSession = NewBrowserSession(token: token, maxAge: BrowserSessionStore.lifetime)
+    }
     return try await proceed(flow, session: opened.0, justSignedIn: true, requestID: requestID)
   }
 

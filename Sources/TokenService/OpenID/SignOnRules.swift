@@ -10,6 +10,8 @@ enum SignOnRules {
     var authTime: Date
     /// Signed in on a page of this very request (so `prompt=login` and `max_age` are satisfied).
     var justSignedIn: Bool
+    /// The session passed a second factor.
+    var hasMFA = false
   }
 
   enum Consent: Sendable, Equatable {
@@ -23,12 +25,16 @@ enum SignOnRules {
   enum Next: Sendable, Equatable {
     case issueCode
     case signIn
+    /// The service requires a second factor the session has not passed.
+    case secondFactor
     case consent
     /// `prompt=none` and the person would have to act: the client is told.
     case refuse(Problem)
   }
 
-  static func next(_ request: AuthorizationRequestRules.Accepted, session: Session?, consent: Consent, now: Date) -> Next {
+  static func next(
+    _ request: AuthorizationRequestRules.Accepted, session: Session?, consent: Consent, requireMFA: Bool = false, now: Date
+  ) -> Next {
     let silent = request.prompts.contains(.none)
     let mustSignIn: Bool = {
       guard let session else { return true }
@@ -39,6 +45,9 @@ enum SignOnRules {
     }()
     if mustSignIn {
       return silent ? .refuse(OpenIDProblems.loginRequired.problem("The person is not signed in here.")) : .signIn
+    }
+    if requireMFA, session?.hasMFA != true {
+      return silent ? .refuse(OpenIDProblems.interactionRequired.problem("This service needs a second factor first.")) : .secondFactor
     }
     if consent == .none || (consent == .remembered && request.prompts.contains(.consent)) {
       return silent ? .refuse(OpenIDProblems.consentRequired.problem("The person has not allowed this client.")) : .consent

@@ -35,6 +35,8 @@ struct ServiceRecord: Sendable {
   let pairwiseSubjects: Bool
   let refreshWithoutOfflineAccess: Bool
   let subjectSalt: [UInt8]
+  /// Every sign-in of the hosted pages must have passed a second factor.
+  let requireMFA: Bool
 
   var summary: ServiceSummary { ServiceSummary(id: id, slug: slug, name: name, role: nil) }
 
@@ -45,10 +47,11 @@ struct ServiceRecord: Sendable {
       "refresh_token_ttl_seconds", "remember_me_ttl_seconds", "session_absolute_lifetime_seconds", "allowed_client_types",
       "allowed_origins", "refresh_grace_seconds", "secret_version", "redirect_uris", "public_client", "first_party",
       "post_logout_redirect_uris", "logo_url", "scopes", "pairwise_subjects", "refresh_without_offline_access", "subject_salt",
+      "require_mfa",
     ].map { "\(alias).\($0)" }.joined(separator: ", ")
   }
 
-  static let columnCount = 24
+  static let columnCount = 25
 
   /// Reads the `columns(of:)` list starting at column `first` of a row.
   init(_ c: PostgresRandomAccessRow, from first: Int) throws {
@@ -76,6 +79,7 @@ struct ServiceRecord: Sendable {
     pairwiseSubjects = try c[first + 21].decode(Bool.self)
     refreshWithoutOfflineAccess = try c[first + 22].decode(Bool.self)
     subjectSalt = Array(try c[first + 23].decode(ByteBuffer.self).readableBytesView)
+    requireMFA = try c[first + 24].decode(Bool.self)
   }
 
   /// A service users may sign up to and sign in to now.

@@ -107,6 +107,7 @@ enum ServiceSettingsRules {
     try add("pairwise_subjects", body.pairwiseSubjects)
     try add("scopes", body.scopes)
     try add("refresh_without_offline_access", body.refreshWithoutOfflineAccess)
+    try add("require_mfa", body.requireMFA)
     return (names, binds)
   }
 }

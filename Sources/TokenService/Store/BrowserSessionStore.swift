@@ -67,6 +67,27 @@ struct BrowserSessionStore: Sendable {
     return (opened, token)
   }
 
+  /// The session passed a second factor now (a service required one), with the audit row,
+  /// inside the transaction that spent the code.
+  func passSecondFactor(
+    _ session: Session, amr: [String], serviceID: UUID, client: ClientInfo, requestID: String?, on connection: PostgresConnection
+  ) async throws -> Session {
+    var passed: Session?
+    for try await (mfaAt) in try await connection.query(
+      """
+      UPDATE token.browser_sessions SET mfa_at = now(), amr = \(amr) WHERE id = \(session.id) AND revoked_at IS NULL RETURNING mfa_at
+      """, logger: logger
+    ).decode(Date.self) {
+      passed = Session(id: session.id, userID: session.userID, amr: amr, authTime: session.authTime, mfaAt: mfaAt)
+    }
+    guard let passed else { throw OpenIDProblems.authorizationExpired.problem("This browser's session ended; sign in again.") }
+    try await AuditEvent(
+      action: "BROWSER_SESSION_STEPPED_UP", actorUserID: session.userID, serviceID: serviceID, requestID: requestID, client: client,
+      details: ["browser_session_id": session.id.uuidString.lowercased(), "amr": amr.joined(separator: " ")]
+    ).insert(on: connection, logger: logger)
+    return passed
+  }
+
   /// Ends the browser session and every app session opened through it, with the audit row.
   /// Returns the user whose session it was, or nil when there was none to end.
   func end(token: String, reason: String, client: ClientInfo, requestID: String?) async throws -> UUID? {

@@ -14,7 +14,7 @@ struct ServiceAdminStore: Sendable {
     access_token_ttl_seconds, refresh_token_ttl_seconds, session_idle_timeout_seconds, session_absolute_lifetime_seconds,
     auto_create_user, require_email_verification, client_id, owner_user_id, created_at, updated_at, deleted_at,
     require_admin_mfa, public_client, first_party, post_logout_redirect_uris, logo_url, pairwise_subjects, scopes,
-    refresh_without_offline_access
+    refresh_without_offline_access, require_mfa
     """
 
   static func view(_ row: PostgresRow) throws -> ServiceView {
@@ -37,6 +37,7 @@ struct ServiceAdminStore: Sendable {
     view.pairwiseSubjects = try c[25].decode(Bool.self)
     view.scopes = try c[26].decode([String].self)
     view.refreshWithoutOfflineAccess = try c[27].decode(Bool.self)
+    view.requireMFA = try c[28].decode(Bool.self)
     return view
   }
 

@@ -13,6 +13,9 @@ public enum OpenIDProblems: ProblemDomain {
   public static let consentRequired = ProblemKind(
     "consent_required", status: 400, title: "consent_required",
     doc: "Redirected: `prompt=none` and the person has not allowed this client the scopes; ask without `prompt=none`.")
+  public static let interactionRequired = ProblemKind(
+    "interaction_required", status: 400, title: "interaction_required",
+    doc: "Redirected: `prompt=none` and the service needs a second factor the person's session has not passed.")
   public static let consentDenied = SignInProblems.accessDenied.variant(
     status: 400, title: "access_denied",
     doc: "Redirected: the person refused the consent page, or may not sign in to this service.")
@@ -38,7 +41,7 @@ public enum OpenIDProblems: ProblemDomain {
     doc: "`DELETE /api/v1/users/me/consents/{service}`: you have not allowed that service anything (or revoked it already).")
 
   public static let all = [
-    loginRequired, consentRequired, consentDenied, formExpired, authorizationExpired, invalidIDTokenHint,
+    loginRequired, consentRequired, interactionRequired, consentDenied, formExpired, authorizationExpired, invalidIDTokenHint,
     postLogoutRedirectURINotRegistered, insufficientScope, consentNotFound,
   ]
 }

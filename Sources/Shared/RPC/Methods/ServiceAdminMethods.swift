@@ -114,6 +114,8 @@ public struct ServiceSettingsBody: Codable, Sendable {
   public var pairwiseSubjects: Bool?
   public var scopes: [String]?
   public var refreshWithoutOfflineAccess: Bool?
+  /// Every sign-in of the hosted pages must have passed a second factor.
+  public var requireMFA: Bool?
 
   public init() {}
 
@@ -137,6 +139,7 @@ public struct ServiceSettingsBody: Codable, Sendable {
     case pairwiseSubjects = "pairwise_subjects"
     case scopes
     case refreshWithoutOfflineAccess = "refresh_without_offline_access"
+    case requireMFA = "require_mfa"
   }
 }
 
@@ -170,6 +173,7 @@ public struct ServiceView: Codable, Sendable {
   public var pairwiseSubjects = false
   public var scopes: [String] = []
   public var refreshWithoutOfflineAccess = false
+  public var requireMFA = false
 
   public init(
     id: String, slug: String, name: String, type: String, status: String, allowedOrigins: [String], redirectURIs: [String],
@@ -225,6 +229,7 @@ public struct ServiceView: Codable, Sendable {
     case pairwiseSubjects = "pairwise_subjects"
     case scopes
     case refreshWithoutOfflineAccess = "refresh_without_offline_access"
+    case requireMFA = "require_mfa"
   }
 }
 

@@ -313,6 +313,9 @@ import Testing
       // No MFA on the account: turned away at the client.
       let refused = try await browser.get(OpenIDRefusalTests.query(strict))
       #expect(refused.answer("error") == "access_denied", "\(refused)")
+      // So is a client that asks for the multi-factor level first, on a service that requires nothing.
+      let wanted = try await browser.get(OpenIDRefusalTests.query(portal, "&acr_values=urn%3Agatehouse%3Aacr%3Amfa"))
+      #expect(wanted.answer("error") == "access_denied", "\(wanted)")
       // With MFA turned on, the same session is asked for a code and passes it in place.
       let uri = try await OpenIDBrowserTests.enableTOTP(cluster, portal.account, firstPartySlug: portal.slug)
       let cookie = browser.cookies["__Host-gh_session"]

@@ -33,7 +33,10 @@ import Testing
 
   @Test func aWellFormedRequestGoesOnWithWhatItAskedFor() throws {
     let verdict = Rules.evaluate(
-      request(["prompt": ["login consent"], "max_age": ["300"], "ui_locales": ["ko en"], "response_mode": ["form_post"]]),
+      request([
+        "prompt": ["login consent"], "max_age": ["300"], "ui_locales": ["ko en"], "response_mode": ["form_post"],
+        "acr_values": ["urn:gatehouse:acr:mfa urn:gatehouse:acr:1fa"],
+      ]),
       client: confidential)
     guard case .accepted(let accepted) = verdict else {
       Issue.record("\(verdict)")
@@ -42,6 +45,7 @@ import Testing
     #expect(accepted.scopes == ["openid", "profile"] && accepted.state == "xyz" && accepted.nonce == "n-1")
     #expect(accepted.prompts == [.login, .consent] && accepted.maxAge == 300 && accepted.uiLocales == ["ko", "en"])
     #expect(accepted.responseMode == .formPost)
+    #expect(accepted.acrValues == ["urn:gatehouse:acr:mfa", "urn:gatehouse:acr:1fa"])
   }
 
   /// Never redirect to an address the client did not register: a page, whatever else is wrong.

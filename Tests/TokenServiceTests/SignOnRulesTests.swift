@@ -69,3 +69,15 @@ extension SignOnRulesTests {
     #expect(problem.code == "interaction_required")
   }
 }
+
+extension SignOnRulesTests {
+  @Test func aClientAskingForTheMultiFactorLevelFirstNeedsTheSecondFactor() {
+    var asked = request()
+    #expect(!SignOnRules.needsMFA(asked, serviceRequires: false))
+    #expect(SignOnRules.needsMFA(asked, serviceRequires: true))
+    asked.acrValues = ["urn:gatehouse:acr:mfa", "urn:gatehouse:acr:1fa"]
+    #expect(SignOnRules.needsMFA(asked, serviceRequires: false))
+    asked.acrValues = ["urn:gatehouse:acr:1fa", "urn:gatehouse:acr:mfa"]
+    #expect(!SignOnRules.needsMFA(asked, serviceRequires: false))
+  }
+}

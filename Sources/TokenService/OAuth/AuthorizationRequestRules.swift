@@ -38,6 +38,8 @@ enum AuthorizationRequestRules {
     var loginHint: String?
     var uiLocales: [String]
     var responseMode: ResponseMode
+    /// `acr_values`, most wanted first (OIDC Core 1.0 section 3.1.2.1).
+    var acrValues: [String]? = nil
   }
 
   /// Where a redirected refusal goes and how.
@@ -85,7 +87,8 @@ enum AuthorizationRequestRules {
         Accepted(
           clientID: clientID, redirectURI: redirectURI, scopes: parts.scopes, state: state, nonce: one("nonce"),
           codeChallenge: one("code_challenge"), prompts: parts.prompts, maxAge: parts.maxAge, loginHint: one("login_hint"),
-          uiLocales: one("ui_locales").map { $0.split(separator: " ").map(String.init) } ?? [], responseMode: redirect.responseMode))
+          uiLocales: one("ui_locales").map { $0.split(separator: " ").map(String.init) } ?? [], responseMode: redirect.responseMode,
+          acrValues: one("acr_values").map { $0.split(separator: " ").prefix(10).map(String.init) }))
     }
   }
 

@@ -80,7 +80,10 @@ struct Authorization: Sendable {
     }
     let rulesSession = session.map { SignOnRules.Session(authTime: $0.authTime, justSignedIn: justSignedIn, hasMFA: $0.mfaAt != nil) }
     var step: AuthorizationStep
-    switch SignOnRules.next(flow.request, session: rulesSession, consent: consent, requireMFA: flow.service.requireMFA, now: Date()) {
+    switch SignOnRules.next(
+      flow.request, session: rulesSession, consent: consent,
+      requireMFA: SignOnRules.needsMFA(flow.request, serviceRequires: flow.service.requireMFA), now: Date())
+    {
     case .refuse(let problem):
       if let pending = flow.pendingID { try await requests.finish(id: pending) }
       step = AuthorizationResponse.error(problem, to: flow.target, issuer: issuer)
@@ -118,7 +121,7 @@ struct Authorization: Sendable {
   private func stepUp(_ flow: Flow, session: BrowserSessionStore.Session, requestID: String?) async throws -> AuthorizationStep {
     guard let account = try await login.store.account(id: session.userID), account.mfaEnabled else {
       if let pending = flow.pendingID { try await requests.finish(id: pending) }
-      let refused = OpenIDProblems.consentDenied.problem("\(flow.service.name) requires two-step verification; turn it on first.")
+      let refused = OpenIDProblems.consentDenied.problem("This sign-in requires two-step verification; turn it on first.")
       return AuthorizationResponse.error(refused, to: flow.target, issuer: issuer)
     }
     let view = try await page("second_factor", flow)

@@ -32,6 +32,12 @@ enum SignOnRules {
     case refuse(Problem)
   }
 
+  /// A second factor is needed when the service requires one, or when the client's most wanted
+  /// `acr_values` is the multi-factor level (`urn:gatehouse:acr:mfa`).
+  static func needsMFA(_ request: AuthorizationRequestRules.Accepted, serviceRequires: Bool) -> Bool {
+    serviceRequires || request.acrValues?.first == IDTokenClaims.acrMultiFactor
+  }
+
   static func next(
     _ request: AuthorizationRequestRules.Accepted, session: Session?, consent: Consent, requireMFA: Bool = false, now: Date
   ) -> Next {

@@ -5,14 +5,13 @@ import Shared
 /// scope of the access token they presented; `sub` as the service's ID tokens give it.
 struct UserInfo: Sendable {
   let logins: LoginStore
-  let services: ServiceStore
 
   func claims(of caller: Principal) async throws -> UserInfoClaims {
     guard caller.scopes.contains("openid") else {
       throw OpenIDProblems.insufficientScope.problem("This access token was not issued with the openid scope.")
     }
-    guard let userID = UUID(uuidString: caller.userID ?? ""), let account = try await logins.account(id: userID), account.isActive,
-      let service = try await services.find(slug: caller.serviceSlug ?? "")
+    guard let userID = UUID(uuidString: caller.userID ?? ""),
+      let (account, service) = try await logins.account(id: userID, service: caller.serviceSlug ?? ""), account.isActive
     else {
       throw SignInProblems.invalidToken.problem("The token's account or service no longer exists.")
     }

@@ -17,7 +17,7 @@ extension TokenMethodHandlers {
     router.register(TokenRPC.pageSocialSignIn) { form, call in try await authorization.socialSignIn(form, requestID: call.requestID) }
     router.register(TokenRPC.pageOfRequest) { form, _ in try await authorization.pageOfRequest(form) }
     router.register(TokenRPC.pageConsent) { form, call in try await authorization.consent(form, requestID: call.requestID) }
-    let userInfo = UserInfo(logins: parts.logins, services: parts.services)
+    let userInfo = UserInfo(logins: parts.logins)
     // The caller is the call's principal: the access token the gateway verified.
     router.register(TokenRPC.userinfo) { _, call in
       guard let principal = call.principal else { throw SignInProblems.userTokenRequired.problem("Send an access token.") }

@@ -32,35 +32,38 @@ struct AuthorizationCodeStore: Sendable {
 
   static func hash(_ code: String) -> ByteBuffer { ByteBuffer(bytes: SHA256.hash(data: Array(code.utf8))) }
 
-  /// Issues a code, with its audit row, in one transaction that also finishes the pending request
-  /// the pages were for (`pendingID`): of two forms racing for one request, one gets a code and
-  /// the other nil.
+  /// Issues a code with its audit row, and finishes the pending request the pages were for
+  /// (`pendingID`), in one statement: of two forms racing for one request, one gets a code and the
+  /// other nil. (One statement, not a transaction of four: this is on every single sign-on.)
   func issue(
     serviceID: UUID, userID: UUID, browserSessionID: UUID, request: AuthorizationRequestRules.Accepted, pendingID: UUID?,
     client: ClientInfo, requestID: String?
   ) async throws -> String? {
     let code = Self.prefix + Base64URL.encode(SecureRandom.bytes(32))
-    return try await postgres.transaction(logger: logger) { connection in
-      if let pendingID {
-        let finished = try await connection.query(
-          "DELETE FROM token.authorization_requests WHERE id = \(pendingID) RETURNING 1", logger: logger
-        ).collect().count
-        guard finished == 1 else { return nil }
-      }
-      _ = try await connection.query(
-        """
-        INSERT INTO token.authorization_codes
-          (code_hash, service_id, user_id, browser_session_id, redirect_uri, scopes, nonce, code_challenge, expires_at)
-        VALUES (\(Self.hash(code)), \(serviceID), \(userID), \(browserSessionID), \(request.redirectURI), \(request.scopes),
-                \(request.nonce), \(request.codeChallenge), now() + make_interval(secs => \(Double(Self.lifetime))))
-        """, logger: logger
-      ).collect()
-      try await AuditEvent(
-        action: "AUTHORIZATION_CODE_ISSUED", actorUserID: userID, serviceID: serviceID, requestID: requestID, client: client,
-        details: ["browser_session_id": browserSessionID.uuidString.lowercased(), "scopes": request.scopes.joined(separator: " ")]
-      ).insert(on: connection, logger: logger)
-      return code
-    }
+    let audit = try AuditEvent(
+      action: "AUTHORIZATION_CODE_ISSUED", actorUserID: userID, serviceID: serviceID, requestID: requestID, client: client,
+      details: ["browser_session_id": browserSessionID.uuidString.lowercased(), "scopes": request.scopes.joined(separator: " ")])
+    let issued = try await postgres.query(
+      """
+      WITH finished AS (
+          DELETE FROM token.authorization_requests WHERE id = \(pendingID) RETURNING 1
+      ), code AS (
+          INSERT INTO token.authorization_codes
+            (code_hash, service_id, user_id, browser_session_id, redirect_uri, scopes, nonce, code_challenge, expires_at)
+          SELECT \(Self.hash(code)), \(serviceID), \(userID), \(browserSessionID), \(request.redirectURI), \(request.scopes),
+                 \(request.nonce), \(request.codeChallenge), now() + make_interval(secs => \(Double(Self.lifetime)))
+          WHERE \(pendingID == nil) OR EXISTS (SELECT 1 FROM finished)
+          RETURNING 1
+      ), audited AS (
+          INSERT INTO audit.events (action, actor_user_id, service_id, request_id, ip, user_agent, details)
+          SELECT \(audit.action), \(audit.actorUserID), \(audit.serviceID), \(audit.requestID), \(audit.ip)::inet,
+                 \(audit.userAgent), \(audit.details)::jsonb
+          FROM code
+      )
+      SELECT count(*)::int FROM code
+      """, logger: logger)
+    for try await count in issued.decode(Int.self) where count == 1 { return code }
+    return nil
   }
 
   /// Spends the code inside the caller's transaction; nil when it is unknown or was spent before.

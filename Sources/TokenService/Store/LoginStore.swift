@@ -52,15 +52,32 @@ struct LoginStore: Sendable {
   }
 
   private static func account(_ rows: PostgresRowSequence) async throws -> Account? {
+    for try await row in rows { return try account(row.makeRandomAccess()) }
+    return nil
+  }
+
+  /// `accountColumns`, read from the start of a row.
+  private static func account(_ c: PostgresRandomAccessRow) throws -> Account {
+    let first = try c[3].decode(String.self)
+    let last = try c[4].decode(String.self)
+    return Account(
+      id: try c[0].decode(UUID.self), username: try c[1].decode(String.self), email: try c[2].decode(String.self),
+      fullName: UserSummary.fullName(first: first, last: last),
+      passwordHash: try c[5].decode(String?.self), isActive: try c[6].decode(Bool.self),
+      tokenVersion: try c[7].decode(Int.self), platformRole: try c[8].decode(String.self), mfaEnabled: try c[9].decode(Bool.self))
+  }
+
+  /// The account and a service in one read (userinfo, on every OpenID round trip).
+  func account(id: UUID, service slug: String) async throws -> (Account, ServiceRecord)? {
+    let rows = try await postgres.query(
+      """
+      SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.password_hash, u.is_active, u.token_version, u.platform_role,
+             u.mfa_enabled, \(unescaped: ServiceRecord.columns(of: "s"))
+      FROM token.users u, token.services s WHERE u.id = \(id) AND s.slug = \(slug)
+      """, logger: logger)
     for try await row in rows {
       let c = row.makeRandomAccess()
-      let first = try c[3].decode(String.self)
-      let last = try c[4].decode(String.self)
-      return Account(
-        id: try c[0].decode(UUID.self), username: try c[1].decode(String.self), email: try c[2].decode(String.self),
-        fullName: UserSummary.fullName(first: first, last: last),
-        passwordHash: try c[5].decode(String?.self), isActive: try c[6].decode(Bool.self),
-        tokenVersion: try c[7].decode(Int.self), platformRole: try c[8].decode(String.self), mfaEnabled: try c[9].decode(Bool.self))
+      return (try Self.account(c), try ServiceRecord(c, from: 10))
     }
     return nil
   }

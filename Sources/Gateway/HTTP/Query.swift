@@ -20,13 +20,3 @@ enum Redirect {
     Response(status: .found, headers: [.location: location, .cacheControl: "no-store"])
   }
 }
-
-/// Query strings the gateway writes.
-enum URLQuery {
-  /// Everything but RFC 3986's unreserved characters percent-encoded, so `+`, `&` and `=` survive.
-  static func escape(_ text: String) -> String {
-    text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
-  }
-
-  private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-}

@@ -124,21 +124,13 @@ struct Authorization: Sendable {
       let refused = OpenIDProblems.consentDenied.problem("This sign-in requires two-step verification; turn it on first.")
       return AuthorizationResponse.error(refused, to: flow.target, issuer: issuer)
     }
-    let view = try await page("second_factor", flow)
-    guard let pending = UUID(uuidString: view.request ?? "") else { throw Problem.internalError() }
-    let token = try await multiFactor.challenge(
-      account: account, service: flow.service, method: session.amr.first == "fed" ? "fed" : "password", client: flow.browser.client,
-      requestID: requestID)
-    try await requests.awaitSecondFactor(id: pending, userID: account.id, mfaToken: token)
-    return AuthorizationStep(page: view)
+    return try await askSecondFactor(flow, account: account, method: session.amr.first == "fed" ? "fed" : "password", requestID: requestID)
   }
 
   /// A page of this request, the request saved first if it is not yet waiting. `identifier`: what
   /// the person typed, shown again with a refusal so they need not type it twice.
   func page(_ name: String, _ flow: Flow, problem: Problem? = nil, identifier: String? = nil) async throws -> PageView {
-    var id = flow.pendingID
-    if id == nil { id = try await requests.savePending(flow.request, serviceID: flow.service.id) }
-    guard let id else { throw Problem.internalError() }
+    let id = try await waitingID(flow)
     let origin = RedirectURIRule.formActionSource(flow.request.redirectURI)
     var view = PageView(
       name: name, request: id.uuidString.lowercased(), serviceName: flow.service.name, logoURL: flow.service.logoURL,
@@ -148,12 +140,10 @@ struct Authorization: Sendable {
     view.service = flow.service.slug
     return view
   }
-}
 
-extension Optional where Wrapped: Sendable {
-  /// `flatMap` for an async transform.
-  func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
-    guard let value = self else { return nil }
-    return try await transform(value)
+  /// The id of the request's row, saved now if it was not waiting yet.
+  func waitingID(_ flow: Flow) async throws -> UUID {
+    if let id = flow.pendingID { return id }
+    return try await requests.savePending(flow.request, serviceID: flow.service.id)
   }
 }

@@ -7,7 +7,7 @@ import Shared
 extension Authorization {
   /// `POST /signin`.
   func signIn(_ form: PageSignIn, requestID: String?) async throws -> AuthorizationStep {
-    var (flow, _) = try await pendingFlow(form.request, browser: form.browser)
+    let (flow, _) = try await pendingFlow(form.request, browser: form.browser)
     let identifier = form.identifier.trimmingCharacters(in: .whitespaces)
     guard !identifier.isEmpty, !form.password.isEmpty, identifier.count <= 254, form.password.utf8.count <= 1024 else {
       let problem = RequestProblems.missingField.problem("Enter your username or e-mail and your password.", field: "identifier")
@@ -32,20 +32,15 @@ extension Authorization {
     }
     switch outcome {
     case .secondFactor(let account):
-      let token = try await multiFactor.challenge(account: account, service: flow.service, client: client, requestID: requestID)
-      guard let pending = flow.pendingID else { throw Problem.internalError() }
-      try await requests.awaitSecondFactor(id: pending, userID: account.id, mfaToken: token)
-      return AuthorizationStep(page: try await page("second_factor", flow))
+      return try await askSecondFactor(flow, account: account, method: "password", requestID: requestID)
     case .signedIn(_, let (session, token)):
-      try await endReplacedSession(form.browser, requestID: requestID)
-      flow.newSession = NewBrowserSession(token: token, maxAge: BrowserSessionStore.lifetime)
-      return try await proceed(flow, session: session, justSignedIn: true, requestID: requestID)
+      return try await signedIn(flow, session: session, cookie: token, requestID: requestID)
     }
   }
 
   /// `POST /signin/second-factor`: a six-digit code from the app, or a backup code.
   func secondFactor(_ form: PageSecondFactor, requestID: String?) async throws -> AuthorizationStep {
-    var (flow, pending) = try await pendingFlow(form.request, browser: form.browser)
+    let (flow, pending) = try await pendingFlow(form.request, browser: form.browser)
     guard let mfaToken = pending.mfaToken else {
       throw OpenIDProblems.authorizationExpired.problem("This sign-in has no second step waiting; start again from the app.")
     }
@@ -83,11 +78,7 @@ extension Authorization {
     } catch let problem as Problem where problem.code == MFAProblems.invalidMFAToken.code {
       throw OpenIDProblems.authorizationExpired.problem("The second step of this sign-in expired; start again from the app.")
     }
-    if let token = opened.token {
-      try await endReplacedSession(form.browser, requestID: requestID)
-      flow.newSession = NewBrowserSession(token: token, maxAge: BrowserSessionStore.lifetime)
-    }
-    return try await proceed(flow, session: opened.0, justSignedIn: true, requestID: requestID)
+    return try await signedIn(flow, session: opened.0, cookie: opened.token, requestID: requestID)
   }
 
   /// `POST /consent`: the signed-in browser allows the client its scopes, or refuses.

@@ -32,15 +32,8 @@ enum AuthorizationResponse {
       var components = URLComponents(string: target.redirectURI) ?? URLComponents()
       var items = components.queryItems ?? []
       items += all.map { URLQueryItem(name: $0.0, value: $0.1) }
-      components.percentEncodedQuery = items.map { "\(escape($0.name))=\(escape($0.value ?? ""))" }.joined(separator: "&")
+      components.percentEncodedQuery = items.map { "\(URLQuery.escape($0.name))=\(URLQuery.escape($0.value ?? ""))" }.joined(separator: "&")
       return AuthorizationStep(redirect: components.string ?? target.redirectURI)
     }
   }
-
-  /// Form-style escaping: everything but unreserved characters (RFC 3986 section 2.3).
-  static func escape(_ text: String) -> String {
-    text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
-  }
-
-  private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }

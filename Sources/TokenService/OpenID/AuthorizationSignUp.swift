@@ -15,7 +15,7 @@ extension Authorization {
 
   /// `POST /signup`.
   func signUp(_ form: PageSignUp, requestID: String?) async throws -> AuthorizationStep {
-    var (flow, pending) = try await pendingFlow(form.request, browser: form.browser)
+    let (flow, pending) = try await pendingFlow(form.request, browser: form.browser)
     let username = form.username.trimmingCharacters(in: .whitespaces)
     let email = form.email.trimmingCharacters(in: .whitespaces)
     let firstName = form.firstName.flatMap { $0.isEmpty ? nil : $0 }
@@ -28,15 +28,6 @@ extension Authorization {
       return AuthorizationStep(page: view)
     }
     guard let account = try await login.store.account(username: username, email: nil) else { throw Problem.internalError() }
-    let (session, token) = try await login.store.postgres.transaction(logger: login.store.logger) { connection in
-      let opened = try await browserSessions.open(
-        userID: account.id, amr: ["pwd"], secondFactor: false, serviceID: flow.service.id, client: form.browser.client,
-        requestID: requestID, on: connection)
-      try await requests.markSignedIn(id: pending.id, session: opened.0.id, on: connection)
-      return opened
-    }
-    try await endReplacedSession(form.browser, requestID: requestID)
-    flow.newSession = NewBrowserSession(token: token, maxAge: BrowserSessionStore.lifetime)
-    return try await proceed(flow, session: session, justSignedIn: true, requestID: requestID)
+    return try await openSession(flow, pendingID: pending.id, userID: account.id, amr: ["pwd"], requestID: requestID)
   }
 }

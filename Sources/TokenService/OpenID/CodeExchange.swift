@@ -35,7 +35,7 @@ struct CodeExchange: Sendable {
     guard request.client.confidential || service.publicClient else {
       throw OAuthProblems.invalidClient.problem("This client is confidential: authenticate with its secret.")
     }
-    try Self.openInOAuthTerms(service)
+    try await OAuthTokenEndpoint.inOAuthTerms { try service.requireOpen() }
     let outcome = try await logins.postgres.transaction(logger: logins.logger) { connection -> Issued? in
       guard let grant = try await codes.spend(request.code, on: connection) else { return nil }
       try Self.check(grant, request)
@@ -44,7 +44,7 @@ struct CodeExchange: Sendable {
       guard let account = try await logins.account(id: grant.userID, on: connection), account.isActive else {
         throw OAuthProblems.invalidGrant.problem("The account may not sign in.")
       }
-      let opened = try await Self.inOAuthTerms {
+      let opened = try await OAuthTokenEndpoint.inOAuthTerms {
         try await logins.open(
           account: account, service: service, clientType: .native, rememberMe: false, secondFactor: nil,
           method: grant.amr.first == "pwd" ? "password" : (grant.amr.first ?? "password"), client: request.clientInfo,
@@ -124,14 +124,6 @@ struct CodeExchange: Sendable {
       azp: service.clientID, atHash: IDTokenClaims.accessTokenHash(issued.token),
       sid: issued.grant.browserSessionID.uuidString.lowercased(), name: scoped.name, preferredUsername: scoped.preferredUsername,
       email: scoped.email, emailVerified: scoped.emailVerified)
-  }
-
-  static func inOAuthTerms<T>(_ body: () async throws -> T) async throws -> T {
-    try await OAuthTokenEndpoint.inOAuthTerms(body)
-  }
-
-  static func openInOAuthTerms(_ service: ServiceRecord) throws {
-    do { try service.requireOpen() } catch let problem { throw problem.asOAuthError }
   }
 }
 

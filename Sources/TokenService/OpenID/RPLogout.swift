@@ -53,6 +53,6 @@ struct RPLogout: Sendable {
     }
     guard let state = request.state else { return RPLogoutStep(redirect: uri, endedSession: ended) }
     let separator = uri.contains("?") ? "&" : "?"
-    return RPLogoutStep(redirect: uri + separator + "state=" + AuthorizationResponse.escape(state), endedSession: ended)
+    return RPLogoutStep(redirect: uri + separator + "state=" + URLQuery.escape(state), endedSession: ended)
   }
 }

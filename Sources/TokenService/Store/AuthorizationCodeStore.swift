@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -30,7 +29,7 @@ struct AuthorizationCodeStore: Sendable {
     let mfaAt: Date?
   }
 
-  static func hash(_ code: String) -> ByteBuffer { ByteBuffer(bytes: SHA256.hash(data: Array(code.utf8))) }
+  static func hash(_ code: String) -> ByteBuffer { SecretDigest.sha256(code) }
 
   /// Issues a code with its audit row, and finishes the pending request the pages were for
   /// (`pendingID`), in one statement: of two forms racing for one request, one gets a code and the

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -65,10 +64,6 @@ struct AuthorizationStore: Sendable {
   }
 
   /// The request is answered (a code, or a refusal sent to the client): its pages are done.
-  func finish(id: UUID, on connection: PostgresConnection) async throws {
-    _ = try await connection.query("DELETE FROM token.authorization_requests WHERE id = \(id)", logger: logger).collect()
-  }
-
   func finish(id: UUID) async throws {
     _ = try await postgres.query("DELETE FROM token.authorization_requests WHERE id = \(id)", logger: logger).collect()
   }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -24,7 +23,7 @@ struct BrowserSessionStore: Sendable {
     let mfaAt: Date?
   }
 
-  static func hash(_ token: String) -> ByteBuffer { ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8))) }
+  static func hash(_ token: String) -> ByteBuffer { SecretDigest.sha256(token) }
 
   /// The live session the cookie names, of an active account; nil for anything else.
   func find(token: String) async throws -> Session? {

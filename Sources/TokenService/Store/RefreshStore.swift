@@ -29,7 +29,7 @@ struct RefreshStore: Sendable {
   }
 
   /// What a refresh token is stored and looked up as: its SHA-256, at issue (LoginStore) and on every use.
-  static func hash(_ token: String) -> ByteBuffer { ByteBuffer(bytes: SHA256.hash(data: Array(token.utf8))) }
+  static func hash(_ token: String) -> ByteBuffer { SecretDigest.sha256(token) }
 
   /// Spends the token if nobody has, with its successor (`next`, a hash, living `lifetime`
   /// seconds), the session's last use, the audit row and the sealed pair kept for the grace

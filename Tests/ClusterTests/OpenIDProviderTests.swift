@@ -8,6 +8,13 @@ import Testing
 /// Gatehouse as an OpenID Provider (docs/oidc.md), driven from discovery by standard relying-party
 /// libraries (authlib and idpyoidc, Tests/python/oidc_rp.py) through the hosted pages.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct OpenIDProviderTests {
+  /// The relying-party script's own test against a fake provider: it refuses a bad `iss`, `state`,
+  /// signature, `at_hash`, `nonce` or `aud`, so a pass of the tests below means something.
+  @Test func theRelyingPartyScriptPassesItsSelfTest() throws {
+    let result = try PythonCheck.run("oidc_rp_selftest.py", [])
+    #expect(result.status == 0 && result.output.hasSuffix(" 0 failed"), "\(result.output)")
+  }
+
   /// A confidential client (authlib) and a public PKCE client (idpyoidc) of two services: the first
   /// signs in with the password and gives consent, the second gets in on the browser session alone,
   /// and RP-initiated logout ends the browser session and both apps' sessions.

@@ -119,7 +119,8 @@ final class ServiceProcess: @unchecked Sendable {
       return
     }
     signal(SIGTERM)
-    let status = await waitForExit(timeout: .seconds(10))
+    // The shutdown grace (8 s) and the cancellation time after it (3 s), and a margin.
+    let status = await waitForExit(timeout: .seconds(15))
     if status == nil {
       signal(SIGKILL)
       _ = await waitForExit(timeout: .seconds(2))

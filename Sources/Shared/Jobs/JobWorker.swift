@@ -263,3 +263,7 @@ struct StreamEntry: Sendable {
     return StreamEntry(id: id, job: job)
   }
 }
+
+extension JobWorker: CustomStringConvertible {
+  public var description: String { "job worker \(queue.name)" }
+}

@@ -29,11 +29,15 @@ public func readSetting<T>(service: ServiceName, _ read: () throws(Configuration
 /// `shutdownGrace` to finish in-flight work before cancelling them.
 public func runServiceGroup(_ services: [any Service], config: GatehouseConfig, logger: Logger) async throws {
   var configuration = ServiceGroupConfiguration(
-    services: ([StartupSignals.SignalsTaken()] + services).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+    services: ([StartupSignals.SignalsTaken()] + services).map {
+      ServiceGroupConfiguration.ServiceConfiguration(service: NamedService(base: $0, logger: logger))
+    },
     gracefulShutdownSignals: [.sigterm, .sigint],
     logger: logger)
   configuration.maximumGracefulShutdownDuration = config.shutdownGrace
-  configuration.maximumCancellationDuration = .seconds(1)
+  // Past the grace, every part is cancelled; the Redis consumers still finish their blocking
+  // read (up to 1 s) first, so a second of cancellation time was a coin toss, lost as a crash.
+  configuration.maximumCancellationDuration = .seconds(3)
   try await ServiceGroup(configuration: configuration).run()
   logger.info("stopped")
   exitSoonAfterStopping()

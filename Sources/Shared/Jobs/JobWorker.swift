@@ -153,6 +153,8 @@ public final class JobWorker: Service {
       cursor = parts[0].string ?? "0-0"
       let entries = parts[1].array?.map(StreamEntry.parse) ?? []
       for entry in entries where entry.job != nil {
+        // Taken over but not started: left pending, so another worker takes it after claimIdle.
+        guard running else { return }
         // A job whose consumers keep dying while running it would be taken over forever:
         // past the attempt limit in deliveries, it is dead-lettered instead.
         let deliveries = try await deliveryCount(of: entry.id)

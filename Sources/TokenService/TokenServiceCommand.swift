@@ -26,6 +26,7 @@ enum TokenBackend: BackendDescriptor {
       {
         _ = try? await context.events.publish(Topics.keys, KeysChanged(currentKid: first.current))
       }
+      try await AccountConsoleStore(postgres: context.postgres, logger: context.logger).ensure(issuer: context.config.issuer)
       try await LocalDemo.seed(context)
     })
 }

@@ -208,11 +208,7 @@ import Testing
           "password": "a new person's passphrase",
         ],
       ]
-      let folder = TestEnvironment.runDirectory.appendingPathComponent("screenshots/oidc")
-      let file = TestEnvironment.runDirectory.appendingPathComponent("browser-\(UUID().uuidString).json")
-      try JSONSerialization.data(withJSONObject: settings).write(to: file)
-      defer { try? FileManager.default.removeItem(at: file) }
-      let (status, output) = try PythonCheck.run("browser_sso.py", [file.path, folder.path])
+      let (status, output) = try PythonCheck.browser("browser_sso.py", settings: settings, screenshots: "oidc")
       try #require(status == 0, "\(output)\n\(cluster.logs)")
       for page in ["sign-in", "second-factor", "consent", "sign-up", "sign-in-ko", "sign-in-phone", "error"] {
         #expect(output.contains("-\(page).png"), "no screenshot of \(page): \(output)")

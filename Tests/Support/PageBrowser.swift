@@ -34,10 +34,10 @@ final class PageBrowser: @unchecked Sendable {
 
   func get(_ path: String) async throws -> Page { try await send(path, method: .GET, form: nil) }
 
-  /// Posts a page's form with this browser's CSRF token.
-  func post(_ path: String, _ form: [String: String]) async throws -> Page {
+  /// Posts a page's form with this browser's CSRF token (or, as another site's form would, without).
+  func post(_ path: String, _ form: [String: String], csrf: Bool = true) async throws -> Page {
     var all = form
-    all["csrf"] = cookies["__Host-gh_csrf"] ?? ""
+    if csrf { all["csrf"] = cookies["__Host-gh_csrf"] ?? "" }
     return try await send(path, method: .POST, form: all)
   }
 

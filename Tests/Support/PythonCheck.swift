@@ -18,4 +18,13 @@ enum PythonCheck {
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
   }
+
+  /// A browser script (`SCRIPT SETTINGS_JSON SCREENSHOT_DIR`): `settings` written to a file of the
+  /// test run for it, its screenshots under the run's `screenshots/<folder>`.
+  static func browser(_ script: String, settings: [String: Any], screenshots folder: String) throws -> (status: Int32, output: String) {
+    let file = TestEnvironment.runDirectory.appendingPathComponent("\(folder)-\(UUID().uuidString).json")
+    try JSONSerialization.data(withJSONObject: settings).write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    return try run(script, [file.path, TestEnvironment.runDirectory.appendingPathComponent("screenshots/\(folder)").path])
+  }
 }

@@ -56,7 +56,7 @@ struct OpenIDController: Sendable {
       // An app's cross-site POST carries no SameSite=Lax cookie: the same request as a GET, a
       // top-level navigation that does, finds the browser's session.
       if request.method == .post, !confirmed, BrowserCookies.value(BrowserCookies.session, in: request) == nil {
-        let query = names.compactMap { name in field(name).map { "\(name)=\(URLQuery.escape($0))" } }.joined(separator: "&")
+        let query = URLQuery.encode(names.compactMap { name in field(name).map { (name, $0) } })
         return Response(status: .seeOther, headers: [.location: "/oauth/logout?" + query, .cacheControl: "no-store"])
       }
       let step = try await rpc.call(

@@ -24,7 +24,7 @@ struct SignInPagesController: Sendable {
 
   @Sendable func signIn(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     await pages.catching(request, context) {
-      let form = try await Self.form(request)
+      let form = try await BrowserCookies.form(request)
       let identifier = form["identifier"] ?? form["username"] ?? ""
       let ip = context.client(request).ip ?? "unknown"
       _ = try await limits.enforce([(limits.login, "ip:\(ip)"), (limits.loginUser, "user:\(ip):\(identifier.lowercased())")])
@@ -53,7 +53,7 @@ struct SignInPagesController: Sendable {
   /// `POST /signup`: counted against the registration limit per address.
   @Sendable func signUp(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     await pages.catching(request, context) {
-      let form = try await Self.form(request)
+      let form = try await BrowserCookies.form(request)
       _ = try await limits.enforce([(limits.register, "ip:\(context.client(request).ip ?? "unknown")")])
       let step = try await rpc.call(
         TokenRPC.pageSignUp,
@@ -68,7 +68,7 @@ struct SignInPagesController: Sendable {
   /// A provider's button: the social flow, coming back to this pending authorization.
   @Sendable func socialSignIn(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     await pages.catching(request, context) {
-      let form = try await Self.form(request)
+      let form = try await BrowserCookies.form(request)
       _ = try await limits.enforce([(limits.social, "ip:\(context.client(request).ip ?? "unknown")")])
       let redirect = try await rpc.call(
         SocialRPC.authorize,
@@ -82,7 +82,7 @@ struct SignInPagesController: Sendable {
 
   @Sendable func secondFactor(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     await pages.catching(request, context) {
-      let form = try await Self.form(request)
+      let form = try await BrowserCookies.form(request)
       _ = try await limits.enforce([(limits.login, "ip:\(context.client(request).ip ?? "unknown")")])
       let step = try await rpc.call(
         TokenRPC.pageSecondFactor,
@@ -95,7 +95,7 @@ struct SignInPagesController: Sendable {
 
   @Sendable func consent(_ request: Request, context: GatewayRequestContext) async throws -> Response {
     await pages.catching(request, context) {
-      let form = try await Self.form(request)
+      let form = try await BrowserCookies.form(request)
       let step = try await rpc.call(
         TokenRPC.pageConsent,
         PageConsent(
@@ -110,14 +110,5 @@ struct SignInPagesController: Sendable {
       throw RequestProblems.notFound.problem("No resource at \(request.uri.path).")
     }
     return response
-  }
-
-  /// A page's form, only when it repeats this browser's CSRF token.
-  private static func form(_ request: Request) async throws -> [String: String] {
-    let form = try await FormBody.decode(request)
-    guard BrowserCookies.formIsOurs(form, request: request) else {
-      throw OpenIDProblems.formExpired.problem("This form did not come from this browser's page, or its page is too old.")
-    }
-    return form
   }
 }

@@ -11,8 +11,8 @@ enum BrowserCookies {
   static let session = "__Host-gh_session"
   static let csrf = "__Host-gh_csrf"
 
-  static func value(_ name: String, in request: Request) -> String? {
-    guard let value = request.cookies[name]?.value, !value.isEmpty, value.count <= 256 else { return nil }
+  static func value(_ name: String, in request: Request, maxLength: Int = 256) -> String? {
+    guard let value = request.cookies[name]?.value, !value.isEmpty, value.count <= maxLength else { return nil }
     return value
   }
 
@@ -44,5 +44,14 @@ enum BrowserCookies {
   static func formIsOurs(_ form: [String: String], request: Request) -> Bool {
     guard let cookie = value(csrf, in: request), let field = form["csrf"] else { return false }
     return ConstantTime.equal(Array(cookie.utf8), Array(field.utf8))
+  }
+
+  /// A page's posted form, refused unless it repeats this browser's CSRF token.
+  static func form(_ request: Request) async throws -> [String: String] {
+    let form = try await FormBody.decode(request)
+    guard formIsOurs(form, request: request) else {
+      throw OpenIDProblems.formExpired.problem("This form did not come from this browser's page, or its page is too old.")
+    }
+    return form
   }
 }

@@ -12,7 +12,10 @@ struct HostedPages: Sendable {
   static func load() async throws -> HostedPages {
     let folder = try PageRenderer.resourceFolder().appendingPathComponent("Assets")
     var assets: [String: (type: String, body: ByteBuffer)] = [:]
-    for (name, type) in [("gatehouse.css", "text/css; charset=utf-8"), ("form-post.js", "text/javascript; charset=utf-8")] {
+    for (name, type) in [
+      ("gatehouse.css", "text/css; charset=utf-8"), ("form-post.js", "text/javascript; charset=utf-8"),
+      ("approve.js", "text/javascript; charset=utf-8"),
+    ] {
       let data = try Data(contentsOf: folder.appendingPathComponent(name))
       assets[name] = (type, ByteBuffer(bytes: data))
     }

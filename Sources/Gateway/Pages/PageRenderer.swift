@@ -78,6 +78,7 @@ struct PageRenderer: Sendable {
       ["name": t["scope.\(scope)"] ?? scope, "description": t["scope.\(scope).description"] ?? t["scope.other.description"] ?? ""]
     }
     values.merge(page.values) { _, new in new }
+    Self.sayOutcome(&values, words: t)
     let html = library.render(values, withTemplate: page.template) ?? ""
     var headers = HTTPFields()
     headers[.contentType] = "text/html; charset=utf-8"
@@ -87,10 +88,19 @@ struct PageRenderer: Sendable {
     return Response(status: page.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
   }
 
+  /// What a console form did, named by key or problem code in `values`, in the reader's words.
+  static func sayOutcome(_ values: inout [String: Any], words t: [String: String]) {
+    if let key = values["noticeKey"] as? String, let text = t[key] { values["notice"] = text }
+    if let key = values["outcomeKey"] as? String { values["outcome"] = t[key] ?? t["approve.outcome.other"] ?? key }
+    if let code = values["problemCode"] as? String {
+      values["problem"] = ["code": code, "message": t["error.\(code)"] ?? t["error.other"] ?? code]
+    }
+  }
+
   /// No inline script or style; forms post to us (and, for form_post or a redirect after a
   /// form, the client's origin); never framed.
   static func policy(formTargets: [String]) -> String {
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; "
       + "form-action 'self'\(formTargets.map { " " + $0 }.joined()); frame-ancestors 'none'; base-uri 'none'"
   }
 
@@ -99,6 +109,8 @@ struct PageRenderer: Sendable {
     "second_factor": ("secondFactorTitle", "secondFactorLead"),
     "consent": ("consentTitle", "consentLead"), "error": ("errorTitle", nil), "signed_out": ("signedOutTitle", "signedOutLead"),
     "confirm_logout": ("confirmLogoutTitle", "confirmLogoutLead"), "form_post": ("formPostTitle", nil),
+    "account": ("accountTitle", nil), "account_totp": ("totpTitle", "totpLead"), "account_codes": ("codesTitle", "codesLead"),
+    "approve": ("approveTitle", "approveLead"), "approve_result": ("approveResultTitle", nil),
   ]
 }
 

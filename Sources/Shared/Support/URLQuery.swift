@@ -9,6 +9,11 @@ public enum URLQuery {
     text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
   }
 
+  /// `name=value&…`, every name and value escaped.
+  public static func encode(_ pairs: [(String, String)]) -> String {
+    pairs.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
+  }
+
   private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }
 

@@ -44,10 +44,7 @@ extension Authorization {
     guard let mfaToken = pending.mfaToken else {
       throw OpenIDProblems.authorizationExpired.problem("This sign-in has no second step waiting; start again from the app.")
     }
-    let code = form.code.filter { !$0.isWhitespace }
-    let body =
-      code.count == 6 && code.allSatisfy(\.isASCII) && code.allSatisfy(\.isNumber)
-      ? MFACodeBody(code: code) : MFACodeBody(backupCode: form.code.trimmingCharacters(in: .whitespaces))
+    let body = MFACodeBody.typed(form.code)
     let client = form.browser.client
     // A session of this person that lacks the second factor (a service requires one) passes it
     // in place: its other apps' sessions stay.

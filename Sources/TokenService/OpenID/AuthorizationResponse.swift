@@ -32,7 +32,7 @@ enum AuthorizationResponse {
       var components = URLComponents(string: target.redirectURI) ?? URLComponents()
       var items = components.queryItems ?? []
       items += all.map { URLQueryItem(name: $0.0, value: $0.1) }
-      components.percentEncodedQuery = items.map { "\(URLQuery.escape($0.name))=\(URLQuery.escape($0.value ?? ""))" }.joined(separator: "&")
+      components.percentEncodedQuery = URLQuery.encode(items.map { ($0.name, $0.value ?? "") })
       return AuthorizationStep(redirect: components.string ?? target.redirectURI)
     }
   }

@@ -108,6 +108,9 @@ struct NewService: Sendable {
         "A slug is 2 to 63 lowercase letters, digits and '-', not starting with '-'.",
         field: "slug")
     }
+    guard slug != AccountConsoleClient.slug else {
+      throw RequestProblems.invalidField.problem("The slug \(slug) is Gatehouse's own.", field: "slug")
+    }
     guard (1...200).contains(name.count) else {
       throw RequestProblems.invalidField.problem("A name has 1 to 200 characters.", field: "name")
     }

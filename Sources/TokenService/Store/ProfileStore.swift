@@ -12,7 +12,7 @@ struct ProfileStore: Sendable {
     let rows = try await postgres.query(
       """
       SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.preferred_language, u.marketing_consent,
-             u.email_verified, u.created_at, s.id, s.slug, s.name, m.role
+             u.email_verified, u.created_at, s.id, s.slug, s.name, m.role, u.mfa_enabled
       FROM token.users u
       JOIN token.services s ON s.slug = \(serviceSlug)
       LEFT JOIN LATERAL token.membership(s.id, u.id) m ON true
@@ -20,7 +20,7 @@ struct ProfileStore: Sendable {
       """, logger: logger)
     for try await row in rows {
       let c = row.makeRandomAccess()
-      return Profile(
+      var profile = Profile(
         id: try c[0].decode(UUID.self).uuidString.lowercased(), username: try c[1].decode(String.self),
         email: try c[2].decode(String.self), firstName: try c[3].decode(String.self), lastName: try c[4].decode(String.self),
         preferredLanguage: try c[5].decode(String.self), marketingConsent: try c[6].decode(Bool.self),
@@ -28,6 +28,8 @@ struct ProfileStore: Sendable {
         service: ServiceSummary(
           id: try c[9].decode(UUID.self), slug: try c[10].decode(String.self),
           name: try c[11].decode(String.self), role: try c[12].decode(String?.self)))
+      profile.mfaEnabled = try c[13].decode(Bool.self)
+      return profile
     }
     return nil
   }

@@ -39,9 +39,14 @@ public enum OpenIDProblems: ProblemDomain {
   public static let consentNotFound = ProblemKind(
     "consent_not_found", status: 404, title: "No such consent",
     doc: "`DELETE /api/v1/users/me/consents/{service}`: you have not allowed that service anything (or revoked it already).")
+  public static let consoleSignInFailed = ProblemKind(
+    "console_sign_in_failed", status: 400, title: "Signing in to your account did not finish",
+    doc:
+      "Page: the account console's own sign-in came back with an error (the person cancelled, or the request expired); open /account again."
+  )
 
   public static let all = [
     loginRequired, consentRequired, interactionRequired, consentDenied, formExpired, authorizationExpired, invalidIDTokenHint,
-    postLogoutRedirectURINotRegistered, insufficientScope, consentNotFound,
+    postLogoutRedirectURINotRegistered, insufficientScope, consentNotFound, consoleSignInFailed,
   ]
 }

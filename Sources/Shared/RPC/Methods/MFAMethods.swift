@@ -32,6 +32,16 @@ public struct MFACodeBody: Codable, Sendable {
   }
 }
 
+extension MFACodeBody {
+  /// What a person typed in a page's one field: six digits are a TOTP code, anything else a
+  /// backup code.
+  public static func typed(_ text: String) -> MFACodeBody {
+    let code = text.filter { !$0.isWhitespace }
+    return code.count == 6 && code.allSatisfy(\.isASCII) && code.allSatisfy(\.isNumber)
+      ? MFACodeBody(code: code) : MFACodeBody(backupCode: text.trimmingCharacters(in: .whitespaces))
+  }
+}
+
 /// A signed-in user's MFA call: who, from which session, and the code when one is needed.
 /// The caller's own second factor: the user, session and service are the call's principal.
 public struct MFARequest: Codable, Sendable {

@@ -18,6 +18,8 @@ public struct Profile: Codable, Sendable {
   public var emailVerified: Bool
   public var createdAt: Date
   public var service: ServiceSummary
+  /// Whether a second factor is asked for at sign-in.
+  public var mfaEnabled = false
 
   public init(
     id: String, username: String, email: String, firstName: String, lastName: String,
@@ -45,6 +47,7 @@ public struct Profile: Codable, Sendable {
     case marketingConsent = "marketing_consent"
     case emailVerified = "email_verified"
     case createdAt = "created_at"
+    case mfaEnabled = "mfa_enabled"
   }
 }
 

@@ -1,0 +1,105 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Shared
+
+/// What `/account` shows, as the template's values: the profile, the second factor's state, the
+/// sessions and browser sessions, the apps allowed in, and what the last form did.
+struct AccountOverview {
+  let profile: Profile
+  let sessions: SessionList
+  let consents: ConsentList
+
+  func values(request: Request) -> [String: Any] {
+    var values = ConsoleForm.outcome(request)
+    values["user"] = [
+      "username": profile.username, "email": profile.email, "firstName": profile.firstName, "lastName": profile.lastName,
+      "fullName": profile.fullName.isEmpty ? profile.username : profile.fullName, "emailVerified": profile.emailVerified,
+      "languageKo": profile.preferredLanguage == "ko", "languageEn": profile.preferredLanguage != "ko",
+    ]
+    values["mfaEnabled"] = profile.mfaEnabled
+    values["sessions"] = sessions.sessions.map { session -> [String: Any] in
+      [
+        "id": session.id, "service": session.service, "clientType": session.clientType, "ip": session.ip ?? "",
+        "device": Self.device(session.userAgent), "lastUsed": Self.time(session.lastUsedAt), "current": session.current,
+      ]
+    }
+    values["browserSessions"] = sessions.browserSessions.map { browser -> [String: Any] in
+      [
+        "id": browser.id, "ip": browser.ip ?? "", "device": Self.device(browser.userAgent), "methods": browser.amr.joined(separator: " · "),
+        "lastSeen": Self.time(browser.lastSeenAt), "expires": Self.time(browser.expiresAt),
+      ]
+    }
+    values["hasBrowserSessions"] = !sessions.browserSessions.isEmpty
+    values["consents"] = consents.consents.map { consent -> [String: Any] in
+      [
+        "service": consent.service, "name": consent.name, "scopes": consent.scopes.joined(separator: " "),
+        "granted": Self.time(consent.grantedAt),
+      ]
+    }
+    values["hasConsents"] = !consents.consents.isEmpty
+    return values
+  }
+
+  /// Minutes are enough to recognise a session; UTC, as the audit log writes it.
+  static func time(_ date: Date) -> String {
+    date.formatted(Date.ISO8601FormatStyle().year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false))
+      .replacingOccurrences(of: "T", with: " ").prefix(16) + " UTC"
+  }
+
+  /// The user agent as a person names it ("Chrome 131 on Windows"), or its start when it is no
+  /// browser we know.
+  static func device(_ userAgent: String?) -> String {
+    guard let userAgent, !userAgent.isEmpty else { return "—" }
+    let browsers: [(String, String)] = [
+      ("Edg/", "Edge"), ("SamsungBrowser/", "Samsung Internet"), ("Whale/", "Whale"), ("Firefox/", "Firefox"),
+      ("HeadlessChrome/", "Headless Chrome"), ("Chrome/", "Chrome"), ("Version/", "Safari"),
+    ]
+    let systems: [(String, String)] = [
+      ("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"), ("Mac OS X", "macOS"),
+      ("CrOS", "ChromeOS"), ("Linux", "Linux"),
+    ]
+    let found = browsers.lazy.compactMap { marker, name in userAgent.range(of: marker).map { (name, $0) } }.first
+    guard let (name, range) = found else {
+      return userAgent.count > 60 ? String(userAgent.prefix(59)) + "…" : userAgent
+    }
+    let major = userAgent[range.upperBound...].prefix { $0.isNumber }
+    let system = systems.first { userAgent.contains($0.0) }.map { " · \($0.1)" } ?? ""
+    return name + (major.isEmpty ? "" : " \(major)") + system
+  }
+}
+
+/// The console's forms: where each goes back to, with what happened, and the page view.
+enum ConsoleForm {
+  /// Back to `section` of `/account`, saying what happened (`done` or `problem`, a code).
+  static func back(to section: String, outcome: (name: String, value: String), cookies: [String] = []) -> Response {
+    let location = "/account?\(URLQuery.encode([outcome]))#\(section)"
+    var response = Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+    for cookie in cookies { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
+    return response
+  }
+
+  /// What the last form did, from the redirect's query: only codes, never text, reach the page,
+  /// which says them in the reader's words.
+  static func outcome(_ request: Request) -> [String: Any] {
+    let query = request.uri.queryParameters
+    func code(_ name: String) -> String? {
+      guard let value = query[Substring(name)].map(String.init), value.wholeMatch(of: /[a-z_]{1,64}/) != nil else { return nil }
+      return value
+    }
+    var values: [String: Any] = [:]
+    if let done = code("done") { values["noticeKey"] = "account.done.\(done)" }
+    if let problem = code("problem") { values["problemCode"] = problem }
+    return values
+  }
+
+  /// A console page, in the person's own language first.
+  static func view(_ template: String, profile: Profile, request: Request) -> PageView {
+    PageView(
+      name: template, serviceName: AccountConsoleClient.name,
+      languages: [profile.preferredLanguage] + BrowserCookies.acceptLanguages(request))
+  }
+
+  /// The second factor a form proves: a TOTP code or a backup code.
+  static func proof(_ form: [String: String]) -> MFACodeBody { MFACodeBody.typed(form["code"] ?? "") }
+}

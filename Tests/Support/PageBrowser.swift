@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Testing
 
 /// A browser for the hosted pages, by hand: it keeps the gateway's cookies (all of them, as a
 /// browser would; the tests talk plain http, so `Secure` is not honoured) and follows nothing,
@@ -59,5 +60,18 @@ final class PageBrowser: @unchecked Sendable {
     }
     let body = try await response.body.collect(upTo: 1 << 20)
     return Page(status: Int(response.status.code), location: response.headers.first(name: "Location"), body: String(buffer: body))
+  }
+}
+
+extension PageBrowser {
+  /// Signs this browser in to the account console, the approval page and the admin console
+  /// (they share the console's sign-in) as `account`, through the hosted sign-in page.
+  func signInToConsole(_ account: Account) async throws {
+    let start = try await get("/account")
+    let signInPage = try await get(start.location ?? "/account")
+    let signedIn = try await post(
+      "/signin", ["request": signInPage.field("request") ?? "", "identifier": account.username, "password": account.password])
+    let landed = try await get(signedIn.location ?? "/account")
+    #expect(landed.status == 303 && cookies["__Host-gh_account"] != nil, "\(landed)")
   }
 }

@@ -18,10 +18,11 @@ JSON object (what happened) and exits 0; exits 1 with the reason on the first fa
 import json
 import os
 import sys
+import traceback
 
 import pyotp
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from browser_sso import browser
@@ -29,6 +30,18 @@ from browser_sso import browser
 
 class Failure(Exception):
     pass
+
+
+def replaced(element):
+    """A wait's condition: `element`'s page has been replaced. Chrome says so either as a stale
+    element or as "node does not belong to the document"; both mean the same here."""
+    def check(_):
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    return check
 
 
 class ConsoleUser:
@@ -45,10 +58,12 @@ class ConsoleUser:
         return mains[0].get_attribute("id") if mains else None
 
     def expect_page(self, wanted, step):
-        got = self.page()
-        if got != wanted:
+        """Waits (10 s at most) for the page `wanted`; a page still loading is looked at again."""
+        try:
+            WebDriverWait(self.driver, 10, ignored_exceptions=(WebDriverException,)).until(lambda _: self.page() == wanted)
+        except TimeoutException:
             body = self.driver.find_element(By.TAG_NAME, "body").text[:600]
-            raise Failure(f"{step}: expected {wanted}, got {got} at {self.driver.current_url}: {body}")
+            raise Failure(f"{step}: expected {wanted}, got {self.page()} at {self.driver.current_url}: {body}")
 
     def screenshot(self, name):
         """The whole page at a desktop's width, then at a phone's (390 px)."""
@@ -75,14 +90,15 @@ class ConsoleUser:
         """Clicks, then waits until the next page has replaced this one."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(by, what).click()
-        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 15).until(replaced(old))
 
     def text(self, element_id):
         return self.driver.find_element(By.ID, element_id).text
 
-    def sign_in(self, second_factor=None):
-        self.driver.get(f"{self.issuer}/account")
-        self.expect_page("page-sign_in", "opening /account signed out")
+    def sign_in(self, second_factor=None, path="/account", landing="page-account"):
+        """Opens `path` signed out, signs in on the hosted page, lands on `landing`."""
+        self.driver.get(f"{self.issuer}{path}")
+        self.expect_page("page-sign_in", f"opening {path} signed out")
         self.fill("identifier", self.person["username"])
         self.fill("password", self.person["password"])
         self.submit("sign-in")
@@ -90,7 +106,7 @@ class ConsoleUser:
             self.expect_page("page-second_factor", "signing in with two-step sign-in on")
             self.fill("code", second_factor)
             self.submit("second-factor")
-        self.expect_page("page-account", "after signing in")
+        self.expect_page(landing, "after signing in")
 
     def run(self):
         self.driver.get(f"{self.issuer}/account")
@@ -166,8 +182,9 @@ def main(user=None):
     driver = browser()
     try:
         print(json.dumps((user or ConsoleUser)(settings, driver, screens).run()))
-    except Exception as error:  # any failure is the answer
-        print(f"error: {error}")
+    except Exception as error:  # any failure is the answer, with where it happened
+        where = [f"{frame.name}:{frame.lineno}" for frame in traceback.extract_tb(error.__traceback__)]
+        print(f"error: {error} (at {' > '.join(where)})")
         try:
             driver.save_screenshot(os.path.join(screens, "failure.png"))
         except Exception:

@@ -19,10 +19,9 @@ import time
 
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from account_console import ConsoleUser, Failure, main
+from account_console import ConsoleUser, Failure, main, replaced
 
 
 class Approver(ConsoleUser):
@@ -45,8 +44,10 @@ class Approver(ConsoleUser):
             lambda driver: driver.find_elements(By.ID, f"request-{transaction}"))
         seconds = time.monotonic() - asked
         card = self.driver.find_element(By.ID, f"request-{transaction}")
-        if purpose not in card.text or "Shop" not in card.text:
-            raise Failure(f"the card does not show the provider and purpose: {card.text}")
+        # textContent: while the card fades in, selenium's visible text may still leave parts out.
+        shown = card.get_attribute("textContent")
+        if purpose not in shown or "Shop" not in shown:
+            raise Failure(f"the card does not show the provider and purpose: {shown}")
         return card, round(seconds, 3)
 
     def decide(self, card, pin=None):
@@ -58,7 +59,7 @@ class Approver(ConsoleUser):
                 card.find_element(By.CSS_SELECTOR, f".pad button[data-digit='{digit}']").click()
             old = self.driver.find_element(By.TAG_NAME, "html")
             card.find_element(By.CSS_SELECTOR, ".pin-form button.approve").click()
-        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 15).until(replaced(old))
         self.expect_page("page-approve_result", "after deciding")
         return self.driver.find_element(By.ID, "result").get_attribute("data-code")
 
@@ -68,12 +69,7 @@ class Approver(ConsoleUser):
         WebDriverWait(self.driver, 10).until(lambda driver: not driver.find_element(By.ID, "live").get_attribute("hidden"))
 
     def run(self):
-        self.driver.get(f"{self.issuer}/approve")
-        self.expect_page("page-sign_in", "opening /approve signed out")
-        self.fill("identifier", self.person["username"])
-        self.fill("password", self.person["password"])
-        self.submit("sign-in")
-        self.expect_page("page-approve", "after signing in")
+        self.sign_in(path="/approve", landing="page-approve")
         WebDriverWait(self.driver, 10).until(lambda driver: not driver.find_element(By.ID, "live").get_attribute("hidden"))
         self.screenshot("approve-empty")
         outcomes = {}

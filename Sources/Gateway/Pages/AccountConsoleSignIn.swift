@@ -92,8 +92,8 @@ struct AccountConsoleSignIn: Sendable {
   /// Both token cookies gone: the console is signed out in this browser.
   static let signedOutCookies = [BrowserCookies.expired(accessCookie), BrowserCookies.expired(refreshCookie)]
 
-  /// The pages signed in this way: the account console and the approval page.
-  static let prefixes = [AccountConsoleClient.homePath, "/approve"]
+  /// The pages signed in this way: the account console, the approval page, the admin console.
+  static let prefixes = [AccountConsoleClient.homePath, "/approve", "/admin"]
 
   /// A path of these pages only, so the way back can never lead off the site.
   static func safePage(_ page: String) -> String {

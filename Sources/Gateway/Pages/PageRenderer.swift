@@ -111,6 +111,9 @@ struct PageRenderer: Sendable {
     "confirm_logout": ("confirmLogoutTitle", "confirmLogoutLead"), "form_post": ("formPostTitle", nil),
     "account": ("accountTitle", nil), "account_totp": ("totpTitle", "totpLead"), "account_codes": ("codesTitle", "codesLead"),
     "approve": ("approveTitle", "approveLead"), "approve_result": ("approveResultTitle", nil),
+    "admin": ("adminTitle", nil), "admin_service": ("adminServiceTitle", nil), "admin_secrets": ("secretsTitle", nil),
+    "admin_step_up": ("stepUpTitle", "stepUpLead"), "admin_providers": ("providersTitle", nil),
+    "admin_provider": ("providerTitle", nil), "admin_audit": ("auditTitle", nil),
   ]
 }
 

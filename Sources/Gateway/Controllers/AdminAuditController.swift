@@ -1,0 +1,23 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// `/admin/audit`: the audit log, read-only, filtered by user, action, service, address and time
+/// (an AUDITOR's whole console; a SERVICE_ADMIN sees its services' events, as in the API).
+struct AdminAuditController: Sendable {
+  let rpc: RPCClient
+  let admin: AdminPages
+
+  func addRoutes(to group: RouterGroup<SignedInContext>) {
+    group.get(use: events)
+  }
+
+  @Sendable func events(_ request: Request, context: SignedInContext) async throws -> Response {
+    await admin.page("admin_audit", request, context) { _ in
+      _ = try context.adminSession()
+      let query = try AdminViews.auditQuery(request)
+      let page = try await rpc.call(TokenRPC.auditEvents, query, context: context.rpcContext)
+      return AdminViews.audit(page, query: query, request: request)
+    }
+  }
+}

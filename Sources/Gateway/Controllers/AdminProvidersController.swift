@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// `/admin/service-providers/*`, the admin console's identity-verification clients (docs/pages.md):
+/// the list and a new one (its secrets shown once), one provider's daily statistics as a chart,
+/// its callback deliveries (the dead-letter list by filter) with resend, and its secrets rotated.
+struct AdminProvidersController: Sendable {
+  let rpc: RPCClient
+  let admin: AdminPages
+
+  func addRoutes(to group: RouterGroup<SignedInContext>) {
+    group.get(use: list)
+      .post(use: create)
+      .get("{client_id}", use: provider)
+      .post("{client_id}/secret", use: rotateSecret)
+      .post("{client_id}/result-key", use: rotateResultKey)
+      .post("{client_id}/deliveries/{delivery_id}/resend", use: resend)
+  }
+
+  @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
+    await admin.page("admin_providers", request, context) { _ in
+      _ = try context.platformAdmin()
+      let list = try await rpc.call(IdPRPC.listServiceProviders, SPAdminRequest(), context: context.rpcContext)
+      let rows = list.serviceProviders.map { sp -> [String: Any] in
+        ["clientID": sp.clientID, "name": sp.name, "callback": sp.callbackURL, "active": sp.isActive, "mayReceiveCI": sp.mayReceiveCI]
+      }
+      return ["providers": rows, "hasProviders": !rows.isEmpty]
+    }
+  }
+
+  @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
+    await admin.secrets(request, context, backTo: "/admin/service-providers") { form in
+      _ = try context.platformAdmin()
+      let created = try await rpc.call(
+        IdPRPC.createServiceProvider,
+        SPAdminRequest(body: ServiceProviderBody(name: form["name"], callbackURL: form["callback_url"])), context: context.rpcContext)
+      let sp = created.serviceProvider
+      return [
+        "what": sp.name, "link": "/admin/service-providers/\(sp.clientID)",
+        "secrets": [
+          ["name": "client_id", "value": sp.clientID], ["name": "client_secret", "value": created.clientSecret],
+          ["name": "webhook_secret", "value": created.webhookSecret],
+          ["name": "result_key (\(created.resultKey.kid))", "value": created.resultKey.k],
+        ],
+      ]
+    }
+  }
+
+  /// `GET /admin/service-providers/{client_id}?status=dead`: 14 days as a chart, then deliveries.
+  @Sendable func provider(_ request: Request, context: SignedInContext) async throws -> Response {
+    await admin.page("admin_provider", request, context) { words in
+      _ = try context.platformAdmin()
+      let clientID = try context.parameters.require("client_id")
+      let status = AdminViews.filter(request.uri.queryParameters["status"])
+      async let stats = rpc.call(IdPRPC.adminStats, SPAdminRequest(clientID: clientID, days: 14), context: context.rpcContext)
+      async let deliveries = rpc.call(
+        IdPRPC.deliveries, SPAdminRequest(clientID: clientID, status: status), context: context.rpcContext)
+      return AdminViews.provider(clientID: clientID, stats: try await stats, deliveries: try await deliveries, status: status, words: words)
+    }
+  }
+
+  @Sendable func rotateSecret(_ request: Request, context: SignedInContext) async throws -> Response {
+    let clientID = (try? context.parameters.require("client_id")) ?? ""
+    return await admin.secrets(request, context, backTo: "/admin/service-providers/\(clientID)") { _ in
+      _ = try context.platformAdmin()
+      let rotated = try await rpc.call(IdPRPC.rotateServiceProviderSecret, SPAdminRequest(clientID: clientID), context: context.rpcContext)
+      return ["what": clientID, "secrets": [["name": "client_secret", "value": rotated.clientSecret]]]
+    }
+  }
+
+  @Sendable func rotateResultKey(_ request: Request, context: SignedInContext) async throws -> Response {
+    let clientID = (try? context.parameters.require("client_id")) ?? ""
+    return await admin.secrets(request, context, backTo: "/admin/service-providers/\(clientID)") { _ in
+      _ = try context.platformAdmin()
+      let key = try await rpc.call(IdPRPC.rotateResultKey, SPAdminRequest(clientID: clientID), context: context.rpcContext)
+      return ["what": clientID, "secrets": [["name": "result_key (\(key.kid))", "value": key.k]]]
+    }
+  }
+
+  @Sendable func resend(_ request: Request, context: SignedInContext) async throws -> Response {
+    let clientID = (try? context.parameters.require("client_id")) ?? ""
+    return await admin.change(request, context, backTo: "/admin/service-providers/\(clientID)") { _ in
+      _ = try context.platformAdmin()
+      _ = try await rpc.call(
+        IdPRPC.resendDelivery, SPAdminRequest(clientID: clientID, deliveryID: try context.parameters.require("delivery_id")),
+        context: context.rpcContext)
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// The admin console's answers as its templates' values, and its query and form readers.
+enum AdminViews {
+  static func serviceRow(_ service: ServiceView) -> [String: Any] {
+    [
+      "slug": service.slug, "name": service.name, "type": service.type, "status": service.status,
+      "active": service.status == "active", "clientID": service.clientID, "created": AccountOverview.time(service.createdAt),
+    ]
+  }
+
+  /// One service's page: its settings as the form shows them, the chart, the members.
+  static func service(
+    _ service: ServiceView, stats: ServiceStats, members: MemberList, filter: MemberQuery, words: [String: String]
+  ) -> [String: Any] {
+    var values = serviceRow(service)
+    values["origins"] = service.allowedOrigins.joined(separator: "\n")
+    values["redirectURIs"] = service.redirectURIs.joined(separator: "\n")
+    values["accessTTL"] = service.accessTokenTTLSeconds
+    values["refreshTTL"] = service.refreshTokenTTLSeconds
+    values["requireMFA"] = service.requireMFA
+    values["statuses"] = ["active", "suspended", "maintenance", "inactive"].map { ["value": $0, "selected": $0 == service.status] }
+    values["chart"] = chart(stats, words: words)
+    values["totals"] = [
+      ("stat.totalUsers", stats.totalUsers), ("stat.activeUsers", stats.activeUsers), ("stat.newUsersToday", stats.newUsersToday),
+      ("stat.loginCountToday", stats.loginCountToday),
+    ].map { ["name": words[$0.0] ?? $0.0, "value": $0.1] }
+    values["members"] = members.users.map { member -> [String: Any] in
+      [
+        "id": member.userID, "username": member.username, "email": mask(email: member.email), "status": member.status,
+        "joined": AccountOverview.time(member.joinedAt), "lastLogin": member.lastLoginAt.map(AccountOverview.time) ?? "—",
+        "roles": ServiceRole.allCases.map(\.rawValue).map { ["value": $0, "selected": $0 == member.role] },
+        "statuses": memberStatuses.map { ["value": $0, "selected": $0 == member.status] },
+      ]
+    }
+    values["hasMembers"] = !members.users.isEmpty
+    values["filterRoles"] = ServiceRole.allCases.map(\.rawValue).map { ["value": $0, "selected": $0 == filter.role] }
+    values["filterStatuses"] = memberStatuses.map { ["value": $0, "selected": $0 == filter.status] }
+    values["nextCursor"] = members.nextCursor ?? ""
+    return values
+  }
+
+  static let memberStatuses = ["active", "inactive", "suspended", "banned"]
+
+  /// Sign-ins and new people over today, this week and this month; sign-ins per provider.
+  static func chart(_ stats: ServiceStats, words: [String: String]) -> String {
+    func word(_ key: String) -> String { words[key] ?? key }
+    var bars = [
+      BarChart.Bar(label: word("stat.today"), values: [Double(stats.loginCountToday), Double(stats.newUsersToday)]),
+      BarChart.Bar(label: word("stat.thisWeek"), values: [Double(stats.loginCountThisWeek), Double(stats.newUsersThisWeek)]),
+      BarChart.Bar(label: word("stat.thisMonth"), values: [Double(stats.loginCountThisMonth), Double(stats.newUsersThisMonth)]),
+    ]
+    bars += stats.popularProviders.prefix(5).map { BarChart.Bar(label: $0.provider, values: [Double($0.logins), 0]) }
+    return BarChart(title: word("stat.chartTitle"), series: [word("stat.signIns"), word("stat.newUsers")], bars: bars).svg
+  }
+
+  /// `ada@example.com` as `a**@example.com`: enough to recognise, not to read off.
+  static func mask(email: String) -> String {
+    guard let at = email.firstIndex(of: "@") else { return String(email.prefix(1)) + "***" }
+    let name = email[..<at]
+    return String(name.prefix(1)) + String(repeating: "*", count: max(2, min(6, name.count - 1))) + email[at...]
+  }
+
+  /// A query filter: empty means none.
+  static func filter(_ value: Substring?) -> String? { value.map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+  static func filter(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
+
+  /// A whole number from a form, or none when left empty.
+  static func number(_ text: String?, field: String) throws -> Int? {
+    guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+    guard let value = Int(text) else { throw RequestProblems.invalidField.problem("\(field) is a whole number.", field: field) }
+    return value
+  }
+}
+
+extension AdminViews {
+  /// One provider's page: the chart of its last days, then its deliveries.
+  static func provider(
+    clientID: String, stats: Statistics, deliveries: DeliveryList, status: String?, words: [String: String]
+  ) -> [String: Any] {
+    let bars = stats.days.suffix(14).map { day in
+      BarChart.Bar(label: String(day.date.suffix(5)), values: [Double(day.completed), Double(day.failed + day.expired)])
+    }
+    let quiet = stats.days.allSatisfy { $0.total == 0 }
+    return [
+      "clientID": clientID, "name": stats.serviceProvider, "quiet": quiet,
+      "chart": BarChart(
+        title: words["stat.perDay"] ?? "", series: [words["stat.completed"] ?? "", words["stat.failedOrExpired"] ?? ""], bars: bars
+      ).svg,
+      "deliveries": deliveries.deliveries.map { delivery -> [String: Any] in
+        [
+          "id": delivery.deliveryID, "transaction": delivery.transactionID, "status": delivery.status, "attempts": delivery.attempts,
+          "lastStatus": delivery.lastStatusCode.map(String.init) ?? "—", "error": delivery.lastError ?? "",
+          "created": AccountOverview.time(delivery.createdAt), "dead": delivery.status == "dead",
+        ]
+      },
+      "hasDeliveries": !deliveries.deliveries.isEmpty,
+      "statusFilters": ["pending", "delivered", "dead"].map { ["value": $0, "selected": $0 == status] },
+    ]
+  }
+
+  /// `/admin/audit`'s query: blank fields are no filter; a day (`2026-12-07`, from the date
+  /// fields) or an ISO 8601 time bounds it.
+  static func auditQuery(_ request: Request) throws -> AuditQuery {
+    let query = request.uri.queryParameters
+    func text(_ name: String) -> String? { filter(query[Substring(name)]) }
+    func time(_ name: String, endOfDay: Bool) throws -> Date? {
+      guard let value = text(name) else { return nil }
+      if let day = try? Date(value + "T00:00:00Z", strategy: .iso8601) { return endOfDay ? day.addingTimeInterval(86_400) : day }
+      guard let moment = try? Date(value, strategy: .iso8601) else {
+        throw RequestProblems.invalidField.problem("\(name) is a day (YYYY-MM-DD) or an ISO 8601 time.", field: name)
+      }
+      return moment
+    }
+    return AuditQuery(
+      userID: text("user_id"), action: text("action"), service: text("service"), ip: text("ip"),
+      from: try time("from", endOfDay: false), to: try time("to", endOfDay: true), limit: 50, cursor: text("cursor"))
+  }
+
+  static func audit(_ page: AuditPage, query: AuditQuery, request: Request) -> [String: Any] {
+    let filters = request.uri.queryParameters
+    var next: String?
+    if let cursor = page.nextCursor {
+      let kept = ["user_id", "action", "service", "ip", "from", "to"].compactMap { name in
+        filter(filters[Substring(name)]).map { (name, $0) }
+      }
+      next = "/admin/audit?" + URLQuery.encode(kept + [("cursor", cursor)])
+    }
+    return [
+      "events": page.events.map { event -> [String: Any] in
+        [
+          "time": AccountOverview.time(event.occurredAt), "action": event.action, "user": event.userID ?? "—",
+          "service": event.serviceID ?? "—", "ip": event.ip ?? "—",
+          "details": event.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
+        ]
+      },
+      "hasEvents": !page.events.isEmpty, "next": next ?? "",
+      "userID": filter(filters["user_id"]) ?? "", "action": query.action ?? "", "service": query.service ?? "",
+      "ip": query.ip ?? "", "from": filter(filters["from"]) ?? "", "to": filter(filters["to"]) ?? "",
+    ]
+  }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+@testable import Shared
+@testable import TestSupport
+
+/// The admin console, `/admin` (docs/pages.md): the admin API's powers as pages, under its rules.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct AdminConsoleTests {
+  /// In chromium, a SUPER_ADMIN creates a service (its secret shown once), makes a member a
+  /// moderator and filters by that role, sees the charts, creates a service provider and finds
+  /// the service's creation in the filtered audit log.
+  @Test func aSuperAdminRunsServicesProvidersAndTheAuditLogInABrowser() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let (admin, adminToken) = try await cluster.api.admin(role: "SUPER_ADMIN")
+      let settings: [String: Any] = [
+        "issuer": cluster.url(""), "person": ["username": admin.username, "password": admin.password],
+        "callback_url": "http://127.0.0.1:9/gatehouse/callback",
+      ]
+      let (status, output) = try PythonCheck.browser("admin_console.py", settings: settings, screenshots: "admin")
+      try #require(status == 0, "\(output)\n\(cluster.logs)")
+      for page in ["admin-secrets", "admin-service", "admin-provider", "admin-providers", "admin-audit", "admin"] {
+        #expect(output.contains("-\(page)-phone.png") && output.contains("-\(page)-desktop.png"), "no screenshots of \(page): \(output)")
+      }
+      // The page's role change is the member's role (as the admin API reads it), with its audit row.
+      let slug = try #require(output.firstMatch(of: /"service": "([a-z0-9-]+)"/)?.1).description
+      let moderators = try await cluster.api.get(
+        "/api/v1/services/\(slug)/users?role=moderator", as: MemberList.self, headers: bearer(adminToken))
+      #expect(moderators.value?.users.map(\.username).allSatisfy { $0.hasPrefix("member_") } == true, "\(moderators.body)")
+      #expect(moderators.value?.users.count == 1, "\(moderators.body)")
+      try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+        let rows = try await owner.query(
+          """
+          SELECT count(*)::int FROM audit.events e JOIN token.services s ON s.id = e.service_id
+          WHERE s.slug = \(slug) AND e.action = 'ROLE_CHANGED'
+          """, logger: TestEnvironment.logger
+        ).collect()
+        #expect(try rows.first?.decode(Int.self) == 1)
+      }
+    }
+  }
+
+  /// A SERVICE_ADMIN sees its own services and gets the 404 page for another's; an AUDITOR goes
+  /// to the audit log and every change it tries is refused, with nothing changed.
+  @Test func eachRoleGetsWhatTheAdminAPIAllowsIt() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let (owner, ownerToken) = try await cluster.api.admin(role: "SERVICE_ADMIN")
+      let (other, _) = try await cluster.api.admin(role: "SERVICE_ADMIN")
+      let mine = TestEnvironment.uniqueName("mine").replacingOccurrences(of: "_", with: "-")
+      var settings = ServiceSettingsBody()
+      settings.slug = mine
+      settings.name = "Owned"
+      settings.type = "web"
+      let created = try await cluster.api.post("/api/v1/services", settings, headers: bearer(ownerToken))
+      #expect(created.status == 201, "\(created.body)")
+
+      let ownerBrowser = PageBrowser(cluster)
+      try await ownerBrowser.signInToConsole(owner)
+      let home = try await ownerBrowser.get("/admin")
+      #expect(home.status == 200 && home.body.contains("data-slug=\"\(mine)\""), "\(home.status)")
+      #expect(try await ownerBrowser.get("/admin/services/\(mine)").status == 200)
+
+      let otherBrowser = PageBrowser(cluster)
+      try await otherBrowser.signInToConsole(other)
+      let foreign = try await otherBrowser.get("/admin/services/\(mine)")
+      #expect(foreign.status == 404 && foreign.body.contains("id=\"page-error\""), "\(foreign.status)")
+      let foreignChange = try await otherBrowser.post("/admin/services/\(mine)", ["name": "Taken"])
+      #expect(foreignChange.status == 404, "\(foreignChange)")
+
+      let (auditor, _) = try await cluster.api.admin(role: "USER")
+      _ = try await cluster.tokenAdmin(["admin", "set-platform-role", "--username", auditor.username, "--role", "AUDITOR"])
+      let auditorBrowser = PageBrowser(cluster)
+      try await auditorBrowser.signInToConsole(auditor)
+      let sent = try await auditorBrowser.get("/admin")
+      #expect(sent.status == 303 && sent.location == "/admin/audit", "\(sent)")
+      #expect(try await auditorBrowser.get("/admin/audit").status == 200)
+      let bad = try await auditorBrowser.get("/admin/audit?from=yesterday")
+      #expect(bad.status == 422 && bad.body.contains("id=\"page-error\""), "\(bad.status)")
+      for (path, form) in [("/admin/services", ["slug": "audited", "name": "No"]), ("/admin/services/\(mine)", ["name": "No"])] {
+        let refused = try await auditorBrowser.post(path, form)
+        #expect([303, 403, 404].contains(refused.status), "\(path): \(refused)")
+        #expect(refused.location?.contains("done=") != true, "\(path): \(refused)")
+      }
+      #expect(try await auditorBrowser.get("/admin/service-providers").status == 403)
+      let unchanged = try await cluster.api.get("/api/v1/services/\(mine)", as: ServiceView.self, headers: bearer(ownerToken))
+      #expect(unchanged.value?.name == "Owned", "\(unchanged.body)")
+    }
+  }
+}

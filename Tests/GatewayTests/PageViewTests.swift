@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+@testable import Gateway
+@testable import Shared
+
+/// The pages' small pure parts: the SVG chart, masked e-mail, user agents as names, safe return paths.
+@Suite struct PageViewTests {
+  @Test func theChartDrawsABarPerValueScaledToTheLargestAndEscapesItsTexts() {
+    let chart = BarChart(
+      title: "Sign-ins <today>", series: ["a & b", "c"],
+      bars: [BarChart.Bar(label: "<script>", values: [10, 5]), BarChart.Bar(label: "two", values: [2.5, 0])]
+    ).svg
+    #expect(chart.components(separatedBy: "<rect class=\"bar bar-").count - 1 == 4 + 2, "four bars and two legend keys")
+    #expect(chart.contains("width=\"430\""), "the largest value spans the width")
+    #expect(chart.contains(">2.5<") && chart.contains(">10<"))
+    #expect(!chart.contains("<script>") && chart.contains("&lt;script&gt;") && chart.contains("a &amp; b"))
+    #expect(chart.contains("<title>Sign-ins &lt;today&gt;</title>"))
+  }
+
+  @Test func emailsAreMaskedButRecognisable() {
+    #expect(AdminViews.mask(email: "ada@example.com") == "a**@example.com")
+    #expect(AdminViews.mask(email: "lovelace.ada@example.com") == "l******@example.com")
+    #expect(AdminViews.mask(email: "x") == "x***")
+  }
+
+  @Test func userAgentsAreNamedAsPeopleNameThem() {
+    let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+    #expect(AccountOverview.device(chrome) == "Chrome 131 · Windows")
+    let safari =
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+    #expect(AccountOverview.device(safari) == "Safari 17 · iPhone")
+    #expect(AccountOverview.device(nil) == "—")
+    #expect(AccountOverview.device("curl/8.5.0") == "curl/8.5.0")
+  }
+
+  @Test func theWayBackAfterSigningInStaysOnOurPages() {
+    #expect(AccountConsoleSignIn.safePage("/admin/audit") == "/admin/audit")
+    #expect(AccountConsoleSignIn.safePage("/approve") == "/approve")
+    for foreign in ["https://evil.example", "//evil.example/account", "/accounts", "/account//evil", "/admin\\evil", "/oauth/token"] {
+      #expect(AccountConsoleSignIn.safePage(foreign) == "/account", "\(foreign)")
+    }
+  }
+}

@@ -106,7 +106,10 @@ import Testing
       let person = try await cluster.api.makePerson()
       let settings: [String: Any] = [
         "issuer": cluster.url(""),
-        "person": ["username": person.account.username, "password": person.account.password, "phone": person.phone, "pin": person.pin],
+        "person": [
+          "username": person.account.username, "password": person.account.password, "phone": person.phone, "pin": person.pin,
+          "new_pin": "502813",
+        ],
         "sp": ["client_id": sp.clientID, "client_secret": sp.clientSecret],
       ]
       let (status, output) = try PythonCheck.browser("approve_page.py", settings: settings, screenshots: "approve")
@@ -136,6 +139,10 @@ import Testing
         await receiver.deliveries().contains { $0.callback?.transactionID == approved.transactionID && $0.callback?.status == .completed }
       }
       #expect(told, "the provider was not told of \(approved.transactionID)")
+      // The PIN changed on the page is the one that approves now.
+      let again = try await cluster.api.request(sp, person)
+      let confirmed = try await cluster.api.confirm(person, again, pin: "502813")
+      #expect(confirmed.status == 200 && confirmed.value?.status == .completed, "\(confirmed.body)")
     }
   }
 }

@@ -9,7 +9,8 @@ their identity profile, and a service provider (client_id, client_secret). With 
    appear on the page without a reload (the page's event stream), with the provider's name and
    purpose; the PIN is typed on the page's pad and approved: the page says it is approved;
 2. a second request, a wrong PIN: the page says so;
-3. a third request, rejected: the page says so.
+3. a third request, rejected: the page says so;
+4. the account console's identity section lists the three, and the PIN is changed there.
 
 Screenshots at a desktop's and a phone's width go to SCREENSHOT_DIR. Prints one JSON object (the
 transaction ids and how long each request took to appear) and exits 0; exits 1 with the reason.
@@ -87,6 +88,20 @@ class Approver(ConsoleUser):
             self.screenshot(f"approve-{name}")
             outcomes[name] = {"transaction_id": transaction, "appeared_after_s": seconds, "page_said": code}
         self.seen["outcomes"] = outcomes
+
+        # The account console's identity section lists the three, and changes the PIN.
+        self.driver.get(f"{self.issuer}/account#identity")
+        self.expect_page("page-account", "the account console")
+        statuses = sorted(item.get_attribute("data-status") for item in self.driver.find_elements(By.CSS_SELECTOR, "#history-list li"))
+        if statuses != ["completed", "failed", "failed"]:
+            raise Failure(f"the verification history shows {statuses}")
+        self.fill("current_pin", self.person["pin"])
+        self.fill("new_pin", self.person["new_pin"])
+        self.submit("pin-form")
+        self.expect_page("page-account", "after changing the PIN")
+        if not self.driver.find_elements(By.ID, "notice") or self.driver.find_elements(By.ID, "problem"):
+            raise Failure("the PIN change was not confirmed")
+        self.screenshot("account-identity")
         return self.seen
 
 

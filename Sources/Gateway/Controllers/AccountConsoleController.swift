@@ -26,6 +26,7 @@ struct AccountConsoleController: Sendable {
       .post("mfa/totp/enable", use: enableTOTP)
       .post("mfa/totp/disable", use: disableTOTP)
       .post("mfa/backup-codes", use: replaceBackupCodes)
+      .post("pin", use: changePin)
   }
 
   /// `GET /account/callback`: the console's own authorization response.
@@ -54,7 +55,10 @@ struct AccountConsoleController: Sendable {
       async let profile = rpc.call(TokenRPC.me, NoRequest(), context: context.rpcContext)
       async let sessions = rpc.call(TokenRPC.sessions, NoRequest(), context: context.rpcContext)
       async let consents = rpc.call(TokenRPC.consents, NoRequest(), context: context.rpcContext)
-      let view = AccountOverview(profile: try await profile, sessions: try await sessions, consents: try await consents)
+      // The verification history is idp-service's: without it the rest of the page still shows.
+      async let history = rpc.call(IdPRPC.history, HistoryRequest(limit: 10, cursor: nil), context: context.rpcContext)
+      let view = AccountOverview(
+        profile: try await profile, sessions: try await sessions, consents: try await consents, history: try? await history)
       return pages.page(
         ConsoleForm.view("account", profile: try await profile, request: request), request: request, context: context.parent,
         values: view.values(request: request))
@@ -150,6 +154,15 @@ struct AccountConsoleController: Sendable {
         TokenRPC.replaceBackupCodes, MFARequest(body: ConsoleForm.proof(form), client: context.client(request)),
         context: context.rpcContext)
       return ("account_codes", ["codes": codes.backupCodes])
+    }
+  }
+
+  /// The PIN that approves verification requests (`/approve`).
+  @Sendable func changePin(_ request: Request, context: SignedInContext) async throws -> Response {
+    await change(request, context, section: "identity") { form in
+      let body = PinChangeBody(currentPinCode: form["current_pin"] ?? "", pinCode: form["new_pin"] ?? "")
+      _ = try await rpc.call(IdPRPC.changePin, ChangePin(body: body, client: context.client(request)), context: context.rpcContext)
+      return []
     }
   }
 

@@ -18,6 +18,7 @@ struct AccountConsoleMiddleware: RouterMiddleware {
       let claims = try? await consoleCaller(token, context: context)
     {
       context.caller = claims
+      if let refused = await overLimit(claims, request, context) { return refused }
       return try await next(request, context)
     }
     var renewed: OAuthTokenResponse?
@@ -43,6 +44,17 @@ struct AccountConsoleMiddleware: RouterMiddleware {
       accessToken: renewed.accessToken, expiresIn: renewed.expiresIn, refreshToken: renewed.refreshToken)
     for cookie in cookies { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
     return response
+  }
+
+  /// The per-user limit the JSON API's signed-in routes count (SignedInMiddleware), as a page.
+  private func overLimit(_ claims: AccessTokenClaims, _ request: Request, _ context: Context) async -> Response? {
+    guard let limits = verifier.limits else { return nil }
+    do {
+      _ = try await limits.enforce([(limits.user, claims.sub)])
+      return nil
+    } catch {
+      return await pages.catching(request, context) { throw error }
+    }
   }
 
   /// The console's own signed-in user: a user's token of the console's service, nothing else.

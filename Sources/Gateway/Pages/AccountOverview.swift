@@ -9,6 +9,8 @@ struct AccountOverview {
   let profile: Profile
   let sessions: SessionList
   let consents: ConsentList
+  /// The latest verification requests, or nil when idp-service did not answer.
+  let history: History?
 
   func values(request: Request) -> [String: Any] {
     var values = ConsoleForm.outcome(request)
@@ -38,6 +40,15 @@ struct AccountOverview {
       ]
     }
     values["hasConsents"] = !consents.consents.isEmpty
+    values["history"] = (history?.requests ?? []).map { item -> [String: Any] in
+      [
+        "provider": item.serviceProvider, "purpose": item.purpose, "status": item.status.rawValue.lowercased(),
+        "completed": item.status == .completed, "time": Self.time(item.createdAt),
+        "statusKey": ["is_\(item.status.rawValue.lowercased())": true],
+      ]
+    }
+    values["hasHistory"] = !(history?.requests.isEmpty ?? true)
+    values["historyUnavailable"] = history == nil
     return values
   }
 

@@ -23,7 +23,7 @@ READY_TIMEOUT=60
 # To add a benchmark: write a function bench_step_NAME and add NAME here.
 # Each step runs with the stack up and GATEHOUSE_* pointing at it, plus
 # GATEHOUSE_BENCH_URL (the gateway) and GATEHOUSE_BIN_DIR (release binaries).
-BENCH_STEPS=(rpc verify refresh login oidc idp footprint)
+BENCH_STEPS=(rpc verify refresh login oidc pages idp footprint)
 
 bench_step_rpc() {
     # RPC round trip gateway -> service -> gateway; gatehouse-bench writes the markdown.
@@ -61,6 +61,17 @@ bench_step_oidc() {
     GATEHOUSE_BENCH_CLIENT_SECRET="$(awk '$1 == "client_secret" {print $2}' <<<"$created")" \
         "$STACK_BIN/gatehouse-bench" oidc --url "$GATEHOUSE_BENCH_URL" --out "$OUT" \
         --client-id "$(awk '$1 == "client_id" {print $2}' <<<"$created")" --redirect-uri "http://127.0.0.1:9/cb"
+}
+
+bench_step_pages() {
+    # The admin console's heaviest pages at 200/s: a SUPER_ADMIN of its own, a service for its page
+    # (the audit log has every earlier step's rows by now).
+    local ts admin slug="bench-pages-$(date +%s)"
+    ts=$(date +%s)
+    admin=$("$STACK_BIN/token-service" admin create-superuser --username "bench-admin-$ts" --email "bench-admin-$ts@example.com")
+    "$STACK_BIN/token-service" admin create-service --slug "$slug" --name "Bench pages" >/dev/null
+    GATEHOUSE_BENCH_ADMIN_PASSWORD="$(awk '$1 == "password" {print $2}' <<<"$admin")" \
+        "$STACK_BIN/gatehouse-bench" pages --url "$GATEHOUSE_BENCH_URL" --out "$OUT" --username "bench-admin-$ts" --service "$slug"
 }
 
 bench_step_idp() {

@@ -11,5 +11,5 @@ struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "gatehouse-bench",
     abstract: "Measure Gatehouse against the budgets in docs/benchmarks.md.",
-    subcommands: [RPCBench.self, RefreshBench.self, LoginBench.self, OpenIDBench.self, IdPBench.self, FootprintBench.self])
+    subcommands: [RPCBench.self, RefreshBench.self, LoginBench.self, OpenIDBench.self, PagesBench.self, IdPBench.self, FootprintBench.self])
 }

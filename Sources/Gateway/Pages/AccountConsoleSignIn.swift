@@ -14,7 +14,7 @@ struct AccountConsoleSignIn: Sendable {
   let rpc: RPCClient
   let issuer: String
 
-  static let accessCookie = "__Host-gh_account"
+  static let accessCookie = AccountConsoleClient.accessCookie
   static let refreshCookie = "__Host-gh_account_refresh"
   /// The pending sign-in: `state.verifier.page`, for ten minutes.
   static let flowCookie = "__Host-gh_account_flow"

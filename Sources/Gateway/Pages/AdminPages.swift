@@ -10,6 +10,8 @@ import Shared
 struct AdminPages: Sendable {
   let rpc: RPCClient
   let pages: HostedPages
+  /// Each admin's language, so a page costs no profile read: a change is seen within 30 s.
+  let languages = ShortLivedCache<String, String>(lifetime: .seconds(30))
 
   /// Renders `template` with what `load` makes of the reader's words (for the charts' labels);
   /// `load` may throw the step-up problem, which shows the step-up form instead.
@@ -64,10 +66,11 @@ struct AdminPages: Sendable {
 
   /// An admin page's view, in the admin's own language first.
   private func view(_ template: String, _ request: Request, _ context: SignedInContext) async throws -> PageView {
-    let profile = try await rpc.call(TokenRPC.me, NoRequest(), context: context.rpcContext)
-    var view = ConsoleForm.view(template, profile: profile, request: request)
-    view.serviceName = "Gatehouse Admin"
-    return view
+    let language = try await languages.value(for: context.user.sub) {
+      try await rpc.call(TokenRPC.me, NoRequest(), context: context.rpcContext).preferredLanguage
+    }
+    return PageView(
+      name: template, serviceName: "Gatehouse Admin", languages: [language ?? "en"] + BrowserCookies.acceptLanguages(request))
   }
 
   static func back(_ page: String, _ outcome: (String, String)) -> Response {

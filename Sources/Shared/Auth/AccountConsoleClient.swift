@@ -8,6 +8,8 @@ public enum AccountConsoleClient {
   public static let name = "Gatehouse Account"
   public static let callbackPath = "/account/callback"
   public static let homePath = "/account"
+  /// The cookie that holds the console's access token (HttpOnly; the gateway sets it).
+  public static let accessCookie = "__Host-gh_account"
 
   /// Where the provider sends the browser back: exact, under the deployment's issuer.
   public static func redirectURI(issuer: String) -> String { issuer + callbackPath }

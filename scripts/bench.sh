@@ -23,7 +23,7 @@ READY_TIMEOUT=60
 # To add a benchmark: write a function bench_step_NAME and add NAME here.
 # Each step runs with the stack up and GATEHOUSE_* pointing at it, plus
 # GATEHOUSE_BENCH_URL (the gateway) and GATEHOUSE_BIN_DIR (release binaries).
-BENCH_STEPS=(rpc verify refresh login oidc pages idp footprint)
+BENCH_STEPS=(rpc verify refresh login oidc idp pages footprint)
 
 bench_step_rpc() {
     # RPC round trip gateway -> service -> gateway; gatehouse-bench writes the markdown.
@@ -64,8 +64,8 @@ bench_step_oidc() {
 }
 
 bench_step_pages() {
-    # The admin console's heaviest pages at 200/s: a SUPER_ADMIN of its own, a service for its page
-    # (the audit log has every earlier step's rows by now).
+    # The admin console's heaviest pages at 200/s: a SUPER_ADMIN of its own, a service for its page;
+    # after the idp step, its provider's transactions too.
     local ts admin slug="bench-pages-$(date +%s)"
     ts=$(date +%s)
     admin=$("$STACK_BIN/token-service" admin create-superuser --username "bench-admin-$ts" --email "bench-admin-$ts@example.com")

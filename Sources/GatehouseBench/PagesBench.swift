@@ -7,7 +7,8 @@ import Shared
 
 /// The admin console's heaviest pages rendered on the server (docs/pages.md), offered at a set
 /// rate (an open loop: people arrive whatever the pace of the answers): the audit log with 50
-/// rows and a service's page with its chart and members. Signed in as the console is, with a
+/// rows, a service's page with its chart and members, and (after the idp step) a provider's
+/// transactions, 50 rows. Signed in as the console is, with a
 /// token of its service in the console's cookie.
 struct PagesBench: AsyncParsableCommand {
   static let configuration = CommandConfiguration(commandName: "pages", abstract: "Admin console pages rendered at a set rate.")
@@ -36,6 +37,14 @@ struct PagesBench: AsyncParsableCommand {
       // At least 50 events for the audit log's page, whichever steps ran before.
       for _ in 0..<50 { _ = try await gateway.registerUser(password: "Bench-password-1") }
       let headers = HTTPHeaders([("Cookie", "\(AccountConsoleClient.accessCookie)=\(token)")])
+      var pages = pages
+      // The idp step's provider has thousands of transactions: its first page of 50.
+      let providers = try await gateway.send("GET", "/api/v1/idp/service-providers", [:], headers: ["Authorization": "Bearer \(token)"])
+      let list = providers.json["service_providers"] as? [[String: Any]] ?? []
+      if let busy = (list.first { $0["name"] as? String == "Bench SP" } ?? list.first)?["client_id"] as? String {
+        pages.append(
+          ("/admin/service-providers/\(busy)/transactions", "page-admin_transactions", "a provider's verification transactions, 50 rows"))
+      }
       var rows: [BenchRow] = []
       for (path, marker, name) in pages {
         let load = { @Sendable (_: Int) async -> Bool in

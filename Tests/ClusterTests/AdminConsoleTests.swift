@@ -19,7 +19,7 @@ import Testing
       ]
       let (status, output) = try PythonCheck.browser("admin_console.py", settings: settings, screenshots: "admin")
       try #require(status == 0, "\(output)\n\(cluster.logs)")
-      for page in ["admin-secrets", "admin-service", "admin-provider", "admin-providers", "admin-audit", "admin"] {
+      for page in ["admin-secrets", "admin-service", "admin-provider", "admin-transactions", "admin-providers", "admin-audit", "admin"] {
         #expect(output.contains("-\(page)-phone.png") && output.contains("-\(page)-desktop.png"), "no screenshots of \(page): \(output)")
       }
       // The page's role change is the member's role (as the admin API reads it), with its audit row.
@@ -85,6 +85,40 @@ import Testing
       #expect(try await auditorBrowser.get("/admin/service-providers").status == 403)
       let unchanged = try await cluster.api.get("/api/v1/services/\(mine)", as: ServiceView.self, headers: bearer(ownerToken))
       #expect(unchanged.value?.name == "Owned", "\(unchanged.body)")
+    }
+  }
+
+  /// A provider's transactions by status and day, on the page and through the API, with the
+  /// person's phone number masked; a filter that names no status is a 422, never a 500.
+  @Test func anAdminFiltersAProvidersTransactions() async throws {
+    try await IdPTests().withReadyCluster { cluster, receiver in
+      let sp = try await cluster.api.makeSP(callback: receiver.url)
+      let person = try await cluster.api.makePerson()
+      for pin in [person.pin, "000000", person.pin] {
+        let id = try await cluster.api.request(sp, person)
+        _ = try await cluster.api.confirm(person, id, pin: pin)
+      }
+      let (admin, adminToken) = try await cluster.api.admin(role: "SUPER_ADMIN")
+      let failed = try await cluster.api.get(
+        "/api/v1/idp/service-providers/\(sp.clientID)/transactions?status=failed", as: TransactionList.self, headers: bearer(adminToken))
+      #expect(failed.value?.transactions.map(\.status) == [.failed], "\(failed.body)")
+      let masked = try #require(failed.value?.transactions.first?.maskedPhoneNumber)
+      #expect(masked.contains("****") && masked.hasSuffix(String(person.phone.suffix(4))) && masked != person.phone, "\(masked)")
+      #expect(!failed.body.contains(person.phone))
+      let odd = try await cluster.api.get(
+        "/api/v1/idp/service-providers/\(sp.clientID)/transactions?status=maybe", as: TransactionList.self, headers: bearer(adminToken))
+      #expect(odd.status == 422 && odd.problem?.field == "status", "\(odd.body)")
+
+      let browser = PageBrowser(cluster)
+      try await browser.signInToConsole(admin)
+      let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+      let page = try await browser.get("/admin/service-providers/\(sp.clientID)/transactions?status=COMPLETED&from=\(today)&to=\(today)")
+      #expect(page.status == 200 && page.body.components(separatedBy: "data-status=\"COMPLETED\"").count - 1 == 2, "\(page.status)")
+      #expect(!page.body.contains("data-status=\"FAILED\"") && !page.body.contains(person.phone))
+      let tomorrow = try await browser.get("/admin/service-providers/\(sp.clientID)/transactions?from=2099-01-01")
+      #expect(tomorrow.status == 200 && tomorrow.body.contains("id=\"no-transactions\""), "\(tomorrow.status)")
+      let bad = try await browser.get("/admin/service-providers/\(sp.clientID)/transactions?from=soon")
+      #expect(bad.status == 422, "\(bad.status)")
     }
   }
 }

@@ -87,6 +87,9 @@ class Admin(ConsoleUser):
         if not self.driver.find_elements(By.ID, "provider-chart"):
             raise Failure("no chart (or its empty state) on the provider's page")
         self.screenshot("admin-provider")
+        self.click(By.ID, "transactions-link")
+        self.expect_page("page-admin_transactions", "the provider's transactions")
+        self.screenshot("admin-transactions")
         self.driver.get(f"{self.issuer}/admin/service-providers")
         self.screenshot("admin-providers")
 

@@ -15,7 +15,7 @@ struct AdminAuditController: Sendable {
   @Sendable func events(_ request: Request, context: SignedInContext) async throws -> Response {
     await admin.page("admin_audit", request, context) { _ in
       _ = try context.adminSession()
-      let query = try AdminViews.auditQuery(request)
+      let query = try AuditQuery.read(request, limit: 50)
       let page = try await rpc.call(TokenRPC.auditEvents, query, context: context.rpcContext)
       return AdminViews.audit(page, query: query, request: request)
     }

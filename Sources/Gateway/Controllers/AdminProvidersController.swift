@@ -13,6 +13,7 @@ struct AdminProvidersController: Sendable {
     group.get(use: list)
       .post(use: create)
       .get("{client_id}", use: provider)
+      .get("{client_id}/transactions", use: transactions)
       .post("{client_id}/secret", use: rotateSecret)
       .post("{client_id}/result-key", use: rotateResultKey)
       .post("{client_id}/deliveries/{delivery_id}/resend", use: resend)
@@ -57,6 +58,18 @@ struct AdminProvidersController: Sendable {
       async let deliveries = rpc.call(
         IdPRPC.deliveries, SPAdminRequest(clientID: clientID, status: status), context: context.rpcContext)
       return AdminViews.provider(clientID: clientID, stats: try await stats, deliveries: try await deliveries, status: status, words: words)
+    }
+  }
+
+  /// `GET /admin/service-providers/{client_id}/transactions?status=&from=&to=&cursor=`: 50 a page.
+  @Sendable func transactions(_ request: Request, context: SignedInContext) async throws -> Response {
+    await admin.page("admin_transactions", request, context) { _ in
+      _ = try context.platformAdmin()
+      let clientID = try context.parameters.require("client_id")
+      var query = try AdminTransactionQuery.read(request, clientID: clientID)
+      query.limit = 50
+      let list = try await rpc.call(IdPRPC.adminTransactions, query, context: context.rpcContext)
+      return AdminViews.transactions(list, clientID: clientID, request: request)
     }
   }
 

@@ -16,25 +16,8 @@ struct AuditController: Sendable {
   /// what its platform role or its role in its service lets it read.
   @Sendable func events(_ request: Request, context: SignedInContext) async throws -> Response {
     _ = try context.adminSession()
-    let query = request.uri.queryParameters
-    func time(_ name: String) throws -> Date? {
-      try query[Substring(name)].map { text in
-        guard let date = try? Date(String(text), strategy: .iso8601) else {
-          throw RequestProblems.invalidField.problem("\(name) is an ISO 8601 time.", field: name)
-        }
-        return date
-      }
-    }
-    guard let limit = Int(String(query["limit"] ?? "50")) else {
-      throw RequestProblems.invalidField.problem("limit is a number.", field: "limit")
-    }
-    let page = try await rpc.call(
-      TokenRPC.auditEvents,
-      AuditQuery(
-        userID: query["user_id"].map(String.init),
-        action: query["action"].map(String.init), service: query["service"].map(String.init),
-        ip: query["ip"].map(String.init), from: try time("from"), to: try time("to"),
-        limit: limit, cursor: query["cursor"].map(String.init)), context: context.rpcContext)
+    let query = try AuditQuery.read(request, limit: try Query.number(request, "limit", fallback: 50))
+    let page = try await rpc.call(TokenRPC.auditEvents, query, context: context.rpcContext)
     return try JSONResponse.make(page)
   }
 }

@@ -15,6 +15,7 @@ struct IdPAdminController: Sendable {
       .post(":client_id/deliveries/:delivery_id/resend", use: resendDelivery)
       .get(":client_id/stats", use: stats)
       .get(":client_id/deliveries", use: deliveries)
+      .get(":client_id/transactions", use: transactions)
   }
 
   @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -67,6 +68,13 @@ struct IdPAdminController: Sendable {
         clientID: try context.parameters.require("client_id"),
         status: request.uri.queryParameters["status"].map(String.init))
     }
+  }
+
+  /// `?status=&from=&to=&limit=&cursor=` (times in ISO 8601).
+  @Sendable func transactions(_ request: Request, context: SignedInContext) async throws -> Response {
+    _ = try context.platformAdmin()
+    let query = try AdminTransactionQuery.read(request, clientID: try context.parameters.require("client_id"))
+    return JSONResponse.relayed(try await rpc.relay(IdPRPC.adminTransactions, query, context: context.rpcContext))
   }
 
   /// Checks the caller is a platform admin before `build` reads the request, then passes

@@ -101,24 +101,6 @@ extension AdminViews {
     ]
   }
 
-  /// `/admin/audit`'s query: blank fields are no filter; a day (`2026-12-07`, from the date
-  /// fields) or an ISO 8601 time bounds it.
-  static func auditQuery(_ request: Request) throws -> AuditQuery {
-    let query = request.uri.queryParameters
-    func text(_ name: String) -> String? { filter(query[Substring(name)]) }
-    func time(_ name: String, endOfDay: Bool) throws -> Date? {
-      guard let value = text(name) else { return nil }
-      if let day = try? Date(value + "T00:00:00Z", strategy: .iso8601) { return endOfDay ? day.addingTimeInterval(86_400) : day }
-      guard let moment = try? Date(value, strategy: .iso8601) else {
-        throw RequestProblems.invalidField.problem("\(name) is a day (YYYY-MM-DD) or an ISO 8601 time.", field: name)
-      }
-      return moment
-    }
-    return AuditQuery(
-      userID: text("user_id"), action: text("action"), service: text("service"), ip: text("ip"),
-      from: try time("from", endOfDay: false), to: try time("to", endOfDay: true), limit: 50, cursor: text("cursor"))
-  }
-
   static func audit(_ page: AuditPage, query: AuditQuery, request: Request) -> [String: Any] {
     let filters = request.uri.queryParameters
     var next: String?
@@ -136,9 +118,33 @@ extension AdminViews {
           "details": event.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
         ]
       },
-      "hasEvents": !page.events.isEmpty, "next": next ?? "",
+      "hasEvents": !page.events.isEmpty,
       "userID": filter(filters["user_id"]) ?? "", "action": query.action ?? "", "service": query.service ?? "",
       "ip": query.ip ?? "", "from": filter(filters["from"]) ?? "", "to": filter(filters["to"]) ?? "",
-    ]
+    ].merging(next.map { ["next": $0] } ?? [:]) { _, new in new }
+  }
+
+  /// One page of an SP's transactions, with the filters as given and the link to older ones.
+  static func transactions(_ list: TransactionList, clientID: String, request: Request) -> [String: Any] {
+    let kept = ["status", "from", "to"].compactMap { name in Query.optional(request, name).map { (name, $0) } }
+    let status = Query.optional(request, "status")?.uppercased()
+    return [
+      "clientID": clientID,
+      "transactions": list.transactions.map { item -> [String: Any] in
+        [
+          "id": item.transactionID, "status": item.status.rawValue, "completed": item.status == .completed,
+          "purpose": item.purpose, "phone": item.maskedPhoneNumber ?? "—", "reason": item.failureReason ?? "",
+          "created": AccountOverview.time(item.createdAt), "decided": item.completedAt.map(AccountOverview.time) ?? "—",
+        ]
+      },
+      "hasTransactions": !list.transactions.isEmpty,
+      "statusFilters": ["PENDING", "COMPLETED", "FAILED", "EXPIRED"].map { ["value": $0, "selected": $0 == status] },
+      "from": Query.optional(request, "from") ?? "", "to": Query.optional(request, "to") ?? "",
+    ].merging(
+      list.nextCursor.map { ["next": "/admin/service-providers/\(clientID)/transactions?" + URLQuery.encode(kept + [("cursor", $0)])] }
+        ?? [:]
+    ) {
+      _, new in new
+    }
   }
 }

@@ -45,6 +45,10 @@ enum IdPMethodHandlers {
       let provider = try await administration.managed(request, actor: try call.adminActor())
       return try await verification.statistics(spID: provider.id, name: provider.name, days: request.days ?? 30)
     }
+    router.register(IdPRPC.adminTransactions) { query, call in
+      let provider = try await administration.managed(SPAdminRequest(clientID: query.clientID), actor: try call.adminActor())
+      return try await verification.transactions(spID: provider.id, query)
+    }
     router.register(IdPRPC.callLimit) { request, _ in try await verification.providers.callLimit(request) }
     router.register(IdPRPC.confirm) { request, call in
       try await verification.decide(request, user: try call.signedInUserID(), confirm: true, requestID: call.requestID)

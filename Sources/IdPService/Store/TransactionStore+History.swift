@@ -7,14 +7,7 @@ extension TransactionStore {
   /// time in microseconds and its id, so rows created in the same instant are neither skipped
   /// nor repeated.
   func history(userID: UUID, limit: Int, cursor: String?) async throws -> History {
-    var after: (micros: Int64, id: UUID)?
-    if let cursor {
-      let parts = cursor.split(separator: "_")
-      guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
-        throw RequestProblems.invalidField.problem("cursor is not one this API gave out.", field: "cursor")
-      }
-      after = (micros, id)
-    }
+    let after = try Self.cursor(cursor)
     let rows = try await postgres.query(
       """
       SELECT t.id, sp.name, t.purpose, t.status, t.created_at, t.completed_at,

@@ -79,6 +79,19 @@ struct Verification: Sendable {
     return Statistics(serviceProvider: name, days: try await transactions.statistics(spID: spID, days: days))
   }
 
+  /// An SP's transactions for its owner or a super admin (the caller decides who may read).
+  func transactions(spID: UUID, _ query: TransactionQuery) async throws -> TransactionList {
+    guard (1...100).contains(query.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 100.", field: "limit") }
+    var status: VerificationStatusName?
+    if let named = query.status {
+      guard let known = VerificationStatusName(rawValue: named.uppercased()) else {
+        throw RequestProblems.invalidField.problem("status is pending, completed, failed or expired.", field: "status")
+      }
+      status = known
+    }
+    return try await transactions.list(spID: spID, status: status, from: query.from, to: query.to, limit: query.limit, cursor: query.cursor)
+  }
+
   // MARK: the person's side
 
   func history(_ request: HistoryRequest, userID: String) async throws -> History {

@@ -87,6 +87,11 @@ import Testing
         let odd = try await browser.post(path, ["pin": "x"])
         #expect(odd.status == 200 && odd.body.contains("id=\"result\""), "\(path): \(odd.status)")
       }
+      // A path no page serves is the error page under the pages' prefixes, problem JSON elsewhere.
+      let missing = try await browser.get("/account/nothing-here")
+      #expect(missing.status == 404 && missing.body.contains("id=\"page-error\""), "\(missing.status)")
+      let api = try await browser.get("/api/v1/nothing-here")
+      #expect(api.status == 404 && api.body.contains("\"code\":\"not_found\""), "\(api.body)")
       let oddQuery = try await browser.get("/account?done=%00%FF&problem=\(String(repeating: "a", count: 500))")
       #expect(oddQuery.status == 200 && !oddQuery.body.contains("id=\"problem\""), "\(oddQuery.status)")
 

@@ -21,7 +21,7 @@ enum GatewayRouter {
     router.add(middleware: ClientAddressMiddleware(proxies: proxies))
     router.add(middleware: CORSMiddleware(origins: origins))
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: ProblemMiddleware(pages: pages))
     router.add(middleware: APIRateLimitMiddleware(limits: limits, serviceProviders: ServiceProviderLimits(rpc: rpc)))
     let verifier = AccessTokenVerifier(
       jwks: keys, revocations: revocations, closedServices: closedServices, issuer: issuer, limits: limits)

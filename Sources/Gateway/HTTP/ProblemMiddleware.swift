@@ -9,13 +9,23 @@ import Shared
 /// trace, no detail.
 struct ProblemMiddleware: RouterMiddleware {
   typealias Context = GatewayRequestContext
+  /// Under the pages' own prefixes (`/account`, `/approve`, `/admin`), a path or method no route
+  /// serves is the error page instead, as a person's browser expects.
+  var pages: HostedPages?
 
   func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
     do {
       return try await next(request, context)
+    } catch let error as HTTPError where pages != nil && Self.isPage(request.uri.path) {
+      return pages?.error(Self.problem(for: error, path: request.uri.path), request: request, context: context)
+        ?? Self.response(for: error, request: request, context: context)
     } catch {
       return Self.response(for: error, request: request, context: context)
     }
+  }
+
+  static func isPage(_ path: String) -> Bool {
+    AccountConsoleSignIn.prefixes.contains { path == $0 || path.hasPrefix($0 + "/") }
   }
 
   static func response(for error: any Error, request: Request, context: Context) -> Response {

@@ -60,14 +60,10 @@ struct AdminServicesController: Sendable {
       let filter = MemberQuery(
         role: AdminViews.filter(query["role"]), status: AdminViews.filter(query["status"]), limit: 50,
         cursor: query["cursor"].map(String.init))
-      let call = ServiceAdminRequest(slug: slug, client: context.client(request))
       _ = try context.adminSession()
-      async let view = rpc.call(TokenRPC.getService, call, context: context.rpcContext)
-      async let stats = rpc.call(TokenRPC.serviceStats, call, context: context.rpcContext)
-      var membersCall = call
-      membersCall.query = filter
-      async let members = rpc.call(TokenRPC.serviceMembers, membersCall, context: context.rpcContext)
-      return AdminViews.service(try await view, stats: try await stats, members: try await members, filter: filter, words: words)
+      let page = try await rpc.call(
+        TokenRPC.servicePage, ServiceAdminRequest(slug: slug, query: filter, client: context.client(request)), context: context.rpcContext)
+      return AdminViews.service(page.service, stats: page.stats, members: page.members, filter: filter, words: words)
     }
   }
 

@@ -247,6 +247,7 @@ enum TokenMethodHandlers {
     }
     router.register(TokenRPC.serviceMembers) { request, call in try await administration.members(request, actor: try call.adminActor()) }
     router.register(TokenRPC.serviceStats) { request, call in try await administration.stats(request, actor: try call.adminActor()) }
+    router.register(TokenRPC.servicePage) { request, call in try await administration.page(request, actor: try call.adminActor()) }
     router.register(TokenRPC.updateServiceMember) { request, call in
       try await administration.updateMember(request, actor: try call.adminActor(), requestID: call.requestID)
     }

@@ -81,13 +81,29 @@ struct ServiceAdministration: Sendable {
   }
 
   func members(_ request: ServiceAdminRequest, actor caller: AdminActor) async throws -> MemberList {
-    let (_, service) = try await service(request, actor: caller, needs: .userList)
+    let (_, service) = try await service(request, actor: caller, needs: [.userList])
+    let query = try Self.memberQuery(request)
+    guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
+    return try await store.members(serviceID: id, query: query)
+  }
+
+  /// The admin console's service page: checked once for all three permissions, then the
+  /// statistics and the members read at the same time.
+  func page(_ request: ServiceAdminRequest, actor caller: AdminActor) async throws -> ServicePage {
+    let (_, service) = try await service(request, actor: caller, needs: [.serviceRead, .adminAnalytics, .userList])
+    let query = try Self.memberQuery(request)
+    guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
+    async let stats = store.stats(serviceID: id)
+    async let members = store.members(serviceID: id, query: query)
+    return ServicePage(service: service, stats: try await stats, members: try await members)
+  }
+
+  private static func memberQuery(_ request: ServiceAdminRequest) throws(Problem) -> MemberQuery {
     let query = request.query ?? MemberQuery(role: nil, status: nil, limit: 50, cursor: nil)
     if let role = query.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
     if let status = query.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
     guard (1...100).contains(query.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 100.", field: "limit") }
-    guard let id = UUID(uuidString: service.id) else { throw Self.notFound }
-    return try await store.members(serviceID: id, query: query)
+    return query
   }
 
   func updateMember(_ request: ServiceAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> MemberView {
@@ -120,14 +136,20 @@ struct ServiceAdministration: Sendable {
   private func service(
     _ request: ServiceAdminRequest, actor caller: AdminActor, needs permission: Permission
   ) async throws -> ((UUID, PlatformRole), ServiceView) {
+    try await service(request, actor: caller, needs: [permission])
+  }
+
+  private func service(
+    _ request: ServiceAdminRequest, actor caller: AdminActor, needs permissions: [Permission]
+  ) async throws -> ((UUID, PlatformRole), ServiceView) {
     guard let actor = UUID(uuidString: caller.userID) else { throw Self.forbidden }
     let role = PlatformRole(rawValue: caller.platformRole) ?? .user
     guard let slug = request.slug, let service = try await store.find(slug: slug) else { throw Self.notFound }
     let isPlatformAdmin = role == .superAdmin || (role == .serviceAdmin && service.ownerUserID == actor.uuidString.lowercased())
     if !isPlatformAdmin {
       guard caller.service == slug else { throw Self.notFound }
-      guard caller.permissions.contains(permission.rawValue) else {
-        throw ServiceAdminProblems.forbidden.problem("Your role in \(slug) does not have \(permission.rawValue).")
+      if let missing = permissions.first(where: { !caller.permissions.contains($0.rawValue) }) {
+        throw ServiceAdminProblems.forbidden.problem("Your role in \(slug) does not have \(missing.rawValue).")
       }
     }
     if service.requireAdminMFA, !caller.passedMFARecently() {

@@ -171,14 +171,8 @@ struct AccountConsoleController: Sendable {
   private func change(
     _ request: Request, _ context: SignedInContext, section: String, _ body: ([String: String]) async throws -> [String]
   ) async -> Response {
-    await pages.catching(request, context.parent) {
-      let form = try await BrowserCookies.form(request)
-      do {
-        let cookies = try await body(form)
-        return ConsoleForm.back(to: section, outcome: ("done", section), cookies: cookies)
-      } catch let problem as Problem where problem.statusCode < 500 {
-        return ConsoleForm.back(to: section, outcome: ("problem", problem.code))
-      }
+    await pages.form(request, context.parent, refusedBackTo: "/account", section: section) { form in
+      ConsoleForm.back(to: "/account", section: section, outcome: ("done", section), cookies: try await body(form))
     }
   }
 
@@ -187,16 +181,11 @@ struct AccountConsoleController: Sendable {
     _ request: Request, _ context: SignedInContext, section: String,
     _ body: ([String: String]) async throws -> (template: String, values: [String: Any])
   ) async -> Response {
-    await pages.catching(request, context.parent) {
-      let form = try await BrowserCookies.form(request)
-      do {
-        let (template, values) = try await body(form)
-        let profile = try await rpc.call(TokenRPC.me, NoRequest(), context: context.rpcContext)
-        return pages.page(
-          ConsoleForm.view(template, profile: profile, request: request), request: request, context: context.parent, values: values)
-      } catch let problem as Problem where problem.statusCode < 500 {
-        return ConsoleForm.back(to: section, outcome: ("problem", problem.code))
-      }
+    await pages.form(request, context.parent, refusedBackTo: "/account", section: section) { form in
+      let (template, values) = try await body(form)
+      let profile = try await rpc.call(TokenRPC.me, NoRequest(), context: context.rpcContext)
+      return pages.page(
+        ConsoleForm.view(template, profile: profile, request: request), request: request, context: context.parent, values: values)
     }
   }
 }

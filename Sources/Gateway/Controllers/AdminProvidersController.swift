@@ -53,7 +53,7 @@ struct AdminProvidersController: Sendable {
     await admin.page("admin_provider", request, context) { words in
       _ = try context.platformAdmin()
       let clientID = try context.parameters.require("client_id")
-      let status = AdminViews.filter(request.uri.queryParameters["status"])
+      let status = Query.optional(request, "status")
       async let stats = rpc.call(IdPRPC.adminStats, SPAdminRequest(clientID: clientID, days: 14), context: context.rpcContext)
       async let deliveries = rpc.call(
         IdPRPC.deliveries, SPAdminRequest(clientID: clientID, status: status), context: context.rpcContext)

@@ -56,10 +56,9 @@ struct AdminServicesController: Sendable {
   @Sendable func service(_ request: Request, context: SignedInContext) async throws -> Response {
     await admin.page("admin_service", request, context) { words in
       let slug = try context.parameters.require("slug")
-      let query = request.uri.queryParameters
       let filter = MemberQuery(
-        role: AdminViews.filter(query["role"]), status: AdminViews.filter(query["status"]), limit: 50,
-        cursor: query["cursor"].map(String.init))
+        role: Query.optional(request, "role"), status: Query.optional(request, "status"), limit: 50,
+        cursor: Query.optional(request, "cursor"))
       _ = try context.adminSession()
       let page = try await rpc.call(
         TokenRPC.servicePage, ServiceAdminRequest(slug: slug, query: filter, client: context.client(request)), context: context.rpcContext)
@@ -128,7 +127,7 @@ struct AdminServicesController: Sendable {
         }
         return response
       } catch let problem as Problem where problem.statusCode < 500 {
-        return AdminPages.back(back, ("problem", problem.code))
+        return ConsoleForm.back(to: back, outcome: ("problem", problem.code))
       }
     }
   }

@@ -21,6 +21,8 @@ struct AccountConsoleSignIn: Sendable {
   static let flowLifetime = 600
   /// The refresh token's cookie outlives the access token's; the service's own lifetimes rule.
   static let refreshLifetime = 7 * 86_400
+  /// A public client: its id, no secret (PKCE proves the exchange).
+  static let credentials = ClientCredentials(clientID: AccountConsoleClient.clientID, clientSecret: nil)
 
   /// Sends the browser to sign in, to come back to `page` (a path under /account).
   func start(returningTo page: String) -> Response {
@@ -54,7 +56,7 @@ struct AccountConsoleSignIn: Sendable {
     let grant = try await rpc.call(
       TokenRPC.oauthToken,
       OAuthTokenRequest(
-        grantType: "authorization_code", credentials: ClientCredentials(clientID: AccountConsoleClient.clientID, clientSecret: nil),
+        grantType: "authorization_code", credentials: Self.credentials,
         username: nil, password: nil, refreshToken: nil, scope: nil, code: query["code"].map(String.init) ?? "",
         redirectURI: AccountConsoleClient.redirectURI(issuer: issuer), codeVerifier: parts[1], client: context.client(request)),
       context: context.rpcContext)
@@ -74,7 +76,7 @@ struct AccountConsoleSignIn: Sendable {
       return try await rpc.call(
         TokenRPC.oauthToken,
         OAuthTokenRequest(
-          grantType: "refresh_token", credentials: ClientCredentials(clientID: AccountConsoleClient.clientID, clientSecret: nil),
+          grantType: "refresh_token", credentials: Self.credentials,
           username: nil, password: nil, refreshToken: token, scope: nil, client: context.client(request)),
         context: context.rpcContext)
     } catch let problem as Problem where problem.statusCode < 500 {

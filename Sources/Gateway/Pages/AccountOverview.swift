@@ -82,9 +82,11 @@ struct AccountOverview {
 
 /// The console's forms: where each goes back to, with what happened, and the page view.
 enum ConsoleForm {
-  /// Back to `section` of `/account`, saying what happened (`done` or `problem`, a code).
-  static func back(to section: String, outcome: (name: String, value: String), cookies: [String] = []) -> Response {
-    let location = "/account?\(URLQuery.encode([outcome]))#\(section)"
+  /// Back to `page` (at `section`), saying what happened (`done` or `problem`, a code).
+  static func back(
+    to page: String, section: String? = nil, outcome: (name: String, value: String), cookies: [String] = []
+  ) -> Response {
+    let location = "\(page)?\(URLQuery.encode([outcome]))" + (section.map { "#\($0)" } ?? "")
     var response = Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     for cookie in cookies { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
     return response

@@ -32,18 +32,14 @@ struct AdminPages: Sendable {
     }
   }
 
-  /// A change: the form checked, `body` run, then back to `page` with what happened.
+  /// A change: the form checked, `body` run, then back to `page` with what happened (another's
+  /// service, a 404, is the error page, as when read).
   func change(
     _ request: Request, _ context: SignedInContext, backTo page: String, _ body: ([String: String]) async throws -> Void
   ) async -> Response {
-    await pages.catching(request, context.parent) {
-      let form = try await BrowserCookies.form(request)
-      do {
-        try await body(form)
-        return Self.back(page, ("done", "admin"))
-      } catch let problem as Problem where problem.statusCode < 500 && problem.statusCode != 404 {
-        return Self.back(page, ("problem", problem.code))
-      }
+    await pages.form(request, context.parent, refusedBackTo: page, shown: Self.shown) { form in
+      try await body(form)
+      return ConsoleForm.back(to: page, outcome: ("done", "admin"))
     }
   }
 
@@ -51,18 +47,16 @@ struct AdminPages: Sendable {
   func secrets(
     _ request: Request, _ context: SignedInContext, backTo page: String, _ body: ([String: String]) async throws -> [String: Any]
   ) async -> Response {
-    await pages.catching(request, context.parent) {
-      let form = try await BrowserCookies.form(request)
-      do {
-        var values = try await body(form)
-        values["backTo"] = page
-        values.merge(Self.menu(context.user)) { mine, _ in mine }
-        return pages.page(try await view("admin_secrets", request, context), request: request, context: context.parent, values: values)
-      } catch let problem as Problem where problem.statusCode < 500 && problem.statusCode != 404 {
-        return Self.back(page, ("problem", problem.code))
-      }
+    await pages.form(request, context.parent, refusedBackTo: page, shown: Self.shown) { form in
+      var values = try await body(form)
+      values["backTo"] = page
+      values.merge(Self.menu(context.user)) { mine, _ in mine }
+      return pages.page(try await view("admin_secrets", request, context), request: request, context: context.parent, values: values)
     }
   }
+
+  /// Refusals an admin can act on, said on the page they came from.
+  private static func shown(_ problem: Problem) -> Bool { problem.statusCode < 500 && problem.statusCode != 404 }
 
   /// An admin page's view, in the admin's own language first.
   private func view(_ template: String, _ request: Request, _ context: SignedInContext) async throws -> PageView {
@@ -71,10 +65,6 @@ struct AdminPages: Sendable {
     }
     return PageView(
       name: template, serviceName: "Gatehouse Admin", languages: [language ?? "en"] + BrowserCookies.acceptLanguages(request))
-  }
-
-  static func back(_ page: String, _ outcome: (String, String)) -> Response {
-    Response(status: .seeOther, headers: [.location: "\(page)?\(URLQuery.encode([outcome]))", .cacheControl: "no-store"])
   }
 
   /// The menu a role sees: services and providers for admins, the audit log for admins and auditors.

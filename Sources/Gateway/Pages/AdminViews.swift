@@ -63,8 +63,7 @@ enum AdminViews {
     return String(name.prefix(1)) + String(repeating: "*", count: max(2, min(6, name.count - 1))) + email[at...]
   }
 
-  /// A query filter: empty means none.
-  static func filter(_ value: Substring?) -> String? { value.map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+  /// A form's choice: empty means none.
   static func filter(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
 
   /// A whole number from a form, or none when left empty.
@@ -102,14 +101,8 @@ extension AdminViews {
   }
 
   static func audit(_ page: AuditPage, query: AuditQuery, request: Request) -> [String: Any] {
-    let filters = request.uri.queryParameters
-    var next: String?
-    if let cursor = page.nextCursor {
-      let kept = ["user_id", "action", "service", "ip", "from", "to"].compactMap { name in
-        filter(filters[Substring(name)]).map { (name, $0) }
-      }
-      next = "/admin/audit?" + URLQuery.encode(kept + [("cursor", cursor)])
-    }
+    let kept = ["user_id", "action", "service", "ip", "from", "to"].compactMap { name in Query.optional(request, name).map { (name, $0) } }
+    let next = page.nextCursor.map { "/admin/audit?" + URLQuery.encode(kept + [("cursor", $0)]) }
     return [
       "events": page.events.map { event -> [String: Any] in
         [
@@ -119,8 +112,8 @@ extension AdminViews {
         ]
       },
       "hasEvents": !page.events.isEmpty,
-      "userID": filter(filters["user_id"]) ?? "", "action": query.action ?? "", "service": query.service ?? "",
-      "ip": query.ip ?? "", "from": filter(filters["from"]) ?? "", "to": filter(filters["to"]) ?? "",
+      "userID": query.userID ?? "", "action": query.action ?? "", "service": query.service ?? "",
+      "ip": query.ip ?? "", "from": Query.optional(request, "from") ?? "", "to": Query.optional(request, "to") ?? "",
     ].merging(next.map { ["next": $0] } ?? [:]) { _, new in new }
   }
 

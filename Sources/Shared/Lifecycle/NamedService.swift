@@ -8,28 +8,19 @@ struct NamedService: Service {
   let base: any Service
   let logger: Logger
 
-  var name: String { (base as? CustomStringConvertible)?.description ?? String(describing: type(of: base)) }
+  var name: String { (base as? any CustomStringConvertible)?.description ?? String(describing: type(of: base)) }
 
   func run() async throws {
     let watch = StopWatch()
-    defer {
-      watch.task.withLock {
-        $0?.cancel()
-        $0 = Task {}
-      }
-    }
+    defer { watch.finished() }
     try await withGracefulShutdownHandler {
       try await base.run()
     } onGracefulShutdown: { [logger, name] in
-      watch.task.withLock { current in
-        guard current == nil else { return }
-        current = Task {
-          var waited: Duration = .zero
-          while !Task.isCancelled {
-            try? await Task.sleep(for: Self.slowStop)
-            waited += Self.slowStop
-            if !Task.isCancelled { logger.warning("still stopping", metadata: ["part": "\(name)", "ms": "\(waited.milliseconds)"]) }
-          }
+      watch.asked {
+        var waited: Duration = .zero
+        while (try? await Task.sleep(for: Self.slowStop)) != nil {
+          waited += Self.slowStop
+          logger.warning("still stopping", metadata: ["part": "\(name)", "ms": "\(waited.milliseconds)"])
         }
       }
     }
@@ -39,8 +30,27 @@ struct NamedService: Service {
   static let slowStop: Duration = .seconds(2)
 }
 
-/// nil while the service runs; the watching task once it is asked to stop; a finished task once
-/// it has stopped, so a late request to stop starts no watch.
+/// The watch on one part's stop: started when it is asked to stop, cancelled when it has; a
+/// request to stop that comes after it has stopped starts nothing.
 private final class StopWatch: Sendable {
-  let task = Mutex<Task<Void, Never>?>(nil)
+  private enum State {
+    case running
+    case stopping(Task<Void, Never>)
+    case stopped
+  }
+
+  private let state = Mutex(State.running)
+
+  func asked(_ watch: @escaping @Sendable () async -> Void) {
+    state.withLock {
+      if case .running = $0 { $0 = .stopping(Task(operation: watch)) }
+    }
+  }
+
+  func finished() {
+    state.withLock {
+      if case .stopping(let task) = $0 { task.cancel() }
+      $0 = .stopped
+    }
+  }
 }

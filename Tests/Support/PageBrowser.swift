@@ -27,6 +27,13 @@ final class PageBrowser: @unchecked Sendable {
       return pattern.flatMap { body.firstMatch(of: $0) }.map { String($0.1) }
     }
 
+    /// Where a page that moves on by itself (HostedPages.leaving) leads: its link, unescaped.
+    var movesOnTo: String? {
+      guard let match = body.firstMatch(of: /id="continue" href="([^"]*)"/) else { return nil }
+      let entities = ["&amp;": "&", "&#x2F;": "/", "&#x3D;": "=", "&#39;": "'", "&quot;": "\"", "&lt;": "<", "&gt;": ">"]
+      return entities.reduce(String(match.1)) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+    }
+
     /// A parameter of the redirect's query.
     func answer(_ name: String) -> String? {
       location.flatMap { URLComponents(string: $0)?.queryItems?.first { $0.name == name }?.value }

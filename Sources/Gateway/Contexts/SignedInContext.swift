@@ -29,4 +29,13 @@ struct SignedInContext: GatewayChildContext {
 
   /// The caller of an admin route that needs a platform role (AdminAccess.platformAdmin).
   func platformAdmin() throws -> AdminActor { try AdminAccess.platformAdmin(user) }
+
+  /// Before a change of how the account signs in (docs/social.md, "Linked accounts"):
+  /// token-service checks the token is a first-party service's and its session proved who is
+  /// there recently (`password`, sent with the request, or a second factor).
+  func reauthenticate(_ purpose: String, password: String?, request: Request, rpc: RPCClient) async throws {
+    _ = try await rpc.call(
+      TokenRPC.reauthenticate, ReauthenticationRequest(purpose: purpose, currentPassword: password, client: client(request)),
+      context: rpcContext)
+  }
 }

@@ -57,8 +57,15 @@ struct AccountConsoleController: Sendable {
       async let consents = rpc.call(TokenRPC.consents, NoRequest(), context: context.rpcContext)
       // The verification history is idp-service's: without it the rest of the page still shows.
       async let history = rpc.call(IdPRPC.history, HistoryRequest(limit: 10, cursor: nil), context: context.rpcContext)
+      // So are the linked accounts social-service's.
+      async let linked = rpc.call(SocialRPC.linkedAccounts, NoRequest(), context: context.rpcContext)
+      async let providers = rpc.call(
+        SocialRPC.providers, SocialProvidersRequest(service: AccountConsoleClient.slug), context: context.rpcContext)
+      var social: AccountOverview.SignInMethods?
+      if let linked = try? await linked, let providers = try? await providers { social = .init(linked: linked, providers: providers) }
       let view = AccountOverview(
-        profile: try await profile, sessions: try await sessions, consents: try await consents, history: try? await history)
+        profile: try await profile, sessions: try await sessions, consents: try await consents, history: try? await history,
+        social: social)
       return pages.page(
         ConsoleForm.view("account", profile: try await profile, request: request), request: request, context: context.parent,
         values: view.values(request: request))

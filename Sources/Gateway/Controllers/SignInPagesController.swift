@@ -76,7 +76,7 @@ struct SignInPagesController: Sendable {
           provider: try context.parameters.require("provider"), service: form["service"] ?? "", redirectURI: "", state: nil,
           codeChallenge: nil, codeChallengeMethod: nil, authorization: form["request"] ?? ""),
         context: context.rpcContext)
-      return Response(status: .seeOther, headers: [.location: redirect.location, .cacheControl: "no-store"])
+      return pages.leaving(to: redirect.location, request: request, context: context)
     }
   }
 

@@ -86,7 +86,7 @@ struct SocialController: Sendable {
   @Sendable func startLink(_ request: Request, context: SignedInContext) async throws -> Response {
     let user = context.user
     let body = try await JSONBody.decode(LinkStart.self, from: request)
-    try await reauthenticate("social_link", body.currentPassword, request, context)
+    try await context.reauthenticate("social_link", password: body.currentPassword, request: request, rpc: rpc)
     let redirect = try await rpc.call(
       SocialRPC.authorize,
       SocialAuthorizeRequest(
@@ -97,7 +97,7 @@ struct SocialController: Sendable {
 
   @Sendable func completeLink(_ request: Request, context: SignedInContext) async throws -> Response {
     let body = try await JSONBody.decode(LinkCode.self, from: request)
-    try await reauthenticate("social_link", body.currentPassword, request, context)
+    try await context.reauthenticate("social_link", password: body.currentPassword, request: request, rpc: rpc)
     return JSONResponse.relayed(
       try await rpc.relay(
         SocialRPC.completeLink,
@@ -107,20 +107,10 @@ struct SocialController: Sendable {
 
   @Sendable func unlink(_ request: Request, context: SignedInContext) async throws -> Response {
     let body = request.headers[.contentType] == nil ? nil : try await JSONBody.decode(CurrentPasswordBody.self, from: request)
-    try await reauthenticate("social_unlink", body?.currentPassword, request, context)
+    try await context.reauthenticate("social_unlink", password: body?.currentPassword, request: request, rpc: rpc)
     return JSONResponse.relayed(
       try await rpc.relay(
         SocialRPC.unlink, SocialUnlinkRequest(provider: try context.parameters.require("provider")),
         context: context.rpcContext))
-  }
-
-  /// Linking and unlinking change how the account can be signed in to: token-service first
-  /// checks the token is a first-party service's and its session proved who is there
-  /// recently (the current password sent with the request, or a second factor).
-  private func reauthenticate(_ purpose: String, _ password: String?, _ request: Request, _ context: SignedInContext) async throws {
-    _ = try await rpc.call(
-      TokenRPC.reauthenticate,
-      ReauthenticationRequest(purpose: purpose, currentPassword: password, client: context.client(request)),
-      context: context.rpcContext)
   }
 }

@@ -40,6 +40,8 @@ enum GatewayRouter {
     let signedInPages = AccountConsoleMiddleware(verifier: verifier, signIn: console, pages: pages)
     AccountConsoleController(rpc: rpc, pages: pages, signIn: console)
       .addRoutes(to: router.group("account"), signedIn: router.group("account").accountConsole(signedInPages))
+    AccountSocialController(rpc: rpc, pages: pages, issuer: issuer)
+      .addRoutes(to: router.group("account/social").accountConsole(signedInPages))
     ApprovalController(rpc: rpc, pages: pages, verifier: verifier, events: events)
       .addRoutes(to: router.group("approve").accountConsole(signedInPages))
     let admin = AdminPages(rpc: rpc, pages: pages)

@@ -11,6 +11,14 @@ struct AccountOverview {
   let consents: ConsentList
   /// The latest verification requests, or nil when idp-service did not answer.
   let history: History?
+  /// The linked accounts and the providers to link, or nil when social-service did not answer.
+  let social: SignInMethods?
+
+  struct SignInMethods {
+    let linked: LinkedAccountList
+    let providers: SocialProviderList
+
+  }
 
   func values(request: Request) -> [String: Any] {
     var values = ConsoleForm.outcome(request)
@@ -49,7 +57,26 @@ struct AccountOverview {
     }
     values["hasHistory"] = !(history?.requests.isEmpty ?? true)
     values["historyUnavailable"] = history == nil
+    values["hasPassword"] = profile.hasPassword
+    if let social { values.merge(Self.values(social)) { $1 } } else { values["socialUnavailable"] = true }
     return values
+  }
+
+  /// The linked accounts, each with the provider's name, and the configured providers not yet linked.
+  static func values(_ social: SignInMethods) -> [String: Any] {
+    let names = Dictionary(social.providers.providers.map { ($0.name, $0.displayName) }) { first, _ in first }
+    let linked = Set(social.linked.accounts.map(\.provider))
+    return [
+      "linked": social.linked.accounts.map { account -> [String: Any] in
+        [
+          "provider": account.provider, "name": names[account.provider] ?? account.provider.capitalized,
+          "account": account.email ?? account.displayName ?? account.providerUserID, "linkedAt": time(account.linkedAt),
+        ]
+      },
+      "hasLinked": !social.linked.accounts.isEmpty,
+      "linkable": social.providers.providers.filter { !linked.contains($0.name) }.map { ["provider": $0.name, "name": $0.displayName] },
+      "hasLinkable": social.providers.providers.contains { !linked.contains($0.name) },
+    ]
   }
 
   /// Minutes are enough to recognise a session; UTC, as the audit log writes it.

@@ -75,6 +75,14 @@ struct HostedPages: Sendable {
     return response
   }
 
+  /// On to another site (a provider) after a form: a page that moves on by itself (and a link,
+  /// should it not), not a redirect, because the pages allow forms to lead only to Gatehouse
+  /// (CSP `form-action`), which browsers also apply to the redirects that answer a form.
+  func leaving(to location: String, request: Request, context: GatewayRequestContext, languages: [String] = []) -> Response {
+    let view = PageView(name: "leaving", languages: languages + BrowserCookies.acceptLanguages(request))
+    return page(view, request: request, context: context, values: ["moveOn": location])
+  }
+
   /// The error page for a problem.
   func error(_ problem: Problem, request: Request, context: GatewayRequestContext) -> Response {
     page(PageView(name: "error", problem: problem, languages: BrowserCookies.acceptLanguages(request)), request: request, context: context)

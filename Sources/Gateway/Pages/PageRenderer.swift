@@ -110,6 +110,7 @@ struct PageRenderer: Sendable {
     "consent": ("consentTitle", "consentLead"), "error": ("errorTitle", nil), "signed_out": ("signedOutTitle", "signedOutLead"),
     "confirm_logout": ("confirmLogoutTitle", "confirmLogoutLead"), "form_post": ("formPostTitle", nil),
     "account": ("accountTitle", nil), "account_totp": ("totpTitle", "totpLead"), "account_codes": ("codesTitle", "codesLead"),
+    "leaving": ("leavingTitle", "leavingLead"),
     "approve": ("approveTitle", "approveLead"), "approve_result": ("approveResultTitle", nil),
     "admin": ("adminTitle", nil), "admin_service": ("adminServiceTitle", nil), "admin_secrets": ("secretsTitle", nil),
     "admin_step_up": ("stepUpTitle", "stepUpLead"), "admin_providers": ("providersTitle", nil),

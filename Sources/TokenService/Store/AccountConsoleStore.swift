@@ -15,7 +15,10 @@ struct AccountConsoleStore: Sendable {
   /// Creates the console's service, or adds this issuer's URIs to it, with an audit row
   /// when anything changed; nothing is written when it is already as it should be.
   func ensure(issuer: String) async throws {
-    let redirect = [AccountConsoleClient.redirectURI(issuer: issuer)]
+    let redirect = [AccountConsoleClient.redirectURI(issuer: issuer), AccountConsoleClient.linkedURI(issuer: issuer)]
+    // Every provider the deployment may configure: the ones with a client are offered, so a
+    // person who signs in only with a provider reaches their account too.
+    let providers = ServiceSettingsRules.providers.sorted()
     let home = [AccountConsoleClient.home(issuer: issuer)]
     // A public client has no secret; the column wants a hash, so it gets one of nothing anyone holds.
     let noSecret = ByteBuffer(bytes: SHA256.hash(data: SecureRandom.bytes(32)))
@@ -23,9 +26,10 @@ struct AccountConsoleStore: Sendable {
       let rows = try await connection.query(
         """
         INSERT INTO token.services AS s (slug, name, type, redirect_uris, post_logout_redirect_uris, client_id,
-                                         client_secret_hash, public_client, first_party, refresh_without_offline_access)
+                                         client_secret_hash, public_client, first_party, refresh_without_offline_access,
+                                         social_providers)
         VALUES (\(AccountConsoleClient.slug), \(AccountConsoleClient.name), 'web', \(redirect), \(home),
-                \(AccountConsoleClient.clientID), \(noSecret), true, true, true)
+                \(AccountConsoleClient.clientID), \(noSecret), true, true, true, \(providers))
         ON CONFLICT (slug) DO UPDATE
           SET redirect_uris = s.redirect_uris || EXCLUDED.redirect_uris,
               post_logout_redirect_uris = s.post_logout_redirect_uris || EXCLUDED.post_logout_redirect_uris,

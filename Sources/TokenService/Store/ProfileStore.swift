@@ -12,7 +12,8 @@ struct ProfileStore: Sendable {
     let rows = try await postgres.query(
       """
       SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.preferred_language, u.marketing_consent,
-             u.email_verified, u.created_at, s.id, s.slug, s.name, m.role, u.mfa_enabled
+             u.email_verified, u.created_at, s.id, s.slug, s.name, m.role, u.mfa_enabled,
+             u.password_hash IS NOT NULL
       FROM token.users u
       JOIN token.services s ON s.slug = \(serviceSlug)
       LEFT JOIN LATERAL token.membership(s.id, u.id) m ON true
@@ -29,6 +30,7 @@ struct ProfileStore: Sendable {
           id: try c[9].decode(UUID.self), slug: try c[10].decode(String.self),
           name: try c[11].decode(String.self), role: try c[12].decode(String?.self)))
       profile.mfaEnabled = try c[13].decode(Bool.self)
+      profile.hasPassword = try c[14].decode(Bool.self)
       return profile
     }
     return nil

@@ -37,9 +37,12 @@ public enum SocialProblems: ProblemDomain {
   public static let providerDenied = ProblemKind(
     "provider_denied", status: 400, title: "The provider did not sign you in",
     doc: "Page: a social sign-in started on the hosted sign-in page failed at or after the provider; go back to the app and try again.")
+  public static let linkNotCompleted = ProblemKind(
+    "link_not_completed", status: 400, title: "The provider account was not linked",
+    doc: "Page: a link started in the account console was cancelled or failed at the provider; nothing was linked. Start it again.")
 
   public static let all = [
     providerNotEnabled, invalidRedirectURI, invalidState, invalidLinkCode, invalidGrant, providerNotFound, notLinked, alreadyLinked,
-    lastLoginMethod, providerUnavailable, providerDenied,
+    lastLoginMethod, providerUnavailable, providerDenied, linkNotCompleted,
   ]
 }

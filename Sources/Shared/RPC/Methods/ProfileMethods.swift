@@ -20,6 +20,8 @@ public struct Profile: Codable, Sendable {
   public var service: ServiceSummary
   /// Whether a second factor is asked for at sign-in.
   public var mfaEnabled = false
+  /// Whether the account has a password (one made by a provider's sign-in has none).
+  public var hasPassword = true
 
   public init(
     id: String, username: String, email: String, firstName: String, lastName: String,
@@ -48,6 +50,7 @@ public struct Profile: Codable, Sendable {
     case emailVerified = "email_verified"
     case createdAt = "created_at"
     case mfaEnabled = "mfa_enabled"
+    case hasPassword = "has_password"
   }
 }
 

@@ -151,3 +151,49 @@ import Testing
     }
   }
 }
+
+extension AccountConsoleTests {
+  /// The console's identity section: in chromium, a new person types a number without dashes and
+  /// a PIN and sees it waiting for its code; then the code from the SMS (a wrong one first)
+  /// proves it, and only then is it the profile's number, audited.
+  @Test func aPersonSetsUpIdentityVerificationWithTheCodeSentByText() async throws {
+    try await IdPTests().withReadyCluster { cluster, _ in
+      let sms = try await SMSReceiver.shared()
+      let account = try await cluster.api.makeAccount()
+      let phone = PhoneProofTests.randomNumber()
+      let settings: [String: Any] = [
+        "issuer": cluster.url(""), "person": ["username": account.username, "password": account.password],
+        "phone": phone.replacingOccurrences(of: "-", with: ""),
+      ]
+      let (status, output) = try PythonCheck.browser("account_identity.py", settings: settings, screenshots: "account-identity")
+      try #require(status == 0, "\(output)\n\(cluster.logs)")
+      #expect(output.contains(phone), "the page does not show the number as the API writes it: \(output)")
+
+      let code = try await sms.code(to: phone)
+      let browser = PageBrowser(cluster)
+      try await browser.signInToConsole(account)
+      let wrong = try await browser.post("/account/identity/phone/verify", ["code": code == "000000" ? "000001" : "000000"])
+      #expect(wrong.status == 303 && wrong.location == "/account?problem=invalid_code#identity", "\(wrong)")
+      let proven = try await browser.post("/account/identity/phone/verify", ["code": code])
+      #expect(proven.status == 303 && proven.location == "/account?done=phone_verified#identity", "\(proven)")
+      let page = try await browser.get("/account")
+      #expect(page.body.contains("<strong>\(phone)</strong>") && !page.body.contains("id=\"phone-pending\""), "\(page.status)")
+      let nonsense = try await browser.post("/account/identity/phone", ["phone": "call me"])
+      #expect(nonsense.status == 303 && nonsense.location == "/account?problem=invalid_field#identity", "\(nonsense)")
+
+      try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in
+        let rows = try await owner.query(
+          """
+          SELECT p.phone_number,
+                 (SELECT count(*)::int FROM audit.events e WHERE e.actor_user_id = u.id AND e.action = 'IDP_PHONE_NUMBER_VERIFIED'),
+                 (SELECT count(*)::int FROM audit.events e WHERE e.actor_user_id = u.id AND e.action = 'IDP_PHONE_CODE_WRONG')
+          FROM token.users u JOIN idp.identity_profiles p ON p.user_id = u.id WHERE u.username = \(account.username)
+          """, logger: TestEnvironment.logger
+        ).collect()
+        let row = try #require(rows.first).makeRandomAccess()
+        #expect(try row[0].decode(String?.self) == phone)
+        #expect(try row[1].decode(Int.self) == 1 && row[2].decode(Int.self) == 1)
+      }
+    }
+  }
+}

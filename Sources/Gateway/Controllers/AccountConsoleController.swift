@@ -61,11 +61,18 @@ struct AccountConsoleController: Sendable {
       async let linked = rpc.call(SocialRPC.linkedAccounts, NoRequest(), context: context.rpcContext)
       async let providers = rpc.call(
         SocialRPC.providers, SocialProvidersRequest(service: AccountConsoleClient.slug), context: context.rpcContext)
+      async let identity = rpc.call(IdPRPC.profile, NoRequest(), context: context.rpcContext)
+      var identityState = AccountOverview.IdentityState.unavailable
+      do { identityState = .profile(try await identity) } catch let problem as Problem
+        where problem.code == IdPProblems.profileNotFound.code
+      {
+        identityState = .none
+      } catch {}
       var social: AccountOverview.SignInMethods?
       if let linked = try? await linked, let providers = try? await providers { social = .init(linked: linked, providers: providers) }
       let view = AccountOverview(
         profile: try await profile, sessions: try await sessions, consents: try await consents, history: try? await history,
-        social: social)
+        social: social, identity: identityState)
       return pages.page(
         ConsoleForm.view("account", profile: try await profile, request: request), request: request, context: context.parent,
         values: view.values(request: request))

@@ -12,6 +12,7 @@ struct IdPPersonController: Sendable {
   func addRoutes(to group: RouterGroup<SignedInContext>) {
     group.post("requests/:id/confirm", use: confirm)
       .post("requests/:id/reject", use: reject)
+      .get("profile", use: profile)
       .put("profile", use: putProfile)
       .post("profile/phone/verify", use: verifyPhone)
       .put("profile/pin", use: changePin)
@@ -37,6 +38,10 @@ struct IdPPersonController: Sendable {
       transactionID: try context.parameters.require("id"), pinCode: pin,
       client: context.client(request))
     return JSONResponse.relayed(try await rpc.relay(method, decision, context: context.rpcContext))
+  }
+
+  @Sendable func profile(_ request: Request, context: SignedInContext) async throws -> Response {
+    JSONResponse.relayed(try await rpc.relay(IdPRPC.profile, NoRequest(), context: context.rpcContext))
   }
 
   /// A new number waits for its SMS code: 202 with what to do next; the number is the

@@ -14,6 +14,15 @@ struct AccountOverview {
   /// The linked accounts and the providers to link, or nil when social-service did not answer.
   let social: SignInMethods?
 
+  /// The identity-verification profile: the person's, none yet, or idp-service did not answer.
+  let identity: IdentityState
+
+  enum IdentityState {
+    case profile(IdentityProfileView)
+    case none
+    case unavailable
+  }
+
   struct SignInMethods {
     let linked: LinkedAccountList
     let providers: SocialProviderList
@@ -59,7 +68,27 @@ struct AccountOverview {
     values["historyUnavailable"] = history == nil
     values["hasPassword"] = profile.hasPassword
     if let social { values.merge(Self.values(social)) { $1 } } else { values["socialUnavailable"] = true }
+    // A deployment with no provider configured has nothing to show there, unless links remain.
+    values["showSocial"] = social.map { !$0.linked.accounts.isEmpty || !$0.providers.providers.isEmpty } ?? true
+    values.merge(Self.values(identity)) { $1 }
     return values
+  }
+
+  /// The proven number, the one waiting for its code, or the set-up form.
+  static func values(_ identity: IdentityState) -> [String: Any] {
+    switch identity {
+    case .unavailable: return ["identityUnavailable": true]
+    case .none: return ["noIdentityProfile": true]
+    case .profile(let profile):
+      var values: [String: Any] = ["identityProfile": true]
+      if let number = profile.userPhoneNumber { values["phone"] = number }
+      if let pending = profile.phoneVerification {
+        values["pendingPhone"] = [
+          "number": pending.userPhoneNumber, "expires": time(pending.expiresAt), "attemptsLeft": pending.attemptsLeft,
+        ]
+      }
+      return values
+    }
   }
 
   /// The linked accounts, each with the provider's name, and the configured providers not yet linked.

@@ -29,6 +29,7 @@ enum IdPMethodHandlers {
     router.register(IdPRPC.requestStatus) { request, _ in try await verification.status(request) }
     router.register(IdPRPC.result) { request, call in try await verification.result(request, requestID: call.requestID) }
     // The person's side: the user is the call's principal, verified by the gateway.
+    router.register(IdPRPC.profile) { _, call in try await phones.view(userID: try Verification.user(try call.signedInUserID())) }
     router.register(IdPRPC.putProfile) { request, call in
       try await phones.putProfile(request, user: try call.signedInUserID(), requestID: call.requestID)
     }

@@ -8,6 +8,7 @@ public enum IdPRPC {
   public static let requestStatus = RPCMethod<SPTransactionRequest, VerificationStatus>(service: .idp, name: "request_status")
   public static let result = RPCMethod<SPResultRequest, VerificationResult>(service: .idp, name: "result")
   // The person, by their access token.
+  public static let profile = RPCMethod<NoRequest, IdentityProfileView>(service: .idp, name: "profile")
   public static let putProfile = RPCMethod<PutIdentityProfile, IdentityProfileView>(service: .idp, name: "put_profile")
   public static let changePin = RPCMethod<ChangePin, IdentityProfileView>(service: .idp, name: "change_pin")
   public static let verifyPhone = RPCMethod<VerifyPhone, IdentityProfileView>(service: .idp, name: "verify_phone")

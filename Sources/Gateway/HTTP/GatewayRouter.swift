@@ -29,6 +29,7 @@ enum GatewayRouter {
     WellKnownController(keys: keys, issuer: issuer).addRoutes(to: router.group(".well-known"))
     AuthController(rpc: rpc, verifier: verifier, limits: limits).addRoutes(to: router.group("api/v1/auth"))
     AccountController(rpc: rpc).addRoutes(to: router.group("api/v1/users/me").signedIn(verifier))
+    UserAdminController(rpc: rpc).addRoutes(to: router.group("api/v1/users").signedIn(verifier))
     MFAController(rpc: rpc, verifier: verifier, limits: limits)
       .addRoutes(users: router.group("api/v1/users").signedIn(verifier), auth: router.group("api/v1/auth"))
     SocialController(rpc: rpc, limits: limits, pages: pages)

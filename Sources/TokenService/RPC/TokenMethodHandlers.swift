@@ -16,6 +16,7 @@ enum TokenMethodHandlers {
     registerOAuth(&router, parts, context: context)
     registerOpenID(&router, parts, context: context)
     registerAdministration(&router, parts, context: context)
+    registerUserAdministration(&router, parts, context: context)
   }
 
   /// The stores and domain types more than one area uses.

@@ -22,5 +22,11 @@ public enum ServiceAdminProblems: ProblemDomain {
     "email_verification_unavailable", status: 422, title: "E-mail verification unavailable",
     doc: "Gatehouse does not verify e-mail addresses yet, so `require_email_verification` can only be false.")
 
-  public static let all = [forbidden, serviceClosed, serviceNotFound, memberNotFound, slugTaken, emailVerificationUnavailable]
+  public static let ownAccount = ProblemKind(
+    "own_account", status: 403, title: "Not your own account",
+    doc: "An admin cannot lock their own account: another SUPER_ADMIN does it, so one stolen session cannot lock its admin out.")
+
+  public static let all = [
+    forbidden, serviceClosed, serviceNotFound, memberNotFound, slugTaken, emailVerificationUnavailable, ownAccount,
+  ]
 }

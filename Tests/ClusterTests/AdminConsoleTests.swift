@@ -7,8 +7,9 @@ import Testing
 /// The admin console, `/admin` (docs/pages.md): the admin API's powers as pages, under its rules.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct AdminConsoleTests {
   /// In chromium, a SUPER_ADMIN creates a service (its secret shown once), makes a member a
-  /// moderator and filters by that role, sees the charts, creates a service provider and finds
-  /// the service's creation in the filtered audit log.
+  /// moderator and filters by that role, sees the charts, locks and unlocks the member's account
+  /// from the users page, creates a service provider and finds the service's creation in the
+  /// filtered audit log.
   @Test func aSuperAdminRunsServicesProvidersAndTheAuditLogInABrowser() async throws {
     try await withCluster { cluster in
       #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
@@ -19,7 +20,10 @@ import Testing
       ]
       let (status, output) = try PythonCheck.browser("admin_console.py", settings: settings, screenshots: "admin")
       try #require(status == 0, "\(output)\n\(cluster.logs)")
-      for page in ["admin-secrets", "admin-service", "admin-provider", "admin-transactions", "admin-providers", "admin-audit", "admin"] {
+      for page in [
+        "admin-secrets", "admin-service", "admin-users", "admin-user-locked", "admin-provider", "admin-transactions", "admin-providers",
+        "admin-audit", "admin",
+      ] {
         #expect(output.contains("-\(page)-phone.png") && output.contains("-\(page)-desktop.png"), "no screenshots of \(page): \(output)")
       }
       // The page's role change is the member's role (as the admin API reads it), with its audit row.
@@ -36,6 +40,18 @@ import Testing
           """, logger: TestEnvironment.logger
         ).collect()
         #expect(try rows.first?.decode(Int.self) == 1)
+        // The member's account was locked and unlocked once each, and is active again.
+        let locks = try await owner.query(
+          """
+          SELECT (SELECT count(*)::int FROM audit.events e WHERE e.action = 'USER_LOCKED' AND e.details->>'user_id' = u.id::text),
+                 (SELECT count(*)::int FROM audit.events e WHERE e.action = 'USER_UNLOCKED' AND e.details->>'user_id' = u.id::text),
+                 u.is_active
+          FROM token.users u
+          WHERE u.username = \(try #require(output.firstMatch(of: /"locked_and_unlocked": "([a-z0-9_]+)"/)?.1).description)
+          """, logger: TestEnvironment.logger
+        ).collect()
+        let row = try #require(locks.first).makeRandomAccess()
+        #expect(try row[0].decode(Int.self) == 1 && row[1].decode(Int.self) == 1 && row[2].decode(Bool.self))
       }
     }
   }
@@ -83,6 +99,17 @@ import Testing
         #expect(refused.location?.contains("done=") != true, "\(path): \(refused)")
       }
       #expect(try await auditorBrowser.get("/admin/service-providers").status == 403)
+      // The users pages: an auditor reads an account but has nothing to press, and a lock it
+      // forges is refused; a SERVICE_ADMIN does not see accounts across services.
+      let ownerID = try tokenClaims(ownerToken).sub
+      let account = try await auditorBrowser.get("/admin/users/\(ownerID)")
+      #expect(
+        account.status == 200 && account.body.contains("id=\"user-facts\"") && !account.body.contains("lock-form"), "\(account.status)")
+      let forgedLock = try await auditorBrowser.post("/admin/users/\(ownerID)/lock", [:])
+      #expect(forgedLock.location == "/admin/users/\(ownerID)?problem=forbidden", "\(forgedLock)")
+      #expect(try await auditorBrowser.get("/admin/users?q=%00%FF&limit=x").status == 422)
+      #expect(try await ownerBrowser.get("/admin/users").status == 403)
+      #expect(try await auditorBrowser.get("/admin/users/not-an-id").status == 404)
       let unchanged = try await cluster.api.get("/api/v1/services/\(mine)", as: ServiceView.self, headers: bearer(ownerToken))
       #expect(unchanged.value?.name == "Owned", "\(unchanged.body)")
     }

@@ -10,7 +10,8 @@ service provider. The admin:
    service's page the admin sees the statistics chart, makes the person a moderator and filters
    the members by that role;
 3. creates a service provider: its secrets are shown once; its page shows the daily chart;
-4. filters the audit log by action and sees the service's creation.
+4. finds the person on the users page (their address masked), locks their account and unlocks it;
+5. filters the audit log by action and sees the service's creation.
 
 Screenshots of every page at a desktop's and a phone's width go to SCREENSHOT_DIR. Prints one
 JSON object (what happened) and exits 0; exits 1 with the reason on the first failure.
@@ -73,6 +74,7 @@ class Admin(ConsoleUser):
             raise Failure(f"moderators listed: {members}")
         self.screenshot("admin-service")
         self.seen["service"] = slug
+        self.lock_and_unlock(member)
 
         self.driver.get(f"{self.issuer}/admin/service-providers")
         self.expect_page("page-admin_providers", "the providers' page")
@@ -103,6 +105,31 @@ class Admin(ConsoleUser):
         self.driver.get(f"{self.issuer}/admin")
         self.screenshot("admin")
         return self.seen
+
+    def lock_and_unlock(self, member):
+        self.driver.get(f"{self.issuer}/admin/users")
+        self.expect_page("page-admin_users", "the users page")
+        self.fill("q", member)
+        self.submit("user-search")
+        self.expect_page("page-admin_users", "after searching")
+        rows = self.driver.find_elements(By.CSS_SELECTOR, "#user-list tbody tr")
+        if len(rows) != 1 or member not in rows[0].text:
+            raise Failure(f"the search for {member} shows {[row.text for row in rows]}")
+        if f"{member}@example.com" in self.driver.page_source:
+            raise Failure("the users page shows a whole e-mail address")
+        self.screenshot("admin-users")
+        self.click(By.CSS_SELECTOR, "#user-list tbody a")
+        self.expect_page("page-admin_user", "the account's page")
+        self.submit("lock-form")
+        self.expect_page("page-admin_user", "after locking the account")
+        if not self.driver.find_elements(By.ID, "locked-badge"):
+            raise Failure("the account is not shown locked")
+        self.screenshot("admin-user-locked")
+        self.submit("unlock-form")
+        self.expect_page("page-admin_user", "after unlocking the account")
+        if self.driver.find_elements(By.ID, "locked-badge"):
+            raise Failure("the account is still shown locked")
+        self.seen["locked_and_unlocked"] = member
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ enum GatewayRouter {
     AdminServicesController(rpc: rpc, admin: admin).addRoutes(to: router.group("admin").accountConsole(signedInPages))
     AdminProvidersController(rpc: rpc, admin: admin)
       .addRoutes(to: router.group("admin/service-providers").accountConsole(signedInPages))
+    AdminUsersController(rpc: rpc, admin: admin).addRoutes(to: router.group("admin/users").accountConsole(signedInPages))
     AdminAuditController(rpc: rpc, admin: admin).addRoutes(to: router.group("admin/audit").accountConsole(signedInPages))
     IdPController(rpc: rpc, verifier: verifier, longPoll: TransactionLongPoll(rpc: rpc, waiters: waiters))
       .addRoutes(to: router.group("api/v1/idp"))

@@ -67,11 +67,15 @@ struct AdminPages: Sendable {
       name: template, serviceName: "Gatehouse Admin", languages: [language ?? "en"] + BrowserCookies.acceptLanguages(request))
   }
 
-  /// The menu a role sees: services and providers for admins, the audit log for admins and auditors.
+  /// The menu a role sees: services and providers for admins, accounts for SUPER_ADMINs and
+  /// auditors, the audit log for admins and auditors.
   static func menu(_ user: AccessTokenClaims) -> [String: Any] {
     let role = PlatformRole(rawValue: user.platformRole ?? "")
     let admin = role == .superAdmin || role == .serviceAdmin
-    return ["isAdmin": admin, "canAudit": admin || role == .auditor, "role": user.platformRole ?? "USER", "wide": true]
+    return [
+      "isAdmin": admin, "canAudit": admin || role == .auditor, "canSeeUsers": role == .superAdmin || role == .auditor,
+      "role": user.platformRole ?? "USER", "wide": true,
+    ]
   }
 
   /// Lines of a textarea, trimmed, without empty ones.

@@ -115,6 +115,7 @@ struct PageRenderer: Sendable {
     "admin": ("adminTitle", nil), "admin_service": ("adminServiceTitle", nil), "admin_secrets": ("secretsTitle", nil),
     "admin_step_up": ("stepUpTitle", "stepUpLead"), "admin_providers": ("providersTitle", nil),
     "admin_provider": ("providerTitle", nil), "admin_audit": ("auditTitle", nil), "admin_transactions": ("transactionsTitle", nil),
+    "admin_users": ("usersTitle", nil), "admin_user": ("userTitle", nil),
   ]
 }
 

@@ -90,12 +90,12 @@ struct UserAdministration: Sendable {
       signInLockedUntil: row.signInLockedUntil, createdAt: row.createdAt, lastLoginAt: row.lastLoginAt)
   }
 
-  /// `jiwoo.kim@example.com` → `ji*******@example.com`: enough to recognise, not to write to.
+  /// `jiwoo.kim@example.com` → `ji***@example.com`: enough to recognise, not to write to, and
+  /// three stars whatever the length, which would narrow it down.
   static func masked(email: String) -> String {
-    guard let at = email.lastIndex(of: "@") else { return String(repeating: "*", count: email.count) }
+    guard let at = email.lastIndex(of: "@") else { return "***" }
     let local = email[..<at]
-    let shown = local.count > 4 ? 2 : 1
-    return local.prefix(shown) + String(repeating: "*", count: max(1, local.count - shown)) + email[at...]
+    return local.prefix(local.count > 4 ? 2 : 1) + "***" + email[at...]
   }
 
   /// Each word's first letter: `Jiwoo Kim` → `J**** K**`, `김지우` → `김**`.

@@ -176,6 +176,10 @@ import Testing
         #expect([0, 1].contains(stats.newUsersToday) && [0, 1].contains(stats.loginCountToday), "\(statsAnswer.body)")
       }
       #expect(stats.popularProviders.first?.logins == 1)
+      // Fourteen days, oldest first, ending today; the sign-in and the joining counted once in all.
+      #expect(stats.daily.count == 14 && stats.daily.last?.date == utcDay(), "\(statsAnswer.body)")
+      #expect(stats.daily.map(\.date) == stats.daily.map(\.date).sorted())
+      #expect(stats.daily.reduce(0) { $0 + $1.signIns } == 1 && stats.daily.reduce(0) { $0 + $1.newUsers } == 1, "\(statsAnswer.body)")
 
       let bad = try await cluster.api.post(
         "/api/v1/services/\(member.slug)/users/\(userID)",

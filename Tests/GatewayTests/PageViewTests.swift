@@ -18,10 +18,20 @@ import Testing
     #expect(chart.contains("<title>Sign-ins &lt;today&gt;</title>"))
   }
 
+  @Test func daysAreColumnsOverTheirDatesWithTheirValuesOnTop() {
+    let days = (1...14).map { BarChart.Bar(label: "12-\($0)", values: [Double($0 == 14 ? 6 : 0), Double($0 == 14 ? 3 : 0)]) }
+    let chart = BarChart(title: "Per day", series: ["sign-ins", "new"], bars: days, columns: true).svg
+    #expect(chart.components(separatedBy: "<rect class=\"bar bar-").count - 1 == 28 + 2, "two columns a day and two legend keys")
+    #expect(chart.contains("height=\"150\""), "the largest value is the plot's height")
+    #expect(chart.contains(">6<") && chart.contains(">3<") && !chart.contains(">0<"), "values over columns, none for zero")
+    #expect(chart.contains(">12-1<") && chart.contains(">12-14<"))
+  }
+
   @Test func emailsAreMaskedButRecognisable() {
-    #expect(AdminViews.mask(email: "ada@example.com") == "a**@example.com")
-    #expect(AdminViews.mask(email: "lovelace.ada@example.com") == "l******@example.com")
-    #expect(AdminViews.mask(email: "x") == "x***")
+    #expect(Masked.email("ada@example.com") == "a***@example.com")
+    #expect(Masked.email("lovelace.ada@example.com") == "lo***@example.com")
+    #expect(Masked.email("x") == "***")
+    #expect(Masked.name("Jiwoo Kim") == "J**** K**" && Masked.name("김지우") == "김**" && Masked.name("") == "")
   }
 
   @Test func userAgentsAreNamedAsPeopleNameThem() {

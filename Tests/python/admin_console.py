@@ -63,6 +63,8 @@ class Admin(ConsoleUser):
         self.driver.get(f"{self.issuer}/admin/services/{slug}")
         if not self.driver.find_elements(By.CSS_SELECTOR, "#service-chart svg rect.bar"):
             raise Failure("no chart on the service's page")
+        if not self.driver.find_elements(By.CSS_SELECTOR, "#service-days svg rect.bar"):
+            raise Failure("no per-day chart on the service's page, though a person joined today")
         row = self.driver.find_element(By.CSS_SELECTOR, f"#member-list li[data-member='{member}']")
         Select(row.find_element(By.NAME, "role")).select_by_value("moderator")
         self.click(By.CSS_SELECTOR, f"#member-list li[data-member='{member}'] button[type=submit]")

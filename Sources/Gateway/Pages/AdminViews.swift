@@ -23,13 +23,14 @@ enum AdminViews {
     values["requireMFA"] = service.requireMFA
     values["statuses"] = ["active", "suspended", "maintenance", "inactive"].map { ["value": $0, "selected": $0 == service.status] }
     values["chart"] = chart(stats, words: words)
+    if stats.daily.contains(where: { $0.signIns > 0 || $0.newUsers > 0 }) { values["dailyChart"] = dailyChart(stats, words: words) }
     values["totals"] = [
       ("stat.totalUsers", stats.totalUsers), ("stat.activeUsers", stats.activeUsers), ("stat.newUsersToday", stats.newUsersToday),
       ("stat.loginCountToday", stats.loginCountToday),
     ].map { ["name": words[$0.0] ?? $0.0, "value": $0.1] }
     values["members"] = members.users.map { member -> [String: Any] in
       [
-        "id": member.userID, "username": member.username, "email": mask(email: member.email), "status": member.status,
+        "id": member.userID, "username": member.username, "email": Masked.email(member.email), "status": member.status,
         "joined": AccountOverview.time(member.joinedAt), "lastLogin": member.lastLoginAt.map(AccountOverview.time) ?? "—",
         "roles": ServiceRole.allCases.map(\.rawValue).map { ["value": $0, "selected": $0 == member.role] },
         "statuses": memberStatuses.map { ["value": $0, "selected": $0 == member.status] },
@@ -40,6 +41,13 @@ enum AdminViews {
     values["filterStatuses"] = memberStatuses.map { ["value": $0, "selected": $0 == filter.status] }
     values["nextCursor"] = members.nextCursor ?? ""
     return values
+  }
+
+  /// Sign-ins and new members on each of the last 14 days.
+  static func dailyChart(_ stats: ServiceStats, words: [String: String]) -> String {
+    func word(_ key: String) -> String { words[key] ?? key }
+    let bars = stats.daily.map { BarChart.Bar(label: String($0.date.suffix(5)), values: [Double($0.signIns), Double($0.newUsers)]) }
+    return BarChart(title: word("stat.dailyTitle"), series: [word("stat.signIns"), word("stat.newUsers")], bars: bars, columns: true).svg
   }
 
   static let memberStatuses = ["active", "inactive", "suspended", "banned"]
@@ -54,13 +62,6 @@ enum AdminViews {
     ]
     bars += stats.popularProviders.prefix(5).map { BarChart.Bar(label: $0.provider, values: [Double($0.logins), 0]) }
     return BarChart(title: word("stat.chartTitle"), series: [word("stat.signIns"), word("stat.newUsers")], bars: bars).svg
-  }
-
-  /// `ada@example.com` as `a**@example.com`: enough to recognise, not to read off.
-  static func mask(email: String) -> String {
-    guard let at = email.firstIndex(of: "@") else { return String(email.prefix(1)) + "***" }
-    let name = email[..<at]
-    return String(name.prefix(1)) + String(repeating: "*", count: max(2, min(6, name.count - 1))) + email[at...]
   }
 
   /// A form's choice: empty means none.
@@ -86,7 +87,8 @@ extension AdminViews {
     return [
       "clientID": clientID, "name": stats.serviceProvider, "quiet": quiet,
       "chart": BarChart(
-        title: words["stat.perDay"] ?? "", series: [words["stat.completed"] ?? "", words["stat.failedOrExpired"] ?? ""], bars: bars
+        title: words["stat.perDay"] ?? "", series: [words["stat.completed"] ?? "", words["stat.failedOrExpired"] ?? ""], bars: bars,
+        columns: true
       ).svg,
       "deliveries": deliveries.deliveries.map { delivery -> [String: Any] in
         [

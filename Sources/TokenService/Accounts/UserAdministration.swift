@@ -85,21 +85,8 @@ struct UserAdministration: Sendable {
   static func summary(_ row: UserAdminStore.Row) -> AdminUserSummary {
     AdminUserSummary(
       id: row.id.uuidString.lowercased(), username: row.username,
-      maskedName: masked(name: UserSummary.fullName(first: row.firstName, last: row.lastName)), maskedEmail: masked(email: row.email),
+      maskedName: Masked.name(UserSummary.fullName(first: row.firstName, last: row.lastName)), maskedEmail: Masked.email(row.email),
       emailVerified: row.emailVerified, platformRole: row.platformRole, active: row.active, mfaEnabled: row.mfaEnabled,
       signInLockedUntil: row.signInLockedUntil, createdAt: row.createdAt, lastLoginAt: row.lastLoginAt)
-  }
-
-  /// `jiwoo.kim@example.com` → `ji***@example.com`: enough to recognise, not to write to, and
-  /// three stars whatever the length, which would narrow it down.
-  static func masked(email: String) -> String {
-    guard let at = email.lastIndex(of: "@") else { return "***" }
-    let local = email[..<at]
-    return local.prefix(local.count > 4 ? 2 : 1) + "***" + email[at...]
-  }
-
-  /// Each word's first letter: `Jiwoo Kim` → `J**** K**`, `김지우` → `김**`.
-  static func masked(name: String) -> String {
-    name.split(separator: " ").map { word in word.prefix(1) + String(repeating: "*", count: word.count - 1) }.joined(separator: " ")
   }
 }

@@ -309,10 +309,32 @@ extension ServiceAdminStore {
       ).decode((String, Int).self) {
         popular.append(ProviderCount(provider: method, logins: logins))
       }
-      return ServiceStats(
+      var stats = ServiceStats(
         totalUsers: total, activeUsers: active, newUsersToday: newToday, newUsersThisWeek: newWeek,
         newUsersThisMonth: newMonth, loginCountToday: loginsToday, loginCountThisWeek: loginsWeek,
         loginCountThisMonth: loginsMonth, popularProviders: popular)
+      stats.daily = try await Self.days(serviceID: serviceID, on: connection, logger: logger)
+      return stats
     }
+  }
+
+  /// Sign-ins and new members per UTC day over the last 14 days, each counted in one pass.
+  private static func days(serviceID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [ServiceDay] {
+    let rows = try await connection.query(
+      """
+      WITH first AS (SELECT date_trunc('day', now() AT TIME ZONE 'UTC') - interval '13 days' AS day),
+           days AS (SELECT generate_series(first.day, first.day + interval '13 days', interval '1 day') AS day FROM first),
+           joined AS (SELECT date_trunc('day', created_at AT TIME ZONE 'UTC') AS day, count(*)::int AS n FROM token.memberships, first
+                      WHERE created_at >= first.day AT TIME ZONE 'UTC' GROUP BY 1),
+           signed AS (SELECT date_trunc('day', created_at AT TIME ZONE 'UTC') AS day, count(*)::int AS n FROM token.sessions, first
+                      WHERE service_id = \(serviceID) AND created_at >= first.day AT TIME ZONE 'UTC' GROUP BY 1)
+      SELECT to_char(days.day, 'YYYY-MM-DD'), coalesce(signed.n, 0), coalesce(joined.n, 0)
+      FROM days LEFT JOIN signed USING (day) LEFT JOIN joined USING (day) ORDER BY days.day
+      """, logger: logger)
+    var days: [ServiceDay] = []
+    for try await (date, signIns, newUsers) in rows.decode((String, Int, Int).self) {
+      days.append(ServiceDay(date: date, signIns: signIns, newUsers: newUsers))
+    }
+    return days
   }
 }

@@ -358,6 +358,8 @@ public struct ServiceStats: Codable, Sendable {
   public var loginCountThisWeek: Int
   public var loginCountThisMonth: Int
   public var popularProviders: [ProviderCount]
+  /// The last 14 days (UTC), oldest first: sign-ins and people who joined each day.
+  public var daily: [ServiceDay] = []
 
   public init(
     totalUsers: Int, activeUsers: Int, newUsersToday: Int, newUsersThisWeek: Int, newUsersThisMonth: Int,
@@ -384,6 +386,27 @@ public struct ServiceStats: Codable, Sendable {
     case loginCountThisWeek = "login_count_this_week"
     case loginCountThisMonth = "login_count_this_month"
     case popularProviders = "popular_providers"
+    case daily
+  }
+}
+
+/// One day of a service's statistics.
+public struct ServiceDay: Codable, Sendable {
+  /// `2026-12-07`.
+  public var date: String
+  public var signIns: Int
+  public var newUsers: Int
+
+  public init(date: String, signIns: Int, newUsers: Int) {
+    self.date = date
+    self.signIns = signIns
+    self.newUsers = newUsers
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case date
+    case signIns = "sign_ins"
+    case newUsers = "new_users"
   }
 }
 

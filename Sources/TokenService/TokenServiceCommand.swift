@@ -2,6 +2,7 @@
 // Its edge is RPC (RPC/), its rules the domain types, its SQL in Store/, its cleanup in Jobs/.
 import ArgumentParser
 import Foundation
+import ServiceLifecycle
 import Shared
 
 enum TokenBackend: BackendDescriptor {
@@ -10,11 +11,16 @@ enum TokenBackend: BackendDescriptor {
     migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
     registerMethods: TokenMethodHandlers.register,
     makeWorkers: { context in
-      guard let interval = try readSetting(service: .token, { () throws(ConfigurationError) in try KeyRotationSchedule.interval() }) else {
-        return []
+      var workers: [any Service] = []
+      if let interval = try readSetting(service: .token, { () throws(ConfigurationError) in try KeyRotationSchedule.interval() }) {
+        let store = SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
+        workers.append(KeyRotationSchedule(store: store, events: context.events, interval: interval, logger: context.logger))
       }
-      let store = SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
-      return [KeyRotationSchedule(store: store, events: context.events, interval: interval, logger: context.logger)]
+      if let seconds = try readSetting(service: .token, { () throws(ConfigurationError) in try AuditChainSchedule.seconds() }) {
+        let store = AuditChainStore(postgres: context.postgres, logger: context.logger)
+        workers.append(AuditChainSchedule(store: store, seconds: seconds, logger: context.logger))
+      }
+      return workers
     },
     cleanupTasks: { _ in
       RetentionStore(retention: try readSetting(service: .token) { () throws(ConfigurationError) in try TokenRetention.load() }).tasks()

@@ -84,6 +84,50 @@ import Testing
     }
   }
 
+  /// The scheduled check (every 2 s here) records what it found; the API and the admin
+  /// console's audit page show it to whoever reads the whole log, and an edited row turns it
+  /// red, naming the row. A SERVICE_ADMIN, who reads only its services' events, is not shown it.
+  @Test func theScheduledCheckIsOnTheAuditPageAndAnEditedRowTurnsItRed() async throws {
+    try await withFreshDatabase { database in
+      try await withCluster(database: database, environment: ["GATEHOUSE_AUDIT_CHECK_SECONDS": "2"]) { cluster in
+        #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+        let (admin, token) = try await cluster.api.admin(role: "SUPER_ADMIN")
+        func check(_ token: String) async throws -> AuditChainCheck? {
+          try await cluster.api.get("/api/v1/audit-events?limit=1", as: AuditPage.self, headers: bearer(token)).decoded().chainCheck
+        }
+        #expect(try await eventually(timeout: .seconds(20)) { try await check(token).map { $0.problemCount == 0 && $0.rows > 0 } ?? false })
+        let browser = PageBrowser(cluster)
+        try await browser.signInToConsole(admin)
+        let green = try await browser.get("/admin/audit")
+        #expect(green.status == 200 && green.body.contains("data-state=\"intact\""), "\(green.status)")
+        let (_, owner) = try await cluster.api.admin(role: "SERVICE_ADMIN")
+        #expect(try await check(owner) == nil)
+
+        let edited = try await withPostgres(TestEnvironment.database(owner: true, name: database)) { owner in
+          try await owner.query(
+            """
+            UPDATE audit.events SET details = '{"forged":"yes"}'::jsonb
+            WHERE id = (SELECT max(id) FROM audit.events WHERE action = 'USER_LOGIN') RETURNING id
+            """, logger: TestEnvironment.logger
+          ).collect().first?.decode(Int64.self) ?? 0
+        }
+        #expect(try await eventually(timeout: .seconds(20)) { (try await check(token)?.problemCount ?? 0) > 0 })
+        let red = try await browser.get("/admin/audit")
+        #expect(red.body.contains("data-state=\"tampered\"") && red.body.contains("row \(edited) "), "\(red.status)")
+        // One check per period however many instances look: never two within a second of each other.
+        let close = try await withPostgres(TestEnvironment.database(owner: true, name: database)) { owner in
+          try await owner.query(
+            """
+            SELECT count(*)::int FROM (SELECT checked_at - lag(checked_at) OVER (ORDER BY id) AS gap FROM audit.chain_checks) g
+            WHERE gap < interval '1 second'
+            """, logger: TestEnvironment.logger
+          ).collect().first?.decode(Int.self)
+        }
+        #expect(close == 0)
+      }
+    }
+  }
+
   @Test func auditorsReadTheLogAndServiceAdminsOnlyTheirServices() async throws {
     try await withCluster { cluster in
       #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")

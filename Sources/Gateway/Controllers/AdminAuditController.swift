@@ -17,7 +17,9 @@ struct AdminAuditController: Sendable {
       _ = try context.adminSession()
       let query = try AuditQuery.read(request, limit: 50)
       let page = try await rpc.call(TokenRPC.auditEvents, query, context: context.rpcContext)
+      let role = PlatformRole(rawValue: context.user.platformRole ?? "")
       return AdminViews.audit(page, query: query, request: request)
+        .merging(AdminViews.chainCheck(page.chainCheck, wholeLog: role == .superAdmin || role == .auditor)) { _, new in new }
     }
   }
 }

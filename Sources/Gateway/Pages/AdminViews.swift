@@ -102,6 +102,19 @@ extension AdminViews {
     ]
   }
 
+  /// The latest check of the hash chains, for those who read the whole log (`wholeLog`).
+  static func chainCheck(_ check: AuditChainCheck?, wholeLog: Bool) -> [String: Any] {
+    guard wholeLog else { return [:] }
+    guard let check else { return ["chainUnchecked": true] }
+    return [
+      "chainCheck": [
+        "intact": check.problemCount == 0, "state": check.problemCount == 0 ? "intact" : "tampered", "rows": check.rows,
+        "chains": check.chains, "problemCount": check.problemCount, "problems": check.problems,
+        "checkedAt": AccountOverview.time(check.checkedAt),
+      ]
+    ]
+  }
+
   static func audit(_ page: AuditPage, query: AuditQuery, request: Request) -> [String: Any] {
     let kept = ["user_id", "action", "service", "ip", "from", "to"].compactMap { name in Query.optional(request, name).map { (name, $0) } }
     let next = page.nextCursor.map { "/admin/audit?" + URLQuery.encode(kept + [("cursor", $0)]) }

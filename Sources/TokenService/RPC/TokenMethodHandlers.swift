@@ -255,7 +255,9 @@ enum TokenMethodHandlers {
     router.register(TokenRPC.closedServices) { _, _ in
       ClosedServices(slugs: try await ServiceAdminStore(postgres: context.postgres, logger: context.logger).closedSlugs())
     }
-    let auditLog = AuditLogReader(store: AuditLogStore(postgres: context.postgres, logger: context.logger), administration: administration)
+    let auditLog = AuditLogReader(
+      store: AuditLogStore(postgres: context.postgres, logger: context.logger), administration: administration,
+      chains: AuditChainStore(postgres: context.postgres, logger: context.logger))
     router.register(TokenRPC.auditEvents) { query, call in try await auditLog.page(query, actor: try call.adminActor()) }
   }
 }

@@ -7,12 +7,14 @@ import Shared
 struct AuditLogReader: Sendable {
   let store: AuditLogStore
   let administration: ServiceAdministration
+  let chains: AuditChainStore
 
   func page(_ query: AuditQuery, actor caller: AdminActor) async throws -> AuditPage {
     guard let actor = UUID(uuidString: caller.userID) else { throw ServiceAdministration.forbidden }
     var serviceSlug = query.service
     var ownedBy: UUID?
-    switch PlatformRole(rawValue: caller.platformRole) ?? .user {
+    let role = PlatformRole(rawValue: caller.platformRole) ?? .user
+    switch role {
     case .superAdmin, .auditor: break
     case .serviceAdmin: ownedBy = actor
     case .user:
@@ -32,8 +34,11 @@ struct AuditLogReader: Sendable {
     guard query.userID == nil || UUID(uuidString: query.userID ?? "") != nil else {
       throw RequestProblems.invalidField.problem("user_id is a user id.", field: "user_id")
     }
-    return try await store.page(
+    var page = try await store.page(
       userID: query.userID.flatMap(UUID.init(uuidString:)), action: query.action, serviceSlug: serviceSlug,
       ip: try query.ip.map(AuditAddress.block), from: query.from, to: query.to, ownedBy: ownedBy, before: before, limit: query.limit)
+    // The whole log's check is for those who read the whole log.
+    if role == .superAdmin || role == .auditor { page.chainCheck = try await chains.latest() }
+    return page
   }
 }

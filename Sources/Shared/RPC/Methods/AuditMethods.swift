@@ -82,6 +82,9 @@ public struct AuditEventView: Codable, Sendable {
 public struct AuditPage: Codable, Sendable {
   public var events: [AuditEventView]
   public var nextCursor: String?
+  /// The latest scheduled check of the hash chains, for a SUPER_ADMIN or an AUDITOR (the whole
+  /// log's); nil for others, and before the first check.
+  public var chainCheck: AuditChainCheck?
 
   public init(events: [AuditEventView], nextCursor: String?) {
     self.events = events
@@ -91,5 +94,30 @@ public struct AuditPage: Codable, Sendable {
   enum CodingKeys: String, CodingKey {
     case events
     case nextCursor = "next_cursor"
+    case chainCheck = "chain_check"
+  }
+}
+
+/// What a check of the audit log's hash chains found (docs/admin.md, "Audit log").
+public struct AuditChainCheck: Codable, Sendable {
+  public var checkedAt: Date
+  public var rows: Int
+  public var chains: Int
+  public var problemCount: Int
+  /// The first 20 problems, each naming its row.
+  public var problems: [String]
+
+  public init(checkedAt: Date, rows: Int, chains: Int, problemCount: Int, problems: [String]) {
+    self.checkedAt = checkedAt
+    self.rows = rows
+    self.chains = chains
+    self.problemCount = problemCount
+    self.problems = problems
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case rows, chains, problems
+    case checkedAt = "checked_at"
+    case problemCount = "problem_count"
   }
 }

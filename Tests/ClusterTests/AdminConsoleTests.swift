@@ -21,7 +21,8 @@ import Testing
       let (status, output) = try PythonCheck.browser("admin_console.py", settings: settings, screenshots: "admin")
       try #require(status == 0, "\(output)\n\(cluster.logs)")
       for page in [
-        "admin-secrets", "admin-service", "admin-users", "admin-user-locked", "admin-provider", "admin-transactions", "admin-providers",
+        "admin-secrets", "admin-service", "admin-users", "admin-user-locked", "admin-provider", "admin-transactions",
+        "admin-transactions-all", "admin-providers",
         "admin-audit", "admin",
       ] {
         #expect(output.contains("-\(page)-phone.png") && output.contains("-\(page)-desktop.png"), "no screenshots of \(page): \(output)")
@@ -146,6 +147,28 @@ import Testing
       #expect(tomorrow.status == 200 && tomorrow.body.contains("id=\"no-transactions\""), "\(tomorrow.status)")
       let bad = try await browser.get("/admin/service-providers/\(sp.clientID)/transactions?from=soon")
       #expect(bad.status == 422, "\(bad.status)")
+
+      // Across providers: a second provider's request is listed with the first's, each row
+      // naming its provider, newest first; filtered by provider, only that one's. A
+      // SERVICE_ADMIN who owns neither sees none of them.
+      let other = try await cluster.api.makeSP(callback: receiver.url)
+      let latest = try await cluster.api.request(other, person)
+      let across = try await cluster.api.get("/api/v1/idp/transactions?limit=100", as: TransactionList.self, headers: bearer(adminToken))
+      let rows = try across.decoded().transactions
+      #expect(rows.first?.transactionID == latest && rows.first?.serviceProvider == other.clientID, "\(across.body)")
+      #expect(rows.filter { $0.serviceProvider == sp.clientID }.count == 3, "\(across.body)")
+      #expect(rows.map(\.createdAt) == rows.map(\.createdAt).sorted(by: >))
+      let one = try await cluster.api.get(
+        "/api/v1/idp/transactions?service_provider=\(other.clientID)", as: TransactionList.self, headers: bearer(adminToken))
+      #expect(try one.decoded().transactions.map(\.transactionID) == [latest], "\(one.body)")
+      let (_, serviceAdmin) = try await cluster.api.admin(role: "SERVICE_ADMIN")
+      let none = try await cluster.api.get("/api/v1/idp/transactions", as: TransactionList.self, headers: bearer(serviceAdmin))
+      #expect(none.status == 200 && none.value?.transactions.isEmpty == true, "\(none.body)")
+      let all = try await browser.get("/admin/transactions?service_provider=\(other.clientID)")
+      #expect(
+        all.status == 200 && all.body.contains("data-provider=\"\(other.clientID)\"")
+          && !all.body.contains("data-provider=\"\(sp.clientID)\""))
+      #expect(all.body.contains("<option value=\"\(other.clientID)\" selected>"), "\(all.status)")
     }
   }
 }

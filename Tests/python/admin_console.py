@@ -94,6 +94,11 @@ class Admin(ConsoleUser):
         self.click(By.ID, "transactions-link")
         self.expect_page("page-admin_transactions", "the provider's transactions")
         self.screenshot("admin-transactions")
+        self.driver.get(f"{self.issuer}/admin/transactions")
+        self.expect_page("page-admin_transactions", "the transactions of every provider")
+        if not self.driver.find_elements(By.CSS_SELECTOR, "#t_provider option"):
+            raise Failure("no provider filter on the transactions of every provider")
+        self.screenshot("admin-transactions-all")
         self.driver.get(f"{self.issuer}/admin/service-providers")
         self.screenshot("admin-providers")
 

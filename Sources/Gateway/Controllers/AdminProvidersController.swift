@@ -4,12 +4,14 @@ import Shared
 
 /// `/admin/service-providers/*`, the admin console's identity-verification clients (docs/pages.md):
 /// the list and a new one (its secrets shown once), one provider's daily statistics as a chart,
-/// its callback deliveries (the dead-letter list by filter) with resend, and its secrets rotated.
+/// its callback deliveries (the dead-letter list by filter) with resend, and its secrets rotated;
+/// `/admin/transactions`, the verification transactions of every provider the admin manages.
 struct AdminProvidersController: Sendable {
   let rpc: RPCClient
   let admin: AdminPages
 
-  func addRoutes(to group: RouterGroup<SignedInContext>) {
+  func addRoutes(to group: RouterGroup<SignedInContext>, acrossProviders: RouterGroup<SignedInContext>) {
+    acrossProviders.get(use: allTransactions)
     group.get(use: list)
       .post(use: create)
       .get("{client_id}", use: provider)
@@ -70,6 +72,20 @@ struct AdminProvidersController: Sendable {
       query.limit = 50
       let list = try await rpc.call(IdPRPC.adminTransactions, query, context: context.rpcContext)
       return AdminViews.transactions(list, clientID: clientID, request: request)
+    }
+  }
+
+  /// `GET /admin/transactions?service_provider=&status=&from=&to=&cursor=`: every provider the
+  /// admin manages, 50 a page, filtered by provider too.
+  @Sendable func allTransactions(_ request: Request, context: SignedInContext) async throws -> Response {
+    await admin.page("admin_transactions", request, context) { _ in
+      _ = try context.platformAdmin()
+      var query = try AdminTransactionQuery.read(request, clientID: Query.optional(request, "service_provider"))
+      query.limit = 50
+      async let list = rpc.call(IdPRPC.adminTransactions, query, context: context.rpcContext)
+      async let providers = rpc.call(IdPRPC.listServiceProviders, SPAdminRequest(), context: context.rpcContext)
+      return AdminViews.transactions(
+        try await list, clientID: nil, choices: try await providers.serviceProviders, request: request)
     }
   }
 

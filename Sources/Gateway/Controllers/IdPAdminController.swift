@@ -1,12 +1,14 @@
 import Hummingbird
 import Shared
 
-/// `/api/v1/idp/service-providers*`: the SP admin API for platform admins (docs/idp.md);
-/// idp-service decides per SP.
+/// `/api/v1/idp/service-providers*` and `/api/v1/idp/transactions`: the SP admin API for
+/// platform admins (docs/idp.md); idp-service decides per SP.
 struct IdPAdminController: Sendable {
   let rpc: RPCClient
 
-  func addRoutes(to group: RouterGroup<SignedInContext>) {
+  /// `group` is `/api/v1/idp/service-providers`, `acrossProviders` `/api/v1/idp/transactions`.
+  func addRoutes(to group: RouterGroup<SignedInContext>, acrossProviders: RouterGroup<SignedInContext>) {
+    acrossProviders.get(use: allTransactions)
     group.post(use: create)
       .get(use: list)
       .patch(":client_id", use: update)
@@ -74,6 +76,13 @@ struct IdPAdminController: Sendable {
   @Sendable func transactions(_ request: Request, context: SignedInContext) async throws -> Response {
     _ = try context.platformAdmin()
     let query = try AdminTransactionQuery.read(request, clientID: try context.parameters.require("client_id"))
+    return JSONResponse.relayed(try await rpc.relay(IdPRPC.adminTransactions, query, context: context.rpcContext))
+  }
+
+  /// `?service_provider=&status=&from=&to=&limit=&cursor=`: every provider the admin manages, or one.
+  @Sendable func allTransactions(_ request: Request, context: SignedInContext) async throws -> Response {
+    _ = try context.platformAdmin()
+    let query = try AdminTransactionQuery.read(request, clientID: Query.optional(request, "service_provider"))
     return JSONResponse.relayed(try await rpc.relay(IdPRPC.adminTransactions, query, context: context.rpcContext))
   }
 

@@ -49,14 +49,19 @@ enum GatewayRouter {
     let admin = AdminPages(rpc: rpc, pages: pages)
     AdminServicesController(rpc: rpc, admin: admin).addRoutes(to: router.group("admin").accountConsole(signedInPages))
     AdminProvidersController(rpc: rpc, admin: admin)
-      .addRoutes(to: router.group("admin/service-providers").accountConsole(signedInPages))
+      .addRoutes(
+        to: router.group("admin/service-providers").accountConsole(signedInPages),
+        acrossProviders: router.group("admin/transactions").accountConsole(signedInPages))
     AdminUsersController(rpc: rpc, admin: admin).addRoutes(to: router.group("admin/users").accountConsole(signedInPages))
     AdminAuditController(rpc: rpc, admin: admin).addRoutes(to: router.group("admin/audit").accountConsole(signedInPages))
     IdPController(rpc: rpc, verifier: verifier, longPoll: TransactionLongPoll(rpc: rpc, waiters: waiters))
       .addRoutes(to: router.group("api/v1/idp"))
     IdPPersonController(rpc: rpc, verifier: verifier, events: events).addRoutes(to: router.group("api/v1/idp").signedIn(verifier))
     ServiceAdminController(rpc: rpc).addRoutes(to: router.group("api/v1/services").signedIn(verifier))
-    IdPAdminController(rpc: rpc).addRoutes(to: router.group("api/v1/idp/service-providers").signedIn(verifier))
+    IdPAdminController(rpc: rpc)
+      .addRoutes(
+        to: router.group("api/v1/idp/service-providers").signedIn(verifier),
+        acrossProviders: router.group("api/v1/idp/transactions").signedIn(verifier))
     AuditController(rpc: rpc).addRoutes(to: router.group("api/v1/audit-events").signedIn(verifier))
     return router
   }

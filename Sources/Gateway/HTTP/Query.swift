@@ -38,7 +38,7 @@ enum Query {
 
 /// `?status=&from=&to=&limit=&cursor=` of an SP's transactions, for the JSON route and the page.
 enum AdminTransactionQuery {
-  static func read(_ request: Request, clientID: String) throws -> TransactionQuery {
+  static func read(_ request: Request, clientID: String?) throws -> TransactionQuery {
     TransactionQuery(
       clientID: clientID, status: Query.optional(request, "status"), from: try Query.time(request, "from"),
       to: try Query.time(request, "to", endOfDay: true), limit: try Query.number(request, "limit", fallback: 50),

@@ -132,27 +132,33 @@ extension AdminViews {
     ].merging(next.map { ["next": $0] } ?? [:]) { _, new in new }
   }
 
-  /// One page of an SP's transactions, with the filters as given and the link to older ones.
-  static func transactions(_ list: TransactionList, clientID: String, request: Request) -> [String: Any] {
-    let kept = ["status", "from", "to"].compactMap { name in Query.optional(request, name).map { (name, $0) } }
+  /// One page of transactions, with the filters as given and the link to older ones: one
+  /// provider's (`clientID`), or across the providers in `choices` (a filter of its own).
+  static func transactions(
+    _ list: TransactionList, clientID: String?, choices: [ServiceProviderView] = [], request: Request
+  ) -> [String: Any] {
+    let path = clientID.map { "/admin/service-providers/\($0)/transactions" } ?? "/admin/transactions"
+    let names = ["service_provider", "status", "from", "to"]
+    let kept = names.compactMap { name in Query.optional(request, name).map { (name, $0) } }
     let status = Query.optional(request, "status")?.uppercased()
-    return [
-      "clientID": clientID,
+    let chosen = Query.optional(request, "service_provider")
+    var values: [String: Any] = [
+      "path": path, "acrossProviders": clientID == nil,
       "transactions": list.transactions.map { item -> [String: Any] in
         [
           "id": item.transactionID, "status": item.status.rawValue, "completed": item.status == .completed,
           "purpose": item.purpose, "phone": item.maskedPhoneNumber ?? "—", "reason": item.failureReason ?? "",
           "created": AccountOverview.time(item.createdAt), "decided": item.completedAt.map(AccountOverview.time) ?? "—",
+          "provider": item.serviceProviderName ?? "", "providerID": item.serviceProvider ?? "",
         ]
       },
       "hasTransactions": !list.transactions.isEmpty,
       "statusFilters": ["PENDING", "COMPLETED", "FAILED", "EXPIRED"].map { ["value": $0, "selected": $0 == status] },
+      "providerChoices": choices.map { ["value": $0.clientID, "name": $0.name, "selected": $0.clientID == chosen] },
       "from": Query.optional(request, "from") ?? "", "to": Query.optional(request, "to") ?? "",
-    ].merging(
-      list.nextCursor.map { ["next": "/admin/service-providers/\(clientID)/transactions?" + URLQuery.encode(kept + [("cursor", $0)])] }
-        ?? [:]
-    ) {
-      _, new in new
-    }
+    ]
+    if let clientID { values["clientID"] = clientID }
+    if let cursor = list.nextCursor { values["next"] = path + "?" + URLQuery.encode(kept + [("cursor", cursor)]) }
+    return values
   }
 }

@@ -47,8 +47,13 @@ enum IdPMethodHandlers {
       return try await verification.statistics(spID: provider.id, name: provider.name, days: request.days ?? 30)
     }
     router.register(IdPRPC.adminTransactions) { query, call in
-      let provider = try await administration.managed(SPAdminRequest(clientID: query.clientID), actor: try call.adminActor())
-      return try await verification.transactions(spID: provider.id, query)
+      let actor = try call.adminActor()
+      guard let clientID = query.clientID else {
+        let (admin, role) = try ServiceProviderAdministration.admin(actor)
+        return try await verification.transactions(role == .superAdmin ? .all : .ownedBy(admin), query)
+      }
+      let provider = try await administration.managed(SPAdminRequest(clientID: clientID), actor: actor)
+      return try await verification.transactions(.one(provider.id), query)
     }
     router.register(IdPRPC.callLimit) { request, _ in try await verification.providers.callLimit(request) }
     router.register(IdPRPC.confirm) { request, call in

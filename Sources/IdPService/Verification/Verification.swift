@@ -80,7 +80,7 @@ struct Verification: Sendable {
   }
 
   /// An SP's transactions for its owner or a super admin (the caller decides who may read).
-  func transactions(spID: UUID, _ query: TransactionQuery) async throws -> TransactionList {
+  func transactions(_ providers: TransactionStore.Providers, _ query: TransactionQuery) async throws -> TransactionList {
     guard (1...100).contains(query.limit) else { throw RequestProblems.invalidField.problem("limit is 1 to 100.", field: "limit") }
     var status: VerificationStatusName?
     if let named = query.status {
@@ -89,7 +89,8 @@ struct Verification: Sendable {
       }
       status = known
     }
-    return try await transactions.list(spID: spID, status: status, from: query.from, to: query.to, limit: query.limit, cursor: query.cursor)
+    return try await transactions.list(
+      providers, status: status, from: query.from, to: query.to, limit: query.limit, cursor: query.cursor)
   }
 
   // MARK: the person's side

@@ -1,13 +1,15 @@
 import Foundation
 
 extension IdPRPC {
-  /// An SP's verification transactions for its admins, newest first, by status and time.
+  /// An SP's verification transactions for its admins, newest first, by status and time; without
+  /// a client id, those of every provider the admin manages (all of them for a SUPER_ADMIN).
   public static let adminTransactions = RPCMethod<TransactionQuery, TransactionList>(service: .idp, name: "admin_transactions")
 }
 
-/// `GET /api/v1/idp/service-providers/{client_id}/transactions?status=&from=&to=&limit=&cursor=`.
+/// `GET /api/v1/idp/service-providers/{client_id}/transactions?status=&from=&to=&limit=&cursor=`,
+/// and `GET /api/v1/idp/transactions?service_provider=&...` across providers.
 public struct TransactionQuery: Codable, Sendable {
-  public var clientID: String
+  public var clientID: String?
   /// `PENDING`, `COMPLETED`, `FAILED` or `EXPIRED` (any case); nil for all.
   public var status: String?
   public var from: Date?
@@ -15,7 +17,7 @@ public struct TransactionQuery: Codable, Sendable {
   public var limit: Int
   public var cursor: String?
 
-  public init(clientID: String, status: String? = nil, from: Date? = nil, to: Date? = nil, limit: Int = 50, cursor: String? = nil) {
+  public init(clientID: String?, status: String? = nil, from: Date? = nil, to: Date? = nil, limit: Int = 50, cursor: String? = nil) {
     self.clientID = clientID
     self.status = status
     self.from = from
@@ -40,6 +42,9 @@ public struct TransactionView: Codable, Sendable {
   public var failureReason: String?
   public var createdAt: Date
   public var completedAt: Date?
+  /// The provider that asked: its client id and name.
+  public var serviceProvider: String?
+  public var serviceProviderName: String?
 
   public init(
     transactionID: String, status: VerificationStatusName, purpose: String, maskedPhoneNumber: String?, failureReason: String?,
@@ -61,6 +66,8 @@ public struct TransactionView: Codable, Sendable {
     case failureReason = "failure_reason"
     case createdAt = "created_at"
     case completedAt = "completed_at"
+    case serviceProvider = "service_provider"
+    case serviceProviderName = "service_provider_name"
   }
 }
 

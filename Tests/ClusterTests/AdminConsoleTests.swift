@@ -169,6 +169,11 @@ import Testing
         all.status == 200 && all.body.contains("data-provider=\"\(other.clientID)\"")
           && !all.body.contains("data-provider=\"\(sp.clientID)\""))
       #expect(all.body.contains("<option value=\"\(other.clientID)\" selected>"), "\(all.status)")
+
+      // The person's account page shows their phone number masked, as the transactions do.
+      let personPage = try await browser.get("/admin/users/\(try tokenClaims(person.token).sub)")
+      #expect(personPage.status == 200 && personPage.body.contains("<code>\(masked)</code>"), "\(personPage.status)")
+      #expect(!personPage.body.contains(person.phone))
     }
   }
 }

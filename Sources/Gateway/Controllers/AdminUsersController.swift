@@ -30,8 +30,12 @@ struct AdminUsersController: Sendable {
   @Sendable func user(_ request: Request, context: SignedInContext) async throws -> Response {
     await admin.page("admin_user", request, context) { _ in
       _ = try context.adminSession()
-      let view = try await rpc.call(TokenRPC.adminUser, try target(request, context), context: context.rpcContext)
-      return AdminUserViews.user(view, canChange: context.user.platformRole == PlatformRole.superAdmin.rawValue)
+      let target = try target(request, context)
+      // The phone number is idp-service's: without it the rest of the page still shows.
+      async let identity = rpc.call(IdPRPC.adminProfile, target, context: context.rpcContext)
+      let view = try await rpc.call(TokenRPC.adminUser, target, context: context.rpcContext)
+      return AdminUserViews.user(
+        view, identity: try? await identity, canChange: context.user.platformRole == PlatformRole.superAdmin.rawValue)
     }
   }
 

@@ -15,7 +15,16 @@ enum AdminUserViews {
   }
 
   /// One account, its services, and (for a SUPER_ADMIN) what may be done to it.
-  static func user(_ view: AdminUserView, canChange: Bool) -> [String: Any] {
+  static func user(_ view: AdminUserView, identity: AdminIdentityView?, canChange: Bool) -> [String: Any] {
+    var values: [String: Any] = [
+      "identityUnavailable": identity == nil, "hasIdentity": identity?.hasProfile == true,
+      "phone": identity?.maskedPhoneNumber ?? "—",
+    ]
+    if let until = identity?.pinLockedUntil { values["pinLockedUntil"] = AccountOverview.time(until) }
+    return values.merging(userValues(view, canChange: canChange)) { _, new in new }
+  }
+
+  private static func userValues(_ view: AdminUserView, canChange: Bool) -> [String: Any] {
     [
       "user": summary(view.user), "openSessions": view.openSessions, "canChange": canChange,
       "memberships": view.memberships.map { ["service": $0.service, "name": $0.serviceName, "role": $0.role, "status": $0.status] },

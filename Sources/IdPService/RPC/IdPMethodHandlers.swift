@@ -55,6 +55,7 @@ enum IdPMethodHandlers {
       let provider = try await administration.managed(SPAdminRequest(clientID: clientID), actor: actor)
       return try await verification.transactions(.one(provider.id), query)
     }
+    router.register(IdPRPC.adminProfile) { request, call in try await verification.adminProfile(request, actor: try call.adminActor()) }
     router.register(IdPRPC.callLimit) { request, _ in try await verification.providers.callLimit(request) }
     router.register(IdPRPC.confirm) { request, call in
       try await verification.decide(request, user: try call.signedInUserID(), confirm: true, requestID: call.requestID)

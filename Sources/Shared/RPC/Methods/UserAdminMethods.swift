@@ -138,3 +138,27 @@ public struct AdminMembership: Codable, Sendable {
     case serviceName = "service_name"
   }
 }
+
+extension IdPRPC {
+  /// An account's identity-verification profile as operators see it (the users pages): SUPER_ADMIN and AUDITOR.
+  public static let adminProfile = RPCMethod<UserAdminRequest, AdminIdentityView>(service: .idp, name: "admin_profile")
+}
+
+/// The phone number masked (`010-****-5678`), never the CI or DI; whether PIN approval is locked now.
+public struct AdminIdentityView: Codable, Sendable {
+  public var hasProfile: Bool
+  public var maskedPhoneNumber: String?
+  public var pinLockedUntil: Date?
+
+  public init(hasProfile: Bool, maskedPhoneNumber: String?, pinLockedUntil: Date?) {
+    self.hasProfile = hasProfile
+    self.maskedPhoneNumber = maskedPhoneNumber
+    self.pinLockedUntil = pinLockedUntil
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case hasProfile = "has_profile"
+    case maskedPhoneNumber = "masked_phone_number"
+    case pinLockedUntil = "pin_locked_until"
+  }
+}

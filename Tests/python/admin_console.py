@@ -9,7 +9,8 @@ service provider. The admin:
 2. a person joins that service (registering through the JSON API, as its app would); on the
    service's page the admin sees the statistics chart, makes the person a moderator and filters
    the members by that role;
-3. creates a service provider: its secrets are shown once; its page shows the daily chart;
+3. creates a service provider: its secrets are shown once; its page shows the totals and the daily
+   chart, and renames it;
 4. finds the person on the users page (their address masked), locks their account and unlocks it;
 5. filters the audit log by action and sees the service's creation.
 
@@ -90,6 +91,13 @@ class Admin(ConsoleUser):
         self.expect_page("page-admin_provider", "the provider's page")
         if not self.driver.find_elements(By.ID, "provider-chart"):
             raise Failure("no chart (or its empty state) on the provider's page")
+        if len(self.driver.find_elements(By.CSS_SELECTOR, "#provider-totals li")) != 6:
+            raise Failure("the provider's totals are not six")
+        self.fill("sp_name", "Corner Bank Ltd")
+        self.submit("provider-form")
+        self.expect_page("page-admin_provider", "after renaming the provider")
+        if "Corner Bank Ltd" not in self.text("provider-title"):
+            raise Failure(f"the provider's new name is not shown: {self.text('provider-title')}")
         self.screenshot("admin-provider")
         self.click(By.ID, "transactions-link")
         self.expect_page("page-admin_transactions", "the provider's transactions")

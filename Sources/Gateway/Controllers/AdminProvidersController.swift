@@ -15,6 +15,7 @@ struct AdminProvidersController: Sendable {
     group.get(use: list)
       .post(use: create)
       .get("{client_id}", use: provider)
+      .post("{client_id}", use: update)
       .get("{client_id}/transactions", use: transactions)
       .post("{client_id}/secret", use: rotateSecret)
       .post("{client_id}/result-key", use: rotateResultKey)
@@ -59,7 +60,24 @@ struct AdminProvidersController: Sendable {
       async let stats = rpc.call(IdPRPC.adminStats, SPAdminRequest(clientID: clientID, days: 14), context: context.rpcContext)
       async let deliveries = rpc.call(
         IdPRPC.deliveries, SPAdminRequest(clientID: clientID, status: status), context: context.rpcContext)
-      return AdminViews.provider(clientID: clientID, stats: try await stats, deliveries: try await deliveries, status: status, words: words)
+      async let managed = rpc.call(IdPRPC.listServiceProviders, SPAdminRequest(), context: context.rpcContext)
+      // adminStats has already refused a provider the admin does not manage (404).
+      let statistics = try await stats
+      guard let provider = try await managed.serviceProviders.first(where: { $0.clientID == clientID }) else {
+        throw IdPProblems.serviceProviderNotFound.problem("No such service provider.")
+      }
+      return AdminProviderViews.provider(
+        provider, stats: statistics, deliveries: try await deliveries, status: status, words: words)
+    }
+  }
+
+  /// `POST /admin/service-providers/{client_id}`: name, callback URL, active.
+  @Sendable func update(_ request: Request, context: SignedInContext) async throws -> Response {
+    let clientID = (try? context.parameters.require("client_id")) ?? ""
+    return await admin.change(request, context, backTo: "/admin/service-providers/\(clientID)") { form in
+      _ = try context.platformAdmin()
+      let body = ServiceProviderBody(name: form["name"], callbackURL: form["callback_url"], isActive: form["active"] == "on")
+      _ = try await rpc.call(IdPRPC.updateServiceProvider, SPAdminRequest(clientID: clientID, body: body), context: context.rpcContext)
     }
   }
 

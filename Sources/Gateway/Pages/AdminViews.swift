@@ -76,32 +76,6 @@ enum AdminViews {
 }
 
 extension AdminViews {
-  /// One provider's page: the chart of its last days, then its deliveries.
-  static func provider(
-    clientID: String, stats: Statistics, deliveries: DeliveryList, status: String?, words: [String: String]
-  ) -> [String: Any] {
-    let bars = stats.days.suffix(14).map { day in
-      BarChart.Bar(label: String(day.date.suffix(5)), values: [Double(day.completed), Double(day.failed + day.expired)])
-    }
-    let quiet = stats.days.allSatisfy { $0.total == 0 }
-    return [
-      "clientID": clientID, "name": stats.serviceProvider, "quiet": quiet,
-      "chart": BarChart(
-        title: words["stat.perDay"] ?? "", series: [words["stat.completed"] ?? "", words["stat.failedOrExpired"] ?? ""], bars: bars,
-        columns: true
-      ).svg,
-      "deliveries": deliveries.deliveries.map { delivery -> [String: Any] in
-        [
-          "id": delivery.deliveryID, "transaction": delivery.transactionID, "status": delivery.status, "attempts": delivery.attempts,
-          "lastStatus": delivery.lastStatusCode.map(String.init) ?? "—", "error": delivery.lastError ?? "",
-          "created": AccountOverview.time(delivery.createdAt), "dead": delivery.status == "dead",
-        ]
-      },
-      "hasDeliveries": !deliveries.deliveries.isEmpty,
-      "statusFilters": ["pending", "delivered", "dead"].map { ["value": $0, "selected": $0 == status] },
-    ]
-  }
-
   /// The latest check of the hash chains, for those who read the whole log (`wholeLog`).
   static func chainCheck(_ check: AuditChainCheck?, wholeLog: Bool) -> [String: Any] {
     guard wholeLog else { return [:] }

@@ -41,6 +41,20 @@ enum IdPMethodHandlers {
     }
     router.register(IdPRPC.inbox) { _, call in try await verification.inbox(userID: try call.signedInUserID()) }
     router.register(IdPRPC.history) { request, call in try await verification.history(request, userID: try call.signedInUserID()) }
+    registerReports(&router, verification, administration)
+    router.register(IdPRPC.callLimit) { request, _ in try await verification.providers.callLimit(request) }
+    router.register(IdPRPC.confirm) { request, call in
+      try await verification.decide(request, user: try call.signedInUserID(), confirm: true, requestID: call.requestID)
+    }
+    router.register(IdPRPC.reject) { request, call in
+      try await verification.decide(request, user: try call.signedInUserID(), confirm: false, requestID: call.requestID)
+    }
+  }
+
+  /// Statistics and lists for providers' admins and operators.
+  static func registerReports(
+    _ router: inout RPCRouter, _ verification: Verification, _ administration: ServiceProviderAdministration
+  ) {
     router.register(IdPRPC.stats) { request, _ in try await verification.statistics(request) }
     router.register(IdPRPC.adminStats) { request, call in
       let provider = try await administration.managed(request, actor: try call.adminActor())
@@ -56,12 +70,5 @@ enum IdPMethodHandlers {
       return try await verification.transactions(.one(provider.id), query)
     }
     router.register(IdPRPC.adminProfile) { request, call in try await verification.adminProfile(request, actor: try call.adminActor()) }
-    router.register(IdPRPC.callLimit) { request, _ in try await verification.providers.callLimit(request) }
-    router.register(IdPRPC.confirm) { request, call in
-      try await verification.decide(request, user: try call.signedInUserID(), confirm: true, requestID: call.requestID)
-    }
-    router.register(IdPRPC.reject) { request, call in
-      try await verification.decide(request, user: try call.signedInUserID(), confirm: false, requestID: call.requestID)
-    }
   }
 }

@@ -105,13 +105,45 @@ EOF
     else
         printf '    SMS codes      %s/sms/<number>-<time>.txt (local sink; GATEHOUSE_SMS_API_URL sends real SMS)\n' "$RUN_DIR"
     fi
-    # Demo data (GATEHOUSE_ENV=local) is seeded by the services, which may
-    # write what the user needs to try it out here. Demo-only values.
+    cat <<EOF
+
+  Pages
+    account        $url/account   (your account: profile, password, two-step sign-in, sessions)
+    approval       $url/approve   (identity-verification requests, approved with a PIN)
+    admin          $url/admin     (services, providers, users, transactions, audit log)
+    sign-in        $url/oauth/authorize?client_id=...   (any service's; /account starts one)
+EOF
+    print_demo_credentials
+    printf '\n  Ctrl-C or "make stop" stops everything.\n\n'
+}
+
+# Each back end logs "start-up work done" once its start-up work (signing keys, the account
+# console's client, the local demo's data and its credentials file) is done, which may be after
+# the gateway is ready: the banner waits for it, so it never misses the first start's credentials.
+wait_for_startup_work() {
+    local name deadline=$((SECONDS + 30))
+    for name in "${STACK_SERVICES[@]}"; do
+        until grep -q 'start-up work done' "$RUN_DIR/logs/$name.log" 2>/dev/null; do
+            if ((SECONDS >= deadline)); then
+                warn "$name has not finished its start-up work after 30 s (log: $RUN_DIR/logs/$name.log)"
+                return 0
+            fi
+            sleep 0.25
+        done
+    done
+}
+
+# Demo data (GATEHOUSE_ENV=local) is seeded by the services, which write what a person needs to
+# try it out to $RUN_DIR/demo-credentials-*.txt when they create it (the first start), before
+# they answer /readyz. The files stay, so later starts print them again. Demo-only values.
+print_demo_credentials() {
+    [[ "$GATEHOUSE_ENV" == local ]] || return 0
     if compgen -G "$RUN_DIR/demo-credentials-*.txt" >/dev/null; then
         printf '\n  Demo data (local only, never use these elsewhere):\n'
         cat "$RUN_DIR"/demo-credentials-*.txt | sed 's/^/    /'
     fi
-    printf '\n  Ctrl-C or "make stop" stops everything.\n\n'
+    printf '    Lost or changed the admin password? A new one:\n'
+    printf '      bash scripts/admin.sh token-service reset-password --username admin\n'
 }
 
 # "status 1", "status 137 = SIGKILL": how a process ended, from wait's status.
@@ -260,10 +292,10 @@ main() {
     bash scripts/stores.sh start "$RUN_DIR" "$PG_PORT" "$REDIS_PORT"
     export_env
 
-    rm -f "$RUN_DIR"/demo-credentials*.txt
     stack_migrate
     stack_start
     stack_wait_ready "$READY_TIMEOUT"
+    wait_for_startup_work
     print_banner
     supervise
 }

@@ -97,4 +97,32 @@ import Testing
       }
     }
   }
+
+  /// `token-service admin reset-password` (what `make run`'s banner names for a lost demo admin
+  /// password): a new password, printed once; the old one and every session stop working.
+  @Test func anOperatorResetsALostPassword() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let person = try await cluster.api.makeAccount()
+      let session = try await cluster.api.signIn(person)
+      let printed = try await cluster.tokenAdmin(["admin", "reset-password", "--username", person.username.uppercased()])
+      let line = try #require(printed.split(separator: "\n").first { $0.hasPrefix("password ") }, "\(printed)")
+      let password = String(line.dropFirst("password ".count))
+      #expect(password.count >= 20 && password != person.password)
+      #expect(try await cluster.api.login(person).status == 401)
+      #expect(try await cluster.api.refresh(try #require(session.refreshToken)).status == 401)
+      #expect(try await cluster.api.login(person, password: password).status == 200)
+      let missing = try cluster.start("token-service", arguments: ["admin", "reset-password", "--username", "nobody-here"])
+      #expect(await missing.waitForExit(timeout: .seconds(20)) != 0 && missing.log.contains("no account has the username"))
+      let audited = try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+        try await owner.query(
+          """
+          SELECT count(*)::int FROM audit.events e JOIN token.users u ON u.id = e.actor_user_id
+          WHERE u.username = \(person.username) AND e.action = 'PASSWORD_RESET_BY_OPERATOR' AND e.details->>'sessions_ended' = '1'
+          """, logger: TestEnvironment.logger
+        ).collect().first?.decode(Int.self)
+      }
+      #expect(audited == 1)
+    }
+  }
 }

@@ -19,7 +19,7 @@ enum LocalDemo {
         name: name, callbackURL: callbackURL, ownerUserID: nil, mayReceiveCI: true,
         environment: context.config.environment))
     context.logger.info("seeded the local demo service provider", metadata: ["client_id": "\(created.clientID)"])
-    try DemoCredentials.append(
+    try DemoCredentials.record(
       """
       demo service provider (identity verification; callbacks to \(callbackURL))
         client_id      \(created.clientID)
@@ -28,6 +28,6 @@ enum LocalDemo {
         result_kid     \(created.resultKeyID)
         result_key     \(created.resultKey)
 
-      """, service: .idp)
+      """, service: .idp, afresh: true)
   }
 }

@@ -13,6 +13,8 @@ struct StartupWork: Service {
     while !Task.isCancelled && !Task.isShuttingDownGracefully {
       do {
         try await work(context)
+        // `make run` waits for this line before printing what the start-up work seeded.
+        context.logger.info("start-up work done")
         break
       } catch {
         failures += 1

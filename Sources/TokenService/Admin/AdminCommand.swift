@@ -6,7 +6,9 @@ import Shared
 struct AdminCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "admin", abstract: "Administer services and accounts.",
-    subcommands: [CreateService.self, SetFirstParty.self, CreateSuperuser.self, SetPlatformRole.self, VerifyAuditCommand.self])
+    subcommands: [
+      CreateService.self, SetFirstParty.self, CreateSuperuser.self, SetPlatformRole.self, ResetPassword.self, VerifyAuditCommand.self,
+    ])
 
   struct CreateService: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

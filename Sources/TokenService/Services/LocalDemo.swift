@@ -14,6 +14,7 @@ enum LocalDemo {
     guard context.config.environment == .local else { return }
     let store = ServiceStore(postgres: context.postgres, logger: context.logger)
     var text = ""
+    var afresh = false
     if let created = try await store.create(service, environment: context.config.environment) {
       text += """
         demo service (local demo data only)
@@ -23,6 +24,7 @@ enum LocalDemo {
 
         """
       context.logger.info("seeded the local demo service", metadata: ["slug": "demo", "client_id": "\(created.clientID)"])
+      afresh = true
     }
     // The demo is the deployment's own app: people change their account security from it
     // (also for stores seeded before services could be first-party).
@@ -34,13 +36,13 @@ enum LocalDemo {
     if try await LoginStore(postgres: context.postgres, logger: context.logger).account(username: "admin", email: nil) == nil {
       let password = try await AdminCommand.CreateSuperuser.create(username: "admin", email: "admin@demo.localhost", context: context)
       text += """
-        demo super admin (SUPER_ADMIN; sign in to the demo service)
+        demo super admin (SUPER_ADMIN; the admin console at /admin, or the demo service)
           username      admin
           password      \(password)
 
         """
       context.logger.info("seeded the local demo super admin", metadata: ["username": "admin"])
     }
-    try DemoCredentials.append(text, service: .token)
+    try DemoCredentials.record(text, service: .token, afresh: afresh)
   }
 }

@@ -171,3 +171,35 @@ extension AccountStore {
     }
   }
 }
+
+extension AccountStore {
+  /// An operator's new password for an account (`admin reset-password`): every session ends,
+  /// the token version rises, lock-outs are forgotten, with the audit row. The user's id and new
+  /// token version, or nil when no account has this username.
+  func resetPassword(usernameKey: String, passwordHash: String) async throws -> (UUID, Int)? {
+    try await postgres.transaction(logger: logger) { connection in
+      var changed: (UUID, Int)?
+      for try await row in try await connection.query(
+        """
+        UPDATE token.users SET password_hash = \(passwordHash), token_version = token_version + 1, updated_at = now()
+        WHERE username_key = \(usernameKey) RETURNING id, token_version
+        """, logger: logger
+      ).decode((UUID, Int).self) {
+        changed = row
+      }
+      guard let (userID, version) = changed else { return nil }
+      _ = try await connection.query("DELETE FROM token.sign_in_throttles WHERE user_id = \(userID)", logger: logger).collect()
+      let ended = try await connection.query(
+        """
+        UPDATE token.sessions SET revoked_at = now(), revoked_reason = 'password_reset'
+        WHERE user_id = \(userID) AND revoked_at IS NULL RETURNING id
+        """, logger: logger
+      ).collect().count
+      try await AuditEvent(
+        action: "PASSWORD_RESET_BY_OPERATOR", actorUserID: userID,
+        details: ["sessions_ended": String(ended), "by": "token-service admin reset-password"]
+      ).insert(on: connection, logger: logger)
+      return (userID, version)
+    }
+  }
+}

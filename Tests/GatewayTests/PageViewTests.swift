@@ -27,6 +27,17 @@ import Testing
     #expect(chart.contains(">12-1<") && chart.contains(">12-14<"))
   }
 
+  @Test func timesAreMinutesInUTCAsFoundationWritesThem() {
+    for seconds in [0.0, 1_796_000_000.9, 1_798_761_599, 951_782_400] {
+      let date = Date(timeIntervalSince1970: seconds)
+      let foundation =
+        date.formatted(Date.ISO8601FormatStyle().year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false))
+        .replacingOccurrences(of: "T", with: " ").prefix(16) + " UTC"
+      #expect(AccountOverview.time(date) == foundation, "\(seconds)")
+    }
+    #expect(AccountOverview.time(Date(timeIntervalSince1970: 1_796_000_000)) == "2026-11-30 00:53 UTC")
+  }
+
   @Test func emailsAreMaskedButRecognisable() {
     #expect(Masked.email("ada@example.com") == "a***@example.com")
     #expect(Masked.email("lovelace.ada@example.com") == "lo***@example.com")

@@ -34,11 +34,13 @@ struct AuditLogReader: Sendable {
     guard query.userID == nil || UUID(uuidString: query.userID ?? "") != nil else {
       throw RequestProblems.invalidField.problem("user_id is a user id.", field: "user_id")
     }
+    // The whole log's check is for those who read the whole log, read beside the page.
+    let wholeLog = role == .superAdmin || role == .auditor
+    async let check = wholeLog ? chains.latest() : nil
     var page = try await store.page(
       userID: query.userID.flatMap(UUID.init(uuidString:)), action: query.action, serviceSlug: serviceSlug,
       ip: try query.ip.map(AuditAddress.block), from: query.from, to: query.to, ownedBy: ownedBy, before: before, limit: query.limit)
-    // The whole log's check is for those who read the whole log.
-    if role == .superAdmin || role == .auditor { page.chainCheck = try await chains.latest() }
+    page.chainCheck = try await check
     return page
   }
 }

@@ -139,8 +139,12 @@ import Testing
 
       let browser = PageBrowser(cluster)
       try await browser.signInToConsole(admin)
-      let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
-      let page = try await browser.get("/admin/service-providers/\(sp.clientID)/transactions?status=COMPLETED&from=\(today)&to=\(today)")
+      // The days the transactions were made on, as the API says (so a run across UTC midnight holds).
+      let made = try await cluster.api.get(
+        "/api/v1/idp/service-providers/\(sp.clientID)/transactions", as: TransactionList.self, headers: bearer(adminToken)
+      ).decoded().transactions.map { String(InternetTime.format($0.createdAt).prefix(10)) }.sorted()
+      let (first, last) = (try #require(made.first), try #require(made.last))
+      let page = try await browser.get("/admin/service-providers/\(sp.clientID)/transactions?status=COMPLETED&from=\(first)&to=\(last)")
       #expect(page.status == 200 && page.body.components(separatedBy: "data-status=\"COMPLETED\"").count - 1 == 2, "\(page.status)")
       #expect(!page.body.contains("data-status=\"FAILED\"") && !page.body.contains(person.phone))
       let tomorrow = try await browser.get("/admin/service-providers/\(sp.clientID)/transactions?from=2099-01-01")

@@ -633,6 +633,24 @@ import Testing
       let taken = try await complete(try await linkCode(eveToken, password: eve.password), eveToken)
       #expect(taken.status == 409 && taken.problem?.code == "already_linked", "\(taken.body)")
 
+      // Issue 27: unlinking and completing a link need the same proof as starting one. A new
+      // session of Bob's that never proved itself is refused, and so is a third-party service's
+      // token sent with the right password; the link stays.
+      let unproven = try await cluster.api.signIn(account).accessToken
+      let unprovenUnlink = Answer<NoValue>(
+        try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github"), method: .DELETE, headers: bearer(unproven)))
+      #expect(unprovenUnlink.status == 403 && unprovenUnlink.problem?.code == "reauthentication_required", "\(unprovenUnlink.body)")
+      let thirdPartyUnlink = Answer<NoValue>(
+        try await Browser.send(
+          cluster.url("/api/v1/users/me/social-accounts/github"), method: .DELETE,
+          json: #"{"current_password": "\#(account.password)"}"#, headers: bearer(thirdPartyToken)))
+      #expect(thirdPartyUnlink.status == 403 && thirdPartyUnlink.problem?.code == "first_party_required", "\(thirdPartyUnlink.body)")
+      let unprovenCompletion = try await complete(try await linkCode(token), unproven)
+      #expect(
+        unprovenCompletion.status == 403 && unprovenCompletion.problem?.code == "reauthentication_required", "\(unprovenCompletion.body)")
+      let kept = try await cluster.api.get("/api/v1/users/me/social-accounts", as: LinkedAccountList.self, headers: auth)
+      #expect(kept.value?.accounts.map(\.provider) == ["github"], "\(kept.body)")
+
       // Unlinking: fine while a password remains.
       let unlinked = try await Browser.send(cluster.url("/api/v1/users/me/social-accounts/github"), method: .DELETE, headers: auth)
       #expect(unlinked.status == 200, "\(unlinked.body)")

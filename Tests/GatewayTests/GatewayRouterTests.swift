@@ -14,7 +14,7 @@ import Testing
 /// address where nothing listens, no service runs, and the limits are off. What the gateway answers
 /// on its own (unknown routes, missing credentials, bodies it refuses, its own headers) is tested
 /// here; what needs the services is SharedTests' (real processes).
-struct GatewayRouterTests {
+@Suite(.timeLimit(.minutes(2))) struct GatewayRouterTests {
   @Test func anUnknownPathIsA404ProblemWithTheRequestID() async throws {
     try await Self.app().test(.router) { client in
       let response = try await client.execute(uri: "/api/v1/nothing-here", method: .get, headers: [.requestID: "test-id-1"])

@@ -5,7 +5,7 @@ import Testing
 @testable import Shared
 
 /// The pages' small pure parts: the SVG chart, masked e-mail, user agents as names, safe return paths.
-@Suite struct PageViewTests {
+@Suite(.timeLimit(.minutes(2))) struct PageViewTests {
   @Test func theChartDrawsABarPerValueScaledToTheLargestAndEscapesItsTexts() {
     let chart = BarChart(
       title: "Sign-ins <today>", series: ["a & b", "c"],

@@ -7,7 +7,7 @@ import Testing
 @testable import Gateway
 
 /// What SignedInContext hands the handlers and, through each RPC's envelope, the services.
-struct SignedInContextTests {
+@Suite(.timeLimit(.minutes(2))) struct SignedInContextTests {
   static let claims = AccessTokenClaims(
     iss: "https://gatehouse.test", sub: "0b7c3c52-5d2f-4a0e-9a43-1f0d7a1e2c11", aud: "shop", exp: 2_000_000_000, iat: 1_000_000_000,
     nbf: 1_000_000_000, jti: "j1", sid: "5e0e7a3c-7e0a-4d43-9f53-2a2c1b3c4d5e", clientID: "gh_shop_web", scope: "openid profile",

@@ -5,7 +5,7 @@ import Testing
 @testable import IdPService
 
 /// docs/idp.md, "The flow", step 3: the order in which a person's answer is judged.
-@Suite struct DecisionRulesTests {
+@Suite(.timeLimit(.minutes(2))) struct DecisionRulesTests {
   let pending = DecisionRules.Facts(status: .pending, expired: false, pinLockedUntil: nil, hadPinFailures: false)
   let lockedUntil = Date(timeIntervalSince1970: 2_000_000_000)
 

@@ -9,7 +9,7 @@ import Testing
 
 /// The problem catalogue (Sources/Shared/Errors/Catalogue) is the one place a problem code is
 /// defined: these tests keep docs/problems.md in step with it and keep codes out of other files.
-struct ProblemCatalogueTests {
+@Suite(.timeLimit(.minutes(2))) struct ProblemCatalogueTests {
   static let catalogueFolder = "Sources/Shared/Errors/Catalogue/"
 
   /// What builds a problem from a code written as text, outside the catalogue.

@@ -6,7 +6,7 @@ import Testing
 /// docs/social.md: what Gatehouse takes from a provider's profile, whatever shape it came in.
 /// An e-mail counts as verified only when the provider says so, and only a verified e-mail may
 /// ever join an existing account, so these rules guard against account takeover.
-@Suite struct NormalisedProfileTests {
+@Suite(.timeLimit(.minutes(2))) struct NormalisedProfileTests {
   func mapping(_ provider: String) throws -> ProfileMapping {
     try #require(ProviderCatalog.builtIn.first { $0.name == provider }).mapping
   }

@@ -5,7 +5,7 @@ import Testing
 
 /// docs/oidc.md, "Authorization requests": which requests go on, which are shown as a page and
 /// which are sent back to the client.
-@Suite struct AuthorizationRequestRulesTests {
+@Suite(.timeLimit(.minutes(2))) struct AuthorizationRequestRulesTests {
   typealias Rules = AuthorizationRequestRules
   let confidential = Rules.Client(clientID: "web-app", redirectURIs: ["https://app.example/cb"], isPublic: false)
   let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"

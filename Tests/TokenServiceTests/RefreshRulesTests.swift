@@ -4,7 +4,7 @@ import Testing
 @testable import TokenService
 
 /// docs/accounts.md, "Refresh": which refresh is rotated, replayed, treated as theft or refused.
-@Suite struct RefreshRulesTests {
+@Suite(.timeLimit(.minutes(2))) struct RefreshRulesTests {
   let fresh = RefreshRules.Facts(serviceSlug: "web-app", allowedOrigins: ["https://app.example"])
   let bodyRefresh = RefreshRules.Presented(expectedService: nil, cookieOrigin: nil)
 

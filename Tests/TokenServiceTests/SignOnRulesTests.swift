@@ -5,7 +5,7 @@ import Testing
 @testable import TokenService
 
 /// docs/oidc.md, "Single sign-on": what an accepted request needs before a code.
-@Suite struct SignOnRulesTests {
+@Suite(.timeLimit(.minutes(2))) struct SignOnRulesTests {
   let now = Date(timeIntervalSince1970: 1_800_000_000)
 
   func request(prompts: Set<AuthorizationRequestRules.Prompt> = [], maxAge: Int? = nil) -> AuthorizationRequestRules.Accepted {

@@ -51,15 +51,16 @@ import Testing
           try await Task.sleep(for: .seconds(1))
           try await server.restart()
         }
-        // Back by itself once the server accepts connections again. The pool's reconnect back-off
-        // grows with the failed attempts of three restarts in three seconds; alone this takes
-        // well under a second, but under the whole suite's load on two cores it once took more
-        // than 5 s (CI, 2026-12-07), so the bound is 20 s and the time it took is printed.
+        // Back by itself once the server accepts connections again. Alone this takes 0.1 s; under
+        // the whole suite's load on two cores fresh-clone CI runs took 0.35, 0.80 and 12.3 s and
+        // once more than 5 s (2026-12-07), which is longer than the supervised pool's design
+        // (docs/plumbing.md, issue 26) and still to be explained. The bound is 30 s, so the
+        // test proves the pool comes back by itself, and the time it took is printed.
         let before = tally.answered.load(ordering: .relaxed)
         let restarted = ContinuousClock.now
-        let resumed = try await eventually(timeout: .seconds(20)) { tally.answered.load(ordering: .relaxed) > before + 100 }
+        let resumed = try await eventually(timeout: .seconds(30)) { tally.answered.load(ordering: .relaxed) > before + 100 }
         print("pool after three restarts: 100 queries answered \(ContinuousClock.now - restarted) after the last one")
-        #expect(resumed, "no query answered within 20 s of the last restart")
+        #expect(resumed, "no query answered within 30 s of the last restart")
         tally.stop.store(true, ordering: .relaxed)
         try await load.waitForAll()
       }

@@ -28,19 +28,46 @@ public func readSetting<T>(service: ServiceName, _ read: () throws(Configuration
 /// Runs `services` until SIGTERM or SIGINT, then shuts them down in reverse order, giving them
 /// `shutdownGrace` to finish in-flight work before cancelling them.
 public func runServiceGroup(_ services: [any Service], config: GatehouseConfig, logger: Logger) async throws {
+  let watchdog = ShutdownWatchdog(limit: config.shutdownGrace + .seconds(3), logger: logger)
   var configuration = ServiceGroupConfiguration(
-    services: ([StartupSignals.SignalsTaken()] + services).map {
+    services: ([StartupSignals.SignalsTaken(), watchdog] + services).map {
       ServiceGroupConfiguration.ServiceConfiguration(service: NamedService(base: $0, logger: logger))
     },
     gracefulShutdownSignals: [.sigterm, .sigint],
     logger: logger)
   configuration.maximumGracefulShutdownDuration = config.shutdownGrace
-  // Past the grace, every part is cancelled; the Redis consumers still finish their blocking
-  // read (up to 1 s) first, so a second of cancellation time was a coin toss, lost as a crash.
-  configuration.maximumCancellationDuration = .seconds(3)
+  // Past the grace every part is cancelled. A part that does not end even then (a PostgreSQL
+  // lease waiting through an outage ignores cancellation, docs/plumbing.md) made ServiceLifecycle
+  // trap after its cancellation time (CI, 2026-12-07: idp-service's sweeper during the outage
+  // test); the watchdog ends the process instead, at the same moment, saying which part held it.
+  configuration.maximumCancellationDuration = nil
   try await ServiceGroup(configuration: configuration).run()
   logger.info("stopped")
-  exitSoonAfterStopping()
+  // Every service has stopped and nothing durable is left to do. What remains is the runtime's
+  // own way out (tasks unwinding, atexit handlers), which a test once saw take more than 15 s.
+  fflush(nil)
+  _exit(0)
+}
+
+/// Ends the process `limit` after graceful shutdown began, if it is still running then: the
+/// parts that still stop have said so ("still stopping", NamedService) and their work is
+/// transactional, so nothing half-written is left.
+struct ShutdownWatchdog: Service {
+  let limit: Duration
+  let logger: Logger
+
+  func run() async throws {
+    // Cancelled (the group ended another way): the process exits as that way decides.
+    do { try await gracefulShutdown() } catch { return }
+    let seconds = Double(limit.components.seconds)
+    let logger = self.logger
+    Thread {
+      Thread.sleep(forTimeInterval: seconds)
+      logger.error("shutdown took longer than the grace and the cancellation time; exiting", metadata: ["seconds": "\(seconds)"])
+      fflush(nil)
+      _exit(0)
+    }.start()
+  }
 }
 
 /// Every service has stopped and nothing durable is left to do; what remains is the runtime's

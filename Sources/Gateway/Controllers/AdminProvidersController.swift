@@ -60,14 +60,12 @@ struct AdminProvidersController: Sendable {
       async let stats = rpc.call(IdPRPC.adminStats, SPAdminRequest(clientID: clientID, days: 14), context: context.rpcContext)
       async let deliveries = rpc.call(
         IdPRPC.deliveries, SPAdminRequest(clientID: clientID, status: status), context: context.rpcContext)
-      async let managed = rpc.call(IdPRPC.listServiceProviders, SPAdminRequest(), context: context.rpcContext)
-      // adminStats has already refused a provider the admin does not manage (404).
-      let statistics = try await stats
-      guard let provider = try await managed.serviceProviders.first(where: { $0.clientID == clientID }) else {
+      async let one = rpc.call(IdPRPC.listServiceProviders, SPAdminRequest(clientID: clientID), context: context.rpcContext)
+      guard let provider = try await one.serviceProviders.first else {
         throw IdPProblems.serviceProviderNotFound.problem("No such service provider.")
       }
       return AdminProviderViews.provider(
-        provider, stats: statistics, deliveries: try await deliveries, status: status, words: words)
+        provider, stats: try await stats, deliveries: try await deliveries, status: status, words: words)
     }
   }
 
@@ -83,27 +81,25 @@ struct AdminProvidersController: Sendable {
 
   /// `GET /admin/service-providers/{client_id}/transactions?status=&from=&to=&cursor=`: 50 a page.
   @Sendable func transactions(_ request: Request, context: SignedInContext) async throws -> Response {
-    await admin.page("admin_transactions", request, context) { _ in
-      _ = try context.platformAdmin()
-      let clientID = try context.parameters.require("client_id")
-      var query = try AdminTransactionQuery.read(request, clientID: clientID)
-      query.limit = 50
-      let list = try await rpc.call(IdPRPC.adminTransactions, query, context: context.rpcContext)
-      return AdminViews.transactions(list, clientID: clientID, request: request)
-    }
+    await transactionsPage(request, context, clientID: context.parameters.get("client_id"))
   }
 
   /// `GET /admin/transactions?service_provider=&status=&from=&to=&cursor=`: every provider the
   /// admin manages, 50 a page, filtered by provider too.
   @Sendable func allTransactions(_ request: Request, context: SignedInContext) async throws -> Response {
+    await transactionsPage(request, context, clientID: nil)
+  }
+
+  /// One provider's transactions (`clientID`), or every managed provider's with the providers to choose from.
+  private func transactionsPage(_ request: Request, _ context: SignedInContext, clientID: String?) async -> Response {
     await admin.page("admin_transactions", request, context) { _ in
       _ = try context.platformAdmin()
-      var query = try AdminTransactionQuery.read(request, clientID: Query.optional(request, "service_provider"))
+      var query = try AdminTransactionQuery.read(request, clientID: clientID ?? Query.optional(request, "service_provider"))
       query.limit = 50
       async let list = rpc.call(IdPRPC.adminTransactions, query, context: context.rpcContext)
-      async let providers = rpc.call(IdPRPC.listServiceProviders, SPAdminRequest(), context: context.rpcContext)
+      let choices = clientID == nil ? try await rpc.call(IdPRPC.listServiceProviders, SPAdminRequest(), context: context.rpcContext) : nil
       return AdminViews.transactions(
-        try await list, clientID: nil, choices: try await providers.serviceProviders, request: request)
+        try await list, clientID: clientID, choices: choices?.serviceProviders ?? [], request: request)
     }
   }
 

@@ -74,15 +74,17 @@ struct IdPAdminController: Sendable {
 
   /// `?status=&from=&to=&limit=&cursor=` (times in ISO 8601).
   @Sendable func transactions(_ request: Request, context: SignedInContext) async throws -> Response {
-    _ = try context.platformAdmin()
-    let query = try AdminTransactionQuery.read(request, clientID: try context.parameters.require("client_id"))
-    return JSONResponse.relayed(try await rpc.relay(IdPRPC.adminTransactions, query, context: context.rpcContext))
+    try await relayTransactions(request, context, clientID: try context.parameters.require("client_id"))
   }
 
   /// `?service_provider=&status=&from=&to=&limit=&cursor=`: every provider the admin manages, or one.
   @Sendable func allTransactions(_ request: Request, context: SignedInContext) async throws -> Response {
+    try await relayTransactions(request, context, clientID: Query.optional(request, "service_provider"))
+  }
+
+  private func relayTransactions(_ request: Request, _ context: SignedInContext, clientID: String?) async throws -> Response {
     _ = try context.platformAdmin()
-    let query = try AdminTransactionQuery.read(request, clientID: Query.optional(request, "service_provider"))
+    let query = try AdminTransactionQuery.read(request, clientID: clientID)
     return JSONResponse.relayed(try await rpc.relay(IdPRPC.adminTransactions, query, context: context.rpcContext))
   }
 

@@ -26,7 +26,6 @@ struct AccountOverview {
   struct SignInMethods {
     let linked: LinkedAccountList
     let providers: SocialProviderList
-
   }
 
   func values(request: Request) -> [String: Any] {

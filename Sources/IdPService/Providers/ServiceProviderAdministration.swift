@@ -25,7 +25,10 @@ struct ServiceProviderAdministration: Sendable {
       resultKey: ResultKey(kid: secrets.resultKeyID, k: secrets.resultKey))
   }
 
+  /// The providers the admin manages; with a client id, that one only (404 as for the others
+  /// when it is not the admin's).
   func list(_ request: SPAdminRequest, actor caller: AdminActor) async throws -> ServiceProviderList {
+    if request.clientID != nil { return ServiceProviderList(serviceProviders: [try await provider(request, actor: caller).1]) }
     let (actor, role) = try Self.admin(caller)
     return ServiceProviderList(serviceProviders: try await store.list(owner: role == .superAdmin ? nil : actor))
   }

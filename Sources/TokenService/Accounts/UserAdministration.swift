@@ -38,7 +38,7 @@ struct UserAdministration: Sendable {
     guard userID != admin else {
       throw ServiceAdminProblems.ownAccount.problem("Another SUPER_ADMIN locks an admin's account.")
     }
-    _ = try await view(userID)
+    // No such account changes nothing and is the view's 404.
     if let version = try await store.lock(userID: userID, by: admin, requestID: requestID, client: request.client) {
       try await revocations.raise(userID: userID.uuidString.lowercased(), to: version)
     }
@@ -48,7 +48,6 @@ struct UserAdministration: Sendable {
   func unlock(_ request: UserAdminRequest, actor: AdminActor, requestID: String?) async throws -> AdminUserView {
     let admin = try Self.superAdmin(actor)
     let userID = try Self.userID(request)
-    _ = try await view(userID)
     _ = try await store.unlock(userID: userID, by: admin, requestID: requestID, client: request.client)
     return try await view(userID)
   }

@@ -57,7 +57,7 @@ struct AdminCommand: AsyncParsableCommand {
 
     /// Creates the user; returns the password. Shared with the local demo.
     static func create(username: String, email: String, context: BackendContext? = nil) async throws -> String {
-      let password = Base64URL.encode(SecureRandom.bytes(15))
+      let password = AdminCommand.generatedPassword()
       let account: NewAccount
       do {
         account = try NewAccount(RegisterBody(service: "-", username: username, email: email, password: password))
@@ -65,8 +65,7 @@ struct AdminCommand: AsyncParsableCommand {
         throw ValidationError("\(error.field ?? "input"): \(error.detail ?? error.title)")
       }
       let work: @Sendable (BackendContext) async throws -> Void = { context in
-        let hasher = try readSetting(service: .token) { () throws(ConfigurationError) in try PasswordHasher.fromSettings(.fromEnvironment())
-        }
+        let hasher = try AdminCommand.hasher()
         _ = try await AccountStore(postgres: context.postgres, logger: context.logger).createPlatformUser(
           username: account.username, email: account.email, passwordHash: try await hasher.hash(password), role: .superAdmin)
       }
@@ -97,5 +96,15 @@ struct AdminCommand: AsyncParsableCommand {
       guard changed else { throw ValidationError("no user named \(username)") }
       Output.line("\(username) is \(platformRole.rawValue)")
     }
+  }
+}
+
+extension AdminCommand {
+  /// A password an operator's command makes for an account (120 random bits), printed once.
+  static func generatedPassword() -> String { Base64URL.encode(SecureRandom.bytes(15)) }
+
+  /// The password hasher, from the settings the server reads.
+  static func hasher() throws -> PasswordHasher {
+    try readSetting(service: .token) { () throws(ConfigurationError) in try PasswordHasher.fromSettings(.fromEnvironment()) }
   }
 }

@@ -12,9 +12,9 @@ struct ResetPassword: AsyncParsableCommand {
   @Option(help: "The account's username.") var username: String
 
   func run() async throws {
-    let password = Base64URL.encode(SecureRandom.bytes(15))
+    let password = AdminCommand.generatedPassword()
     let reset = try await withBackendContext(.token) { context in
-      let hasher = try readSetting(service: .token) { () throws(ConfigurationError) in try PasswordHasher.fromSettings(.fromEnvironment()) }
+      let hasher = try AdminCommand.hasher()
       let store = AccountStore(postgres: context.postgres, logger: context.logger)
       guard
         let (userID, version) = try await store.resetPassword(

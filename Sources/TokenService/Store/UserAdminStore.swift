@@ -72,24 +72,19 @@ struct UserAdminStore: Sendable {
   func memberships(userID: UUID) async throws -> (memberships: [AdminMembership], openSessions: Int) {
     let rows = try await postgres.query(
       """
-      SELECT s.slug, s.name, m.role, m.status, (SELECT count(*)::int FROM token.sessions x
-        WHERE x.user_id = \(userID) AND x.revoked_at IS NULL AND x.expires_at > now())
+      SELECT s.slug, s.name, m.role, m.status
       FROM token.services s CROSS JOIN LATERAL token.membership(s.id, \(userID)) m
       WHERE s.deleted_at IS NULL ORDER BY s.slug
       """, logger: logger)
     var memberships: [AdminMembership] = []
-    var open = 0
-    for try await (slug, name, role, status, sessions) in rows.decode((String, String, String, String, Int).self) {
+    for try await (slug, name, role, status) in rows.decode((String, String, String, String).self) {
       memberships.append(AdminMembership(service: slug, serviceName: name, role: role, status: status))
-      open = sessions
     }
-    if memberships.isEmpty {
-      open =
-        try await postgres.query(
-          "SELECT count(*)::int FROM token.sessions WHERE user_id = \(userID) AND revoked_at IS NULL AND expires_at > now()",
-          logger: logger
-        ).collect().first?.decode(Int.self) ?? 0
-    }
+    let open =
+      try await postgres.query(
+        "SELECT count(*)::int FROM token.sessions WHERE user_id = \(userID) AND revoked_at IS NULL AND expires_at > now()",
+        logger: logger
+      ).collect().first?.decode(Int.self) ?? 0
     return (memberships, open)
   }
 

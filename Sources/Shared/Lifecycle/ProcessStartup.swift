@@ -30,7 +30,10 @@ public func readSetting<T>(service: ServiceName, _ read: () throws(Configuration
 public func runServiceGroup(_ services: [any Service], config: GatehouseConfig, logger: Logger) async throws {
   let watchdog = ShutdownWatchdog(limit: config.shutdownGrace + .seconds(3), logger: logger)
   var configuration = ServiceGroupConfiguration(
-    services: ([StartupSignals.SignalsTaken(), watchdog] + services).map {
+    // The group asks its services to stop from the last to the first, each once the ones after
+    // it have stopped: the watchdog goes last so it hears of the shutdown first (second, it heard
+    // only after the part that held the shutdown, which is never; CI saw that too).
+    services: ([StartupSignals.SignalsTaken()] + services + [watchdog]).map {
       ServiceGroupConfiguration.ServiceConfiguration(service: NamedService(base: $0, logger: logger))
     },
     gracefulShutdownSignals: [.sigterm, .sigint],

@@ -118,7 +118,8 @@ struct IdPBench: AsyncParsableCommand {
             guard let token = login.json["access_token"] as? String else { throw BenchError("login answered \(login.status)") }
             let phone = String(format: "010-%04d-%04d", Int.random(in: 1000...9999), index)
             let profile = try await gateway.send(
-              "PUT", "/api/v1/idp/profile", ["user_phone_number": phone, "pin_code": "284615"],
+              "PUT", "/api/v1/idp/profile",
+              ["user_phone_number": phone, "pin_code": "284615", "current_password": "Bench-password-1"],
               headers: ["Authorization": "Bearer \(token)"])
             guard profile.status == 202 else { throw BenchError("profile answered \(profile.status): \(profile.json)") }
             let code = try await LocalSMSCodes.code(to: phone)

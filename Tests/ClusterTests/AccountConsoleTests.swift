@@ -178,7 +178,11 @@ extension AccountConsoleTests {
       #expect(proven.status == 303 && proven.location == "/account?done=phone_verified#identity", "\(proven)")
       let page = try await browser.get("/account")
       #expect(page.body.contains("<strong>\(phone)</strong>") && !page.body.contains("id=\"phone-pending\""), "\(page.status)")
-      let nonsense = try await browser.post("/account/identity/phone", ["phone": "call me"])
+      // A change of the number needs the password (a stolen session would otherwise point the
+      // person's identity at another phone); with it, a number that is none is still refused.
+      let unproven = try await browser.post("/account/identity/phone", ["phone": PhoneProofTests.randomNumber()])
+      #expect(unproven.status == 303 && unproven.location == "/account?problem=reauthentication_required#identity", "\(unproven)")
+      let nonsense = try await browser.post("/account/identity/phone", ["phone": "call me", "current_password": account.password])
       #expect(nonsense.status == 303 && nonsense.location == "/account?problem=invalid_field#identity", "\(nonsense)")
 
       try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner in

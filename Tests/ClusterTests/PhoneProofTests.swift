@@ -18,18 +18,19 @@ import Testing
 
   static func randomNumber() -> String { "010-\(Int.random(in: 1000...9999))-\(Int.random(in: 1000...9999))" }
 
-  /// Signed in, without a verification profile yet.
-  func signedIn(_ cluster: Cluster) async throws -> [String: String] {
-    let account = try await cluster.api.makeAccount()
+  /// Signed in to a first-party service, without a verification profile yet.
+  func signedIn(_ cluster: Cluster, firstParty: Bool = true) async throws -> [String: String] {
+    let account = try await cluster.api.makeAccount(firstParty: firstParty)
     return bearer(try await cluster.api.signIn(account).accessToken)
   }
 
+  /// Sets the number (with `pin`, a new profile), with the account's password unless `password` says otherwise.
   func claim(
     _ cluster: Cluster, _ phone: String, auth: [String: String],
-    pin: String? = "284615"
+    pin: String? = "284615", password: String? = Account.password
   ) async throws -> Answer<IdentityProfileView> {
     try await cluster.api.post(
-      "/api/v1/idp/profile", IdentityProfileBody(userPhoneNumber: phone, pinCode: pin),
+      "/api/v1/idp/profile", IdentityProfileBody(userPhoneNumber: phone, pinCode: pin, currentPassword: password),
       as: IdentityProfileView.self,
       method: .PUT, headers: auth)
   }
@@ -126,6 +127,59 @@ import Testing
       let secondID = try await ask(cluster, sp, phone).decoded().transactionID
       #expect(try await inbox(cluster, next).contains(secondID))
       #expect(try await inbox(cluster, owner).contains(secondID) == false)
+    }
+  }
+
+  /// Where a person's identity answers is account security (issue 27): with only a stolen access
+  /// token, an attacker could point the victim's profile at the attacker's phone and then answer
+  /// service providers' requests as the victim, CI and all. Setting the number needs the
+  /// password (or a recent second factor) and a first-party app's token, as linking a social
+  /// account does. Before: every refusal below was 202, with an SMS sent to the new number.
+  @Test func settingTheNumberNeedsTheOwnersProofAndAFirstPartyApp() async throws {
+    try await idp.withReadyCluster { cluster, _ in
+      let sms = try await SMSReceiver.shared()
+      let person = try await cluster.api.makePerson()
+      // Setting up the profile proved the password just now; a thief comes after the 10 minutes.
+      try await withOwner(cluster) { owner in
+        _ = try await owner.query(
+          """
+          UPDATE token.sessions SET reauthenticated_at = now() - interval '11 minutes'
+          WHERE user_id = (SELECT id FROM token.users WHERE username = \(person.account.username))
+          """, logger: TestEnvironment.logger
+        ).collect()
+      }
+      let stolen = Self.randomNumber()
+      let bare = try await claim(cluster, stolen, auth: person.auth, pin: nil, password: nil)
+      #expect(bare.status == 403 && bare.problem?.code == "reauthentication_required", "\(bare.body)")
+      let guessed = try await claim(cluster, stolen, auth: person.auth, pin: nil, password: "not the password")
+      #expect(guessed.status == 403 && guessed.problem?.code == "invalid_current_password", "\(guessed.body)")
+      let thirdParty = try await signedIn(cluster, firstParty: false)
+      let elsewhere = try await claim(cluster, stolen, auth: thirdParty)
+      #expect(elsewhere.status == 403 && elsewhere.problem?.code == "first_party_required", "\(elsewhere.body)")
+      // Nothing was claimed or sent for the refused number; the owner's number is unchanged.
+      let claims = try await withOwner(cluster) { owner in
+        try await owner.query("SELECT count(*)::int FROM idp.phone_claims WHERE phone_number = \(stolen)", logger: TestEnvironment.logger)
+          .collect().first?.decode(Int.self)
+      }
+      let sent = await sms.messages(to: stolen)
+      #expect(claims == 0 && sent.isEmpty)
+      let profile = try await cluster.api.get("/api/v1/idp/profile", as: IdentityProfileView.self, headers: person.auth)
+      #expect(profile.value?.userPhoneNumber == person.phone && profile.value?.phoneVerification == nil, "\(profile.body)")
+
+      // The owner, with the password, moves to a new number; each proof is audited with what it was for.
+      let moved = Self.randomNumber()
+      #expect(try await claim(cluster, moved, auth: person.auth, pin: nil).status == 202)
+      try await cluster.api.proveNumber(moved, auth: person.auth)
+      let audited = try await withOwner(cluster) { owner in
+        try await owner.query(
+          """
+          SELECT count(*)::int FROM audit.events e JOIN token.users u ON u.id = e.actor_user_id
+          WHERE u.username = \(person.account.username) AND e.action = 'USER_REAUTHENTICATED'
+            AND e.details->>'purpose' = 'identity_phone'
+          """, logger: TestEnvironment.logger
+        ).collect().first?.decode(Int.self)
+      }
+      #expect(audited == 2, "the set-up's and the move's proofs")
     }
   }
 

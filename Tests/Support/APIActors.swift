@@ -11,7 +11,8 @@ import Testing
 struct Account: Sendable {
   let slug: String
   let username: String
-  let password = "correct horse 1"
+  let password = Account.password
+  static let password = "correct horse 1"
 }
 
 /// A service provider of the IdP, with every secret it was given.
@@ -37,10 +38,10 @@ struct Person: Sendable {
 
 extension API {
   /// A service made by the operator's command (allowing `origin` when given), and an account registered in it.
-  func makeAccount(origin: String? = nil) async throws -> Account {
+  func makeAccount(origin: String? = nil, firstParty: Bool = false) async throws -> Account {
     let slug = TestEnvironment.uniqueName("svc").replacingOccurrences(of: "_", with: "-")
     _ = try await cluster.tokenAdmin(
-      ["admin", "create-service", "--slug", slug, "--name", "Test"]
+      ["admin", "create-service", "--slug", slug, "--name", "Test"] + (firstParty ? ["--first-party"] : [])
         + (origin.map {
           [
             "--origin",
@@ -152,13 +153,15 @@ extension API {
       kid: value("result_kid"))
   }
 
-  /// A new account, signed in, with a profile whose number is proven.
+  /// A new account of a first-party service (which may set the profile), signed in, with a
+  /// profile whose number is proven.
   func makePerson() async throws -> Person {
-    let account = try await makeAccount()
+    let account = try await makeAccount(firstParty: true)
     let token = try await signIn(account).accessToken
     let person = Person(account: account, token: token, phone: "010-\(Int.random(in: 1000...9999))-\(Int.random(in: 1000...9999))")
     let profile = try await post(
-      "/api/v1/idp/profile", IdentityProfileBody(userPhoneNumber: person.phone, pinCode: person.pin),
+      "/api/v1/idp/profile",
+      IdentityProfileBody(userPhoneNumber: person.phone, pinCode: person.pin, currentPassword: account.password),
       as: IdentityProfileView.self, method: .PUT, headers: person.auth)
     #expect(profile.status == 202, "\(profile.body)")
     try await proveNumber(person.phone, auth: person.auth)

@@ -80,5 +80,13 @@ final class CallbackReceiver: Sendable {
 
   func deliveries() async -> [Delivery] { await log.deliveries }
 
+  /// The first callback about transaction `id`, once it has arrived. Delivery is at least once
+  /// (docs/idp.md): under load a callback whose answer came late is sent again, so a test
+  /// looks for the transaction, not for a count.
+  func delivery(of id: String, timeout: Duration = .seconds(15)) async throws -> Delivery? {
+    _ = try await eventually(timeout: timeout) { await deliveries().contains { $0.callback?.transactionID == id } }
+    return await deliveries().first { $0.callback?.transactionID == id }
+  }
+
   func stop() { task.cancel() }
 }

@@ -1,6 +1,6 @@
 """A person sets up identity verification in the account console, in a real browser (Debian's
 chromium, selenium): signs in to /account, types a phone number as a phone's keypad does (no
-dashes) and a new PIN, and sees the number waiting for the code sent to it by SMS.
+dashes), a new PIN and their password, and sees the number waiting for the code sent to it by SMS.
 
 Usage: account_identity.py SETTINGS_JSON SCREENSHOT_DIR
 
@@ -23,6 +23,7 @@ class SettingUpUser(ConsoleUser):
         self.expect_page("page-account", "opening the identity section")
         self.fill("setup_phone", self.settings_phone)
         self.fill("setup_pin", "284615")
+        self.fill("setup_password", self.person["password"])
         self.submit("identity-form")
         self.expect_page("page-account", "after asking for the code")
         pending = self.driver.find_elements(By.ID, "phone-pending")

@@ -45,12 +45,14 @@ struct IdPPersonController: Sendable {
   }
 
   /// A new number waits for its SMS code: 202 with what to do next; the number is the
-  /// profile's once POST profile/phone/verify proves it.
+  /// profile's once POST profile/phone/verify proves it. The number is where service providers'
+  /// requests for the person go, and whose proof answers with the person's CI: setting it passes
+  /// the same gate as linking a social account (a first-party token and a recent proof).
   @Sendable func putProfile(_ request: Request, context: SignedInContext) async throws -> Response {
     let body = try await JSONBody.decode(IdentityProfileBody.self, from: request)
+    try await context.reauthenticate("identity_phone", password: body.currentPassword, request: request, rpc: rpc)
     let profile = try await rpc.call(
-      IdPRPC.putProfile, PutIdentityProfile(body: body, client: context.client(request)),
-      context: context.rpcContext)
+      IdPRPC.putProfile, PutIdentityProfile(body: body, client: context.client(request)), context: context.rpcContext)
     let waiting = profile.phoneVerification?.userPhoneNumber == body.userPhoneNumber.trimmingCharacters(in: .whitespaces)
     return try JSONResponse.make(profile, status: waiting ? .accepted : .ok)
   }

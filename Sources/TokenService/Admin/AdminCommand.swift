@@ -20,6 +20,7 @@ struct AdminCommand: AsyncParsableCommand {
     @Option(name: .customLong("origin"), help: "An allowed origin (repeat for more).") var origins: [String] = []
     @Option(name: .customLong("redirect-uri"), help: "A registered redirect URI (repeat for more).") var redirectURIs: [String] = []
     @Option(name: .customLong("social-provider"), help: "An enabled social provider (repeat for more).") var socialProviders: [String] = []
+    @Flag(help: "One of the deployment's own apps, as set-first-party marks it.") var firstParty = false
 
     func run() async throws {
       let service = NewService(
@@ -34,6 +35,9 @@ struct AdminCommand: AsyncParsableCommand {
         }
         let created = try await ServiceStore(postgres: context.postgres, logger: context.logger)
           .create(service, environment: context.config.environment)
+        if created != nil, firstParty {
+          _ = try await AccountSecurityStore(postgres: context.postgres, logger: context.logger).setFirstParty(slug: slug, true)
+        }
         if created != nil { _ = try? await context.events.publish(Topics.config, ConfigChanged(service: service.slug)) }
         return created
       }

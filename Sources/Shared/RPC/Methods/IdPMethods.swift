@@ -135,26 +135,35 @@ public struct VerificationResult: Codable, Sendable {
 }
 
 /// `PUT /api/v1/idp/profile`: the phone number, and the PIN when the profile is new.
+/// `PUT /api/v1/idp/profile`: `pin_code` for a new profile; `current_password` (or a recent
+/// second factor) always, as for any change of where a person's identity answers (docs/idp.md,
+/// "Phone numbers").
 public struct IdentityProfileBody: Codable, Sendable {
   public var userPhoneNumber: String
   public var pinCode: String?
+  public var currentPassword: String?
 
-  public init(userPhoneNumber: String, pinCode: String?) {
+  public init(userPhoneNumber: String, pinCode: String?, currentPassword: String? = nil) {
     self.userPhoneNumber = userPhoneNumber
     self.pinCode = pinCode
+    self.currentPassword = currentPassword
   }
 
   enum CodingKeys: String, CodingKey {
     case userPhoneNumber = "user_phone_number"
     case pinCode = "pin_code"
+    case currentPassword = "current_password"
   }
 }
 
+/// The gateway's call, after token-service's gate; the password stays at the gateway.
 public struct PutIdentityProfile: Codable, Sendable {
   public var body: IdentityProfileBody
   public var client: ClientInfo
 
   public init(body: IdentityProfileBody, client: ClientInfo) {
+    var body = body
+    body.currentPassword = nil
     self.body = body
     self.client = client
   }

@@ -140,7 +140,8 @@ import Testing
 
   /// Caught on the code before: the lock was account-wide, so one address within the rate limit
   /// kept any account locked. Now a guesser locks out only its own address, and failures from
-  /// many addresses slow the account down rather than lock it: its owner still signs in.
+  /// many addresses slow the account down rather than lock it: its owner still signs in. The
+  /// slowdown itself was untested until issue 27's audit.
   @Test func guessersLockOutThemselvesNotTheOwner() async throws {
     try await withCluster(environment: Self.environment) { cluster in
       #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
@@ -166,6 +167,29 @@ import Testing
         from: "198.51.100.9")
       #expect(owner.status == 200, "\(owner.body)")
       #expect(owner.value?.accessToken.isEmpty == false, "\(owner)")
+
+      // Past ten failures across addresses every attempt waits 200 ms more (the third guesser's
+      // five: 0, 200, 400, 600, 800 ms); the owner's success clears the count, so the next
+      // guesser is not held. Read from the audit rows, not timed.
+      let third = try await slowedMilliseconds(cluster, account, from: "2001:db8:1:2::7")
+      #expect(third == [0, 200, 400, 600, 800], "\(third)")
+      _ = try await login(cluster, service: account.slug, username: account.username, password: "wrong", from: "192.0.2.44")
+      #expect(try await slowedMilliseconds(cluster, account, from: "192.0.2.44") == [0])
+    }
+  }
+
+  /// The `slowed_ms` of each `USER_LOGIN_FAILED` row of `account` from `address`, oldest first.
+  func slowedMilliseconds(_ cluster: Cluster, _ account: Account, from address: String) async throws -> [Int] {
+    try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+      var slowed: [Int] = []
+      for try await value in try await owner.query(
+        """
+        SELECT (e.details->>'slowed_ms')::int FROM audit.events e JOIN token.users u ON u.id = e.actor_user_id
+        WHERE u.username = \(account.username) AND e.action = 'USER_LOGIN_FAILED' AND e.details->>'ip' = \(address)
+        ORDER BY e.id
+        """, logger: TestEnvironment.logger
+      ).decode(Int.self) { slowed.append(value) }
+      return slowed
     }
   }
 

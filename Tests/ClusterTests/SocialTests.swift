@@ -430,8 +430,14 @@ import Testing
           0, 0
         ))
 
-      // The provider says no; the token endpoint refuses; the provider does not answer in time.
-      for (mode, error) in [("deny", "access_denied"), ("token_error", "access_denied"), ("slow", "temporarily_unavailable")] {
+      // The provider says no; the token endpoint refuses; it redirects (social-service follows no
+      // redirect: a provider, or whoever controls its answers, cannot point the code and the
+      // client secret at another host, inside the network included); it does not answer in time.
+      let modes = [
+        ("deny", "access_denied"), ("token_error", "access_denied"), ("redirect", "server_error"),
+        ("slow", "temporarily_unavailable"),
+      ]
+      for (mode, error) in modes {
         try await setPersona(
           fakes, "discord",
           #"{"id": "9\#(mode.count)\#(tag.filter(\.isNumber).prefix(8))", "email": "\#(mode)-\#(tag)@discord.example", "email_verified": true}"#
@@ -446,6 +452,8 @@ import Testing
             providerUserID: "9\(mode.count)\(tag.filter(\.isNumber).prefix(8))") == (0, 0))
       }
       _ = try await Browser.send("\(fakes.url)/_control/discord/mode", method: .POST, json: #"{"mode":"ok"}"#)
+      let followed = try await Browser.send("\(fakes.url)/_control/requests?provider=elsewhere")
+      #expect(followed.status == 200 && followed.body.filter { !$0.isWhitespace } == "[]", "\(followed.body)")
     }
   }
 

@@ -69,10 +69,12 @@ Control API (JSON bodies and answers; control requests are not logged):
         discord:  id (string snowflake), username, global_name, avatar (a hash), locale
         apple:    id (sub), first_name, last_name, is_private_email (bool)
   GET  /_control/{provider}/persona
-  POST /_control/{provider}/mode     {"mode": "ok" | "deny" | "token_error" | "slow",
+  POST /_control/{provider}/mode     {"mode": "ok" | "deny" | "token_error" | "slow" | "redirect",
         "seconds": 15 (slow), "status": N (optional: overrides token_error's HTTP status)}.
         deny: authorize redirects back with that provider's access_denied error;
         token_error: the token endpoint answers that provider's invalid-grant error;
+        redirect: the token endpoint answers 307 to /elsewhere/token on this server (logged
+        as provider "elsewhere" if a client follows it);
         slow: the token endpoint sleeps `seconds` and then answers normally. Stays until changed.
   POST /_control/{provider}/client   {client_id, client_secret, redirect_uris?, and for apple
         team_id?, key_id?, public_key_pem?, issuer?}; merged over the current client.
@@ -379,6 +381,9 @@ class Provider:
             time.sleep(float(mode.get("seconds", 15)))
         if mode["mode"] == "token_error":
             return self.token_failure(req, "invalid_grant", "token_error mode", mode.get("status"))
+        if mode["mode"] == "redirect":
+            # 307 keeps the method and body: a client that follows it sends its secret there.
+            return Reply(307, b"", "text/plain", {"Location": f"http://{req.headers.get('Host')}/elsewhere/token"})
         client = self.store.client(self.name)
         if not self.client_is_valid(req, params, client):
             return self.token_failure(req, "invalid_client", "client authentication failed")
@@ -899,8 +904,8 @@ class App:
                 merged = {**self.providers[name].default_persona, **body}
                 store.personas[name] = {k: v for k, v in merged.items() if v is not None}
             elif what == "mode":
-                if body.get("mode") not in ("ok", "deny", "token_error", "slow"):
-                    return json_reply(400, {"error": "mode must be ok, deny, token_error or slow"})
+                if body.get("mode") not in ("ok", "deny", "token_error", "slow", "redirect"):
+                    return json_reply(400, {"error": "mode must be ok, deny, token_error, slow or redirect"})
                 store.modes[name] = drop_none({"mode": body["mode"], "seconds": float(body.get("seconds", 15)),
                                                "status": body.get("status")})
             else:

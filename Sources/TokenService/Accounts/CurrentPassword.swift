@@ -20,7 +20,8 @@ struct CurrentPassword: Sendable {
     do {
       if pause > .zero { try await Task.sleep(for: pause) }
       guard try await hasher.verify(password, against: hash) else {
-        let lockedUntil = try await throttle.failed(subject, serviceID: try await serviceID(), client: client, requestID: requestID)
+        let lockedUntil = try await throttle.failed(
+          subject, serviceID: try await serviceID(), client: client, requestID: requestID, slowed: pause)
         settled = true
         if let lockedUntil { throw SignInThrottle.locked(until: lockedUntil) }
         throw AccountProblems.invalidCurrentPassword.problem(

@@ -71,7 +71,7 @@ struct Login: Sendable {
       if pause > .zero { try await Task.sleep(for: pause) }
       let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
       guard let account, account.passwordHash != nil, matches else {
-        let lockedUntil = try await throttle.failed(subject, serviceID: service.id, client: client, requestID: requestID)
+        let lockedUntil = try await throttle.failed(subject, serviceID: service.id, client: client, requestID: requestID, slowed: pause)
         settled = true
         if let lockedUntil { throw SignInThrottle.locked(until: lockedUntil) }
         throw SignInProblems.invalidCredentials.problem("The username, e-mail or password is wrong.")

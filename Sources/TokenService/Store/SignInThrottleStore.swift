@@ -65,9 +65,12 @@ struct SignInThrottleStore: Sendable {
   }
 
   /// A wrong password: counted for the address (locking it at the limit) and for the identifier,
-  /// the claim released and `USER_LOGIN_FAILED` written, in one transaction. Returns the lock's
-  /// end when this failure locked the address or it already was.
-  func failed(_ subject: SignInThrottle.Subject, serviceID: UUID?, client: ClientInfo, requestID: String?) async throws -> Date? {
+  /// the claim released and `USER_LOGIN_FAILED` written, in one transaction, with how long the
+  /// account-wide slowdown held the attempt (`slowed_ms`: many addresses are guessing at it).
+  /// Returns the lock's end when this failure locked the address or it already was.
+  func failed(
+    _ subject: SignInThrottle.Subject, serviceID: UUID?, client: ClientInfo, requestID: String?, slowed: Duration
+  ) async throws -> Date? {
     let pair = ByteBuffer(bytes: subject.pairKey)
     let identifier = ByteBuffer(bytes: subject.identifierKey)
     let lockOut = SignInThrottle.lockOut
@@ -102,6 +105,7 @@ struct SignInThrottleStore: Sendable {
         details: [
           "ip": client.ip ?? "", "failures": String(failures), "locked": lockedUntil == nil ? "no" : "yes",
           "account": subject.userID == nil ? "unknown" : "known",
+          "slowed_ms": String(slowed.milliseconds),
         ]
       ).insert(on: connection, logger: logger)
       return lockedUntil

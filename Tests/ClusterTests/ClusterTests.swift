@@ -75,7 +75,8 @@ import Testing
       let service = try cluster.start("token-service")
       try await cluster.withCaller(waitingFor: service) { rpc in
         let slow = Task { try await rpc.call(.ping(.token), PingRequest(delayMs: 3000), timeout: .seconds(4)) }
-        try await Task.sleep(for: .milliseconds(500))
+        let held = try await eventually { service.log.contains("ping held for a test") }
+        #expect(held, "\(service.log)")
         service.signal(SIGKILL)
         // The caller's own deadline answers (a hang would fail the suite's time limit), and
         // says so: not a 503 from the liveness check, nor the server's own 504.

@@ -58,7 +58,9 @@ import Testing
       // The operator's command applies the same rule.
       let command = try cluster.start(
         "idp-service", arguments: ["admin", "create-sp", "--name", "Probe", "--callback-url", "https://10.0.0.5/"])
-      #expect(await command.waitForExit(timeout: .seconds(20)) != 0, "\(command.log)")
+      // 64: ArgumentParser's usage error (EX_USAGE), with the reason; nil (still running) fails.
+      #expect(await command.waitForExit(timeout: .seconds(20)) == 64, "\(command.log)")
+      #expect(command.log.contains("callback_url"), "\(command.log)")
       let stored = try await owner(cluster) { owner in
         try await owner.query(
           """
@@ -340,7 +342,8 @@ import Testing
       }
       #expect(audited == ["true", "false"])
       let unknown = try cluster.start("idp-service", arguments: ["admin", "ci-permission", "--client-id", "sp_nobody", "--allow"])
-      #expect(await unknown.waitForExit(timeout: .seconds(20)) != 0)
+      #expect(await unknown.waitForExit(timeout: .seconds(20)) == 64, "\(unknown.log)")
+      #expect(unknown.log.contains("No service provider has client id sp_nobody"), "\(unknown.log)")
     }
   }
 }

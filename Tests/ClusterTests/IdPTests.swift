@@ -68,7 +68,7 @@ import Testing
       let pulled = try await cluster.api.post(
         "/api/v1/idp/requests/\(id)/result", AuthCodeBody(authCode: authCode),
         as: VerificationResult.self,
-        headers: sp.auth)
+        headers: sp.auth.merging(["User-Agent": "shop-backend/1.0"]) { $1 })
       #expect(pulled.status == 200 && pulled.value?.result == jwe, "\(pulled.body)")
       let wrongCode = try await cluster.api.post(
         "/api/v1/idp/requests/\(id)/result", AuthCodeBody(authCode: "guess"),
@@ -97,6 +97,19 @@ import Testing
         let (accesses, delivered, requested, notified) = try #require(rows.first).decode((Int, Int, Int, Int).self)
         #expect(accesses == 2 && delivered == 1)  // at completion, and the pull
         #expect(requested == 1 && notified == 1)
+        // Every row of the flow names the address it came from (the SP's server for the request
+        // and the pull, the person's app for the decision), and the pull its user agent, so the
+        // audit log is searched by address for verifications as for sign-ins. Before issue 22's
+        // fix none of them had one.
+        let addressed = try await owner.query(
+          """
+          SELECT action, host(ip), coalesce(user_agent, '') FROM audit.events
+          WHERE details->>'transaction_id' = \(id) ORDER BY id
+          """, logger: TestEnvironment.logger
+        ).collect().map { try $0.decode((String, String?, String).self) }
+        #expect(addressed.map(\.0) == ["AUTH_REQUEST", "AUTH_COMPLETED", "CI_DI_ACCESS", "CI_DI_ACCESS"], "\(addressed)")
+        #expect(addressed.allSatisfy { $0.1 == "127.0.0.1" }, "\(addressed)")
+        #expect(addressed.last?.2 == "shop-backend/1.0", "\(addressed)")
         // An SP is never deleted, even by the owner role: its transactions refer to it.
         // Refused by the trigger that says so (23001 restrict_violation), not by whatever else was in the way.
         #expect(
@@ -383,8 +396,10 @@ import Testing
       #expect(ContinuousClock.now - asked >= .seconds(2))
 
       let id = try await cluster.api.request(sp, person)
+      let reads = try await cluster.gatewayCalls("idp.request_status")
       async let polled = cluster.api.get("/api/v1/idp/requests/\(id)?wait=25", as: VerificationStatus.self, headers: sp.auth)
-      try await Task.sleep(for: .seconds(1))  // the poll is waiting by now
+      // The poll has read PENDING (it listens from before that read on), so the decision wakes it.
+      #expect(try await eventually { try await cluster.gatewayCalls("idp.request_status") > reads })
       #expect(try await cluster.api.confirm(person, id).status == 200)
       // Answered on the decision: a poll left to its 25 s would outlast the client's 10 s and throw.
       let answer = try await polled

@@ -113,7 +113,7 @@ import Testing
       #expect(try await cluster.api.refresh(try #require(session.refreshToken)).status == 401)
       #expect(try await cluster.api.login(person, password: password).status == 200)
       let missing = try cluster.start("token-service", arguments: ["admin", "reset-password", "--username", "nobody-here"])
-      #expect(await missing.waitForExit(timeout: .seconds(20)) != 0 && missing.log.contains("no account has the username"))
+      #expect(await missing.waitForExit(timeout: .seconds(20)) == 64 && missing.log.contains("no account has the username"))
       let audited = try await withPostgres(TestEnvironment.database(owner: true)) { owner in
         try await owner.query(
           """

@@ -54,8 +54,19 @@ final class Cluster: @unchecked Sendable {
     let response = try await HTTPClient.shared.execute(
       HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"), timeout: .seconds(10))
     let text = String(buffer: try await response.body.collect(upTo: 4 << 20))
-    return text.split(separator: "\n")
-      .filter { $0.hasPrefix("gatehouse_rpc_server_requests_total{") && $0.contains(#"method="\#(method)""#) }
+    return Self.sum(of: "gatehouse_rpc_server_requests_total", method: method, in: text)
+  }
+
+  /// How many calls of the RPC method `method` (`idp.request_status`) the gateway has made and
+  /// seen end, whatever the outcome, from its `/metrics`: the count is taken as the call returns,
+  /// before the handler that made it goes on.
+  func gatewayCalls(_ method: String) async throws -> Int {
+    Self.sum(of: "gatehouse_rpc_client_duration_seconds_count", method: method, in: try await get("/metrics").body)
+  }
+
+  private static func sum(of series: String, method: String, in text: String) -> Int {
+    text.split(separator: "\n")
+      .filter { $0.hasPrefix(series + "{") && $0.contains(#"method="\#(method)""#) }
       .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
       .reduce(0) { $0 + Int($1) }
   }

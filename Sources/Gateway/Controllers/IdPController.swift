@@ -21,7 +21,8 @@ struct IdPController: Sendable {
   @Sendable func createRequest(_ request: Request, context: SPContext) async throws -> Response {
     let body = try await JSONBody.decode(VerificationRequestBody.self, from: request)
     let created = try await rpc.relay(
-      IdPRPC.createRequest, VerificationRequest(credentials: context.credentials, body: body), context: context.rpcContext)
+      IdPRPC.createRequest, VerificationRequest(credentials: context.credentials, body: body, client: context.client(request)),
+      context: context.rpcContext)
     return JSONResponse.relayed(created, status: .created)
   }
 
@@ -39,7 +40,8 @@ struct IdPController: Sendable {
     let result = try await rpc.relay(
       IdPRPC.result,
       SPResultRequest(
-        credentials: context.credentials, transactionID: try context.parameters.require("id"), authCode: body.authCode),
+        credentials: context.credentials, transactionID: try context.parameters.require("id"), authCode: body.authCode,
+        client: context.client(request)),
       context: context.rpcContext)
     return JSONResponse.relayed(result)
   }

@@ -34,7 +34,7 @@ struct IdentityProfileStore: Sendable {
     return nil
   }
 
-  func setPin(userID: UUID, verifier: [UInt8], requestID: String?) async throws {
+  func setPin(userID: UUID, verifier: [UInt8], caller: Caller) async throws {
     try await postgres.transaction(logger: logger) { connection in
       _ = try await connection.query(
         """
@@ -43,7 +43,8 @@ struct IdentityProfileStore: Sendable {
         WHERE user_id = \(userID)
         """, logger: logger
       ).collect()
-      try await AuditEvent(action: "IDP_PIN_CHANGED", actorUserID: userID, requestID: requestID).insert(on: connection, logger: logger)
+      try await AuditEvent(action: "IDP_PIN_CHANGED", actorUserID: userID, requestID: caller.requestID, client: caller.client)
+        .insert(on: connection, logger: logger)
     }
   }
 

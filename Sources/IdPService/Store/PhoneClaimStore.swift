@@ -31,11 +31,6 @@ struct PhoneClaimStore: Sendable {
   }
 
   /// Who asked, for the audit rows.
-  struct Caller: Sendable {
-    let requestID: String?
-    let client: ClientInfo?
-  }
-
   /// Opens `claim` (replacing the person's pending one) with the SMS job `message` in the outbox,
   /// unless `rules` refuse another code for the number or the person (the 429 is thrown and
   /// nothing is written). Returns when the code expires and the job to dispatch after commit.

@@ -38,11 +38,10 @@ extension TransactionStore {
   /// Records `outcome` if the transaction is still PENDING (and not expired, unless the
   /// outcome is the expiry). Nil when another decision got there first.
   func conclude(
-    _ id: UUID, row: DecisionContext.Row, outcome: Outcome, actor: UUID, claimHere: Bool,
-    requestID: String?
+    _ id: UUID, row: DecisionContext.Row, outcome: Outcome, actor: UUID, claimHere: Bool, caller: Caller
   ) async throws -> Delivery? {
     try await postgres.withConnection { connection in
-      try await finish(id, row: row, outcome: outcome, actor: actor, claimHere: claimHere, requestID: requestID, on: connection)
+      try await finish(id, row: row, outcome: outcome, actor: actor, claimHere: claimHere, caller: caller, on: connection)
     }
   }
 
@@ -50,28 +49,26 @@ extension TransactionStore {
   /// transaction: the failure counts only if it decided this transaction. Nil when another
   /// decision got there first; else the delivery and when the person's approvals are locked.
   func concludeWrongPin(
-    _ id: UUID, row: DecisionContext.Row, actor: UUID, claimHere: Bool,
-    requestID: String?
+    _ id: UUID, row: DecisionContext.Row, actor: UUID, claimHere: Bool, caller: Caller
   ) async throws -> (Delivery, lockedUntil: Date?)? {
     let outcome = Outcome(status: .failed, reason: "invalid_pin", audits: [("AUTH_FAILED", ["reason": "invalid_pin"])])
     return try await postgres.transaction(logger: logger) { connection -> (Delivery, lockedUntil: Date?)? in
       guard
         let delivery = try await finish(
-          id, row: row, outcome: outcome, actor: actor, claimHere: claimHere,
-          requestID: requestID, on: connection)
+          id, row: row, outcome: outcome, actor: actor, claimHere: claimHere, caller: caller, on: connection)
       else { return nil }
       return (delivery, try await profiles.recordWrongPin(userID: actor, on: connection))
     }
   }
 
   private func finish(
-    _ id: UUID, row: DecisionContext.Row, outcome: Outcome, actor: UUID, claimHere: Bool, requestID: String?,
+    _ id: UUID, row: DecisionContext.Row, outcome: Outcome, actor: UUID, claimHere: Bool, caller: Caller,
     on connection: PostgresConnection
   ) async throws -> Delivery? {
     try await finish(
       id, spID: row.spID, status: outcome.status, reason: outcome.reason, completedAt: outcome.completedAt,
       authCodeHash: outcome.authCodeHash, jwe: outcome.jwe, audits: outcome.audits, actor: actor,
-      clientID: row.clientID, requestID: requestID, resetPin: outcome.resetPin, claimHere: claimHere, on: connection)
+      clientID: row.clientID, caller: caller, resetPin: outcome.resetPin, claimHere: claimHere, on: connection)
   }
 
   /// The transaction with what deciding it needs: the person's PIN verifier, lock and sealed
@@ -150,7 +147,7 @@ extension TransactionStore {
       for (id, spID, userID) in due {
         if let delivery = try await finish(
           id, spID: spID, status: .expired, reason: "expired", audits: [("AUTH_EXPIRED", [:])],
-          actor: userID, clientID: nil, requestID: nil, claimHere: false, on: connection)
+          actor: userID, clientID: nil, caller: .system, claimHere: false, on: connection)
         {
           deliveries.append(delivery)
         }
@@ -166,9 +163,10 @@ extension TransactionStore {
   private func finish(
     _ id: UUID, spID: UUID, status: VerificationStatusName, reason: String?, completedAt: Date = Date(),
     authCodeHash: [UInt8]? = nil, jwe: String? = nil, audits: [(String, [String: String])], actor: UUID,
-    clientID: String?, requestID: String?, resetPin: Bool = false, claimHere: Bool,
+    clientID: String?, caller: Caller, resetPin: Bool = false, claimHere: Bool,
     on connection: PostgresConnection
   ) async throws -> Delivery? {
+    let audited = AuditClient(caller.client)
     let body = String(
       buffer: try JSON.encode(
         CallbackBody(
@@ -179,8 +177,9 @@ extension TransactionStore {
     for try await deliveryID in try await connection.execute(
       Finish(
         id: id, status: status.rawValue, completedAt: completedAt, reason: reason, authCodeHash: authCodeHash.map { ByteBuffer(bytes: $0) },
-        jwe: jwe, spID: spID, body: body, lease: deliveryLease.seconds, actor: actor, clientID: clientID, requestID: requestID,
-        actions: audits.map(\.0), details: details, resetPin: resetPin, claimHere: claimHere), logger: logger)
+        jwe: jwe, spID: spID, body: body, lease: deliveryLease.seconds, actor: actor, clientID: clientID,
+        requestID: caller.requestID, actions: audits.map(\.0), details: details, resetPin: resetPin, claimHere: claimHere,
+        ip: audited.ip, userAgent: audited.userAgent), logger: logger)
     {
       return Delivery(id: deliveryID, transactionID: id, spID: spID, status: status, body: body, claimedHere: claimHere)
     }
@@ -201,8 +200,8 @@ extension TransactionStore {
           INSERT INTO idp.callback_deliveries (transaction_id, sp_id, body, attempts, next_attempt_at)
           SELECT id, $7, $8, CASE WHEN $16 THEN 1 ELSE 0 END, now() + make_interval(secs => $9) FROM finished RETURNING id
       ), audited AS (
-          INSERT INTO audit.events (action, actor_user_id, client_id, request_id, details)
-          SELECT a.action, $10, $11, $12, a.details::jsonb
+          INSERT INTO audit.events (action, actor_user_id, client_id, request_id, details, ip, user_agent)
+          SELECT a.action, $10, $11, $12, a.details::jsonb, $17::inet, $18
               FROM finished, unnest($13::text[], $14::text[]) WITH ORDINALITY AS a(action, details, n)
           ORDER BY a.n
       ), reset AS (
@@ -228,6 +227,8 @@ extension TransactionStore {
     let details: [String]
     let resetPin: Bool
     let claimHere: Bool
+    let ip: String?
+    let userAgent: String?
 
     func makeBindings() throws -> PostgresBindings {
       var b = PostgresBindings()
@@ -247,6 +248,8 @@ extension TransactionStore {
       b.append(details)
       b.append(resetPin)
       b.append(claimHere)
+      b.append(ip)
+      b.append(userAgent)
       return b
     }
 

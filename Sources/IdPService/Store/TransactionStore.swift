@@ -13,20 +13,22 @@ struct TransactionStore: Sendable {
   let logger: Logger
 
   /// A new PENDING transaction for the person with this phone number, its notification and
-  /// audit row, in one round trip (`idp.open_request`, migrations 004, 006, 007, 009). Nil when
+  /// audit row, in one round trip (`idp.open_request`, migrations 004, 006, 007, 009, 015). Nil when
   /// no one has this number (counted as a miss against the SP, its owner and the deployment);
   /// refused, whatever the number, when one of those budgets is spent (`UnknownNumberLimits`), or when
   /// the person already has `maxPending` undecided requests (counted under a per-person lock,
   /// so concurrent requests cannot all slip under the limit).
   func create(
     sp: ServiceProvider, phoneNumber: String, purpose: String, lifetime: Duration, maxPending: Int,
-    unknownNumbers: UnknownNumberLimits, requestID: String?
+    unknownNumbers: UnknownNumberLimits, caller: Caller
   ) async throws -> (status: VerificationStatus, item: InboxItem, userID: UUID)? {
     var opened: Open.Row?
+    let audited = AuditClient(caller.client)
     for try await row in try await postgres.execute(
       Open(
         phoneNumber: phoneNumber, spID: sp.id, purpose: purpose, lifetime: lifetime.seconds, maxPending: maxPending,
-        clientID: sp.clientID, requestID: requestID, spName: sp.name, unknownNumbers: unknownNumbers, owner: sp.ownerUserID), logger: logger
+        clientID: sp.clientID, requestID: caller.requestID, spName: sp.name, unknownNumbers: unknownNumbers, owner: sp.ownerUserID,
+        ip: audited.ip, userAgent: audited.userAgent), logger: logger
     ) {
       opened = row
     }
@@ -50,7 +52,7 @@ struct TransactionStore: Sendable {
   struct Open: PostgresPreparedStatement {
     static let sql = """
       SELECT outcome, transaction_id, user_id, created_at, expires_at
-      FROM idp.open_request($1, $2, $3, $4, $5::integer, $6, $7, $8, $9::integer, $10, $11::integer, $12::integer)
+      FROM idp.open_request($1, $2, $3, $4, $5::integer, $6, $7, $8, $9::integer, $10, $11::integer, $12::integer, $13::inet, $14)
       """
 
     enum Row {
@@ -70,6 +72,8 @@ struct TransactionStore: Sendable {
     let spName: String
     let unknownNumbers: UnknownNumberLimits
     let owner: UUID?
+    let ip: String?
+    let userAgent: String?
 
     func makeBindings() throws -> PostgresBindings {
       var b = PostgresBindings()
@@ -85,6 +89,8 @@ struct TransactionStore: Sendable {
       b.append(owner)
       b.append(unknownNumbers.perOwner)
       b.append(unknownNumbers.perDeployment)
+      b.append(ip)
+      b.append(userAgent)
       return b
     }
 
@@ -117,7 +123,7 @@ struct TransactionStore: Sendable {
   /// The JWE of a COMPLETED transaction, for the SP that asked, against its auth_code, once:
   /// the pull that takes it sets `result_pulled_at` in a conditional UPDATE with its
   /// `CI_DI_ACCESS` audit row, so of concurrent pulls exactly one gets it (migration 010).
-  func result(id: UUID, sp: ServiceProvider, authCode: String, requestID: String?) async throws -> VerificationResult {
+  func result(id: UUID, sp: ServiceProvider, authCode: String, caller: Caller) async throws -> VerificationResult {
     let hash = ByteBuffer(bytes: ClientSecret.hash(authCode))
     let taken = try await postgres.transaction(logger: logger) { connection -> String? in
       var row: (String, UUID)?
@@ -130,7 +136,7 @@ struct TransactionStore: Sendable {
       ).decode((String, UUID).self) { row = found }
       guard let (jwe, userID) = row else { return nil }
       try await AuditEvent(
-        action: "CI_DI_ACCESS", actorUserID: userID, clientID: sp.clientID, requestID: requestID,
+        action: "CI_DI_ACCESS", actorUserID: userID, clientID: sp.clientID, requestID: caller.requestID, client: caller.client,
         details: ["transaction_id": id.uuidString.lowercased(), "via": "result"]
       ).insert(on: connection, logger: logger)
       return jwe

@@ -51,7 +51,7 @@ struct PhoneProof: Sendable {
       PhoneClaimStore.NewClaim(
         id: claimID, userID: userID, phoneNumber: phone, codeHash: codes.hash(code, claimID: claimID),
         lifetime: rules.lifetime, newProfile: newProfile),
-      message: message, rules: rules, caller: PhoneClaimStore.Caller(requestID: requestID, client: request.client))
+      message: message, rules: rules, caller: Caller(requestID: requestID, client: request.client))
     await claims.outbox.dispatch(job, redis: redis, logger: logger)
     return try await view(userID: userID)
   }
@@ -65,7 +65,7 @@ struct PhoneProof: Sendable {
     let codes = self.codes
     let outcome = try await claims.prove(
       userID: userID, maxAttempts: rules.attempts,
-      caller: PhoneClaimStore.Caller(requestID: requestID, client: request.client)
+      caller: Caller(requestID: requestID, client: request.client)
     ) { claimID, hash in
       codes.matches(code, claimID: claimID, hash: hash)
     }

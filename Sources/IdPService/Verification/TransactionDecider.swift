@@ -32,9 +32,9 @@ struct TransactionDecider: Sendable {
 
   /// Confirms (with `pin`) or rejects (`pin` nil). `claimDelivery`: this instance sends the
   /// callback's first attempt itself.
-  func decide(id: UUID, userID: UUID, pin: String?, claimDelivery: Bool, requestID: String?) async throws -> Decision {
+  func decide(id: UUID, userID: UUID, pin: String?, claimDelivery: Bool, caller: Caller) async throws -> Decision {
     guard let row = try await store.decisionRow(id: id, userID: userID) else { throw TransactionStore.notFound }
-    let attempt = Attempt(decider: self, id: id, userID: userID, row: row, claimDelivery: claimDelivery, requestID: requestID)
+    let attempt = Attempt(decider: self, id: id, userID: userID, row: row, claimDelivery: claimDelivery, caller: caller)
     let conclusion = DecisionRules.evaluate(row.facts, pin: pin) { pins.matches($0, userID: userID, verifier: row.pinVerifier) }
     return try await attempt.carry(out: conclusion)
   }
@@ -46,7 +46,7 @@ struct TransactionDecider: Sendable {
     let userID: UUID
     let row: TransactionStore.DecisionContext.Row
     let claimDelivery: Bool
-    let requestID: String?
+    let caller: Caller
 
     var store: TransactionStore { decider.store }
 
@@ -67,7 +67,7 @@ struct TransactionDecider: Sendable {
       case .wrongPin:
         guard
           let (delivery, locked) = try await store.concludeWrongPin(
-            id, row: row, actor: userID, claimHere: claimDelivery, requestID: requestID)
+            id, row: row, actor: userID, claimHere: claimDelivery, caller: caller)
         else { return try await lost() }
         return .wrongPin(delivery, lockedUntil: locked)
       case .approve(let resetPinFailures):
@@ -77,13 +77,13 @@ struct TransactionDecider: Sendable {
     }
 
     private func conclude(_ outcome: TransactionStore.Outcome) async throws -> TransactionStore.Delivery? {
-      try await store.conclude(id, row: row, outcome: outcome, actor: userID, claimHere: claimDelivery, requestID: requestID)
+      try await store.conclude(id, row: row, outcome: outcome, actor: userID, claimHere: claimDelivery, caller: caller)
     }
 
     /// The conditional statement changed nothing: decided meanwhile, or (only now) expired.
     private func lost() async throws -> Decision {
       guard let now = try await store.decisionRow(id: id, userID: userID) else { throw TransactionStore.notFound }
-      let again = Attempt(decider: decider, id: id, userID: userID, row: now, claimDelivery: claimDelivery, requestID: requestID)
+      let again = Attempt(decider: decider, id: id, userID: userID, row: now, claimDelivery: claimDelivery, caller: caller)
       switch DecisionRules.afterLostRace(now.facts) {
       case .expire: return try await again.carry(out: .expire)
       case .alreadyDecided(let status): return .alreadyDecided(status)

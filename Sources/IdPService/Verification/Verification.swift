@@ -45,7 +45,7 @@ struct Verification: Sendable {
     guard
       let (status, item, userID) = try await transactions.create(
         sp: sp, phoneNumber: phone, purpose: purpose, lifetime: rules.lifetime, maxPending: rules.maxPending,
-        unknownNumbers: rules.unknownNumbers, requestID: requestID)
+        unknownNumbers: rules.unknownNumbers, caller: Caller(requestID: requestID, client: request.client))
     else {
       throw IdPProblems.userNotFound.problem("No one with this phone number uses Gatehouse verification.")
     }
@@ -65,7 +65,8 @@ struct Verification: Sendable {
   func result(_ request: SPResultRequest, requestID: String?) async throws -> VerificationResult {
     let sp = try await providers.authenticate(request.credentials)
     guard let id = UUID(uuidString: request.transactionID) else { throw TransactionStore.notFound }
-    return try await transactions.result(id: id, sp: sp, authCode: request.authCode, requestID: requestID)
+    return try await transactions.result(
+      id: id, sp: sp, authCode: request.authCode, caller: Caller(requestID: requestID, client: request.client))
   }
 
   func statistics(_ request: StatsRequest) async throws -> Statistics {
@@ -110,7 +111,9 @@ struct Verification: Sendable {
       throw IdPProblems.invalidPIN.problem("current_pin_code is not your PIN.", field: "current_pin_code")
     }
     try PinVerifier.check(request.body.pinCode, field: "pin_code")
-    try await profiles.setPin(userID: userID, verifier: pins.verifier(userID: userID, pin: request.body.pinCode), requestID: requestID)
+    try await profiles.setPin(
+      userID: userID, verifier: pins.verifier(userID: userID, pin: request.body.pinCode),
+      caller: Caller(requestID: requestID, client: request.client))
     guard let updated = try await profiles.profile(userID: userID) else { throw Self.noProfile }
     return updated.view
   }
@@ -134,11 +137,12 @@ struct Verification: Sendable {
     }
     let decider = self.decider
     let pin = confirm ? request.pinCode : nil
+    let caller = Caller(requestID: requestID, client: request.client)
     let here = announcer.direct.reserve()
     let outcome: TransactionDecider.Decision
     do {
       outcome = try await actors.actor(for: id).decide(by: userID) {
-        try await decider.decide(id: id, userID: userID, pin: pin, claimDelivery: here, requestID: requestID)
+        try await decider.decide(id: id, userID: userID, pin: pin, claimDelivery: here, caller: caller)
       }
     } catch {
       if here { announcer.direct.release() }

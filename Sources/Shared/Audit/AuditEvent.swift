@@ -10,8 +10,7 @@ public struct AuditEvent: Sendable {
   public var serviceID: UUID?
   public var clientID: String?
   public var requestID: String?
-  /// The client's address (only a valid IPv4 or IPv6 address; the gateway derived it) and user agent,
-  /// in their own columns so the audit log can be searched by address.
+  /// The client's address and user agent (AuditClient).
   public var ip: String?
   public var userAgent: String?
   /// JSON object text with what else matters (never a secret).
@@ -26,8 +25,9 @@ public struct AuditEvent: Sendable {
     self.serviceID = serviceID
     self.clientID = clientID
     self.requestID = requestID
-    self.ip = client?.ip.flatMap(AuditAddress.address)
-    self.userAgent = client?.userAgent.map { String($0.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.prefix(512)) }
+    let audited = AuditClient(client)
+    self.ip = audited.ip
+    self.userAgent = audited.userAgent
     self.details = String(buffer: try JSON.encode(details))
   }
 

@@ -195,6 +195,7 @@ func runMigrations(_ definition: BackendDefinition, config: GatehouseConfig, log
 
 func ping(_ request: PingRequest, service: ServiceName, context: BackendContext) async throws -> PingResponse {
   if let delay = request.delayMs, context.config.environment != .production {
+    context.logger.info("ping held for a test", metadata: ["delay_ms": "\(delay)"])
     try await Task.sleep(for: .milliseconds(min(max(delay, 0), 30_000)))
   }
   if request.skipPostgres == true {

@@ -8,15 +8,20 @@ public final class ShortLivedCache<Key: Hashable & Sendable, Value: Sendable>: S
   private let entries = Mutex<[Key: (value: Value, until: ContinuousClock.Instant)]>([:])
   private let lifetime: Duration
   private let bound: Int
+  private let clock: @Sendable () -> ContinuousClock.Instant
 
-  public init(lifetime: Duration, bound: Int = 10_000) {
+  /// `clock` is for tests that step time themselves.
+  public init(lifetime: Duration, bound: Int = 10_000, clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
     self.lifetime = lifetime
     self.bound = bound
+    self.clock = clock
   }
 
-  /// The cached value, or `load`'s (which is kept for next time unless it is nil).
+  /// The cached value, or `load`'s (which is kept for next time unless it is nil). A value is
+  /// never served later than `lifetime` after its load began, so a change committed before
+  /// that load is seen by then.
   public func value(for key: Key, load: () async throws -> Value?) async rethrows -> Value? {
-    let now = ContinuousClock.now
+    let now = clock()
     if let hit = entries.withLock({ $0[key] }), hit.until > now { return hit.value }
     guard let loaded = try await load() else { return nil }
     entries.withLock { entries in

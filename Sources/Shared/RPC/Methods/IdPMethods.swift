@@ -44,10 +44,13 @@ public struct VerificationRequestBody: Codable, Sendable {
 public struct VerificationRequest: Codable, Sendable {
   public var credentials: ClientCredentials
   public var body: VerificationRequestBody
+  /// The SP's server as the gateway saw it, for the `AUTH_REQUEST` audit row.
+  public var client: ClientInfo
 
-  public init(credentials: ClientCredentials, body: VerificationRequestBody) {
+  public init(credentials: ClientCredentials, body: VerificationRequestBody, client: ClientInfo) {
     self.credentials = credentials
     self.body = body
+    self.client = client
   }
 }
 
@@ -102,15 +105,18 @@ public struct SPResultRequest: Codable, Sendable {
   public var credentials: ClientCredentials
   public var transactionID: String
   public var authCode: String
+  /// The SP's server as the gateway saw it, for the `CI_DI_ACCESS` audit row.
+  public var client: ClientInfo
 
-  public init(credentials: ClientCredentials, transactionID: String, authCode: String) {
+  public init(credentials: ClientCredentials, transactionID: String, authCode: String, client: ClientInfo) {
     self.credentials = credentials
     self.transactionID = transactionID
     self.authCode = authCode
+    self.client = client
   }
 
   enum CodingKeys: String, CodingKey {
-    case credentials
+    case credentials, client
     case transactionID = "transaction_id"
     case authCode = "auth_code"
   }

@@ -291,6 +291,16 @@ import Testing
       let none = try await cluster.api.get(
         "/api/v1/users/me/sessions", as: SessionList.self, headers: bearer(try await cluster.api.signIn(admin).accessToken))
       #expect(none.value?.browserSessions.isEmpty == true, "\(none.body)")
+      // And the database says so: the browser session is ended, not only outdated.
+      let open = try await withPostgres(TestEnvironment.database(owner: true)) { owner in
+        try await owner.query(
+          """
+          SELECT count(*)::int FROM token.browser_sessions b JOIN token.users u ON u.id = b.user_id
+          WHERE u.username = \(admin.username) AND b.revoked_at IS NULL
+          """, logger: TestEnvironment.logger
+        ).collect().first?.decode(Int.self)
+      }
+      #expect(open == 0)
     }
   }
 

@@ -34,13 +34,21 @@ struct SessionStore: Sendable {
     }
   }
 
-  /// Revokes every session of the user and raises their token version, so every access token
-  /// issued before now stops verifying. Returns (sessions ended, the new token version).
+  /// Revokes every session of the user, app and browser, and raises their token version, so
+  /// every access token issued before now stops verifying (a browser session opened before
+  /// would stop counting by the version alone; it is marked ended too, so that what the database
+  /// says is what happened). Returns (app sessions ended, the new token version).
   func endAll(userID: UUID, reason: String, requestID: String?) async throws -> (Int, Int) {
     try await postgres.transaction(logger: logger) { connection in
       let ended = try await connection.query(
         """
         UPDATE token.sessions SET revoked_at = now(), revoked_reason = \(reason)
+        WHERE user_id = \(userID) AND revoked_at IS NULL RETURNING id
+        """, logger: logger
+      ).collect().count
+      let browsers = try await connection.query(
+        """
+        UPDATE token.browser_sessions SET revoked_at = now(), revoked_reason = \(reason)
         WHERE user_id = \(userID) AND revoked_at IS NULL RETURNING id
         """, logger: logger
       ).collect().count
@@ -52,7 +60,7 @@ struct SessionStore: Sendable {
       }
       try await AuditEvent(
         action: "USER_LOGOUT", actorUserID: userID, requestID: requestID,
-        details: ["scope": "all", "sessions": String(ended), "reason": reason]
+        details: ["scope": "all", "sessions": String(ended), "browser_sessions": String(browsers), "reason": reason]
       ).insert(on: connection, logger: logger)
       return (ended, version)
     }

@@ -255,7 +255,8 @@ import Testing
   /// The signature covers the delivery id. Before: it was HMAC over "timestamp.body", so a
   /// captured callback replayed under a new `X-Gatehouse-Delivery` passed verification and got
   /// past an SP's de-duplication. The SP's recipe (docs/idp.md) is checked as an SP runs it: the
-  /// webhook secret base64url-decoded is the key; the timestamp is within ±5 minutes.
+  /// webhook secret base64url-decoded is the key; the timestamp is within ±5 minutes. The
+  /// Standard Webhooks headers verify with that standard's own library (issue 16).
   @Test func theCallbackSignatureCoversTheDeliveryID() async throws {
     try await idp.withReadyCluster { cluster, receiver in
       let sp = try await cluster.api.makeSP(callback: receiver.url)
@@ -268,6 +269,19 @@ import Testing
       #expect(!delivery.signatureIsValid(secret: sp.webhookSecret, deliveryID: UUID().uuidString.lowercased()))
       let sent = try #require(TimeInterval(delivery.timestamp))
       #expect(abs(Date().timeIntervalSince1970 - sent) < 300)
+      // The same callback verifies with the Standard Webhooks library under the printed
+      // `standard_webhook_secret`, and not once its body is changed.
+      #expect(sp.standardWebhookSecret.hasPrefix("whsec_"), "\(sp.standardWebhookSecret)")
+      #expect(delivery.headers["webhook-id"] == delivery.deliveryID, "\(delivery.headers)")
+      let headers = String(decoding: try JSONSerialization.data(withJSONObject: delivery.headers), as: UTF8.self)
+      let body = TestEnvironment.runDirectory.appendingPathComponent("callback-\(UUID().uuidString).json")
+      defer { try? FileManager.default.removeItem(at: body) }
+      try Data(delivery.body.utf8).write(to: body)
+      let verified = try PythonCheck.run("verify_webhook.py", [sp.standardWebhookSecret, headers, body.path])
+      #expect(verified.status == 0 && verified.output.contains(id), "\(verified.output)")
+      try Data(delivery.body.replacingOccurrences(of: "COMPLETED", with: "FAILED").utf8).write(to: body)
+      let tampered = try PythonCheck.run("verify_webhook.py", [sp.standardWebhookSecret, headers, body.path])
+      #expect(tampered.status == 1 && tampered.output.contains("No matching signature"), "\(tampered.output)")
     }
   }
 

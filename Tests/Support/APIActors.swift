@@ -22,6 +22,8 @@ struct SPClient: Sendable {
   let webhookSecret: [UInt8]
   let resultKey: String
   let kid: String
+  /// `standard_webhook_secret` as printed (`whsec_...`), for Standard Webhooks libraries.
+  var standardWebhookSecret = ""
 
   var auth: [String: String] { ["Authorization": "Basic " + Data("\(clientID):\(clientSecret)".utf8).base64EncodedString()] }
 }
@@ -150,7 +152,7 @@ extension API {
     return SPClient(
       clientID: value("client_id"), clientSecret: value("client_secret"),
       webhookSecret: Base64URL.decode(value("webhook_secret")) ?? [], resultKey: value("result_key"),
-      kid: value("result_kid"))
+      kid: value("result_kid"), standardWebhookSecret: value("standard_webhook_secret"))
   }
 
   /// A new account of a first-party service (which may set the profile), signed in, with a

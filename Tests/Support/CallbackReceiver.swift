@@ -16,6 +16,8 @@ final class CallbackReceiver: Sendable {
     let timestamp: String
     let signature: String
     let body: String
+    /// Every header, names lowercased.
+    var headers: [String: String] = [:]
 
     var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
 
@@ -64,7 +66,8 @@ final class CallbackReceiver: Sendable {
           deliveryID: request.headers[HTTPField.Name("X-Gatehouse-Delivery")!] ?? "",
           timestamp: request.headers[HTTPField.Name("X-Gatehouse-Timestamp")!] ?? "",
           signature: request.headers[HTTPField.Name("X-Gatehouse-Signature")!] ?? "",
-          body: String(buffer: body)))
+          body: String(buffer: body),
+          headers: Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }) { $1 }))
       if log.delay > .zero { try await Task.sleep(for: log.delay) }
       return Response(status: .init(code: status), headers: location.map { [.location: $0] } ?? [:])
     }

@@ -45,6 +45,7 @@ struct AdminProvidersController: Sendable {
         "secrets": [
           ["name": "client_id", "value": sp.clientID], ["name": "client_secret", "value": created.clientSecret],
           ["name": "webhook_secret", "value": created.webhookSecret],
+          ["name": "standard_webhook_secret", "value": created.standardWebhookSecret],
           ["name": "result_key (\(created.resultKey.kid))", "value": created.resultKey.k],
         ],
       ]

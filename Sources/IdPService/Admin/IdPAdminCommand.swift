@@ -37,6 +37,7 @@ struct IdPAdminCommand: AsyncParsableCommand {
         client_id      \(created.clientID)
         client_secret  \(created.clientSecret)
         webhook_secret \(created.webhookSecret)
+        standard_webhook_secret \(StandardWebhookSecret.text(webhookSecret: created.webhookSecret))
         result_kid     \(created.resultKeyID)
         result_key     \(created.resultKey)
         """)

@@ -26,4 +26,13 @@ enum WebhookSignature {
     let mac = HMAC<SHA256>.authenticationCode(for: Array(signed.utf8), using: SymmetricKey(data: secret))
     return "v1=" + Hex.encode(mac)
   }
+
+  /// `webhook-signature` by Standard Webhooks (standardwebhooks.com), beside Gatehouse's own:
+  /// `v1,` and the base64 HMAC-SHA256 over "id.timestamp.body" under the same key, the
+  /// `webhook-id` being the delivery id; any Standard Webhooks library verifies it.
+  static func standard(body: String, deliveryID: UUID, timestamp: Int, secret: [UInt8]) -> String {
+    let signed = "\(deliveryID.uuidString.lowercased()).\(timestamp).\(body)"
+    let mac = HMAC<SHA256>.authenticationCode(for: Array(signed.utf8), using: SymmetricKey(data: secret))
+    return "v1," + Data(mac).base64EncodedString()
+  }
 }

@@ -7,7 +7,8 @@ import Synchronization
 
 /// Delivers SP callbacks (docs/idp.md): POST to the SP's callback_url with
 /// `X-Gatehouse-Delivery` (the same on every attempt), `X-Gatehouse-Timestamp` and
-/// `X-Gatehouse-Signature`. A 2xx is delivered; anything else, or no answer within the time
+/// `X-Gatehouse-Signature`, and the same signed again as Standard Webhooks (`webhook-id`,
+/// `webhook-timestamp`, `webhook-signature`). A 2xx is delivered; anything else, or no answer within the time
 /// limit, is retried with back-off until the attempts or the 24 h run out, then dead.
 /// The first attempt is usually made by the instance that decided (`DirectCallbacks`); job
 /// workers make the rest, and any the decider could not take.
@@ -70,6 +71,11 @@ struct CallbackDelivery: Sendable {
     request.headers.add(
       name: "X-Gatehouse-Signature",
       value: WebhookSignature.sign(body: claimed.body, deliveryID: claimed.id, timestamp: timestamp, secret: target.secret))
+    request.headers.add(name: "webhook-id", value: claimed.id.uuidString.lowercased())
+    request.headers.add(name: "webhook-timestamp", value: String(timestamp))
+    request.headers.add(
+      name: "webhook-signature",
+      value: WebhookSignature.standard(body: claimed.body, deliveryID: claimed.id, timestamp: timestamp, secret: target.secret))
     request.body = .bytes(ByteBuffer(string: claimed.body))
     var statusCode: Int?
     // What the SP's owner may read (the deliveries view, the dead-letter audit row) is one of

@@ -25,6 +25,7 @@ enum LocalDemo {
         client_id      \(created.clientID)
         client_secret  \(created.clientSecret)
         webhook_secret \(created.webhookSecret)
+        standard_webhook_secret \(StandardWebhookSecret.text(webhookSecret: created.webhookSecret))
         result_kid     \(created.resultKeyID)
         result_key     \(created.resultKey)
 

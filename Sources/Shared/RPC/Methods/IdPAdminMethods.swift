@@ -118,12 +118,15 @@ public struct ServiceProviderCreated: Codable, Sendable {
   public var serviceProvider: ServiceProviderView
   public var clientSecret: String
   public var webhookSecret: String
+  /// The same key as Standard Webhooks libraries take it (`whsec_` + base64).
+  public var standardWebhookSecret: String
   public var resultKey: ResultKey
 
   public init(serviceProvider: ServiceProviderView, clientSecret: String, webhookSecret: String, resultKey: ResultKey) {
     self.serviceProvider = serviceProvider
     self.clientSecret = clientSecret
     self.webhookSecret = webhookSecret
+    self.standardWebhookSecret = StandardWebhookSecret.text(webhookSecret: webhookSecret)
     self.resultKey = resultKey
   }
 
@@ -131,7 +134,17 @@ public struct ServiceProviderCreated: Codable, Sendable {
     case serviceProvider = "service_provider"
     case clientSecret = "client_secret"
     case webhookSecret = "webhook_secret"
+    case standardWebhookSecret = "standard_webhook_secret"
     case resultKey = "result_key"
+  }
+}
+
+/// An SP's webhook key written for Standard Webhooks libraries (standardwebhooks.com): the
+/// `webhook_secret` Gatehouse prints is the key's 32 bytes in base64url without padding; these
+/// libraries take `whsec_` and the same bytes in standard base64.
+public enum StandardWebhookSecret {
+  public static func text(webhookSecret: String) -> String {
+    "whsec_" + Data(Base64URL.decode(webhookSecret) ?? []).base64EncodedString()
   }
 }
 

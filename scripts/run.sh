@@ -14,6 +14,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$GATEHOUSE_ROOT/scripts/lib/stack.sh"
+source "$GATEHOUSE_ROOT/scripts/lib/demo-provider.sh"
 cd "$GATEHOUSE_ROOT"
 
 READY_TIMEOUT=60
@@ -42,6 +43,7 @@ cleanup() {
     trap '' INT TERM HUP
     stop_timer
     stack_stop || true
+    demo_provider_stop || true
     if ((STORES_STARTED)); then
         bash "$GATEHOUSE_ROOT/scripts/stores.sh" stop "$RUN_DIR" || true
     fi
@@ -104,6 +106,10 @@ EOF
         printf '    SMS codes      sent to the SMS API at %s\n' "${GATEHOUSE_SMS_API_URL%%\?*}"
     else
         printf '    SMS codes      %s/sms/<number>-<time>.txt (local sink; GATEHOUSE_SMS_API_URL sends real SMS)\n' "$RUN_DIR"
+    fi
+    if [[ -n "$DEMO_PROVIDER_PID" ]]; then
+        printf '    demo provider  %s  (the "Demo provider" button on sign-in pages; any name signs in)\n' \
+            "$GATEHOUSE_SOCIAL_OIDC_ISSUER"
     fi
     cat <<EOF
 
@@ -292,6 +298,8 @@ main() {
     bash scripts/stores.sh start "$RUN_DIR" "$PG_PORT" "$REDIS_PORT"
     export_env
 
+    # Before the services start: social-service reads its providers once, at start-up.
+    demo_provider_start "$RUN_DIR" "${GATEHOUSE_DEMO_PROVIDER_PORT:-8099}"
     stack_migrate
     stack_start
     stack_wait_ready "$READY_TIMEOUT"

@@ -4,7 +4,7 @@ import Shared
 /// The built-in providers and what configuration changes about them. For each provider NAME
 /// (upper case), `GATEHOUSE_SOCIAL_<NAME>_CLIENT_ID` and `_CLIENT_SECRET` (or `_CLIENT_SECRET_FILE`)
 /// enable it; `_ISSUER`, `_AUTHORIZE_URL`, `_TOKEN_URL`, `_USERINFO_URL`, `_EMAILS_URL`,
-/// `_JWKS_URL` and `_SCOPES` (space-separated) override its defaults. Apple takes `_TEAM_ID`,
+/// `_JWKS_URL`, `_SCOPES` (space-separated) and `_DISPLAY_NAME` (its button's label) override its defaults. Apple takes `_TEAM_ID`,
 /// `_KEY_ID` and `_PRIVATE_KEY` (PEM, or `_PRIVATE_KEY_FILE`) instead of a secret. The generic
 /// `oidc` entry needs only `_ISSUER`, `_CLIENT_ID` and `_CLIENT_SECRET`.
 struct ProviderCatalog: Sendable {
@@ -95,6 +95,7 @@ struct ProviderCatalog: Sendable {
       entry.emailsURL = try url("EMAILS_URL", entry.emailsURL)
       entry.jwksURL = try url("JWKS_URL", entry.jwksURL)
       if let scopes = settings.string(prefix + "SCOPES") { entry.scopes = scopes.split(separator: " ").map(String.init) }
+      if let name = settings.string(prefix + "DISPLAY_NAME") { entry.displayName = name }
       entry.clientID = settings.string(prefix + "CLIENT_ID")
       entry.clientSecret = try settings.secret(prefix + "CLIENT_SECRET")
       if entry.name == "apple", let teamID = settings.string(prefix + "TEAM_ID"), let keyID = settings.string(prefix + "KEY_ID"),

@@ -19,7 +19,7 @@ struct ProviderEntry: Sendable {
   }
 
   let name: String
-  let displayName: String
+  var displayName: String
   let kind: Kind
   /// OIDC: the expected `iss`; with no endpoints given, also where discovery is read from.
   var issuer: String?

@@ -196,6 +196,7 @@ let package = Package(
       dependencies: [
         "Gateway",
         "Shared",
+        "TestSupport",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "Configuration", package: "swift-configuration"),
         .product(name: "NIOEmbedded", package: "swift-nio"),

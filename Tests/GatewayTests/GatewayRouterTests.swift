@@ -194,6 +194,11 @@ extension GatewayRouterTests {
   /// The gateway as GatewayCommand builds it, but with no Redis behind it (nothing listens on port
   /// 1), every limit off and a JWK Set already loaded, so that nothing here is ever asked for.
   static func app() async throws -> some ApplicationProtocol {
+    Application(router: try await router(), logger: Logger(label: "gatehouse.gateway-tests"))
+  }
+
+  /// The gateway's whole route table, with nothing behind it.
+  static func router() async throws -> Router<GatewayRequestContext> {
     let logger = Logger(label: "gatehouse.gateway-tests")
     let redis = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: 1), logger: logger)
     let rpc = RPCClient(redis: redis, instanceID: "gateway-tests", defaultTimeout: .seconds(1), logger: logger)
@@ -202,14 +207,13 @@ extension GatewayRouterTests {
       reader: ConfigReader(
         provider: EnvironmentVariablesProvider(
           environmentVariables: Dictionary(uniqueKeysWithValues: names.map { ("GATEHOUSE_RATE_LIMIT_\($0)", "off") }))))
-    let router = GatewayRouter.make(
+    return GatewayRouter.make(
       readiness: ReadinessCheck(redis: redis, rpc: rpc, backends: ServiceName.backends),
       keys: JWKSCache(rpc: rpc, lifetime: .seconds(3600), preloaded: JWKSet(keys: [testKey])),
       revocations: RevocationList(rpc: rpc), closedServices: ClosedServices(rpc: rpc), rpc: rpc,
       limits: try RateLimits(redis: redis, settings: settings), proxies: try TrustedProxies(settings: settings),
       origins: AllowedOrigins(rpc: rpc), waiters: TransactionWaiters(), events: EventBus(redis: redis, logger: logger),
       issuer: issuer, pages: try await HostedPages.load())
-    return Application(router: router, logger: logger)
   }
 
   /// A P-256 public key (the curve's base point): valid, and no one's signing key.

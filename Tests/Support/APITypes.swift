@@ -54,21 +54,6 @@ struct ResultPayload: Decodable, Sendable {
   }
 }
 
-/// A callback's body as the SP receives it (idp-service's delivery of a decided transaction).
-struct CallbackBody: Decodable, Sendable {
-  var transactionID: String
-  var status: VerificationStatusName
-  /// The result JWE; absent when the transaction did not complete.
-  var result: String?
-  var failureReason: String?
-
-  enum CodingKeys: String, CodingKey {
-    case transactionID = "transaction_id"
-    case status, result
-    case failureReason = "failure_reason"
-  }
-}
-
 /// What Tests/python/verify_token.py prints for a token PyJWT accepted.
 struct PyJWTChecked: Decodable, Sendable {
   var header: JOSEHeader

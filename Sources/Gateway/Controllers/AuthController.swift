@@ -95,7 +95,7 @@ struct AuthController: Sendable {
 }
 
 /// `GET /api/v1/auth/verify`'s answer.
-struct VerifiedToken: Encodable {
+struct VerifiedToken: Codable {
   let valid: Bool
   let claims: AccessTokenClaims
 }

@@ -2,13 +2,21 @@ import Hummingbird
 import Shared
 
 /// `/healthz`, `/readyz`, `/metrics`: for the platform; not API routes, so no limit counts them.
+/// `/openapi.json`: the API's description (docs/api.md), made once at start-up.
 struct MetaController: Sendable {
   let readiness: ReadinessCheck
+  let openAPI: ByteBuffer
 
   func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
     group.get("healthz", use: health)
       .get("readyz", use: ready)
       .get("metrics", use: metrics)
+      .get("openapi.json", use: openAPIDocument)
+  }
+
+  @Sendable func openAPIDocument(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    Response(
+      status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"], body: .init(byteBuffer: openAPI))
   }
 
   /// The process answers.

@@ -30,7 +30,7 @@ extension SocialController {
     }
   }
 
-  struct LinkStarted: Encodable {
+  struct LinkStarted: Codable {
     let authorizeURL: String
 
     enum CodingKeys: String, CodingKey {

@@ -25,7 +25,7 @@ enum GatewayRouter {
     router.add(middleware: APIRateLimitMiddleware(limits: limits, serviceProviders: ServiceProviderLimits(rpc: rpc)))
     let verifier = AccessTokenVerifier(
       jwks: keys, revocations: revocations, closedServices: closedServices, issuer: issuer, limits: limits)
-    MetaController(readiness: readiness).addRoutes(to: router.group())
+    MetaController(readiness: readiness, openAPI: OpenAPIDocument.data(APIOperation.all, issuer: issuer)).addRoutes(to: router.group())
     WellKnownController(keys: keys, issuer: issuer).addRoutes(to: router.group(".well-known"))
     AuthController(rpc: rpc, verifier: verifier, limits: limits).addRoutes(to: router.group("api/v1/auth"))
     AccountController(rpc: rpc).addRoutes(to: router.group("api/v1/users/me").signedIn(verifier))

@@ -2,9 +2,9 @@ import Hummingbird
 import Shared
 
 /// The body of a token response (`/api/v1/auth/login` and `/refresh`, `/api/v1/auth/mfa/verify`, `/api/v1/social/token`).
-struct TokenResponseBody: Encodable {
+struct TokenResponseBody: Codable {
   let accessToken: String
-  let tokenType = "Bearer"
+  let tokenType: String
   let expiresIn: Int
   /// Absent for web clients: theirs travels only in their service's `__Host-gh_refresh_<slug>` cookie.
   let refreshToken: String?
@@ -22,6 +22,7 @@ struct TokenResponseBody: Encodable {
 
   init(_ grant: TokenGrant) {
     accessToken = grant.accessToken
+    tokenType = "Bearer"
     expiresIn = grant.expiresIn
     refreshToken = grant.clientType == .web ? nil : grant.refreshToken
     user = grant.user

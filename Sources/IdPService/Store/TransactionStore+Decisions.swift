@@ -256,17 +256,3 @@ extension TransactionStore {
     func decodeRow(_ row: PostgresRow) throws -> UUID { try row.decode(UUID.self) }
   }
 }
-
-/// The body of an SP callback.
-struct CallbackBody: Encodable {
-  let transactionID: String
-  let status: VerificationStatusName
-  let result: String?
-  let failureReason: String?
-
-  enum CodingKeys: String, CodingKey {
-    case transactionID = "transaction_id"
-    case status, result
-    case failureReason = "failure_reason"
-  }
-}

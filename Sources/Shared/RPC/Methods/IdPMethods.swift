@@ -18,7 +18,7 @@ public enum IdPRPC {
   public static let reject = RPCMethod<UserDecision, DecisionResult>(service: .idp, name: "reject")
 }
 
-public enum VerificationStatusName: String, Codable, Sendable {
+public enum VerificationStatusName: String, Codable, Sendable, CaseIterable {
   case pending = "PENDING"
   case completed = "COMPLETED"
   case failed = "FAILED"
@@ -314,5 +314,27 @@ public struct TransactionChanged: Codable, Sendable, Equatable {
   enum CodingKeys: String, CodingKey {
     case transactionID = "transaction_id"
     case status
+  }
+}
+
+/// The body of an SP callback (docs/idp.md, "Callback"): the result JWE when the transaction
+/// completed, the failure reason when it failed or expired; never personal data in the clear.
+public struct CallbackBody: Codable, Sendable {
+  public var transactionID: String
+  public var status: VerificationStatusName
+  public var result: String?
+  public var failureReason: String?
+
+  public init(transactionID: String, status: VerificationStatusName, result: String?, failureReason: String?) {
+    self.transactionID = transactionID
+    self.status = status
+    self.result = result
+    self.failureReason = failureReason
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case transactionID = "transaction_id"
+    case status, result
+    case failureReason = "failure_reason"
   }
 }

@@ -33,6 +33,10 @@ enum OAuthErrorResponse {
       headers[.wwwAuthenticate] = #"Bearer error="insufficient_scope", scope="openid""#
     case let given as Problem:
       problem = given
+    case let refused as HTTPError:
+      // The router's own refusals (no route for this method): a 404, never a 500 (issue 16's
+      // contract fuzzing found TRACE /oauth/token answered 500).
+      problem = ProblemMiddleware.problem(for: refused, path: "this path")
     default:
       context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
       problem = .internalError()

@@ -18,7 +18,7 @@ struct APIOperation: Sendable {
 
   /// What a body is.
   enum Body: Sendable {
-    case json(JSONSchema, name: String)
+    case json(JSONSchema, name: String, mediaType: String = "application/json")
     case form(String)
     case html
     case eventStream

@@ -52,25 +52,33 @@ enum OpenAPIDocument {
       if let content = content(answer.body, schemas: &schemas) { response["content"] = content }
       responses[String(answer.status)] = response
     }
-    let oauth = operation.path.hasPrefix("/oauth/") && !operation.answers.contains { if case .html = $0.body { true } else { false } }
     for (status, kinds) in Dictionary(grouping: operation.problems, by: \.status) where responses[String(status)] == nil {
       let codes = Array(Set(kinds.map(\.code))).sorted()
       responses[String(status)] = [
-        "description": codes.map { "`\($0)`" }.joined(separator: ", "), "x-problem-codes": codes,
-        "content": oauth
-          ? ["application/json": ["schema": ["$ref": "#/components/schemas/OAuthError"]]]
-          : ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]],
+        "description": codes.map { "`\($0)`" }.joined(separator: ", "), "x-problem-codes": codes, "content": errorContent(operation),
       ]
     }
     described["responses"] = responses
     return described
   }
 
+  /// How a route's errors come: problems; on `/oauth` RFC 6749's errors; a page's as a page too.
+  private static func errorContent(_ operation: APIOperation) -> [String: Any] {
+    var content: [String: Any] =
+      operation.path.hasPrefix("/oauth/")
+      ? ["application/json": ["schema": ["$ref": "#/components/schemas/OAuthError"]]]
+      : ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]
+    if operation.answers.contains(where: { if case .html = $0.body { true } else { false } }) {
+      content["text/html"] = ["schema": ["type": "string"]]
+    }
+    return content
+  }
+
   private static func content(_ body: APIOperation.Body, schemas: inout [String: Any]) -> [String: Any]? {
     switch body {
-    case .json(let schema, let name):
+    case .json(let schema, let name, let mediaType):
       schemas[name] = schema.json
-      return ["application/json": ["schema": ["$ref": "#/components/schemas/\(name)"]]]
+      return [mediaType: ["schema": ["$ref": "#/components/schemas/\(name)"]]]
     case .form(let fields): return ["application/x-www-form-urlencoded": ["schema": ["type": "object", "description": fields]]]
     case .html: return ["text/html": ["schema": ["type": "string"]]]
     case .eventStream: return ["text/event-stream": ["schema": ["type": "string"]]]
@@ -100,7 +108,8 @@ enum OpenAPIDocument {
     [
       "type": "object", "required": ["type", "title", "status", "code"],
       "properties": [
-        "type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"], "detail": ["type": "string"],
+        "type": ["type": "string", "pattern": "^urn:gatehouse:problem:[a-z0-9_]+$"], "title": ["type": "string"],
+        "status": ["type": "integer"], "detail": ["type": "string"],
         "code": ["type": "string", "enum": Array(Set(ProblemCatalogue.all.map(\.code))).sorted()],
         "field": ["type": "string"], "request_id": ["type": "string"], "instance": ["type": "string"],
       ],

@@ -3,8 +3,8 @@ import Shared
 /// `/oauth/*` and `/.well-known/*` (docs/oidc.md): OAuth 2 and OpenID Connect, whose errors are
 /// RFC 6749's (`{"error", "error_description"}`), not problems.
 enum OAuthAPI {
-  static let oauth = OAuthProblems.all + OpenIDProblems.all + SignInProblems.all + PlatformProblems.all
-  static let pages = AuthorizationProblems.all + OpenIDProblems.all + PlatformProblems.all
+  static let oauth = RequestProblems.all + OAuthProblems.all + OpenIDProblems.all + SignInProblems.all + PlatformProblems.all
+  static let pages = RequestProblems.all + AuthorizationProblems.all + OpenIDProblems.all + PlatformProblems.all
 
   static let operations: [APIOperation] = [
     .init(
@@ -39,7 +39,12 @@ enum OAuthAPI {
       .post, "/oauth/userinfo", tag: "OpenID Connect", "The same, posted", security: [.bearer], answers: [.ok(TokenRPC.userinfo)],
       problems: oauth),
     .init(
-      .get, "/.well-known/jwks.json", tag: "OpenID Connect", "The public signing keys", answers: [.ok(JWKSet.self)],
+      .get, "/.well-known/jwks.json", tag: "OpenID Connect", "The public signing keys",
+      answers: [
+        .init(
+          status: 200, summary: "The keys (RFC 7517)",
+          body: .json(SchemaReflection.schema(of: JWKSet.self), name: "JWKSet", mediaType: "application/jwk-set+json"))
+      ],
       problems: PlatformProblems.all),
     .init(
       .get, "/.well-known/openid-configuration", tag: "OpenID Connect", "The issuer's metadata (OpenID Connect Discovery)",

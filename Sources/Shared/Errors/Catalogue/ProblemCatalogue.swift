@@ -25,6 +25,10 @@ public enum ProblemCatalogue {
       "(last section): `type`, `title`, `status`, `detail`, a `code` that stays the same across releases (match on it, not",
       "on `title` or `detail`), `field` when one request field is at fault, and the `request_id` to quote in a report; some",
       "carry `Retry-After`. A code listed more than once is given with another status or title in the case its row names.",
+      "",
+      "A problem's `type` is `urn:gatehouse:problem:<code>`: it names its row below. `/openapi.json` (docs/api.md) lists",
+      "every code in its `Problem` schema and, for each route, the codes it may answer; contract fuzzing checks each",
+      "answered problem against that schema.",
     ]
     for domain in domains {
       lines += [

@@ -26,6 +26,11 @@ import Testing
         let (status, output) = try PythonCheck.run("contract_fuzz.py", [cluster.url(""), report] + options)
         #expect(status == 0, "as \(who):\n\(output)")
       }
+      // The same document as a page for people, in a real browser.
+      let shot = TestEnvironment.runDirectory.appendingPathComponent("screenshots/api/reference.png")
+      try FileManager.default.createDirectory(at: shot.deletingLastPathComponent(), withIntermediateDirectories: true)
+      let (shown, page) = try PythonCheck.run("screenshot.py", [cluster.url("/docs"), shot.path])
+      #expect(shown == 0 && page == "page-api_reference", "\(page)")
       // Nothing the gateway or a service did not know how to answer.
       for process in cluster.processes {
         #expect(process.log.contains("unhandled error") == false, "\(process.name): \(process.log.suffix(3000))")

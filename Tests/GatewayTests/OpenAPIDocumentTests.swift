@@ -21,6 +21,19 @@ import Testing
     #expect(routes.count > 100)
   }
 
+  /// `/docs`: every operation and schema of the document on one page, for people.
+  @Test func theReferencePageNamesEveryOperationAndSchema() async throws {
+    try await GatewayRouterTests.app().test(.router) { client in
+      let page = try await client.execute(uri: "/docs", method: .get)
+      #expect(page.status == .ok && page.headers[.contentType]?.hasPrefix("text/html") == true)
+      let html = String(buffer: page.body)
+      for operation in APIOperation.all {
+        #expect(html.contains("<code class=\"path\">\(operation.templatePath)</code>"), "\(operation.templatePath)")
+      }
+      #expect(html.contains("id=\"schema-LoginBody\"") && html.contains("id=\"schema-Problem\""))
+    }
+  }
+
   @Test func theServedDocumentIsValidOpenAPIAndEveryBodyHasItsSchema() async throws {
     try await GatewayRouterTests.app().test(.router) { client in
       let response = try await client.execute(uri: "/openapi.json", method: .get)

@@ -17,7 +17,7 @@ def main():
     try:
         driver.set_window_size(width, height)
         driver.get(url)
-        main_element = driver.find_elements(By.CSS_SELECTOR, "main.card")
+        main_element = driver.find_elements(By.CSS_SELECTOR, "main[id^=page-]")
         driver.save_screenshot(out)
         print(main_element[0].get_attribute("id") if main_element else "no page")
     except Exception as error:  # any failure is the answer

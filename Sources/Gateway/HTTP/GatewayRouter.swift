@@ -25,7 +25,11 @@ enum GatewayRouter {
     router.add(middleware: APIRateLimitMiddleware(limits: limits, serviceProviders: ServiceProviderLimits(rpc: rpc)))
     let verifier = AccessTokenVerifier(
       jwks: keys, revocations: revocations, closedServices: closedServices, issuer: issuer, limits: limits)
-    MetaController(readiness: readiness, openAPI: OpenAPIDocument.data(APIOperation.all, issuer: issuer)).addRoutes(to: router.group())
+    let document = OpenAPIDocument.make(APIOperation.all, issuer: issuer)
+    MetaController(
+      readiness: readiness, openAPI: OpenAPIDocument.data(document),
+      reference: APIReference.html(APIOperation.all, document: document, library: pages.renderer.library)
+    ).addRoutes(to: router.group())
     WellKnownController(keys: keys, issuer: issuer).addRoutes(to: router.group(".well-known"))
     AuthController(rpc: rpc, verifier: verifier, limits: limits).addRoutes(to: router.group("api/v1/auth"))
     AccountController(rpc: rpc).addRoutes(to: router.group("api/v1/users/me").signedIn(verifier))

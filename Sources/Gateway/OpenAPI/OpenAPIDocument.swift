@@ -26,9 +26,8 @@ enum OpenAPIDocument {
     ]
   }
 
-  static func data(_ operations: [APIOperation], issuer: String) -> ByteBuffer {
-    let json = (try? JSONSerialization.data(withJSONObject: make(operations, issuer: issuer), options: [.sortedKeys])) ?? Data()
-    return ByteBuffer(bytes: json)
+  static func data(_ document: [String: Any]) -> ByteBuffer {
+    ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data())
   }
 
   private static func describe(_ operation: APIOperation, schemas: inout [String: Any]) -> [String: Any] {

@@ -52,7 +52,7 @@ enum OAuthAPI {
   ]
 }
 
-/// `/healthz`, `/readyz`, `/metrics`, `/openapi.json`.
+/// `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/docs`.
 enum MetaAPI {
   static let operations: [APIOperation] = [
     .init(
@@ -68,5 +68,6 @@ enum MetaAPI {
     .init(
       .get, "/openapi.json", tag: "Operations", "This document",
       answers: [.init(status: 200, summary: "OpenAPI 3.1", body: .json(.freeForm, name: "OpenAPI"))]),
+    .init(.get, "/docs", tag: "Operations", "This document as a page for people", answers: [.page("The API reference")]),
   ]
 }

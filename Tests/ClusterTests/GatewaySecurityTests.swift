@@ -75,7 +75,7 @@ import Testing
     try await withCluster(environment: ["GATEHOUSE_RATE_LIMIT_API": "4/60"]) { cluster in
       #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
       let spellings = [
-        "//api/v1/auth/verify", "/api//v1/auth/verify", "/api/v1/auth/verify/", "//oauth//introspect",
+        "//api/v1/auth/verify", "/api//v1/auth/verify", "/api/v1/auth/verify/", "//oauth//userinfo",
         "///api/v1/auth/verify", "/api/v1//auth//verify//",
       ]
       var statuses: [Int] = []

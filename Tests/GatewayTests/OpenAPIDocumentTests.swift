@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Shared
 import Testing
 
 @testable import Gateway
@@ -31,6 +32,10 @@ import Testing
         #expect(html.contains("<code class=\"path\">\(operation.templatePath)</code>"), "\(operation.templatePath)")
       }
       #expect(html.contains("id=\"schema-LoginBody\"") && html.contains("id=\"schema-Problem\""))
+      // Every problem type names its entry here: urn:gatehouse:problem:<code> ↔ #problem-<code>.
+      for kind in ProblemCatalogue.all where !kind.isVariant {
+        #expect(html.contains("<tr id=\"problem-\(kind.code)\">"), "\(kind.code)")
+      }
     }
   }
 

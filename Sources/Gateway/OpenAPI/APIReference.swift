@@ -1,6 +1,7 @@
 import Foundation
 import Mustache
 import NIOCore
+import Shared
 
 /// `/docs`: the API reference for people (docs/api.md), rendered once at start-up from the same
 /// operations and schemas as `/openapi.json`, with the pages' stylesheet and no script.
@@ -16,6 +17,12 @@ enum APIReference {
         ] as [String: Any]
       },
       "schemas": schemas(document),
+      "problems": ProblemCatalogue.all.map { kind in
+        // A code given with another status too (a variant) has one anchor, the first entry's.
+        var row: [String: Any] = ["code": kind.code, "status": kind.status, "doc": kind.doc]
+        if !kind.isVariant { row["anchor"] = "problem-\(kind.code)" }
+        return row
+      },
     ]
     return ByteBuffer(string: library.render(values, withTemplate: "api_reference") ?? "")
   }

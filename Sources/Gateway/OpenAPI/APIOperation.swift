@@ -26,6 +26,23 @@ struct APIOperation: Sendable {
     case empty
   }
 
+  /// A query parameter the route reads: a string unless said, optional unless said.
+  struct QueryParameter: Sendable, ExpressibleByStringLiteral {
+    let name: String
+    var integer = false
+    var required = false
+
+    init(stringLiteral name: String) { self.name = name }
+    init(_ name: String, integer: Bool = false, required: Bool = false) {
+      self.name = name
+      self.integer = integer
+      self.required = required
+    }
+
+    static func integer(_ name: String) -> Self { .init(name, integer: true) }
+    static func required(_ name: String) -> Self { .init(name, required: true) }
+  }
+
   struct Answer: Sendable {
     let status: Int
     let summary: String
@@ -38,6 +55,7 @@ struct APIOperation: Sendable {
   let tag: String
   let summary: String
   let security: [Security]
+  let query: [QueryParameter]
   let request: Body?
   let answers: [Answer]
   /// The problems this route may answer, for each status's `code` list.
@@ -45,13 +63,14 @@ struct APIOperation: Sendable {
 
   init(
     _ method: HTTPRequest.Method, _ path: String, tag: String, _ summary: String, security: [Security] = [],
-    request: Body? = nil, answers: [Answer], problems: [ProblemKind] = []
+    query: [QueryParameter] = [], request: Body? = nil, answers: [Answer], problems: [ProblemKind] = []
   ) {
     self.method = method
     self.path = path
     self.tag = tag
     self.summary = summary
     self.security = security
+    self.query = query
     self.request = request
     self.answers = answers
     self.problems = problems

@@ -38,9 +38,13 @@ enum OpenAPIDocument {
         .joined(),
       "security": operation.security.map { [$0.rawValue: [String]()] },
     ]
-    let parameters = operation.templatePath.split(separator: "/").filter { $0.hasPrefix("{") }.map {
-      ["name": String($0.dropFirst().dropLast()), "in": "path", "required": true, "schema": ["type": "string"]] as [String: Any]
-    }
+    let parameters =
+      operation.templatePath.split(separator: "/").filter { $0.hasPrefix("{") }.map {
+        ["name": String($0.dropFirst().dropLast()), "in": "path", "required": true, "schema": ["type": "string"]] as [String: Any]
+      }
+      + operation.query.map {
+        ["name": $0.name, "in": "query", "required": $0.required, "schema": ["type": $0.integer ? "integer" : "string"]] as [String: Any]
+      }
     if !parameters.isEmpty { described["parameters"] = parameters }
     if let request = operation.request, let content = content(request, schemas: &schemas) {
       described["requestBody"] = ["required": true, "content": content]

@@ -28,12 +28,14 @@ enum AdministrationAPI {
       answers: [.ok(TokenRPC.serviceStats)], problems: admin),
     .init(
       .get, "/api/v1/services/:slug/users", tag: "Services", "A service's members (`?role=&status=&limit=&cursor=`)",
-      security: [.bearer], answers: [.ok(TokenRPC.serviceMembers)], problems: admin),
+      security: [.bearer], query: ["role", "status", .integer("limit"), "cursor"], answers: [.ok(TokenRPC.serviceMembers)],
+      problems: admin),
     .init(
       .patch, "/api/v1/services/:slug/users/:user_id", tag: "Services", "Change a member's role or status", security: [.bearer],
       request: .json(MemberChanges.self), answers: [.ok(TokenRPC.updateServiceMember)], problems: admin),
     .init(
       .get, "/api/v1/users", tag: "Users (admin)", "Find accounts (`?q=&limit=&cursor=`)", security: [.bearer],
+      query: ["q", .integer("limit"), "cursor"],
       answers: [.ok(TokenRPC.searchUsers)], problems: admin),
     .init(
       .get, "/api/v1/users/:user_id", tag: "Users (admin)", "An account, its memberships and sessions", security: [.bearer],
@@ -46,6 +48,7 @@ enum AdministrationAPI {
       answers: [.ok(TokenRPC.unlockUser)], problems: admin),
     .init(
       .get, "/api/v1/audit-events", tag: "Audit", "The audit log (`?user_id=&action=&service=&ip=&from=&to=&limit=&cursor=`)",
-      security: [.bearer], answers: [.ok(TokenRPC.auditEvents)], problems: admin),
+      security: [.bearer], query: ["user_id", "action", "service", "ip", "from", "to", .integer("limit"), "cursor"],
+      answers: [.ok(TokenRPC.auditEvents)], problems: admin),
   ]
 }

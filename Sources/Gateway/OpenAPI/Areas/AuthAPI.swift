@@ -17,6 +17,7 @@ enum AuthAPI {
       request: .json(RefreshBody.self), answers: [.tokens], problems: signIn),
     .init(
       .get, "/api/v1/auth/verify", tag: "Accounts", "Check an access token (`?audience=` a service's slug)", security: [.bearer],
+      query: ["audience"],
       answers: [.ok(VerifiedToken.self)], problems: signIn),
     .init(
       .post, "/api/v1/auth/logout", tag: "Accounts", "End this session", security: [.bearer], answers: [.ok(TokenRPC.logout)],

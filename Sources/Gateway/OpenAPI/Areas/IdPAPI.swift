@@ -16,13 +16,13 @@ enum IdPAPI {
       problems: idp),
     .init(
       .get, "/api/v1/idp/requests/:id", tag: "Identity verification", "A request's status (`?wait=` seconds, at most 30: a long poll)",
-      security: [.serviceProvider], answers: [.ok(IdPRPC.requestStatus)], problems: idp),
+      security: [.serviceProvider], query: [.integer("wait")], answers: [.ok(IdPRPC.requestStatus)], problems: idp),
     .init(
       .post, "/api/v1/idp/requests/:id/result", tag: "Identity verification", "The result JWE, once, for the callback's auth_code",
       security: [.serviceProvider], request: .json(AuthCodeBody.self), answers: [.ok(IdPRPC.result)], problems: idp),
     .init(
       .get, "/api/v1/idp/stats", tag: "Identity verification", "Per-day counts (`?days=`): the SP's own, or an admin's `?client_id=`",
-      security: [.serviceProvider, .bearer], answers: [.ok(IdPRPC.stats)], problems: idp),
+      security: [.serviceProvider, .bearer], query: [.integer("days"), "client_id"], answers: [.ok(IdPRPC.stats)], problems: idp),
   ]
 
   static let people: [APIOperation] = [
@@ -51,6 +51,7 @@ enum IdPAPI {
       answers: [.ok(IdPRPC.inbox)], problems: person),
     .init(
       .get, "/api/v1/idp/history", tag: "Verification (people)", "The caller's past requests (`?limit=&cursor=`)", security: [.bearer],
+      query: [.integer("limit"), "cursor"],
       answers: [.ok(IdPRPC.history)], problems: person),
     .init(
       .get, "/api/v1/idp/inbox/stream", tag: "Verification (people)", "New requests as Server-Sent Events", security: [.bearer],
@@ -80,15 +81,18 @@ enum IdPAPI {
       "Send a dead callback again", security: [.bearer], answers: [.ok(IdPRPC.resendDelivery)], problems: idp),
     .init(
       .get, "/api/v1/idp/service-providers/:client_id/stats", tag: "Identity verification (admin)", "An SP's per-day counts",
-      security: [.bearer], answers: [.ok(IdPRPC.adminStats)], problems: idp),
+      security: [.bearer], query: [.integer("days")], answers: [.ok(IdPRPC.adminStats)], problems: idp),
     .init(
       .get, "/api/v1/idp/service-providers/:client_id/deliveries", tag: "Identity verification (admin)", "An SP's callbacks (`?status=`)",
-      security: [.bearer], answers: [.ok(IdPRPC.deliveries)], problems: idp),
+      security: [.bearer], query: ["status"], answers: [.ok(IdPRPC.deliveries)], problems: idp),
     .init(
       .get, "/api/v1/idp/service-providers/:client_id/transactions", tag: "Identity verification (admin)", "An SP's transactions",
-      security: [.bearer], answers: [.ok(IdPRPC.adminTransactions)], problems: idp),
+      security: [.bearer], query: transactionQuery, answers: [.ok(IdPRPC.adminTransactions)], problems: idp),
     .init(
       .get, "/api/v1/idp/transactions", tag: "Identity verification (admin)", "Transactions across the SPs the caller manages",
-      security: [.bearer], answers: [.ok(IdPRPC.adminTransactions)], problems: idp),
+      security: [.bearer], query: transactionQuery + ["service_provider"], answers: [.ok(IdPRPC.adminTransactions)], problems: idp),
   ]
+
+  /// `?status=&from=&to=&limit=&cursor=` (AdminTransactionQuery): from and to a day or an ISO 8601 time.
+  static let transactionQuery: [APIOperation.QueryParameter] = ["status", "from", "to", .integer("limit"), "cursor"]
 }

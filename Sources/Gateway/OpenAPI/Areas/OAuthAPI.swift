@@ -6,6 +6,12 @@ enum OAuthAPI {
   static let oauth = RequestProblems.all + OAuthProblems.all + OpenIDProblems.all + SignInProblems.all + PlatformProblems.all
   static let pages = RequestProblems.all + AuthorizationProblems.all + OpenIDProblems.all + PlatformProblems.all
 
+  /// The authorization request's parameters (OpenID Connect Core 3.1.2.1, RFC 7636, RFC 9207).
+  static let authorization: [APIOperation.QueryParameter] = [
+    "response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge", "code_challenge_method", "prompt",
+    .integer("max_age"), "login_hint", "ui_locales", "acr_values", "response_mode",
+  ]
+
   static let operations: [APIOperation] = [
     .init(
       .post, "/oauth/token", tag: "OAuth", "Tokens for a grant: authorization_code, refresh_token, password, client_credentials",
@@ -19,6 +25,7 @@ enum OAuthAPI {
       request: .form("token, token_type_hint"), answers: [.ok(TokenRPC.oauthIntrospect)], problems: oauth),
     .init(
       .get, "/oauth/authorize", tag: "OpenID Connect", "The authorization endpoint: the sign-in page, or back to the client",
+      query: authorization,
       answers: [.page("The sign-in, second-factor or consent page"), .redirect("Back to the client with a code or an error", status: 302)],
       problems: pages),
     .init(
@@ -28,6 +35,7 @@ enum OAuthAPI {
       problems: pages),
     .init(
       .get, "/oauth/logout", tag: "OpenID Connect", "RP-initiated logout: the confirmation page",
+      query: ["id_token_hint", "post_logout_redirect_uri", "state", "client_id", "ui_locales"],
       answers: [.page("Sign out of this browser?"), .redirect("To the client's post-logout URI")], problems: pages),
     .init(
       .post, "/oauth/logout", tag: "OpenID Connect", "RP-initiated logout, confirmed", request: .form("csrf, id_token_hint, state"),

@@ -3,8 +3,12 @@ import Shared
 /// The hosted pages (docs/pages.md, docs/oidc.md): HTML for people, signed in by the browser
 /// session. Listed so the document names every route; their forms answer 303 back to a page.
 enum PagesAPI {
-  static func page(_ path: String, _ summary: String, signedIn: Bool = true) -> APIOperation {
-    .init(.get, path, tag: "Pages", summary, security: signedIn ? [.browser] : [], answers: [.page(), .redirect("To sign in first")])
+  static func page(
+    _ path: String, _ summary: String, signedIn: Bool = true, query: [APIOperation.QueryParameter] = []
+  ) -> APIOperation {
+    .init(
+      .get, path, tag: "Pages", summary, security: signedIn ? [.browser] : [], query: query,
+      answers: [.page(), .redirect("To sign in first")])
   }
 
   static func form(_ path: String, _ summary: String, fields: String = "csrf and the form's fields") -> APIOperation {
@@ -17,8 +21,8 @@ enum PagesAPI {
 
   static let signIn: [APIOperation] = [
     form("/signin", "Sign in with a password", fields: "csrf, request, identifier, password"),
-    page("/signin", "The sign-in page of a pending authorization (`?request=`)", signedIn: false),
-    page("/signup", "The sign-up page of a pending authorization", signedIn: false),
+    page("/signin", "The sign-in page of a pending authorization (`?request=`)", signedIn: false, query: ["request"]),
+    page("/signup", "The sign-up page of a pending authorization", signedIn: false, query: ["request"]),
     form("/signup", "Create an account and sign in", fields: "csrf, request, username, email, password"),
     form("/signin/second-factor", "The second factor of a sign-in", fields: "csrf, request, code or backup_code"),
     form("/consent", "Allow or deny a third-party app", fields: "csrf, request, decision"),
@@ -29,7 +33,7 @@ enum PagesAPI {
   ]
 
   static let account: [APIOperation] = [
-    page("/account/callback", "The console's sign-in comes back (code, state)", signedIn: false),
+    page("/account/callback", "The console's sign-in comes back (code, state)", signedIn: false, query: ["code", "state", "error"]),
     form("/account/sign-out", "Sign the console out"),
     page("/account", "The account console"),
     form("/account/profile", "Change the name or language"),
@@ -44,7 +48,7 @@ enum PagesAPI {
     form("/account/mfa/backup-codes", "Replace the backup codes"),
     form("/account/pin", "Change the verification PIN"),
     form("/account/social/link", "Link a provider account"),
-    page("/account/social/linked", "A link flow comes back"),
+    page("/account/social/linked", "A link flow comes back", query: ["link_code", "state", "error"]),
     form("/account/social/unlink", "Unlink a provider account"),
     form("/account/identity/phone", "Set the verification phone number"),
     form("/account/identity/phone/verify", "Prove it with the SMS code"),

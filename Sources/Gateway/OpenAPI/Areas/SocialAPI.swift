@@ -24,13 +24,16 @@ enum SocialAPI {
       answers: [.ok(TokenRPC.resetMFA)], problems: mfa),
     .init(
       .get, "/api/v1/social/providers", tag: "Social sign-in", "The providers a service offers (`?service=`)",
+      query: [.required("service")],
       answers: [.ok(SocialRPC.providers)], problems: social),
     .init(
       .get, "/api/v1/social/:provider/authorize", tag: "Social sign-in",
       "Start a sign-in: a redirect to the provider (`service`, `redirect_uri`, `state`, `code_challenge`)",
+      query: [.required("service"), .required("redirect_uri"), "state", "code_challenge", "code_challenge_method"],
       answers: [.redirect("To the provider", status: 302)], problems: social),
     .init(
       .get, "/api/v1/social/:provider/callback", tag: "Social sign-in", "The provider's redirect back: on to the client's redirect URI",
+      query: ["code", "state", "error", "error_description"],
       answers: [.redirect("To the client with a login code, or an error", status: 302)], problems: social),
     .init(
       .post, "/api/v1/social/:provider/callback", tag: "Social sign-in", "The same, posted as a form (Apple's form_post)",

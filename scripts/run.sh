@@ -118,6 +118,7 @@ EOF
     approval       $url/approve   (identity-verification requests, approved with a PIN)
     admin          $url/admin     (services, providers, users, transactions, audit log)
     sign-in        $url/oauth/authorize?client_id=...   (any service's; /account starts one)
+    API            $url/docs      (the reference; $url/openapi.json for tools; docs/quickstart.md)
 EOF
     print_demo_credentials
     printf '\n  Ctrl-C or "make stop" stops everything.\n\n'

@@ -149,8 +149,17 @@ final class Cluster: @unchecked Sendable {
     return process.log
   }
 
+  /// Ready as a person would find it: `/readyz` answers 200, and every running back end has done
+  /// its start-up work (signing keys, the account console's client with this issuer's redirect
+  /// URI), which may finish after readiness. A test that opened `/account` at once saw the
+  /// console's redirect URI refused (CI, issue 16's DemoProviderTests).
   func waitUntilReady(timeout: Duration = .seconds(30)) async throws -> Bool {
-    try await eventually(timeout: timeout) { try await self.get("/readyz").status == 200 }
+    try await eventually(timeout: timeout) {
+      guard try await self.get("/readyz").status == 200 else { return false }
+      return processes.allSatisfy {
+        !$0.isRunning || $0.name == "gateway" || !$0.arguments.contains("serve") || $0.log.contains("start-up work done")
+      }
+    }
   }
 
   func stop() async {

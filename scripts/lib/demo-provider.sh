@@ -9,12 +9,16 @@ DEMO_PROVIDER_PID_FILE=""
 # Start it in RUN_DIR on PORT and export its settings, unless this is not local mode or the
 # operator configured a real OpenID Connect provider (GATEHOUSE_SOCIAL_OIDC_CLIENT_ID).
 demo_provider_start() {
-    local dir=$1 port=$2 name value deadline
+    local dir=$1 port=$2 line deadline
     [[ "$GATEHOUSE_ENV" == local && -z "${GATEHOUSE_SOCIAL_OIDC_CLIENT_ID:-}" ]] || return 0
     if ! python3 -c 'import oidc_provider_mock' 2>/dev/null; then
         say "installing the demo identity provider (oidc-provider-mock, PyPI)"
-        python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-            -r "$GATEHOUSE_ROOT/scripts/demo-provider-requirements.txt"
+        # A demo extra: without it (no network, a Python that refuses pip) Gatehouse still runs.
+        if ! python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+            -r "$GATEHOUSE_ROOT/scripts/demo-provider-requirements.txt"; then
+            warn "could not install oidc-provider-mock; starting without the demo identity provider"
+            return 0
+        fi
     fi
     require_free_port "$port" "demo identity provider" GATEHOUSE_DEMO_PROVIDER_PORT
     setsid python3 -m oidc_provider_mock --host 127.0.0.1 --port "$port" -n </dev/null >>"$dir/logs/demo-provider.log" 2>&1 &
@@ -27,9 +31,11 @@ demo_provider_start() {
         ((SECONDS < deadline)) || die "the demo identity provider did not answer in 20 s (log: $dir/logs/demo-provider.log)"
         sleep 0.25
     done
-    while IFS='=' read -r name value; do
-        [[ -n "$name" && "$name" != \#* ]] || continue
-        export "$name=${value//\{port\}/$port}"
+    while IFS= read -r line; do
+        line=${line%$'\r'}
+        [[ "$line" == *=* && "$line" != \#* ]] || continue
+        # Split at the first '=' only: a value may hold '=' itself.
+        export "${line%%=*}=$(printf '%s' "${line#*=}" | sed "s/{port}/$port/g")"
     done <"$GATEHOUSE_ROOT/scripts/demo-provider.env"
 }
 

@@ -10,9 +10,16 @@ enum SchemaReflection {
     (try? reflect(type, codingPath: []).schema) ?? .freeForm
   }
 
-  static func reflect<T: Decodable>(_ type: T.Type, codingPath: [any CodingKey]) throws -> (value: T, schema: JSONSchema) {
+  /// Deeper than this is a type that contains itself, or a primitive this file does not know
+  /// (whose own decoding asks for itself again): the type reads as free-form instead of looping.
+  static let depthLimit = 24
+
+  static func reflect<T: Decodable>(_ type: T.Type, codingPath: [any CodingKey], depth: Int = 0) throws -> (value: T, schema: JSONSchema) {
     if let known = placeholder(of: type) { return known }
-    let decoder = Reflector(codingPath: codingPath)
+    guard depth < depthLimit else {
+      throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "\(type) is not reflected this deep"))
+    }
+    let decoder = Reflector(codingPath: codingPath, depth: depth)
     if let enumerated = type as? any SchemaEnumerated.Type {
       decoder.stringValue = enumerated.schemaValues.first ?? ""
       return (try T(from: decoder), .oneOf(enumerated.schemaValues))
@@ -30,8 +37,14 @@ enum SchemaReflection {
       case is Int.Type: (0, .integer)
       case is Int64.Type: (Int64(0), .integer)
       case is Int32.Type: (Int32(0), .integer)
+      case is Int16.Type: (Int16(0), .integer)
+      case is Int8.Type: (Int8(0), .integer)
       case is UInt.Type: (UInt(0), .integer)
+      case is UInt64.Type: (UInt64(0), .integer)
+      case is UInt32.Type: (UInt32(0), .integer)
+      case is UInt16.Type: (UInt16(0), .integer)
       case is UInt8.Type: (UInt8(0), .integer)
+      case is Decimal.Type: (Decimal(0), .number)
       case is Double.Type: (0.0, .number)
       case is Float.Type: (Float(0), .number)
       case is Date.Type: (Date(), .string(format: "date-time"))
@@ -46,6 +59,7 @@ enum SchemaReflection {
   /// The decoder: what its value was asked as becomes `result`.
   final class Reflector: Decoder {
     let codingPath: [any CodingKey]
+    let depth: Int
     let userInfo: [CodingUserInfoKey: Any] = [:]
     /// What a single-value read of a string answers (an enum's first value).
     var stringValue = ""
@@ -55,7 +69,10 @@ enum SchemaReflection {
     var single: JSONSchema?
     private var keyed = false
 
-    init(codingPath: [any CodingKey]) { self.codingPath = codingPath }
+    init(codingPath: [any CodingKey], depth: Int) {
+      self.codingPath = codingPath
+      self.depth = depth
+    }
 
     var result: JSONSchema {
       if keyed { return properties.isEmpty ? .freeForm : .object(properties: properties, required: required) }
@@ -74,7 +91,7 @@ enum SchemaReflection {
 
     /// A member's value, its schema written down under its name.
     func member<T: Decodable>(_ type: T.Type, _ key: any CodingKey, required isRequired: Bool) throws -> T {
-      let (value, schema) = try SchemaReflection.reflect(type, codingPath: codingPath + [key])
+      let (value, schema) = try SchemaReflection.reflect(type, codingPath: codingPath + [key], depth: depth + 1)
       properties[key.stringValue] = schema
       if isRequired { required.insert(key.stringValue) }
       return value

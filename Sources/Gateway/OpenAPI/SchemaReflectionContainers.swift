@@ -67,7 +67,7 @@ extension SchemaReflection {
     func decodeNil() throws -> Bool { false }
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try element(type) }
     private func element<T: Decodable>(_ type: T.Type) throws -> T {
-      let (value, schema) = try SchemaReflection.reflect(type, codingPath: codingPath)
+      let (value, schema) = try SchemaReflection.reflect(type, codingPath: codingPath, depth: decoder.depth + 1)
       decoder.items = schema
       currentIndex += 1
       return value
@@ -119,7 +119,7 @@ extension SchemaReflection {
     func decode(_ type: UInt64.Type) throws -> UInt64 { try value(type) }
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try value(type) }
     private func value<T: Decodable>(_ type: T.Type) throws -> T {
-      let (value, schema) = try SchemaReflection.reflect(type, codingPath: codingPath)
+      let (value, schema) = try SchemaReflection.reflect(type, codingPath: codingPath, depth: decoder.depth + 1)
       if decoder.single == nil { decoder.single = schema }
       return value
     }

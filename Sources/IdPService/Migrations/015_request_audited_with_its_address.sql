@@ -1,12 +1,13 @@
 -- The AUTH_REQUEST audit row carried no client address or user agent, so the audit log could not
 -- be searched by the address of the SP's server that asked for a verification (issue 22). As 009,
--- with the two.
+-- with the two, defaulting to NULL so that an instance of the version before (12 arguments) still
+-- opens requests while a deployment rolls over.
 DROP FUNCTION idp.open_request(text, uuid, text, float8, integer, text, text, text, integer, uuid, integer, integer);
 
 CREATE FUNCTION idp.open_request(p_phone text, p_sp_id uuid, p_purpose text, p_lifetime_seconds float8, p_max_pending integer,
                                  p_client_id text, p_request_id text, p_sp_name text, p_max_unknown integer,
                                  p_owner uuid, p_max_unknown_owner integer, p_max_unknown_deployment integer,
-                                 p_ip inet, p_user_agent text,
+                                 p_ip inet DEFAULT NULL, p_user_agent text DEFAULT NULL,
                                  OUT outcome text, OUT transaction_id uuid, OUT user_id uuid,
                                  OUT created_at timestamptz, OUT expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE AS $$

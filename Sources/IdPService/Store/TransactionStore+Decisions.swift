@@ -201,7 +201,7 @@ extension TransactionStore {
           SELECT id, $7, $8, CASE WHEN $16 THEN 1 ELSE 0 END, now() + make_interval(secs => $9) FROM finished RETURNING id
       ), audited AS (
           INSERT INTO audit.events (action, actor_user_id, client_id, request_id, details, ip, user_agent)
-          SELECT a.action, $10, $11, $12, a.details::jsonb, $17::inet, $18
+          SELECT a.action, $10, $11, $12, a.details::jsonb, $17::text::inet, $18::text
               FROM finished, unnest($13::text[], $14::text[]) WITH ORDINALITY AS a(action, details, n)
           ORDER BY a.n
       ), reset AS (

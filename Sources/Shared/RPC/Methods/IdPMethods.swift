@@ -44,10 +44,11 @@ public struct VerificationRequestBody: Codable, Sendable {
 public struct VerificationRequest: Codable, Sendable {
   public var credentials: ClientCredentials
   public var body: VerificationRequestBody
-  /// The SP's server as the gateway saw it, for the `AUTH_REQUEST` audit row.
-  public var client: ClientInfo
+  /// The SP's server as the gateway saw it, for the `AUTH_REQUEST` audit row (absent from a
+  /// gateway of the version before, during a rolling deploy).
+  public var client: ClientInfo?
 
-  public init(credentials: ClientCredentials, body: VerificationRequestBody, client: ClientInfo) {
+  public init(credentials: ClientCredentials, body: VerificationRequestBody, client: ClientInfo?) {
     self.credentials = credentials
     self.body = body
     self.client = client
@@ -105,10 +106,11 @@ public struct SPResultRequest: Codable, Sendable {
   public var credentials: ClientCredentials
   public var transactionID: String
   public var authCode: String
-  /// The SP's server as the gateway saw it, for the `CI_DI_ACCESS` audit row.
-  public var client: ClientInfo
+  /// The SP's server as the gateway saw it, for the `CI_DI_ACCESS` audit row (absent from a
+  /// gateway of the version before, during a rolling deploy).
+  public var client: ClientInfo?
 
-  public init(credentials: ClientCredentials, transactionID: String, authCode: String, client: ClientInfo) {
+  public init(credentials: ClientCredentials, transactionID: String, authCode: String, client: ClientInfo?) {
     self.credentials = credentials
     self.transactionID = transactionID
     self.authCode = authCode

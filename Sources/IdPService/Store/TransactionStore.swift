@@ -52,7 +52,8 @@ struct TransactionStore: Sendable {
   struct Open: PostgresPreparedStatement {
     static let sql = """
       SELECT outcome, transaction_id, user_id, created_at, expires_at
-      FROM idp.open_request($1, $2, $3, $4, $5::integer, $6, $7, $8, $9::integer, $10, $11::integer, $12::integer, $13::text::inet, $14::text)
+      FROM idp.open_request($1, $2, $3, $4, $5::integer, $6, $7, $8, $9::integer, $10, $11::integer, $12::integer,
+                            $13::text::inet, $14::text)
       """
 
     enum Row {

@@ -38,4 +38,13 @@ struct SignedInContext: GatewayChildContext {
       TokenRPC.reauthenticate, ReauthenticationRequest(purpose: purpose, currentPassword: password, client: client(request)),
       context: rpcContext)
   }
+
+  /// Sets the caller's identity-verification phone number (and, for a new profile, the PIN):
+  /// the number decides who answers service providers for this person, so it passes the
+  /// account-security gate first (docs/security.md). The JSON API and the console both come here;
+  /// the password stays at the gateway (PutIdentityProfile drops it).
+  func putIdentityProfile(_ body: IdentityProfileBody, request: Request, rpc: RPCClient) async throws -> IdentityProfileView {
+    try await reauthenticate("identity_phone", password: body.currentPassword, request: request, rpc: rpc)
+    return try await rpc.call(IdPRPC.putProfile, PutIdentityProfile(body: body, client: client(request)), context: rpcContext)
+  }
 }

@@ -15,14 +15,13 @@ struct AccountIdentityController: Sendable {
   }
 
   /// `POST /account/identity/phone {phone, current_password, pin?}`: the PIN for a new profile;
-  /// the gate of IdPPersonController.putProfile first. The code goes out by SMS.
+  /// the gate first (SignedInContext.putIdentityProfile). The code goes out by SMS.
   @Sendable func setPhone(_ request: Request, context: SignedInContext) async throws -> Response {
     await form(request, context) { form in
       let pin = form["pin"].flatMap { $0.isEmpty ? nil : $0 }
-      let body = IdentityProfileBody(userPhoneNumber: Self.dashed(form["phone"] ?? ""), pinCode: pin)
-      try await context.reauthenticate("identity_phone", password: form["current_password"], request: request, rpc: rpc)
-      let profile = try await rpc.call(
-        IdPRPC.putProfile, PutIdentityProfile(body: body, client: context.client(request)), context: context.rpcContext)
+      let body = IdentityProfileBody(
+        userPhoneNumber: Self.dashed(form["phone"] ?? ""), pinCode: pin, currentPassword: form["current_password"])
+      let profile = try await context.putIdentityProfile(body, request: request, rpc: rpc)
       return profile.phoneVerification == nil ? "phone_unchanged" : "phone_code_sent"
     }
   }

@@ -50,9 +50,7 @@ struct IdPPersonController: Sendable {
   /// the same gate as linking a social account (a first-party token and a recent proof).
   @Sendable func putProfile(_ request: Request, context: SignedInContext) async throws -> Response {
     let body = try await JSONBody.decode(IdentityProfileBody.self, from: request)
-    try await context.reauthenticate("identity_phone", password: body.currentPassword, request: request, rpc: rpc)
-    let profile = try await rpc.call(
-      IdPRPC.putProfile, PutIdentityProfile(body: body, client: context.client(request)), context: context.rpcContext)
+    let profile = try await context.putIdentityProfile(body, request: request, rpc: rpc)
     let waiting = profile.phoneVerification?.userPhoneNumber == body.userPhoneNumber.trimmingCharacters(in: .whitespaces)
     return try JSONResponse.make(profile, status: waiting ? .accepted : .ok)
   }

@@ -76,6 +76,9 @@ struct APIOperation: Sendable {
     self.problems = problems
   }
 
+  /// The distinct codes of `kinds`, sorted: what a route, a status or the catalogue may answer.
+  static func codes(_ kinds: some Sequence<ProblemKind>) -> [String] { Set(kinds.map(\.code)).sorted() }
+
   /// The path as OpenAPI writes it: `/api/v1/idp/requests/{id}` (the router takes `:id` and `{id}` alike).
   var templatePath: String { Self.template(path) }
 

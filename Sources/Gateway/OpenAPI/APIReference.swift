@@ -42,7 +42,7 @@ enum APIReference {
     case .form(let fields): described["requestForm"] = fields
     default: break
     }
-    let codes = Array(Set(operation.problems.map(\.code))).sorted()
+    let codes = APIOperation.codes(operation.problems)
     if !codes.isEmpty { described["codes"] = ["count": codes.count, "list": codes.joined(separator: ", ")] }
     return described
   }

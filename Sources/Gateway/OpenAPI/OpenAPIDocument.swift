@@ -56,7 +56,7 @@ enum OpenAPIDocument {
       responses[String(answer.status)] = response
     }
     for (status, kinds) in Dictionary(grouping: operation.problems, by: \.status) where responses[String(status)] == nil {
-      let codes = Array(Set(kinds.map(\.code))).sorted()
+      let codes = APIOperation.codes(kinds)
       responses[String(status)] = [
         "description": codes.map { "`\($0)`" }.joined(separator: ", "), "x-problem-codes": codes, "content": errorContent(operation),
       ]
@@ -113,7 +113,7 @@ enum OpenAPIDocument {
       "properties": [
         "type": ["type": "string", "pattern": "^urn:gatehouse:problem:[a-z0-9_]+$"], "title": ["type": "string"],
         "status": ["type": "integer"], "detail": ["type": "string"],
-        "code": ["type": "string", "enum": Array(Set(ProblemCatalogue.all.map(\.code))).sorted()],
+        "code": ["type": "string", "enum": APIOperation.codes(ProblemCatalogue.all)],
         "field": ["type": "string"], "request_id": ["type": "string"], "instance": ["type": "string"],
       ],
     ]

@@ -22,17 +22,18 @@ enum ResultJWE {
 /// older than its tolerance (±5 minutes).
 enum WebhookSignature {
   static func sign(body: String, deliveryID: UUID, timestamp: Int, secret: [UInt8]) -> String {
-    let signed = "\(timestamp).\(deliveryID.uuidString.lowercased()).\(body)"
-    let mac = HMAC<SHA256>.authenticationCode(for: Array(signed.utf8), using: SymmetricKey(data: secret))
-    return "v1=" + Hex.encode(mac)
+    "v1=" + Hex.encode(mac("\(timestamp).\(deliveryID.uuidString.lowercased()).\(body)", secret))
   }
 
   /// `webhook-signature` by Standard Webhooks (standardwebhooks.com), beside Gatehouse's own:
   /// `v1,` and the base64 HMAC-SHA256 over "id.timestamp.body" under the same key, the
   /// `webhook-id` being the delivery id; any Standard Webhooks library verifies it.
   static func standard(body: String, deliveryID: UUID, timestamp: Int, secret: [UInt8]) -> String {
-    let signed = "\(deliveryID.uuidString.lowercased()).\(timestamp).\(body)"
-    let mac = HMAC<SHA256>.authenticationCode(for: Array(signed.utf8), using: SymmetricKey(data: secret))
-    return "v1," + Data(mac).base64EncodedString()
+    "v1," + Data(mac("\(deliveryID.uuidString.lowercased()).\(timestamp).\(body)", secret)).base64EncodedString()
+  }
+
+  /// HMAC-SHA256 of `signed` under the webhook key: both signatures' one computation.
+  private static func mac(_ signed: String, _ secret: [UInt8]) -> HashedAuthenticationCode<SHA256> {
+    HMAC<SHA256>.authenticationCode(for: Array(signed.utf8), using: SymmetricKey(data: secret))
   }
 }

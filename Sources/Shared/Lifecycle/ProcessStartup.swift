@@ -62,14 +62,10 @@ struct ShutdownWatchdog: Service {
   func run() async throws {
     // Cancelled (the group ended another way): the process exits as that way decides.
     do { try await gracefulShutdown() } catch { return }
-    let seconds = Double(limit.components.seconds)
     let logger = self.logger
-    Thread {
-      Thread.sleep(forTimeInterval: seconds)
-      logger.error("shutdown took longer than the grace and the cancellation time; exiting", metadata: ["seconds": "\(seconds)"])
-      fflush(nil)
-      _exit(0)
-    }.start()
+    exitProcess(after: limit) {
+      logger.error("shutdown took longer than the grace and the cancellation time; exiting", metadata: ["limit": "\(limit)"])
+    }
   }
 }
 
@@ -78,12 +74,18 @@ struct ShutdownWatchdog: Service {
 /// and still be running 10 s later, and once an admin command that had printed its result still
 /// running 20 s later, so the way out gets 3 s, then the process exits with `status`.
 func exitSoonAfterStopping(status: Int32 = 0) {
-  let watchdog = Thread {
-    Thread.sleep(forTimeInterval: 3)
+  exitProcess(after: .seconds(3), status: status)
+}
+
+/// Ends the process with `status` once `delay` has passed, from a thread of its own, so that
+/// no task that ignores cancellation can hold it; `saying` logs why first.
+func exitProcess(after delay: Duration, status: Int32 = 0, saying: (@Sendable () -> Void)? = nil) {
+  Thread {
+    Thread.sleep(forTimeInterval: delay.fractionalMilliseconds / 1000)
+    saying?()
     fflush(nil)
     _exit(status)
-  }
-  watchdog.start()
+  }.start()
 }
 
 extension RPCClient {

@@ -103,8 +103,10 @@ let package = Package(
         .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        // Account mail (docs/recovery.md): templates and words under MailTemplates.
+        .product(name: "Mustache", package: "swift-mustache"),
       ],
-      resources: [.copy("Migrations")],
+      resources: [.copy("Migrations"), .copy("MailTemplates")],
       swiftSettings: swiftSettings
     ),
     .executableTarget(

@@ -63,6 +63,10 @@ struct PageRenderer: Sendable {
     if let request = page.view.request { values["request"] = request }
     if page.view.canRegister { values["canRegister"] = true }
     values["typed"] = page.view.typed
+    if let service = page.view.service, page.template == "sign_in" {
+      values["service"] = service
+      values["canReset"] = true
+    }
     if let service = page.view.service, !page.view.providers.isEmpty {
       values["service"] = service
       values["hasProviders"] = true
@@ -116,6 +120,9 @@ struct PageRenderer: Sendable {
     "admin_step_up": ("stepUpTitle", "stepUpLead"), "admin_providers": ("providersTitle", nil),
     "admin_provider": ("providerTitle", nil), "admin_audit": ("auditTitle", nil), "admin_transactions": ("transactionsTitle", nil),
     "admin_users": ("usersTitle", nil), "admin_user": ("userTitle", nil),
+    "email_verify": ("emailVerifyTitle", "emailVerifyLead"), "email_verified": ("emailVerifiedTitle", nil),
+    "password_forgot": ("passwordForgotTitle", "passwordForgotLead"), "password_forgot_sent": ("passwordForgotSentTitle", nil),
+    "password_reset": ("passwordResetTitle", "passwordResetLead"), "password_reset_done": ("passwordResetDoneTitle", nil),
   ]
 }
 

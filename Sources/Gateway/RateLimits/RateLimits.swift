@@ -15,6 +15,8 @@ struct RateLimits: Sendable {
   /// address limit while holding each account to a few guesses per address (docs/limits.md).
   let loginUser: RateLimit?
   let register: RateLimit?
+  /// Password-reset requests, per client address and per e-mail address (seed 000: 3 an hour).
+  let passwordReset: RateLimit?
   let social: RateLimit?
   let api: RateLimit?
   /// Per signed-in user, on the routes that act for one (1000 an hour by default, docs/limits.md).
@@ -30,6 +32,7 @@ struct RateLimits: Sendable {
       ? login.map { RateLimit(name: "login_user", count: $0.count, period: $0.period) }
       : try RateLimit.load("login_user", default: (5, 300), settings: settings)
     register = try RateLimit.load("register", default: (3, 3600), settings: settings)
+    passwordReset = try RateLimit.load("password_reset", default: (3, 3600), settings: settings)
     social = try RateLimit.load("social", default: (10, 300), settings: settings)
     api = try RateLimit.load("api", default: (100, 60), settings: settings)
     user = try RateLimit.load("user", default: (1000, 3600), settings: settings)
@@ -47,6 +50,12 @@ struct RateLimits: Sendable {
       tightest = decision
     }
     return tightest.map(Self.headers) ?? [:]
+  }
+
+  /// A password-reset request: per client address and per e-mail address (any case), so that
+  /// neither one address nor one mailbox can be flooded.
+  func enforcePasswordReset(ip: String?, email: String) async throws {
+    _ = try await enforce([(passwordReset, "ip:\(ip ?? "unknown")"), (passwordReset, "email:\(email.lowercased())")])
   }
 
   static func headers(_ decision: RateDecision) -> HTTPFields {

@@ -66,19 +66,11 @@ struct SMSDelivery: Sendable {
     }
   }
 
-  /// The job worker for `queue`, retrying as `settings` say, and the sweeper for `idp.outbox`.
+  /// The job worker for `queue`, retrying as `settings` say, and the sweeper for `idp.outbox`
+  /// (codes are few: 3 per number, 5 per person an hour).
   func services(_ context: BackendContext) -> [any Service] {
-    var options = JobWorker.Options()
-    // Each send holds a pooled connection (the outbox row stays locked while the API answers,
-    // so no message goes twice): two at a time, so a slow SMS API can never take the pool
-    // the verification path needs. Codes are few (3 per number, 5 per person an hour).
-    options.concurrency = min(2, context.config.jobConcurrency)
-    options.claimIdle = context.config.jobClaimIdle
-    options.retry = RetryPolicy(maxAttempts: settings.maxAttempts, baseDelay: settings.retryBase, maxDelay: .seconds(60))
-    let worker = JobWorker(
-      queue: Self.queue, redis: context.redis, consumer: context.config.instanceID, options: options,
-      logger: context.logger
-    ) { job in try await handle(job) }
-    return [worker, OutboxSweeper(outbox: outbox, client: claims.postgres, redis: context.redis, logger: context.logger)]
+    context.outboxDelivery(queue: Self.queue, outbox: outbox, maxAttempts: settings.maxAttempts, retryBase: settings.retryBase) { job in
+      try await handle(job)
+    }
   }
 }

@@ -3,11 +3,13 @@ import Logging
 import PostgresNIO
 import Shared
 
-/// `token.register`: a new account in one service.
+/// `token.register`: a new account in one service, and the mail that verifies its address.
 struct Registration: Sendable {
   let services: ServiceStore
   let accounts: AccountStore
   let hasher: PasswordHasher
+  /// Nil when the deployment sends no mail: the address then stays unverified.
+  let mail: MailOutbox?
 
   func register(_ request: RegisterRequest, requestID: String?) async throws -> RegisterResponse {
     let account = try NewAccount(request.body)
@@ -16,7 +18,9 @@ struct Registration: Sendable {
       throw AccountProblems.registrationClosed.problem("The service \(service.slug) does not accept new accounts.")
     }
     let hash = try await hasher.hash(account.password)
-    let user = try await accounts.register(account, passwordHash: hash, service: service, client: request.client, requestID: requestID)
+    let (user, job) = try await accounts.register(
+      account, passwordHash: hash, service: service, client: request.client, requestID: requestID, mail: mail)
+    if let job { await mail?.dispatch([job]) }
     var summary = service.summary
     summary.role = "user"
     return RegisterResponse(user: user, service: summary)

@@ -9,7 +9,8 @@ extension TokenMethodHandlers {
     let authorization = Authorization(
       services: parts.services, requests: requests, codes: parts.codes,
       browserSessions: browserSessions, login: parts.login, multiFactor: parts.multiFactor,
-      registration: Registration(services: parts.services, accounts: parts.accounts, hasher: parts.hasher), issuer: context.config.issuer)
+      registration: Registration(services: parts.services, accounts: parts.accounts, hasher: parts.hasher, mail: parts.mail),
+      issuer: context.config.issuer)
     router.register(TokenRPC.authorize) { request, call in try await authorization.authorize(request, requestID: call.requestID) }
     router.register(TokenRPC.pageSignIn) { form, call in try await authorization.signIn(form, requestID: call.requestID) }
     router.register(TokenRPC.pageSecondFactor) { form, call in try await authorization.secondFactor(form, requestID: call.requestID) }

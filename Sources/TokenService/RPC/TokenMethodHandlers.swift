@@ -9,6 +9,7 @@ enum TokenMethodHandlers {
     let parts = try Parts(context)
     registerKeysAndOrigins(&router, parts)
     registerSignIn(&router, parts)
+    registerRecovery(&router, parts)
     registerSessions(&router, parts)
     registerProfile(&router, parts, context: context)
     registerMFA(&router, parts)
@@ -41,6 +42,8 @@ enum TokenMethodHandlers {
     let codes: AuthorizationCodeStore
     let reader: AccessTokenReader
     let browserSessions: BrowserSessionStore
+    /// Nil when the deployment sends no mail.
+    let mail: MailOutbox?
 
     init(_ context: BackendContext) throws {
       keys = SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
@@ -73,6 +76,7 @@ enum TokenMethodHandlers {
       codes = AuthorizationCodeStore(postgres: context.postgres, logger: context.logger)
       reader = AccessTokenReader(store: keys, issuer: context.config.issuer)
       browserSessions = BrowserSessionStore(postgres: context.postgres, logger: context.logger)
+      mail = try AccountMail.outbox(context, try AccountMail.settings())
     }
   }
 
@@ -90,7 +94,7 @@ enum TokenMethodHandlers {
   }
 
   static func registerSignIn(_ router: inout RPCRouter, _ parts: Parts) {
-    let registration = Registration(services: parts.services, accounts: parts.accounts, hasher: parts.hasher)
+    let registration = Registration(services: parts.services, accounts: parts.accounts, hasher: parts.hasher, mail: parts.mail)
     router.register(TokenRPC.register) { request, call in
       try await registration.register(request, requestID: call.requestID)
     }
@@ -230,7 +234,8 @@ enum TokenMethodHandlers {
   static func registerAdministration(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) {
     let administration = ServiceAdministration(
       store: ServiceAdminStore(postgres: context.postgres, logger: context.logger), events: context.events,
-      revocations: parts.revocations, environment: context.config.environment)
+      revocations: parts.revocations, environment: context.config.environment,
+      canMail: parts.mail != nil)
     // Who asks is the call's principal; the gateway checked the platform role and MFA first.
     router.register(TokenRPC.createService) { request, call in
       try await administration.create(request, actor: try call.adminActor(), requestID: call.requestID)

@@ -13,13 +13,15 @@ struct ServiceAdministration: Sendable {
   let revocations: RevocationPublisher
   /// Decides whether http redirect URIs to the loopback address are allowed (not in production).
   let environment: DeploymentEnvironment
+  /// Whether the deployment sends mail (so addresses can be verified).
+  let canMail: Bool
 
   static let memberStatuses: Set<String> = ["active", "inactive", "suspended", "banned"]
 
   func create(_ request: ServiceAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> ServiceCreated {
     let (actor, role) = try Self.admin(caller)
     var settings = request.settings ?? ServiceSettingsBody()
-    try ServiceSettingsRules.check(settings, creating: true, environment: environment)
+    try ServiceSettingsRules.check(settings, creating: true, environment: environment, canMail: canMail)
     if role == .serviceAdmin {
       guard settings.ownerUserID == nil || settings.ownerUserID == actor.uuidString.lowercased() else { throw Self.forbidden }
       settings.ownerUserID = actor.uuidString.lowercased()
@@ -43,7 +45,7 @@ struct ServiceAdministration: Sendable {
   func update(_ request: ServiceAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> ServiceView {
     let ((actor, role), service) = try await service(request, actor: caller, needs: .serviceUpdate)
     let settings = request.settings ?? ServiceSettingsBody()
-    try ServiceSettingsRules.check(settings, creating: false, environment: environment)
+    try ServiceSettingsRules.check(settings, creating: false, environment: environment, canMail: canMail)
     // Who owns a service, and whether it is open, only a SUPER_ADMIN decides: an owner could
     // otherwise undo a suspension, and an admin member lock every other member out.
     if settings.ownerUserID != nil || settings.status != nil, role != .superAdmin {

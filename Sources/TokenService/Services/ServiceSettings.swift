@@ -37,6 +37,8 @@ struct ServiceRecord: Sendable {
   let subjectSalt: [UInt8]
   /// Every sign-in of the hosted pages must have passed a second factor.
   let requireMFA: Bool
+  /// A password sign-in needs the account's address verified (docs/recovery.md).
+  let requireEmailVerification: Bool
 
   var summary: ServiceSummary { ServiceSummary(id: id, slug: slug, name: name, role: nil) }
 
@@ -47,11 +49,11 @@ struct ServiceRecord: Sendable {
       "refresh_token_ttl_seconds", "remember_me_ttl_seconds", "session_absolute_lifetime_seconds", "allowed_client_types",
       "allowed_origins", "refresh_grace_seconds", "secret_version", "redirect_uris", "public_client", "first_party",
       "post_logout_redirect_uris", "logo_url", "scopes", "pairwise_subjects", "refresh_without_offline_access", "subject_salt",
-      "require_mfa",
+      "require_mfa", "require_email_verification",
     ].map { "\(alias).\($0)" }.joined(separator: ", ")
   }
 
-  static let columnCount = 25
+  static let columnCount = 26
 
   /// Reads the `columns(of:)` list starting at column `first` of a row.
   init(_ c: PostgresRandomAccessRow, from first: Int) throws {
@@ -80,6 +82,7 @@ struct ServiceRecord: Sendable {
     refreshWithoutOfflineAccess = try c[first + 22].decode(Bool.self)
     subjectSalt = Array(try c[first + 23].decode(ByteBuffer.self).readableBytesView)
     requireMFA = try c[first + 24].decode(Bool.self)
+    requireEmailVerification = try c[first + 25].decode(Bool.self)
   }
 
   /// A service users may sign up to and sign in to now.

@@ -9,7 +9,9 @@ enum ServiceSettingsRules {
   static let statuses: Set<String> = ["active", "inactive", "suspended", "maintenance"]
   static let clientTypes: Set<String> = ["web", "mobile", "native"]
 
-  static func check(_ body: ServiceSettingsBody, creating: Bool, environment: DeploymentEnvironment) throws(Problem) {
+  static func check(
+    _ body: ServiceSettingsBody, creating: Bool, environment: DeploymentEnvironment, canMail: Bool
+  ) throws(Problem) {
     if creating {
       guard let slug = body.slug else { throw missing("slug") }
       guard body.name != nil else { throw missing("name") }
@@ -55,11 +57,11 @@ enum ServiceSettingsRules {
         throw RequestProblems.invalidField.problem("\(field) is \(range.lowerBound) to \(range.upperBound).", field: field)
       }
     }
-    // Stored since the start and enforced nowhere: e-mail verification does not exist yet
-    // (the account-recovery issue). A setting that silently does nothing is refused instead.
-    if body.requireEmailVerification == true {
+    // Without mail no address can be verified: a setting that would lock everyone out is refused.
+    if body.requireEmailVerification == true, !canMail {
       throw ServiceAdminProblems.emailVerificationUnavailable.problem(
-        "Gatehouse does not verify e-mail addresses yet, so a service cannot require it; require_email_verification can only be false.",
+        "This deployment sends no mail (GATEHOUSE_SMTP_HOST is not set), so no address can be verified; "
+          + "require_email_verification can only be false.",
         field: "require_email_verification")
     }
     try checkOpenIDClient(body, environment: environment)

@@ -11,10 +11,12 @@ struct AccountStore: Sendable {
   /// Creates the user and their membership of `service` (role `user`), with the audit row, in
   /// one transaction. A taken username or e-mail (any case) is a 409; the unique indexes decide,
   /// so two registrations racing for one name cannot both succeed.
+  /// With `mail`, the address's verification mail is queued in the same transaction; the
+  /// returned job is dispatched after the commit.
   func register(
     _ account: NewAccount, passwordHash: String, service: ServiceRecord, client: ClientInfo,
-    requestID: String?
-  ) async throws -> UserSummary {
+    requestID: String?, mail: MailOutbox?
+  ) async throws -> (UserSummary, OutboxJob?) {
     do {
       return try await postgres.transaction(logger: logger) { connection in
         let rows = try await connection.query(
@@ -37,8 +39,11 @@ struct AccountStore: Sendable {
           action: "USER_REGISTERED", actorUserID: id, serviceID: service.id, requestID: requestID,
           client: client, details: ["username": account.username, "ip": client.ip ?? ""]
         ).insert(on: connection, logger: logger)
+        let job = try await mail?.add(
+          AccountMailJob(kind: .verifyEmail, userID: id, email: account.email, serviceID: service.id, requestID: requestID),
+          on: connection)
         let fullName = UserSummary.fullName(first: account.firstName, last: account.lastName)
-        return UserSummary(id: id, username: account.username, email: account.email, fullName: fullName)
+        return (UserSummary(id: id, username: account.username, email: account.email, fullName: fullName), job)
       }
     } catch let error as PSQLError {
       throw Self.conflict(from: error) ?? error
@@ -188,18 +193,33 @@ extension AccountStore {
         changed = row
       }
       guard let (userID, version) = changed else { return nil }
-      _ = try await connection.query("DELETE FROM token.sign_in_throttles WHERE user_id = \(userID)", logger: logger).collect()
-      let ended = try await connection.query(
-        """
-        UPDATE token.sessions SET revoked_at = now(), revoked_reason = 'password_reset'
-        WHERE user_id = \(userID) AND revoked_at IS NULL RETURNING id
-        """, logger: logger
-      ).collect().count
+      let ended = try await Self.endEverySession(of: userID, reason: "password_reset", on: connection, logger: logger)
       try await AuditEvent(
         action: "PASSWORD_RESET_BY_OPERATOR", actorUserID: userID,
         details: ["sessions_ended": String(ended), "by": "token-service admin reset-password"]
       ).insert(on: connection, logger: logger)
       return (userID, version)
     }
+  }
+}
+
+extension AccountStore {
+  /// After a new password someone else may have known the old one: lock-outs are forgotten, and
+  /// every session and signed-in browser of the account ends, inside the caller's transaction.
+  /// Returns how many sessions ended.
+  static func endEverySession(of userID: UUID, reason: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+    _ = try await connection.query("DELETE FROM token.sign_in_throttles WHERE user_id = \(userID)", logger: logger).collect()
+    _ = try await connection.query(
+      """
+      UPDATE token.browser_sessions SET revoked_at = now(), revoked_reason = \(reason)
+      WHERE user_id = \(userID) AND revoked_at IS NULL
+      """, logger: logger
+    ).collect()
+    return try await connection.query(
+      """
+      UPDATE token.sessions SET revoked_at = now(), revoked_reason = \(reason)
+      WHERE user_id = \(userID) AND revoked_at IS NULL RETURNING id
+      """, logger: logger
+    ).collect().count
   }
 }

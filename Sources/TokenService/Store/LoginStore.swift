@@ -19,6 +19,9 @@ struct LoginStore: Sendable {
     let tokenVersion: Int
     let platformRole: String
     let mfaEnabled: Bool
+    let emailVerified: Bool
+    /// A new address waiting for its link to be opened (the account still uses `email`).
+    let pendingEmail: String?
 
     var summary: UserSummary { UserSummary(id: id, username: username, email: email, fullName: fullName) }
   }
@@ -44,7 +47,7 @@ struct LoginStore: Sendable {
     let query = PostgresQuery(
       unsafeSQL: """
         SELECT id, username, email, first_name, last_name, password_hash, is_active, token_version, platform_role,
-               mfa_enabled
+               mfa_enabled, email_verified, pending_email
         FROM token.users WHERE \(condition)
         """, binds: binds)
     if let connection { return try await Self.account(try await connection.query(query, logger: logger)) }
@@ -56,7 +59,7 @@ struct LoginStore: Sendable {
     return nil
   }
 
-  /// `accountColumns`, read from the start of a row.
+  /// An account's twelve columns, read from the start of a row.
   private static func account(_ c: PostgresRandomAccessRow) throws -> Account {
     let first = try c[3].decode(String.self)
     let last = try c[4].decode(String.self)
@@ -64,7 +67,8 @@ struct LoginStore: Sendable {
       id: try c[0].decode(UUID.self), username: try c[1].decode(String.self), email: try c[2].decode(String.self),
       fullName: UserSummary.fullName(first: first, last: last),
       passwordHash: try c[5].decode(String?.self), isActive: try c[6].decode(Bool.self),
-      tokenVersion: try c[7].decode(Int.self), platformRole: try c[8].decode(String.self), mfaEnabled: try c[9].decode(Bool.self))
+      tokenVersion: try c[7].decode(Int.self), platformRole: try c[8].decode(String.self), mfaEnabled: try c[9].decode(Bool.self),
+      emailVerified: try c[10].decode(Bool.self), pendingEmail: try c[11].decode(String?.self))
   }
 
   /// The account and a service in one read (userinfo, on every OpenID round trip).
@@ -72,12 +76,12 @@ struct LoginStore: Sendable {
     let rows = try await postgres.query(
       """
       SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.password_hash, u.is_active, u.token_version, u.platform_role,
-             u.mfa_enabled, \(unescaped: ServiceRecord.columns(of: "s"))
+             u.mfa_enabled, u.email_verified, u.pending_email, \(unescaped: ServiceRecord.columns(of: "s"))
       FROM token.users u, token.services s WHERE u.id = \(id) AND s.slug = \(slug)
       """, logger: logger)
     for try await row in rows {
       let c = row.makeRandomAccess()
-      return (try Self.account(c), try ServiceRecord(c, from: 10))
+      return (try Self.account(c), try ServiceRecord(c, from: 12))
     }
     return nil
   }

@@ -20,7 +20,7 @@ public enum ServiceAdminProblems: ProblemDomain {
     doc: "Another service has this slug; choose another.")
   public static let emailVerificationUnavailable = ProblemKind(
     "email_verification_unavailable", status: 422, title: "E-mail verification unavailable",
-    doc: "Gatehouse does not verify e-mail addresses yet, so `require_email_verification` can only be false.")
+    doc: "This deployment sends no mail (`GATEHOUSE_SMTP_HOST` unset), so `require_email_verification` can only be false.")
 
   public static let ownAccount = ProblemKind(
     "own_account", status: 403, title: "Not your own account",

@@ -9,7 +9,7 @@ extension TokenRPC {
 /// For what, and the current password when they send it with the change. Who asks (the user,
 /// session and service of the access token) is the call's principal.
 public struct ReauthenticationRequest: Codable, Sendable {
-  /// What is about to change, for the audit row: `social_link`, `social_unlink`, `identity_phone`.
+  /// What is about to change, for the audit row: `social_link`, `social_unlink`, `identity_phone`, `email_change`.
   public var purpose: String
   public var currentPassword: String?
   public var client: ClientInfo

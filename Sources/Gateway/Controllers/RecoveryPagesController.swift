@@ -1,0 +1,95 @@
+import Hummingbird
+import Shared
+
+/// Account recovery's hosted pages (docs/recovery.md): the mailed links open a page whose button
+/// spends the token (a mail scanner that follows links spends nothing), and "forgot your
+/// password?" asks for the address. Forms repeat the browser's CSRF token; a refusal the person
+/// can fix shows the form again with what went wrong; a dead link is the error page.
+struct RecoveryPagesController: Sendable {
+  let rpc: RPCClient
+  let limits: RateLimits
+  let pages: HostedPages
+
+  func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+    group.get("email/verify", use: verifyPage)
+      .post("email/verify", use: verify)
+      .get("password/forgot", use: forgotPage)
+      .post("password/forgot", use: forgot)
+      .get("password/reset", use: resetPage)
+      .post("password/reset", use: reset)
+  }
+
+  /// `GET /email/verify?token=`: the button that verifies.
+  @Sendable func verifyPage(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    show("email_verify", request, context, values: ["token": Query.optional(request, "token") ?? ""])
+  }
+
+  @Sendable func verify(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    await pages.catching(request, context) {
+      let form = try await BrowserCookies.form(request)
+      let verified = try await rpc.call(
+        TokenRPC.verifyEmail, MailedTokenRequest(body: MailedTokenBody(token: form["token"] ?? ""), client: context.client(request)),
+        context: context.rpcContext)
+      return show("email_verified", request, context, values: ["email": verified.email])
+    }
+  }
+
+  /// `GET /password/forgot?service=`: the address to send the link to (the sign-in page links
+  /// here with its service).
+  @Sendable func forgotPage(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    show("password_forgot", request, context, values: ["service": Query.optional(request, "service") ?? ""])
+  }
+
+  /// The same answer whether or not an account has the address.
+  @Sendable func forgot(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    await pages.catching(request, context) {
+      let form = try await BrowserCookies.form(request)
+      let email = form["email"] ?? ""
+      let service = form["service"] ?? ""
+      do {
+        try await limits.enforcePasswordReset(ip: context.client(request).ip, email: email)
+        _ = try await rpc.call(
+          TokenRPC.forgotPassword,
+          ForgotPasswordRequest(body: ForgotPasswordBody(service: service, email: email), client: context.client(request)),
+          context: context.rpcContext)
+      } catch let problem as Problem where RequestProblems.invalidField ~= problem {
+        return show("password_forgot", request, context, values: ["service": service], typed: ["email": email], problem: problem)
+      }
+      return show("password_forgot_sent", request, context, values: ["email": email])
+    }
+  }
+
+  /// `GET /password/reset?token=`: the new password, twice.
+  @Sendable func resetPage(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    show("password_reset", request, context, values: ["token": Query.optional(request, "token") ?? ""])
+  }
+
+  @Sendable func reset(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    await pages.catching(request, context) {
+      let form = try await BrowserCookies.form(request)
+      let token = form["token"] ?? ""
+      let password = form["password"] ?? ""
+      guard password == form["password_confirmation"] else {
+        return show("password_reset", request, context, values: ["token": token, "mismatch": true])
+      }
+      do {
+        let done = try await rpc.call(
+          TokenRPC.resetPassword,
+          ResetPasswordRequest(body: ResetPasswordBody(token: token, password: password), client: context.client(request)),
+          context: context.rpcContext)
+        return show("password_reset_done", request, context, values: ["sessionsEnded": done.sessionsEnded])
+      } catch let problem as Problem where RequestProblems.invalidField ~= problem {
+        return show("password_reset", request, context, values: ["token": token], problem: problem)
+      }
+    }
+  }
+
+  private func show(
+    _ name: String, _ request: Request, _ context: GatewayRequestContext, values: [String: Any] = [:], typed: [String: String] = [:],
+    problem: Problem? = nil
+  ) -> Response {
+    var view = PageView(name: name, problem: problem, languages: BrowserCookies.acceptLanguages(request))
+    view.typed = typed
+    return pages.page(view, request: request, context: context, values: values)
+  }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Shared
+
+/// `token.verify_email`, `token.resend_verification`, `token.forgot_password` and
+/// `token.reset_password` (docs/recovery.md): the rules before the store. Without mail
+/// (`GATEHOUSE_SMTP_HOST` unset) each answers `mail_unavailable`.
+struct AccountRecovery: Sendable {
+  let store: AccountRecoveryStore?
+  let services: ServiceStore
+  let logins: LoginStore
+  let hasher: PasswordHasher
+  let revocations: RevocationPublisher
+
+  func verifyEmail(_ request: MailedTokenRequest, requestID: String?) async throws -> EmailVerified {
+    let (email, service) = try await available().verifyEmail(token: request.body.token, client: request.client, requestID: requestID)
+    return EmailVerified(email: email, service: service)
+  }
+
+  /// The caller's verification mail again: for the address waiting to replace theirs, else for
+  /// theirs while it is unverified (`email_already_verified` otherwise).
+  func resendVerification(_ request: ResendVerificationRequest, caller: SignedInCaller, requestID: String?) async throws -> MailAccepted {
+    let store = try available()
+    guard let userID = UUID(uuidString: caller.userID), let account = try await logins.account(id: userID), account.isActive else {
+      throw AccountProblems.accountNotFound.problem("No such account.")
+    }
+    guard let unproven = account.pendingEmail ?? (account.emailVerified ? nil : account.email) else {
+      throw RecoveryProblems.emailAlreadyVerified.problem("\(account.summary.email) is verified already.")
+    }
+    let service = try await services.find(slug: caller.service)
+    try await store.queue(
+      AccountMailJob(
+        kind: .verifyEmail, userID: userID, email: unproven, serviceID: service?.id, requestID: requestID, ip: request.client.ip))
+    return MailAccepted()
+  }
+
+  /// A new address for the caller: it waits in `pending_email` until its link is opened, and
+  /// the old one keeps working meanwhile. Another account's address is `email_taken`.
+  func changeEmail(_ request: ChangeEmailRequest, caller: SignedInCaller, requestID: String?) async throws -> MailAccepted {
+    let store = try available()
+    let email = try EmailRules.checked(request.email)
+    guard let userID = UUID(uuidString: caller.userID), let account = try await logins.account(id: userID), account.isActive else {
+      throw AccountProblems.accountNotFound.problem("No such account.")
+    }
+    guard email.lowercased() != account.email.lowercased() else {
+      throw RequestProblems.invalidField.problem("This is the account's address already.", field: "email")
+    }
+    let service = try await services.find(slug: caller.service)
+    try await store.changeEmail(userID: userID, to: email, serviceID: service?.id, client: request.client, requestID: requestID)
+    return MailAccepted()
+  }
+
+  /// Queues the request and nothing else, so that a known and an unknown address answer alike
+  /// and take the same time: the mail worker looks the address up (MailDelivery).
+  func forgotPassword(_ request: ForgotPasswordRequest, requestID: String?) async throws -> MailAccepted {
+    let store = try available()
+    let email = try EmailRules.checked(request.body.email)
+    let service = try await services.open(slug: request.body.service)
+    try await store.queue(
+      AccountMailJob(kind: .resetRequested, email: email, serviceID: service.id, requestID: requestID, ip: request.client.ip))
+    return MailAccepted()
+  }
+
+  func resetPassword(_ request: ResetPasswordRequest, requestID: String?) async throws -> PasswordResetDone {
+    let store = try available()
+    try PasswordRules.check(request.body.password, field: "password")
+    let hash = try await hasher.hash(request.body.password)
+    let outcome = try await store.resetPassword(token: request.body.token, passwordHash: hash, client: request.client, requestID: requestID)
+    try await revocations.raise(userID: outcome.userID.uuidString.lowercased(), to: outcome.tokenVersion)
+    return PasswordResetDone(sessionsEnded: outcome.sessionsEnded, service: outcome.service)
+  }
+
+  private func available() throws(Problem) -> AccountRecoveryStore {
+    guard let store else { throw RecoveryProblems.mailUnavailable.problem("This deployment sends no mail.") }
+    return store
+  }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Shared
+
+/// Sends account mail (docs/recovery.md): each `token.outbox` row on `token.mail` is completed
+/// once, in one transaction with what the mail needs (its link's token, its audit row), so a
+/// mail that could not be sent leaves nothing behind and is tried again. A row whose mail no
+/// longer makes sense (the address verified meanwhile, no account at a forgotten address) is
+/// completed without a mail.
+struct MailDelivery: Sendable {
+  let outbox: Outbox
+  let postgres: Database
+  let recipients: MailRecipientStore
+  let tokens: EmailTokenStore
+  let composer: MailComposer
+  let smtp: SMTPClient
+  let settings: MailSettings
+  /// The gateway's public address, for the links.
+  let issuer: String
+  let logger: Logger
+
+  func handle(_ job: Job) async throws {
+    let payload = try job.decode(AccountMailJob.self)
+    var logger = self.logger
+    logger[metadataKey: "mail"] = "\(payload.kind.rawValue)"
+    try await outbox.complete(job, client: postgres, logger: logger) { connection in
+      guard let (message, userID) = try await prepare(payload, on: connection) else {
+        logger.debug("mail not needed any more")
+        return
+      }
+      do throws(MailSendFailure) {
+        try await smtp.send(message)
+        logger.info("mail sent", metadata: ["attempt": "\(job.attempt)"])
+      } catch let failure {
+        // A passing failure rolls the transaction back (the link's token with it) and is tried again.
+        guard failure.permanent else { throw failure }
+        try await AuditEvent(
+          action: "MAIL_DEAD_LETTERED", actorUserID: userID, serviceID: payload.serviceID, requestID: payload.requestID,
+          details: ["kind": payload.kind.rawValue, "reason": failure.reason, "attempt": String(job.attempt)]
+        ).insert(on: connection, logger: logger)
+        logger.warning("mail refused for good", metadata: ["reason": "\(failure.reason)"])
+      }
+    }
+  }
+
+  /// The message and the account it is about, with the link's token issued and the audit row
+  /// written on `connection`; nil when there is nothing to send.
+  private func prepare(_ job: AccountMailJob, on connection: PostgresConnection) async throws -> (MailMessage, UUID)? {
+    var found: MailRecipientStore.Recipient?
+    if job.kind == .resetRequested {
+      found = try await recipients.recipient(email: job.email, on: connection)
+    } else if let userID = job.userID {
+      found = try await recipients.recipient(id: userID, on: connection)
+    }
+    guard let recipient = found else { return nil }
+    var content = MailComposer.Content(
+      kind: job.kind, language: recipient.language,
+      values: ["name": recipient.name, "service": try await recipients.serviceName(job.serviceID, on: connection)])
+    var audit: (String, [String: String])?
+    switch job.kind {
+    case .verifyEmail:
+      let proving = job.email.lowercased()
+      guard proving == recipient.pendingEmail?.lowercased() || (proving == recipient.email.lowercased() && !recipient.emailVerified)
+      else { return nil }
+      let token = try await tokens.issue(.verifyEmail, userID: recipient.userID, email: job.email, serviceID: job.serviceID, on: connection)
+      content.values["email"] = job.email
+      content.link = "\(issuer)/email/verify?token=\(token)"
+      audit = ("EMAIL_VERIFICATION_SENT", ["email": job.email])
+    case .resetRequested:
+      let token = try await tokens.issue(
+        .resetPassword, userID: recipient.userID, email: recipient.email, serviceID: job.serviceID, on: connection)
+      content.values["email"] = recipient.email
+      content.link = "\(issuer)/password/reset?token=\(token)"
+      audit = ("PASSWORD_RESET_REQUESTED", ["ip": job.ip ?? ""])
+    case .passwordReset:
+      content.values["time"] = InternetTime.format(Date())
+      content.values["ip"] = job.ip ?? "?"
+    case .emailChanged:
+      content.values["old"] = job.email
+      content.values["new"] = recipient.email
+    }
+    if let (action, details) = audit {
+      try await AuditEvent(
+        action: action, actorUserID: recipient.userID, serviceID: job.serviceID, requestID: job.requestID, details: details
+      ).insert(on: connection, logger: logger)
+    }
+    // Notices go to the address named in the job (the old one, after a change); the rest to the one proved or on file.
+    let address = job.kind == .resetRequested ? recipient.email : job.email
+    return (composer.message(to: address, content), recipient.userID)
+  }
+
+  /// The job worker for `token.mail` and the sweeper of `token.outbox`.
+  func services(_ context: BackendContext) -> [any Service] {
+    context.outboxDelivery(queue: MailOutbox.queue, outbox: outbox, maxAttempts: settings.maxAttempts, retryBase: settings.retryBase) {
+      job in try await handle(job)
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import Shared
+
+/// `token.email_tokens`: the single-use tokens of mailed links (docs/recovery.md). A token is 32
+/// random bytes, kept as its SHA-256; issuing one spends every unused one of the same purpose for
+/// the account (the newest link is the only one that works), and spending one happens in the
+/// transaction of what it does.
+struct EmailTokenStore: Sendable {
+  enum Purpose: String, Sendable {
+    case verifyEmail = "verify_email"
+    case resetPassword = "reset_password"
+
+    var lifetime: Duration {
+      switch self {
+      case .verifyEmail: .seconds(24 * 3600)
+      case .resetPassword: .seconds(30 * 60)
+      }
+    }
+  }
+
+  /// What a spent token was for.
+  struct Spent: Sendable {
+    let userID: UUID
+    let email: String
+    let serviceID: UUID?
+  }
+
+  let logger: Logger
+
+  /// A new token for `userID`, replacing any unused one of the same purpose, on `connection`
+  /// (inside the caller's transaction). Returns the token, which only the mail carries.
+  func issue(_ purpose: Purpose, userID: UUID, email: String, serviceID: UUID?, on connection: PostgresConnection) async throws -> String {
+    let token = Base64URL.encode(SecureRandom.bytes(32))
+    let seconds = Double(purpose.lifetime.components.seconds)
+    _ = try await connection.query(
+      """
+      UPDATE token.email_tokens SET used_at = now()
+      WHERE user_id = \(userID) AND purpose = \(purpose.rawValue) AND used_at IS NULL
+      """, logger: logger
+    ).collect()
+    _ = try await connection.query(
+      """
+      INSERT INTO token.email_tokens (token_hash, purpose, user_id, email, service_id, expires_at)
+      VALUES (\(SecretDigest.sha256(token)), \(purpose.rawValue), \(userID), \(email), \(serviceID),
+              now() + make_interval(secs => \(seconds)))
+      """, logger: logger
+    ).collect()
+    return token
+  }
+
+  /// Spends `token` for `purpose` on `connection`: the row is locked, so of two requests with one
+  /// token exactly one gets it. Throws `link_invalid`, `link_used` or `link_expired`.
+  func spend(_ token: String, _ purpose: Purpose, on connection: PostgresConnection) async throws -> Spent {
+    guard token.utf8.count == 43, Base64URL.decode(token) != nil else {
+      throw RecoveryProblems.linkInvalid.problem("This link is not one Gatehouse sent.", field: "token")
+    }
+    let rows = try await connection.query(
+      """
+      SELECT user_id, email, service_id, used_at IS NOT NULL, expires_at <= now()
+      FROM token.email_tokens WHERE token_hash = \(SecretDigest.sha256(token)) AND purpose = \(purpose.rawValue)
+      FOR UPDATE
+      """, logger: logger)
+    var found: (UUID, String, UUID?, Bool, Bool)?
+    for try await row in rows.decode((UUID, String, UUID?, Bool, Bool).self) { found = row }
+    guard let (userID, email, serviceID, used, expired) = found else {
+      throw RecoveryProblems.linkInvalid.problem("This link is not one Gatehouse sent.", field: "token")
+    }
+    if used { throw RecoveryProblems.linkUsed.problem("This link was used already, or a newer one replaced it.") }
+    if expired { throw RecoveryProblems.linkExpired.problem("This link has expired; ask for a new one.") }
+    _ = try await connection.query(
+      "UPDATE token.email_tokens SET used_at = now() WHERE token_hash = \(SecretDigest.sha256(token))", logger: logger
+    ).collect()
+    return Spent(userID: userID, email: email, serviceID: serviceID)
+  }
+}

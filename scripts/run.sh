@@ -15,6 +15,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$GATEHOUSE_ROOT/scripts/lib/stack.sh"
 source "$GATEHOUSE_ROOT/scripts/lib/demo-provider.sh"
+source "$GATEHOUSE_ROOT/scripts/lib/mail-sink.sh"
 cd "$GATEHOUSE_ROOT"
 
 READY_TIMEOUT=60
@@ -44,6 +45,7 @@ cleanup() {
     stop_timer
     stack_stop || true
     demo_provider_stop || true
+    mail_sink_stop || true
     if ((STORES_STARTED)); then
         bash "$GATEHOUSE_ROOT/scripts/stores.sh" stop "$RUN_DIR" || true
     fi
@@ -106,6 +108,12 @@ EOF
         printf '    SMS codes      sent to the SMS API at %s\n' "${GATEHOUSE_SMS_API_URL%%\?*}"
     else
         printf '    SMS codes      %s/sms/<number>-<time>.txt (local sink; GATEHOUSE_SMS_API_URL sends real SMS)\n' "$RUN_DIR"
+    fi
+    if [[ -n "$MAIL_SINK_PID" ]]; then
+        printf '    mail           %s/mail/<n>-<time>.eml and .json (local SMTP sink on 127.0.0.1:%s; GATEHOUSE_SMTP_HOST sends real mail)\n' \
+            "$RUN_DIR" "$GATEHOUSE_SMTP_PORT"
+    elif [[ -n "${GATEHOUSE_SMTP_HOST:-}" ]]; then
+        printf '    mail           sent through %s:%s\n' "$GATEHOUSE_SMTP_HOST" "${GATEHOUSE_SMTP_PORT:-587}"
     fi
     if [[ -n "$DEMO_PROVIDER_PID" ]]; then
         printf '    demo provider  %s  (the "Demo provider" button on sign-in pages; any name signs in)\n' \
@@ -301,6 +309,7 @@ main() {
 
     # Before the services start: social-service reads its providers once, at start-up.
     demo_provider_start "$RUN_DIR" "${GATEHOUSE_DEMO_PROVIDER_PORT:-8099}"
+    mail_sink_start "$RUN_DIR" "${GATEHOUSE_MAIL_SINK_PORT:-8025}"
     stack_migrate
     stack_start
     stack_wait_ready "$READY_TIMEOUT"

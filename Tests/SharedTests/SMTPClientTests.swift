@@ -4,7 +4,7 @@ import Testing
 @testable import Shared
 @testable import TestSupport
 
-/// The SMTP client against a real SMTP server (Tests/python/smtp_sink.py, aiosmtpd): what arrives
+/// The SMTP client against a real SMTP server (scripts/smtp_sink.py, aiosmtpd): what arrives
 /// is read back from the server's files and checked with Python's standard e-mail parser.
 @Suite(.timeLimit(.minutes(2))) struct SMTPClientTests {
   static let from = "Gatehouse <no-reply@example.com>"

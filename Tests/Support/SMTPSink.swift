@@ -1,12 +1,14 @@
 import Foundation
 
-/// Tests/python/smtp_sink.py, a real SMTP server (aiosmtpd), started for one test with its own
-/// folder under the test run's directory: what it received is read back from its files.
+/// scripts/smtp_sink.py, a real SMTP server (aiosmtpd, also `make run`'s local mail sink), with its
+/// own folder under the test run's directory: what it received is read back from its files.
+/// `stop()` and `start()` take it down and bring it back on the same port (an SMTP outage).
 final class SMTPSink: @unchecked Sendable {
-  // @unchecked: `process` is only touched by the test that owns this value, never concurrently.
-  let port: Int
+  // @unchecked: `process` is only replaced by the test that owns this value, never concurrently.
+  private(set) var port: Int
   let directory: URL
-  private let process: Process
+  private let arguments: [String]
+  private var process: Process?
 
   /// One message as the sink kept it: the raw bytes, the envelope, and what Python's standard
   /// e-mail parser read from them (an implementation that is not ours).
@@ -38,39 +40,52 @@ final class SMTPSink: @unchecked Sendable {
   init(_ arguments: [String] = []) async throws {
     directory = TestEnvironment.runDirectory.appendingPathComponent("smtp-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let output = directory.appendingPathComponent("sink.out")
-    let errors = directory.appendingPathComponent("sink.err")
+    self.arguments = arguments
+    port = 0
+    try await start()
+  }
+
+  /// (Re)starts the server, on the port it had if it ran before.
+  func start() async throws {
+    let run = UUID().uuidString.prefix(8)
+    let output = directory.appendingPathComponent("sink-\(run).out")
+    let errors = directory.appendingPathComponent("sink-\(run).err")
     for file in [output, errors] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .appendingPathComponent("python/smtp_sink.py").path
+      .deletingLastPathComponent().appendingPathComponent("scripts/smtp_sink.py").path
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script, "--port", "0", "--dir", directory.appendingPathComponent("mail").path] + arguments
+    process.arguments =
+      ["python3", script, "--port", String(port), "--dir", directory.appendingPathComponent("mail").path] + arguments
     // Files, never the test runner's own pipes: a server left holding them keeps the run open.
     process.standardOutput = try FileHandle(forWritingTo: output)
     process.standardError = try FileHandle(forWritingTo: errors)
     process.standardInput = FileHandle.nullDevice
     try process.run()
     self.process = process
-    var port: Int?
+    var bound: Int?
     _ = try await eventually(timeout: .seconds(20)) {
       let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-      port = text.split(separator: "\n").first { $0.hasPrefix("ready ") }.flatMap { Int($0.dropFirst(6)) }
-      return port != nil || !process.isRunning
+      bound = text.split(separator: "\n").first { $0.hasPrefix("ready ") }.flatMap { Int($0.dropFirst(6)) }
+      return bound != nil || !process.isRunning
     }
-    guard let port else {
+    guard let bound else {
       kill(process.processIdentifier, SIGKILL)
       throw TestFailure("smtp_sink.py did not start: \((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
     }
-    self.port = port
+    port = bound
   }
 
   /// Every message received so far, oldest first.
   func received() throws -> [Received] {
     let folder = directory.appendingPathComponent("mail")
     let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-    let stems = names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
-      .sorted { Int($0.prefix { $0.isNumber }) ?? 0 < Int($1.prefix { $0.isNumber }) ?? 0 }
+    // By when they were written: the sink numbers its files from 1 again when it restarts.
+    func written(_ stem: String) -> Date {
+      let path = folder.appendingPathComponent("\(stem).json").path
+      return (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date ?? .distantPast
+    }
+    let stems = names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted { written($0) < written($1) }
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase
     return try stems.map { stem in
@@ -82,7 +97,7 @@ final class SMTPSink: @unchecked Sendable {
 
   /// SIGKILL: a test process may start children with SIGTERM blocked, which Python then never sees.
   func stop() {
-    guard process.isRunning else { return }
+    guard let process, process.isRunning else { return }
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
   }

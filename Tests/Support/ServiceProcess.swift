@@ -52,6 +52,7 @@ final class ServiceProcess: @unchecked Sendable {
       "GATEHOUSE_RATE_LIMIT_USER": "off",
       "GATEHOUSE_RATE_LIMIT_SP": "off",
       "GATEHOUSE_RATE_LIMIT_REFRESH": "off",
+      "GATEHOUSE_RATE_LIMIT_PASSWORD_RESET": "off",
       // A server keeps its whole pool open, and the suites run their clusters side by side
       // on one PostgreSQL (max_connections 200): 3 each, not the default 10.
       "GATEHOUSE_PG_POOL_SIZE": "3",

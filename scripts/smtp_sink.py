@@ -21,6 +21,7 @@ import asyncio
 import email
 import email.policy
 import json
+import os
 import logging
 import pathlib
 import signal
@@ -41,6 +42,8 @@ def parse_arguments():
     parser.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte instead of STARTTLS")
     parser.add_argument("--auth", metavar="USER:PASS", help="require AUTH with these credentials")
     parser.add_argument("--reject-rcpt", metavar="SUBSTRING", help="answer 550 to recipients containing it")
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when the process that started it ends (a test run's shared sink)")
     arguments = parser.parse_args()
     if bool(arguments.tls_cert) != bool(arguments.tls_key):
         parser.error("--tls-cert and --tls-key go together")
@@ -115,6 +118,13 @@ def authenticator(user, password):
     return check
 
 
+async def watch_parent(parent, stop):
+    """Sets `stop` once the process that started the sink has ended (the sink is re-parented)."""
+    while os.getppid() == parent:
+        await asyncio.sleep(1)
+    stop.set()
+
+
 async def serve(arguments):
     directory = pathlib.Path(arguments.dir).resolve()
     directory.mkdir(parents=True, exist_ok=True)
@@ -141,6 +151,8 @@ async def serve(arguments):
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    if arguments.exit_with_parent:
+        loop.create_task(watch_parent(os.getppid(), stop))
     await stop.wait()
     server.close()
     await server.wait_closed()

@@ -56,7 +56,7 @@ final class SMTPSink: @unchecked Sendable {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments =
-      ["python3", script, "--port", String(port), "--dir", directory.appendingPathComponent("mail").path] + arguments
+      ["python3", script, "--port", String(port), "--dir", directory.appendingPathComponent("mail").path, "--exit-with-parent"] + arguments
     // Files, never the test runner's own pipes: a server left holding them keeps the run open.
     process.standardOutput = try FileHandle(forWritingTo: output)
     process.standardError = try FileHandle(forWritingTo: errors)

@@ -107,6 +107,12 @@ import Testing
               ('\\xd4', 0, NULL, NULL, 1, now() + interval '1 hour', now() - interval '2 hours'),  -- a live claim, whenever the runs happen
               ('\\xd5', 0, NULL, NULL, 0, NULL, now() - interval '10 minutes')
           """,
+          // Mailed links' tokens (7 days after expiry, used or not).
+          """
+          INSERT INTO token.email_tokens (token_hash, purpose, user_id, email, expires_at, used_at) VALUES
+              ('\\xf1', 'reset_password', \(user), 'a@example.com', now() - interval '8 days', NULL),
+              ('\\xf2', 'verify_email', \(user), 'a@example.com', now() - interval '6 days', now() - interval '7 days')
+          """,
           // Revocations (their own expiry).
           "INSERT INTO token.revocations (jti, expires_at) VALUES ('cleanup-expired', now() - interval '1 second'), ('cleanup-live', now() + interval '1 hour')",
           // The outbox (7 days after done; undone rows stay).
@@ -126,7 +132,7 @@ import Testing
         for line in [
           "token.sessions: deleted 2", "token.refresh_tokens: deleted 1", "token.mfa_challenges: deleted 1",
           "token.mfa_backup_codes: deleted 1", "token.totp_credentials: deleted 1", "token.sign_in_throttles: deleted 1",
-          "token.revocations: deleted 1", "token.outbox: deleted 1",
+          "token.revocations: deleted 1", "token.outbox: deleted 1", "token.email_tokens: deleted 1",
         ] {
           #expect(output.contains(line), "\(line) missing from:\n\(output)")
         }
@@ -154,6 +160,7 @@ import Testing
             SELECT count(*)::int FROM token.refresh_tokens WHERE id = '00000000-0000-0000-0000-00000000000b' AND parent_id IS NULL
             """) == 1, "the successor stays, its link to the deleted token cleared")
         #expect(try await int(db, "SELECT count(*)::int FROM token.mfa_challenges WHERE token_hash = '\\xc2'") == 1)
+        #expect(try await int(db, "SELECT count(*)::int FROM token.email_tokens WHERE token_hash = '\\xf2'") == 1)
         #expect(try await int(db, "SELECT count(*)::int FROM token.mfa_challenges") == 1)
         #expect(try await int(db, "SELECT count(*)::int FROM token.mfa_backup_codes WHERE code_hash IN ('\\xb2', '\\xb3')") == 2)
         #expect(try await int(db, "SELECT count(*)::int FROM token.mfa_backup_codes") == 2)
@@ -177,7 +184,7 @@ import Testing
             SELECT sum((details->>'rows')::int)::int FROM audit.events
             WHERE action = 'RETENTION_PURGED' AND details->>'table' = 'token.sessions' AND details->>'retention' = '90d'
             """) == 2)
-        #expect(try await int(db, "SELECT count(*)::int FROM audit.events WHERE action = 'RETENTION_PURGED'") == 8)
+        #expect(try await int(db, "SELECT count(*)::int FROM audit.events WHERE action = 'RETENTION_PURGED'") == 9)
         try await verifyAudit(cluster)
 
         // A second run finds nothing more.

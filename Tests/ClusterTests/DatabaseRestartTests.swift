@@ -9,7 +9,9 @@ import Testing
 /// PostgreSQL restarting (a managed database's maintenance, a failover) or away for a while is a
 /// non-event: no process dies, requests meanwhile get 503 `database_unavailable` with
 /// `Retry-After` (or 504 at their deadline), never a 500, and service resumes by itself.
-@Suite(.serialized, .timeLimit(.minutes(5))) struct DatabaseRestartTests {
+// Ten minutes: a test that runs its cluster alone (`exclusive`) first waits for every other
+// running cluster to end, and that wait counts against its limit.
+@Suite(.serialized, .timeLimit(.minutes(10))) struct DatabaseRestartTests {
   /// The minimal reproduction of issue 26: a server's pool under concurrent queries while its
   /// PostgreSQL restarts three times. postgres-nio 1.33's pool trapped here (and took the test
   /// run with it) when servers kept a minimum of connections open.

@@ -10,7 +10,9 @@ import Testing
 /// names that looked alike but were different accounts, and text that made the database fail
 /// (a 500 whose log line carried the failing row, bcrypt hash included).
 // Each test at most 5 minutes (it takes seconds): one hung await fails its test instead of stopping CI.
-@Suite(.serialized, .timeLimit(.minutes(5))) struct SignInSecurityTests {
+// Ten minutes: a test that runs its cluster alone (`exclusive`) first waits for every other
+// running cluster to end, and that wait counts against its limit.
+@Suite(.serialized, .timeLimit(.minutes(10))) struct SignInSecurityTests {
   /// Addresses are told apart through a trusted proxy's X-Forwarded-For, as in production.
   static let environment = ["GATEHOUSE_TRUSTED_PROXIES": "127.0.0.1/32"]
 

@@ -11,7 +11,10 @@ folder (mail_dir) and a verification link whose time ran out (expired_link). The
 2. opens the expired link: the error page says it expired;
 3. opens /account signed out, follows "Forgot your password?" from the sign-in page, asks for the
    link, opens the mail's link, types two different passwords (refused on the page), then the new
-   one twice, and signs in to /account with it.
+   one twice, and signs in to /account with it;
+4. changes the address in the console (new_email, with the password): the console shows it
+   waiting; the link mailed to the new address verifies it, and the console shows it as the
+   account's verified address.
 
 Screenshots of every page, at a desktop's and a phone's width, go to SCREENSHOT_DIR. Prints one
 JSON object (what happened) and exits 0; exits 1 with the reason on the first failure.
@@ -33,14 +36,15 @@ class Recovering(ConsoleUser):
         self.mail_dir = settings["mail_dir"]
         self.expired_link = settings["expired_link"]
 
-    def link(self, kind, count=1, timeout=20):
-        """The `count`th link of `kind` (email/verify or password/reset) mailed to the person."""
+    def link(self, kind, count=1, timeout=20, to=None):
+        """The `count`th link of `kind` (email/verify or password/reset) mailed to the person (or `to`)."""
+        to = to or self.person["email"]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             links = []
             for path in sorted(glob.glob(os.path.join(self.mail_dir, "*.json")), key=os.path.getmtime):
                 mail = json.load(open(path))
-                if self.person["email"] not in mail.get("rcpt_tos", []):
+                if to not in mail.get("rcpt_tos", []):
                     continue
                 for part in mail.get("parts", []):
                     if part.get("content_type") == "text/plain":
@@ -48,7 +52,7 @@ class Recovering(ConsoleUser):
             if len(links) >= count:
                 return links[count - 1]
             time.sleep(0.2)
-        raise Failure(f"no mail with a {kind} link reached {self.person['email']}")
+        raise Failure(f"no mail with a {kind} link reached {to}")
 
     def problem(self):
         found = self.driver.find_elements(By.ID, "problem")
@@ -102,6 +106,22 @@ class Recovering(ConsoleUser):
         self.person = dict(self.person, password=self.person["new_password"])
         self.sign_in()
         self.seen["signed_in_with_new_password"] = True
+
+        self.fill("new_email", self.person["new_email"])
+        self.fill("email_password", self.person["new_password"])
+        self.submit("email-form")
+        self.expect_page("page-account", "asking for a new address")
+        if self.person["new_email"] not in self.text("pending-email") or not self.driver.find_elements(By.ID, "notice"):
+            raise Failure("the console does not show the new address waiting")
+        self.screenshot("account-email-pending")
+        self.driver.get(self.link("email/verify", to=self.person["new_email"]))
+        self.submit("verify-email")
+        self.expect_page("page-email_verified", "verifying the new address")
+        self.driver.get(f"{self.issuer}/account")
+        self.expect_page("page-account", "back to the console")
+        self.seen["console_email"] = self.text("current-email")
+        self.seen["console_email_state"] = self.driver.find_element(By.ID, "email-state").get_attribute("class")
+        self.screenshot("account-email-verified")
         return self.seen
 
 

@@ -27,6 +27,8 @@ struct AccountConsoleController: Sendable {
       .post("mfa/totp/disable", use: disableTOTP)
       .post("mfa/backup-codes", use: replaceBackupCodes)
       .post("pin", use: changePin)
+      .post("email", use: changeEmail)
+      .post("email/verification", use: resendVerification)
   }
 
   /// `GET /account/callback`: the console's own authorization response.
@@ -177,6 +179,24 @@ struct AccountConsoleController: Sendable {
       let body = PinChangeBody(currentPinCode: form["current_pin"] ?? "", pinCode: form["new_pin"] ?? "")
       _ = try await rpc.call(IdPRPC.changePin, ChangePin(body: body, client: context.client(request)), context: context.rpcContext)
       return []
+    }
+  }
+
+  /// A new address, behind the account-security gate as on the JSON API (RecoveryController).
+  @Sendable func changeEmail(_ request: Request, context: SignedInContext) async throws -> Response {
+    await pages.form(request, context.parent, refusedBackTo: "/account", section: "email") { form in
+      try await context.reauthenticate("email_change", password: form["current_password"], request: request, rpc: rpc)
+      _ = try await rpc.call(
+        TokenRPC.changeEmail, ChangeEmailRequest(email: form["email"] ?? "", client: context.client(request)), context: context.rpcContext)
+      return ConsoleForm.back(to: "/account", section: "email", outcome: ("done", "email_sent"))
+    }
+  }
+
+  @Sendable func resendVerification(_ request: Request, context: SignedInContext) async throws -> Response {
+    await pages.form(request, context.parent, refusedBackTo: "/account", section: "email") { _ in
+      _ = try await rpc.call(
+        TokenRPC.resendVerification, ResendVerificationRequest(client: context.client(request)), context: context.rpcContext)
+      return ConsoleForm.back(to: "/account", section: "email", outcome: ("done", "email_sent"))
     }
   }
 

@@ -10,6 +10,7 @@ struct RecoveryController: Sendable {
   /// `auth` is `/api/v1/auth`, `me` `/api/v1/users/me` behind the signed-in check.
   func addRoutes(auth: RouterGroup<GatewayRequestContext>, me: RouterGroup<SignedInContext>) {
     auth.post("email/verify", use: verifyEmail)
+      .post("email/verification", use: requestVerification)
       .post("password/forgot", use: forgotPassword)
       .post("password/reset", use: resetPassword)
     me.post("email/verification", use: resendVerification)
@@ -21,6 +22,16 @@ struct RecoveryController: Sendable {
     let verified = try await rpc.call(
       TokenRPC.verifyEmail, MailedTokenRequest(body: body, client: context.client(request)), context: context.rpcContext)
     return try JSONResponse.make(verified)
+  }
+
+  /// 202 whether or not an account has the address (or it is verified already); counted with
+  /// the password-reset requests, per client address and per address.
+  @Sendable func requestVerification(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    let body = try await JSONBody.decode(VerificationMailBody.self, from: request)
+    try await limits.enforcePasswordReset(ip: context.client(request).ip, email: body.email)
+    let accepted = try await rpc.call(
+      TokenRPC.requestVerification, VerificationMailRequest(body: body, client: context.client(request)), context: context.rpcContext)
+    return try JSONResponse.make(accepted, status: .accepted)
   }
 
   /// 202 whether or not an account has the address; counted per client address and per address.

@@ -13,6 +13,8 @@ struct RecoveryPagesController: Sendable {
   func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
     group.get("email/verify", use: verifyPage)
       .post("email/verify", use: verify)
+      .get("email/verification", use: resendPage)
+      .post("email/verification", use: resend)
       .get("password/forgot", use: forgotPage)
       .post("password/forgot", use: forgot)
       .get("password/reset", use: resetPage)
@@ -31,6 +33,28 @@ struct RecoveryPagesController: Sendable {
         TokenRPC.verifyEmail, MailedTokenRequest(body: MailedTokenBody(token: form["token"] ?? ""), client: context.client(request)),
         context: context.rpcContext)
       return show("email_verified", request, context, values: ["email": verified.email])
+    }
+  }
+
+  /// `GET /email/verification?service=`: the address to send the verification link to again
+  /// (the sign-in page links here when a service asks for a verified address).
+  @Sendable func resendPage(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    show("email_resend", request, context, values: ["service": Query.optional(request, "service") ?? ""])
+  }
+
+  /// The same answer whether or not an account has the address, or has it verified already.
+  @Sendable func resend(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    await pages.catching(request, context) {
+      let form = try await BrowserCookies.form(request)
+      let body = VerificationMailBody(service: form["service"] ?? "", email: form["email"] ?? "")
+      do {
+        try await limits.enforcePasswordReset(ip: context.client(request).ip, email: body.email)
+        _ = try await rpc.call(
+          TokenRPC.requestVerification, VerificationMailRequest(body: body, client: context.client(request)), context: context.rpcContext)
+      } catch let problem as Problem where RequestProblems.invalidField ~= problem {
+        return show("email_resend", request, context, values: ["service": body.service], typed: ["email": body.email], problem: problem)
+      }
+      return show("email_resend_sent", request, context, values: ["email": body.email])
     }
   }
 

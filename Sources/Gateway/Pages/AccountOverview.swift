@@ -34,6 +34,7 @@ struct AccountOverview {
       "username": profile.username, "email": profile.email, "firstName": profile.firstName, "lastName": profile.lastName,
       "fullName": profile.fullName.isEmpty ? profile.username : profile.fullName, "emailVerified": profile.emailVerified,
       "languageKo": profile.preferredLanguage == "ko", "languageEn": profile.preferredLanguage != "ko",
+      "pendingEmail": profile.pendingEmail ?? "", "canResend": !profile.emailVerified || profile.pendingEmail != nil,
     ]
     values["mfaEnabled"] = profile.mfaEnabled
     values["sessions"] = sessions.sessions.map { session -> [String: Any] in

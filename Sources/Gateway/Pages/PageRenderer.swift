@@ -66,6 +66,7 @@ struct PageRenderer: Sendable {
     if let service = page.view.service, page.template == "sign_in" {
       values["service"] = service
       values["canReset"] = true
+      values["verifyAgain"] = page.view.problem?.code == RecoveryProblems.emailNotVerified.code
     }
     if let service = page.view.service, !page.view.providers.isEmpty {
       values["service"] = service
@@ -123,6 +124,7 @@ struct PageRenderer: Sendable {
     "email_verify": ("emailVerifyTitle", "emailVerifyLead"), "email_verified": ("emailVerifiedTitle", nil),
     "password_forgot": ("passwordForgotTitle", "passwordForgotLead"), "password_forgot_sent": ("passwordForgotSentTitle", nil),
     "password_reset": ("passwordResetTitle", "passwordResetLead"), "password_reset_done": ("passwordResetDoneTitle", nil),
+    "email_resend": ("emailVerifyTitle", "emailResendLead"), "email_resend_sent": ("passwordForgotSentTitle", nil),
   ]
 }
 

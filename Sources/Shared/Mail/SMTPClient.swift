@@ -54,19 +54,29 @@ public struct SMTPClient: Sendable {
     }
   }
 
+  /// The first reply over TLS: a connection that ends before it ended in the handshake (the
+  /// TLS handler's error and the connection's end race; under load either comes first).
+  private static func afterHandshake<T>(_ overTLS: Bool, _ body: () async throws -> T) async throws -> T {
+    do {
+      return try await body()
+    } catch let failure as MailSendFailure where overTLS && failure == .connectionClosed {
+      throw MailSendFailure.tlsHandshakeFailed
+    }
+  }
+
   /// The conversation on one connection, closed at its end whatever happened.
   private func converse(_ envelope: SMTPEnvelope, tls: NIOSSLContext?) async throws {
     let channel = try await connect(implicitTLS: settings.security == .tls ? tls : nil)
     try await channel.executeThenClose { inbound, outbound in
       var session = SMTPSession(inbound: inbound, outbound: outbound, logger: logger)
-      try await session.expect([220], at: .greeting)
+      _ = try await Self.afterHandshake(settings.security == .tls) { try await session.expect([220], at: .greeting) }
       let name = Self.ehloName(channel.channel.localAddress)
       var ehlo = try await session.command("EHLO \(name)", expect: [250], at: .ehlo)
       if settings.security == .starttls, let tls {
         guard ehlo.extensions.contains("STARTTLS") else { throw MailSendFailure.startTLSNotOffered }
         try await session.command("STARTTLS", expect: [220], at: .startTLS)
         try await addTLS(tls, to: channel.channel).get()
-        ehlo = try await session.command("EHLO \(name)", expect: [250], at: .ehlo)
+        ehlo = try await Self.afterHandshake(true) { try await session.command("EHLO \(name)", expect: [250], at: .ehlo) }
       }
       if let username = settings.username, let password = settings.password {
         let credentials = Data("\0\(username)\0\(password)".utf8).base64EncodedString()

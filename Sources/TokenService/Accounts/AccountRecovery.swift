@@ -60,6 +60,18 @@ struct AccountRecovery: Sendable {
     return MailAccepted()
   }
 
+  /// The verification mail again for whoever has the address, asked without signing in (a
+  /// service that requires a verified address lets no one sign in first): like a forgotten
+  /// password, the same answer and work whether or not an account has it.
+  func requestVerification(_ request: VerificationMailRequest, requestID: String?) async throws -> MailAccepted {
+    let store = try available()
+    let email = try EmailRules.checked(request.body.email)
+    let service = try await services.open(slug: request.body.service)
+    try await store.queue(
+      AccountMailJob(kind: .verifyEmail, email: email, serviceID: service.id, requestID: requestID, ip: request.client.ip))
+    return MailAccepted()
+  }
+
   func resetPassword(_ request: ResetPasswordRequest, requestID: String?) async throws -> PasswordResetDone {
     let store = try available()
     try PasswordRules.check(request.body.password, field: "password")

@@ -49,7 +49,8 @@ struct MailDelivery: Sendable {
   /// written on `connection`; nil when there is nothing to send.
   private func prepare(_ job: AccountMailJob, on connection: PostgresConnection) async throws -> (MailMessage, UUID)? {
     var found: MailRecipientStore.Recipient?
-    if job.kind == .resetRequested {
+    // Asked for by address (a forgotten password, a verification mail asked without signing in).
+    if job.kind == .resetRequested || job.userID == nil {
       found = try await recipients.recipient(email: job.email, on: connection)
     } else if let userID = job.userID {
       found = try await recipients.recipient(id: userID, on: connection)
@@ -80,6 +81,9 @@ struct MailDelivery: Sendable {
     case .emailChanged:
       content.values["old"] = job.email
       content.values["new"] = recipient.email
+    case .emailChangeRequested:
+      guard let pending = recipient.pendingEmail else { return nil }
+      content.values["new"] = pending
     }
     if let (action, details) = audit {
       try await AuditEvent(

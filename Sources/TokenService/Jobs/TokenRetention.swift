@@ -26,6 +26,9 @@ struct TokenRetention: Sendable {
   var authorizationCodes: Duration
   /// After a browser session ended (revoked or expired), once no app session or code names it.
   var browserSessions: Duration
+  /// After a mailed link's token expired, used or not (docs/recovery.md): an expired token
+  /// refuses as well by its absence (`link_invalid` instead of `link_expired`).
+  var emailTokens: Duration
 
   static func load(_ settings: Settings = .fromEnvironment()) throws(ConfigurationError) -> TokenRetention {
     let day: Duration = .seconds(86_400)
@@ -37,6 +40,7 @@ struct TokenRetention: Sendable {
       totpEnrolments: try settings.retention("TOTP_ENROLMENTS", default: day),
       signInThrottles: try settings.retention("SIGN_IN_THROTTLES", default: .seconds(1800)),
       authorizationCodes: try settings.retention("AUTHORIZATION_CODES", default: day),
-      browserSessions: try settings.retention("BROWSER_SESSIONS", default: day * 30))
+      browserSessions: try settings.retention("BROWSER_SESSIONS", default: day * 30),
+      emailTokens: try settings.retention("EMAIL_TOKENS", default: day * 7))
   }
 }

@@ -8,13 +8,17 @@ import Shared
 /// link's token is made when the mail goes out (MailDelivery), in the transaction that sends it.
 struct AccountMailJob: Codable, Sendable, Equatable {
   enum Kind: String, Codable, Sendable {
-    /// The link that proves `email` (the account's address, or the one waiting to replace it).
+    /// The link that proves `email` (the account's address, or the one waiting to replace it);
+    /// without `userID`, for the account at `email` if there is one and it is unverified.
     case verifyEmail = "verify_email"
     /// Someone asked to reset the password of the account at `email`, if there is one: the
     /// request path writes only this row, so a known and an unknown address cost the same.
     case resetRequested = "reset_requested"
     /// The password was reset: the account's address is told.
     case passwordReset = "password_reset"
+    /// A change of address was asked for: the current one (`email`) is told at once, so a change
+    /// someone else started is seen before its link is opened.
+    case emailChangeRequested = "email_change_requested"
     /// The address changed: the old one (`email`) is told.
     case emailChanged = "email_changed"
   }

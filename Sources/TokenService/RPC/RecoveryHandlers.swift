@@ -17,6 +17,9 @@ extension TokenMethodHandlers {
     router.register(TokenRPC.changeEmail) { request, call in
       try await recovery.changeEmail(request, caller: try call.signedInCaller(), requestID: call.requestID)
     }
+    router.register(TokenRPC.requestVerification) { request, call in
+      try await recovery.requestVerification(request, requestID: call.requestID)
+    }
     router.register(TokenRPC.forgotPassword) { request, call in try await recovery.forgotPassword(request, requestID: call.requestID) }
     router.register(TokenRPC.resetPassword) { request, call in try await recovery.resetPassword(request, requestID: call.requestID) }
   }

@@ -20,7 +20,7 @@ struct AccountRecoveryStore: Sendable {
   /// Sets `pending_email` and queues its verification mail, with the audit row; `email_taken`
   /// when another account has the address (checked again when the link is opened).
   func changeEmail(userID: UUID, to email: String, serviceID: UUID?, client: ClientInfo, requestID: String?) async throws {
-    let job = try await postgres.transaction(logger: logger) { connection in
+    let jobs = try await postgres.transaction(logger: logger) { connection in
       let taken = try await connection.query(
         "SELECT 1 FROM token.users WHERE lower(email) = lower(\(email)) AND id <> \(userID)", logger: logger
       ).collect()
@@ -32,10 +32,21 @@ struct AccountRecoveryStore: Sendable {
         action: "EMAIL_CHANGE_REQUESTED", actorUserID: userID, serviceID: serviceID, requestID: requestID, client: client,
         details: ["email": email]
       ).insert(on: connection, logger: logger)
-      return try await mail.add(
-        AccountMailJob(kind: .verifyEmail, userID: userID, email: email, serviceID: serviceID, requestID: requestID), on: connection)
+      var current = ""
+      for try await address in try await connection.query(
+        "SELECT email FROM token.users WHERE id = \(userID)", logger: logger
+      ).decode(String.self) {
+        current = address
+      }
+      return [
+        try await mail.add(
+          AccountMailJob(kind: .verifyEmail, userID: userID, email: email, serviceID: serviceID, requestID: requestID), on: connection),
+        try await mail.add(
+          AccountMailJob(kind: .emailChangeRequested, userID: userID, email: current, serviceID: serviceID, requestID: requestID),
+          on: connection),
+      ]
     }
-    await mail.dispatch([job])
+    await mail.dispatch(jobs)
   }
 
   /// Spends a `verify_email` token: the address it proves becomes the account's verified address

@@ -13,7 +13,7 @@ struct ProfileStore: Sendable {
       """
       SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.preferred_language, u.marketing_consent,
              u.email_verified, u.created_at, s.id, s.slug, s.name, m.role, u.mfa_enabled,
-             u.password_hash IS NOT NULL
+             u.password_hash IS NOT NULL, u.pending_email
       FROM token.users u
       JOIN token.services s ON s.slug = \(serviceSlug)
       LEFT JOIN LATERAL token.membership(s.id, u.id) m ON true
@@ -31,6 +31,7 @@ struct ProfileStore: Sendable {
           name: try c[11].decode(String.self), role: try c[12].decode(String?.self)))
       profile.mfaEnabled = try c[13].decode(Bool.self)
       profile.hasPassword = try c[14].decode(Bool.self)
+      profile.pendingEmail = try c[15].decode(String?.self)
       return profile
     }
     return nil

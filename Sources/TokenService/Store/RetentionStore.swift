@@ -11,7 +11,7 @@ struct RetentionStore: Sendable {
   func tasks() -> [CleanupTask] {
     [
       sessions(), refreshTokens(), mfaChallenges(), usedBackupCodes(), totpEnrolments(), signInThrottles(), revocations(),
-      authorizationRequests(), authorizationCodes(), browserSessions(),
+      authorizationRequests(), authorizationCodes(), browserSessions(), emailTokens(),
     ]
   }
 
@@ -43,6 +43,12 @@ struct RetentionStore: Sendable {
   func refreshTokens() -> CleanupTask {
     .rows(
       of: "token.refresh_tokens", key: "id", retention: retention.refreshTokens, where: "expires_at < now() - make_interval(secs => $1)")
+  }
+
+  func emailTokens() -> CleanupTask {
+    .rows(
+      of: "token.email_tokens", key: "token_hash", retention: retention.emailTokens, where: "expires_at < now() - make_interval(secs => $1)"
+    )
   }
 
   func mfaChallenges() -> CleanupTask {

@@ -9,6 +9,11 @@ enum RecoveryAPI {
       .post, "/api/v1/auth/email/verify", tag: "Account recovery", "Verify an e-mail address with the token of its mailed link",
       request: .json(MailedTokenBody.self), answers: [.ok(TokenRPC.verifyEmail)], problems: problems),
     .init(
+      .post, "/api/v1/auth/email/verification", tag: "Account recovery",
+      "Mail the verification link again to the account at this address, if it is unverified (the answer is the same either way)",
+      request: .json(VerificationMailBody.self), answers: [.ok(TokenRPC.requestVerification, "Accepted", status: 202)],
+      problems: problems),
+    .init(
       .post, "/api/v1/auth/password/forgot", tag: "Account recovery",
       "Mail a password-reset link to the account at this address, if there is one (the answer is the same either way)",
       request: .json(ForgotPasswordBody.self), answers: [.ok(TokenRPC.forgotPassword, "Accepted", status: 202)], problems: problems),

@@ -22,6 +22,8 @@ public struct Profile: Codable, Sendable {
   public var mfaEnabled = false
   /// Whether the account has a password (one made by a provider's sign-in has none).
   public var hasPassword = true
+  /// A new address waiting for its mailed link (docs/recovery.md); the account uses `email` until then.
+  public var pendingEmail: String?
 
   public init(
     id: String, username: String, email: String, firstName: String, lastName: String,
@@ -48,6 +50,7 @@ public struct Profile: Codable, Sendable {
     case preferredLanguage = "preferred_language"
     case marketingConsent = "marketing_consent"
     case emailVerified = "email_verified"
+    case pendingEmail = "pending_email"
     case createdAt = "created_at"
     case mfaEnabled = "mfa_enabled"
     case hasPassword = "has_password"

@@ -8,6 +8,9 @@ extension TokenRPC {
   public static let resendVerification = RPCMethod<ResendVerificationRequest, MailAccepted>(
     service: .token, name: "resend_verification")
   public static let forgotPassword = RPCMethod<ForgotPasswordRequest, MailAccepted>(service: .token, name: "forgot_password")
+  /// The verification mail again, asked for by address (someone who cannot sign in before verifying).
+  public static let requestVerification = RPCMethod<VerificationMailRequest, MailAccepted>(
+    service: .token, name: "request_verification")
   public static let resetPassword = RPCMethod<ResetPasswordRequest, PasswordResetDone>(service: .token, name: "reset_password")
   /// The signed-in caller's new address, waiting for its link (the gateway passed the
   /// account-security gate first).
@@ -97,6 +100,25 @@ public struct ForgotPasswordRequest: Codable, Sendable {
   public var body: ForgotPasswordBody
   public var client: ClientInfo
   public init(body: ForgotPasswordBody, client: ClientInfo) {
+    self.body = body
+    self.client = client
+  }
+}
+
+/// `POST /api/v1/auth/email/verification`'s body: the service and the address to verify.
+public struct VerificationMailBody: Codable, Sendable {
+  public var service: String
+  public var email: String
+  public init(service: String, email: String) {
+    self.service = service
+    self.email = email
+  }
+}
+
+public struct VerificationMailRequest: Codable, Sendable {
+  public var body: VerificationMailBody
+  public var client: ClientInfo
+  public init(body: VerificationMailBody, client: ClientInfo) {
     self.body = body
     self.client = client
   }

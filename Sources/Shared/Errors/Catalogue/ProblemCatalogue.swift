@@ -6,7 +6,8 @@ public enum ProblemCatalogue {
   /// The domains in the order docs/problems.md lists them.
   public static var domains: [any ProblemDomain.Type] {
     [
-      RequestProblems.self, PlatformProblems.self, SignInProblems.self, AccountProblems.self, RecoveryProblems.self, MFAProblems.self,
+      RequestProblems.self, PlatformProblems.self, SignInProblems.self, AccountProblems.self, RecoveryProblems.self, PasskeyProblems.self,
+      MFAProblems.self,
       ServiceAdminProblems.self, SocialProblems.self, IdPProblems.self, OAuthProblems.self, AuthorizationProblems.self, OpenIDProblems.self,
     ]
   }

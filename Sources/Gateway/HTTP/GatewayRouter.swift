@@ -44,6 +44,8 @@ enum GatewayRouter {
     RecoveryController(rpc: rpc, limits: limits)
       .addRoutes(auth: router.group("api/v1/auth"), me: router.group("api/v1/users/me").signedIn(verifier))
     RecoveryPagesController(rpc: rpc, limits: limits, pages: pages).addRoutes(to: router.group())
+    PasskeyController(rpc: rpc, limits: limits)
+      .addRoutes(auth: router.group("api/v1/auth"), me: router.group("api/v1/users/me").signedIn(verifier))
     let console = AccountConsoleSignIn(rpc: rpc, issuer: issuer)
     let signedInPages = AccountConsoleMiddleware(verifier: verifier, signIn: console, pages: pages)
     AccountConsoleController(rpc: rpc, pages: pages, signIn: console)

@@ -88,7 +88,8 @@ struct APIOperation: Sendable {
 
   /// Every area's operations, in the order the document lists them.
   static var all: [APIOperation] {
-    MetaAPI.operations + AuthAPI.operations + RecoveryAPI.operations + SocialAPI.operations + OAuthAPI.operations + IdPAPI.operations
+    MetaAPI.operations + AuthAPI.operations + RecoveryAPI.operations + PasskeyAPI.operations + SocialAPI.operations + OAuthAPI.operations
+      + IdPAPI.operations
       + AdministrationAPI.operations + PagesAPI.operations
   }
 }

@@ -80,9 +80,7 @@ struct Login: Sendable {
         throw SignInProblems.accountDisabled.problem("This account is disabled.")
       }
       // Said only to whoever proved the password, so it tells no one else about the account.
-      if service.requireEmailVerification, !account.emailVerified {
-        throw RecoveryProblems.emailNotVerified.problem("\(service.name) asks for a verified e-mail address; open the link mailed to it.")
-      }
+      try service.admits(emailVerified: account.emailVerified)
       if account.mfaEnabled {
         try await throttle.succeeded(subject)
         settled = true

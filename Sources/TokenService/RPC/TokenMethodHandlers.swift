@@ -10,6 +10,7 @@ enum TokenMethodHandlers {
     registerKeysAndOrigins(&router, parts)
     registerSignIn(&router, parts)
     registerRecovery(&router, parts)
+    try registerPasskeys(&router, parts, context: context)
     registerSessions(&router, parts)
     registerProfile(&router, parts, context: context)
     registerMFA(&router, parts)

@@ -85,6 +85,13 @@ struct ServiceRecord: Sendable {
     requireEmailVerification = try c[first + 25].decode(Bool.self)
   }
 
+  /// A sign-in with `emailVerified` may proceed: `email_not_verified` when the service asks for a
+  /// verified address (docs/recovery.md), said only after the proof (password or passkey).
+  func admits(emailVerified: Bool) throws(Problem) {
+    guard requireEmailVerification, !emailVerified else { return }
+    throw RecoveryProblems.emailNotVerified.problem("\(name) asks for a verified e-mail address; open the link mailed to it.")
+  }
+
   /// A service users may sign up to and sign in to now.
   func requireOpen() throws(Problem) {
     guard !deleted else { throw ServiceAdminProblems.serviceNotFound.problem("No service named \(slug).") }

@@ -34,8 +34,21 @@ public enum PasskeyProblems: ProblemDomain {
     "passkey_counter_regressed", status: 401, title: "Passkey counter went back",
     doc: "The authenticator's signature counter is not above the last one seen, so the passkey may be cloned; remove it, register anew.")
 
+  public static let ceremonyExpired = ProblemKind(
+    "passkey_ceremony_expired", status: 400, title: "Passkey ceremony expired",
+    doc: "The `challenge_id` is unknown, used, of another ceremony or older than 5 minutes; ask for new options and start again.")
+  public static let unknownPasskey = ProblemKind(
+    "passkey_unknown", status: 401, title: "Unknown passkey",
+    doc: "No account has this passkey (it was removed, or registered elsewhere); sign in another way.")
+  public static let alreadyRegistered = ProblemKind(
+    "passkey_already_registered", status: 409, title: "Passkey already registered",
+    doc: "This authenticator's credential is registered already; use it, or remove it first.")
+  public static let notFound = ProblemKind(
+    "passkey_not_found", status: 404, title: "Not found",
+    doc: "The caller has no passkey with this id; list the passkeys for their ids.")
+
   public static let all = [
     invalid, wrongCeremony, challengeMismatch, originMismatch, rpMismatch, userNotPresent, userNotVerified, unsupportedAlgorithm,
-    signatureInvalid, counterRegressed,
+    signatureInvalid, counterRegressed, ceremonyExpired, unknownPasskey, alreadyRegistered, notFound,
   ]
 }

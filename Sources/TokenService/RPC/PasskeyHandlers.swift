@@ -1,0 +1,28 @@
+import Shared
+
+extension TokenMethodHandlers {
+  /// Passkeys (PasskeyEnrolment, PasskeySignIn): the caller's own, and signing in with one.
+  static func registerPasskeys(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) throws {
+    let party = try readSetting(service: .token) { () throws(ConfigurationError) in
+      try PasskeyRelyingParty.load(issuer: context.config.issuer)
+    }
+    let store = PasskeyStore(postgres: context.postgres, logger: context.logger)
+    let challenges = PasskeyChallengeStore(redis: context.redis)
+    let enrolment = PasskeyEnrolment(store: store, challenges: challenges, party: party, services: parts.services, logins: parts.logins)
+    let signIn = PasskeySignIn(
+      store: store, challenges: challenges, party: party, services: parts.services, logins: parts.logins, tokens: parts.tokens)
+    router.register(TokenRPC.passkeyRegistrationOptions) { _, call in try await enrolment.options(caller: try call.signedInCaller()) }
+    router.register(TokenRPC.registerPasskey) { request, call in
+      try await enrolment.register(request, caller: try call.signedInCaller(), requestID: call.requestID)
+    }
+    router.register(TokenRPC.passkeys) { _, call in try await enrolment.list(caller: try call.signedInCaller()) }
+    router.register(TokenRPC.renamePasskey) { request, call in
+      try await enrolment.rename(request, caller: try call.signedInCaller(), requestID: call.requestID)
+    }
+    router.register(TokenRPC.removePasskey) { request, call in
+      try await enrolment.remove(request, caller: try call.signedInCaller(), requestID: call.requestID)
+    }
+    router.register(TokenRPC.passkeySignInOptions) { body, _ in try await signIn.options(body) }
+    router.register(TokenRPC.passkeySignIn) { request, call in try await signIn.signIn(request, requestID: call.requestID) }
+  }
+}

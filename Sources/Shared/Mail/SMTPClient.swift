@@ -54,12 +54,15 @@ public struct SMTPClient: Sendable {
     }
   }
 
-  /// The first reply over TLS: a connection that ends before it ended in the handshake (the
-  /// TLS handler's error and the connection's end race; under load either comes first).
+  /// The first exchange over TLS: a connection that ends or is closed before it ended in the
+  /// handshake. The TLS handler's error, the connection's end and the next write's "closed
+  /// channel" race; under load any of them comes first (CI saw the last two).
   private static func afterHandshake<T>(_ overTLS: Bool, _ body: () async throws -> T) async throws -> T {
     do {
       return try await body()
     } catch let failure as MailSendFailure where overTLS && failure == .connectionClosed {
+      throw MailSendFailure.tlsHandshakeFailed
+    } catch let error as ChannelError where overTLS && (error == .ioOnClosedChannel || error == .eof) {
       throw MailSendFailure.tlsHandshakeFailed
     }
   }

@@ -10,6 +10,20 @@ GATEHOUSE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 
 say()  { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
+
+# A demo extra of make run from PyPI: true when Python module MODULE imports, installing
+# REQUIREMENTS (a file under scripts/) first if needed; false, with WITHOUT said, when pip fails
+# (no network, a Python that refuses pip): Gatehouse then runs without the extra.
+python_extra() {
+    local module=$1 requirements=$2 what=$3 without=$4
+    python3 -c "import $module" 2>/dev/null && return 0
+    say "installing $what (PyPI)"
+    if ! python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+        -r "$GATEHOUSE_ROOT/scripts/$requirements"; then
+        warn "could not install $what; $without"
+        return 1
+    fi
+}
 die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Absolute, symlink-free path of DIR (DIR need not exist yet).

@@ -11,15 +11,8 @@ DEMO_PROVIDER_PID_FILE=""
 demo_provider_start() {
     local dir=$1 port=$2 line deadline
     [[ "$GATEHOUSE_ENV" == local && -z "${GATEHOUSE_SOCIAL_OIDC_CLIENT_ID:-}" ]] || return 0
-    if ! python3 -c 'import oidc_provider_mock' 2>/dev/null; then
-        say "installing the demo identity provider (oidc-provider-mock, PyPI)"
-        # A demo extra: without it (no network, a Python that refuses pip) Gatehouse still runs.
-        if ! python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-            -r "$GATEHOUSE_ROOT/scripts/demo-provider-requirements.txt"; then
-            warn "could not install oidc-provider-mock; starting without the demo identity provider"
-            return 0
-        fi
-    fi
+    python_extra oidc_provider_mock demo-provider-requirements.txt "the demo identity provider (oidc-provider-mock)" \
+        "starting without the demo identity provider" || return 0
     require_free_port "$port" "demo identity provider" GATEHOUSE_DEMO_PROVIDER_PORT
     setsid python3 -m oidc_provider_mock --host 127.0.0.1 --port "$port" -n </dev/null >>"$dir/logs/demo-provider.log" 2>&1 &
     DEMO_PROVIDER_PID=$!

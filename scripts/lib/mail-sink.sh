@@ -11,15 +11,8 @@ MAIL_SINK_PID_FILE=""
 mail_sink_start() {
     local dir=$1 port=$2 deadline
     [[ "$GATEHOUSE_ENV" == local && -z "${GATEHOUSE_SMTP_HOST:-}" ]] || return 0
-    if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
-        say "installing the local mail sink (aiosmtpd, PyPI)"
-        # A demo extra: without it Gatehouse still runs, only without mail.
-        if ! python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-            -r "$GATEHOUSE_ROOT/scripts/mail-sink-requirements.txt"; then
-            warn "could not install aiosmtpd; starting without mail (no verification or reset links)"
-            return 0
-        fi
-    fi
+    python_extra aiosmtpd mail-sink-requirements.txt "the local mail sink (aiosmtpd)" \
+        "starting without mail (no verification or reset links)" || return 0
     require_free_port "$port" "local mail sink" GATEHOUSE_MAIL_SINK_PORT
     mkdir -p "$dir/mail"
     setsid python3 "$GATEHOUSE_ROOT/scripts/smtp_sink.py" --port "$port" --dir "$dir/mail" \

@@ -44,17 +44,10 @@ struct RecoveryPagesController: Sendable {
 
   /// The same answer whether or not an account has the address, or has it verified already.
   @Sendable func resend(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-    await pages.catching(request, context) {
-      let form = try await BrowserCookies.form(request)
-      let body = VerificationMailBody(service: form["service"] ?? "", email: form["email"] ?? "")
-      do {
-        try await limits.enforcePasswordReset(ip: context.client(request).ip, email: body.email)
-        _ = try await rpc.call(
-          TokenRPC.requestVerification, VerificationMailRequest(body: body, client: context.client(request)), context: context.rpcContext)
-      } catch let problem as Problem where RequestProblems.invalidField ~= problem {
-        return show("email_resend", request, context, values: ["service": body.service], typed: ["email": body.email], problem: problem)
-      }
-      return show("email_resend_sent", request, context, values: ["email": body.email])
+    await askByAddress(request, context, form: "email_resend", sent: "email_resend_sent") { service, email, client in
+      _ = try await rpc.call(
+        TokenRPC.requestVerification, VerificationMailRequest(body: VerificationMailBody(service: service, email: email), client: client),
+        context: context.rpcContext)
     }
   }
 
@@ -66,20 +59,30 @@ struct RecoveryPagesController: Sendable {
 
   /// The same answer whether or not an account has the address.
   @Sendable func forgot(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    await askByAddress(request, context, form: "password_forgot", sent: "password_forgot_sent") { service, email, client in
+      _ = try await rpc.call(
+        TokenRPC.forgotPassword, ForgotPasswordRequest(body: ForgotPasswordBody(service: service, email: email), client: client),
+        context: context.rpcContext)
+    }
+  }
+
+  /// A mail asked for by address (a reset link, a verification link): counted per client and per
+  /// address, then `ask`; a mistyped address shows the `form` page again, else the `sent` page.
+  private func askByAddress(
+    _ request: Request, _ context: GatewayRequestContext, form page: String, sent: String,
+    _ ask: (_ service: String, _ email: String, _ client: ClientInfo) async throws -> Void
+  ) async -> Response {
     await pages.catching(request, context) {
       let form = try await BrowserCookies.form(request)
       let email = form["email"] ?? ""
       let service = form["service"] ?? ""
       do {
         try await limits.enforcePasswordReset(ip: context.client(request).ip, email: email)
-        _ = try await rpc.call(
-          TokenRPC.forgotPassword,
-          ForgotPasswordRequest(body: ForgotPasswordBody(service: service, email: email), client: context.client(request)),
-          context: context.rpcContext)
+        try await ask(service, email, context.client(request))
       } catch let problem as Problem where RequestProblems.invalidField ~= problem {
-        return show("password_forgot", request, context, values: ["service": service], typed: ["email": email], problem: problem)
+        return show(page, request, context, values: ["service": service], typed: ["email": email], problem: problem)
       }
-      return show("password_forgot_sent", request, context, values: ["email": email])
+      return show(sent, request, context, values: ["email": email])
     }
   }
 

@@ -45,30 +45,32 @@ struct AccountRecovery: Sendable {
       throw RequestProblems.invalidField.problem("This is the account's address already.", field: "email")
     }
     let service = try await services.find(slug: caller.service)
-    try await store.changeEmail(userID: userID, to: email, serviceID: service?.id, client: request.client, requestID: requestID)
+    try await store.changeEmail(
+      userID: userID, from: account.email, to: email, serviceID: service?.id, client: request.client, requestID: requestID)
     return MailAccepted()
   }
 
   /// Queues the request and nothing else, so that a known and an unknown address answer alike
   /// and take the same time: the mail worker looks the address up (MailDelivery).
   func forgotPassword(_ request: ForgotPasswordRequest, requestID: String?) async throws -> MailAccepted {
-    let store = try available()
-    let email = try EmailRules.checked(request.body.email)
-    let service = try await services.open(slug: request.body.service)
-    try await store.queue(
-      AccountMailJob(kind: .resetRequested, email: email, serviceID: service.id, requestID: requestID, ip: request.client.ip))
-    return MailAccepted()
+    try await queueByAddress(.resetRequested, service: request.body.service, email: request.body.email, request.client, requestID)
   }
 
   /// The verification mail again for whoever has the address, asked without signing in (a
   /// service that requires a verified address lets no one sign in first): like a forgotten
   /// password, the same answer and work whether or not an account has it.
   func requestVerification(_ request: VerificationMailRequest, requestID: String?) async throws -> MailAccepted {
+    try await queueByAddress(.verifyEmail, service: request.body.service, email: request.body.email, request.client, requestID)
+  }
+
+  /// One outbox row for the account at `email`, if any: the mail worker looks it up.
+  private func queueByAddress(
+    _ kind: AccountMailJob.Kind, service slug: String, email typed: String, _ client: ClientInfo, _ requestID: String?
+  ) async throws -> MailAccepted {
     let store = try available()
-    let email = try EmailRules.checked(request.body.email)
-    let service = try await services.open(slug: request.body.service)
-    try await store.queue(
-      AccountMailJob(kind: .verifyEmail, email: email, serviceID: service.id, requestID: requestID, ip: request.client.ip))
+    let email = try EmailRules.checked(typed)
+    let service = try await services.open(slug: slug)
+    try await store.queue(AccountMailJob(kind: kind, email: email, serviceID: service.id, requestID: requestID, ip: client.ip))
     return MailAccepted()
   }
 

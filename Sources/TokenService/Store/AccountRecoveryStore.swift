@@ -19,7 +19,9 @@ struct AccountRecoveryStore: Sendable {
 
   /// Sets `pending_email` and queues its verification mail, with the audit row; `email_taken`
   /// when another account has the address (checked again when the link is opened).
-  func changeEmail(userID: UUID, to email: String, serviceID: UUID?, client: ClientInfo, requestID: String?) async throws {
+  func changeEmail(userID: UUID, from current: String, to email: String, serviceID: UUID?, client: ClientInfo, requestID: String?)
+    async throws
+  {
     let jobs = try await postgres.transaction(logger: logger) { connection in
       let taken = try await connection.query(
         "SELECT 1 FROM token.users WHERE lower(email) = lower(\(email)) AND id <> \(userID)", logger: logger
@@ -32,12 +34,6 @@ struct AccountRecoveryStore: Sendable {
         action: "EMAIL_CHANGE_REQUESTED", actorUserID: userID, serviceID: serviceID, requestID: requestID, client: client,
         details: ["email": email]
       ).insert(on: connection, logger: logger)
-      var current = ""
-      for try await address in try await connection.query(
-        "SELECT email FROM token.users WHERE id = \(userID)", logger: logger
-      ).decode(String.self) {
-        current = address
-      }
       return [
         try await mail.add(
           AccountMailJob(kind: .verifyEmail, userID: userID, email: email, serviceID: serviceID, requestID: requestID), on: connection),

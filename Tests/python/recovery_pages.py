@@ -119,6 +119,8 @@ class Recovering(ConsoleUser):
         self.expect_page("page-email_verified", "verifying the new address")
         self.driver.get(f"{self.issuer}/account")
         self.expect_page("page-account", "back to the console")
+        if self.driver.find_elements(By.ID, "pending-email"):
+            raise Failure("the console still shows an address waiting after it was verified")
         self.seen["console_email"] = self.text("current-email")
         self.seen["console_email_state"] = self.driver.find_element(By.ID, "email-state").get_attribute("class")
         self.screenshot("account-email-verified")

@@ -30,12 +30,15 @@ struct AccountOverview {
 
   func values(request: Request) -> [String: Any] {
     var values = ConsoleForm.outcome(request)
-    values["user"] = [
+    var user: [String: Any] = [
       "username": profile.username, "email": profile.email, "firstName": profile.firstName, "lastName": profile.lastName,
       "fullName": profile.fullName.isEmpty ? profile.username : profile.fullName, "emailVerified": profile.emailVerified,
       "languageKo": profile.preferredLanguage == "ko", "languageEn": profile.preferredLanguage != "ko",
-      "pendingEmail": profile.pendingEmail ?? "", "canResend": !profile.emailVerified || profile.pendingEmail != nil,
+      "canResend": !profile.emailVerified || profile.pendingEmail != nil,
     ]
+    // Only when one waits: mustache shows a section for an empty string too.
+    if let pending = profile.pendingEmail { user["pendingEmail"] = pending }
+    values["user"] = user
     values["mfaEnabled"] = profile.mfaEnabled
     values["sessions"] = sessions.sessions.map { session -> [String: Any] in
       [

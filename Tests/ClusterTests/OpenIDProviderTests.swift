@@ -311,12 +311,7 @@ import Testing
       #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
       let portal = try await cluster.api.makeOpenIDClient(publicClient: true, firstParty: true)
       let strict = try await cluster.api.makeOpenIDClient(publicClient: true, firstParty: true, account: portal.account)
-      let (_, adminToken) = try await cluster.api.admin(role: "SUPER_ADMIN")
-      var settings = ServiceSettingsBody()
-      settings.requireMFA = true
-      let patched = try await cluster.api.post(
-        "/api/v1/services/\(strict.slug)", settings, as: ServiceView.self, method: .PATCH, headers: bearer(adminToken))
-      #expect(patched.value?.requireMFA == true, "\(patched.body)")
+      try await cluster.api.requireMFA(strict)
       let browser = PageBrowser(cluster)
       let signInPage = try await browser.get(OpenIDRefusalTests.query(portal))
       let signedIn = try await browser.post(

@@ -14,19 +14,24 @@ final class Cluster: @unchecked Sendable {
   private(set) var httpPort: Int
   let database: String?
   let extraEnvironment: [String: String]
+  /// The issuer's host: `127.0.0.1`, or `localhost` for a browser test of passkeys (a WebAuthn
+  /// RP ID is a domain, never an IP address).
+  let issuerHost: String
   var processes: [ServiceProcess] = []
 
-  init(database: String? = nil, environment: [String: String] = [:]) throws {
+  init(database: String? = nil, environment: [String: String] = [:], issuerHost: String = "127.0.0.1") throws {
     self.redis = try RedisServerProcess()
     self.httpPort = try FreePort.find()
     self.database = database
     self.extraEnvironment = environment
+    self.issuerHost = issuerHost
   }
 
   var environment: [String: String] {
-    ServiceProcess.environment(
-      redisPort: redis.port, database: database,
-      extra: extraEnvironment.merging(["GATEHOUSE_HTTP_PORT": "\(httpPort)"]) { _, new in new })
+    var extra = extraEnvironment
+    extra["GATEHOUSE_HTTP_PORT"] = "\(httpPort)"
+    if issuerHost != "127.0.0.1" { extra["GATEHOUSE_ISSUER"] = url("") }
+    return ServiceProcess.environment(redisPort: redis.port, database: database, extra: extra)
   }
 
   @discardableResult
@@ -103,7 +108,7 @@ final class Cluster: @unchecked Sendable {
     }
   }
 
-  func url(_ path: String) -> String { "http://127.0.0.1:\(httpPort)\(path)" }
+  func url(_ path: String) -> String { "http://\(issuerHost):\(httpPort)\(path)" }
 
   /// Status, headers (names lowercased) and body of a response.
   func send(_ request: HTTPClientRequest) async throws -> (status: Int, headers: [String: String], body: String) {
@@ -190,8 +195,8 @@ enum ClusterPermit {
 /// the same two cores made their RPCs time out (504) and their recovery take longer than the
 /// bound the test proves.
 func withCluster<T: Sendable>(
-  database: String? = nil, environment: [String: String] = [:], startAll: Bool = true, exclusive: Bool = false,
-  _ body: (Cluster) async throws -> T
+  database: String? = nil, environment: [String: String] = [:], issuerHost: String = "127.0.0.1", startAll: Bool = true,
+  exclusive: Bool = false, _ body: (Cluster) async throws -> T
 ) async throws -> T {
   guard ClusterPermit.held else {
     let count = exclusive ? clusterPermitCount : 1
@@ -202,12 +207,12 @@ func withCluster<T: Sendable>(
       if exclusive { exclusiveGate.release() }
     }
     return try await ClusterPermit.$held.withValue(true) {
-      try await withCluster(database: database, environment: environment, startAll: startAll, body)
+      try await withCluster(database: database, environment: environment, issuerHost: issuerHost, startAll: startAll, body)
     }
   }
   // idp-service sends its SMS codes to the test process's SMS API receiver unless a test says otherwise.
   let sms = try await SMSReceiver.shared().environment
-  let cluster = try Cluster(database: database, environment: sms.merging(environment) { _, given in given })
+  let cluster = try Cluster(database: database, environment: sms.merging(environment) { _, given in given }, issuerHost: issuerHost)
   do {
     if startAll { try await cluster.startAll() } else { try await cluster.redis.start() }
     let result = try await body(cluster)

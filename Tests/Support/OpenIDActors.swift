@@ -50,6 +50,18 @@ extension API {
   }
 }
 
+extension API {
+  /// A super admin makes `client`'s service require a second factor of every sign-in.
+  func requireMFA(_ client: OpenIDClient) async throws {
+    let (_, adminToken) = try await admin(role: "SUPER_ADMIN")
+    var settings = ServiceSettingsBody()
+    settings.requireMFA = true
+    let patched = try await post(
+      "/api/v1/services/\(client.slug)", settings, as: ServiceView.self, method: .PATCH, headers: bearer(adminToken))
+    #expect(patched.value?.requireMFA == true, "\(patched.body)")
+  }
+}
+
 /// Tests/python/oidc_rp.py: a standard relying-party library (authlib or idpyoidc) driving the
 /// whole flow through the hosted pages. Its JSON answer, its exit status (0 signed in, 3 an
 /// authorization error came back, 1 anything else) and its raw output.

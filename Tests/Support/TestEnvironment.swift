@@ -71,6 +71,18 @@ func withPostgres<T: Sendable>(_ endpoint: DatabaseEndpoint, _ body: (PostgresCl
   }
 }
 
+/// The answers of `counts` (each a `SELECT count(*)::int …`), asked as the database owner of
+/// `cluster`'s database: what a test checks the API said against.
+func ownerCounts(_ cluster: Cluster, _ counts: [String]) async throws -> [Int] {
+  try await withPostgres(TestEnvironment.database(owner: true, name: cluster.database)) { owner -> [Int] in
+    var found: [Int] = []
+    for sql in counts {
+      for try await n in try await owner.query(PostgresQuery(unsafeSQL: sql)).decode(Int.self) { found.append(n) }
+    }
+    return found
+  }
+}
+
 /// How long a test waits for a change to reach every gateway over pub/sub. The promise is 1 s
 /// (it takes milliseconds on an idle machine); tests allow 5 s so that the whole suite running
 /// in parallel on two cores cannot fail them, which still rules out the 30 s periodic reloads

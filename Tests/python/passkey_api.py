@@ -7,8 +7,10 @@ SETTINGS_JSON names the issuer, the service (first-party) and a person (username
 The person signs in with the password, registers an ES256 and an EdDSA passkey (the options need
 the password), renames one, signs in with the other (and with the same answer eight times at
 once: one sign-in), and sees refused: a replayed registration, a wrong origin, a wrong RP ID, a
-counter that goes back, no user verification, and a removed passkey. Prints one JSON object
-(status and problem code of every step) and exits 0; exits 1 with the reason.
+counter that goes back, no user verification, and a removed passkey. Then, with TOTP on, a
+password sign-in's second step is answered by the remaining passkey (and not by one the account
+does not have), once. Prints one JSON object (status and problem code of every step) and exits 0;
+exits 1 with the reason.
 """
 import concurrent.futures
 import hashlib
@@ -16,6 +18,7 @@ import json
 import os
 import sys
 
+import pyotp
 import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -112,7 +115,7 @@ def run(settings):
     options = creation_options()
     if [item["id"] for item in options["public_key"]["excludeCredentials"]] != [websafe_encode(laptop)]:
         raise Failure(f"the registered passkey is not excluded: {options['public_key']['excludeCredentials']}")
-    _, credential = authenticator.create(options, origin, -8)
+    phone_key, credential = authenticator.create(options, origin, -8)
     phone = step("register EdDSA", requests.post(
         me, json={"challenge_id": options["challenge_id"], "name": "Phone", "credential": credential}, headers=auth, timeout=10), 201)
     step("rename", requests.patch(f"{me}/{phone.json()['id']}", json={"name": "Old phone"}, headers=auth, timeout=10), 200)
@@ -159,7 +162,47 @@ def run(settings):
     step("remove", requests.delete(f"{me}/{laptop_id}", json={"current_password": person["password"]}, headers=auth, timeout=10), 204)
     options = sign_in_options()
     sign_in("removed passkey", options, authenticator.get(options, origin, laptop), 401)
+    second_factor(issuer, service, person, auth, step, authenticator, phone_key)
     return seen
+
+
+def second_factor(issuer, service, person, auth, step, authenticator, phone):
+    """With TOTP on, a password sign-in waits on its second step; the remaining passkey answers
+    it (presence is enough there), once."""
+    totp = f"{issuer}/api/v1/users/me/mfa/totp"
+    secret = step("TOTP enrolment", requests.post(
+        totp, json={"current_password": person["password"]}, headers=auth, timeout=10), 200).json()["secret"]
+    step("TOTP on", requests.post(f"{totp}/enable", json={"code": pyotp.TOTP(secret).now()}, headers=auth, timeout=10), 200)
+
+    def waiting():
+        answer = step("password sign-in with TOTP on", requests.post(f"{issuer}/api/v1/auth/login", json={
+            "service": service, "username": person["username"], "password": person["password"], "client_type": "mobile"},
+            timeout=10), 401)
+        return answer.json()["mfa_token"]
+
+    def options_for(token, expected=200):
+        return step("second-factor options", requests.post(
+            f"{issuer}/api/v1/auth/mfa/passkey/options", json={"mfa_token": token}, timeout=10), expected).json()
+
+    def verify(name, token, options, answer, expected):
+        return step(name, requests.post(f"{issuer}/api/v1/auth/mfa/verify", json={
+            "mfa_token": token, "passkey": {"challenge_id": options["challenge_id"], "credential": answer}}, timeout=10), expected)
+
+    options_for("not-a-token", 401)
+    token = waiting()
+    options = options_for(token)
+    allowed = [item["id"] for item in options["public_key"]["allowCredentials"]]
+    if allowed != [websafe_encode(phone)] or options["public_key"]["userVerification"] != "preferred":
+        raise Failure(f"second-factor options name {allowed}, user verification {options['public_key']['userVerification']}")
+    stranger = SoftAuthenticator()
+    unknown, _ = stranger.create({"public_key": {"rp": {"id": options["public_key"]["rpId"]}, "challenge": options["public_key"]["challenge"],
+                                                 "user": {"id": "AA"}}}, issuer, -7)
+    verify("second factor by an unknown passkey", token, options, stranger.get(options, issuer, unknown), 401)
+    options = options_for(token)
+    signed_in = verify("second factor by passkey", token, options, authenticator.get(options, issuer, phone, flags=FLAG.UP), 200)
+    step("token of the second factor", requests.get(
+        f"{issuer}/api/v1/users/me", headers={"Authorization": f"Bearer {signed_in.json()['access_token']}"}, timeout=10), 200)
+    options_for(token, 401)
 
 
 def main():

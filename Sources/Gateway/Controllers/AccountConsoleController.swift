@@ -51,7 +51,7 @@ struct AccountConsoleController: Sendable {
     }
   }
 
-  /// `GET /account`: profile, password, second factor, sessions and the apps allowed in.
+  /// `GET /account`: profile, password, second factor, passkeys, sessions and the apps allowed in.
   @Sendable func overview(_ request: Request, context: SignedInContext) async throws -> Response {
     await pages.catching(request, context.parent) {
       async let profile = rpc.call(TokenRPC.me, NoRequest(), context: context.rpcContext)
@@ -64,6 +64,7 @@ struct AccountConsoleController: Sendable {
       async let providers = rpc.call(
         SocialRPC.providers, SocialProvidersRequest(service: AccountConsoleClient.slug), context: context.rpcContext)
       async let identity = rpc.call(IdPRPC.profile, NoRequest(), context: context.rpcContext)
+      async let passkeys = rpc.call(TokenRPC.passkeys, NoRequest(), context: context.rpcContext)
       var identityState = AccountOverview.IdentityState.unavailable
       do { identityState = .profile(try await identity) } catch let problem as Problem
         where problem.code == IdPProblems.profileNotFound.code
@@ -74,7 +75,7 @@ struct AccountConsoleController: Sendable {
       if let linked = try? await linked, let providers = try? await providers { social = .init(linked: linked, providers: providers) }
       let view = AccountOverview(
         profile: try await profile, sessions: try await sessions, consents: try await consents, history: try? await history,
-        social: social, identity: identityState)
+        social: social, identity: identityState, passkeys: try? await passkeys)
       return pages.page(
         ConsoleForm.view("account", profile: try await profile, request: request), request: request, context: context.parent,
         values: view.values(request: request))

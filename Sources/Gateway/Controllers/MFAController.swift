@@ -18,6 +18,14 @@ struct MFAController: Sendable {
       .post("me/mfa/backup-codes", use: replaceBackupCodes)
       .delete(":user_id/mfa", use: reset)
     auth.post("mfa/verify", use: verify)
+      .post("mfa/passkey/options", use: passkeyOptions)
+  }
+
+  /// Options for a passkey as the second step of the sign-in an `mfa_token` waits on.
+  @Sendable func passkeyOptions(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    let body = try await JSONBody.decode(MFAPasskeyOptionsBody.self, from: request)
+    _ = try await limits.enforce([(limits.login, "mfa:\(context.client(request).ip ?? "unknown")")])
+    return try JSONResponse.make(try await rpc.call(TokenRPC.mfaPasskeyOptions, body, context: context.rpcContext))
   }
 
   @Sendable func startTOTP(_ request: Request, context: SignedInContext) async throws -> Response {

@@ -3,8 +3,9 @@ import Hummingbird
 import Shared
 
 /// The forms of the hosted sign-in pages (docs/oidc.md, "Pages"): `POST /signin`, `POST /signup`,
-/// `POST /signin/second-factor`, `POST /consent`, each checked for this browser's CSRF token and
-/// continued by token-service; and `GET /assets/{name}`, the pages' stylesheet and script.
+/// `POST /signin/second-factor`, `POST /signin/passkey` (and the passkey options the pages' script
+/// asks for first), `POST /consent`, each checked for this browser's CSRF token and continued by
+/// token-service; and `GET /assets/{name}`, the pages' stylesheet and scripts.
 /// Sign-in attempts count against the same limits as the JSON API's.
 struct SignInPagesController: Sendable {
   let rpc: RPCClient
@@ -17,6 +18,9 @@ struct SignInPagesController: Sendable {
       .get("signup", use: pageOfRequest)
       .post("signup", use: signUp)
       .post("signin/second-factor", use: secondFactor)
+      .post("signin/passkey/options", use: passkeyOptions)
+      .post("signin/second-factor/passkey/options", use: passkeyOptions)
+      .post("signin/passkey", use: passkeySignIn)
       .post("consent", use: consent)
       .post("signin/social/{provider}", use: socialSignIn)
       .get("assets/{name}", use: asset)
@@ -87,7 +91,36 @@ struct SignInPagesController: Sendable {
       let step = try await rpc.call(
         TokenRPC.pageSecondFactor,
         PageSecondFactor(
-          request: form["request"] ?? "", code: form["code"] ?? "", browser: BrowserCookies.browser(request, context: context)),
+          request: form["request"] ?? "", code: form["code"] ?? "", passkey: try PasskeyForm.assertion(form),
+          browser: BrowserCookies.browser(request, context: context)),
+        context: context.rpcContext)
+      return await pages.respond(step, request: request, context: context, rpc: rpc)
+    }
+  }
+
+  /// The options of the sign-in page's passkey, or of the second-factor page's: JSON for the
+  /// page's script (a refusal is problem JSON, which the script shows).
+  @Sendable func passkeyOptions(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    let form = try await BrowserCookies.form(request)
+    _ = try await limits.enforce([(limits.login, "ip:\(context.client(request).ip ?? "unknown")")])
+    let options = try await rpc.call(
+      TokenRPC.pagePasskeyOptions,
+      PagePasskeyOptions(
+        request: form["request"] ?? "", secondFactor: request.uri.path.hasPrefix("/signin/second-factor"),
+        browser: BrowserCookies.browser(request, context: context)), context: context.rpcContext)
+    return try JSONResponse.make(options)
+  }
+
+  /// `POST /signin/passkey`: the passkey's answer, posted by the page's script.
+  @Sendable func passkeySignIn(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    await pages.catching(request, context) {
+      let form = try await BrowserCookies.form(request)
+      guard let passkey = try PasskeyForm.assertion(form) else {
+        throw PasskeyProblems.invalid.problem("The passkey's answer is missing; try again.", field: "credential")
+      }
+      let step = try await rpc.call(
+        TokenRPC.pagePasskeySignIn,
+        PagePasskeySignIn(request: form["request"] ?? "", passkey: passkey, browser: BrowserCookies.browser(request, context: context)),
         context: context.rpcContext)
       return await pages.respond(step, request: request, context: context, rpc: rpc)
     }

@@ -52,6 +52,7 @@ enum GatewayRouter {
       .addRoutes(to: router.group("account"), signedIn: router.group("account").accountConsole(signedInPages))
     AccountSocialController(rpc: rpc, pages: pages, issuer: issuer)
       .addRoutes(to: router.group("account/social").accountConsole(signedInPages))
+    AccountPasskeysController(rpc: rpc, pages: pages).addRoutes(to: router.group("account/passkeys").accountConsole(signedInPages))
     AccountIdentityController(rpc: rpc, pages: pages).addRoutes(to: router.group("account/identity").accountConsole(signedInPages))
     ApprovalController(rpc: rpc, pages: pages, verifier: verifier, events: events)
       .addRoutes(to: router.group("approve").accountConsole(signedInPages))

@@ -16,6 +16,8 @@ struct AccountOverview {
 
   /// The identity-verification profile: the person's, none yet, or idp-service did not answer.
   let identity: IdentityState
+  /// The person's passkeys, or nil when token-service did not answer that part.
+  let passkeys: PasskeyList?
 
   enum IdentityState {
     case profile(IdentityProfileView)
@@ -74,6 +76,15 @@ struct AccountOverview {
     // A deployment with no provider configured has nothing to show there, unless links remain.
     values["showSocial"] = social.map { !$0.linked.accounts.isEmpty || !$0.providers.providers.isEmpty } ?? true
     values.merge(Self.values(identity)) { $1 }
+    values["passkeys"] = (passkeys?.passkeys ?? []).map { passkey -> [String: Any] in
+      var row: [String: Any] = [
+        "id": passkey.id, "name": passkey.name, "created": Self.time(passkey.createdAt), "synced": passkey.backedUp,
+      ]
+      if let used = passkey.lastUsedAt { row["lastUsed"] = Self.time(used) }
+      return row
+    }
+    values["hasPasskeys"] = !(passkeys?.passkeys.isEmpty ?? true)
+    values["passkeysUnavailable"] = passkeys == nil
     return values
   }
 

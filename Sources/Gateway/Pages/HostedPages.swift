@@ -14,7 +14,7 @@ struct HostedPages: Sendable {
     var assets: [String: (type: String, body: ByteBuffer)] = [:]
     for (name, type) in [
       ("gatehouse.css", "text/css; charset=utf-8"), ("form-post.js", "text/javascript; charset=utf-8"),
-      ("approve.js", "text/javascript; charset=utf-8"),
+      ("approve.js", "text/javascript; charset=utf-8"), ("passkey.js", "text/javascript; charset=utf-8"),
     ] {
       let data = try Data(contentsOf: folder.appendingPathComponent(name))
       assets[name] = (type, ByteBuffer(bytes: data))

@@ -68,6 +68,11 @@ struct PageRenderer: Sendable {
       values["canReset"] = true
       values["verifyAgain"] = page.view.problem?.code == RecoveryProblems.emailNotVerified.code
     }
+    if page.template == "second_factor" {
+      values["offersCode"] = page.view.secondFactors.contains("code")
+      values["offersPasskey"] = page.view.secondFactors.contains("passkey")
+      if page.view.secondFactors == ["passkey"] { values["lead"] = word("secondFactorPasskeyLead") }
+    }
     if let service = page.view.service, !page.view.providers.isEmpty {
       values["service"] = service
       values["hasProviders"] = true

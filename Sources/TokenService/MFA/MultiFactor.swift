@@ -14,6 +14,8 @@ struct MultiFactor: Sendable {
   let backupCodes: BackupCodes
   let currentPassword: CurrentPassword
   let firstParty: FirstParty
+  /// A passkey may be the second step of a sign-in in place of a code (PasskeySecondFactor.swift).
+  let passkeys: PasskeyAssertions
   let revocations: RevocationPublisher
   /// Shown by the authenticator app next to the account.
   let issuerName: String
@@ -164,7 +166,8 @@ struct MultiFactor: Sendable {
   }
 
   /// A waiting sign-in's second factor checked and spent, and the challenge closed, in the
-  /// transaction in which `open` opens what the sign-in was for (`proof` is `totp` or `backup_code`).
+  /// transaction in which `open` opens what the sign-in was for (`proof` is `totp`,
+  /// `backup_code` or `passkey`).
   func complete<Opened: Sendable>(
     token: String, proof body: MFACodeBody, requestID: String?,
     open: (LoginStore.Account, ServiceRecord, MFAStore.Challenge, _ proof: String, PostgresConnection) async throws -> Opened
@@ -174,6 +177,11 @@ struct MultiFactor: Sendable {
       let service = try await services.find(id: challenge.serviceID)
     else { throw Self.invalidToken }
     try service.requireOpen()
+    if let passkey = body.passkey {
+      let opened = try await completeWithPasskey(
+        passkey, token: token, account: account, service: service, challenge: challenge, open: open)
+      return (account, service, challenge, opened)
+    }
     let credential = try await enabledCredential(account.id)
     let proof = try await proof(body, userID: account.id, credential: credential, requestID: requestID)
     do {
@@ -213,6 +221,9 @@ struct MultiFactor: Sendable {
   private func proof(_ body: MFACodeBody, userID: UUID, credential: MFAStore.Credential, requestID: String?) async throws -> MFAStore.Proof
   {
     if let lockedUntil = credential.lockedUntil { throw Self.locked(until: lockedUntil) }
+    guard body.passkey == nil else {
+      throw RequestProblems.invalidField.problem("A passkey is the second step of a sign-in only; send a code.", field: "passkey")
+    }
     switch (body.code, body.backupCode) {
     case (let code?, nil):
       guard let step = credential.factor.step(of: code) else { throw try await failure(userID, reason: "wrong_code", requestID: requestID) }
@@ -234,7 +245,7 @@ struct MultiFactor: Sendable {
 
   private struct Replayed: Error {}
 
-  private func account(_ userID: String) async throws -> LoginStore.Account {
+  func account(_ userID: String) async throws -> LoginStore.Account {
     guard let id = UUID(uuidString: userID), let account = try await logins.account(id: id), account.isActive else {
       throw AccountProblems.accountNotFound.problem("No such account.")
     }

@@ -11,6 +11,7 @@ struct Authorization: Sendable {
   let browserSessions: BrowserSessionStore
   let login: Login
   let multiFactor: MultiFactor
+  let passkeys: PasskeyAssertions
   let registration: Registration
   let issuer: String
 
@@ -116,10 +117,12 @@ struct Authorization: Sendable {
   }
 
   /// The service requires a second factor this session has not passed: the second-factor page
-  /// for an account with MFA on (passing it opens a browser session that has), else the client
-  /// hears `access_denied`.
+  /// for an account with MFA on or a passkey (passing it opens a browser session that has), else
+  /// the client hears `access_denied`.
   private func stepUp(_ flow: Flow, session: BrowserSessionStore.Session, requestID: String?) async throws -> AuthorizationStep {
-    guard let account = try await login.store.account(id: session.userID), account.mfaEnabled else {
+    let account = try await login.store.account(id: session.userID)
+    let hasPasskey = try await multiFactor.hasPasskey(session.userID)
+    guard let account, account.mfaEnabled || hasPasskey else {
       if let pending = flow.pendingID { try await requests.finish(id: pending) }
       let refused = OpenIDProblems.consentDenied.problem("This sign-in requires two-step verification; turn it on first.")
       return AuthorizationResponse.error(refused, to: flow.target, issuer: issuer)

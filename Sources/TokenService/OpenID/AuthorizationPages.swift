@@ -41,10 +41,10 @@ extension Authorization {
   /// `POST /signin/second-factor`: a six-digit code from the app, or a backup code.
   func secondFactor(_ form: PageSecondFactor, requestID: String?) async throws -> AuthorizationStep {
     let (flow, pending) = try await pendingFlow(form.request, browser: form.browser)
-    guard let mfaToken = pending.mfaToken else {
+    guard let mfaToken = pending.mfaToken, let userID = pending.userID else {
       throw OpenIDProblems.authorizationExpired.problem("This sign-in has no second step waiting; start again from the app.")
     }
-    let body = MFACodeBody.typed(form.code)
+    let body = form.passkey.map { MFACodeBody(passkey: $0) } ?? MFACodeBody.typed(form.code)
     let client = form.browser.client
     // A session of this person that lacks the second factor (a service requires one) passes it
     // in place: its other apps' sessions stay.
@@ -54,7 +54,7 @@ extension Authorization {
       (_, _, _, opened) = try await multiFactor.complete(token: mfaToken, proof: body, requestID: requestID) {
         account, service, challenge, proof, connection in
         let first = challenge.method == "password" ? "pwd" : "fed"
-        let amr = proof == "totp" ? [first, "otp", "mfa"] : [first, "mfa"]
+        let amr = [first] + (["totp": ["otp"], "passkey": ["hwk"]][proof] ?? []) + ["mfa"]
         let session: (BrowserSessionStore.Session, token: String?)
         if let existing, existing.userID == account.id {
           session = (
@@ -70,8 +70,8 @@ extension Authorization {
         try await requests.markSignedIn(id: pending.id, session: session.0.id, on: connection)
         return session
       }
-    } catch let problem as Problem where problem.code == MFAProblems.invalidMFACode.code || problem.code == MFAProblems.mfaLocked.code {
-      return AuthorizationStep(page: try await page("second_factor", flow, problem: problem))
+    } catch let problem as Problem where Self.shownOnSecondFactor(problem) {
+      return AuthorizationStep(page: try await secondFactorPage(flow, userID: userID, problem: problem))
     } catch let problem as Problem where problem.code == MFAProblems.invalidMFAToken.code {
       throw OpenIDProblems.authorizationExpired.problem("The second step of this sign-in expired; start again from the app.")
     }
@@ -119,12 +119,20 @@ extension Authorization {
   }
 
   /// Refusals the sign-in page shows next to the form rather than as an error page.
-  private static func shownOnSignIn(_ problem: Problem) -> Bool {
+  static func shownOnSignIn(_ problem: Problem) -> Bool {
     switch problem {
     case SignInProblems.invalidCredentials, SignInProblems.accountLocked, SignInProblems.accountDisabled: true
-    default: false
+    default: isPasskeyRefusal(problem)
     }
   }
+
+  /// Refusals the second-factor page shows next to its form.
+  private static func shownOnSecondFactor(_ problem: Problem) -> Bool {
+    problem.code == MFAProblems.invalidMFACode.code || problem.code == MFAProblems.mfaLocked.code || isPasskeyRefusal(problem)
+  }
+
+  /// What a passkey's answer was refused for: the person may try again, or another way.
+  static func isPasskeyRefusal(_ problem: Problem) -> Bool { PasskeyProblems.all.contains { $0.code == problem.code } }
 
   /// A new sign-in in a browser that held another session (`prompt=login`, another account) ends the old one.
   func endReplacedSession(_ browser: BrowserInfo, requestID: String?) async throws {

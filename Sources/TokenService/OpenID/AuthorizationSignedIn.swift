@@ -42,6 +42,14 @@ extension Authorization {
     let token = try await multiFactor.challenge(
       account: account, service: flow.service, method: method, client: flow.browser.client, requestID: requestID)
     try await requests.awaitSecondFactor(id: pendingID, userID: account.id, mfaToken: token)
-    return AuthorizationStep(page: try await page("second_factor", flow))
+    return AuthorizationStep(page: try await secondFactorPage(flow, userID: account.id))
+  }
+
+  /// The second-factor page, offering what the account has: a code (TOTP, backup codes), a passkey.
+  func secondFactorPage(_ flow: Flow, userID: UUID, problem: Problem? = nil) async throws -> PageView {
+    var view = try await page("second_factor", flow, problem: problem)
+    if try await login.store.account(id: userID)?.mfaEnabled == true { view.secondFactors.append("code") }
+    if try await multiFactor.hasPasskey(userID) { view.secondFactors.append("passkey") }
+    return view
   }
 }

@@ -8,7 +8,7 @@ extension TokenMethodHandlers {
     let requests = AuthorizationStore(postgres: context.postgres, logger: context.logger)
     let authorization = Authorization(
       services: parts.services, requests: requests, codes: parts.codes,
-      browserSessions: browserSessions, login: parts.login, multiFactor: parts.multiFactor,
+      browserSessions: browserSessions, login: parts.login, multiFactor: parts.multiFactor, passkeys: parts.passkeys,
       registration: Registration(services: parts.services, accounts: parts.accounts, hasher: parts.hasher, mail: parts.mail),
       issuer: context.config.issuer)
     router.register(TokenRPC.authorize) { request, call in try await authorization.authorize(request, requestID: call.requestID) }
@@ -17,6 +17,8 @@ extension TokenMethodHandlers {
     router.register(TokenRPC.pageSignUp) { form, call in try await authorization.signUp(form, requestID: call.requestID) }
     router.register(TokenRPC.pageSocialSignIn) { form, call in try await authorization.socialSignIn(form, requestID: call.requestID) }
     router.register(TokenRPC.pageOfRequest) { form, _ in try await authorization.pageOfRequest(form) }
+    router.register(TokenRPC.pagePasskeyOptions) { form, _ in try await authorization.passkeyOptions(form) }
+    router.register(TokenRPC.pagePasskeySignIn) { form, call in try await authorization.passkeySignIn(form, requestID: call.requestID) }
     router.register(TokenRPC.pageConsent) { form, call in try await authorization.consent(form, requestID: call.requestID) }
     let userInfo = UserInfo(logins: parts.logins)
     // The caller is the call's principal: the access token the gateway verified.

@@ -2,15 +2,11 @@ import Shared
 
 extension TokenMethodHandlers {
   /// Passkeys (PasskeyEnrolment, PasskeySignIn): the caller's own, and signing in with one.
-  static func registerPasskeys(_ router: inout RPCRouter, _ parts: Parts, context: BackendContext) throws {
-    let party = try readSetting(service: .token) { () throws(ConfigurationError) in
-      try PasskeyRelyingParty.load(issuer: context.config.issuer)
-    }
-    let store = PasskeyStore(postgres: context.postgres, logger: context.logger)
-    let challenges = PasskeyChallengeStore(redis: context.redis)
-    let enrolment = PasskeyEnrolment(store: store, challenges: challenges, party: party, services: parts.services, logins: parts.logins)
-    let signIn = PasskeySignIn(
-      store: store, challenges: challenges, party: party, services: parts.services, logins: parts.logins, tokens: parts.tokens)
+  static func registerPasskeys(_ router: inout RPCRouter, _ parts: Parts) {
+    let passkeys = parts.passkeys
+    let enrolment = PasskeyEnrolment(
+      store: passkeys.store, challenges: passkeys.challenges, party: passkeys.party, services: parts.services, logins: parts.logins)
+    let signIn = PasskeySignIn(assertions: passkeys, services: parts.services, logins: parts.logins, tokens: parts.tokens)
     router.register(TokenRPC.passkeyRegistrationOptions) { _, call in try await enrolment.options(caller: try call.signedInCaller()) }
     router.register(TokenRPC.registerPasskey) { request, call in
       try await enrolment.register(request, caller: try call.signedInCaller(), requestID: call.requestID)

@@ -10,7 +10,7 @@ enum TokenMethodHandlers {
     registerKeysAndOrigins(&router, parts)
     registerSignIn(&router, parts)
     registerRecovery(&router, parts)
-    try registerPasskeys(&router, parts, context: context)
+    registerPasskeys(&router, parts)
     registerSessions(&router, parts)
     registerProfile(&router, parts, context: context)
     registerMFA(&router, parts)
@@ -43,6 +43,7 @@ enum TokenMethodHandlers {
     let codes: AuthorizationCodeStore
     let reader: AccessTokenReader
     let browserSessions: BrowserSessionStore
+    let passkeys: PasskeyAssertions
     /// Nil when the deployment sends no mail.
     let mail: MailOutbox?
 
@@ -59,10 +60,16 @@ enum TokenMethodHandlers {
       currentPassword = CurrentPassword(throttle: throttle, hasher: hasher)
       accountSecurity = AccountSecurityStore(postgres: context.postgres, logger: context.logger)
       firstParty = FirstParty(services: services, store: accountSecurity)
+      let party = try readSetting(service: .token) { () throws(ConfigurationError) in
+        try PasskeyRelyingParty.load(issuer: context.config.issuer)
+      }
+      passkeys = PasskeyAssertions(
+        store: PasskeyStore(postgres: context.postgres, logger: context.logger), challenges: PasskeyChallengeStore(redis: context.redis),
+        party: party)
       multiFactor = MultiFactor(
         store: MFAStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger), logins: logins,
         services: services, tokens: tokens, backupCodes: BackupCodes(keyRing: context.keyRing),
-        currentPassword: currentPassword, firstParty: firstParty,
+        currentPassword: currentPassword, firstParty: firstParty, passkeys: passkeys,
         revocations: revocations, issuerName: "Gatehouse")
       sessions = SessionStore(postgres: context.postgres, logger: context.logger)
       refreshTokens = RefreshStore(postgres: context.postgres, logger: context.logger)
@@ -190,6 +197,7 @@ enum TokenMethodHandlers {
       try await multiFactor.reset(request, actor: try call.adminActor(), requestID: call.requestID)
     }
     router.register(TokenRPC.verifyMFA) { request, call in try await multiFactor.verify(request, requestID: call.requestID) }
+    router.register(TokenRPC.mfaPasskeyOptions) { body, _ in try await multiFactor.passkeyOptions(body) }
     router.register(TokenRPC.stepUpMFA) { request, call in
       try await multiFactor.stepUp(request, caller: try call.signedInCaller(), requestID: call.requestID)
     }

@@ -10,11 +10,12 @@ struct PasskeyChallengeStore: Sendable {
     enum Purpose: String, Codable, Sendable {
       case register
       case signIn = "sign_in"
+      case secondFactor = "second_factor"
     }
 
     var purpose: Purpose
     var challenge: [UInt8]
-    /// Who registers (nil at sign-in: the credential says who).
+    /// Who registers or passes the second factor (nil at sign-in: the credential says who).
     var userID: UUID?
     var service: String
     var rpID: String

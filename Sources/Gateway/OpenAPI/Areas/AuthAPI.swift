@@ -27,7 +27,8 @@ enum AuthAPI {
       answers: [.ok(TokenRPC.logoutAll)], problems: signIn),
     .init(
       .post, "/api/v1/auth/mfa/verify", tag: "Second factor",
-      "Finish a sign-in with its mfa_token and a code, or step the caller's session up", request: .json(MFAVerifyBody.self),
+      "Finish a sign-in with its mfa_token and a code or a passkey's answer, or step the caller's session up",
+      request: .json(MFAVerifyBody.self),
       answers: [.tokens], problems: signIn),
     .init(
       .get, "/api/v1/users/me", tag: "Accounts", "The caller's profile", security: [.bearer], answers: [.ok(TokenRPC.me)], problems: account

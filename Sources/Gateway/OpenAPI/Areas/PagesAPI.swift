@@ -17,6 +17,13 @@ enum PagesAPI {
       answers: [.redirect("Back to the page, saying what happened"), .page("A page with the problem")])
   }
 
+  /// A page script's call for a passkey ceremony's options: JSON, or problem JSON it shows.
+  static func passkeyOptions<Q, R>(_ path: String, _ summary: String, _ method: RPCMethod<Q, R>) -> APIOperation {
+    .init(
+      .post, path, tag: "Pages", summary, security: [.browser], request: .form("csrf, and request or current_password"),
+      answers: [.ok(method)], problems: RequestProblems.all + PasskeyProblems.all + OpenIDProblems.all + SignInProblems.all)
+  }
+
   static let operations: [APIOperation] = signIn + account + approval + admin
 
   static let signIn: [APIOperation] = [
@@ -32,7 +39,12 @@ enum PagesAPI {
     form("/password/forgot", "Mail the link", fields: "csrf, service, email"),
     page("/password/reset", "A mailed reset link: the new password (`?token=`)", signedIn: false, query: ["token"]),
     form("/password/reset", "Set the new password", fields: "csrf, token, password, password_confirmation"),
-    form("/signin/second-factor", "The second factor of a sign-in", fields: "csrf, request, code or backup_code"),
+    form(
+      "/signin/second-factor", "The second factor of a sign-in",
+      fields: "csrf, request, code or backup_code, or challenge_id and credential"),
+    passkeyOptions("/signin/passkey/options", "Options for the sign-in page's passkey", TokenRPC.pagePasskeyOptions),
+    passkeyOptions("/signin/second-factor/passkey/options", "Options for a passkey as the second factor", TokenRPC.pagePasskeyOptions),
+    form("/signin/passkey", "Sign in with a passkey's answer", fields: "csrf, request, challenge_id, credential"),
     form("/consent", "Allow or deny a third-party app", fields: "csrf, request, decision"),
     form("/signin/social/{provider}", "Sign in with a provider: a page that moves on to it", fields: "csrf, request, service"),
     .init(
@@ -56,6 +68,12 @@ enum PagesAPI {
     form("/account/mfa/totp/enable", "Turn TOTP on"),
     form("/account/mfa/totp/disable", "Turn TOTP off"),
     form("/account/mfa/backup-codes", "Replace the backup codes"),
+    passkeyOptions(
+      "/account/passkeys/options", "Options to register a passkey (`current_password`, or a proof in the last 10 minutes)",
+      TokenRPC.passkeyRegistrationOptions),
+    form("/account/passkeys", "Register the passkey the browser made", fields: "csrf, challenge_id, credential, name"),
+    form("/account/passkeys/{id}/rename", "Rename a passkey", fields: "csrf, name"),
+    form("/account/passkeys/{id}/remove", "Remove a passkey", fields: "csrf, current_password"),
     form("/account/pin", "Change the verification PIN"),
     form("/account/social/link", "Link a provider account"),
     page("/account/social/linked", "A link flow comes back", query: ["link_code", "state", "error"]),

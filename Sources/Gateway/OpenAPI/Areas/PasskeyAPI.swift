@@ -31,5 +31,9 @@ enum PasskeyAPI {
       .post, "/api/v1/auth/passkey", tag: "Passkeys", "Sign in with the passkey's answer to the options",
       request: .json(PasskeySignInBody.self),
       answers: [.tokens], problems: problems + MFAProblems.all + RecoveryProblems.all),
+    .init(
+      .post, "/api/v1/auth/mfa/passkey/options", tag: "Second factor",
+      "Options for a passkey as the second step of the sign-in an mfa_token waits on (answer with `passkey` at /api/v1/auth/mfa/verify)",
+      request: .json(MFAPasskeyOptionsBody.self), answers: [.ok(TokenRPC.mfaPasskeyOptions)], problems: problems + MFAProblems.all),
   ]
 }

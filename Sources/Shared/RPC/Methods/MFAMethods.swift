@@ -10,6 +10,9 @@ extension TokenRPC {
   public static let resetMFA = RPCMethod<MFAResetRequest, MFADisabled>(service: .token, name: "mfa_admin_reset")
   public static let verifyMFA = RPCMethod<MFAVerifyRequest, TokenGrant>(service: .token, name: "mfa_verify")
   public static let stepUpMFA = RPCMethod<MFARequest, MFAStepUp>(service: .token, name: "mfa_step_up")
+  /// Options for a passkey as the second step of the sign-in an `mfa_token` waits on.
+  public static let mfaPasskeyOptions = RPCMethod<MFAPasskeyOptionsBody, PasskeyRequestOptions>(
+    service: .token, name: "mfa_passkey_options")
 }
 
 /// A code from the authenticator app, or one of the backup codes (exactly one of them); to
@@ -18,15 +21,18 @@ public struct MFACodeBody: Codable, Sendable {
   public var code: String?
   public var backupCode: String?
   public var currentPassword: String?
+  /// At a sign-in's second step only: a passkey's answer instead of a code.
+  public var passkey: PasskeyAssertionBody?
 
-  public init(code: String? = nil, backupCode: String? = nil, currentPassword: String? = nil) {
+  public init(code: String? = nil, backupCode: String? = nil, currentPassword: String? = nil, passkey: PasskeyAssertionBody? = nil) {
     self.code = code
     self.backupCode = backupCode
     self.currentPassword = currentPassword
+    self.passkey = passkey
   }
 
   enum CodingKeys: String, CodingKey {
-    case code
+    case code, passkey
     case backupCode = "backup_code"
     case currentPassword = "current_password"
   }
@@ -59,20 +65,29 @@ public struct MFAVerifyBody: Codable, Sendable {
   public var mfaToken: String?
   public var code: String?
   public var backupCode: String?
+  public var passkey: PasskeyAssertionBody?
 
-  public init(mfaToken: String? = nil, code: String? = nil, backupCode: String? = nil) {
+  public init(mfaToken: String? = nil, code: String? = nil, backupCode: String? = nil, passkey: PasskeyAssertionBody? = nil) {
     self.mfaToken = mfaToken
     self.code = code
     self.backupCode = backupCode
+    self.passkey = passkey
   }
 
-  public var proof: MFACodeBody { MFACodeBody(code: code, backupCode: backupCode) }
+  public var proof: MFACodeBody { MFACodeBody(code: code, backupCode: backupCode, passkey: passkey) }
 
   enum CodingKeys: String, CodingKey {
     case mfaToken = "mfa_token"
-    case code
+    case code, passkey
     case backupCode = "backup_code"
   }
+}
+
+/// `POST /api/v1/auth/mfa/passkey/options`'s body: the sign-in waiting on its second step.
+public struct MFAPasskeyOptionsBody: Codable, Sendable {
+  public var mfaToken: String
+  public init(mfaToken: String) { self.mfaToken = mfaToken }
+  enum CodingKeys: String, CodingKey { case mfaToken = "mfa_token" }
 }
 
 public struct MFAVerifyRequest: Codable, Sendable {

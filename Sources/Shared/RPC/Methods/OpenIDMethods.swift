@@ -115,15 +115,17 @@ public struct PageRequest: Codable, Sendable {
   }
 }
 
-/// The second-factor form: a code from the authenticator app or a backup code.
+/// The second-factor form: a code from the authenticator app or a backup code, or a passkey's answer.
 public struct PageSecondFactor: Codable, Sendable {
   public var request: String
   public var code: String
+  public var passkey: PasskeyAssertionBody?
   public var browser: BrowserInfo
 
-  public init(request: String, code: String, browser: BrowserInfo) {
+  public init(request: String, code: String, passkey: PasskeyAssertionBody? = nil, browser: BrowserInfo) {
     self.request = request
     self.code = code
+    self.passkey = passkey
     self.browser = browser
   }
 }
@@ -203,6 +205,8 @@ public struct PageView: Codable, Sendable {
   /// gateway asks social-service for them).
   public var service: String?
   public var providers: [SocialProviderView] = []
+  /// What the second-factor page offers: `code` (the authenticator app, backup codes), `passkey`.
+  public var secondFactors: [String] = []
 
   public init(
     name: String, request: String? = nil, serviceName: String? = nil, logoURL: String? = nil, clientOrigin: String? = nil,

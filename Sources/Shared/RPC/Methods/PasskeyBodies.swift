@@ -115,3 +115,17 @@ public struct PasskeySignInRequest: Codable, Sendable {
     self.client = client
   }
 }
+
+/// A passkey's answer to the ceremony `challenge_id` (a second factor, the hosted sign-in page).
+public struct PasskeyAssertionBody: Codable, Sendable {
+  public var challengeID: String
+  public var credential: PasskeyCredential
+  public init(challengeID: String, credential: PasskeyCredential) {
+    self.challengeID = challengeID
+    self.credential = credential
+  }
+  enum CodingKeys: String, CodingKey {
+    case credential
+    case challengeID = "challenge_id"
+  }
+}

@@ -78,6 +78,11 @@ export_env() {
     export GATEHOUSE_AUTO_MIGRATE=${GATEHOUSE_AUTO_MIGRATE:-1}
     export_store_env "$PG_PORT" "$REDIS_PORT"
     export GATEHOUSE_HTTP_PORT=$STACK_HTTP_PORT
+    # The pages' address: localhost rather than 127.0.0.1 on this machine, because passkeys
+    # (WebAuthn) need a domain for their RP ID and never work on an IP address.
+    if [[ -z "${GATEHOUSE_ISSUER:-}" && "$(stack_http_host)" == 127.0.0.1 ]]; then
+        export GATEHOUSE_ISSUER="http://localhost:$STACK_HTTP_PORT"
+    fi
     export GATEHOUSE_LOG_FORMAT=${GATEHOUSE_LOG_FORMAT:-json}
     # Where a service may leave files for this script (demo-credentials-*.txt).
     export GATEHOUSE_RUN_DIR=$RUN_DIR
@@ -85,7 +90,7 @@ export_env() {
 
 print_banner() {
     local url name
-    url="$(stack_url)"
+    url="${GATEHOUSE_ISSUER:-$(stack_url)}"
     cat <<EOF
 
   Gatehouse is running ($GATEHOUSE_ENV, $(build_config) build)

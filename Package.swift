@@ -105,8 +105,10 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         // Account mail (docs/recovery.md): templates and words under MailTemplates.
         .product(name: "Mustache", package: "swift-mustache"),
+        // The breached-password range API (docs/accounts.md, "Passwords").
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ],
-      resources: [.copy("Migrations"), .copy("MailTemplates")],
+      resources: [.copy("Migrations"), .copy("MailTemplates"), .copy("PasswordLists")],
       swiftSettings: swiftSettings
     ),
     .executableTarget(
@@ -153,7 +155,7 @@ let package = Package(
     ),
     .testTarget(
       name: "TokenServiceTests",
-      dependencies: ["TokenService", "Shared"],
+      dependencies: ["TokenService", "Shared", .product(name: "Configuration", package: "swift-configuration")],
       swiftSettings: swiftSettings
     ),
     // What every test target that talks to PostgreSQL, Redis or the real processes shares:

@@ -125,6 +125,9 @@ import Testing
 
       let weak = try await reset(cluster, token, "short")
       #expect(weak.status == 422 || weak.status == 400, "\(weak.body)")
+      // The link's own account is known before it is spent: its username is refused, the link kept.
+      let own = try await reset(cluster, token, account.username)
+      #expect(own.problem?.code == "weak_password", "\(own.body)")
       let done = try await reset(cluster, token, "a new horse 22")
       #expect(done.status == 200, "\(done.body)")
       #expect(try done.decoded().sessionsEnded == 1)

@@ -9,6 +9,7 @@ struct AccountRecovery: Sendable {
   let services: ServiceStore
   let logins: LoginStore
   let hasher: PasswordHasher
+  let passwords: PasswordPolicy
   let revocations: RevocationPublisher
 
   func verifyEmail(_ request: MailedTokenRequest, requestID: String?) async throws -> EmailVerified {
@@ -76,7 +77,9 @@ struct AccountRecovery: Sendable {
 
   func resetPassword(_ request: ResetPasswordRequest, requestID: String?) async throws -> PasswordResetDone {
     let store = try available()
-    try PasswordRules.check(request.body.password, field: "password")
+    // Compared with the link's account while it is still good; a bad link is refused below.
+    let owner = try await store.tokens.holder(of: request.body.token, .resetPassword, on: store.postgres)
+    try await passwords.check(request.body.password, field: "password", owner: owner)
     let hash = try await hasher.hash(request.body.password)
     let outcome = try await store.resetPassword(token: request.body.token, passwordHash: hash, client: request.client, requestID: requestID)
     try await revocations.raise(userID: outcome.userID.uuidString.lowercased(), to: outcome.tokenVersion)

@@ -12,6 +12,7 @@ struct PasswordChange: Sendable {
   let firstParty: FirstParty
   let accounts: AccountStore
   let hasher: PasswordHasher
+  let passwords: PasswordPolicy
   let tokens: TokenIssuer
   let revocations: RevocationPublisher
 
@@ -29,7 +30,7 @@ struct PasswordChange: Sendable {
       request.body.currentPassword, against: currentHash, userID: userID,
       serviceID: { try await services.find(slug: caller.service)?.id }, client: request.client,
       requestID: requestID)
-    try PasswordRules.check(request.body.newPassword, field: "new_password")
+    try await passwords.check(request.body.newPassword, field: "new_password", owner: (account.username, account.email))
     guard request.body.newPassword != request.body.currentPassword else {
       throw RequestProblems.invalidField.problem("The new password is the current one.", field: "new_password")
     }

@@ -8,11 +8,13 @@ struct Registration: Sendable {
   let services: ServiceStore
   let accounts: AccountStore
   let hasher: PasswordHasher
+  let passwords: PasswordPolicy
   /// Nil when the deployment sends no mail: the address then stays unverified.
   let mail: MailOutbox?
 
   func register(_ request: RegisterRequest, requestID: String?) async throws -> RegisterResponse {
     let account = try NewAccount(request.body)
+    try await passwords.check(account.password, field: "password", owner: (account.username, account.email))
     let service = try await services.open(slug: request.body.service)
     guard service.autoCreateUser else {
       throw AccountProblems.registrationClosed.problem("The service \(service.slug) does not accept new accounts.")

@@ -9,7 +9,7 @@ extension TokenMethodHandlers {
     let authorization = Authorization(
       services: parts.services, requests: requests, codes: parts.codes,
       browserSessions: browserSessions, login: parts.login, multiFactor: parts.multiFactor, passkeys: parts.passkeys,
-      registration: Registration(services: parts.services, accounts: parts.accounts, hasher: parts.hasher, mail: parts.mail),
+      registration: parts.registration,
       issuer: context.config.issuer)
     router.register(TokenRPC.authorize) { request, call in try await authorization.authorize(request, requestID: call.requestID) }
     router.register(TokenRPC.pageSignIn) { form, call in try await authorization.signIn(form, requestID: call.requestID) }

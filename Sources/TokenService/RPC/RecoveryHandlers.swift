@@ -9,7 +9,8 @@ extension TokenMethodHandlers {
         logger: parts.accounts.logger)
     }
     let recovery = AccountRecovery(
-      store: store, services: parts.services, logins: parts.logins, hasher: parts.hasher, revocations: parts.revocations)
+      store: store, services: parts.services, logins: parts.logins, hasher: parts.hasher, passwords: parts.passwords,
+      revocations: parts.revocations)
     router.register(TokenRPC.verifyEmail) { request, call in try await recovery.verifyEmail(request, requestID: call.requestID) }
     router.register(TokenRPC.resendVerification) { request, call in
       try await recovery.resendVerification(request, caller: try call.signedInCaller(), requestID: call.requestID)

@@ -44,6 +44,8 @@ enum TokenMethodHandlers {
     let reader: AccessTokenReader
     let browserSessions: BrowserSessionStore
     let passkeys: PasskeyAssertions
+    let passwords: PasswordPolicy
+    let registration: Registration
     /// Nil when the deployment sends no mail.
     let mail: MailOutbox?
 
@@ -85,6 +87,9 @@ enum TokenMethodHandlers {
       reader = AccessTokenReader(store: keys, issuer: context.config.issuer)
       browserSessions = BrowserSessionStore(postgres: context.postgres, logger: context.logger)
       mail = try AccountMail.outbox(context, try AccountMail.settings())
+      let logger = context.logger
+      passwords = try readSetting(service: .token) { () throws(ConfigurationError) in try PasswordPolicy.load(logger: logger) }
+      registration = Registration(services: services, accounts: accounts, hasher: hasher, passwords: passwords, mail: mail)
     }
   }
 
@@ -102,7 +107,7 @@ enum TokenMethodHandlers {
   }
 
   static func registerSignIn(_ router: inout RPCRouter, _ parts: Parts) {
-    let registration = Registration(services: parts.services, accounts: parts.accounts, hasher: parts.hasher, mail: parts.mail)
+    let registration = parts.registration
     router.register(TokenRPC.register) { request, call in
       try await registration.register(request, requestID: call.requestID)
     }
@@ -172,7 +177,7 @@ enum TokenMethodHandlers {
     }
     let passwordChange = PasswordChange(
       services: parts.services, logins: parts.logins, currentPassword: parts.currentPassword, firstParty: parts.firstParty,
-      accounts: parts.accounts, hasher: parts.hasher, tokens: parts.tokens, revocations: parts.revocations)
+      accounts: parts.accounts, hasher: parts.hasher, passwords: parts.passwords, tokens: parts.tokens, revocations: parts.revocations)
     router.register(TokenRPC.changePassword) { request, call in
       try await passwordChange.change(request, caller: try call.signedInCaller(), requestID: call.requestID)
     }

@@ -51,6 +51,21 @@ struct EmailTokenStore: Sendable {
     return token
   }
 
+  /// The username and address of the account a still-good `token` of `purpose` is for, without
+  /// spending it (nil for any other token).
+  func holder(of token: String, _ purpose: Purpose, on postgres: Database) async throws -> (username: String, email: String)? {
+    guard token.utf8.count == 43 else { return nil }
+    for try await (username, email) in try await postgres.query(
+      """
+      SELECT u.username, u.email FROM token.email_tokens t JOIN token.users u ON u.id = t.user_id
+      WHERE t.token_hash = \(SecretDigest.sha256(token)) AND t.purpose = \(purpose.rawValue) AND t.used_at IS NULL AND t.expires_at > now()
+      """, logger: logger
+    ).decode((String, String).self) {
+      return (username, email)
+    }
+    return nil
+  }
+
   /// Spends `token` for `purpose` on `connection`: the row is locked, so of two requests with one
   /// token exactly one gets it. Throws `link_invalid`, `link_used` or `link_expired`.
   func spend(_ token: String, _ purpose: Purpose, on connection: PostgresConnection) async throws -> Spent {

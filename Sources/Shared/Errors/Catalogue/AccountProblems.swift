@@ -34,8 +34,15 @@ public enum AccountProblems: ProblemDomain {
     "no_password", status: 409, title: "No password set",
     doc: "The account signs in without a password (social sign-in only), so there is none to change.")
 
+  public static let weakPassword = ProblemKind(
+    "weak_password", status: 422, title: "Password too easy to guess",
+    doc: "The password is among the most common ones, or is the username or the e-mail address; choose another (docs/accounts.md).")
+  public static let breachedPassword = ProblemKind(
+    "breached_password", status: 422, title: "Password seen in a breach",
+    doc: "The configured breach list (k-anonymity range API) has this password from a leak elsewhere; choose one never used before.")
+
   public static let all = [
     registrationClosed, invalidCurrentPassword, reauthenticationRequired, sessionRequired, firstPartyRequired, accountNotFound,
-    usernameTaken, emailTaken, emailInUse, noPassword,
+    usernameTaken, emailTaken, emailInUse, noPassword, weakPassword, breachedPassword,
   ]
 }

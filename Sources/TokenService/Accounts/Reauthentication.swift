@@ -21,7 +21,8 @@ struct Reauthentication: Sendable {
     }
     guard let sessionID = UUID(uuidString: caller.sessionID ?? "") else { throw Self.sessionRequired }
     let service = try await firstParty.require(caller.service)
-    if let password = request.currentPassword, let hash = account.passwordHash {
+    // An empty field (a form sent without it) is no attempt: it neither counts as a wrong password nor proves one.
+    if let password = request.currentPassword, !password.isEmpty, let hash = account.passwordHash {
       try await currentPassword.check(
         password, against: hash, userID: userID, serviceID: { service.id }, client: request.client,
         requestID: requestID)

@@ -30,6 +30,10 @@ import Testing
       let seen = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
       #expect(seen["names"] as? [String] == ["Laptop"], "\(seen)")
       #expect(seen["strict app"] as? String == "code", "\(seen)")
+      // The console's recent sign-ins, newest first: the passkey, then the password (the strict
+      // app's second step, passed in place, is no new sign-in); the add refused for an empty
+      // password field is no wrong password, so no failure shows.
+      #expect(seen["history"] as? [String] == ["passkey", "password"], "\(seen)")
       #expect((seen["add without password"] as? String)?.isEmpty == false, "\(seen)")
       #expect(seen["passkey sign-in methods"].map { "\($0)" }?.contains("hwk · user · mfa") == true, "\(seen)")
       #expect(seen["second factor methods"].map { "\($0)" }?.contains("pwd · hwk · mfa") == true, "\(seen)")

@@ -47,12 +47,12 @@ import Testing
 
   @Test func userAgentsAreNamedAsPeopleNameThem() {
     let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
-    #expect(AccountOverview.device(chrome) == "Chrome 131 · Windows")
+    #expect(DeviceName.of(chrome) == "Chrome 131 · Windows")
     let safari =
       "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
-    #expect(AccountOverview.device(safari) == "Safari 17 · iPhone")
-    #expect(AccountOverview.device(nil) == "—")
-    #expect(AccountOverview.device("curl/8.5.0") == "curl/8.5.0")
+    #expect(DeviceName.of(safari) == "Safari 17 · iPhone")
+    #expect(DeviceName.of(nil) == "—")
+    #expect(DeviceName.of("curl/8.5.0") == "curl/8.5.0")
   }
 
   @Test func theWayBackAfterSigningInStaysOnOurPages() {

@@ -126,6 +126,8 @@ class PasskeyUser(ConsoleUser):
         self.click(By.ID, "passkey-button")
         self.expect_page("page-account", "after signing in with the passkey")
         self.seen["passkey sign-in methods"] = self.methods()
+        self.seen["history"] = [item.get_attribute("data-method") for item in self.driver.find_elements(By.CSS_SELECTOR, "#sign-in-list li")]
+        self.screenshot("sign-in-history")
 
         self.fill("totp_password", self.person["password"])
         self.submit("totp-start")

@@ -65,6 +65,8 @@ struct AccountConsoleController: Sendable {
         SocialRPC.providers, SocialProvidersRequest(service: AccountConsoleClient.slug), context: context.rpcContext)
       async let identity = rpc.call(IdPRPC.profile, NoRequest(), context: context.rpcContext)
       async let passkeys = rpc.call(TokenRPC.passkeys, NoRequest(), context: context.rpcContext)
+      async let signIns = rpc.call(
+        TokenRPC.signInHistory, HistoryRequest(limit: 10, cursor: nil), context: context.rpcContext)
       var identityState = AccountOverview.IdentityState.unavailable
       do { identityState = .profile(try await identity) } catch let problem as Problem
         where problem.code == IdPProblems.profileNotFound.code
@@ -75,7 +77,7 @@ struct AccountConsoleController: Sendable {
       if let linked = try? await linked, let providers = try? await providers { social = .init(linked: linked, providers: providers) }
       let view = AccountOverview(
         profile: try await profile, sessions: try await sessions, consents: try await consents, history: try? await history,
-        social: social, identity: identityState, passkeys: try? await passkeys)
+        social: social, identity: identityState, passkeys: try? await passkeys, signIns: try? await signIns)
       return pages.page(
         ConsoleForm.view("account", profile: try await profile, request: request), request: request, context: context.parent,
         values: view.values(request: request))

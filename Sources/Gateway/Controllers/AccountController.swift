@@ -10,6 +10,7 @@ struct AccountController: Sendable {
       .patch(use: updateProfile)
       .post("password", use: changePassword)
       .get("sessions", use: sessions)
+      .get("sign-ins", use: signIns)
       .delete("sessions/:id", use: endSession)
       .delete("browser-sessions/:id", use: endBrowserSession)
       .get("consents", use: consents)
@@ -37,6 +38,12 @@ struct AccountController: Sendable {
   @Sendable func sessions(_ request: Request, context: SignedInContext) async throws -> Response {
     let list = try await rpc.call(TokenRPC.sessions, NoRequest(), context: context.rpcContext)
     return try JSONResponse.make(list)
+  }
+
+  /// The caller's sign-ins and failed attempts, newest first (docs/accounts.md, "Sign-in history").
+  @Sendable func signIns(_ request: Request, context: SignedInContext) async throws -> Response {
+    let page = HistoryRequest(limit: try Query.number(request, "limit", fallback: 20), cursor: Query.optional(request, "cursor"))
+    return try JSONResponse.make(try await rpc.call(TokenRPC.signInHistory, page, context: context.rpcContext))
   }
 
   @Sendable func endSession(_ request: Request, context: SignedInContext) async throws -> Response {

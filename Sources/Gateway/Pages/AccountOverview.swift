@@ -18,6 +18,8 @@ struct AccountOverview {
   let identity: IdentityState
   /// The person's passkeys, or nil when token-service did not answer that part.
   let passkeys: PasskeyList?
+  /// The latest sign-ins and failed attempts, or nil when token-service did not answer that part.
+  let signIns: SignInHistory?
 
   enum IdentityState {
     case profile(IdentityProfileView)
@@ -45,12 +47,13 @@ struct AccountOverview {
     values["sessions"] = sessions.sessions.map { session -> [String: Any] in
       [
         "id": session.id, "service": session.service, "clientType": session.clientType, "ip": session.ip ?? "",
-        "device": Self.device(session.userAgent), "lastUsed": Self.time(session.lastUsedAt), "current": session.current,
+        "device": DeviceName.of(session.userAgent), "lastUsed": Self.time(session.lastUsedAt), "current": session.current,
       ]
     }
     values["browserSessions"] = sessions.browserSessions.map { browser -> [String: Any] in
       [
-        "id": browser.id, "ip": browser.ip ?? "", "device": Self.device(browser.userAgent), "methods": browser.amr.joined(separator: " · "),
+        "id": browser.id, "ip": browser.ip ?? "", "device": DeviceName.of(browser.userAgent),
+        "methods": browser.amr.joined(separator: " · "),
         "lastSeen": Self.time(browser.lastSeenAt), "expires": Self.time(browser.expiresAt),
       ]
     }
@@ -85,6 +88,8 @@ struct AccountOverview {
     }
     values["hasPasskeys"] = !(passkeys?.passkeys.isEmpty ?? true)
     values["passkeysUnavailable"] = passkeys == nil
+    values["signIns"] = (signIns?.events ?? []).map(Self.signIn)
+    values["signInsUnavailable"] = signIns == nil
     return values
   }
 
@@ -122,6 +127,27 @@ struct AccountOverview {
     ]
   }
 
+  /// One sign-in as the page shows it: how (`how.password`, `how.passkey`, `how.provider`,
+  /// `how.code`), with a second step or not, and for a failure what was wrong.
+  static func signIn(_ event: SignInEvent) -> [String: Any] {
+    let amr = Set(event.method.split(separator: " ").map(String.init))
+    var how = "provider"
+    switch event.method {
+    case "password": how = "password"
+    case "passkey": how = "passkey"
+    case "second_factor": how = "code"
+    default:
+      if amr.contains("pwd") { how = "password" } else if amr.contains("hwk") { how = "passkey" }
+    }
+    var row: [String: Any] = [
+      "how": [how: true], "method": how, "failed": event.outcome != "success", "service": event.service ?? "", "ip": event.ip ?? "—",
+      "device": event.device, "time": time(event.at), "locked": event.detail?.hasSuffix("locked") == true,
+      "twoStep": event.outcome == "success" && how == "password" && (event.detail != nil || amr.contains("mfa")),
+    ]
+    if how == "provider" { row["provider"] = amr.contains("fed") ? "" : event.method.capitalized }
+    return row
+  }
+
   /// Minutes are enough to recognise a session; UTC, as the audit log writes it.
   /// Written from `InternetTime` (`2026-12-07T14:36:05Z` → `2026-12-07 14:36 UTC`), the same text
   /// a Foundation format style gives (tested) without one per date: a 50-row page writes up to 100.
@@ -129,27 +155,6 @@ struct AccountOverview {
     let written = InternetTime.format(date)
     guard written.utf8.count == 20 else { return written }
     return written.prefix(10) + " " + written.dropFirst(11).prefix(5) + " UTC"
-  }
-
-  /// The user agent as a person names it ("Chrome 131 on Windows"), or its start when it is no
-  /// browser we know.
-  static func device(_ userAgent: String?) -> String {
-    guard let userAgent, !userAgent.isEmpty else { return "—" }
-    let browsers: [(String, String)] = [
-      ("Edg/", "Edge"), ("SamsungBrowser/", "Samsung Internet"), ("Whale/", "Whale"), ("Firefox/", "Firefox"),
-      ("HeadlessChrome/", "Headless Chrome"), ("Chrome/", "Chrome"), ("Version/", "Safari"),
-    ]
-    let systems: [(String, String)] = [
-      ("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"), ("Mac OS X", "macOS"),
-      ("CrOS", "ChromeOS"), ("Linux", "Linux"),
-    ]
-    let found = browsers.lazy.compactMap { marker, name in userAgent.range(of: marker).map { (name, $0) } }.first
-    guard let (name, range) = found else {
-      return userAgent.count > 60 ? String(userAgent.prefix(59)) + "…" : userAgent
-    }
-    let major = userAgent[range.upperBound...].prefix { $0.isNumber }
-    let system = systems.first { userAgent.contains($0.0) }.map { " · \($0.1)" } ?? ""
-    return name + (major.isEmpty ? "" : " \(major)") + system
   }
 }
 

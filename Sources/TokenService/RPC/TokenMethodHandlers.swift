@@ -137,6 +137,13 @@ enum TokenMethodHandlers {
       try await logout.logoutAll(try call.signedInCaller(), requestID: call.requestID)
     }
     // The account routes act for the call's principal, the user the gateway verified.
+    let history = SignInHistoryStore(postgres: parts.accounts.postgres, logger: parts.accounts.logger)
+    router.register(TokenRPC.signInHistory) { request, call in
+      guard let user = UUID(uuidString: try call.signedInUserID()) else {
+        throw AccountProblems.accountNotFound.problem("No such account.")
+      }
+      return try await SignInHistoryRules.page(userID: user, request, store: history)
+    }
     router.register(TokenRPC.sessions) { _, call in
       let caller = try call.signedInCaller()
       guard let user = UUID(uuidString: caller.userID) else { throw AccountProblems.accountNotFound.problem("No such account.") }

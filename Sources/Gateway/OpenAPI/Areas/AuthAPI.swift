@@ -40,6 +40,10 @@ enum AuthAPI {
       .post, "/api/v1/users/me/password", tag: "Accounts", "Change the password (ends every other session)", security: [.bearer],
       request: .json(PasswordChangeBody.self), answers: [.ok(TokenRPC.changePassword)], problems: account),
     .init(
+      .get, "/api/v1/users/me/sign-ins", tag: "Accounts",
+      "The caller's sign-ins and failed attempts, newest first (`limit` 1 to 100, default 20; `cursor` from `next_cursor`)",
+      security: [.bearer], query: [.integer("limit"), "cursor"], answers: [.ok(TokenRPC.signInHistory)], problems: account),
+    .init(
       .get, "/api/v1/users/me/sessions", tag: "Accounts", "The caller's open sessions and signed-in browsers", security: [.bearer],
       answers: [.ok(TokenRPC.sessions)], problems: account),
     .init(

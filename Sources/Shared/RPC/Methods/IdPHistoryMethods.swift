@@ -7,8 +7,9 @@ extension IdPRPC {
   public static let adminStats = RPCMethod<SPAdminRequest, Statistics>(service: .idp, name: "admin_stats")
 }
 
-/// `GET /api/v1/idp/history?limit=&cursor=`: the person's own requests, newest first (the
-/// person is the call's principal).
+/// A page of the person's own history, newest first (the person is the call's principal):
+/// `GET /api/v1/idp/history?limit=&cursor=` (their verification requests) and
+/// `GET /api/v1/users/me/sign-ins?limit=&cursor=` (their sign-ins).
 public struct HistoryRequest: Codable, Sendable {
   public var limit: Int
   /// A page's `next_cursor`, opaque to clients.

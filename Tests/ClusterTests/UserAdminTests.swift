@@ -98,6 +98,42 @@ import Testing
     }
   }
 
+  /// A SUPER_ADMIN signs a person out everywhere (issue 25): their sessions end and their tokens
+  /// stop working at once, they may sign in again, and nobody else may do it.
+  @Test func aSuperAdminSignsAPersonOutEverywhere() async throws {
+    try await withCluster { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let (_, adminToken) = try await cluster.api.admin(role: "SUPER_ADMIN")
+      let (_, auditorToken) = try await cluster.api.admin(role: "AUDITOR")
+      let person = try await cluster.api.makeAccount()
+      let first = try await cluster.api.signIn(person)
+      let second = try await cluster.api.signIn(person)
+      let userID = try tokenClaims(first.accessToken).sub
+
+      let refused = try await cluster.api.post("/api/v1/users/\(userID)/sign-out", headers: bearer(auditorToken))
+      #expect(refused.status == 403, "\(refused.body)")
+      #expect(try await cluster.api.get("/api/v1/users/me", headers: bearer(first.accessToken)).status == 200)
+
+      let signedOut = try await cluster.api.post(
+        "/api/v1/users/\(userID)/sign-out", as: AdminUserView.self, headers: bearer(adminToken))
+      #expect(try signedOut.decoded().openSessions == 0 && signedOut.decoded().user.active, "\(signedOut.body)")
+      for session in [first, second] {
+        #expect(try await cluster.api.get("/api/v1/users/me", headers: bearer(session.accessToken)).status == 401)
+        #expect(try await cluster.api.refresh(try #require(session.refreshToken)).status == 401)
+      }
+      #expect(try await cluster.api.login(person).status == 200, "the account stays active")
+      let unknown = try await cluster.api.post("/api/v1/users/\(UUID().uuidString)/sign-out", headers: bearer(adminToken))
+      #expect(unknown.status == 404, "\(unknown.body)")
+      let counts = try await ownerCounts(
+        cluster,
+        [
+          "SELECT count(*)::int FROM audit.events WHERE action = 'USER_SIGNED_OUT' AND details->>'user_id' = '\(userID)' AND details->>'sessions_ended' = '2'",
+          "SELECT count(*)::int FROM token.sessions WHERE user_id = '\(userID)' AND revoked_reason = 'signed_out_by_admin'",
+        ])
+      #expect(counts == [1, 2], "one audit row; both sessions ended by the admin")
+    }
+  }
+
   /// `token-service admin reset-password` (what `make run`'s banner names for a lost demo admin
   /// password): a new password, printed once; the old one and every session stop working.
   @Test func anOperatorResetsALostPassword() async throws {

@@ -14,6 +14,7 @@ struct AdminUsersController: Sendable {
       .get("{id}", use: user)
       .post("{id}/lock", use: lock)
       .post("{id}/unlock", use: unlock)
+      .post("{id}/sign-out", use: signOut)
       .post("{id}/mfa/reset", use: resetMFA)
   }
 
@@ -45,6 +46,10 @@ struct AdminUsersController: Sendable {
 
   @Sendable func unlock(_ request: Request, context: SignedInContext) async throws -> Response {
     await change(request, context) { _ = try await rpc.call(TokenRPC.unlockUser, $0, context: context.rpcContext) }
+  }
+
+  @Sendable func signOut(_ request: Request, context: SignedInContext) async throws -> Response {
+    await change(request, context) { _ = try await rpc.call(TokenRPC.signOutUser, $0, context: context.rpcContext) }
   }
 
   /// The second factor's recovery (docs/admin.md, "TOTP MFA"): every session of the account ends.

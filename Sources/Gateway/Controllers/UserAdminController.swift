@@ -2,7 +2,7 @@ import Hummingbird
 import Shared
 
 /// `/api/v1/users` for operators (docs/admin.md, "Users"): find and read any account with its
-/// personal data masked (SUPER_ADMIN, AUDITOR), lock and unlock one (SUPER_ADMIN). Admin routes:
+/// personal data masked (SUPER_ADMIN, AUDITOR), lock, unlock and sign one out everywhere (SUPER_ADMIN). Admin routes:
 /// a caller with MFA on must have passed it recently; token-service decides by platform role.
 struct UserAdminController: Sendable {
   let rpc: RPCClient
@@ -12,6 +12,7 @@ struct UserAdminController: Sendable {
       .get(":user_id", use: user)
       .post(":user_id/lock", use: lock)
       .post(":user_id/unlock", use: unlock)
+      .post(":user_id/sign-out", use: signOut)
   }
 
   /// `GET /api/v1/users?q=&cursor=&limit=`.
@@ -31,6 +32,11 @@ struct UserAdminController: Sendable {
 
   @Sendable func unlock(_ request: Request, context: SignedInContext) async throws -> Response {
     try await relay(TokenRPC.unlockUser, request, context)
+  }
+
+  /// Every session and signed-in browser of the account ends; it may sign in again.
+  @Sendable func signOut(_ request: Request, context: SignedInContext) async throws -> Response {
+    try await relay(TokenRPC.signOutUser, request, context)
   }
 
   private func relay(

@@ -26,7 +26,7 @@ enum AdminUserViews {
 
   private static func userValues(_ view: AdminUserView, canChange: Bool) -> [String: Any] {
     [
-      "user": summary(view.user), "openSessions": view.openSessions, "canChange": canChange,
+      "user": summary(view.user), "openSessions": view.openSessions, "hasOpenSessions": view.openSessions > 0, "canChange": canChange,
       "memberships": view.memberships.map { ["service": $0.service, "name": $0.serviceName, "role": $0.role, "status": $0.status] },
       "hasMemberships": !view.memberships.isEmpty,
       "auditLink": "/admin/audit?" + URLQuery.encode([("user_id", view.user.id)]),

@@ -52,6 +52,18 @@ struct UserAdministration: Sendable {
     return try await view(userID)
   }
 
+  /// Signs the account out everywhere (a stolen device, a person who asks): its sessions and
+  /// signed-in browsers end and its access tokens stop verifying; it may sign in again.
+  func signOut(_ request: UserAdminRequest, actor: AdminActor, requestID: String?) async throws -> AdminUserView {
+    let admin = try Self.superAdmin(actor)
+    let userID = try Self.userID(request)
+    guard let version = try await store.signOut(userID: userID, by: admin, requestID: requestID, client: request.client) else {
+      throw Self.notFound
+    }
+    try await revocations.raise(userID: userID.uuidString.lowercased(), to: version)
+    return try await view(userID)
+  }
+
   private func view(_ userID: UUID) async throws -> AdminUserView {
     guard let row = try await store.user(id: userID) else { throw Self.notFound }
     let (memberships, open) = try await store.memberships(userID: userID)

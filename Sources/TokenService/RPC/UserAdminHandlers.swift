@@ -11,6 +11,9 @@ extension TokenMethodHandlers {
     router.register(TokenRPC.lockUser) { request, call in
       try await users.lock(request, actor: try call.adminActor(), requestID: call.requestID)
     }
+    router.register(TokenRPC.signOutUser) { request, call in
+      try await users.signOut(request, actor: try call.adminActor(), requestID: call.requestID)
+    }
     router.register(TokenRPC.unlockUser) { request, call in
       try await users.unlock(request, actor: try call.adminActor(), requestID: call.requestID)
     }

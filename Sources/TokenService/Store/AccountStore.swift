@@ -204,11 +204,16 @@ extension AccountStore {
 }
 
 extension AccountStore {
-  /// After a new password someone else may have known the old one: lock-outs are forgotten, and
-  /// every session and signed-in browser of the account ends, inside the caller's transaction.
+  /// Every session and signed-in browser of the account ends, inside the caller's transaction
+  /// (after a new password someone else may have known the old one, or an admin's sign-out).
+  /// `clearingLockOuts`: the wrong-password lock-outs are forgotten too (a new password).
   /// Returns how many sessions ended.
-  static func endEverySession(of userID: UUID, reason: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
-    _ = try await connection.query("DELETE FROM token.sign_in_throttles WHERE user_id = \(userID)", logger: logger).collect()
+  static func endEverySession(
+    of userID: UUID, reason: String, clearingLockOuts: Bool = true, on connection: PostgresConnection, logger: Logger
+  ) async throws -> Int {
+    if clearingLockOuts {
+      _ = try await connection.query("DELETE FROM token.sign_in_throttles WHERE user_id = \(userID)", logger: logger).collect()
+    }
     _ = try await connection.query(
       """
       UPDATE token.browser_sessions SET revoked_at = now(), revoked_reason = \(reason)

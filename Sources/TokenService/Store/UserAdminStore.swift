@@ -117,6 +117,29 @@ struct UserAdminStore: Sendable {
     }
   }
 
+  /// Every session and signed-in browser of the account ends and its token version rises (its
+  /// access tokens stop verifying at once), with the audit row; the account stays active. Nil
+  /// for no such account.
+  func signOut(userID: UUID, by admin: UUID, requestID: String?, client: ClientInfo?) async throws -> Int? {
+    try await postgres.transaction(logger: logger) { connection in
+      var version: Int?
+      for try await raised in try await connection.query(
+        "UPDATE token.users SET token_version = token_version + 1, updated_at = now() WHERE id = \(userID) RETURNING token_version",
+        logger: logger
+      ).decode(Int.self) {
+        version = raised
+      }
+      guard let version else { return nil }
+      let ended = try await AccountStore.endEverySession(
+        of: userID, reason: "signed_out_by_admin", clearingLockOuts: false, on: connection, logger: logger)
+      try await AuditEvent(
+        action: "USER_SIGNED_OUT", actorUserID: admin, requestID: requestID, client: client,
+        details: ["user_id": userID.uuidString.lowercased(), "sessions_ended": String(ended)]
+      ).insert(on: connection, logger: logger)
+      return version
+    }
+  }
+
   /// Sign-in again: active, the wrong-password lock-outs of every address and the second
   /// factor's lock-out cleared, with the audit row saying which. False when there was nothing to undo.
   func unlock(userID: UUID, by admin: UUID, requestID: String?, client: ClientInfo?) async throws -> Bool {

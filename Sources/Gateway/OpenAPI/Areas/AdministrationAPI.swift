@@ -47,6 +47,10 @@ enum AdministrationAPI {
       .post, "/api/v1/users/:user_id/unlock", tag: "Users (admin)", "Unlock an account", security: [.bearer],
       answers: [.ok(TokenRPC.unlockUser)], problems: admin),
     .init(
+      .post, "/api/v1/users/:user_id/sign-out", tag: "Users (admin)",
+      "Sign an account out everywhere (its sessions and browsers end; it may sign in again)", security: [.bearer],
+      answers: [.ok(TokenRPC.signOutUser)], problems: admin),
+    .init(
       .get, "/api/v1/audit-events", tag: "Audit", "The audit log (`?user_id=&action=&service=&ip=&from=&to=&limit=&cursor=`)",
       security: [.bearer], query: ["user_id", "action", "service", "ip", "from", "to", .integer("limit"), "cursor"],
       answers: [.ok(TokenRPC.auditEvents)], problems: admin),

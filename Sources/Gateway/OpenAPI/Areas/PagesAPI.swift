@@ -112,6 +112,7 @@ enum PagesAPI {
     page("/admin/users/{id}", "An account"),
     form("/admin/users/{id}/lock", "Lock an account"),
     form("/admin/users/{id}/unlock", "Unlock an account"),
+    form("/admin/users/{id}/sign-out", "Sign an account out everywhere"),
     form("/admin/users/{id}/mfa/reset", "Remove an account's second factor"),
     page("/admin/audit", "The audit log"),
   ]

@@ -8,6 +8,7 @@ extension TokenRPC {
   public static let adminUser = RPCMethod<UserAdminRequest, AdminUserView>(service: .token, name: "admin_user")
   public static let lockUser = RPCMethod<UserAdminRequest, AdminUserView>(service: .token, name: "admin_lock_user")
   public static let unlockUser = RPCMethod<UserAdminRequest, AdminUserView>(service: .token, name: "admin_unlock_user")
+  public static let signOutUser = RPCMethod<UserAdminRequest, AdminUserView>(service: .token, name: "admin_sign_out_user")
 }
 
 /// `GET /api/v1/users?q=&cursor=&limit=`: `q` is the start of a username, a whole e-mail

@@ -17,6 +17,7 @@ struct ServiceAdminController: Sendable {
       .post(":slug/credentials", use: rotateSecret)
       .get(":slug/stats", use: stats)
       .get(":slug/users", use: members)
+      .post(":slug/users", use: addMember)
       .patch(":slug/users/:user_id", use: updateMember)
   }
 
@@ -70,6 +71,15 @@ struct ServiceAdminController: Sendable {
         query: MemberQuery(
           role: query["role"].map(String.init), status: query["status"].map(String.init), limit: limit,
           cursor: query["cursor"].map(String.init)),
+        client: context.client(request))
+    }
+  }
+
+  /// An existing account, or a new one, as a member (docs/admin.md, "Members").
+  @Sendable func addMember(_ request: Request, context: SignedInContext) async throws -> Response {
+    try await call(TokenRPC.addServiceMember, context, status: .created) {
+      ServiceAdminRequest(
+        slug: try context.parameters.require("slug"), newMember: try await JSONBody.decode(NewMemberBody.self, from: request),
         client: context.client(request))
     }
   }

@@ -273,6 +273,12 @@ enum TokenMethodHandlers {
       try await administration.rotateSecret(request, actor: try call.adminActor(), requestID: call.requestID)
     }
     router.register(TokenRPC.serviceMembers) { request, call in try await administration.members(request, actor: try call.adminActor()) }
+    let members = ServiceMembers(
+      administration: administration, members: MemberStore(postgres: context.postgres, logger: context.logger), services: parts.services,
+      accounts: parts.accounts, hasher: parts.hasher, passwords: parts.passwords, mail: parts.mail)
+    router.register(TokenRPC.addServiceMember) { request, call in
+      try await members.add(request, actor: try call.adminActor(), requestID: call.requestID)
+    }
     router.register(TokenRPC.serviceStats) { request, call in try await administration.stats(request, actor: try call.adminActor()) }
     router.register(TokenRPC.servicePage) { request, call in try await administration.page(request, actor: try call.adminActor()) }
     router.register(TokenRPC.updateServiceMember) { request, call in

@@ -135,7 +135,7 @@ struct ServiceAdministration: Sendable {
   /// The actor and the service, when the actor may do what needs `permission` there: a
   /// SUPER_ADMIN, the SERVICE_ADMIN who owns it, or a member whose token for it carries the
   /// permission. Others learn nothing of the service (404), except its members (403).
-  private func service(
+  func service(
     _ request: ServiceAdminRequest, actor caller: AdminActor, needs permission: Permission
   ) async throws -> ((UUID, PlatformRole), ServiceView) {
     try await service(request, actor: caller, needs: [permission])

@@ -13,9 +13,11 @@ struct AccountStore: Sendable {
   /// so two registrations racing for one name cannot both succeed.
   /// With `mail`, the address's verification mail is queued in the same transaction; the
   /// returned job is dispatched after the commit.
+  /// `createdBy`: an admin who made the account in the service with this role (audited as
+  /// `USER_CREATED` by them), rather than the person registering (`USER_REGISTERED`, role `user`).
   func register(
     _ account: NewAccount, passwordHash: String, service: ServiceRecord, client: ClientInfo,
-    requestID: String?, mail: MailOutbox?
+    requestID: String?, mail: MailOutbox?, createdBy: (admin: UUID, role: String)? = nil
   ) async throws -> (UserSummary, OutboxJob?) {
     do {
       return try await postgres.transaction(logger: logger) { connection in
@@ -33,12 +35,20 @@ struct AccountStore: Sendable {
         guard let id = created else { throw Problem.internalError() }
         try await connection.scope(toService: service.id, logger: logger)
         _ = try await connection.query(
-          "INSERT INTO token.memberships (service_id, user_id) VALUES (\(service.id), \(id))", logger: logger
+          "INSERT INTO token.memberships (service_id, user_id, role) VALUES (\(service.id), \(id), \(createdBy?.role ?? "user"))",
+          logger: logger
         ).collect()
-        try await AuditEvent(
-          action: "USER_REGISTERED", actorUserID: id, serviceID: service.id, requestID: requestID,
-          client: client, details: ["username": account.username, "ip": client.ip ?? ""]
-        ).insert(on: connection, logger: logger)
+        if let createdBy {
+          try await AuditEvent(
+            action: "USER_CREATED", actorUserID: createdBy.admin, serviceID: service.id, requestID: requestID, client: client,
+            details: ["user_id": id.uuidString.lowercased(), "username": account.username, "role": createdBy.role]
+          ).insert(on: connection, logger: logger)
+        } else {
+          try await AuditEvent(
+            action: "USER_REGISTERED", actorUserID: id, serviceID: service.id, requestID: requestID,
+            client: client, details: ["username": account.username, "ip": client.ip ?? ""]
+          ).insert(on: connection, logger: logger)
+        }
         let job = try await mail?.add(
           AccountMailJob(kind: .verifyEmail, userID: id, email: account.email, serviceID: service.id, requestID: requestID),
           on: connection)

@@ -240,18 +240,9 @@ struct ServiceAdminStore: Sendable {
           "status": "\(oldStatus) -> \(changes.status ?? oldStatus)",
         ]
       ).insert(on: connection, logger: logger)
-      var member: MemberView?
-      for try await (username, email, role, status, joined, last) in try await connection.query(
-        """
-        SELECT u.username, u.email, m.role, m.status, m.created_at, m.last_login_at
-        FROM token.memberships m JOIN token.users u ON u.id = m.user_id WHERE m.service_id = \(serviceID) AND m.user_id = \(userID)
-        """, logger: logger
-      ).decode((String, String, String, String, Date, Date?).self) {
-        member = MemberView(
-          userID: userID.uuidString.lowercased(), username: username, email: email, role: role, status: status,
-          joinedAt: joined, lastLoginAt: last)
+      guard let member = try await MemberStore.member(serviceID: serviceID, userID: userID, on: connection, logger: logger) else {
+        throw Problem.internalError()
       }
-      guard let member else { throw Problem.internalError() }
       return (member, version)
     }
   }

@@ -31,6 +31,11 @@ enum AdministrationAPI {
       security: [.bearer], query: ["role", "status", .integer("limit"), "cursor"], answers: [.ok(TokenRPC.serviceMembers)],
       problems: admin),
     .init(
+      .post, "/api/v1/services/:slug/users", tag: "Services",
+      "Add an existing account (`user_id`, or `email` alone) or a new one (`username`, `email`, `password`) as a member (`user.create`)",
+      security: [.bearer], request: .json(NewMemberBody.self), answers: [.ok(TokenRPC.addServiceMember, "Added", status: 201)],
+      problems: admin + AccountProblems.all),
+    .init(
       .patch, "/api/v1/services/:slug/users/:user_id", tag: "Services", "Change a member's role or status", security: [.bearer],
       request: .json(MemberChanges.self), answers: [.ok(TokenRPC.updateServiceMember)], problems: admin),
     .init(

@@ -26,7 +26,11 @@ public enum ServiceAdminProblems: ProblemDomain {
     "own_account", status: 403, title: "Not your own account",
     doc: "An admin cannot lock their own account: another SUPER_ADMIN does it, so one stolen session cannot lock its admin out.")
 
+  public static let memberExists = ProblemKind(
+    "member_exists", status: 409, title: "Already a member",
+    doc: "The account is a member of the service already; change its role with PATCH .../users/{user_id}.")
+
   public static let all = [
-    forbidden, serviceClosed, serviceNotFound, memberNotFound, slugTaken, emailVerificationUnavailable, ownAccount,
+    forbidden, serviceClosed, serviceNotFound, memberNotFound, slugTaken, emailVerificationUnavailable, ownAccount, memberExists,
   ]
 }

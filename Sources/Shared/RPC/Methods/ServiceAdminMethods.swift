@@ -11,6 +11,7 @@ extension TokenRPC {
   public static let rotateServiceSecret = RPCMethod<ServiceAdminRequest, ServiceCredentials>(
     service: .token, name: "rotate_service_secret")
   public static let serviceMembers = RPCMethod<ServiceAdminRequest, MemberList>(service: .token, name: "service_members")
+  public static let addServiceMember = RPCMethod<ServiceAdminRequest, MemberView>(service: .token, name: "service_add_member")
   public static let updateServiceMember = RPCMethod<ServiceAdminRequest, MemberView>(service: .token, name: "update_service_member")
   /// Slugs whose tokens must no longer verify (deleted or not active), for the gateways.
   public static let closedServices = RPCMethod<NoRequest, ClosedServices>(service: .token, name: "closed_services")
@@ -67,23 +68,58 @@ public struct ServiceAdminRequest: Codable, Sendable {
   public var memberID: String?
   public var member: MemberChanges?
   public var query: MemberQuery?
+  public var newMember: NewMemberBody?
   public var client: ClientInfo
 
   public init(
     slug: String? = nil, settings: ServiceSettingsBody? = nil, memberID: String? = nil,
-    member: MemberChanges? = nil, query: MemberQuery? = nil, client: ClientInfo
+    member: MemberChanges? = nil, query: MemberQuery? = nil, newMember: NewMemberBody? = nil, client: ClientInfo
   ) {
     self.slug = slug
     self.settings = settings
     self.memberID = memberID
     self.member = member
     self.query = query
+    self.newMember = newMember
     self.client = client
   }
 
   enum CodingKeys: String, CodingKey {
     case slug, settings, member, query, client
     case memberID = "member_id"
+    case newMember = "new_member"
+  }
+}
+
+/// `POST /api/v1/services/{slug}/users`: an existing account (`user_id`, or `email` alone) or a
+/// new one (`username`, `email`, `password`, names), with its role in the service (`user` unless said).
+public struct NewMemberBody: Codable, Sendable {
+  public var userID: String?
+  public var username: String?
+  public var email: String?
+  public var password: String?
+  public var firstName: String?
+  public var lastName: String?
+  public var role: String?
+
+  public init(
+    userID: String? = nil, username: String? = nil, email: String? = nil, password: String? = nil, firstName: String? = nil,
+    lastName: String? = nil, role: String? = nil
+  ) {
+    self.userID = userID
+    self.username = username
+    self.email = email
+    self.password = password
+    self.firstName = firstName
+    self.lastName = lastName
+    self.role = role
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case username, email, password, role
+    case userID = "user_id"
+    case firstName = "first_name"
+    case lastName = "last_name"
   }
 }
 

@@ -17,6 +17,7 @@
 # postgres whose working directory is inside it, is killed when the run ends).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/promtool.sh"
 cd "$GATEHOUSE_ROOT"
 
 TEST_DIR="$(abs_path .test-run)"
@@ -57,6 +58,8 @@ main() {
     bash scripts/install-deps.sh --test
     # Standard JOSE libraries the tests verify Gatehouse's tokens with (PyPI).
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r Tests/python/requirements.txt
+    export GATEHOUSE_PROMTOOL
+    GATEHOUSE_PROMTOOL="$(ensure_promtool)"
 
     # The house's layout and size rules (docs/architecture.md), before the slow build.
     say "swift format lint --strict (.swift-format) and scripts/house-rules.py"

@@ -34,7 +34,7 @@ struct GatewayCommand: AsyncParsableCommand {
       let router = GatewayRouter.make(
         readiness: readiness, keys: keys, revocations: revocations, closedServices: closedServices, rpc: rpc, limits: limits,
         proxies: proxies, origins: origins, waiters: waiters, events: events, issuer: config.issuer,
-        pages: try await HostedPages.load())
+        pages: try await HostedPages.load(), signals: SecuritySignals(redis: redis, logger: logger))
       let app = Application(
         router: router,
         configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil),

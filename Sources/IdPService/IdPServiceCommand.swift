@@ -55,7 +55,8 @@ struct IdPParts {
     verification = Verification(
       providers: providers, profiles: profiles, transactions: transactions, decider: decider,
       actors: TransactionActors(),
-      announcer: announcer, vault: vault, pins: pins, events: context.events, rules: rules)
+      announcer: announcer, vault: vault, pins: pins, events: context.events, rules: rules,
+      signals: SecuritySignals(redis: context.redis, logger: context.logger))
     let smsSettings = try readSetting(service: .idp) { () throws(ConfigurationError) in
       try SMSSettings.load(environment: context.config.environment)
     }

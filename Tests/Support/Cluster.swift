@@ -56,22 +56,33 @@ final class Cluster: @unchecked Sendable {
   /// How many requests of the RPC method `method` (`token.refresh`) the instance whose internal
   /// listener is on `metricsPort` answered, whatever the outcome, from its Prometheus text.
   func served(_ method: String, metricsPort: Int) async throws -> Int {
-    let response = try await HTTPClient.shared.execute(
-      HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"), timeout: .seconds(10))
-    let text = String(buffer: try await response.body.collect(upTo: 4 << 20))
-    return Self.sum(of: "gatehouse_rpc_server_requests_total", method: method, in: text)
+    try await counter("gatehouse_rpc_server_requests_total", "method", method, metricsPort: metricsPort)
   }
 
   /// How many calls of the RPC method `method` (`idp.request_status`) the gateway has made and
   /// seen end, whatever the outcome, from its `/metrics`: the count is taken as the call returns,
   /// before the handler that made it goes on.
   func gatewayCalls(_ method: String) async throws -> Int {
-    Self.sum(of: "gatehouse_rpc_client_duration_seconds_count", method: method, in: try await get("/metrics").body)
+    try await counter("gatehouse_rpc_client_duration_seconds_count", "method", method)
   }
 
-  private static func sum(of series: String, method: String, in text: String) -> Int {
+  /// The value of counter `series` with `label` = `value`, summed over its other labels, from
+  /// the internal listener on `metricsPort` (a backend's) or the gateway's `/metrics` (nil).
+  func counter(_ series: String, _ label: String, _ value: String, metricsPort: Int? = nil) async throws -> Int {
+    let text: String
+    if let metricsPort {
+      let response = try await HTTPClient.shared.execute(
+        HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"), timeout: .seconds(10))
+      text = String(buffer: try await response.body.collect(upTo: 4 << 20))
+    } else {
+      text = try await get("/metrics").body
+    }
+    return Self.sum(of: series, label: label, value: value, in: text)
+  }
+
+  private static func sum(of series: String, label: String, value: String, in text: String) -> Int {
     text.split(separator: "\n")
-      .filter { $0.hasPrefix(series + "{") && $0.contains(#"method="\#(method)""#) }
+      .filter { $0.hasPrefix(series + "{") && $0.contains(#"\#(label)="\#(value)""#) }
       .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
       .reduce(0) { $0 + Int($1) }
   }

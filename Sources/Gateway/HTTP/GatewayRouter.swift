@@ -13,7 +13,7 @@ enum GatewayRouter {
     readiness: ReadinessCheck, keys: JWKSCache, revocations: RevocationList, closedServices: ClosedServices,
     rpc: RPCClient, limits: RateLimits,
     proxies: TrustedProxies, origins: AllowedOrigins, waiters: TransactionWaiters, events: EventBus,
-    issuer: String, pages: HostedPages
+    issuer: String, pages: HostedPages, signals: SecuritySignals? = nil
   ) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -24,7 +24,7 @@ enum GatewayRouter {
     router.add(middleware: ProblemMiddleware(pages: pages))
     router.add(middleware: APIRateLimitMiddleware(limits: limits, serviceProviders: ServiceProviderLimits(rpc: rpc)))
     let verifier = AccessTokenVerifier(
-      jwks: keys, revocations: revocations, closedServices: closedServices, issuer: issuer, limits: limits)
+      jwks: keys, revocations: revocations, closedServices: closedServices, issuer: issuer, limits: limits, signals: signals)
     let document = OpenAPIDocument.make(APIOperation.all, issuer: issuer)
     MetaController(
       readiness: readiness, openAPI: OpenAPIDocument.data(document),

@@ -10,8 +10,16 @@ extension AccessTokenVerifier {
     do {
       return try await verify(String(authorization.dropFirst(7)), context: context.rpcContext)
     } catch {
+      if error.code == SignInProblems.invalidToken.code { await refused(error, request: request, context: context) }
       throw BearerChallenge(error)
     }
+  }
+
+  /// A token that was sent and refused (not an outage): counted by reason, and per client address
+  /// for the invalid-tokens signal (docs/security.md, "Signals").
+  private func refused(_ problem: Problem, request: Request, context: some GatewayContext) async {
+    SecurityCounters.tokenRefused(Self.reason(problem))
+    if let signals, let ip = context.client(request).ip { await signals.count(.invalidTokensFromAddress, subject: ip) }
   }
 
   /// The claims of a user's token: a service's own token (`client_credentials`) has no user

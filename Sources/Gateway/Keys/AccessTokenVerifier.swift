@@ -25,13 +25,19 @@ final class AccessTokenVerifier: Sendable {
   private let verified = VerifiedTokenCache()
   /// Counts a signed-in user's requests (`signedInUser`); nil counts nothing.
   let limits: RateLimits?
+  /// Counts refused tokens per client address (`bearer`); nil counts nothing.
+  let signals: SecuritySignals?
 
-  init(jwks: JWKSCache, revocations: RevocationList, closedServices: ClosedServices, issuer: String, limits: RateLimits? = nil) {
+  init(
+    jwks: JWKSCache, revocations: RevocationList, closedServices: ClosedServices, issuer: String, limits: RateLimits? = nil,
+    signals: SecuritySignals? = nil
+  ) {
     self.jwks = jwks
     self.revocations = revocations
     self.closedServices = closedServices
     self.issuer = issuer
     self.limits = limits
+    self.signals = signals
   }
 
   func verify(_ token: String, context: RPCCallContext) async throws(Problem) -> AccessTokenClaims {
@@ -126,6 +132,19 @@ final class AccessTokenVerifier: Sendable {
 
   static func invalid(_ detail: String) -> Problem {
     SignInProblems.invalidToken.problem(detail)
+  }
+
+  /// Why a token was refused, for `gatehouse_tokens_refused_total{reason}`: the refusals above, by their words.
+  static func reason(_ problem: Problem) -> String {
+    let detail = problem.detail ?? ""
+    for (words, reason) in [
+      ("expired", "expired"), ("not valid yet", "not_yet_valid"), ("issued by someone else", "issuer"), ("revoked", "revoked"),
+      ("service is closed", "service_closed"), ("not signed by a Gatehouse key", "unknown_key"), ("signature", "signature"),
+      ("Send the access token", "missing"),
+    ] where detail.contains(words) {
+      return reason
+    }
+    return "malformed"
   }
 }
 

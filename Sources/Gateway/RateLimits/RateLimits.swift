@@ -45,7 +45,10 @@ struct RateLimits: Sendable {
     var tightest: RateDecision?
     for case (let limit?, let subject) in checks {
       let decision = await limiter.check(limit, subject: subject)
-      guard decision.allowed else { throw RateLimited(decision: decision) }
+      guard decision.allowed else {
+        SecurityCounters.rateLimited(limit.name)
+        throw RateLimited(decision: decision)
+      }
       if let current = tightest, current.remaining <= decision.remaining { continue }
       tightest = decision
     }

@@ -14,6 +14,8 @@ struct Verification: Sendable {
   let pins: PinVerifier
   let events: EventBus
   let rules: Rules
+  /// Repeated failed verifications of one person (docs/security.md, "Signals").
+  let signals: SecuritySignals
 
   struct Rules: Sendable {
     /// How long a request waits for the person (3 minutes; docs/idp.md).
@@ -153,16 +155,23 @@ struct Verification: Sendable {
     switch outcome {
     case .completed(let delivery):
       await announcer.announce(delivery)
+      SecurityCounters.verification("completed")
       return DecisionResult(transactionID: idText, status: .completed)
     case .rejected(let delivery):
       await announcer.announce(delivery)
+      SecurityCounters.verification("rejected")
+      await signals.count(.failedVerificationsOfPerson, subject: user)
       return DecisionResult(transactionID: idText, status: .failed)
     case .wrongPin(let delivery, let lockedUntil):
       await announcer.announce(delivery)
+      SecurityCounters.verification("wrong_pin")
+      if lockedUntil != nil { SecurityCounters.lockout("pin") }
+      await signals.count(.failedVerificationsOfPerson, subject: user)
       let locked = lockedUntil.map { " PIN approval is locked until \($0.formatted(.iso8601))." } ?? ""
       throw IdPProblems.pinRejected.problem("The PIN is wrong; the request has failed." + locked, field: "pin_code")
     case .expired(let delivery):
       await announcer.announce(delivery)
+      SecurityCounters.verification("expired")
       throw Self.expired
     case .alreadyDecided(.expired):
       throw Self.expired

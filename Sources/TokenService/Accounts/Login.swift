@@ -17,6 +17,8 @@ struct Login: Sendable {
   /// A bcrypt hash of nothing anyone knows, at the configured cost, to compare against when
   /// there is no account.
   let decoyHash: String
+  /// Attempts on one account from many addresses (docs/security.md, "Signals").
+  let signals: SecuritySignals
 
   func login(_ request: LoginRequest, requestID: String?) async throws -> TokenGrant {
     let body = request.body
@@ -70,6 +72,9 @@ struct Login: Sendable {
     do {
       if pause > .zero { try await Task.sleep(for: pause) }
       let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
+      if let account, let ip = client.ip {
+        await signals.count(.addressesOfAccount, subject: account.id.uuidString.lowercased(), address: ip)
+      }
       guard let account, account.passwordHash != nil, matches else {
         let lockedUntil = try await throttle.failed(subject, serviceID: service.id, client: client, requestID: requestID, slowed: pause)
         settled = true

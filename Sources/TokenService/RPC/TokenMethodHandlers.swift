@@ -82,7 +82,8 @@ enum TokenMethodHandlers {
       login = Login(
         services: services, store: logins, throttle: throttle, hasher: hasher,
         tokens: tokens, multiFactor: multiFactor,
-        decoyHash: Bcrypt.hash(SecureRandom.hex(bytes: 16), cost: hasher.cost))
+        decoyHash: Bcrypt.hash(SecureRandom.hex(bytes: 16), cost: hasher.cost),
+        signals: SecuritySignals(redis: context.redis, logger: context.logger))
       codes = AuthorizationCodeStore(postgres: context.postgres, logger: context.logger)
       reader = AccessTokenReader(store: keys, issuer: context.config.issuer)
       browserSessions = BrowserSessionStore(postgres: context.postgres, logger: context.logger)

@@ -63,6 +63,7 @@ struct BrowserSessionStore: Sendable {
       action: "BROWSER_SESSION_STARTED", actorUserID: userID, serviceID: serviceID, requestID: requestID, client: client,
       details: ["browser_session_id": opened.id.uuidString.lowercased(), "amr": amr.joined(separator: " ")]
     ).insert(on: connection, logger: logger)
+    SecurityCounters.signIn(outcome: "success", method: "browser")
     return (opened, token)
   }
 

@@ -142,6 +142,8 @@ struct LoginStore: Sendable {
     try await AuditEvent(
       action: "USER_LOGIN", actorUserID: account.id, serviceID: service.id, requestID: requestID, client: client, details: details
     ).insert(on: connection, logger: logger)
+    // The session an authorization code opens is no sign-in of its own: the browser's was.
+    if browserSessionID == nil { SecurityCounters.signIn(outcome: "success", method: method) }
     return Opened(
       sessionID: sessionID, role: role, refreshToken: refreshToken, refreshTTL: refreshTTL,
       mfa: SessionMFA(enabled: account.mfaEnabled, verifiedAt: mfaAt, method: method))

@@ -176,6 +176,8 @@ struct MFAStore: Sendable {
         action: "MFA_FAILED", actorUserID: userID, requestID: requestID,
         details: ["reason": reason, "failures": String(failures), "locked": lockedUntil == nil ? "no" : "yes"]
       ).insert(on: connection, logger: logger)
+      SecurityCounters.signIn(outcome: "failure", method: "second_factor")
+      if lockedUntil != nil, failures == Self.lockOut.limit { SecurityCounters.lockout("second_factor") }
       return lockedUntil
     }
   }

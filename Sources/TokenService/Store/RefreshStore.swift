@@ -55,6 +55,7 @@ struct RefreshStore: Sendable {
     let audit = try AuditEvent(
       action: "TOKEN_REUSE_DETECTED", actorUserID: UUID(uuidString: family.user.id), requestID: requestID,
       details: ["session_id": family.sessionID.uuidString.lowercased()])
+    SecurityCounters.refreshReuse()
     _ = try await postgres.query(
       """
       WITH revoked AS (

@@ -108,6 +108,8 @@ struct SignInThrottleStore: Sendable {
           "slowed_ms": String(slowed.milliseconds),
         ]
       ).insert(on: connection, logger: logger)
+      SecurityCounters.signIn(outcome: "failure", method: "password")
+      if lockedUntil != nil, failures == lockOut.limit { SecurityCounters.lockout("password") }
       return lockedUntil
     }
   }

@@ -150,7 +150,7 @@ let package = Package(
     ),
     .testTarget(
       name: "SocialServiceTests",
-      dependencies: ["SocialService"],
+      dependencies: ["SocialService", "Shared"],
       swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -12,7 +12,7 @@ import Testing
 // Each test at most 5 minutes (it takes seconds): one hung await fails its test instead of stopping CI.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct SocialTests {
   static let redirectURI = "https://app.example/auth/callback"
-  static let oauth2Providers = ["kakao", "naver", "github", "facebook", "discord", "apple"]
+  static let oauth2Providers = ["kakao", "naver", "github", "facebook", "discord", "apple", "x", "linkedin"]
 
   /// Every built-in provider pointed at the local servers.
   static func environment(fakes: ProviderServer, oidc: ProviderServer, extra: [String: String] = [:]) async throws -> [String: String] {
@@ -24,7 +24,7 @@ import Testing
       set(provider, ["ISSUER": oidc.url, "CLIENT_ID": "gatehouse-\(provider)", "CLIENT_SECRET": "oidc-secret"])
     }
     let base = fakes.url
-    for provider in ["kakao", "naver", "github", "facebook", "discord"] {
+    for provider in ["kakao", "naver", "github", "facebook", "discord", "x", "linkedin"] {
       set(provider, ["CLIENT_ID": "test-client", "CLIENT_SECRET": "test-secret"])
     }
     set(
@@ -56,6 +56,20 @@ import Testing
       [
         "AUTHORIZE_URL": "\(base)/discord/oauth2/authorize", "TOKEN_URL": "\(base)/discord/api/oauth2/token",
         "USERINFO_URL": "\(base)/discord/api/users/@me",
+      ])
+    set(
+      "x",
+      [
+        "AUTHORIZE_URL": "\(base)/x/i/oauth2/authorize", "TOKEN_URL": "\(base)/x/2/oauth2/token",
+        "USERINFO_URL": "\(base)/x/2/users/me?user.fields=profile_image_url,confirmed_email",
+        // An app with X's e-mail permission asks for the address too.
+        "SCOPES": "users.read tweet.read users.email",
+      ])
+    set(
+      "linkedin",
+      [
+        "AUTHORIZE_URL": "\(base)/linkedin/oauth/v2/authorization", "TOKEN_URL": "\(base)/linkedin/oauth/v2/accessToken",
+        "JWKS_URL": "\(base)/linkedin/oauth/openid/jwks",
       ])
     // Apple: the fake's own client key signs the client secret, as a team's key would.
     let apple = try Answer<AppleFakeClient>(try await Browser.send("\(base)/_control/apple/client")).decoded()
@@ -344,6 +358,16 @@ import Testing
           #"{"id": "80351110224678912\#(tag.filter(\.isNumber).prefix(2))", "username": "nelly", "global_name": "Nelly D", "avatar": "8342729096ea3675442027381ff50dfe", "email": "d-\#(tag)@discord.example", "email_verified": true, "locale": "en-US"}"#,
           "80351110224678912\(tag.filter(\.isNumber).prefix(2))", "d-\(tag)@discord.example", true, "Nelly D",
           "https://cdn.discordapp.com/avatars/80351110224678912\(tag.filter(\.isNumber).prefix(2))/8342729096ea3675442027381ff50dfe.png"
+        ),
+        (
+          "x",
+          #"{"id": "22449\#(tag.filter(\.isNumber).prefix(6))", "name": "X Dev", "username": "xdev", "avatar": "https://pbs.x.example/x.jpg", "email": "x-\#(tag)@x.example"}"#,
+          "22449\(tag.filter(\.isNumber).prefix(6))", "x-\(tag)@x.example", false, "X Dev", "https://pbs.x.example/x.jpg"
+        ),
+        (
+          "linkedin",
+          #"{"id": "li-\#(tag)", "email": "l-\#(tag)@linkedin.example", "email_verified": true, "first_name": "Lin", "last_name": "Kim", "avatar": "https://media.licdn.example/l.jpg"}"#,
+          "li-\(tag)", "l-\(tag)@linkedin.example", true, "Lin Kim", "https://media.licdn.example/l.jpg"
         ),
         (
           "apple",

@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import Testing
 
 @testable import SocialService
@@ -24,6 +25,18 @@ import Testing
     #expect(read.email == "ha@example.kr" && read.emailVerified)
     // No name: the nickname stands in (the mapping's second path).
     #expect(read.fullName == "하늘" && read.username == "하늘")
+  }
+
+  @Test func xsProfileIsReadFromItsDataAndItsAddressIsNeverTakenAsVerified() throws {
+    let read = try #require(
+      try profile(
+        #"{"data": {"id": "2244994945", "name": "X Dev", "username": "XDevelopers", "confirmed_email": "dev@x.example"}}"#, "x"))
+    #expect(read.providerID == "2244994945" && read.fullName == "X Dev" && read.username == "XDevelopers")
+    #expect(read.email == "dev@x.example" && !read.emailVerified)
+  }
+
+  @Test func theCatalogDefinesEveryProviderAServiceMayList() {
+    #expect(ProviderCatalog.builtIn.map(\.name) == SocialProviderNames.all)
   }
 
   @Test func anEmailWithoutTheProvidersWordIsNotVerified() throws {

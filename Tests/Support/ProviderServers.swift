@@ -42,7 +42,7 @@ final class ProviderServer: @unchecked Sendable {
     throw TestFailure("\(arguments(0).joined(separator: " ")) did not start")
   }
 
-  /// The six OAuth2 fakes on one port (`/kakao`, `/naver`, `/github`, `/facebook`, `/discord`, `/apple`).
+  /// The provider fakes on one port (`/kakao`, `/naver`, `/github`, `/facebook`, `/discord`, `/apple`, `/x`, `/linkedin`).
   static func socialFakes() async throws -> ProviderServer {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("python/social_fakes.py").path

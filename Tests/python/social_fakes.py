@@ -15,6 +15,9 @@ provider documents (field names, value types, content types, error bodies and st
                                                                                GET /facebook/me?fields=...
   discord    GET /discord/oauth2/authorize POST /discord/api/oauth2/token      GET /discord/api/users/@me
   apple      GET /apple/auth/authorize     POST /apple/auth/token              (none; id_token) JWKS: GET /apple/auth/keys
+  x          GET /x/i/oauth2/authorize     POST /x/2/oauth2/token              GET /x/2/users/me?user.fields=...
+  linkedin   GET /linkedin/oauth/v2/authorization
+                                           POST /linkedin/oauth/v2/accessToken (none; id_token) JWKS: GET /linkedin/oauth/openid/jwks
 
 Facebook also answers with a Graph version segment (/facebook/v19.0/me), Discord with an API
 version (/discord/api/v10/users/@me).
@@ -40,6 +43,10 @@ Documented quirks the fakes reproduce on purpose:
 - Facebook returns only the fields asked for in fields= (id,name when none), e-mail only with
   the email scope; errors are {"error": {"message", "type": "OAuthException", "code", ...}}.
 - Discord returns email and verified only with the email scope; its id is a string.
+- X refuses an authorization without code_challenge, takes the client only as HTTP Basic, and
+  wraps the profile in "data" (profile_image_url and confirmed_email only when user.fields asks).
+- LinkedIn answers with an id_token only (RS256, iss https://www.linkedin.com/oauth,
+  email_verified a boolean), and a comma-separated scope.
 - Kakao's id is a number; without an e-mail in the persona kakao_account has
   email_needs_agreement: true and no email fields.
 - Apple: response_mode=form_post is required with the name or email scope; the page POSTs
@@ -68,6 +75,8 @@ Control API (JSON bodies and answers; control requests are not logged):
         facebook: id (string), first_name, last_name, avatar (picture.data.url)
         discord:  id (string snowflake), username, global_name, avatar (a hash), locale
         apple:    id (sub), first_name, last_name, is_private_email (bool)
+        x:        id (string), name, username, avatar (profile_image_url), email (confirmed_email)
+        linkedin: id (sub), first_name, last_name, avatar (picture)
   GET  /_control/{provider}/persona
   POST /_control/{provider}/mode     {"mode": "ok" | "deny" | "token_error" | "slow" | "redirect",
         "seconds": 15 (slow), "status": N (optional: overrides token_error's HTTP status)}.
@@ -165,6 +174,13 @@ def pkce_matches(challenge, method, verifier):
 
 def scopes_of(scope):
     return set(re.split(r"[ ,]+", scope.strip())) if scope else set()
+
+
+def rsa_jwks(key, kid):
+    """The JWKS answer publishing an RS256 signing key (Apple's and LinkedIn's keys endpoints)."""
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    return json_reply(200, {"keys": [{"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
+                                      "n": public["n"], "e": public["e"]}]})
 
 
 def drop_none(d):
@@ -830,14 +846,119 @@ class Apple(Provider):
         return token_json_reply(status or 400, {"error": error})
 
     def keys(self, req):
-        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.signing_key.public_key()))
-        jwk = {"kty": "RSA", "kid": self.kid, "use": "sig", "alg": "RS256", "n": public["n"], "e": public["e"]}
-        return json_reply(200, {"keys": [jwk]})
+        return rsa_jwks(self.signing_key, self.kid)
+
+
+# --- X (Twitter) ---------------------------------------------------------------------------
+
+class X(Provider):
+    """X's OAuth 2.0 with PKCE (docs.x.com "OAuth 2.0 Authorization Code Flow with PKCE"): the
+    authorize page refuses a request without code_challenge; a confidential client
+    authenticates with HTTP Basic; the profile is GET /2/users/me, wrapped in "data", with
+    profile_image_url and confirmed_email only when asked for in user.fields (the e-mail also
+    needs the users.email scope)."""
+    name = "x"
+    authorize_path = "/i/oauth2/authorize"
+    token_path = "/2/oauth2/token"
+    client_auth = ("basic",)
+    access_token_lifetime = 7200
+    default_persona = {"id": "2244994945", "name": "X Dev", "username": "XDevelopers",
+                       "avatar": "https://pbs.twimg.com/profile_images/1/x_normal.jpg", "email": "dev@x.example"}
+    deny_params = {"error": "access_denied"}
+
+    def routes(self):
+        return {**super().routes(), ("GET", "/2/users/me"): self.me}
+
+    def authorize(self, req):
+        if not req.params().get("code_challenge"):
+            return error_page(self.name, "Something went wrong: code_challenge is required.")
+        return super().authorize(req)
+
+    def token_success(self, req, grant, access_token):
+        return token_json_reply(200, {"token_type": "bearer", "expires_in": self.access_token_lifetime,
+                                      "access_token": access_token, "scope": grant.scope})
+
+    def token_failure(self, req, kind, description, status=None):
+        if kind == "invalid_client":
+            return token_json_reply(status or 401, {"error": "unauthorized_client",
+                                                    "error_description": "Missing valid authorization header"})
+        return token_json_reply(status or 400, {"error": "invalid_request",
+                                                "error_description": "Value passed for the authorization code was invalid."})
+
+    def unauthorized(self, req):
+        return json_reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+
+    def me(self, req):
+        grant = self.grant_for(req)
+        if grant is None:
+            return self.unauthorized(req)
+        p = grant.persona
+        fields = set((req.params().get("user.fields") or "").split(","))
+        data = {"id": p.get("id"), "name": p.get("name"), "username": p.get("username")}
+        if "profile_image_url" in fields and p.get("avatar"):
+            data["profile_image_url"] = p["avatar"]
+        if "confirmed_email" in fields and "users.email" in scopes_of(grant.scope) and p.get("email"):
+            data["confirmed_email"] = p["email"]
+        data.update(p.get("extra") or {})
+        return json_reply(200, {"data": data}, "application/json; charset=utf-8")
+
+
+# --- LinkedIn ------------------------------------------------------------------------------
+
+LINKEDIN_ISSUER = "https://www.linkedin.com/oauth"
+
+
+class LinkedIn(Provider):
+    """LinkedIn's "Sign In with LinkedIn using OpenID Connect": the token answer carries an RS256
+    id_token (iss https://www.linkedin.com/oauth, the client as aud, sub, name, given_name,
+    family_name, picture, email, email_verified as a boolean, locale), keys at
+    /oauth/openid/jwks; the client's id and secret are form fields."""
+    name = "linkedin"
+    authorize_path = "/oauth/v2/authorization"
+    token_path = "/oauth/v2/accessToken"
+    access_token_lifetime = 5183999
+    default_persona = {"id": "782bbtaQ", "email": "doe@linkedin.example", "email_verified": True,
+                       "first_name": "John", "last_name": "Doe", "avatar": "https://media.licdn.example/doe.jpg"}
+    deny_params = {"error": "user_cancelled_login", "error_description": "The user cancelled LinkedIn login"}
+
+    def __init__(self, store_ref):
+        super().__init__(store_ref)
+        self.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = "li-" + secrets.token_hex(4)
+
+    def routes(self):
+        return {**super().routes(), ("GET", "/oauth/openid/jwks"): self.keys}
+
+    def token_success(self, req, grant, access_token):
+        now = int(time.time())
+        p = grant.persona
+        claims = drop_none({
+            "iss": LINKEDIN_ISSUER, "aud": grant.client_id, "iat": now, "exp": now + 3600, "sub": p.get("id"),
+            "name": " ".join(x for x in (p.get("first_name"), p.get("last_name")) if x) or None,
+            "given_name": p.get("first_name"), "family_name": p.get("last_name"), "picture": p.get("avatar"),
+            "email": p.get("email"), "email_verified": bool(p.get("email_verified")) if p.get("email") else None,
+            "locale": "en_US", "nonce": grant.nonce,
+        })
+        claims.update(p.get("extra") or {})
+        id_token = jwt.encode(claims, self.signing_key, algorithm="RS256", headers={"kid": self.kid})
+        return token_json_reply(200, {"access_token": access_token, "expires_in": self.access_token_lifetime,
+                                      "scope": ",".join(sorted(scopes_of(grant.scope))), "token_type": "Bearer",
+                                      "id_token": id_token})
+
+    def token_failure(self, req, kind, description, status=None):
+        if kind == "invalid_client":
+            return token_json_reply(status or 401, {"error": "invalid_client",
+                                                    "error_description": "Client authentication failed"})
+        return token_json_reply(status or 400, {"error": "invalid_request",
+                                                "error_description": "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. Or authorization code expired. Or external member binding exists"})
+
+    def keys(self, req):
+        return rsa_jwks(self.signing_key, self.kid)
 
 
 # --- HTTP plumbing -------------------------------------------------------------------------
 
-PROVIDER_CLASSES = (Kakao, Naver, GitHub, Facebook, Discord, Apple)
+PROVIDER_CLASSES = (Kakao, Naver, GitHub, Facebook, Discord, Apple, X, LinkedIn)
 
 
 class App:

@@ -41,6 +41,9 @@ PROVIDERS = {
     "discord": {"authorize": "/discord/oauth2/authorize", "token": "/discord/api/oauth2/token",
                 "scope": "identify email"},
     "apple": {"authorize": "/apple/auth/authorize", "token": "/apple/auth/token", "scope": "name email"},
+    "x": {"authorize": "/x/i/oauth2/authorize", "token": "/x/2/oauth2/token", "scope": "users.read tweet.read users.email"},
+    "linkedin": {"authorize": "/linkedin/oauth/v2/authorization", "token": "/linkedin/oauth/v2/accessToken",
+                 "scope": "openid profile email"},
 }
 
 
@@ -255,6 +258,39 @@ def check_discord(base):
     assert me["verified"] is True
 
 
+def check_x(base):
+    url = base + PROVIDERS["x"]["authorize"] + "?" + urllib.parse.urlencode(
+        {k: v for k, v in authorize_params("x", "").items() if not k.startswith("code_challenge")})
+    assert call("GET", url).status == 400, "an authorization without code_challenge is refused"
+    verifier, challenge = pkce_pair()
+    code = authorize(base, "x", challenge).redirect_query()["code"]
+    form = token_form(code, verifier)
+    assert call("POST", base + "/x/2/oauth2/token", form=form).status == 401, "form fields are no client authentication"
+    del form["client_id"], form["client_secret"]
+    basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    r = call("POST", base + "/x/2/oauth2/token", form=form, headers={"Authorization": "Basic " + basic})
+    token = r.json()
+    assert r.status == 200 and token["token_type"] == "bearer", r.text
+    plain = call("GET", base + "/x/2/users/me", headers=bearer(token["access_token"])).json()
+    assert set(plain["data"]) == {"id", "name", "username"}, plain
+    full = call("GET", base + "/x/2/users/me?user.fields=profile_image_url,confirmed_email",
+                headers=bearer(token["access_token"])).json()
+    assert full["data"]["confirmed_email"] and full["data"]["profile_image_url"], full
+    assert call("GET", base + "/x/2/users/me", headers=bearer("nope")).json()["status"] == 401
+
+
+def check_linkedin(base):
+    verifier, challenge = pkce_pair()
+    code = authorize(base, "linkedin", challenge).redirect_query()["code"]
+    r = call("POST", base + "/linkedin/oauth/v2/accessToken", form=token_form(code, verifier))
+    token = r.json()
+    assert r.status == 200 and token["scope"] == "email,openid,profile", r.text
+    keys = call("GET", base + "/linkedin/oauth/openid/jwks").json()["keys"]
+    key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(keys[0]))
+    claims = jwt.decode(token["id_token"], key, algorithms=["RS256"], audience=CLIENT_ID, issuer="https://www.linkedin.com/oauth")
+    assert claims["nonce"] == "nonce-linkedin" and claims["email_verified"] is True and claims["given_name"], claims
+
+
 class FormReader(html.parser.HTMLParser):
     """Reads the action and hidden inputs of Apple's auto-submitting form_post page."""
 
@@ -360,7 +396,7 @@ def check_default_apple_key(base):
 
 
 CHECKS = [check_kakao, check_kakao_without_email, check_naver, check_github, check_github_json_and_private_email,
-          check_facebook, check_discord, check_apple, check_control_modes, check_request_log, check_default_apple_key]
+          check_facebook, check_discord, check_x, check_linkedin, check_apple, check_control_modes, check_request_log, check_default_apple_key]
 
 
 def main():

@@ -68,6 +68,26 @@ struct ProviderCatalog: Sendable {
       mapping: ProfileMapping(
         id: "id", email: "email", emailVerified: "verified", fullName: "global_name", locale: "locale",
         username: "username", avatarTemplate: "https://cdn.discordapp.com/avatars/{id}/{avatar}.png")),
+    // X's OAuth 2.0 with PKCE: the client authenticates with HTTP Basic, the profile is wrapped in
+    // `data`, and the address (`confirmed_email`, with the `users.email` scope an app may add)
+    // counts as unverified, so it never joins an account by itself.
+    ProviderEntry(
+      name: "x", displayName: "X", kind: .oauth2,
+      authorizeURL: "https://x.com/i/oauth2/authorize", tokenURL: "https://api.x.com/2/oauth2/token",
+      userinfoURL: "https://api.x.com/2/users/me?user.fields=profile_image_url,confirmed_email",
+      scopes: ["users.read", "tweet.read"], clientAuthentication: .basic,
+      mapping: ProfileMapping(
+        id: "data.id", email: "data.confirmed_email", fullName: "data.name", avatarURL: "data.profile_image_url",
+        username: "data.username")),
+    // Sign In with LinkedIn using OpenID Connect: the profile is the ID token's claims.
+    ProviderEntry(
+      name: "linkedin", displayName: "LinkedIn", kind: .oidc, issuer: "https://www.linkedin.com/oauth",
+      authorizeURL: "https://www.linkedin.com/oauth/v2/authorization", tokenURL: "https://www.linkedin.com/oauth/v2/accessToken",
+      jwksURL: "https://www.linkedin.com/oauth/openid/jwks",
+      scopes: ["openid", "profile", "email"],
+      mapping: ProfileMapping(
+        id: "sub", email: "email", emailVerified: "email_verified", firstName: "given_name", lastName: "family_name",
+        fullName: "name", avatarURL: "picture", locale: "locale")),
     ProviderEntry(
       name: "oidc", displayName: "OpenID Connect", kind: .oidc,
       scopes: ["openid", "email", "profile"],

@@ -8,7 +8,7 @@ enum LocalDemo {
   static let service = NewService(
     slug: "demo", name: "Gatehouse demo", type: "web",
     allowedOrigins: ["http://localhost:3000"], redirectURIs: ["http://localhost:3000/auth/callback"],
-    socialProviders: ["google", "kakao", "naver", "github", "facebook", "apple", "discord", "oidc"])
+    socialProviders: SocialProviderNames.all)
 
   static func seed(_ context: BackendContext) async throws {
     guard context.config.environment == .local else { return }

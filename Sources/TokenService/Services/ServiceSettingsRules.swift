@@ -5,7 +5,7 @@ import Shared
 /// The rules of a service's settings, for the admin API: each field checked and named when it
 /// breaks one; `columns` turns the fields present into the SQL columns to write.
 enum ServiceSettingsRules {
-  static let providers: Set<String> = ["google", "kakao", "naver", "github", "facebook", "apple", "discord", "oidc"]
+  static let providers = Set(SocialProviderNames.all)
   static let statuses: Set<String> = ["active", "inactive", "suspended", "maintenance"]
   static let clientTypes: Set<String> = ["web", "mobile", "native"]
 

@@ -70,8 +70,8 @@ struct TokenIssuer: Sendable {
       sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: scope, roles: [role], tv: tokenVersion)
     claims.permissions = ServiceRole(rawValue: role)?.permissions.map(\.rawValue) ?? []
     claims.platformRole = platformRole == PlatformRole.user.rawValue ? nil : platformRole
-    let first = mfa.method == "password" ? "pwd" : "fed"
-    claims.amr = mfa.verifiedAt == nil ? [first] : [first, "otp", "mfa"]
+    let first = ["password": "pwd", "passkey": "hwk"][mfa.method] ?? "fed"
+    claims.amr = mfa.verifiedAt == nil ? [first] : [first, first == "hwk" ? "user" : "otp", "mfa"]
     claims.mfaAt = mfa.verifiedAt.map { Int($0.timeIntervalSince1970) }
     claims.mfaEnabled = mfa.enabled ? true : nil
     return claims
@@ -88,9 +88,11 @@ struct TokenIssuer: Sendable {
 
   private func claims(sub: String, service: ServiceRecord, sid: String?, scope: String, roles: [String], tv: Int) -> AccessTokenClaims {
     let now = Int(Date().timeIntervalSince1970)
-    return AccessTokenClaims(
+    var claims = AccessTokenClaims(
       iss: issuer, sub: sub, aud: service.slug, exp: now + service.accessTokenTTL, iat: now, nbf: now,
       jti: SecureRandom.uuid().uuidString.lowercased(), sid: sid, clientID: service.clientID, scope: scope, roles: roles, tv: tv)
+    claims.plan = service.plan.rawValue
+    return claims
   }
 }
 

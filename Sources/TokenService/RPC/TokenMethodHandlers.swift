@@ -55,7 +55,9 @@ enum TokenMethodHandlers {
       hasher = try readSetting(service: .token) { () throws(ConfigurationError) in try PasswordHasher.fromSettings(.fromEnvironment()) }
       accounts = AccountStore(postgres: context.postgres, logger: context.logger)
       tokens = TokenIssuer(signer: AccessTokenSigner(store: keys), issuer: context.config.issuer)
-      logins = LoginStore(postgres: context.postgres, logger: context.logger)
+      logins = LoginStore(
+        postgres: context.postgres, logger: context.logger,
+        plans: try readSetting(service: .token) { () throws(ConfigurationError) in try PlanLimits.load() })
       revocations = RevocationPublisher(events: context.events)
       revoked = RevocationStore(postgres: context.postgres, logger: context.logger)
       throttle = SignInThrottleStore(postgres: context.postgres, logger: context.logger)

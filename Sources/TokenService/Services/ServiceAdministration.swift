@@ -23,7 +23,9 @@ struct ServiceAdministration: Sendable {
     var settings = request.settings ?? ServiceSettingsBody()
     try ServiceSettingsRules.check(settings, creating: true, environment: environment, canMail: canMail)
     if role == .serviceAdmin {
-      guard settings.ownerUserID == nil || settings.ownerUserID == actor.uuidString.lowercased() else { throw Self.forbidden }
+      guard settings.ownerUserID == nil || settings.ownerUserID == actor.uuidString.lowercased(), settings.plan == nil else {
+        throw Self.forbidden
+      }
       settings.ownerUserID = actor.uuidString.lowercased()
     }
     guard let created = try await store.create(settings, actor: actor, requestID: requestID) else {
@@ -46,10 +48,11 @@ struct ServiceAdministration: Sendable {
     let ((actor, role), service) = try await service(request, actor: caller, needs: .serviceUpdate)
     let settings = request.settings ?? ServiceSettingsBody()
     try ServiceSettingsRules.check(settings, creating: false, environment: environment, canMail: canMail)
-    // Who owns a service, and whether it is open, only a SUPER_ADMIN decides: an owner could
-    // otherwise undo a suspension, and an admin member lock every other member out.
-    if settings.ownerUserID != nil || settings.status != nil, role != .superAdmin {
-      throw ServiceAdminProblems.forbidden.problem("Only a SUPER_ADMIN changes a service's owner or status.")
+    // Who owns a service, whether it is open and what its plan allows, only a SUPER_ADMIN
+    // decides: an owner could otherwise undo a suspension or raise its own quota, and an admin
+    // member lock every other member out.
+    if settings.ownerUserID != nil || settings.status != nil || settings.plan != nil, role != .superAdmin {
+      throw ServiceAdminProblems.forbidden.problem("Only a SUPER_ADMIN changes a service's owner, status or plan.")
     }
     guard let id = UUID(uuidString: service.id),
       let updated = try await store.update(id: id, settings, actor: actor, requestID: requestID)

@@ -39,6 +39,8 @@ struct ServiceRecord: Sendable {
   let requireMFA: Bool
   /// A password sign-in needs the account's address verified (docs/recovery.md).
   let requireEmailVerification: Bool
+  /// What the service may use each month (docs/admin.md, "Plans and quotas").
+  let plan: ServicePlan
 
   var summary: ServiceSummary { ServiceSummary(id: id, slug: slug, name: name, role: nil) }
 
@@ -49,11 +51,11 @@ struct ServiceRecord: Sendable {
       "refresh_token_ttl_seconds", "remember_me_ttl_seconds", "session_absolute_lifetime_seconds", "allowed_client_types",
       "allowed_origins", "refresh_grace_seconds", "secret_version", "redirect_uris", "public_client", "first_party",
       "post_logout_redirect_uris", "logo_url", "scopes", "pairwise_subjects", "refresh_without_offline_access", "subject_salt",
-      "require_mfa", "require_email_verification",
+      "require_mfa", "require_email_verification", "plan",
     ].map { "\(alias).\($0)" }.joined(separator: ", ")
   }
 
-  static let columnCount = 26
+  static let columnCount = 27
 
   /// Reads the `columns(of:)` list starting at column `first` of a row.
   init(_ c: PostgresRandomAccessRow, from first: Int) throws {
@@ -83,6 +85,7 @@ struct ServiceRecord: Sendable {
     subjectSalt = Array(try c[first + 23].decode(ByteBuffer.self).readableBytesView)
     requireMFA = try c[first + 24].decode(Bool.self)
     requireEmailVerification = try c[first + 25].decode(Bool.self)
+    plan = ServicePlan(rawValue: try c[first + 26].decode(String.self)) ?? .free
   }
 
   /// A sign-in with `emailVerified` may proceed: `email_not_verified` when the service asks for a

@@ -110,6 +110,7 @@ enum ServiceSettingsRules {
     try add("scopes", body.scopes)
     try add("refresh_without_offline_access", body.refreshWithoutOfflineAccess)
     try add("require_mfa", body.requireMFA)
+    try add("plan", body.plan?.rawValue)
     return (names, binds)
   }
 }

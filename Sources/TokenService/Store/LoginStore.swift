@@ -8,6 +8,8 @@ import Shared
 struct LoginStore: Sendable {
   let postgres: Database
   let logger: Logger
+  /// Each plan's monthly active users (docs/admin.md, "Plans and quotas").
+  var plans = PlanLimits(monthlyActiveUsers: [:])
 
   struct Account: Sendable {
     let id: UUID
@@ -111,6 +113,8 @@ struct LoginStore: Sendable {
     let refreshTTL = min(rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
     try await connection.scope(toService: service.id, logger: logger)
     let role = try await signIn(account: account, to: service, on: connection)
+    try await UsageStore.countActive(
+      userID: account.id, service: service, limit: plans.monthlyActiveUsers(service.plan), on: connection, logger: logger)
     let ip = client.ip
     var sessionID: UUID?
     var mfaAt: Date?

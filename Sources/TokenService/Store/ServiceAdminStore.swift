@@ -14,7 +14,7 @@ struct ServiceAdminStore: Sendable {
     access_token_ttl_seconds, refresh_token_ttl_seconds, session_idle_timeout_seconds, session_absolute_lifetime_seconds,
     auto_create_user, require_email_verification, client_id, owner_user_id, created_at, updated_at, deleted_at,
     require_admin_mfa, public_client, first_party, post_logout_redirect_uris, logo_url, pairwise_subjects, scopes,
-    refresh_without_offline_access, require_mfa
+    refresh_without_offline_access, require_mfa, plan
     """
 
   static func view(_ row: PostgresRow) throws -> ServiceView {
@@ -38,6 +38,7 @@ struct ServiceAdminStore: Sendable {
     view.scopes = try c[26].decode([String].self)
     view.refreshWithoutOfflineAccess = try c[27].decode(Bool.self)
     view.requireMFA = try c[28].decode(Bool.self)
+    view.plan = ServicePlan(rawValue: try c[29].decode(String.self)) ?? .free
     return view
   }
 
@@ -305,6 +306,7 @@ extension ServiceAdminStore {
         newUsersThisMonth: newMonth, loginCountToday: loginsToday, loginCountThisWeek: loginsWeek,
         loginCountThisMonth: loginsMonth, popularProviders: popular)
       stats.daily = try await Self.days(serviceID: serviceID, on: connection, logger: logger)
+      stats.monthlyActiveUsers = try await UsageStore.activeThisMonth(serviceID: serviceID, on: connection, logger: logger)
       return stats
     }
   }

@@ -8,7 +8,8 @@ public enum ProblemCatalogue {
     [
       RequestProblems.self, PlatformProblems.self, SignInProblems.self, AccountProblems.self, RecoveryProblems.self, PasskeyProblems.self,
       MFAProblems.self,
-      ServiceAdminProblems.self, SocialProblems.self, IdPProblems.self, OAuthProblems.self, AuthorizationProblems.self, OpenIDProblems.self,
+      ServiceAdminProblems.self, PlanProblems.self, SocialProblems.self, IdPProblems.self, OAuthProblems.self, AuthorizationProblems.self,
+      OpenIDProblems.self,
     ]
   }
 

@@ -102,6 +102,8 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
   public var mfaAt: Int?
   /// Present (true) when the user has MFA on: admin routes then ask for a recent `mfa_at`.
   public var mfaEnabled: Bool?
+  /// The service's plan (docs/admin.md, "Plans and quotas").
+  public var plan: String?
 
   public init(
     iss: String, sub: String, aud: String, exp: Int, iat: Int, nbf: Int, jti: String, sid: String?,
@@ -124,7 +126,7 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case iss, sub, aud, exp, iat, nbf, jti, sid, scope, roles, permissions, tv, amr
+    case iss, sub, aud, exp, iat, nbf, jti, sid, scope, roles, permissions, tv, amr, plan
     case clientID = "client_id"
     case platformRole = "platform_role"
     case mfaAt = "mfa_at"
@@ -150,5 +152,6 @@ public struct AccessTokenClaims: Codable, Sendable, Equatable {
     amr = try c.decodeIfPresent([String].self, forKey: .amr)
     mfaAt = try c.decodeIfPresent(Int.self, forKey: .mfaAt)
     mfaEnabled = try c.decodeIfPresent(Bool.self, forKey: .mfaEnabled)
+    plan = try c.decodeIfPresent(String.self, forKey: .plan)
   }
 }

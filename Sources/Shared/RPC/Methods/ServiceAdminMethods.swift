@@ -152,6 +152,8 @@ public struct ServiceSettingsBody: Codable, Sendable {
   public var refreshWithoutOfflineAccess: Bool?
   /// Every sign-in of the hosted pages must have passed a second factor.
   public var requireMFA: Bool?
+  /// `free`, `pro`, `studio` or `enterprise` (docs/admin.md, "Plans and quotas"); a platform admin's to set.
+  public var plan: ServicePlan?
 
   public init() {}
 
@@ -168,6 +170,7 @@ public struct ServiceSettingsBody: Codable, Sendable {
     case autoCreateUser = "auto_create_user"
     case requireEmailVerification = "require_email_verification"
     case requireAdminMFA = "require_admin_mfa"
+    case plan
     case ownerUserID = "owner_user_id"
     case publicClient = "public_client"
     case postLogoutRedirectURIs = "post_logout_redirect_uris"
@@ -210,6 +213,7 @@ public struct ServiceView: Codable, Sendable {
   public var scopes: [String] = []
   public var refreshWithoutOfflineAccess = false
   public var requireMFA = false
+  public var plan = ServicePlan.free
 
   public init(
     id: String, slug: String, name: String, type: String, status: String, allowedOrigins: [String], redirectURIs: [String],
@@ -253,6 +257,7 @@ public struct ServiceView: Codable, Sendable {
     case autoCreateUser = "auto_create_user"
     case requireEmailVerification = "require_email_verification"
     case requireAdminMFA = "require_admin_mfa"
+    case plan
     case clientID = "client_id"
     case ownerUserID = "owner_user_id"
     case createdAt = "created_at"

@@ -18,6 +18,8 @@ public struct ServiceStats: Codable, Sendable {
   public var popularProviders: [ProviderCount]
   /// The last 14 days (UTC), oldest first: sign-ins and people who joined each day.
   public var daily: [ServiceDay] = []
+  /// People who signed in this calendar month (UTC): what the plan's quota counts.
+  public var monthlyActiveUsers = 0
 
   public init(
     totalUsers: Int, activeUsers: Int, newUsersToday: Int, newUsersThisWeek: Int, newUsersThisMonth: Int,
@@ -45,6 +47,7 @@ public struct ServiceStats: Codable, Sendable {
     case loginCountThisMonth = "login_count_this_month"
     case popularProviders = "popular_providers"
     case daily
+    case monthlyActiveUsers = "monthly_active_users"
   }
 }
 

@@ -27,6 +27,8 @@ import Testing
       ] {
         #expect(output.contains("-\(page)-phone.png") && output.contains("-\(page)-desktop.png"), "no screenshots of \(page): \(output)")
       }
+      // The admin added their own account as a guest and moved the service to the pro plan.
+      #expect(output.contains(#""plan": "pro""#) && output.contains(#""added": "\#(admin.username)""#), "\(output)")
       // The page's role change is the member's role (as the admin API reads it), with its audit row.
       let slug = try #require(output.firstMatch(of: /"service": "([a-z0-9-]+)"/)?.1).description
       let moderators = try await cluster.api.get(

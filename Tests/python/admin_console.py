@@ -77,6 +77,7 @@ class Admin(ConsoleUser):
             raise Failure(f"moderators listed: {members}")
         self.screenshot("admin-service")
         self.seen["service"] = slug
+        self.add_member_and_plan(slug)
         self.lock_and_unlock(member)
 
         self.driver.get(f"{self.issuer}/admin/service-providers")
@@ -120,6 +121,23 @@ class Admin(ConsoleUser):
         self.driver.get(f"{self.issuer}/admin")
         self.screenshot("admin")
         return self.seen
+
+    def add_member_and_plan(self, slug):
+        """The admin adds their own account (of another service) as a guest, by its address, and
+        moves the service to the pro plan."""
+        self.driver.get(f"{self.issuer}/admin/services/{slug}")
+        self.driver.find_element(By.CSS_SELECTOR, "#member-add input[name=email]").send_keys(f"{self.person['username']}@example.com")
+        Select(self.driver.find_element(By.CSS_SELECTOR, "#member-add select[name=role]")).select_by_value("guest")
+        self.submit("member-add")
+        self.expect_page("page-admin_service", "after adding a member")
+        if not self.driver.find_elements(By.CSS_SELECTOR, f"#member-list li[data-member='{self.person['username']}']"):
+            raise Failure("the added account is not listed")
+        Select(self.driver.find_element(By.ID, "settings_plan")).select_by_value("pro")
+        self.submit("service-settings")
+        self.expect_page("page-admin_service", "after changing the plan")
+        self.seen["plan"] = self.text("service-plan")
+        self.seen["added"] = self.person["username"]
+        self.screenshot("admin-service-member-added")
 
     def lock_and_unlock(self, member):
         self.driver.get(f"{self.issuer}/admin/users")

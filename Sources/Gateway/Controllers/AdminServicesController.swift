@@ -17,6 +17,7 @@ struct AdminServicesController: Sendable {
       .get("services/{slug}", use: service)
       .post("services/{slug}", use: update)
       .post("services/{slug}/credentials", use: rotateCredentials)
+      .post("services/{slug}/members", use: addMember)
       .post("services/{slug}/members/{user_id}", use: updateMember)
       .post("step-up", use: stepUp)
   }
@@ -78,6 +79,7 @@ struct AdminServicesController: Sendable {
       settings.accessTokenTTLSeconds = try AdminViews.number(form["access_token_ttl_seconds"], field: "access_token_ttl_seconds")
       settings.refreshTokenTTLSeconds = try AdminViews.number(form["refresh_token_ttl_seconds"], field: "refresh_token_ttl_seconds")
       settings.requireMFA = form["require_mfa"] == "on"
+      settings.plan = form["plan"].flatMap(ServicePlan.init(rawValue:))
       _ = try await rpc.call(
         TokenRPC.updateService, ServiceAdminRequest(slug: slug, settings: settings, client: context.client(request)),
         context: context.rpcContext)
@@ -94,6 +96,20 @@ struct AdminServicesController: Sendable {
         "what": slug,
         "secrets": [["name": "client_id", "value": rotated.clientID], ["name": "client_secret", "value": rotated.clientSecret]],
       ]
+    }
+  }
+
+  /// An existing account, by its address, as a member with a role (docs/admin.md, "Members").
+  @Sendable func addMember(_ request: Request, context: SignedInContext) async throws -> Response {
+    let slug = (try? context.parameters.require("slug")) ?? ""
+    return await admin.change(request, context, backTo: "/admin/services/\(slug)") { form in
+      _ = try context.adminSession()
+      _ = try await rpc.call(
+        TokenRPC.addServiceMember,
+        ServiceAdminRequest(
+          slug: slug, newMember: NewMemberBody(email: form["email"] ?? "", role: AdminViews.filter(form["role"])),
+          client: context.client(request)),
+        context: context.rpcContext)
     }
   }
 

@@ -22,11 +22,13 @@ enum AdminViews {
     values["refreshTTL"] = service.refreshTokenTTLSeconds
     values["requireMFA"] = service.requireMFA
     values["statuses"] = ["active", "suspended", "maintenance", "inactive"].map { ["value": $0, "selected": $0 == service.status] }
+    values["plan"] = service.plan.rawValue
+    values["plans"] = ServicePlan.allCases.map { ["value": $0.rawValue, "selected": $0 == service.plan] }
     values["chart"] = chart(stats, words: words)
     if stats.daily.contains(where: { $0.signIns > 0 || $0.newUsers > 0 }) { values["dailyChart"] = dailyChart(stats, words: words) }
     values["totals"] = [
       ("stat.totalUsers", stats.totalUsers), ("stat.activeUsers", stats.activeUsers), ("stat.newUsersToday", stats.newUsersToday),
-      ("stat.loginCountToday", stats.loginCountToday),
+      ("stat.loginCountToday", stats.loginCountToday), ("stat.monthlyActiveUsers", stats.monthlyActiveUsers),
     ].map { ["name": words[$0.0] ?? $0.0, "value": $0.1] }
     values["members"] = members.users.map { member -> [String: Any] in
       [
@@ -38,6 +40,7 @@ enum AdminViews {
     }
     values["hasMembers"] = !members.users.isEmpty
     values["filterRoles"] = ServiceRole.allCases.map(\.rawValue).map { ["value": $0, "selected": $0 == filter.role] }
+    values["newMemberRoles"] = ServiceRole.allCases.map(\.rawValue).map { ["value": $0, "selected": $0 == ServiceRole.user.rawValue] }
     values["filterStatuses"] = memberStatuses.map { ["value": $0, "selected": $0 == filter.status] }
     values["nextCursor"] = members.nextCursor ?? ""
     return values

@@ -97,6 +97,7 @@ enum PagesAPI {
     page("/admin/services/{slug}", "A service: its chart, settings and members"),
     form("/admin/services/{slug}", "Change a service's settings"),
     form("/admin/services/{slug}/credentials", "Rotate a service's secret"),
+    form("/admin/services/{slug}/members", "Add an existing account as a member", fields: "csrf, email, role"),
     form("/admin/services/{slug}/members/{user_id}", "Change a member"),
     form("/admin/step-up", "Pass the second factor again"),
     page("/admin/transactions", "Verification transactions across providers"),

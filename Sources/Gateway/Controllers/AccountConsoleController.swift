@@ -29,6 +29,7 @@ struct AccountConsoleController: Sendable {
       .post("pin", use: changePin)
       .post("email", use: changeEmail)
       .post("email/verification", use: resendVerification)
+      .post("agreements/{kind}", use: changeAgreement)
   }
 
   /// `GET /account/callback`: the console's own authorization response.
@@ -67,6 +68,7 @@ struct AccountConsoleController: Sendable {
       async let passkeys = rpc.call(TokenRPC.passkeys, NoRequest(), context: context.rpcContext)
       async let signIns = rpc.call(
         TokenRPC.signInHistory, HistoryRequest(limit: 10, cursor: nil), context: context.rpcContext)
+      async let agreements = rpc.call(TokenRPC.agreements, NoRequest(), context: context.rpcContext)
       var identityState = AccountOverview.IdentityState.unavailable
       do { identityState = .profile(try await identity) } catch let problem as Problem
         where problem.code == IdPProblems.profileNotFound.code
@@ -77,7 +79,8 @@ struct AccountConsoleController: Sendable {
       if let linked = try? await linked, let providers = try? await providers { social = .init(linked: linked, providers: providers) }
       let view = AccountOverview(
         profile: try await profile, sessions: try await sessions, consents: try await consents, history: try? await history,
-        social: social, identity: identityState, passkeys: try? await passkeys, signIns: try? await signIns)
+        social: social, identity: identityState, passkeys: try? await passkeys, signIns: try? await signIns,
+        agreements: try? await agreements)
       return pages.page(
         ConsoleForm.view("account", profile: try await profile, request: request), request: request, context: context.parent,
         values: view.values(request: request))
@@ -200,6 +203,16 @@ struct AccountConsoleController: Sendable {
       _ = try await rpc.call(
         TokenRPC.resendVerification, ResendVerificationRequest(client: context.client(request)), context: context.rpcContext)
       return ConsoleForm.back(to: "/account", section: "email", outcome: ("done", "email_sent"))
+    }
+  }
+
+  /// Allow or withdraw marketing mail; accept a new version of the terms or the privacy policy.
+  @Sendable func changeAgreement(_ request: Request, context: SignedInContext) async throws -> Response {
+    await change(request, context, section: "agreements") { form in
+      let change = AgreementChange(
+        kind: try context.parameters.require("kind"), accepted: form["accepted"] == "true", client: context.client(request))
+      _ = try await rpc.call(TokenRPC.changeAgreement, change, context: context.rpcContext)
+      return []
     }
   }
 

@@ -11,6 +11,8 @@ struct AccountController: Sendable {
       .post("password", use: changePassword)
       .get("sessions", use: sessions)
       .get("sign-ins", use: signIns)
+      .get("agreements", use: agreements)
+      .put("agreements/:kind", use: changeAgreement)
       .delete("sessions/:id", use: endSession)
       .delete("browser-sessions/:id", use: endBrowserSession)
       .get("consents", use: consents)
@@ -44,6 +46,18 @@ struct AccountController: Sendable {
   @Sendable func signIns(_ request: Request, context: SignedInContext) async throws -> Response {
     let page = HistoryRequest(limit: try Query.number(request, "limit", fallback: 20), cursor: Query.optional(request, "cursor"))
     return try JSONResponse.make(try await rpc.call(TokenRPC.signInHistory, page, context: context.rpcContext))
+  }
+
+  /// What the caller agreed to, by version (docs/accounts.md, "Agreements").
+  @Sendable func agreements(_ request: Request, context: SignedInContext) async throws -> Response {
+    try JSONResponse.make(try await rpc.call(TokenRPC.agreements, NoRequest(), context: context.rpcContext))
+  }
+
+  /// `{accepted}`: accept the current version of an agreement, or withdraw marketing.
+  @Sendable func changeAgreement(_ request: Request, context: SignedInContext) async throws -> Response {
+    let body = try await JSONBody.decode(AgreementBody.self, from: request)
+    let change = AgreementChange(kind: try context.parameters.require("kind"), accepted: body.accepted, client: context.client(request))
+    return try JSONResponse.make(try await rpc.call(TokenRPC.changeAgreement, change, context: context.rpcContext))
   }
 
   @Sendable func endSession(_ request: Request, context: SignedInContext) async throws -> Response {

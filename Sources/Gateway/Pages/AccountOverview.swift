@@ -20,6 +20,8 @@ struct AccountOverview {
   let passkeys: PasskeyList?
   /// The latest sign-ins and failed attempts, or nil when token-service did not answer that part.
   let signIns: SignInHistory?
+  /// What the person agreed to, or nil when token-service did not answer that part.
+  let agreements: AgreementList?
 
   enum IdentityState {
     case profile(IdentityProfileView)
@@ -79,17 +81,7 @@ struct AccountOverview {
     // A deployment with no provider configured has nothing to show there, unless links remain.
     values["showSocial"] = social.map { !$0.linked.accounts.isEmpty || !$0.providers.providers.isEmpty } ?? true
     values.merge(Self.values(identity)) { $1 }
-    values["passkeys"] = (passkeys?.passkeys ?? []).map { passkey -> [String: Any] in
-      var row: [String: Any] = [
-        "id": passkey.id, "name": passkey.name, "created": Self.time(passkey.createdAt), "synced": passkey.backedUp,
-      ]
-      if let used = passkey.lastUsedAt { row["lastUsed"] = Self.time(used) }
-      return row
-    }
-    values["hasPasskeys"] = !(passkeys?.passkeys.isEmpty ?? true)
-    values["passkeysUnavailable"] = passkeys == nil
-    values["signIns"] = (signIns?.events ?? []).map(Self.signIn)
-    values["signInsUnavailable"] = signIns == nil
+    values.merge(signInValues()) { $1 }
     return values
   }
 
@@ -125,6 +117,33 @@ struct AccountOverview {
       "linkable": social.providers.providers.filter { !linked.contains($0.name) }.map { ["provider": $0.name, "name": $0.displayName] },
       "hasLinkable": social.providers.providers.contains { !linked.contains($0.name) },
     ]
+  }
+
+  /// The ways in and what the person agreed to: passkeys, recent sign-ins, agreements.
+  private func signInValues() -> [String: Any] {
+    var values: [String: Any] = [:]
+    values["passkeys"] = (passkeys?.passkeys ?? []).map { passkey -> [String: Any] in
+      var row: [String: Any] = [
+        "id": passkey.id, "name": passkey.name, "created": Self.time(passkey.createdAt), "synced": passkey.backedUp,
+      ]
+      if let used = passkey.lastUsedAt { row["lastUsed"] = Self.time(used) }
+      return row
+    }
+    values["hasPasskeys"] = !(passkeys?.passkeys.isEmpty ?? true)
+    values["passkeysUnavailable"] = passkeys == nil
+    values["signIns"] = (signIns?.events ?? []).map(Self.signIn)
+    values["signInsUnavailable"] = signIns == nil
+    values["agreements"] = (agreements?.agreements ?? []).map { agreement -> [String: Any] in
+      var row: [String: Any] = [
+        "kind": agreement.kind, "is": [agreement.kind: true], "version": agreement.version, "accepted": Self.time(agreement.acceptedAt),
+        "current": agreement.current,
+      ]
+      if let withdrawn = agreement.withdrawnAt { row["withdrawn"] = Self.time(withdrawn) }
+      return row
+    }
+    values["marketingOn"] = agreements?.agreements.contains { $0.kind == "marketing" && $0.withdrawnAt == nil } ?? false
+    values["agreementsUnavailable"] = agreements == nil
+    return values
   }
 
   /// One sign-in as the page shows it: how (`how.password`, `how.passkey`, `how.provider`,

@@ -9,6 +9,9 @@ struct Registration: Sendable {
   let accounts: AccountStore
   let hasher: PasswordHasher
   let passwords: PasswordPolicy
+  /// The current agreement versions (Agreements): registering accepts the terms and the privacy
+  /// policy, and marketing when the person said so.
+  let agreementVersions: [String: String]
   /// Nil when the deployment sends no mail: the address then stays unverified.
   let mail: MailOutbox?
 
@@ -20,8 +23,10 @@ struct Registration: Sendable {
       throw AccountProblems.registrationClosed.problem("The service \(service.slug) does not accept new accounts.")
     }
     let hash = try await hasher.hash(account.password)
+    var agreements = agreementVersions.filter { $0.key != "marketing" }
+    if account.marketingConsent { agreements["marketing"] = agreementVersions["marketing"] }
     let (user, job) = try await accounts.register(
-      account, passwordHash: hash, service: service, client: request.client, requestID: requestID, mail: mail)
+      account, passwordHash: hash, service: service, client: request.client, requestID: requestID, mail: mail, agreements: agreements)
     if let job { await mail?.dispatch([job]) }
     var summary = service.summary
     summary.role = "user"

@@ -45,6 +45,7 @@ enum TokenMethodHandlers {
     let browserSessions: BrowserSessionStore
     let passkeys: PasskeyAssertions
     let passwords: PasswordPolicy
+    let agreementVersions: [String: String]
     let registration: Registration
     /// Nil when the deployment sends no mail.
     let mail: MailOutbox?
@@ -92,7 +93,9 @@ enum TokenMethodHandlers {
       mail = try AccountMail.outbox(context, try AccountMail.settings())
       let logger = context.logger
       passwords = try readSetting(service: .token) { () throws(ConfigurationError) in try PasswordPolicy.load(logger: logger) }
-      registration = Registration(services: services, accounts: accounts, hasher: hasher, passwords: passwords, mail: mail)
+      agreementVersions = Agreements.load()
+      registration = Registration(
+        services: services, accounts: accounts, hasher: hasher, passwords: passwords, agreementVersions: agreementVersions, mail: mail)
     }
   }
 
@@ -178,12 +181,20 @@ enum TokenMethodHandlers {
     router.register(TokenRPC.updateProfile) { request, call in
       let update = try ProfileUpdate(request.changes)
       let caller = try call.signedInCaller()
-      guard let id = UUID(uuidString: caller.userID), try await profiles.update(userID: id, update, requestID: call.requestID),
+      guard let id = UUID(uuidString: caller.userID),
+        try await profiles.update(
+          userID: id, update, marketingVersion: parts.agreementVersions["marketing"] ?? "1", requestID: call.requestID),
         let profile = try await profiles.profile(userID: id, serviceSlug: caller.service)
       else {
         throw AccountProblems.accountNotFound.problem("No such account.")
       }
       return profile
+    }
+    let agreements = Agreements(
+      store: AgreementStore(postgres: context.postgres, logger: context.logger), versions: parts.agreementVersions)
+    router.register(TokenRPC.agreements) { _, call in try await agreements.list(caller: try call.signedInCaller()) }
+    router.register(TokenRPC.changeAgreement) { request, call in
+      try await agreements.change(request, caller: try call.signedInCaller(), requestID: call.requestID)
     }
     let passwordChange = PasswordChange(
       services: parts.services, logins: parts.logins, currentPassword: parts.currentPassword, firstParty: parts.firstParty,

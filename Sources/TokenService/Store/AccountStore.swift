@@ -15,9 +15,10 @@ struct AccountStore: Sendable {
   /// returned job is dispatched after the commit.
   /// `createdBy`: an admin who made the account in the service with this role (audited as
   /// `USER_CREATED` by them), rather than the person registering (`USER_REGISTERED`, role `user`).
+  /// `agreements`: the versions the person accepted by registering (kind to version).
   func register(
     _ account: NewAccount, passwordHash: String, service: ServiceRecord, client: ClientInfo,
-    requestID: String?, mail: MailOutbox?, createdBy: (admin: UUID, role: String)? = nil
+    requestID: String?, mail: MailOutbox?, createdBy: (admin: UUID, role: String)? = nil, agreements: [String: String] = [:]
   ) async throws -> (UserSummary, OutboxJob?) {
     do {
       return try await postgres.transaction(logger: logger) { connection in
@@ -48,6 +49,9 @@ struct AccountStore: Sendable {
             action: "USER_REGISTERED", actorUserID: id, serviceID: service.id, requestID: requestID,
             client: client, details: ["username": account.username, "ip": client.ip ?? ""]
           ).insert(on: connection, logger: logger)
+        }
+        for (kind, version) in agreements.sorted(by: { $0.key < $1.key }) {
+          _ = try await AgreementStore.change(userID: id, kind: kind, version: version, accepted: true, on: connection, logger: logger)
         }
         let job = try await mail?.add(
           AccountMailJob(kind: .verifyEmail, userID: id, email: account.email, serviceID: service.id, requestID: requestID),

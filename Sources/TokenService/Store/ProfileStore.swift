@@ -40,8 +40,9 @@ struct ProfileStore: Sendable {
 
 extension ProfileStore {
   /// Changes the fields present, with the audit row, in one transaction. Returns false when
-  /// there is no such active user.
-  func update(userID: UUID, _ update: ProfileUpdate, requestID: String?) async throws -> Bool {
+  /// there is no such active user. A change of `marketing_consent` is also the marketing
+  /// agreement's (`marketingVersion`, docs/accounts.md "Agreements").
+  func update(userID: UUID, _ update: ProfileUpdate, marketingVersion: String, requestID: String?) async throws -> Bool {
     guard !update.fields.isEmpty else { return true }
     return try await postgres.transaction(logger: logger) { connection in
       let changed = try await connection.query(
@@ -56,6 +57,10 @@ extension ProfileStore {
         """, logger: logger
       ).collect().count
       guard changed == 1 else { return false }
+      if let marketing = update.marketingConsent {
+        _ = try await AgreementStore.change(
+          userID: userID, kind: "marketing", version: marketingVersion, accepted: marketing, on: connection, logger: logger)
+      }
       try await AuditEvent(
         action: "PROFILE_UPDATED", actorUserID: userID, requestID: requestID,
         details: ["fields": update.fields.joined(separator: ",")]

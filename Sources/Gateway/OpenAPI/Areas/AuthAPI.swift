@@ -40,6 +40,13 @@ enum AuthAPI {
       .post, "/api/v1/users/me/password", tag: "Accounts", "Change the password (ends every other session)", security: [.bearer],
       request: .json(PasswordChangeBody.self), answers: [.ok(TokenRPC.changePassword)], problems: account),
     .init(
+      .get, "/api/v1/users/me/agreements", tag: "Accounts", "What the caller agreed to (terms, privacy, marketing), by version",
+      security: [.bearer], answers: [.ok(TokenRPC.agreements)], problems: account),
+    .init(
+      .put, "/api/v1/users/me/agreements/:kind", tag: "Accounts",
+      "Accept the current version of `terms`, `privacy` or `marketing`, or withdraw `marketing` (`{accepted: false}`)",
+      security: [.bearer], request: .json(AgreementBody.self), answers: [.ok(TokenRPC.changeAgreement)], problems: account),
+    .init(
       .get, "/api/v1/users/me/sign-ins", tag: "Accounts",
       "The caller's sign-ins and failed attempts, newest first (`limit` 1 to 100, default 20; `cursor` from `next_cursor`)",
       security: [.bearer], query: [.integer("limit"), "cursor"], answers: [.ok(TokenRPC.signInHistory)], problems: account),

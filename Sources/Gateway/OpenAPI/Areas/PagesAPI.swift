@@ -74,6 +74,7 @@ enum PagesAPI {
     form("/account/passkeys", "Register the passkey the browser made", fields: "csrf, challenge_id, credential, name"),
     form("/account/passkeys/{id}/rename", "Rename a passkey", fields: "csrf, name"),
     form("/account/passkeys/{id}/remove", "Remove a passkey", fields: "csrf, current_password"),
+    form("/account/agreements/{kind}", "Allow or withdraw marketing mail; accept a new version", fields: "csrf, accepted"),
     form("/account/pin", "Change the verification PIN"),
     form("/account/social/link", "Link a provider account"),
     page("/account/social/linked", "A link flow comes back", query: ["link_code", "state", "error"]),

@@ -105,7 +105,8 @@ struct RecoveryPagesController: Sendable {
           ResetPasswordRequest(body: ResetPasswordBody(token: token, password: password), client: context.client(request)),
           context: context.rpcContext)
         return show("password_reset_done", request, context, values: ["sessionsEnded": done.sessionsEnded])
-      } catch let problem as Problem where RequestProblems.invalidField ~= problem {
+      } catch let problem as Problem where problem.statusCode == 422 {
+        // The password's rules (invalid_field, weak_password, breached_password): said on the form.
         return show("password_reset", request, context, values: ["token": token], problem: problem)
       }
     }

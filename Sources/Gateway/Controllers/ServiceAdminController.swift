@@ -18,6 +18,7 @@ struct ServiceAdminController: Sendable {
       .get(":slug/stats", use: stats)
       .get(":slug/users", use: members)
       .post(":slug/users", use: addMember)
+      .post(":slug/invitations", use: invite)
       .patch(":slug/users/:user_id", use: updateMember)
   }
 
@@ -100,6 +101,15 @@ struct ServiceAdminController: Sendable {
 
   /// Checks the caller may use admin routes at all (a platform role too when `platformOnly`)
   /// before `build` reads the request, then passes token-service's answer on as it is.
+  /// An address invited with a role: the mail's link makes the account (docs/admin.md, "Members").
+  @Sendable func invite(_ request: Request, context: SignedInContext) async throws -> Response {
+    _ = try context.adminSession()
+    let invite = InviteRequest(
+      slug: try context.parameters.require("slug"), body: try await JSONBody.decode(InviteBody.self, from: request),
+      client: context.client(request))
+    return JSONResponse.relayed(try await rpc.relay(TokenRPC.invite, invite, context: context.rpcContext), status: .accepted)
+  }
+
   private func call<Answer: Codable & Sendable>(
     _ method: RPCMethod<ServiceAdminRequest, Answer>, _ context: SignedInContext, status: HTTPResponse.Status = .ok,
     platformOnly: Bool = false, _ build: () async throws -> ServiceAdminRequest

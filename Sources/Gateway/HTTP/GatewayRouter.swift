@@ -44,6 +44,7 @@ enum GatewayRouter {
     RecoveryController(rpc: rpc, limits: limits)
       .addRoutes(auth: router.group("api/v1/auth"), me: router.group("api/v1/users/me").signedIn(verifier))
     RecoveryPagesController(rpc: rpc, limits: limits, pages: pages).addRoutes(to: router.group())
+    InvitationController(rpc: rpc, limits: limits, pages: pages).addRoutes(auth: router.group("api/v1/auth"), pages: router.group())
     PasskeyController(rpc: rpc, limits: limits)
       .addRoutes(auth: router.group("api/v1/auth"), me: router.group("api/v1/users/me").signedIn(verifier))
     let console = AccountConsoleSignIn(rpc: rpc, issuer: issuer)

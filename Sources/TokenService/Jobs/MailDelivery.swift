@@ -47,7 +47,8 @@ struct MailDelivery: Sendable {
 
   /// The message and the account it is about, with the link's token issued and the audit row
   /// written on `connection`; nil when there is nothing to send.
-  private func prepare(_ job: AccountMailJob, on connection: PostgresConnection) async throws -> (MailMessage, UUID)? {
+  private func prepare(_ job: AccountMailJob, on connection: PostgresConnection) async throws -> (MailMessage, UUID?)? {
+    if job.kind == .invitation { return try await invitation(job, on: connection) }
     var found: MailRecipientStore.Recipient?
     // Asked for by address (a forgotten password, a verification mail asked without signing in).
     if job.kind == .resetRequested || job.userID == nil {
@@ -81,6 +82,8 @@ struct MailDelivery: Sendable {
     case .emailChanged:
       content.values["old"] = job.email
       content.values["new"] = recipient.email
+    case .invitation:
+      return nil
     case .emailChangeRequested:
       guard let pending = recipient.pendingEmail else { return nil }
       content.values["new"] = pending
@@ -93,6 +96,23 @@ struct MailDelivery: Sendable {
     // Notices go to the address named in the job (the old one, after a change); the rest to the one proved or on file.
     let address = job.kind == .resetRequested ? recipient.email : job.email
     return (composer.message(to: address, content), recipient.userID)
+  }
+
+  /// An invitation's mail (docs/admin.md, "Members"): to an address that may have no account
+  /// yet, in Korean (the product's first language) with the service's name and the role; nil once
+  /// the invitation was accepted or has expired.
+  private func invitation(_ job: AccountMailJob, on connection: PostgresConnection) async throws -> (MailMessage, UUID?)? {
+    guard let id = job.invitationID, let (token, role) = try await InvitationStore.issueToken(id, on: connection, logger: logger) else {
+      return nil
+    }
+    var content = MailComposer.Content(
+      kind: .invitation, language: "ko",
+      values: [
+        "name": String(job.email.prefix { $0 != "@" }), "service": try await recipients.serviceName(job.serviceID, on: connection),
+        "email": job.email, "role": role,
+      ])
+    content.link = "\(issuer)/invitations/accept?token=\(token)"
+    return (composer.message(to: job.email, content), nil)
   }
 
   /// The job worker for `token.mail` and the sweeper of `token.outbox`.

@@ -21,6 +21,8 @@ struct AccountMailJob: Codable, Sendable, Equatable {
     case emailChangeRequested = "email_change_requested"
     /// The address changed: the old one (`email`) is told.
     case emailChanged = "email_changed"
+    /// An admin invited `email` to the service (`invitationID`): the link makes the account.
+    case invitation
   }
 
   var kind: Kind
@@ -29,12 +31,14 @@ struct AccountMailJob: Codable, Sendable, Equatable {
   var serviceID: UUID?
   var requestID: String?
   var ip: String?
+  var invitationID: UUID?
 
   enum CodingKeys: String, CodingKey {
     case kind, email, ip
     case userID = "user_id"
     case serviceID = "service_id"
     case requestID = "request_id"
+    case invitationID = "invitation_id"
   }
 }
 

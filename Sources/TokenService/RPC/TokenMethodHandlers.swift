@@ -289,10 +289,18 @@ enum TokenMethodHandlers {
     router.register(TokenRPC.serviceMembers) { request, call in try await administration.members(request, actor: try call.adminActor()) }
     let members = ServiceMembers(
       administration: administration, members: MemberStore(postgres: context.postgres, logger: context.logger), services: parts.services,
-      accounts: parts.accounts, hasher: parts.hasher, passwords: parts.passwords, mail: parts.mail)
+      registration: parts.registration)
     router.register(TokenRPC.addServiceMember) { request, call in
       try await members.add(request, actor: try call.adminActor(), requestID: call.requestID)
     }
+    let invitations = Invitations(
+      administration: administration, store: InvitationStore(postgres: context.postgres, logger: context.logger),
+      services: parts.services, registration: parts.registration)
+    router.register(TokenRPC.invite) { request, call in
+      try await invitations.invite(request, actor: try call.adminActor(), requestID: call.requestID)
+    }
+    router.register(TokenRPC.invitation) { lookup, _ in try await invitations.view(lookup) }
+    router.register(TokenRPC.acceptInvitation) { request, call in try await invitations.accept(request, requestID: call.requestID) }
     router.register(TokenRPC.serviceStats) { request, call in try await administration.stats(request, actor: try call.adminActor()) }
     router.register(TokenRPC.servicePage) { request, call in try await administration.page(request, actor: try call.adminActor()) }
     router.register(TokenRPC.updateServiceMember) { request, call in

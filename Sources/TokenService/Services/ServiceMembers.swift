@@ -9,10 +9,7 @@ struct ServiceMembers: Sendable {
   let administration: ServiceAdministration
   let members: MemberStore
   let services: ServiceStore
-  let accounts: AccountStore
-  let hasher: PasswordHasher
-  let passwords: PasswordPolicy
-  let mail: MailOutbox?
+  let registration: Registration
 
   func add(_ request: ServiceAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> MemberView {
     let ((actor, _), view) = try await administration.service(request, actor: caller, needs: .userCreate)
@@ -53,15 +50,11 @@ struct ServiceMembers: Sendable {
     username: String, _ body: NewMemberBody, role: String, in service: ServiceRecord, actor: UUID, _ client: ClientInfo,
     _ requestID: String?
   ) async throws -> MemberView {
-    var registration = RegisterBody(
+    var fields = RegisterBody(
       service: service.slug, username: username, email: body.email ?? "", password: body.password ?? "", firstName: body.firstName)
-    registration.lastName = body.lastName
-    let account = try NewAccount(registration)
-    try await passwords.check(account.password, field: "password", owner: (account.username, account.email))
-    let hash = try await hasher.hash(account.password)
-    let (user, job) = try await accounts.register(
-      account, passwordHash: hash, service: service, client: client, requestID: requestID, mail: mail, createdBy: (actor, role))
-    if let job { await mail?.dispatch([job]) }
+    fields.lastName = body.lastName
+    let user = try await registration.create(
+      fields, in: service, origin: AccountStore.Origin(role: role, createdBy: actor), client: client, requestID: requestID)
     guard let userID = UUID(uuidString: user.id), let member = try await members.member(serviceID: service.id, userID: userID) else {
       throw Problem.internalError()
     }

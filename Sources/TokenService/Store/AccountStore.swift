@@ -13,22 +13,29 @@ struct AccountStore: Sendable {
   /// so two registrations racing for one name cannot both succeed.
   /// With `mail`, the address's verification mail is queued in the same transaction; the
   /// returned job is dispatched after the commit.
-  /// `createdBy`: an admin who made the account in the service with this role (audited as
-  /// `USER_CREATED` by them), rather than the person registering (`USER_REGISTERED`, role `user`).
-  /// `agreements`: the versions the person accepted by registering (kind to version).
+  /// How an account comes to be beyond the person registering: an admin made it (`createdBy`,
+  /// audited as `USER_CREATED` by them), it joins with another role than `user`, an invitation
+  /// it spends (whose mail proved the address), and the agreements it accepted (kind to version).
+  struct Origin: Sendable {
+    var role = "user"
+    var createdBy: UUID?
+    var invitation: UUID?
+    var agreements: [String: String] = [:]
+  }
+
   func register(
     _ account: NewAccount, passwordHash: String, service: ServiceRecord, client: ClientInfo,
-    requestID: String?, mail: MailOutbox?, createdBy: (admin: UUID, role: String)? = nil, agreements: [String: String] = [:]
+    requestID: String?, mail: MailOutbox?, origin: Origin = Origin()
   ) async throws -> (UserSummary, OutboxJob?) {
     do {
       return try await postgres.transaction(logger: logger) { connection in
         let rows = try await connection.query(
           """
           INSERT INTO token.users (username, username_key, email, password_hash, first_name, last_name, preferred_language,
-                                   marketing_consent)
+                                   marketing_consent, email_verified)
           VALUES (\(account.username), \(Username.key(account.username)), \(account.email),
               \(passwordHash), \(account.firstName), \(account.lastName),
-                  \(account.preferredLanguage), \(account.marketingConsent))
+                  \(account.preferredLanguage), \(account.marketingConsent), \(origin.invitation != nil))
           RETURNING id
           """, logger: logger)
         var created: UUID?
@@ -36,26 +43,37 @@ struct AccountStore: Sendable {
         guard let id = created else { throw Problem.internalError() }
         try await connection.scope(toService: service.id, logger: logger)
         _ = try await connection.query(
-          "INSERT INTO token.memberships (service_id, user_id, role) VALUES (\(service.id), \(id), \(createdBy?.role ?? "user"))",
+          "INSERT INTO token.memberships (service_id, user_id, role) VALUES (\(service.id), \(id), \(origin.role))",
           logger: logger
         ).collect()
-        if let createdBy {
+        if let invitation = origin.invitation {
+          guard try await InvitationStore.accept(invitation, by: id, on: connection, logger: logger) else {
+            throw RecoveryProblems.linkUsed.problem("This invitation was accepted already.")
+          }
+        }
+        if let admin = origin.createdBy {
           try await AuditEvent(
-            action: "USER_CREATED", actorUserID: createdBy.admin, serviceID: service.id, requestID: requestID, client: client,
-            details: ["user_id": id.uuidString.lowercased(), "username": account.username, "role": createdBy.role]
+            action: "USER_CREATED", actorUserID: admin, serviceID: service.id, requestID: requestID, client: client,
+            details: ["user_id": id.uuidString.lowercased(), "username": account.username, "role": origin.role]
           ).insert(on: connection, logger: logger)
         } else {
           try await AuditEvent(
             action: "USER_REGISTERED", actorUserID: id, serviceID: service.id, requestID: requestID,
-            client: client, details: ["username": account.username, "ip": client.ip ?? ""]
+            client: client,
+            details: ["username": account.username, "ip": client.ip ?? "", "invitation": origin.invitation?.uuidString.lowercased()]
+              .compactMapValues { $0 }
           ).insert(on: connection, logger: logger)
         }
-        for (kind, version) in agreements.sorted(by: { $0.key < $1.key }) {
+        for (kind, version) in origin.agreements.sorted(by: { $0.key < $1.key }) {
           _ = try await AgreementStore.change(userID: id, kind: kind, version: version, accepted: true, on: connection, logger: logger)
         }
-        let job = try await mail?.add(
-          AccountMailJob(kind: .verifyEmail, userID: id, email: account.email, serviceID: service.id, requestID: requestID),
-          on: connection)
+        // An invitation's mail proved the address already.
+        let job =
+          origin.invitation != nil
+          ? nil
+          : try await mail?.add(
+            AccountMailJob(kind: .verifyEmail, userID: id, email: account.email, serviceID: service.id, requestID: requestID),
+            on: connection)
         let fullName = UserSummary.fullName(first: account.firstName, last: account.lastName)
         return (UserSummary(id: id, username: account.username, email: account.email, fullName: fullName), job)
       }

@@ -36,6 +36,16 @@ enum AdministrationAPI {
       security: [.bearer], request: .json(NewMemberBody.self), answers: [.ok(TokenRPC.addServiceMember, "Added", status: 201)],
       problems: admin + AccountProblems.all),
     .init(
+      .post, "/api/v1/services/:slug/invitations", tag: "Services",
+      "Invite an address with a role (`user.create`): the mail's link makes the account, once, within 7 days",
+      security: [.bearer], request: .json(InviteBody.self), answers: [.ok(TokenRPC.invite, "Sent", status: 202)],
+      problems: admin + RecoveryProblems.all),
+    .init(
+      .post, "/api/v1/auth/invitations/accept", tag: "Accounts",
+      "Make the invited account from the mailed link's token (its address verified by the mail)",
+      request: .json(AcceptInvitationBody.self), answers: [.ok(TokenRPC.acceptInvitation, "Created", status: 201)],
+      problems: admin + RecoveryProblems.all),
+    .init(
       .patch, "/api/v1/services/:slug/users/:user_id", tag: "Services", "Change a member's role or status", security: [.bearer],
       request: .json(MemberChanges.self), answers: [.ok(TokenRPC.updateServiceMember)], problems: admin),
     .init(

@@ -46,6 +46,9 @@ enum PagesAPI {
     passkeyOptions("/signin/second-factor/passkey/options", "Options for a passkey as the second factor", TokenRPC.pagePasskeyOptions),
     form("/signin/passkey", "Sign in with a passkey's answer", fields: "csrf, request, challenge_id, credential"),
     form("/consent", "Allow or deny a third-party app", fields: "csrf, request, decision"),
+    page("/invitations/accept", "A mailed invitation's page: a username and a password (`?token=`)", signedIn: false, query: ["token"]),
+    form(
+      "/invitations/accept", "Make the invited account", fields: "csrf, token, username, first_name, password, password_confirmation"),
     form("/signin/social/{provider}", "Sign in with a provider: a page that moves on to it", fields: "csrf, request, service"),
     .init(
       .get, "/assets/{name}", tag: "Pages", "The pages' stylesheet and scripts",

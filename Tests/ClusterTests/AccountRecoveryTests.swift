@@ -285,8 +285,17 @@ import Testing
           "UPDATE token.email_tokens SET expires_at = now() - interval '1 second' WHERE email = \(Self.address(late))"
         ).collect()
       }
+      // An invitation to the account's service, for the invitation's page.
+      let (_, adminToken) = try await cluster.api.admin(role: "SUPER_ADMIN")
+      let invited = TestEnvironment.uniqueName("invited")
+      let sent = try await cluster.api.post(
+        "/api/v1/services/\(account.slug)/invitations", InviteBody(email: "\(invited)@example.com"), headers: bearer(adminToken))
+      #expect(sent.status == 202, "\(sent.body)")
+      let invitationMail = try #require(try await sink.waitForMails(to: "\(invited)@example.com").first)
+      let invitation = try #require(invitationMail.text.firstMatch(of: /https?:\/\/\S+\/invitations\/accept\?token=[A-Za-z0-9_-]+/))
       let settings: [String: Any] = [
         "issuer": cluster.url(""), "mail_dir": sink.directory.appendingPathComponent("mail").path, "expired_link": expired,
+        "invitation_link": String(invitation.output), "invited_username": invited,
         "person": [
           "username": account.username, "password": account.password, "email": Self.address(account),
           "new_password": "a fresh horse 44", "new_email": "\(TestEnvironment.uniqueName("renamed"))@example.com",
@@ -297,11 +306,12 @@ import Testing
       #expect(output.contains("\"replayed\": \"link_used\""), "\(output)")
       #expect(output.contains("\"expired\": \"link_expired\""), "\(output)")
       #expect(output.contains("\"mismatch\": \"invalid_field\""), "\(output)")
+      #expect(output.contains("\"invited\": \"\(invited)\""), "\(output)")
       #expect(output.contains("\"console_email\": \"renamed_"), "the console shows the new address: \(output)")
       #expect(output.contains("\"console_email_state\": \"badge ok\""), "and as verified: \(output)")
       for page in [
         "verify", "verified", "link-used", "link-expired", "forgot", "forgot-sent", "reset-mismatch", "reset-done", "account-email-pending",
-        "account-email-verified",
+        "account-email-verified", "invitation", "invitation-accepted",
       ] {
         #expect(output.contains("-\(page)-desktop.png") && output.contains("-\(page)-phone.png"), "no screenshots of \(page)")
       }

@@ -35,6 +35,7 @@ class Recovering(ConsoleUser):
         super().__init__(settings, driver, screens)
         self.mail_dir = settings["mail_dir"]
         self.expired_link = settings["expired_link"]
+        self.settings = settings
 
     def link(self, kind, count=1, timeout=20, to=None):
         """The `count`th link of `kind` (email/verify or password/reset) mailed to the person (or `to`)."""
@@ -124,7 +125,23 @@ class Recovering(ConsoleUser):
         self.seen["console_email"] = self.text("current-email")
         self.seen["console_email_state"] = self.driver.find_element(By.ID, "email-state").get_attribute("class")
         self.screenshot("account-email-verified")
+        if self.settings.get("invitation_link"):
+            self.accept_invitation(self.settings["invitation_link"])
         return self.seen
+
+    def accept_invitation(self, link):
+        """The invitation's page, signed out: a username and a password make the account."""
+        self.driver.delete_all_cookies()
+        self.driver.get(link)
+        self.expect_page("page-invitation_accept", "opening the invitation")
+        self.screenshot("invitation")
+        self.fill("username", self.settings["invited_username"])
+        self.fill("password", "an invited horse 7")
+        self.fill("password_confirmation", "an invited horse 7")
+        self.submit("accept-invitation")
+        self.expect_page("page-invitation_accepted", "accepting the invitation")
+        self.screenshot("invitation-accepted")
+        self.seen["invited"] = self.settings["invited_username"]
 
 
 if __name__ == "__main__":

@@ -52,6 +52,9 @@ import Testing
           "SELECT count(*)::int FROM token.monthly_active_users WHERE service_id = \(service)",
         ])
       #expect(counts == [10, 10], "the counter and the rows agree")
+      let console = try await ownerCounts(
+        cluster, ["SELECT count(*)::int FROM token.services WHERE slug = 'account-console' AND plan = 'enterprise'"])
+      #expect(console == [1], "the account console has no cap")
 
       // The service's owner (a SERVICE_ADMIN) may change its settings but not raise its plan; a
       // SUPER_ADMIN can, and the next sign-in passes.

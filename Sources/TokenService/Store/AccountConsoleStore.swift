@@ -27,9 +27,9 @@ struct AccountConsoleStore: Sendable {
         """
         INSERT INTO token.services AS s (slug, name, type, redirect_uris, post_logout_redirect_uris, client_id,
                                          client_secret_hash, public_client, first_party, refresh_without_offline_access,
-                                         social_providers)
+                                         social_providers, plan)
         VALUES (\(AccountConsoleClient.slug), \(AccountConsoleClient.name), 'web', \(redirect), \(home),
-                \(AccountConsoleClient.clientID), \(noSecret), true, true, true, \(providers))
+                \(AccountConsoleClient.clientID), \(noSecret), true, true, true, \(providers), 'enterprise')
         ON CONFLICT (slug) DO UPDATE
           SET redirect_uris = s.redirect_uris || EXCLUDED.redirect_uris,
               post_logout_redirect_uris = s.post_logout_redirect_uris || EXCLUDED.post_logout_redirect_uris,

@@ -50,7 +50,8 @@ public struct SecuritySignals: Sendable {
   /// count distinct addresses. Returns whether this event raised the signal.
   @discardableResult
   public func count(_ rule: Rule, subject: String, address: String? = nil) async -> Bool {
-    let base = "gh:signal:\(rule.rawValue):\(subject)"
+    // One hash tag for the three keys, so the script runs on Redis Cluster too (docs/plumbing.md).
+    let base = "gh:signal:{\(rule.rawValue):\(subject)}"
     do {
       let raised = try await Self.script.run(
         on: redis, keys: [base + ":n", base + ":a", base + ":raised"],

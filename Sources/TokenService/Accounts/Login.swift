@@ -72,8 +72,10 @@ struct Login: Sendable {
     do {
       if pause > .zero { try await Task.sleep(for: pause) }
       let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
-      if let account, let ip = client.ip {
-        await signals.count(.addressesOfAccount, subject: account.id.uuidString.lowercased(), address: ip)
+      // Counted for a name no account has too (on what was typed), so the round trip tells no one
+      // whether the account exists.
+      if let ip = client.ip {
+        await signals.count(.addressesOfAccount, subject: account?.id.uuidString.lowercased() ?? typed, address: ip)
       }
       guard let account, account.passwordHash != nil, matches else {
         let lockedUntil = try await throttle.failed(subject, serviceID: service.id, client: client, requestID: requestID, slowed: pause)

@@ -19,6 +19,8 @@ struct MailDelivery: Sendable {
   let settings: MailSettings
   /// The gateway's public address, for the links.
   let issuer: String
+  /// Derives an invitation's link from its id (`invitation`).
+  let keyRing: MasterKeyRing
   let logger: Logger
 
   func handle(_ job: Job) async throws {
@@ -102,9 +104,11 @@ struct MailDelivery: Sendable {
   /// yet, in Korean (the product's first language) with the service's name and the role; nil once
   /// the invitation was accepted or has expired.
   private func invitation(_ job: AccountMailJob, on connection: PostgresConnection) async throws -> (MailMessage, UUID?)? {
-    guard let id = job.invitationID, let (token, role) = try await InvitationStore.issueToken(id, on: connection, logger: logger) else {
-      return nil
-    }
+    // The link is derived from the invitation, not drawn at random: a mail the server took before
+    // a timeout rolled its transaction back carries the same link the retry commits.
+    guard let id = job.invitationID else { return nil }
+    let token = Base64URL.encode(keyRing.blindIndex(Array(id.uuidString.lowercased().utf8), purpose: "token.invitation_link"))
+    guard let role = try await InvitationStore.issueToken(token, for: id, on: connection, logger: logger) else { return nil }
     var content = MailComposer.Content(
       kind: .invitation, language: "ko",
       values: [

@@ -21,7 +21,7 @@ enum AccountMail {
       outbox: outbox.outbox, postgres: context.postgres, recipients: MailRecipientStore(logger: context.logger),
       tokens: EmailTokenStore(logger: context.logger), composer: try MailComposer.load(),
       smtp: SMTPClient(settings: settings.smtp, logger: context.logger), settings: settings, issuer: context.config.issuer,
-      logger: context.logger)
+      keyRing: context.keyRing, logger: context.logger)
     context.logger.info("account mail goes through \(settings.smtp.host):\(settings.smtp.port)")
     return delivery.services(context)
   }

@@ -47,7 +47,8 @@ struct CodeExchange: Sendable {
       let opened = try await OAuthTokenEndpoint.inOAuthTerms {
         try await logins.open(
           account: account, service: service, clientType: .native, rememberMe: false, secondFactor: nil,
-          method: grant.amr.first == "pwd" ? "password" : (grant.amr.first ?? "password"), client: request.clientInfo,
+          method: ["pwd": "password", "hwk": "passkey"][grant.amr.first ?? "pwd"] ?? grant.amr.first ?? "password",
+          client: request.clientInfo,
           requestID: requestID, browserSessionID: grant.browserSessionID, mfaPassedAt: grant.mfaAt, scopes: grant.scopes,
           on: connection)
       }

@@ -12,7 +12,7 @@ struct ServiceMembers: Sendable {
   let registration: Registration
 
   func add(_ request: ServiceAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> MemberView {
-    let ((actor, _), view) = try await administration.service(request, actor: caller, needs: .userCreate)
+    let ((actor, platformRole), view) = try await administration.service(request, actor: caller, needs: .userCreate)
     guard let body = request.newMember else {
       throw RequestProblems.missingField.problem("Send user_id, email, or username with email and password.", field: "user_id")
     }
@@ -29,8 +29,15 @@ struct ServiceMembers: Sendable {
       guard let id = UUID(uuidString: text) else { throw RequestProblems.invalidField.problem("user_id is a user id.", field: "user_id") }
       return id
     }
-    guard id != nil || body.email != nil else {
-      throw RequestProblems.missingField.problem("Send user_id, email, or username with email and password.", field: "user_id")
+    guard (id == nil) != (body.email == nil) else {
+      throw RequestProblems.invalidField.problem("Send either user_id or email, or username with email and password.", field: "user_id")
+    }
+    // Accounts are the platform's: only its admins may attach one that exists to a service (a
+    // service's own admins would otherwise learn who has an account, and attach strangers).
+    let ownsIt = platformRole == .serviceAdmin && view.ownerUserID == actor.uuidString.lowercased()
+    guard platformRole == .superAdmin || ownsIt else {
+      throw ServiceAdminProblems.forbidden.problem(
+        "Only a SUPER_ADMIN, or the SERVICE_ADMIN who owns the service, adds an existing account; invite the address instead.")
     }
     guard let userID = try await members.accountID(id: id, email: body.email) else {
       throw AccountProblems.accountNotFound.problem("No account has this id or address.")

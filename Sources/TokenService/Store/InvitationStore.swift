@@ -38,17 +38,16 @@ struct InvitationStore: Sendable {
     }
   }
 
-  /// A new token for a waiting invitation, inside the mail's transaction (a mail sent again
-  /// replaces the link); nil when it was accepted or has expired.
-  static func issueToken(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> (String, String)? {
-    let token = Base64URL.encode(SecureRandom.bytes(32))
+  /// Keeps `token` (its SHA-256) as the waiting invitation's, inside the mail's transaction, and
+  /// answers its role; nil when it was accepted or has expired.
+  static func issueToken(_ token: String, for id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> String? {
     for try await role in try await connection.query(
       """
       UPDATE token.invitations SET token_hash = \(SecretDigest.sha256(token))
       WHERE id = \(id) AND accepted_at IS NULL AND expires_at > now() RETURNING role
       """, logger: logger
     ).decode(String.self) {
-      return (token, role)
+      return role
     }
     return nil
   }

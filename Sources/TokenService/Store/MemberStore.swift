@@ -9,10 +9,10 @@ struct MemberStore: Sendable {
   let postgres: Database
   let logger: Logger
 
-  /// The account, by id or by address (any case).
+  /// The account, by id or else by address (any case).
   func accountID(id: UUID?, email: String?) async throws -> UUID? {
     for try await found in try await postgres.query(
-      "SELECT id FROM token.users WHERE id = \(id) OR (\(email)::text IS NOT NULL AND lower(email) = lower(\(email)))", logger: logger
+      "SELECT id FROM token.users WHERE id = \(id) OR (\(id)::uuid IS NULL AND lower(email) = lower(\(email)))", logger: logger
     ).decode(UUID.self) {
       return found
     }

@@ -18,7 +18,7 @@ extension AccessTokenVerifier {
   /// A token that was sent and refused (not an outage): counted by reason, and per client address
   /// for the invalid-tokens signal (docs/security.md, "Signals").
   private func refused(_ problem: Problem, request: Request, context: some GatewayContext) async {
-    SecurityCounters.tokenRefused(Self.reason(problem))
+    SecurityCounters.tokenRefused(Refusal.of(problem)?.rawValue ?? Refusal.malformed.rawValue)
     if let signals, let ip = context.client(request).ip { await signals.count(.invalidTokensFromAddress, subject: ip) }
   }
 

@@ -49,15 +49,15 @@ final class AccessTokenVerifier: Sendable {
       verified.remember(token, claims)
     }
     let now = Int(Date().timeIntervalSince1970)
-    guard claims.exp + leeway > now else { throw Self.invalid("The token has expired.") }
-    guard claims.nbf - leeway <= now else { throw Self.invalid("The token is not valid yet.") }
-    guard claims.iss == issuer else { throw Self.invalid("The token was issued by someone else.") }
+    guard claims.exp + leeway > now else { throw Refusal.expired.problem }
+    guard claims.nbf - leeway <= now else { throw Refusal.notYetValid.problem }
+    guard claims.iss == issuer else { throw Refusal.issuer.problem }
     guard await revocations.ensureLoaded() else {
       throw PlatformProblems.revocationsUnavailable.problem(
         "The gateway could not load the list of revoked tokens to check the token; try again shortly.")
     }
-    guard await !revocations.isRevoked(claims) else { throw Self.invalid("The token has been revoked.") }
-    guard await !closedServices.isClosed(claims.aud) else { throw Self.invalid("The token's service is closed.") }
+    guard await !revocations.isRevoked(claims) else { throw Refusal.revoked.problem }
+    guard await !closedServices.isClosed(claims.aud) else { throw Refusal.serviceClosed.problem }
     return claims
   }
 
@@ -76,14 +76,14 @@ final class AccessTokenVerifier: Sendable {
         guard await reloadIfAllowed(context: context),
           let retried = try? await keyCollection(context: context).verify(token, as: AccessTokenPayload.self)
         else {
-          throw Self.invalid("The token is not signed by a Gatehouse key.")
+          throw Refusal.unknownKey.problem
         }
         return retried.claims
       }
       if let error = error as? JWTError, error.errorType == .signatureVerificationFailed {
-        throw Self.invalid("The token's signature does not verify.")
+        throw Refusal.signature.problem
       }
-      throw Self.invalid("The token is malformed.")
+      throw Refusal.malformed.problem
     }
   }
 
@@ -134,17 +134,31 @@ final class AccessTokenVerifier: Sendable {
     SignInProblems.invalidToken.problem(detail)
   }
 
-  /// Why a token was refused, for `gatehouse_tokens_refused_total{reason}`: the refusals above, by their words.
-  static func reason(_ problem: Problem) -> String {
-    let detail = problem.detail ?? ""
-    for (words, reason) in [
-      ("expired", "expired"), ("not valid yet", "not_yet_valid"), ("issued by someone else", "issuer"), ("revoked", "revoked"),
-      ("service is closed", "service_closed"), ("not signed by a Gatehouse key", "unknown_key"), ("signature", "signature"),
-      ("Send the access token", "missing"),
-    ] where detail.contains(words) {
-      return reason
+  /// Why a token is refused: the `reason` of `gatehouse_tokens_refused_total` and the problem's
+  /// words, named once here.
+  enum Refusal: String, CaseIterable {
+    case expired, revoked, issuer, signature, malformed
+    case notYetValid = "not_yet_valid"
+    case serviceClosed = "service_closed"
+    case unknownKey = "unknown_key"
+
+    var detail: String {
+      switch self {
+      case .expired: "The token has expired."
+      case .notYetValid: "The token is not valid yet."
+      case .issuer: "The token was issued by someone else."
+      case .revoked: "The token has been revoked."
+      case .serviceClosed: "The token's service is closed."
+      case .unknownKey: "The token is not signed by a Gatehouse key."
+      case .signature: "The token's signature does not verify."
+      case .malformed: "The token is malformed."
+      }
     }
-    return "malformed"
+
+    var problem: Problem { AccessTokenVerifier.invalid(detail) }
+
+    /// The refusal `problem` says, by its words.
+    static func of(_ problem: Problem) -> Refusal? { allCases.first { $0.detail == problem.detail } }
   }
 }
 

@@ -13,10 +13,11 @@ extension MultiFactor {
       let service = try await services.find(id: challenge.serviceID)
     else { throw Self.invalidToken }
     try service.requireOpen()
-    guard try await hasPasskey(challenge.userID) else {
+    let credentials = try await passkeys.store.credentialIDs(userID: challenge.userID)
+    guard !credentials.isEmpty else {
       throw PasskeyProblems.notFound.problem("This account has no passkey; send a code from the authenticator app.")
     }
-    return try await passkeys.options(service: service, purpose: .secondFactor, userID: challenge.userID)
+    return try await passkeys.options(service: service, purpose: .secondFactor, userID: challenge.userID, allowing: credentials)
   }
 
   /// The account has a passkey to answer a second step with.

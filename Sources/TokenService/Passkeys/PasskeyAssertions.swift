@@ -22,9 +22,10 @@ struct PasskeyAssertions: Sendable {
 
   /// Options for a ceremony of `service`. At sign-in (`userID` nil) the authenticator offers its
   /// discoverable passkeys and must verify the person; as a second factor only `userID`'s
-  /// passkeys are allowed and presence suffices (the password was the first factor).
+  /// passkeys (`allowing`, their credential ids) are allowed and presence suffices (the password
+  /// was the first factor).
   func options(
-    service: ServiceRecord, purpose: PasskeyChallengeStore.Pending.Purpose, userID: UUID? = nil
+    service: ServiceRecord, purpose: PasskeyChallengeStore.Pending.Purpose, userID: UUID? = nil, allowing credentials: [[UInt8]] = []
   ) async throws -> PasskeyRequestOptions {
     let challenge = SecureRandom.bytes(32)
     let id = try await challenges.put(
@@ -32,8 +33,8 @@ struct PasskeyAssertions: Sendable {
         purpose: purpose, challenge: challenge, userID: userID, service: service.slug, rpID: party.rpID,
         origins: party.origins(for: service)))
     var json = PasskeyRequestJSON(challenge: Base64URL.encode(challenge), rpId: party.rpID)
-    if let userID {
-      json.allowCredentials = try await store.credentialIDs(userID: userID).map { PasskeyDescriptor(id: Base64URL.encode($0)) }
+    if userID != nil {
+      json.allowCredentials = credentials.map { PasskeyDescriptor(id: Base64URL.encode($0)) }
       json.userVerification = "preferred"
     }
     return PasskeyRequestOptions(challengeID: id, publicKey: json)

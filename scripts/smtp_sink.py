@@ -4,6 +4,7 @@ test server, and the mail sink of the local demo.
 
     smtp_sink.py --port P --dir DIR [--tls-cert C --tls-key K] [--require-starttls]
                  [--implicit-tls] [--auth USER:PASS] [--reject-rcpt SUBSTRING]
+                 [--late-reply-rcpt SUBSTRING:SECONDS]
 
 Listens on 127.0.0.1 (--port 0 lets the kernel choose) and prints `ready <port>` once it does.
 Each message becomes DIR/<n>-<timestamp>.eml, the raw bytes as received (after the SMTP layer
@@ -14,7 +15,9 @@ each text part decoded), so tests check the message with a parser that is not ou
 --tls-cert/--tls-key offer STARTTLS (--require-starttls refuses mail before it) or, with
 --implicit-tls, speak TLS from the first byte (port 465 style). --auth requires AUTH PLAIN or
 LOGIN with these credentials (after TLS when TLS is configured). --reject-rcpt answers 550 to
-recipients containing SUBSTRING. SIGTERM or SIGINT stops it.
+recipients containing SUBSTRING. --late-reply-rcpt keeps the first message to a recipient
+containing SUBSTRING but answers it only after SECONDS (a server that took a mail and then was
+slow to say so: the client's time-out fires and it sends again). SIGTERM or SIGINT stops it.
 """
 import argparse
 import asyncio
@@ -42,6 +45,8 @@ def parse_arguments():
     parser.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte instead of STARTTLS")
     parser.add_argument("--auth", metavar="USER:PASS", help="require AUTH with these credentials")
     parser.add_argument("--reject-rcpt", metavar="SUBSTRING", help="answer 550 to recipients containing it")
+    parser.add_argument("--late-reply-rcpt", metavar="SUBSTRING:SECONDS",
+                        help="keep the first mail to recipients containing SUBSTRING, answer it SECONDS late")
     parser.add_argument("--exit-with-parent", action="store_true",
                         help="stop when the process that started it ends (a test run's shared sink)")
     arguments = parser.parse_args()
@@ -51,6 +56,12 @@ def parse_arguments():
         parser.error("--require-starttls and --implicit-tls need --tls-cert and --tls-key")
     if arguments.auth and ":" not in arguments.auth:
         parser.error("--auth takes USER:PASS")
+    if arguments.late_reply_rcpt:
+        substring, _, seconds = arguments.late_reply_rcpt.rpartition(":")
+        try:
+            arguments.late_reply_rcpt = (substring, float(seconds))
+        except ValueError:
+            parser.error("--late-reply-rcpt takes SUBSTRING:SECONDS")
     return arguments
 
 
@@ -81,9 +92,11 @@ def summary(raw):
 class Sink:
     """aiosmtpd's handler: refuses the recipients it was told to, writes the rest to files."""
 
-    def __init__(self, directory, reject_rcpt):
+    def __init__(self, directory, reject_rcpt, late_reply_rcpt):
         self.directory = directory
         self.reject_rcpt = reject_rcpt
+        self.late_reply_rcpt = late_reply_rcpt
+        self.answered_late = set()
         self.count = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -105,6 +118,13 @@ class Sink:
         stem.with_suffix(".json").write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
         print(f"mail {self.count}: {envelope.mail_from} -> {', '.join(envelope.rcpt_tos)}: "
               f"{record.get('subject', '?')!r} ({stem}.eml)", flush=True)
+        if self.late_reply_rcpt:
+            substring, seconds = self.late_reply_rcpt
+            late = [address for address in envelope.rcpt_tos
+                    if substring in address and address not in self.answered_late]
+            if late:
+                self.answered_late.update(late)
+                await asyncio.sleep(seconds)
         return "250 2.0.0 Message accepted for delivery"
 
 
@@ -139,7 +159,7 @@ async def serve(arguments):
                        auth_require_tls=context is not None)
     if context and not arguments.implicit_tls:
         options.update(tls_context=context, require_starttls=arguments.require_starttls)
-    handler = Sink(directory, arguments.reject_rcpt)
+    handler = Sink(directory, arguments.reject_rcpt, arguments.late_reply_rcpt)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: SMTP(handler, **options), "127.0.0.1", arguments.port,
                                       ssl=context if arguments.implicit_tls else None)

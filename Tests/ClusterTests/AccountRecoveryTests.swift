@@ -344,4 +344,25 @@ import Testing
       #expect(try await verify(cluster, try #require(arrived.first?.token)).status == 200)
     }
   }
+
+  /// The server took the mail but answered after token-service's time-out, so the mail goes
+  /// again: both copies carry the same link, and it works. (Before, each attempt drew its own
+  /// token and the time-out rolled the first one back: the mail the person had was a dead link.)
+  @Test func aMailSentTwiceAfterATimeOutCarriesOneWorkingLink() async throws {
+    let sink = try await SMTPSink(["--late-reply-rcpt", "@example.com:3"])
+    defer { sink.stop() }
+    var environment = sink.environment
+    environment["GATEHOUSE_SMTP_TIMEOUT_MS"] = "1000"
+    try await withCluster(environment: environment) { cluster in
+      #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
+      let account = try await cluster.api.makeAccount()
+      let mails = try await sink.waitForMails(to: Self.address(account), count: 2, timeout: .seconds(30))
+      #expect(mails.count == 2, "the late-answered mail is sent again")
+      let tokens = Set(mails.compactMap(\.token))
+      #expect(tokens.count == 1, "one link in both copies: \(mails.map(\.text))")
+      let verified = try await verify(cluster, try #require(tokens.first))
+      #expect(verified.status == 200, "\(verified.body)")
+      #expect(try await audits(cluster, "EMAIL_VERIFICATION_SENT", username: account.username) == 1)
+    }
+  }
 }

@@ -5,10 +5,13 @@ import ServiceLifecycle
 import Shared
 
 /// Sends account mail (docs/recovery.md): each `token.outbox` row on `token.mail` is completed
-/// once, in one transaction with what the mail needs (its link's token, its audit row), so a
-/// mail that could not be sent leaves nothing behind and is tried again. A row whose mail no
-/// longer makes sense (the address verified meanwhile, no account at a forgotten address) is
-/// completed without a mail.
+/// once; the row stays locked while its mail is sent, so a duplicate delivery waits and then
+/// skips it. What the mail needs (its link's token, its audit row) is committed in a transaction
+/// of its own before the mail leaves, so whoever opens the link at once finds it. The link is
+/// derived from the outbox row, never drawn at random: a mail the SMTP server took before a
+/// timeout is tried again with the same link, so no mail that arrived carries a dead one. A row
+/// whose mail no longer makes sense (the address verified meanwhile, no account at a forgotten
+/// address) is completed without a mail.
 struct MailDelivery: Sendable {
   let outbox: Outbox
   let postgres: Database
@@ -27,8 +30,10 @@ struct MailDelivery: Sendable {
     let payload = try job.decode(AccountMailJob.self)
     var logger = self.logger
     logger[metadataKey: "mail"] = "\(payload.kind.rawValue)"
+    let link = Base64URL.encode(keyRing.blindIndex(Array(job.id.lowercased().utf8), purpose: "token.mail_link"))
     try await outbox.complete(job, client: postgres, logger: logger) { connection in
-      guard let (message, userID) = try await prepare(payload, on: connection) else {
+      let prepared = try await postgres.transaction(logger: logger) { own in try await prepare(payload, link: link, on: own) }
+      guard let (message, userID) = prepared else {
         logger.debug("mail not needed any more")
         return
       }
@@ -47,9 +52,11 @@ struct MailDelivery: Sendable {
     }
   }
 
-  /// The message and the account it is about, with the link's token issued and the audit row
-  /// written on `connection`; nil when there is nothing to send.
-  private func prepare(_ job: AccountMailJob, on connection: PostgresConnection) async throws -> (MailMessage, UUID?)? {
+  /// The message and the account it is about, with the link's token `link` issued and the audit
+  /// row written on `connection` (once: a retry finds them there); nil when there is nothing to send.
+  private func prepare(_ job: AccountMailJob, link token: String, on connection: PostgresConnection) async throws -> (
+    MailMessage, UUID?
+  )? {
     if job.kind == .invitation { return try await invitation(job, on: connection) }
     var found: MailRecipientStore.Recipient?
     // Asked for by address (a forgotten password, a verification mail asked without signing in).
@@ -68,16 +75,17 @@ struct MailDelivery: Sendable {
       let proving = job.email.lowercased()
       guard proving == recipient.pendingEmail?.lowercased() || (proving == recipient.email.lowercased() && !recipient.emailVerified)
       else { return nil }
-      let token = try await tokens.issue(.verifyEmail, userID: recipient.userID, email: job.email, serviceID: job.serviceID, on: connection)
+      let issued = try await tokens.issue(
+        token, .verifyEmail, userID: recipient.userID, email: job.email, serviceID: job.serviceID, on: connection)
       content.values["email"] = job.email
       content.link = "\(issuer)/email/verify?token=\(token)"
-      audit = ("EMAIL_VERIFICATION_SENT", ["email": job.email])
+      if issued { audit = ("EMAIL_VERIFICATION_SENT", ["email": job.email]) }
     case .resetRequested:
-      let token = try await tokens.issue(
-        .resetPassword, userID: recipient.userID, email: recipient.email, serviceID: job.serviceID, on: connection)
+      let issued = try await tokens.issue(
+        token, .resetPassword, userID: recipient.userID, email: recipient.email, serviceID: job.serviceID, on: connection)
       content.values["email"] = recipient.email
       content.link = "\(issuer)/password/reset?token=\(token)"
-      audit = ("PASSWORD_RESET_REQUESTED", ["ip": job.ip ?? ""])
+      if issued { audit = ("PASSWORD_RESET_REQUESTED", ["ip": job.ip ?? ""]) }
     case .passwordReset:
       content.values["time"] = InternetTime.format(Date())
       content.values["ip"] = job.ip ?? "?"
@@ -104,8 +112,7 @@ struct MailDelivery: Sendable {
   /// yet, in Korean (the product's first language) with the service's name and the role; nil once
   /// the invitation was accepted or has expired.
   private func invitation(_ job: AccountMailJob, on connection: PostgresConnection) async throws -> (MailMessage, UUID?)? {
-    // The link is derived from the invitation, not drawn at random: a mail the server took before
-    // a timeout rolled its transaction back carries the same link the retry commits.
+    // The link is derived from the invitation, so every mail of one invitation carries the same.
     guard let id = job.invitationID else { return nil }
     let token = Base64URL.encode(keyRing.blindIndex(Array(id.uuidString.lowercased().utf8), purpose: "token.invitation_link"))
     guard let role = try await InvitationStore.issueToken(token, for: id, on: connection, logger: logger) else { return nil }

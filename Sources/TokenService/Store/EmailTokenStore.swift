@@ -5,7 +5,7 @@ import PostgresNIO
 import Shared
 
 /// `token.email_tokens`: the single-use tokens of mailed links (docs/recovery.md). A token is 32
-/// random bytes, kept as its SHA-256; issuing one spends every unused one of the same purpose for
+/// bytes only the master key can derive, kept as its SHA-256; issuing one spends every unused one of the same purpose for
 /// the account (the newest link is the only one that works), and spending one happens in the
 /// transaction of what it does.
 struct EmailTokenStore: Sendable {
@@ -30,25 +30,32 @@ struct EmailTokenStore: Sendable {
 
   let logger: Logger
 
-  /// A new token for `userID`, replacing any unused one of the same purpose, on `connection`
-  /// (inside the caller's transaction). Returns the token, which only the mail carries.
-  func issue(_ purpose: Purpose, userID: UUID, email: String, serviceID: UUID?, on connection: PostgresConnection) async throws -> String {
-    let token = Base64URL.encode(SecureRandom.bytes(32))
+  /// Issues `token` (derived by the mail's sender from its outbox row, so a retried mail carries
+  /// the same link) for `userID` on `connection`, spending any other unused one of the same
+  /// purpose. Returns false when this token was issued already (a retry): nothing changes then.
+  func issue(
+    _ token: String, _ purpose: Purpose, userID: UUID, email: String, serviceID: UUID?, on connection: PostgresConnection
+  ) async throws -> Bool {
+    let hash = SecretDigest.sha256(token)
     let seconds = Double(purpose.lifetime.components.seconds)
+    var inserted = false
+    for try await _ in try await connection.query(
+      """
+      INSERT INTO token.email_tokens (token_hash, purpose, user_id, email, service_id, expires_at)
+      VALUES (\(hash), \(purpose.rawValue), \(userID), \(email), \(serviceID), now() + make_interval(secs => \(seconds)))
+      ON CONFLICT (token_hash) DO NOTHING RETURNING 1
+      """, logger: logger
+    ).decode(Int.self) {
+      inserted = true
+    }
+    guard inserted else { return false }
     _ = try await connection.query(
       """
       UPDATE token.email_tokens SET used_at = now()
-      WHERE user_id = \(userID) AND purpose = \(purpose.rawValue) AND used_at IS NULL
+      WHERE user_id = \(userID) AND purpose = \(purpose.rawValue) AND used_at IS NULL AND token_hash <> \(hash)
       """, logger: logger
     ).collect()
-    _ = try await connection.query(
-      """
-      INSERT INTO token.email_tokens (token_hash, purpose, user_id, email, service_id, expires_at)
-      VALUES (\(SecretDigest.sha256(token)), \(purpose.rawValue), \(userID), \(email), \(serviceID),
-              now() + make_interval(secs => \(seconds)))
-      """, logger: logger
-    ).collect()
-    return token
+    return true
   }
 
   /// The username and address of the account a still-good `token` of `purpose` is for, without

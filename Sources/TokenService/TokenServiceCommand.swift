@@ -11,7 +11,7 @@ enum TokenBackend: BackendDescriptor {
     migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil),
     registerMethods: TokenMethodHandlers.register,
     makeWorkers: { context in
-      var workers: [any Service] = try AccountMail.workers(context)
+      var workers: [any Service] = try AccountMail.workers(context) + AccountErasureDelivery.workers(context)
       if let interval = try readSetting(service: .token, { () throws(ConfigurationError) in try KeyRotationSchedule.interval() }) {
         let store = SigningKeyStore(postgres: context.postgres, keyRing: context.keyRing, logger: context.logger)
         workers.append(KeyRotationSchedule(store: store, events: context.events, interval: interval, logger: context.logger))

@@ -30,6 +30,7 @@ struct AccountConsoleController: Sendable {
       .post("email", use: changeEmail)
       .post("email/verification", use: resendVerification)
       .post("agreements/{kind}", use: changeAgreement)
+      .post("delete", use: deleteAccount)
   }
 
   /// `GET /account/callback`: the console's own authorization response.
@@ -213,6 +214,26 @@ struct AccountConsoleController: Sendable {
         kind: try context.parameters.require("kind"), accepted: form["accepted"] == "true", client: context.client(request))
       _ = try await rpc.call(TokenRPC.changeAgreement, change, context: context.rpcContext)
       return []
+    }
+  }
+
+  /// Leaving (docs/leaving.md): behind the account-security gate and a ticked box; then the
+  /// console's cookies and the browser's sign-in go too, and a page says what happened.
+  @Sendable func deleteAccount(_ request: Request, context: SignedInContext) async throws -> Response {
+    await pages.form(request, context.parent, refusedBackTo: "/account", section: "leave") { form in
+      guard form["confirm"] == "yes" else {
+        throw RequestProblems.invalidField.problem("Tick the box to say you understand the account cannot come back.", field: "confirm")
+      }
+      let deleted = try await rpc.call(
+        TokenRPC.deleteAccount,
+        AccountDeletionRequest(body: AccountDeletionBody(currentPassword: form["current_password"]), client: context.client(request)),
+        context: context.rpcContext)
+      var view = PageView(name: "account_deleted", languages: BrowserCookies.acceptLanguages(request))
+      var response = pages.page(view, request: request, context: context.parent, values: ["sessionsEnded": deleted.sessionsEnded])
+      for cookie in AccountConsoleSignIn.signedOutCookies + [BrowserCookies.expired(BrowserCookies.session)] {
+        response.headers.append(HTTPField(name: .setCookie, value: cookie))
+      }
+      return response
     }
   }
 

@@ -8,6 +8,7 @@ struct AccountController: Sendable {
   func addRoutes(to group: RouterGroup<SignedInContext>) {
     group.get(use: profile)
       .patch(use: updateProfile)
+      .delete(use: deleteAccount)
       .post("password", use: changePassword)
       .get("sessions", use: sessions)
       .get("sign-ins", use: signIns)
@@ -28,6 +29,14 @@ struct AccountController: Sendable {
     let changes = try await JSONBody.decode(ProfileChanges.self, from: request)
     let profile = try await rpc.call(TokenRPC.updateProfile, UpdateProfileRequest(changes: changes), context: context.rpcContext)
     return try JSONResponse.make(profile)
+  }
+
+  /// Leaving (docs/leaving.md): `{current_password}`, or `{}` after a second factor within 10 minutes.
+  @Sendable func deleteAccount(_ request: Request, context: SignedInContext) async throws -> Response {
+    let body = try await JSONBody.decode(AccountDeletionBody.self, from: request)
+    let deleted = try await rpc.call(
+      TokenRPC.deleteAccount, AccountDeletionRequest(body: body, client: context.client(request)), context: context.rpcContext)
+    return try JSONResponse.make(deleted)
   }
 
   @Sendable func changePassword(_ request: Request, context: SignedInContext) async throws -> Response {

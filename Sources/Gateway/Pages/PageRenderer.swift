@@ -130,6 +130,7 @@ struct PageRenderer: Sendable {
     "password_forgot": ("passwordForgotTitle", "passwordForgotLead"), "password_forgot_sent": ("passwordForgotSentTitle", nil),
     "password_reset": ("passwordResetTitle", "passwordResetLead"), "password_reset_done": ("passwordResetDoneTitle", nil),
     "email_resend": ("emailVerifyTitle", "emailResendLead"), "email_resend_sent": ("passwordForgotSentTitle", nil),
+    "account_deleted": ("accountDeletedTitle", nil),
     "invitation_accept": ("invitationAcceptTitle", "invitationAcceptLead"), "invitation_accepted": ("invitationAcceptedTitle", nil),
   ]
 }

@@ -39,6 +39,10 @@ enum IdPMethodHandlers {
     router.register(IdPRPC.changePin) { request, call in
       try await verification.changePin(request, user: try call.signedInUserID(), requestID: call.requestID)
     }
+    // token-service, after an account was deleted.
+    router.register(IdPRPC.eraseAccount) { request, call in
+      try await verification.profiles.erase(userID: try Verification.user(request.userID), requestID: call.requestID)
+    }
     router.register(IdPRPC.inbox) { _, call in try await verification.inbox(userID: try call.signedInUserID()) }
     router.register(IdPRPC.history) { request, call in try await verification.history(request, userID: try call.signedInUserID()) }
     registerReports(&router, verification, administration)

@@ -66,6 +66,19 @@ struct IdentityProfileStore: Sendable {
     for try await until in rows.decode(Date?.self) { locked = until }
     return locked
   }
+
+  /// The account is gone (docs/leaving.md): its profile (CI, DI, number, PIN verifier), its
+  /// number claims and the notices pushed to it go. Its decided transactions stay with the
+  /// service providers' records, naming an id that now maps to no one.
+  func erase(userID: UUID, requestID: String?) async throws -> AccountErased {
+    try await postgres.eraseAccount(
+      userID, action: "IDENTITY_PROFILE_ERASED", requestID: requestID, logger: logger,
+      deletes: [
+        "DELETE FROM idp.notifications WHERE user_id = \(userID) RETURNING 1",
+        "DELETE FROM idp.phone_claims WHERE user_id = \(userID) RETURNING 1",
+        "DELETE FROM idp.identity_profiles WHERE user_id = \(userID) RETURNING 1",
+      ])
+  }
 }
 
 enum PhoneNumber {

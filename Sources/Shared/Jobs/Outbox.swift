@@ -94,18 +94,20 @@ public struct Outbox: Sendable {
     }
   }
 
-  /// Dispatches rows that are due and not done, pushing their lease forward first so that
-  /// concurrent sweepers (one per instance) do not both take a row. Returns how many.
-  public func sweep(client: Database, redis: RedisClient, limit: Int = 100, logger: Logger) async throws -> Int {
+  /// Dispatches rows of `queue` (every queue's when nil) that are due and not done, pushing their
+  /// lease forward first so that concurrent sweepers (one per instance) do not both take a row.
+  /// Returns how many.
+  public func sweep(client: Database, redis: RedisClient, queue: JobQueue? = nil, limit: Int = 100, logger: Logger) async throws -> Int {
     var binds = PostgresBindings()
     binds.append(Double(lease.milliseconds) / 1000)
     binds.append(limit)
+    binds.append(queue?.name)
     let rows = try await client.query(
       PostgresQuery(
         unsafeSQL: """
           UPDATE \(table) SET next_attempt_at = now() + make_interval(secs => $1), dispatch_count = dispatch_count + 1
           WHERE id IN (
-              SELECT id FROM \(table) WHERE done_at IS NULL AND next_attempt_at <= now()
+              SELECT id FROM \(table) WHERE done_at IS NULL AND next_attempt_at <= now() AND ($3::text IS NULL OR queue = $3)
               ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
           RETURNING id, queue, payload::text
           """, binds: binds), logger: logger)

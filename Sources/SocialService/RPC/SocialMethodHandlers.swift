@@ -24,6 +24,10 @@ enum SocialMethodHandlers {
     router.register(SocialRPC.completeLink) { request, call in
       try await signIn.completeLink(request, userID: try call.signedInUserID(), requestID: call.requestID)
     }
+    // token-service, after an account was deleted.
+    router.register(SocialRPC.eraseAccount) { request, call in
+      try await links.erase(userID: try Self.user(request.userID), requestID: call.requestID)
+    }
     router.register(SocialRPC.linkedAccounts) { _, call in
       LinkedAccountList(accounts: try await links.accounts(userID: try Self.user(try call.signedInUserID())))
     }

@@ -144,4 +144,11 @@ struct LinkedAccountStore: Sendable {
       return true
     }
   }
+
+  /// The account is gone (docs/leaving.md): its links go, with their provider tokens and profiles.
+  func erase(userID: UUID, requestID: String?) async throws -> AccountErased {
+    try await postgres.eraseAccount(
+      userID, action: "SOCIAL_ACCOUNTS_ERASED", requestID: requestID, logger: logger,
+      deletes: ["DELETE FROM social.linked_accounts WHERE user_id = \(userID) RETURNING 1"])
+  }
 }

@@ -31,21 +31,25 @@ struct Reauthentication: Sendable {
           sessionID: sessionID, userID: userID, serviceID: service.id, purpose: request.purpose,
           client: request.client, requestID: requestID)
       else {
-        throw Self.sessionRequired
+        // It ended meanwhile (signed out, or the account deleted by a request running alongside).
+        throw SignInProblems.invalidToken.problem("This session has ended.")
       }
     }
-    guard
-      let proof = try await store.lastProof(
-        sessionID: sessionID, userID: userID, hasPassword: account.passwordHash != nil,
-        mfaEnabled: account.mfaEnabled),
-      Date().timeIntervalSince(proof) < Double(Self.window)
-    else {
+    let proof = try await store.lastProof(
+      sessionID: sessionID, userID: userID, hasPassword: account.passwordHash != nil, mfaEnabled: account.mfaEnabled)
+    guard let proof = try Self.sessionOpen(proof), Date().timeIntervalSince(proof) < Double(Self.window) else {
       throw AccountProblems.reauthenticationRequired.problem(
         account.passwordHash != nil
           ? "Send current_password with this request (or pass the second factor again)."
           : "Sign in again (or pass the second factor again) within 10 minutes of this request.")
     }
     return Reauthenticated(until: proof.addingTimeInterval(Double(Self.window)))
+  }
+
+  /// `lastProof`'s answer: the outer nil (no open session) means it ended meanwhile.
+  private static func sessionOpen(_ proof: Date??) throws(Problem) -> Date? {
+    guard let proof else { throw SignInProblems.invalidToken.problem("This session has ended.") }
+    return proof
   }
 
   static let sessionRequired = AccountProblems.sessionRequired.problem("Account security is changed with a person's own session token.")

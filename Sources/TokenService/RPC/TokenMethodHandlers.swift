@@ -19,6 +19,7 @@ enum TokenMethodHandlers {
     registerOpenID(&router, parts, context: context)
     registerAdministration(&router, parts, context: context)
     registerUserAdministration(&router, parts, context: context)
+    try registerLeaving(&router, parts, context: context)
   }
 
   /// The stores and domain types more than one area uses.

@@ -62,8 +62,9 @@ struct AccountSecurityStore: Sendable {
 
   /// When the open session last proved who is there: the password re-entered, the second
   /// factor passed, or (only for an account with neither a password nor MFA, which has
-  /// nothing else to prove it with) the sign-in itself. Nil when the session is not open.
-  func lastProof(sessionID: UUID, userID: UUID, hasPassword: Bool, mfaEnabled: Bool) async throws -> Date? {
+  /// nothing else to prove it with) the sign-in itself: `.some(nil)` when it never proved
+  /// itself, nil when the session is not open (it ended, or its account is gone).
+  func lastProof(sessionID: UUID, userID: UUID, hasPassword: Bool, mfaEnabled: Bool) async throws -> Date?? {
     let signInCounts = !hasPassword && !mfaEnabled
     for try await proof in try await postgres.query(
       """
@@ -72,7 +73,7 @@ struct AccountSecurityStore: Sendable {
       WHERE id = \(sessionID) AND user_id = \(userID) AND revoked_at IS NULL AND expires_at > now()
       """, logger: logger
     ).decode(Date?.self) {
-      return proof
+      return .some(proof)
     }
     return nil
   }

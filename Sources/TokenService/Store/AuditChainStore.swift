@@ -4,7 +4,8 @@ import PostgresNIO
 import Shared
 
 /// The audit log's hash chains (docs/admin.md, "Audit log"): the check itself, in SQL next to
-/// the data with the same text form the trigger hashed, and the scheduled checks' results.
+/// the data with the same text form the trigger hashed (`audit.event_intact`, which knows both
+/// formats and erased rows, docs/leaving.md), and the scheduled checks' results.
 struct AuditChainStore: Sendable {
   let postgres: Database
   let logger: Logger
@@ -60,7 +61,7 @@ struct AuditChainStore: Sendable {
     let rows = try await connection.query(
       """
       SELECT e.id, e.chain, e.chain_seq,
-             e.hash = sha256(e.prev_hash || convert_to(audit.event_text(e), 'UTF8')),
+             audit.event_intact(e),
              e.chain_seq = 1 OR p.hash IS NOT NULL,
              e.prev_hash = coalesce(p.hash, '\\x'::bytea)
       FROM audit.events e

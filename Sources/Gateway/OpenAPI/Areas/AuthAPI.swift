@@ -37,6 +37,10 @@ enum AuthAPI {
       .patch, "/api/v1/users/me", tag: "Accounts", "Change the caller's name or language", security: [.bearer],
       request: .json(ProfileChanges.self), answers: [.ok(TokenRPC.updateProfile)], problems: account),
     .init(
+      .delete, "/api/v1/users/me", tag: "Accounts",
+      "Delete the caller's account and erase its personal data everywhere (docs/leaving.md)",
+      security: [.bearer], request: .json(AccountDeletionBody.self), answers: [.ok(TokenRPC.deleteAccount)], problems: account),
+    .init(
       .post, "/api/v1/users/me/password", tag: "Accounts", "Change the password (ends every other session)", security: [.bearer],
       request: .json(PasswordChangeBody.self), answers: [.ok(TokenRPC.changePassword)], problems: account),
     .init(

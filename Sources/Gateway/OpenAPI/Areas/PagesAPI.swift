@@ -63,6 +63,7 @@ enum PagesAPI {
     form("/account/password", "Change the password"),
     form("/account/email", "Change the e-mail address (a link goes to the new one)", fields: "csrf, email, current_password"),
     form("/account/email/verification", "Mail the verification link again"),
+    form("/account/delete", "Delete the account (docs/leaving.md); answers its own page", fields: "csrf, current_password, confirm"),
     form("/account/sessions/{id}/end", "End a session"),
     form("/account/browser-sessions/{id}/end", "Sign a browser out"),
     form("/account/sign-out-everywhere", "End every session"),

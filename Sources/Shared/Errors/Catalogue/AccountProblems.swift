@@ -34,6 +34,13 @@ public enum AccountProblems: ProblemDomain {
     "no_password", status: 409, title: "No password set",
     doc: "The account signs in without a password (social sign-in only), so there is none to change.")
 
+  public static let ownsServices = ProblemKind(
+    "account_owns_services", status: 409, title: "Account owns services",
+    doc: "The account owns services that are still open; delete them, or ask an operator to hand them to someone else, first.")
+  public static let lastSuperAdmin = ProblemKind(
+    "last_super_admin", status: 409, title: "Last SUPER_ADMIN",
+    doc: "The deployment would have no SUPER_ADMIN left; make another account SUPER_ADMIN before deleting this one.")
+
   public static let weakPassword = ProblemKind(
     "weak_password", status: 422, title: "Password too easy to guess",
     doc: "The password is among the most common ones, or is the username or the e-mail address; choose another (docs/accounts.md).")
@@ -43,6 +50,6 @@ public enum AccountProblems: ProblemDomain {
 
   public static let all = [
     registrationClosed, invalidCurrentPassword, reauthenticationRequired, sessionRequired, firstPartyRequired, accountNotFound,
-    usernameTaken, emailTaken, emailInUse, noPassword, weakPassword, breachedPassword,
+    usernameTaken, emailTaken, emailInUse, noPassword, ownsServices, lastSuperAdmin, weakPassword, breachedPassword,
   ]
 }

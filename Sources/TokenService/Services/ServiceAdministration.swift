@@ -50,8 +50,12 @@ struct ServiceAdministration: Sendable {
     try ServiceSettingsRules.check(settings, creating: false, environment: environment, canMail: canMail)
     // Who owns a service, whether it is open and what its plan allows, only a SUPER_ADMIN
     // decides: an owner could otherwise undo a suspension or raise its own quota, and an admin
-    // member lock every other member out.
-    if settings.ownerUserID != nil || settings.status != nil || settings.plan != nil, role != .superAdmin {
+    // member lock every other member out. Sending the values they have is no change (the admin
+    // console's settings form sends every field).
+    let changesOwnerStatusOrPlan =
+      settings.ownerUserID.map { $0.lowercased() != service.ownerUserID?.lowercased() } ?? false
+      || settings.status.map { $0 != service.status } ?? false || settings.plan.map { $0 != service.plan } ?? false
+    if changesOwnerStatusOrPlan, role != .superAdmin {
       throw ServiceAdminProblems.forbidden.problem("Only a SUPER_ADMIN changes a service's owner, status or plan.")
     }
     guard let id = UUID(uuidString: service.id),

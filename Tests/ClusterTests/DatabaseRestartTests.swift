@@ -86,6 +86,8 @@ import Testing
     var environment = IdPTests.environment.merging(postgres.environment) { _, new in new }
     environment["GATEHOUSE_CALLBACK_MAX_ATTEMPTS"] = "30"
     environment["GATEHOUSE_IDP_MAX_PENDING"] = "50"
+    // Requests for the whole run, more than a free plan's month (docs/admin.md, "Plans and quotas").
+    environment["GATEHOUSE_PLAN_FREE_MONTHLY_VERIFICATIONS"] = "unlimited"
     try await withCluster(environment: environment, exclusive: true) { cluster in
       #expect(try await cluster.waitUntilReady(), "not ready:\n\(cluster.logs)")
       let sp = try await cluster.api.makeSP(callback: receiver.url)

@@ -6,7 +6,7 @@ import Shared
 struct IdPAdminCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "admin", abstract: "Administer service providers.",
-    subcommands: [CreateServiceProvider.self, CIPermissionCommand.self, CallLimitCommand.self])
+    subcommands: [CreateServiceProvider.self, CIPermissionCommand.self, CallLimitCommand.self, PlanCommand.self])
 
   struct CreateServiceProvider: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -12,6 +12,8 @@ struct ServiceProvider: Sendable {
   let isActive: Bool
   /// The SERVICE_ADMIN who manages it; nil for SPs the operator (or a SUPER_ADMIN) made.
   let ownerUserID: UUID?
+  /// What it may open each month (`PlanLimits`, `.monthlyVerifications`).
+  let plan: ServicePlan
 }
 
 /// What `admin create-sp` (and the admin API) creates, after its rules.

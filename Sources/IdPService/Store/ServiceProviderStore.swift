@@ -70,14 +70,16 @@ struct ServiceProviderStore: Sendable {
   private func provider(clientID: String) async throws -> (sp: ServiceProvider, secretHash: [UInt8])? {
     let rows = try await postgres.query(
       """
-      SELECT id, name, client_id, callback_url, is_active, owner_user_id, client_secret_hash
+      SELECT id, name, client_id, callback_url, is_active, owner_user_id, client_secret_hash, plan
       FROM idp.service_providers WHERE client_id = \(clientID)
       """, logger: logger)
-    for try await (id, name, clientID, callback, active, owner, hash) in rows.decode(
-      (UUID, String, String, String, Bool, UUID?, ByteBuffer).self)
+    for try await (id, name, clientID, callback, active, owner, hash, plan) in rows.decode(
+      (UUID, String, String, String, Bool, UUID?, ByteBuffer, String).self)
     {
       return (
-        ServiceProvider(id: id, name: name, clientID: clientID, callbackURL: callback, isActive: active, ownerUserID: owner),
+        ServiceProvider(
+          id: id, name: name, clientID: clientID, callbackURL: callback, isActive: active, ownerUserID: owner,
+          plan: ServicePlan(rawValue: plan) ?? .free),
         Array(hash.readableBytesView)
       )
     }

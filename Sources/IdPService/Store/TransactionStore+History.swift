@@ -35,6 +35,18 @@ extension TransactionStore {
   }
 
   /// Per UTC day, newest first, for the last `days` days.
+  /// The SP's plan and the verification requests it opened this calendar month (UTC).
+  func thisMonth(spID: UUID) async throws -> (ServicePlan, Int) {
+    let rows = try await postgres.query(
+      """
+      SELECT sp.plan, (SELECT count(*)::int FROM idp.transactions t
+                       WHERE t.sp_id = sp.id AND t.created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
+      FROM idp.service_providers sp WHERE sp.id = \(spID)
+      """, logger: logger)
+    for try await (plan, requests) in rows.decode((String, Int).self) { return (ServicePlan(rawValue: plan) ?? .free, requests) }
+    return (.free, 0)
+  }
+
   func statistics(spID: UUID, days: Int) async throws -> [DailyStatistics] {
     let rows = try await postgres.query(
       """

@@ -13,14 +13,14 @@ struct TransactionStore: Sendable {
   let logger: Logger
 
   /// A new PENDING transaction for the person with this phone number, its notification and
-  /// audit row, in one round trip (`idp.open_request`, migrations 004, 006, 007, 009, 015). Nil when
+  /// audit row, in one round trip (`idp.open_request`, migrations 004, 006, 007, 009, 015, 016). Nil when
   /// no one has this number (counted as a miss against the SP, its owner and the deployment);
   /// refused, whatever the number, when one of those budgets is spent (`UnknownNumberLimits`), or when
   /// the person already has `maxPending` undecided requests (counted under a per-person lock,
   /// so concurrent requests cannot all slip under the limit).
   func create(
     sp: ServiceProvider, phoneNumber: String, purpose: String, lifetime: Duration, maxPending: Int,
-    unknownNumbers: UnknownNumberLimits, caller: Caller
+    unknownNumbers: UnknownNumberLimits, monthlyLimit: Int?, caller: Caller
   ) async throws -> (status: VerificationStatus, item: InboxItem, userID: UUID)? {
     var opened: Open.Row?
     let audited = AuditClient(caller.client)
@@ -28,7 +28,7 @@ struct TransactionStore: Sendable {
       Open(
         phoneNumber: phoneNumber, spID: sp.id, purpose: purpose, lifetime: lifetime.seconds, maxPending: maxPending,
         clientID: sp.clientID, requestID: caller.requestID, spName: sp.name, unknownNumbers: unknownNumbers, owner: sp.ownerUserID,
-        ip: audited.ip, userAgent: audited.userAgent), logger: logger
+        ip: audited.ip, userAgent: audited.userAgent, monthlyLimit: monthlyLimit), logger: logger
     ) {
       opened = row
     }
@@ -44,6 +44,9 @@ struct TransactionStore: Sendable {
       throw IdPProblems.tooManyPending.problem("This person already has \(maxPending) requests waiting for a decision.")
     case .tooManyUnknownNumbers:
       throw IdPProblems.tooManyUnknownNumbers.problem("Too many requests for numbers without a profile; try again later.")
+    case .quotaExceeded:
+      throw PlanProblems.verificationQuotaExceeded.problem(
+        "\(sp.name) has opened its plan's \(monthlyLimit ?? 0) verification requests this month (UTC).")
     case .unknownPhone, nil:
       return nil
     }
@@ -53,13 +56,14 @@ struct TransactionStore: Sendable {
     static let sql = """
       SELECT outcome, transaction_id, user_id, created_at, expires_at
       FROM idp.open_request($1, $2, $3, $4, $5::integer, $6, $7, $8, $9::integer, $10, $11::integer, $12::integer,
-                            $13::text::inet, $14::text)
+                            $13::text::inet, $14::text, $15::integer)
       """
 
     enum Row {
       case created(id: UUID, userID: UUID, createdAt: Date, expiresAt: Date)
       case tooManyPending
       case tooManyUnknownNumbers
+      case quotaExceeded
       case unknownPhone
     }
 
@@ -75,6 +79,7 @@ struct TransactionStore: Sendable {
     let owner: UUID?
     let ip: String?
     let userAgent: String?
+    let monthlyLimit: Int?
 
     func makeBindings() throws -> PostgresBindings {
       var b = PostgresBindings()
@@ -92,6 +97,7 @@ struct TransactionStore: Sendable {
       b.append(unknownNumbers.perDeployment)
       b.append(ip)
       b.append(userAgent)
+      b.append(monthlyLimit)
       return b
     }
 
@@ -102,6 +108,7 @@ struct TransactionStore: Sendable {
         return .created(id: id, userID: userID, createdAt: createdAt, expiresAt: expiresAt)
       case ("too_many_pending", _, _, _, _): return .tooManyPending
       case ("too_many_unknown_numbers", _, _, _, _): return .tooManyUnknownNumbers
+      case ("quota_exceeded", _, _, _, _): return .quotaExceeded
       default: return .unknownPhone
       }
     }

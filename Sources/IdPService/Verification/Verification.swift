@@ -25,12 +25,14 @@ struct Verification: Sendable {
     /// Unknown phone numbers an SP, an owner's SPs and the deployment may ask about per 10
     /// minutes, so numbers cannot be enumerated cheaply.
     var unknownNumbers = UnknownNumberLimits()
+    /// Verification requests an SP's plan allows a month.
+    var plans = PlanLimits([:])
 
     static func load(_ settings: Settings = .fromEnvironment()) throws(ConfigurationError) -> Rules {
       Rules(
         lifetime: .seconds(try settings.int("GATEHOUSE_IDP_REQUEST_TTL_SECONDS", default: 180, range: 1...3_600)),
         maxPending: try settings.int("GATEHOUSE_IDP_MAX_PENDING", default: 3, range: 1...100),
-        unknownNumbers: try UnknownNumberLimits.load(settings))
+        unknownNumbers: try UnknownNumberLimits.load(settings), plans: try PlanLimits.load(.monthlyVerifications, settings))
     }
   }
 
@@ -47,7 +49,8 @@ struct Verification: Sendable {
     guard
       let (status, item, userID) = try await transactions.create(
         sp: sp, phoneNumber: phone, purpose: purpose, lifetime: rules.lifetime, maxPending: rules.maxPending,
-        unknownNumbers: rules.unknownNumbers, caller: Caller(requestID: requestID, client: request.client))
+        unknownNumbers: rules.unknownNumbers, monthlyLimit: rules.plans.limit(sp.plan),
+        caller: Caller(requestID: requestID, client: request.client))
     else {
       throw IdPProblems.userNotFound.problem("No one with this phone number uses Gatehouse verification.")
     }
@@ -79,7 +82,10 @@ struct Verification: Sendable {
   /// For the SP itself, its owner or a super admin (who decides who may read is the caller's).
   func statistics(spID: UUID, name: String, days: Int) async throws -> Statistics {
     guard (1...366).contains(days) else { throw RequestProblems.invalidField.problem("days is 1 to 366.", field: "days") }
-    return Statistics(serviceProvider: name, days: try await transactions.statistics(spID: spID, days: days))
+    let (plan, requests) = try await transactions.thisMonth(spID: spID)
+    return Statistics(
+      serviceProvider: name, days: try await transactions.statistics(spID: spID, days: days),
+      month: MonthlyVerifications(plan: plan, requests: requests, limit: rules.plans.limit(plan)))
   }
 
   /// An SP's transactions for its owner or a super admin (the caller decides who may read).

@@ -59,7 +59,7 @@ enum TokenMethodHandlers {
       tokens = TokenIssuer(signer: AccessTokenSigner(store: keys), issuer: context.config.issuer)
       logins = LoginStore(
         postgres: context.postgres, logger: context.logger,
-        plans: try readSetting(service: .token) { () throws(ConfigurationError) in try PlanLimits.load() })
+        plans: try readSetting(service: .token) { () throws(ConfigurationError) in try PlanLimits.load(.monthlyActiveUsers) })
       revocations = RevocationPublisher(events: context.events)
       revoked = RevocationStore(postgres: context.postgres, logger: context.logger)
       throttle = SignInThrottleStore(postgres: context.postgres, logger: context.logger)

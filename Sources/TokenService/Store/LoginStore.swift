@@ -9,7 +9,7 @@ struct LoginStore: Sendable {
   let postgres: Database
   let logger: Logger
   /// Each plan's monthly active users (docs/admin.md, "Plans and quotas").
-  var plans = PlanLimits(monthlyActiveUsers: [:])
+  var plans = PlanLimits([:])
 
   struct Account: Sendable {
     let id: UUID
@@ -114,7 +114,7 @@ struct LoginStore: Sendable {
     try await connection.scope(toService: service.id, logger: logger)
     let role = try await signIn(account: account, to: service, on: connection)
     try await UsageStore.countActive(
-      userID: account.id, service: service, limit: plans.monthlyActiveUsers(service.plan), on: connection, logger: logger)
+      userID: account.id, service: service, limit: plans.limit(service.plan), on: connection, logger: logger)
     let ip = client.ip
     var sessionID: UUID?
     var mfaAt: Date?

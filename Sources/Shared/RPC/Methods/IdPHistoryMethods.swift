@@ -112,14 +112,31 @@ public struct DailyStatistics: Codable, Sendable {
 public struct Statistics: Codable, Sendable {
   public var serviceProvider: String
   public var days: [DailyStatistics]
+  public var month: MonthlyVerifications
 
-  public init(serviceProvider: String, days: [DailyStatistics]) {
+  public init(serviceProvider: String, days: [DailyStatistics], month: MonthlyVerifications) {
     self.serviceProvider = serviceProvider
     self.days = days
+    self.month = month
   }
 
   enum CodingKeys: String, CodingKey {
     case serviceProvider = "service_provider"
-    case days
+    case days, month
+  }
+}
+
+/// This calendar month (UTC) against the SP's plan (docs/admin.md, "Plans and quotas").
+public struct MonthlyVerifications: Codable, Sendable {
+  public var plan: ServicePlan
+  /// Verification requests opened this month.
+  public var requests: Int
+  /// What the plan allows; nil for no limit.
+  public var limit: Int?
+
+  public init(plan: ServicePlan, requests: Int, limit: Int?) {
+    self.plan = plan
+    self.requests = requests
+    self.limit = limit
   }
 }

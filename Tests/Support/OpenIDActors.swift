@@ -85,7 +85,8 @@ extension Cluster {
       "--username", client.account.username, "--password", password ?? client.account.password, "--scope", scope,
       "--post-logout-redirect-uri", client.postLogoutRedirectURI,
     ]
-    if let secret = client.clientSecret { arguments += ["--client-secret", secret] }
+    // One argument, "=" and all: a secret may begin with "-", which argparse would take for an option.
+    if let secret = client.clientSecret { arguments += ["--client-secret=\(secret)"] }
     if let cookies { arguments += ["--cookies", cookies.path] }
     let (status, output) = try PythonCheck.run("oidc_rp.py", arguments + extra)
     return RelyingPartyRun(status: status, output: output)

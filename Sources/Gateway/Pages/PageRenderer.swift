@@ -84,8 +84,13 @@ struct PageRenderer: Sendable {
     if let problem = page.view.problem {
       values["problem"] = ["code": problem.code, "message": t["error.\(problem.code)"] ?? problem.detail ?? problem.title]
     }
+    // The standard scopes in the page's words; a service's own in the words its catalogue gives.
     values["scopes"] = page.view.scopes.map { scope -> [String: String] in
-      ["name": t["scope.\(scope)"] ?? scope, "description": t["scope.\(scope).description"] ?? t["scope.other.description"] ?? ""]
+      let own = page.view.scopeWords[scope].map { language == "ko" ? $0.ko : $0.en }
+      return [
+        "name": t["scope.\(scope)"] ?? scope,
+        "description": own ?? t["scope.\(scope).description"] ?? t["scope.other.description"] ?? "",
+      ]
     }
     values.merge(page.values) { _, new in new }
     Self.sayOutcome(&values, words: t)

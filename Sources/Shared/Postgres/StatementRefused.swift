@@ -22,6 +22,13 @@ public enum StatementRefused {
     sqlState(of: error)?.hasPrefix("22") == true
   }
 
+  /// A row that refers to one a concurrent transaction just deleted (SQLSTATE 23503, foreign key
+  /// violation): an account deleted while one of its sign-ins ran. The request raced a deletion;
+  /// sent again it is told what is left.
+  public static func isGoneMeanwhile(_ error: any Error) -> Bool {
+    sqlState(of: error) == "23503"
+  }
+
   /// For logs: the error's kind, SQLSTATE and the server's message, never the statement, its
   /// bindings or the server's DETAIL (which quotes the failing row: a password hash, an e-mail).
   public static func loggable(_ error: any Error) -> String {

@@ -57,8 +57,9 @@ public struct RPCRouter: Sendable {
   /// What the caller is told of a handler's error: a `Problem` as it is; PostgreSQL out of reach
   /// (restarting, down, no connection before the deadline) a 503 `database_unavailable`; a
   /// handler stopped at its deadline for another reason a 504; a value the database cannot hold a
-  /// 422 `invalid_value`; anything else a 500 without detail. Only the last is logged as an
-  /// error, and never with the statement or the failing row (`StatementRefused.loggable`).
+  /// 422 `invalid_value`; a row referring to one deleted meanwhile a 409 `gone_meanwhile`;
+  /// anything else a 500 without detail. Only the last is logged as an error, and never with the
+  /// statement or the failing row (`StatementRefused.loggable`).
   static func problem(for error: any Error, method: String, logger: Logger) -> Problem {
     let stopped = error as? RPCDeadline.DeadlineError
     let cause = stopped?.underlying ?? error
@@ -76,6 +77,10 @@ public struct RPCRouter: Sendable {
         "value refused by the database",
         metadata: ["method": "\(method)", "error": "\(StatementRefused.loggable(cause))"])
       return .valueNotStorable()
+    }
+    if StatementRefused.isGoneMeanwhile(cause) {
+      logger.warning("request raced a deletion", metadata: ["method": "\(method)", "error": "\(StatementRefused.loggable(cause))"])
+      return RequestProblems.goneMeanwhile.problem("Something this request refers to was deleted while it ran.")
     }
     logger.error("rpc handler failed", metadata: ["method": "\(method)", "error": "\(StatementRefused.loggable(cause))"])
     return .internalError()

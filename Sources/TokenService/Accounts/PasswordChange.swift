@@ -44,7 +44,8 @@ struct PasswordChange: Sendable {
     }
     try await revocations.raise(userID: caller.userID, to: outcome.tokenVersion)
     let token = try await tokens.accessToken(
-      user: account.summary, tokenVersion: outcome.tokenVersion, platformRole: account.platformRole, service: service, role: outcome.role,
+      user: account.summary, tokenVersion: outcome.tokenVersion, platformRole: account.platformRole, service: service,
+      member: outcome.member,
       sessionID: sessionID, mfa: outcome.mfa)
     return PasswordChanged(sessionsEnded: outcome.sessionsEnded, accessToken: token, expiresIn: service.accessTokenTTL)
   }

@@ -69,14 +69,14 @@ struct Refresh: Sendable {
   /// The next pair for the family, its refresh token `refreshToken`.
   private func issue(_ family: RefreshStore.Family, refreshToken: String) async throws -> TokenGrant {
     let service = family.service
-    guard let role = family.role else { throw RefreshRules.Refusal.notMember.problem }
+    guard let member = family.member else { throw RefreshRules.Refusal.notMember.problem }
     try await sessionLimit?.admit(session: family.sessionID)
     let ttl = min(family.rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
     return try await tokens.grant(
       user: family.user, tokenVersion: family.tokenVersion,
       platformRole: OpenIDGrant.platformRole(family.platformRole, service: service, scopes: family.scopes), service: service,
-      role: role, sessionID: family.sessionID, mfa: family.mfa, refreshToken: refreshToken, refreshTTL: ttl, clientType: family.clientType,
-      scope: family.scopes?.joined(separator: " ") ?? TokenIssuer.userScope)
+      member: member, sessionID: family.sessionID, mfa: family.mfa, refreshToken: refreshToken, refreshTTL: ttl,
+      clientType: family.clientType, scope: family.scopes?.joined(separator: " "))
   }
 
   static let gracePurpose = "token.refresh_grace"

@@ -10,17 +10,17 @@ struct TokenIssuer: Sendable {
   /// A service's own token (`client_credentials`) acts for the service, not for a user.
   static let clientScope = "service"
 
-  /// The response to a sign-in or a refresh.
+  /// The response to a sign-in or a refresh; `scope` nil is the JSON API's (`MemberGrant.tokenScope`).
   func grant(
-    user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String, sessionID: UUID,
-    mfa: SessionMFA, refreshToken: String, refreshTTL: Int, clientType: ClientType, scope: String = userScope
+    user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, member: MemberGrant, sessionID: UUID,
+    mfa: SessionMFA, refreshToken: String, refreshTTL: Int, clientType: ClientType, scope: String? = nil
   ) async throws -> TokenGrant {
     let token = try await issueAccessToken(
-      user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, role: role,
+      user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, member: member,
       sessionID: sessionID, mfa: mfa, scope: scope
     ).token
     var summary = service.summary
-    summary.role = role
+    summary.role = member.role
     return TokenGrant(
       accessToken: token, expiresIn: service.accessTokenTTL,
       refreshToken: refreshToken, refreshExpiresIn: refreshTTL, clientType: clientType, user: user, service: summary)
@@ -32,43 +32,45 @@ struct TokenIssuer: Sendable {
   {
     try await grant(
       user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service,
-      role: opened.role, sessionID: opened.sessionID, mfa: opened.mfa, refreshToken: opened.refreshToken,
+      member: opened.member, sessionID: opened.sessionID, mfa: opened.mfa, refreshToken: opened.refreshToken,
       refreshTTL: opened.refreshTTL, clientType: clientType)
   }
 
-  /// A user's access token for one session: the membership's role and its permissions, and
-  /// the platform role when it is more than USER, and what the session proved (`amr`, `mfa_at`).
+  /// A user's access token for one session: the membership's role, the scopes the member holds
+  /// and the permissions of both, the platform role when it is more than USER, and what the
+  /// session proved (`amr`, `mfa_at`).
   func accessToken(
-    user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String,
+    user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, member: MemberGrant,
     sessionID: UUID, mfa: SessionMFA
   ) async throws -> String {
     try await issueAccessToken(
-      user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, role: role, sessionID: sessionID,
-      mfa: mfa, scope: Self.userScope
+      user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, member: member, sessionID: sessionID,
+      mfa: mfa, scope: nil
     ).token
   }
 
   /// An access token with what revoking it needs (its `jti` and `exp`); `scope` is what the
-  /// client was granted.
+  /// client was granted (nil: the JSON API's).
   func issueAccessToken(
-    user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String,
-    sessionID: UUID, mfa: SessionMFA, scope: String
+    user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, member: MemberGrant,
+    sessionID: UUID, mfa: SessionMFA, scope: String?
   ) async throws -> IssuedAccessToken {
     let claims = userClaims(
-      user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, role: role, sessionID: sessionID, mfa: mfa,
-      scope: scope)
+      user: user, tokenVersion: tokenVersion, platformRole: platformRole, service: service, member: member, sessionID: sessionID,
+      mfa: mfa, scope: scope)
     return IssuedAccessToken(token: try await signer.sign(claims), jti: claims.jti, exp: claims.exp)
   }
 
   /// The claims of a user's access token, not yet signed: a caller inside a transaction records
   /// its `jti` there and signs after the commit.
   func userClaims(
-    user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, role: String,
-    sessionID: UUID, mfa: SessionMFA, scope: String
+    user: UserSummary, tokenVersion: Int, platformRole: String, service: ServiceRecord, member: MemberGrant,
+    sessionID: UUID, mfa: SessionMFA, scope: String?
   ) -> AccessTokenClaims {
     var claims = claims(
-      sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: scope, roles: [role], tv: tokenVersion)
-    claims.permissions = ServiceRole(rawValue: role)?.permissions.map(\.rawValue) ?? []
+      sub: user.id, service: service, sid: sessionID.uuidString.lowercased(), scope: member.tokenScope(scope, service: service),
+      roles: [member.role], tv: tokenVersion)
+    claims.permissions = member.allPermissions
     claims.platformRole = platformRole == PlatformRole.user.rawValue ? nil : platformRole
     let first = ["password": "pwd", "passkey": "hwk"][mfa.method] ?? "fed"
     claims.amr = mfa.verifiedAt == nil ? [first] : [first, first == "hwk" ? "user" : "otp", "mfa"]

@@ -203,13 +203,13 @@ struct MultiFactor: Sendable {
     guard let sessionID = UUID(uuidString: caller.sessionID ?? "") else { throw Self.sessionEnded }
     let credential = try await enabledCredential(account.id)
     let proof = try await proof(request.body, userID: account.id, credential: credential, requestID: requestID)
-    guard let (slug, role, method) = try await store.stepUp(userID: account.id, sessionID: sessionID, proof: proof, requestID: requestID)
+    guard let (slug, member, method) = try await store.stepUp(userID: account.id, sessionID: sessionID, proof: proof, requestID: requestID)
     else {
       throw try await failure(account.id, reason: "replayed", requestID: requestID)
     }
     guard let service = try await services.find(slug: slug) else { throw Self.sessionEnded }
     let token = try await tokens.accessToken(
-      user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service, role: role,
+      user: account.summary, tokenVersion: account.tokenVersion, platformRole: account.platformRole, service: service, member: member,
       sessionID: sessionID, mfa: SessionMFA(enabled: true, verifiedAt: Date(), method: method))
     return MFAStepUp(accessToken: token, expiresIn: service.accessTokenTTL)
   }

@@ -13,6 +13,8 @@ enum AuthorizationRequestRules {
     var isPublic: Bool
     /// Scopes of the service's own that it may ask for, besides the standard ones.
     var serviceScopes: Set<String> = []
+    /// Added to every request.
+    var requiredScopes: [String] = []
   }
 
   enum Prompt: String, Sendable, CaseIterable, Codable {
@@ -119,6 +121,9 @@ enum AuthorizationRequestRules {
     if let unknown = scopes.first(where: { !standardScopes.contains($0) && !client.serviceScopes.contains($0) }) {
       return .failure(AuthorizationProblems.scopeRefused.problem("\(unknown) is not a scope this client may ask for.", field: "scope"))
     }
+    // The service's required scopes are part of every authorization.
+    var granted = scopes
+    for scope in client.requiredScopes where !granted.contains(scope) { granted.append(scope) }
     if let problem = pkceProblem(one("code_challenge"), method: one("code_challenge_method"), isPublic: client.isPublic) {
       return .failure(problem)
     }
@@ -136,7 +141,7 @@ enum AuthorizationRequestRules {
       guard let seconds = Int(text), seconds >= 0 else { return malformed("max_age is a number of seconds.", "max_age") }
       maxAge = seconds
     }
-    return .success(Parts(scopes: scopes, prompts: prompts, maxAge: maxAge))
+    return .success(Parts(scopes: granted, prompts: prompts, maxAge: maxAge))
   }
 
   /// RFC 7636 with S256 only: a public client must send a challenge; `plain` is refused.

@@ -48,7 +48,7 @@ struct Authorization: Sendable {
   static func client(_ service: ServiceRecord) -> AuthorizationRequestRules.Client {
     AuthorizationRequestRules.Client(
       clientID: service.clientID, redirectURIs: service.redirectURIs, isPublic: service.publicClient,
-      serviceScopes: Set(service.scopes))
+      serviceScopes: Set(service.scopes), requiredScopes: service.requiredScopes)
   }
 
   /// One request on its way: what it asked, for which service, and the page it is waiting on.
@@ -139,6 +139,7 @@ struct Authorization: Sendable {
       name: name, request: id.uuidString.lowercased(), serviceName: flow.service.name, logoURL: flow.service.logoURL,
       clientOrigin: origin, loginHint: identifier ?? flow.request.loginHint, scopes: flow.request.scopes, problem: problem,
       languages: flow.languages)
+    view.scopeWords = flow.service.scopeWords.filter { flow.request.scopes.contains($0.key) }
     view.canRegister = flow.service.autoCreateUser
     view.service = flow.service.slug
     return view

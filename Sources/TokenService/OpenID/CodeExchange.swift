@@ -55,7 +55,7 @@ struct CodeExchange: Sendable {
       let claims = tokens.userClaims(
         user: account.summary, tokenVersion: account.tokenVersion,
         platformRole: OpenIDGrant.platformRole(account.platformRole, service: service, scopes: grant.scopes), service: service,
-        role: opened.role, sessionID: opened.sessionID, mfa: opened.mfa, scope: grant.scopes.joined(separator: " "))
+        member: opened.member, sessionID: opened.sessionID, mfa: opened.mfa, scope: grant.scopes.joined(separator: " "))
       try await codes.recordIssued(
         request.code, sessionID: opened.sessionID, accessTokenJTI: claims.jti, accessTokenExp: claims.exp, on: connection)
       return Issued(grant: grant, account: account, opened: opened, access: claims)
@@ -66,7 +66,7 @@ struct CodeExchange: Sendable {
     let refresh = outcome.grant.scopes.contains("offline_access") || service.refreshWithoutOfflineAccess
     var response = OAuthTokenResponse(
       accessToken: outcome.token, expiresIn: service.accessTokenTTL, refreshToken: refresh ? outcome.opened.refreshToken : nil,
-      scope: outcome.grant.scopes.joined(separator: " "))
+      scope: outcome.access.scope)
     response.idToken = idToken
     return response
   }

@@ -20,7 +20,7 @@ struct ServiceAdministration: Sendable {
 
   func create(_ request: ServiceAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> ServiceCreated {
     let (actor, role) = try Self.admin(caller)
-    var settings = request.settings ?? ServiceSettingsBody()
+    var settings = try ScopeCatalogueRules.normalised(request.settings ?? ServiceSettingsBody(), current: [])
     try ServiceSettingsRules.check(settings, creating: true, environment: environment, canMail: canMail)
     if role == .serviceAdmin {
       guard settings.ownerUserID == nil || settings.ownerUserID == actor.uuidString.lowercased(), settings.plan == nil else {
@@ -46,7 +46,7 @@ struct ServiceAdministration: Sendable {
 
   func update(_ request: ServiceAdminRequest, actor caller: AdminActor, requestID: String?) async throws -> ServiceView {
     let ((actor, role), service) = try await service(request, actor: caller, needs: .serviceUpdate)
-    let settings = request.settings ?? ServiceSettingsBody()
+    let settings = try ScopeCatalogueRules.normalised(request.settings ?? ServiceSettingsBody(), current: service.scopeCatalogue)
     try ServiceSettingsRules.check(settings, creating: false, environment: environment, canMail: canMail)
     // Who owns a service, whether it is open and what its plan allows, only a SUPER_ADMIN
     // decides: an owner could otherwise undo a suspension or raise its own quota, and an admin
@@ -120,6 +120,7 @@ struct ServiceAdministration: Sendable {
     let changes = request.member ?? MemberChanges(role: nil, status: nil)
     if let role = changes.role, ServiceRole(rawValue: role) == nil { throw Self.unknownRole }
     if let status = changes.status, !Self.memberStatuses.contains(status) { throw Self.unknownStatus }
+    try ScopeCatalogueRules.checkGrant(changes, catalogue: service.scopeCatalogue)
     guard let serviceID = UUID(uuidString: service.id), let userID = request.memberID.flatMap(UUID.init(uuidString:)),
       let (member, version) = try await store.updateMember(
         serviceID: serviceID, userID: userID, changes, actor: actor, requestID: requestID)

@@ -32,6 +32,11 @@ struct ServiceRecord: Sendable {
   let postLogoutRedirectURIs: [String]
   let logoURL: String?
   let scopes: [String]
+  /// The catalogue's words for `scopes`, position by position, and its default and required ones.
+  let scopeDescriptionsKo: [String]
+  let scopeDescriptionsEn: [String]
+  let defaultScopes: [String]
+  let requiredScopes: [String]
   let pairwiseSubjects: Bool
   let refreshWithoutOfflineAccess: Bool
   let subjectSalt: [UInt8]
@@ -51,11 +56,12 @@ struct ServiceRecord: Sendable {
       "refresh_token_ttl_seconds", "remember_me_ttl_seconds", "session_absolute_lifetime_seconds", "allowed_client_types",
       "allowed_origins", "refresh_grace_seconds", "secret_version", "redirect_uris", "public_client", "first_party",
       "post_logout_redirect_uris", "logo_url", "scopes", "pairwise_subjects", "refresh_without_offline_access", "subject_salt",
-      "require_mfa", "require_email_verification", "plan",
+      "require_mfa", "require_email_verification", "plan", "scope_descriptions_ko", "scope_descriptions_en", "default_scopes",
+      "required_scopes",
     ].map { "\(alias).\($0)" }.joined(separator: ", ")
   }
 
-  static let columnCount = 27
+  static let columnCount = 31
 
   /// Reads the `columns(of:)` list starting at column `first` of a row.
   init(_ c: PostgresRandomAccessRow, from first: Int) throws {
@@ -86,6 +92,19 @@ struct ServiceRecord: Sendable {
     requireMFA = try c[first + 24].decode(Bool.self)
     requireEmailVerification = try c[first + 25].decode(Bool.self)
     plan = ServicePlan(rawValue: try c[first + 26].decode(String.self)) ?? .free
+    scopeDescriptionsKo = try c[first + 27].decode([String].self)
+    scopeDescriptionsEn = try c[first + 28].decode([String].self)
+    defaultScopes = try c[first + 29].decode([String].self)
+    requiredScopes = try c[first + 30].decode([String].self)
+  }
+
+  /// The consent page's words for each of the service's own scopes.
+  var scopeWords: [String: ScopeWords] {
+    var words: [String: ScopeWords] = [:]
+    for (index, scope) in scopes.enumerated() where index < scopeDescriptionsKo.count && index < scopeDescriptionsEn.count {
+      words[scope] = ScopeWords(ko: scopeDescriptionsKo[index], en: scopeDescriptionsEn[index])
+    }
+    return words
   }
 
   /// A sign-in with `emailVerified` may proceed: `email_not_verified` when the service asks for a

@@ -108,6 +108,12 @@ enum ServiceSettingsRules {
     }
     try add("pairwise_subjects", body.pairwiseSubjects)
     try add("scopes", body.scopes)
+    if let catalogue = body.scopeCatalogue {
+      try add("scope_descriptions_ko", catalogue.map(\.descriptionKo))
+      try add("scope_descriptions_en", catalogue.map(\.descriptionEn))
+      try add("default_scopes", catalogue.filter { $0.isDefault || $0.isRequired }.map(\.name))
+      try add("required_scopes", catalogue.filter(\.isRequired).map(\.name))
+    }
     try add("refresh_without_offline_access", body.refreshWithoutOfflineAccess)
     try add("require_mfa", body.requireMFA)
     try add("plan", body.plan?.rawValue)

@@ -102,7 +102,7 @@ extension AccountStore {
     let sessionsEnded: Int
     let tokenVersion: Int
     let serviceSlug: String
-    let role: String
+    let member: MemberGrant
     let mfa: SessionMFA
   }
 
@@ -114,20 +114,20 @@ extension AccountStore {
     requestID: String?
   ) async throws -> PasswordChangeOutcome? {
     try await postgres.transaction(logger: logger) { connection in
-      var current: (String, String, Bool, Date?, String)?
+      var current: (String, String, Bool, Date?, String, [String], [String])?
       for try await row in try await connection.query(
         """
-        SELECT sv.slug, m.role, u.mfa_enabled, s.mfa_at, s.auth_method FROM token.sessions s
+        SELECT sv.slug, m.role, u.mfa_enabled, s.mfa_at, s.auth_method, m.scopes, m.permissions FROM token.sessions s
         JOIN token.services sv ON sv.id = s.service_id
         JOIN token.users u ON u.id = s.user_id
         JOIN LATERAL token.membership(s.service_id, s.user_id) m ON true
         WHERE s.id = \(sessionID) AND s.user_id = \(userID) AND s.revoked_at IS NULL AND s.expires_at > now()
         FOR UPDATE OF s
         """, logger: logger
-      ).decode((String, String, Bool, Date?, String).self) {
+      ).decode((String, String, Bool, Date?, String, [String], [String]).self) {
         current = row
       }
-      guard let (slug, role, mfaEnabled, mfaAt, method) = current else { return nil }
+      guard let (slug, role, mfaEnabled, mfaAt, method, scopes, permissions) = current else { return nil }
       var version = 0
       for try await v in try await connection.query(
         """
@@ -150,7 +150,8 @@ extension AccountStore {
         client: client, details: ["sessions_ended": String(ended), "ip": client.ip ?? ""]
       ).insert(on: connection, logger: logger)
       return PasswordChangeOutcome(
-        sessionsEnded: ended, tokenVersion: version, serviceSlug: slug, role: role,
+        sessionsEnded: ended, tokenVersion: version, serviceSlug: slug,
+        member: MemberGrant(role: role, scopes: scopes, permissions: permissions),
         mfa: SessionMFA(enabled: mfaEnabled, verifiedAt: mfaAt, method: method))
     }
   }

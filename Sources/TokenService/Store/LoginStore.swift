@@ -90,7 +90,7 @@ struct LoginStore: Sendable {
 
   struct Opened: Sendable {
     let sessionID: UUID
-    let role: String
+    let member: MemberGrant
     let refreshToken: String
     let refreshTTL: Int
     let mfa: SessionMFA
@@ -112,7 +112,7 @@ struct LoginStore: Sendable {
     let refreshHash = RefreshStore.hash(refreshToken)
     let refreshTTL = min(rememberMe ? service.rememberMeTTL : service.refreshTokenTTL, service.sessionLifetime)
     try await connection.scope(toService: service.id, logger: logger)
-    let role = try await signIn(account: account, to: service, on: connection)
+    let member = try await signIn(account: account, to: service, on: connection)
     try await UsageStore.countActive(
       userID: account.id, service: service, limit: plans.limit(service.plan), on: connection, logger: logger)
     let ip = client.ip
@@ -149,19 +149,22 @@ struct LoginStore: Sendable {
     // The session an authorization code opens is no sign-in of its own: the browser's was.
     if browserSessionID == nil { SecurityCounters.signIn(outcome: "success", method: method) }
     return Opened(
-      sessionID: sessionID, role: role, refreshToken: refreshToken, refreshTTL: refreshTTL,
+      sessionID: sessionID, member: member, refreshToken: refreshToken, refreshTTL: refreshTTL,
       mfa: SessionMFA(enabled: account.mfaEnabled, verifiedAt: mfaAt, method: method))
   }
 
-  /// The account's role in the service, its membership created first when the service lets
-  /// anyone join, and its last sign-in noted; refused when it is not an active member.
-  private func signIn(account: Account, to service: ServiceRecord, on connection: PostgresConnection) async throws -> String {
-    var membership: (role: String, status: String)?
-    for try await (role, status) in try await connection.query(
-      "SELECT role, status FROM token.memberships WHERE service_id = \(service.id) AND user_id = \(account.id) FOR UPDATE",
+  /// The account's role and grants in the service, its membership created first when the
+  /// service lets anyone join, and its last sign-in noted; refused when it is not an active member.
+  private func signIn(account: Account, to service: ServiceRecord, on connection: PostgresConnection) async throws -> MemberGrant {
+    var membership: (grant: MemberGrant, status: String)?
+    for try await (role, status, scopes, permissions) in try await connection.query(
+      """
+      SELECT role, status, scopes, permissions FROM token.memberships
+      WHERE service_id = \(service.id) AND user_id = \(account.id) FOR UPDATE
+      """,
       logger: logger
-    ).decode((String, String).self) {
-      membership = (role, status)
+    ).decode((String, String, [String], [String]).self) {
+      membership = (MemberGrant(role: role, scopes: scopes, permissions: permissions), status)
     }
     if membership == nil {
       guard service.autoCreateUser else {
@@ -170,7 +173,7 @@ struct LoginStore: Sendable {
       _ = try await connection.query(
         "INSERT INTO token.memberships (service_id, user_id) VALUES (\(service.id), \(account.id))", logger: logger
       ).collect()
-      membership = ("user", "active")
+      membership = (MemberGrant(role: "user"), "active")
     }
     guard let membership, membership.status == "active" else {
       throw SignInProblems.accessDenied.problem("This account's membership of \(service.slug) is not active.")
@@ -179,6 +182,6 @@ struct LoginStore: Sendable {
       "UPDATE token.memberships SET last_login_at = now() WHERE service_id = \(service.id) AND user_id = \(account.id)",
       logger: logger
     ).collect()
-    return membership.role
+    return membership.grant
   }
 }

@@ -319,22 +319,23 @@ extension MFAStore {
 
   /// Step-up: the proof is spent and the session marked as having passed MFA now. Returns
   /// the session's service slug and membership role, or nil when the proof was already spent.
-  func stepUp(userID: UUID, sessionID: UUID, proof: Proof, requestID: String?) async throws -> (slug: String, role: String, method: String)?
-  {
+  func stepUp(userID: UUID, sessionID: UUID, proof: Proof, requestID: String?) async throws -> (
+    slug: String, member: MemberGrant, method: String
+  )? {
     try await postgres.transaction(logger: logger) { connection in
-      var found: (String, String, String)?
+      var found: (String, String, String, [String], [String])?
       for try await row in try await connection.query(
         """
-        SELECT sv.slug, m.role, s.auth_method FROM token.sessions s
+        SELECT sv.slug, m.role, s.auth_method, m.scopes, m.permissions FROM token.sessions s
         JOIN token.services sv ON sv.id = s.service_id
         JOIN LATERAL token.membership(s.service_id, s.user_id) m ON true
         WHERE s.id = \(sessionID) AND s.user_id = \(userID) AND s.revoked_at IS NULL AND s.expires_at > now()
         FOR UPDATE OF s
         """, logger: logger
-      ).decode((String, String, String).self) {
+      ).decode((String, String, String, [String], [String]).self) {
         found = row
       }
-      guard let (slug, role, method) = found else {
+      guard let (slug, role, method, scopes, permissions) = found else {
         throw SignInProblems.invalidToken.problem("This session has ended.")
       }
       guard try await spend(proof, userID: userID, on: connection) else { return nil }
@@ -344,7 +345,7 @@ extension MFAStore {
         details: ["session_id": sessionID.uuidString.lowercased(), "method": proof.method, "step_up": "yes"]
       )
       .insert(on: connection, logger: logger)
-      return (slug, role, method)
+      return (slug, MemberGrant(role: role, scopes: scopes, permissions: permissions), method)
     }
   }
 }

@@ -47,15 +47,18 @@ struct MemberStore: Sendable {
   }
 
   static func member(serviceID: UUID, userID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> MemberView? {
-    for try await (username, email, role, status, joined, last) in try await connection.query(
+    for try await (username, email, role, status, joined, last, scopes, permissions) in try await connection.query(
       """
-      SELECT u.username, u.email, m.role, m.status, m.created_at, m.last_login_at
+      SELECT u.username, u.email, m.role, m.status, m.created_at, m.last_login_at, m.scopes, m.permissions
       FROM token.memberships m JOIN token.users u ON u.id = m.user_id WHERE m.service_id = \(serviceID) AND m.user_id = \(userID)
       """, logger: logger
-    ).decode((String, String, String, String, Date, Date?).self) {
-      return MemberView(
+    ).decode((String, String, String, String, Date, Date?, [String], [String]).self) {
+      var member = MemberView(
         userID: userID.uuidString.lowercased(), username: username, email: email, role: role, status: status, joinedAt: joined,
         lastLoginAt: last)
+      member.scopes = scopes
+      member.permissions = permissions
+      return member
     }
     return nil
   }

@@ -20,7 +20,8 @@ struct RefreshStore: Sendable {
     let user: UserSummary
     let userActive: Bool
     let tokenVersion: Int
-    let role: String?
+    /// Nil when the user is no longer a member.
+    let member: MemberGrant?
     let membershipStatus: String?
     let platformRole: String
     let mfa: SessionMFA
@@ -129,7 +130,7 @@ struct RefreshStore: Sendable {
       return RefreshRules.Facts(
         sessionOver: sessionOver, used: used, expired: expired,
         withinGrace: used && grace != nil && (usedSecondsAgo ?? .infinity) < Double(service.refreshGraceSeconds),
-        accountMayRefresh: family.userActive && family.membershipStatus == "active", isMember: family.role != nil,
+        accountMayRefresh: family.userActive && family.membershipStatus == "active", isMember: family.member != nil,
         serviceSlug: service.slug, serviceRefusal: refusal, allowedOrigins: service.allowedOrigins)
     }
   }
@@ -150,7 +151,7 @@ struct RefreshStore: Sendable {
              s.client_type, s.remember_me,
              u.id, u.username, u.email, u.first_name, u.last_name, u.is_active, u.token_version,
              m.role, m.status, \(ServiceRecord.columns(of: "sv")), u.platform_role, u.mfa_enabled, s.mfa_at, s.auth_method,
-             s.scopes
+             s.scopes, m.scopes, m.permissions
       FROM token.refresh_tokens rt
       JOIN token.sessions s ON s.id = rt.session_id
       JOIN token.services sv ON sv.id = s.service_id
@@ -183,7 +184,12 @@ struct RefreshStore: Sendable {
           email: try c[12].decode(String.self),
           fullName: UserSummary.fullName(first: first, last: last)),
         userActive: try c[15].decode(Bool.self), tokenVersion: try c[16].decode(Int.self),
-        role: try c[17].decode(String?.self), membershipStatus: try c[18].decode(String?.self),
+        member: try c[17].decode(String?.self).map { role in
+          MemberGrant(
+            role: role, scopes: try c[24 + ServiceRecord.columnCount].decode([String]?.self) ?? [],
+            permissions: try c[25 + ServiceRecord.columnCount].decode([String]?.self) ?? [])
+        },
+        membershipStatus: try c[18].decode(String?.self),
         platformRole: try c[19 + ServiceRecord.columnCount].decode(String.self),
         mfa: SessionMFA(
           enabled: try c[20 + ServiceRecord.columnCount].decode(Bool.self),

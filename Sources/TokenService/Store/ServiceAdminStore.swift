@@ -14,7 +14,8 @@ struct ServiceAdminStore: Sendable {
     access_token_ttl_seconds, refresh_token_ttl_seconds, session_idle_timeout_seconds, session_absolute_lifetime_seconds,
     auto_create_user, require_email_verification, client_id, owner_user_id, created_at, updated_at, deleted_at,
     require_admin_mfa, public_client, first_party, post_logout_redirect_uris, logo_url, pairwise_subjects, scopes,
-    refresh_without_offline_access, require_mfa, plan
+    refresh_without_offline_access, require_mfa, plan, scope_descriptions_ko, scope_descriptions_en, default_scopes,
+    required_scopes
     """
 
   static func view(_ row: PostgresRow) throws -> ServiceView {
@@ -39,6 +40,9 @@ struct ServiceAdminStore: Sendable {
     view.refreshWithoutOfflineAccess = try c[27].decode(Bool.self)
     view.requireMFA = try c[28].decode(Bool.self)
     view.plan = ServicePlan(rawValue: try c[29].decode(String.self)) ?? .free
+    view.scopeCatalogue = ScopeCatalogueRules.catalogue(
+      names: view.scopes, ko: try c[30].decode([String].self), en: try c[31].decode([String].self),
+      defaults: try c[32].decode([String].self), required: try c[33].decode([String].self))
     return view
   }
 
@@ -224,7 +228,8 @@ struct ServiceAdminStore: Sendable {
       guard let (oldRole, oldStatus) = before else { return nil }
       _ = try await connection.query(
         """
-        UPDATE token.memberships SET role = COALESCE(\(changes.role), role), status = COALESCE(\(changes.status), status)
+        UPDATE token.memberships SET role = COALESCE(\(changes.role), role), status = COALESCE(\(changes.status), status),
+            scopes = COALESCE(\(changes.scopes), scopes), permissions = COALESCE(\(changes.permissions), permissions)
         WHERE service_id = \(serviceID) AND user_id = \(userID)
         """, logger: logger
       ).collect()
@@ -239,6 +244,8 @@ struct ServiceAdminStore: Sendable {
         details: [
           "user_id": userID.uuidString.lowercased(), "role": "\(oldRole) -> \(changes.role ?? oldRole)",
           "status": "\(oldStatus) -> \(changes.status ?? oldStatus)",
+          "scopes": changes.scopes?.joined(separator: " ") ?? "unchanged",
+          "permissions": changes.permissions?.joined(separator: " ") ?? "unchanged",
         ]
       ).insert(on: connection, logger: logger)
       guard let member = try await MemberStore.member(serviceID: serviceID, userID: userID, on: connection, logger: logger) else {

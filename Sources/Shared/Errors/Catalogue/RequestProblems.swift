@@ -34,9 +34,12 @@ public enum RequestProblems: ProblemDomain {
   public static let invalidValue = ProblemKind(
     "invalid_value", status: 422, title: "Invalid value",
     doc: "The database refused a value as too long or holding characters it cannot store; shorten or clean it.")
+  public static let goneMeanwhile = ProblemKind(
+    "gone_meanwhile", status: 409, title: "Changed meanwhile",
+    doc: "Something the request refers to (an account, a service) was deleted while it ran; send it again to be told what is left.")
 
   public static let all = [
     invalidRequest, malformedJSON, originNotAllowed, notFound, methodNotAllowed, payloadTooLarge, unsupportedMediaType,
-    missingField, invalidField, invalidValue,
+    missingField, invalidField, invalidValue, goneMeanwhile,
   ]
 }

@@ -191,8 +191,9 @@ public struct PageView: Codable, Sendable {
   /// The client's redirect URI's origin: where the page's forms may lead (CSP form-action).
   public var clientOrigin: String?
   public var loginHint: String?
-  /// Scopes to ask consent for.
+  /// Scopes to ask consent for, and the words of the service's own among them.
   public var scopes: [String]
+  public var scopeWords: [String: ScopeWords] = [:]
   /// Why the page is shown again or the error: a problem code from the catalogue and its text.
   public var problem: Problem?
   /// The languages to render in, most wanted first (`ui_locales`, then `Accept-Language`).

@@ -149,6 +149,8 @@ public struct ServiceSettingsBody: Codable, Sendable {
   public var logoURL: String?
   public var pairwiseSubjects: Bool?
   public var scopes: [String]?
+  /// The service's scopes with their words and flags; replaces `scopes` (the names) when given.
+  public var scopeCatalogue: [ServiceScope]?
   public var refreshWithoutOfflineAccess: Bool?
   /// Every sign-in of the hosted pages must have passed a second factor.
   public var requireMFA: Bool?
@@ -177,6 +179,7 @@ public struct ServiceSettingsBody: Codable, Sendable {
     case logoURL = "logo_url"
     case pairwiseSubjects = "pairwise_subjects"
     case scopes
+    case scopeCatalogue = "scope_catalogue"
     case refreshWithoutOfflineAccess = "refresh_without_offline_access"
     case requireMFA = "require_mfa"
   }
@@ -211,6 +214,7 @@ public struct ServiceView: Codable, Sendable {
   public var logoURL: String?
   public var pairwiseSubjects = false
   public var scopes: [String] = []
+  public var scopeCatalogue: [ServiceScope] = []
   public var refreshWithoutOfflineAccess = false
   public var requireMFA = false
   public var plan = ServicePlan.free
@@ -269,6 +273,7 @@ public struct ServiceView: Codable, Sendable {
     case logoURL = "logo_url"
     case pairwiseSubjects = "pairwise_subjects"
     case scopes
+    case scopeCatalogue = "scope_catalogue"
     case refreshWithoutOfflineAccess = "refresh_without_offline_access"
     case requireMFA = "require_mfa"
   }
@@ -329,10 +334,16 @@ public struct MemberQuery: Codable, Sendable {
 public struct MemberChanges: Codable, Sendable {
   public var role: String?
   public var status: String?
+  /// Scopes of the service's catalogue granted to this member besides the default ones (replaces the list).
+  public var scopes: [String]?
+  /// The member's own permissions, besides their role's (replaces the list).
+  public var permissions: [String]?
 
-  public init(role: String?, status: String?) {
+  public init(role: String?, status: String?, scopes: [String]? = nil, permissions: [String]? = nil) {
     self.role = role
     self.status = status
+    self.scopes = scopes
+    self.permissions = permissions
   }
 }
 
@@ -344,6 +355,9 @@ public struct MemberView: Codable, Sendable {
   public var status: String
   public var joinedAt: Date
   public var lastLoginAt: Date?
+  /// Granted besides the service's default scopes, and the member's own permissions.
+  public var scopes: [String] = []
+  public var permissions: [String] = []
 
   public init(userID: String, username: String, email: String, role: String, status: String, joinedAt: Date, lastLoginAt: Date?) {
     self.userID = userID
@@ -357,7 +371,7 @@ public struct MemberView: Codable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case userID = "user_id"
-    case username, email, role, status
+    case username, email, role, status, scopes, permissions
     case joinedAt = "joined_at"
     case lastLoginAt = "last_login_at"
   }

@@ -21,12 +21,15 @@ import Testing
       let (status, output) = try PythonCheck.browser("admin_console.py", settings: settings, screenshots: "admin")
       try #require(status == 0, "\(output)\n\(cluster.logs)")
       for page in [
-        "admin-secrets", "admin-service", "admin-users", "admin-user-locked", "admin-provider", "admin-transactions",
+        "admin-secrets", "admin-service", "admin-service-scopes", "admin-users", "admin-user-locked", "admin-provider",
+        "admin-transactions",
         "admin-transactions-all", "admin-providers",
         "admin-audit", "admin",
       ] {
         #expect(output.contains("-\(page)-phone.png") && output.contains("-\(page)-desktop.png"), "no screenshots of \(page): \(output)")
       }
+      // The catalogue typed on the page is the service's, and the member holds what was granted.
+      #expect(output.contains(#""granted": "orders:write""#), "\(output)")
       // The admin added their own account as a guest and moved the service to the pro plan.
       #expect(output.contains(#""plan": "pro""#) && output.contains(#""added": "\#(admin.username)""#), "\(output)")
       // The page's role change is the member's role (as the admin API reads it), with its audit row.
@@ -35,6 +38,8 @@ import Testing
         "/api/v1/services/\(slug)/users?role=moderator", as: MemberList.self, headers: bearer(adminToken))
       #expect(moderators.value?.users.map(\.username).allSatisfy { $0.hasPrefix("member_") } == true, "\(moderators.body)")
       #expect(moderators.value?.users.count == 1, "\(moderators.body)")
+      #expect(moderators.value?.users.first?.scopes == ["orders:write"], "\(moderators.body)")
+      #expect(moderators.value?.users.first?.permissions == ["refunds.issue"], "\(moderators.body)")
       try await withPostgres(TestEnvironment.database(owner: true)) { owner in
         let rows = try await owner.query(
           """
@@ -42,7 +47,7 @@ import Testing
           WHERE s.slug = \(slug) AND e.action = 'ROLE_CHANGED'
           """, logger: TestEnvironment.logger
         ).collect()
-        #expect(try rows.first?.decode(Int.self) == 1)
+        #expect(try rows.first?.decode(Int.self) == 2, "the role change, then the grant")
         // The member's account was locked and unlocked once each, and is active again.
         let locks = try await owner.query(
           """

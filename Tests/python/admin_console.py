@@ -77,6 +77,7 @@ class Admin(ConsoleUser):
             raise Failure(f"moderators listed: {members}")
         self.screenshot("admin-service")
         self.seen["service"] = slug
+        self.scopes(member)
         self.add_member_and_plan(slug)
         self.lock_and_unlock(member)
 
@@ -121,6 +122,29 @@ class Admin(ConsoleUser):
         self.driver.get(f"{self.issuer}/admin")
         self.screenshot("admin")
         return self.seen
+
+    def scopes(self, member):
+        """The admin writes the service's scope catalogue, one scope a line, and grants the member
+        one scope and a permission of their own."""
+        box = self.driver.find_element(By.ID, "scope_catalogue_text")
+        box.clear()
+        box.send_keys("orders:read | 주문 내역 보기 | See your orders | default\norders:write | 주문하기 | Place orders")
+        self.submit("scope-catalogue")
+        self.expect_page("page-admin_service", "after saving the scope catalogue")
+        listed = [item.get_attribute("data-scope") for item in self.driver.find_elements(By.CSS_SELECTOR, "#scope-list li")]
+        if listed != ["orders:read", "orders:write"]:
+            raise Failure(f"the catalogue lists {listed}")
+        row = f"#member-list li[data-member='{member}']"
+        self.driver.find_element(By.CSS_SELECTOR, f"{row} input[name=scopes]").send_keys("orders:write")
+        self.driver.find_element(By.CSS_SELECTOR, f"{row} input[name=permissions]").send_keys("refunds.issue")
+        self.click(By.CSS_SELECTOR, f"{row} button[type=submit]")
+        self.expect_page("page-admin_service", "after granting the member a scope")
+        granted = self.driver.find_element(By.CSS_SELECTOR, f"{row} input[name=scopes]").get_attribute("value")
+        if granted != "orders:write":
+            raise Failure(f"the member's scopes read {granted!r}")
+        self.seen["scopes"] = listed
+        self.seen["granted"] = granted
+        self.screenshot("admin-service-scopes")
 
     def add_member_and_plan(self, slug):
         """The admin adds their own account (of another service) as a guest, by its address, and

@@ -17,6 +17,7 @@ struct AdminServicesController: Sendable {
       .get("services/{slug}", use: service)
       .post("services/{slug}", use: update)
       .post("services/{slug}/credentials", use: rotateCredentials)
+      .post("services/{slug}/scopes", use: updateScopes)
       .post("services/{slug}/members", use: addMember)
       .post("services/{slug}/members/{user_id}", use: updateMember)
       .post("step-up", use: stepUp)
@@ -86,6 +87,19 @@ struct AdminServicesController: Sendable {
     }
   }
 
+  /// The scope catalogue, one scope a line (`ScopeCatalogueForm`).
+  @Sendable func updateScopes(_ request: Request, context: SignedInContext) async throws -> Response {
+    let slug = (try? context.parameters.require("slug")) ?? ""
+    return await admin.change(request, context, backTo: "/admin/services/\(slug)") { form in
+      _ = try context.adminSession()
+      var settings = ServiceSettingsBody()
+      settings.scopeCatalogue = try ScopeCatalogueForm.catalogue(form["scope_catalogue"])
+      _ = try await rpc.call(
+        TokenRPC.updateService, ServiceAdminRequest(slug: slug, settings: settings, client: context.client(request)),
+        context: context.rpcContext)
+    }
+  }
+
   @Sendable func rotateCredentials(_ request: Request, context: SignedInContext) async throws -> Response {
     let slug = (try? context.parameters.require("slug")) ?? ""
     return await admin.secrets(request, context, backTo: "/admin/services/\(slug)") { _ in
@@ -121,7 +135,9 @@ struct AdminServicesController: Sendable {
         TokenRPC.updateServiceMember,
         ServiceAdminRequest(
           slug: slug, memberID: try context.parameters.require("user_id"),
-          member: MemberChanges(role: AdminViews.filter(form["role"]), status: AdminViews.filter(form["status"])),
+          member: MemberChanges(
+            role: AdminViews.filter(form["role"]), status: AdminViews.filter(form["status"]),
+            scopes: ScopeCatalogueForm.words(form["scopes"]), permissions: ScopeCatalogueForm.words(form["permissions"])),
           client: context.client(request)),
         context: context.rpcContext)
     }

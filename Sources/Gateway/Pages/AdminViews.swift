@@ -24,6 +24,14 @@ enum AdminViews {
     values["statuses"] = ["active", "suspended", "maintenance", "inactive"].map { ["value": $0, "selected": $0 == service.status] }
     values["plan"] = service.plan.rawValue
     values["plans"] = ServicePlan.allCases.map { ["value": $0.rawValue, "selected": $0 == service.plan] }
+    values["scopeCatalogue"] = ScopeCatalogueForm.text(service.scopeCatalogue)
+    values["scopes"] = service.scopeCatalogue.map { scope -> [String: Any] in
+      [
+        "name": scope.name, "ko": scope.descriptionKo, "en": scope.descriptionEn, "default": scope.isDefault && !scope.isRequired,
+        "required": scope.isRequired,
+      ]
+    }
+    values["hasScopes"] = !service.scopeCatalogue.isEmpty
     values["chart"] = chart(stats, words: words)
     if stats.daily.contains(where: { $0.signIns > 0 || $0.newUsers > 0 }) { values["dailyChart"] = dailyChart(stats, words: words) }
     values["totals"] = [
@@ -36,6 +44,7 @@ enum AdminViews {
         "joined": AccountOverview.time(member.joinedAt), "lastLogin": member.lastLoginAt.map(AccountOverview.time) ?? "—",
         "roles": ServiceRole.allCases.map(\.rawValue).map { ["value": $0, "selected": $0 == member.role] },
         "statuses": memberStatuses.map { ["value": $0, "selected": $0 == member.status] },
+        "grantedScopes": member.scopes.joined(separator: " "), "permissions": member.permissions.joined(separator: " "),
       ]
     }
     values["hasMembers"] = !members.users.isEmpty

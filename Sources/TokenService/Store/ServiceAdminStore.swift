@@ -184,7 +184,7 @@ struct ServiceAdminStore: Sendable {
       let rows = try await connection.query(
         """
         SELECT u.id, u.username, u.email, m.role, m.status, m.created_at, m.last_login_at,
-               (EXTRACT(EPOCH FROM m.created_at) * 1000000)::int8
+               (EXTRACT(EPOCH FROM m.created_at) * 1000000)::int8, m.scopes, m.permissions
         FROM token.memberships m JOIN token.users u ON u.id = m.user_id
         WHERE m.service_id = \(serviceID)
           AND (\(query.role)::text IS NULL OR m.role = \(query.role))
@@ -194,15 +194,15 @@ struct ServiceAdminStore: Sendable {
         ORDER BY m.created_at DESC, u.id DESC LIMIT \(query.limit + 1)
         """, logger: logger)
       var members: [(MemberView, String)] = []
-      for try await (id, username, email, role, status, joined, last, micros) in rows.decode(
-        (UUID, String, String, String, String, Date, Date?, Int64).self)
+      for try await (id, username, email, role, status, joined, last, micros, scopes, permissions) in rows.decode(
+        (UUID, String, String, String, String, Date, Date?, Int64, [String], [String]).self)
       {
-        members.append(
-          (
-            MemberView(
-              userID: id.uuidString.lowercased(), username: username, email: email, role: role, status: status,
-              joinedAt: joined, lastLoginAt: last), "\(micros)_\(id.uuidString.lowercased())"
-          ))
+        var member = MemberView(
+          userID: id.uuidString.lowercased(), username: username, email: email, role: role, status: status, joinedAt: joined,
+          lastLoginAt: last)
+        member.scopes = scopes
+        member.permissions = permissions
+        members.append((member, "\(micros)_\(id.uuidString.lowercased())"))
       }
       let page = Array(members.prefix(query.limit))
       return MemberList(users: page.map(\.0), nextCursor: members.count > query.limit ? page.last?.1 : nil)

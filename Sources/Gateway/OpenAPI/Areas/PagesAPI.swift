@@ -103,7 +103,10 @@ enum PagesAPI {
     form("/admin/services/{slug}", "Change a service's settings"),
     form("/admin/services/{slug}/credentials", "Rotate a service's secret"),
     form("/admin/services/{slug}/members", "Add an existing account as a member", fields: "csrf, email, role"),
-    form("/admin/services/{slug}/members/{user_id}", "Change a member"),
+    form(
+      "/admin/services/{slug}/scopes", "Set a service's scope catalogue, one scope a line (docs/oidc.md)",
+      fields: "csrf, scope_catalogue"),
+    form("/admin/services/{slug}/members/{user_id}", "Change a member's role, status, granted scopes and own permissions"),
     form("/admin/step-up", "Pass the second factor again"),
     page("/admin/transactions", "Verification transactions across providers"),
     page("/admin/service-providers", "Service providers"),

@@ -125,6 +125,24 @@ host    all       all   127.0.0.1/32   trust
 EOF
 }
 
+# The server's certificate and key beside its data (the key readable by the server's user only,
+# as PostgreSQL insists), and connections over TLS only.
+pg_tls() {
+    local data=$1 source=$2 tls
+    tls="$(dirname "$data")/tls"
+    mkdir -p "$tls"
+    cp "$source/server.pem" "$tls/server.crt"
+    cp "$source/server.key" "$tls/server.key"
+    chmod 600 "$tls/server.key"
+    if ((EUID == 0)); then chown -R postgres: "$tls"; fi
+    cat >"$data/pg_hba.conf" <<'EOF'
+# Gatehouse test cluster with TLS: trust on loopback over TLS only.
+# TYPE     DATABASE  USER  ADDRESS        METHOD
+hostssl    all       all   127.0.0.1/32   trust
+hostnossl  all       all   127.0.0.1/32   reject
+EOF
+}
+
 pg_start() {
     local dir=$1 port=$2 fsync=$3 data running_port opts
     data="$(pg_data_dir "$dir")"
@@ -152,6 +170,12 @@ pg_start() {
     # GATEHOUSE_PG_EXTRA_OPTS: more server options for a diagnosis, e.g.
     # "-c shared_preload_libraries=pg_stat_statements" while profiling a benchmark.
     opts="-c port=$port ${GATEHOUSE_PG_EXTRA_OPTS:-}"
+    # GATEHOUSE_PG_TLS_DIR: a folder with server.pem and server.key (a test's own CA): the server
+    # speaks TLS and refuses every connection without it (docs/plumbing.md, "The PostgreSQL pool").
+    if [[ -n "${GATEHOUSE_PG_TLS_DIR:-}" ]]; then
+        pg_tls "$data" "$GATEHOUSE_PG_TLS_DIR"
+        opts+=" -c ssl=on -c ssl_cert_file=$(dirname "$data")/tls/server.crt -c ssl_key_file=$(dirname "$data")/tls/server.key"
+    fi
     if [[ "$fsync" == off ]]; then
         opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi

@@ -25,7 +25,7 @@ import Testing
   @Test(arguments: [
     ("GATEHOUSE_PG_PORT", "abc"), ("GATEHOUSE_REDIS_PORT", "70000"), ("GATEHOUSE_AUTO_MIGRATE", "maybe"),
     ("GATEHOUSE_ENV", "staging"), ("GATEHOUSE_LOG_LEVEL", "loud"), ("GATEHOUSE_RPC_TIMEOUT_MS", "-5"),
-    ("GATEHOUSE_INSTANCE_ID", "has space"),
+    ("GATEHOUSE_INSTANCE_ID", "has space"), ("GATEHOUSE_PG_TLS", "maybe"), ("GATEHOUSE_PG_STATEMENT_TIMEOUT_MS", "5"),
   ])
   func aMalformedValueIsAnErrorNamingIt(name: String, value: String) {
     do {
@@ -34,6 +34,21 @@ import Testing
     } catch {
       #expect(error.name == name)
       #expect(error.description.contains(name))
+    }
+  }
+
+  /// PostgreSQL's TLS, timeouts and migrations' host (docs/plumbing.md); a CA file that cannot be
+  /// read is said at start, naming the setting.
+  @Test func postgresTLSTimeoutsAndTheMigrationsHost() throws {
+    let given = try config([
+      "GATEHOUSE_PG_TLS": "require", "GATEHOUSE_PG_STATEMENT_TIMEOUT_MS": "30000", "GATEHOUSE_PG_MIGRATION_HOST": "db-direct",
+      "GATEHOUSE_PG_MIGRATION_PORT": "5432",
+    ])
+    #expect(given.database.tls == .require && given.database.statementTimeout == .seconds(30) && given.database.lockTimeout == nil)
+    #expect(given.ownerDatabase.host == "db-direct" && given.ownerDatabase.port == 5432 && given.database.host == "127.0.0.1")
+    #expect(try config([:]).database.tls == .disable && config([:]).ownerDatabase.port == 5433)
+    #expect(throws: ConfigurationError.self) {
+      try config(["GATEHOUSE_PG_TLS": "verify-full", "GATEHOUSE_PG_CA_FILE": "/nonexistent/ca.pem"])
     }
   }
 

@@ -6,10 +6,13 @@ import Shared
 final class PostgresServerProcess: Sendable {
   let port: Int
   let directory: URL
+  /// A folder with `server.pem` and `server.key` (`TestCertificates`): the server then accepts TLS connections only.
+  let tlsDirectory: URL?
 
-  init() throws {
+  init(tlsDirectory: URL? = nil) throws {
     self.port = try FreePort.find()
     self.directory = TestEnvironment.runDirectory.appendingPathComponent("pg-\(port)-\(UUID().uuidString.prefix(6))")
+    self.tlsDirectory = tlsDirectory
   }
 
   var environment: [String: String] { ["GATEHOUSE_PG_PORT": "\(port)", "GATEHOUSE_PG_DATABASE": "gatehouse"] }
@@ -45,6 +48,9 @@ final class PostgresServerProcess: Sendable {
     process.standardOutput = output
     process.standardError = output
     process.standardInput = FileHandle.nullDevice
+    if let tlsDirectory {
+      process.environment = ProcessInfo.processInfo.environment.merging(["GATEHOUSE_PG_TLS_DIR": tlsDirectory.path]) { _, new in new }
+    }
     try process.run()
     // Reaped here: Foundation left this script a zombie once the server it started was up
     // (neither waitUntilExit nor isRunning ever saw it end).

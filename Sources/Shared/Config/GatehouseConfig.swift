@@ -13,6 +13,9 @@ public struct GatehouseConfig: Sendable {
   public var database: DatabaseEndpoint
   public var ownerUser: String
   public var ownerPassword: String?
+  /// Where migrations connect, when not where the app does (`GATEHOUSE_PG_MIGRATION_HOST`/`_PORT`).
+  public var migrationHost: String?
+  public var migrationPort: Int?
   public var redis: RedisEndpoint
   public var redisConnections: Int
   public var autoMigrate: Bool
@@ -49,6 +52,11 @@ public struct GatehouseConfig: Sendable {
       idleTimeout: .milliseconds(
         try settings.int(
           "GATEHOUSE_PG_IDLE_TIMEOUT_MS", default: Int(DatabaseEndpoint.defaultIdleTimeout.milliseconds), range: 100...3_600_000)))
+    database.tls = try DatabaseTLS.load(settings)
+    database.statementTimeout = try settings.int("GATEHOUSE_PG_STATEMENT_TIMEOUT_MS", range: 100...3_600_000).map { .milliseconds($0) }
+    database.lockTimeout = try settings.int("GATEHOUSE_PG_LOCK_TIMEOUT_MS", range: 100...3_600_000).map { .milliseconds($0) }
+    migrationHost = settings.string("GATEHOUSE_PG_MIGRATION_HOST")
+    migrationPort = try settings.int("GATEHOUSE_PG_MIGRATION_PORT", range: 1...65535)
     ownerUser = settings.string("GATEHOUSE_PG_OWNER_USER", default: "gatehouse_owner")
     ownerPassword = try settings.secret("GATEHOUSE_PG_OWNER_PASSWORD")
     redis = RedisEndpoint(
@@ -85,11 +93,15 @@ public struct GatehouseConfig: Sendable {
   }
 
   /// The owner role's view of the same database, for migrations.
+  /// The owner role's endpoint, for migrations: the direct host when a pooler (PgBouncer in
+  /// transaction mode) stands in front of the app's, since migrations hold a session's advisory lock.
   public var ownerDatabase: DatabaseEndpoint {
     var endpoint = database
     endpoint.username = ownerUser
     endpoint.password = ownerPassword
     endpoint.poolSize = 2
+    endpoint.host = migrationHost ?? database.host
+    endpoint.port = migrationPort ?? database.port
     return endpoint
   }
 

@@ -13,6 +13,13 @@ public struct DatabaseEndpoint: Sendable {
   /// How long a server's connection may sit idle before the pool closes it
   /// (`GATEHOUSE_PG_IDLE_TIMEOUT_MS`; docs/plumbing.md, "The PostgreSQL pool").
   public var idleTimeout: Duration
+  /// `GATEHOUSE_PG_TLS` and `GATEHOUSE_PG_CA_FILE`.
+  public var tls: DatabaseTLS = .disable
+  /// A server's statements and lock waits end with an error past these
+  /// (`GATEHOUSE_PG_STATEMENT_TIMEOUT_MS`, `GATEHOUSE_PG_LOCK_TIMEOUT_MS`): a hung query cannot
+  /// hold a pooled connection for ever. Commands (migrations) run without them.
+  public var statementTimeout: Duration?
+  public var lockTimeout: Duration?
 
   public init(
     host: String, port: Int, database: String, username: String, password: String?, poolSize: Int = 10,
@@ -44,13 +51,17 @@ public struct DatabaseEndpoint: Sendable {
   /// is noticed when it closes, and the next query opens another.
   public func makeClient(logger: Logger, serving: Bool = false) -> PostgresClient {
     var configuration = PostgresClient.Configuration(
-      host: host, port: port, username: username, password: password, database: database, tls: .disable)
+      host: host, port: port, username: username, password: password, database: database, tls: tls.clientTLS())
     configuration.options.maximumConnections = poolSize
     configuration.options.minimumConnections = 0
     configuration.options.connectTimeout = .seconds(5)
     if serving {
       configuration.options.connectionIdleTimeout = idleTimeout
       configuration.options.keepAliveBehavior = nil
+      configuration.options.additionalStartupParameters =
+        [("statement_timeout", statementTimeout), ("lock_timeout", lockTimeout)].compactMap { name, limit in
+          limit.map { (name, String($0.milliseconds)) }
+        }
     } else {
       configuration.options.connectionIdleTimeout = .seconds(60)
     }

@@ -32,6 +32,8 @@ struct AuditChainStore: Sendable {
         """, logger: logger
       ).collect().first?.decode(Bool.self)
       guard claimed == true else { return nil }
+      // The walk reads the whole log: no GATEHOUSE_PG_STATEMENT_TIMEOUT_MS for it.
+      _ = try await connection.query("SET LOCAL statement_timeout = 0", logger: logger).collect()
       let outcome = try await Self.verify(on: connection, logger: logger)
       _ = try await connection.query(
         """

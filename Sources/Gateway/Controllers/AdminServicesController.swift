@@ -69,9 +69,7 @@ struct AdminServicesController: Sendable {
   }
 
   @Sendable func update(_ request: Request, context: SignedInContext) async throws -> Response {
-    let slug = (try? context.parameters.require("slug")) ?? ""
-    return await admin.change(request, context, backTo: "/admin/services/\(slug)") { form in
-      _ = try context.adminSession()
+    await changeSettings(request, context) { form in
       var settings = ServiceSettingsBody()
       settings.name = form["name"]
       settings.status = form["status"]
@@ -81,21 +79,28 @@ struct AdminServicesController: Sendable {
       settings.refreshTokenTTLSeconds = try AdminViews.number(form["refresh_token_ttl_seconds"], field: "refresh_token_ttl_seconds")
       settings.requireMFA = form["require_mfa"] == "on"
       settings.plan = form["plan"].flatMap(ServicePlan.init(rawValue:))
-      _ = try await rpc.call(
-        TokenRPC.updateService, ServiceAdminRequest(slug: slug, settings: settings, client: context.client(request)),
-        context: context.rpcContext)
+      return settings
     }
   }
 
   /// The scope catalogue, one scope a line (`ScopeCatalogueForm`).
   @Sendable func updateScopes(_ request: Request, context: SignedInContext) async throws -> Response {
+    await changeSettings(request, context) { form in
+      var settings = ServiceSettingsBody()
+      settings.scopeCatalogue = try ScopeCatalogueForm.catalogue(form["scope_catalogue"])
+      return settings
+    }
+  }
+
+  /// A form of the service's page that changes its settings through the admin API, then back to the page.
+  private func changeSettings(
+    _ request: Request, _ context: SignedInContext, _ settings: @escaping ([String: String]) throws -> ServiceSettingsBody
+  ) async -> Response {
     let slug = (try? context.parameters.require("slug")) ?? ""
     return await admin.change(request, context, backTo: "/admin/services/\(slug)") { form in
       _ = try context.adminSession()
-      var settings = ServiceSettingsBody()
-      settings.scopeCatalogue = try ScopeCatalogueForm.catalogue(form["scope_catalogue"])
       _ = try await rpc.call(
-        TokenRPC.updateService, ServiceAdminRequest(slug: slug, settings: settings, client: context.client(request)),
+        TokenRPC.updateService, ServiceAdminRequest(slug: slug, settings: try settings(form), client: context.client(request)),
         context: context.rpcContext)
     }
   }

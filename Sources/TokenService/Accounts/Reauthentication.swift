@@ -32,12 +32,15 @@ struct Reauthentication: Sendable {
           client: request.client, requestID: requestID)
       else {
         // It ended meanwhile (signed out, or the account deleted by a request running alongside).
-        throw SignInProblems.invalidToken.problem("This session has ended.")
+        throw Self.sessionEnded
       }
     }
-    let proof = try await store.lastProof(
-      sessionID: sessionID, userID: userID, hasPassword: account.passwordHash != nil, mfaEnabled: account.mfaEnabled)
-    guard let proof = try Self.sessionOpen(proof), Date().timeIntervalSince(proof) < Double(Self.window) else {
+    // The outer nil: the session ended meanwhile (signed out, or the account deleted alongside).
+    guard
+      let proof = try await store.lastProof(
+        sessionID: sessionID, userID: userID, hasPassword: account.passwordHash != nil, mfaEnabled: account.mfaEnabled)
+    else { throw Self.sessionEnded }
+    guard let proof, Date().timeIntervalSince(proof) < Double(Self.window) else {
       throw AccountProblems.reauthenticationRequired.problem(
         account.passwordHash != nil
           ? "Send current_password with this request (or pass the second factor again)."
@@ -46,11 +49,6 @@ struct Reauthentication: Sendable {
     return Reauthenticated(until: proof.addingTimeInterval(Double(Self.window)))
   }
 
-  /// `lastProof`'s answer: the outer nil (no open session) means it ended meanwhile.
-  private static func sessionOpen(_ proof: Date??) throws(Problem) -> Date? {
-    guard let proof else { throw SignInProblems.invalidToken.problem("This session has ended.") }
-    return proof
-  }
-
+  static let sessionEnded = SignInProblems.invalidToken.problem("This session has ended.")
   static let sessionRequired = AccountProblems.sessionRequired.problem("Account security is changed with a person's own session token.")
 }
